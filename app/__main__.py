@@ -1,0 +1,202 @@
+"""Command line: `python -m app <command>`; `python -m app --help` lists the commands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from app.settings import PROJECT_ROOT, get_settings
+
+
+def _engine():  # type: ignore[no-untyped-def]
+    from app.db import create_db_engine
+
+    return create_db_engine(get_settings().database_url)
+
+
+def cmd_migrate(_: argparse.Namespace) -> int:
+    from app.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database at the newest migration", file=sys.stderr)
+    return 0
+
+
+def cmd_bootstrap(_: argparse.Namespace) -> int:
+    from app.organizations import service
+
+    engine = _engine()
+    with Session(engine) as session:
+        created = service.bootstrap(session)
+        session.commit()
+    if created is None:
+        print("organisations exist already; nothing to do", file=sys.stderr)
+        return 0
+    _print_first_key(created.secret)
+    return 0
+
+
+def _print_first_key(secret: str) -> None:
+    line = "=" * 72
+    print(
+        f"{line}\nFirst start: created the organisation 'default' and its first admin API key.\n"
+        f"It is shown this once and never again; store it now:\n\n    {secret}\n\n"
+        f"Try:  curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8000/v1/me\n{line}",
+        flush=True,
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not args.no_migrate:
+        cmd_migrate(args)
+        cmd_bootstrap(args)
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        access_log=False,
+        log_config=None,
+    )
+    return 0
+
+
+def cmd_keys_create(args: argparse.Namespace) -> int:
+    from app.errors import AppError
+    from app.organizations import service
+
+    with Session(_engine()) as session:
+        org = service.get_organization_by_slug(session, slug=args.org)
+        if org is None:
+            if not args.create_org:
+                print(f"no organisation '{args.org}' (add --create-org to create it)", file=sys.stderr)
+                return 2
+            try:
+                org = service.create_organization(session, slug=args.org, name=args.org_name or args.org)
+            except AppError as exc:
+                print(exc.detail, file=sys.stderr)
+                return 2
+        try:
+            created = service.create_key(
+                session, organization_id=org.id, name=args.name, scopes=args.scopes
+            )
+        except ValueError as exc:
+            print(f"bad scope: {exc}", file=sys.stderr)
+            return 2
+        session.commit()
+    print(json.dumps({"organization": args.org, "id": str(created.key.id), "name": args.name,
+                      "scopes": created.key.scopes, "secret": created.secret}, indent=2))
+    return 0
+
+
+def cmd_keys_list(args: argparse.Namespace) -> int:
+    from app.organizations import service
+
+    with Session(_engine()) as session:
+        org = service.get_organization_by_slug(session, slug=args.org)
+        if org is None:
+            print(f"no organisation '{args.org}'", file=sys.stderr)
+            return 2
+        keys, _ = service.list_keys(
+            session, organization_id=org.id, include_revoked=True, cursor=None, limit=200
+        )
+    for key in keys:
+        state = "revoked" if key.revoked_at else "active"
+        print(f"{key.id}  {key.prefix}…  {state:8}  {','.join(key.scopes):30}  {key.name}")
+    return 0
+
+
+def cmd_keys_revoke(args: argparse.Namespace) -> int:
+    import uuid
+
+    from app.errors import AppError
+    from app.organizations import service
+
+    with Session(_engine()) as session:
+        org = service.get_organization_by_slug(session, slug=args.org)
+        if org is None:
+            print(f"no organisation '{args.org}'", file=sys.stderr)
+            return 2
+        try:
+            service.revoke_key(session, organization_id=org.id, key_id=uuid.UUID(args.key_id))
+        except (AppError, ValueError) as exc:
+            print(getattr(exc, "detail", None) or str(exc), file=sys.stderr)
+            return 2
+        session.commit()
+    print(f"revoked {args.key_id}", file=sys.stderr)
+    return 0
+
+
+def cmd_openapi(args: argparse.Namespace) -> int:
+    from app.openapi_doc import render_openapi
+
+    text = render_openapi()
+    if args.check:
+        current = (PROJECT_ROOT / "openapi" / "openapi.json").read_text(encoding="utf-8")
+        if current != text:
+            print("openapi/openapi.json is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+        return 0
+    (PROJECT_ROOT / "openapi" / "openapi.json").write_text(text, encoding="utf-8")
+    print("wrote openapi/openapi.json", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from app.auth import Scope
+
+    parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, create the first key on a first start, serve")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-migrate", action="store_true", help="skip migrations and bootstrap")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="apply the migrations").set_defaults(func=cmd_migrate)
+    sub.add_parser(
+        "bootstrap", help="on an empty database: default organisation and first admin key"
+    ).set_defaults(func=cmd_bootstrap)
+
+    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys", required=True)
+    create = keys.add_parser("create", help="create a key and print its secret once")
+    create.add_argument("--org", default="default", help="organisation slug")
+    create.add_argument("--create-org", action="store_true", help="create the organisation too")
+    create.add_argument("--org-name", help="display name of a created organisation")
+    create.add_argument("--name", required=True, help="what or who uses the key")
+    create.add_argument(
+        "--scopes", nargs="+", default=[Scope.READ.value], choices=[s.value for s in Scope]
+    )
+    create.set_defaults(func=cmd_keys_create)
+    list_ = keys.add_parser("list", help="list the keys of an organisation")
+    list_.add_argument("--org", default="default")
+    list_.set_defaults(func=cmd_keys_list)
+    revoke = keys.add_parser("revoke", help="revoke a key")
+    revoke.add_argument("key_id")
+    revoke.add_argument("--org", default="default")
+    revoke.set_defaults(func=cmd_keys_revoke)
+
+    openapi = sub.add_parser("openapi", help="write openapi/openapi.json from the app")
+    openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
+    openapi.set_defaults(func=cmd_openapi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,128 @@
+"""API-key authentication and scope checks.
+
+Keys look like ``aas_<43 url-safe characters>`` (256 random bits). Only their SHA-256 is stored,
+with a short visible prefix; a key is shown once, when it is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session, select
+
+from app.db import SessionDep, utcnow
+from app.errors import AppError
+from app.organizations.models import ApiKey
+from app.settings import Settings
+
+KEY_PREFIX = "aas_"
+VISIBLE_PREFIX_LENGTH = 12
+
+
+class Scope(StrEnum):
+    """What a key may do. ``admin`` may do everything."""
+
+    ADMIN = "admin"
+    READ = "read"
+    SYSTEMS_WRITE = "systems:write"
+    ASSESSMENTS_WRITE = "assessments:write"
+    ASSESSMENTS_REVIEW = "assessments:review"
+    PROCUREMENT = "procurement"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller: one API key of one organisation."""
+
+    organization_id: uuid.UUID
+    key_id: uuid.UUID
+    key_name: str
+    scopes: frozenset[str]
+
+    def has(self, scope: Scope) -> bool:
+        return Scope.ADMIN in self.scopes or scope in self.scopes
+
+
+def generate_key() -> tuple[str, str, str]:
+    """A new key: (the secret shown once, its visible prefix, the hash to store)."""
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    return secret, secret[:VISIBLE_PREFIX_LENGTH], hash_key(secret)
+
+
+def hash_key(secret: str) -> str:
+    # Keys carry 256 random bits, so a fast hash is as safe as a slow one and lookups stay O(1).
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer aas_...`")
+
+
+def _unauthenticated(detail: str) -> AppError:
+    return AppError(
+        status=401,
+        type="unauthenticated",
+        title="Unauthenticated",
+        detail=detail,
+        headers={"WWW-Authenticate": 'Bearer realm="api"'},
+    )
+
+
+def authenticate(session: Session, settings: Settings, token: str) -> Principal:
+    """The principal of a bearer token, or 401; records when the key was last used."""
+    key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_key(token))).first()
+    if key is None or key.revoked_at is not None:
+        raise _unauthenticated("The API key is unknown or revoked.")
+    now = utcnow()
+    resolution = timedelta(seconds=settings.key_last_used_resolution_seconds)
+    if key.last_used_at is None or now - key.last_used_at >= resolution:
+        key.last_used_at = now
+        session.add(key)
+        session.flush()
+    return Principal(
+        organization_id=key.organization_id,
+        key_id=key.id,
+        key_name=key.name,
+        scopes=frozenset(key.scopes),
+    )
+
+
+def get_principal(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+        raise _unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
+    settings: Settings = request.app.state.settings
+    return authenticate(session, settings, credentials.credentials)
+
+
+def require_scope(scope: Scope | str) -> Callable[[Principal], Principal]:
+    """A dependency that authenticates the caller and checks one scope."""
+    wanted = Scope(scope)
+
+    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if not principal.has(wanted):
+            raise AppError(
+                status=403,
+                type="insufficient-scope",
+                title="Forbidden",
+                detail=f"This API key lacks the '{wanted.value}' scope.",
+            )
+        return principal
+
+    return dependency
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+ReadDep = Annotated[Principal, Depends(require_scope(Scope.READ))]
+AdminDep = Annotated[Principal, Depends(require_scope(Scope.ADMIN))]

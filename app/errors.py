@@ -1,0 +1,240 @@
+"""Domain errors and their rendering as RFC 9457 problem details (application/problem+json)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_TYPE_BASE = "/problems/"
+
+logger = logging.getLogger("app.errors")
+
+
+class ProblemItem(BaseModel):
+    """One problem inside a request: which value (JSON pointer or parameter) and what is wrong."""
+
+    pointer: str | None = Field(default=None, description="JSON pointer into the request body.")
+    parameter: str | None = Field(default=None, description="Name of a query/path/header parameter.")
+    detail: str
+    code: str | None = Field(default=None, description="Stable machine-readable reason.")
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    type: str = Field(description="Stable URI reference naming the kind of problem.")
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    errors: list[ProblemItem] | None = None
+
+
+class AppError(Exception):
+    """A domain error carrying its own HTTP status; one handler renders it as problem details."""
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        type: str,
+        title: str,
+        detail: str | None = None,
+        errors: Sequence[dict[str, Any]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.type = type
+        self.title = title
+        self.detail = detail
+        self.errors = list(errors) if errors is not None else None
+        self.headers = headers
+
+
+class NotFoundError(AppError):
+    def __init__(self, what: str, identifier: object) -> None:
+        super().__init__(
+            status=404, type="not-found", title="Not found", detail=f"No {what} {identifier}."
+        )
+
+
+class ConflictError(AppError):
+    def __init__(self, detail: str, *, type: str = "conflict") -> None:
+        super().__init__(status=409, type=type, title="Conflict", detail=detail)
+
+
+class PreconditionFailedError(AppError):
+    def __init__(self, current_etag: str) -> None:
+        super().__init__(
+            status=412,
+            type="precondition-failed",
+            title="Precondition failed",
+            detail="If-Match does not match the current revision; reload and apply the change again.",
+            headers={"ETag": current_etag},
+        )
+
+
+class PreconditionRequiredError(AppError):
+    def __init__(self) -> None:
+        super().__init__(
+            status=428,
+            type="precondition-required",
+            title="Precondition required",
+            detail="This write needs an If-Match header with the ETag of the revision it changes.",
+        )
+
+
+_STATUS_TYPES: dict[int, tuple[str, str]] = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthenticated", "Unauthenticated"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    409: ("conflict", "Conflict"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    422: ("validation-error", "Invalid request"),
+    429: ("too-many-requests", "Too many requests"),
+    500: ("internal-error", "Internal server error"),
+    503: ("unavailable", "Service unavailable"),
+}
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    type: str,
+    title: str,
+    detail: str | None = None,
+    errors: Sequence[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Render one problem document."""
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE_BASE + type,
+        "title": title,
+        "status": status,
+    }
+    if detail is not None:
+        body["detail"] = detail
+    body["instance"] = request.url.path
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    if errors is not None:
+        body["errors"] = [{k: v for k, v in e.items() if v is not None} for e in errors]
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def _pointer(loc: Sequence[int | str]) -> dict[str, str]:
+    """Turn a pydantic error location into a JSON pointer (body) or a parameter name."""
+    if not loc:
+        return {"pointer": ""}
+    where, *rest = loc
+    if where == "body":
+        escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in rest]
+        return {"pointer": "/" + "/".join(escaped) if escaped else ""}
+    return {"parameter": ".".join(str(p) for p in rest) or str(where)}
+
+
+async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(
+        request,
+        status=exc.status,
+        type=exc.type,
+        title=exc.title,
+        detail=exc.detail,
+        errors=exc.errors,
+        headers=exc.headers,
+    )
+
+
+async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        item: dict[str, Any] = _pointer(err.get("loc", ()))
+        item["detail"] = err.get("msg", "Invalid value")
+        item["code"] = err.get("type")
+        errors.append(item)
+    return problem_response(
+        request,
+        status=422,
+        type="validation-error",
+        title="Invalid request",
+        detail=f"{len(errors)} problem(s) in the request; nothing was changed.",
+        errors=errors,
+    )
+
+
+async def _http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    type_, title = _STATUS_TYPES.get(exc.status_code, ("http-error", "HTTP error"))
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No resource at {request.url.path}."
+    return problem_response(
+        request,
+        status=exc.status_code,
+        type=type_,
+        title=title,
+        detail=detail,
+        headers=dict(exc.headers) if exc.headers else None,
+    )
+
+
+async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
+    request_id = getattr(request.state, "request_id", None)
+    logger.error(
+        "unhandled exception",
+        exc_info=exc,
+        extra={"request_id": request_id, "path": request.url.path, "method": request.method},
+    )
+    headers = {"X-Request-ID": request_id} if request_id else None
+    return problem_response(
+        request,
+        status=500,
+        type="internal-error",
+        title="Internal server error",
+        detail="The server failed to handle this request; quote the request id when reporting it.",
+        headers=headers,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error_handler)
+    app.add_exception_handler(RequestValidationError, _validation_handler)
+    app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(Exception, _unhandled_handler)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries declaring the problem documents a route can return."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        _, title = _STATUS_TYPES.get(status, ("http-error", "HTTP error"))
+        if status == 412:
+            title = "Precondition failed (stale If-Match)"
+        elif status == 428:
+            title = "Precondition required (If-Match missing)"
+        elif status == 304:
+            out[status] = {"description": "Not modified"}
+            continue
+        out[status] = {
+            "description": title,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+    return out

@@ -1,0 +1,58 @@
+"""Liveness and readiness probes for load balancers and orchestrators."""
+
+from typing import Literal
+
+import sqlalchemy as sa
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.errors import problem_response, problem_responses
+from app.migrate import current_revisions
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready"]
+    database: Literal["ok"]
+    migrations: Literal["at head"]
+
+
+@router.get("/healthz", operation_id="getHealth", response_model=Health, summary="Process alive")
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="getReadiness",
+    response_model=Readiness,
+    responses=problem_responses(503),
+    summary="Database reachable and migrations at head",
+)
+def readyz(request: Request) -> Readiness | JSONResponse:
+    engine: Engine = request.app.state.engine
+    heads: set[str] = request.app.state.migration_heads
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+            current = current_revisions(connection)
+    except SQLAlchemyError:
+        return problem_response(
+            request, status=503, type="database-unavailable", title="Service unavailable",
+            detail="The database cannot be reached.",
+        )
+    if current != heads:
+        return problem_response(
+            request, status=503, type="migrations-pending", title="Service unavailable",
+            detail=f"The database is at {sorted(current) or 'no revision'}, the code expects "
+            f"{sorted(heads)}; run `python -m app migrate`.",
+        )
+    return Readiness(status="ready", database="ok", migrations="at head")

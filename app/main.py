@@ -1,0 +1,90 @@
+"""The app factory: settings, database, catalog, error handling, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from sqlalchemy.engine import Engine
+
+from app import __version__
+from app.errors import Problem, ProblemItem, install_error_handlers
+from app.health import router as health_router
+from app.logs import RequestIdMiddleware, configure_logging
+from app.migrate import head_revisions
+from app.organizations.router import router as keys_router
+from app.settings import Settings, get_settings
+from app.systems.router import router as systems_router
+from app.db import create_db_engine
+
+DESCRIPTION = """
+AI risk and impact assessment service: EU AI Act classification, data governance, human
+oversight, stakeholder impact and AI-supplier due diligence, scored by an explainable rule engine
+into risk tiers, obligations and ISO/IEC 42001 / NIST AI RMF controls.
+
+Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem details
+(`application/problem+json`). Writes to existing resources need `If-Match` with the ETag.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.operation_id or route.name
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    """Build the application. Tests pass their own settings and engine."""
+    settings = settings or get_settings()
+    configure_logging(settings.log_level)
+    db_engine = engine or create_db_engine(
+        settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if engine is None:
+            db_engine.dispose()
+
+    app = FastAPI(
+        title="AI Assessment Service",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.engine = db_engine
+    app.state.migration_heads = head_revisions()
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router)
+    app.include_router(keys_router)
+    app.include_router(systems_router)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+            schemas["Problem"] = Problem.model_json_schema(
+                ref_template="#/components/schemas/{model}"
+            )
+            schemas["Problem"].pop("$defs", None)
+            schemas["ProblemItem"] = ProblemItem.model_json_schema()
+            # FastAPI's default 422 models are replaced by problem details on every route.
+            schemas.pop("HTTPValidationError", None)
+            schemas.pop("ValidationError", None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,120 @@
+"""HTTP layer for API keys and the caller's identity."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from app.auth import AdminDep, PrincipalDep
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.organizations import service
+from app.organizations.models import ApiKey
+from app.organizations.schemas import (
+    ApiKeyCreate,
+    ApiKeyCreated,
+    ApiKeyPublic,
+    OrganizationPublic,
+    WhoAmI,
+)
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+
+router = APIRouter(tags=["api keys"])
+
+
+def _public(key: ApiKey) -> ApiKeyPublic:
+    return ApiKeyPublic(
+        id=key.id,
+        name=key.name,
+        prefix=key.prefix,
+        scopes=key.scopes,
+        created_at=key.created_at,
+        last_used_at=key.last_used_at,
+        revoked_at=key.revoked_at,
+        active=key.revoked_at is None,
+    )
+
+
+@router.get(
+    "/v1/me",
+    operation_id="getCurrentPrincipal",
+    response_model=WhoAmI,
+    responses=problem_responses(401),
+    summary="The organisation and API key making this request",
+)
+def who_am_i(session: SessionDep, principal: PrincipalDep) -> WhoAmI:
+    org = service.get_organization(session, organization_id=principal.organization_id)
+    key = service.get_key(
+        session, organization_id=principal.organization_id, key_id=principal.key_id
+    )
+    return WhoAmI(organization=OrganizationPublic.model_validate(org, from_attributes=True),
+                  key=_public(key))
+
+
+@router.post(
+    "/v1/api-keys",
+    operation_id="createApiKey",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ApiKeyCreated,
+    responses=problem_responses(401, 403, 422),
+    summary="Create an API key (its secret is returned this once)",
+)
+def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
+    created = service.create_key(
+        session,
+        organization_id=principal.organization_id,
+        name=body.name,
+        scopes=body.scopes,
+        created_by_key_id=principal.key_id,
+    )
+    return ApiKeyCreated(**_public(created.key).model_dump(), secret=created.secret)
+
+
+@router.get(
+    "/v1/api-keys",
+    operation_id="listApiKeys",
+    response_model=Page[ApiKeyPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="List the organisation's API keys",
+)
+def list_api_keys(
+    session: SessionDep,
+    principal: AdminDep,
+    include_revoked: Annotated[bool, Query(description="Also list revoked keys.")] = False,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[ApiKeyPublic]:
+    keys, next_cursor = service.list_keys(
+        session,
+        organization_id=principal.organization_id,
+        include_revoked=include_revoked,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[_public(k) for k in keys], next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/api-keys/{key_id}",
+    operation_id="getApiKey",
+    response_model=ApiKeyPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Get one API key",
+)
+def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
+    return _public(
+        service.get_key(session, organization_id=principal.organization_id, key_id=key_id)
+    )
+
+
+@router.post(
+    "/v1/api-keys/{key_id}/revoke",
+    operation_id="revokeApiKey",
+    response_model=ApiKeyPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Revoke an API key; it stops working at once",
+)
+def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
+    return _public(
+        service.revoke_key(session, organization_id=principal.organization_id, key_id=key_id)
+    )

@@ -1,0 +1,42 @@
+"""API input and output of organisations and API keys."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.auth import Scope
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="What or who uses the key.")
+    scopes: list[Scope] = Field(min_length=1, description="What the key may do.")
+
+
+class ApiKeyPublic(BaseModel):
+    id: uuid.UUID
+    name: str
+    prefix: str = Field(description="The visible start of the key.")
+    scopes: list[str]
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
+
+
+class ApiKeyCreated(ApiKeyPublic):
+    secret: str = Field(description="The key itself. Shown this once; store it now.")
+
+
+class OrganizationPublic(BaseModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+    created_at: datetime
+
+
+class WhoAmI(BaseModel):
+    organization: OrganizationPublic
+    key: ApiKeyPublic

@@ -1,0 +1,120 @@
+"""Organisations and API keys: create, list, revoke. Services flush; the request commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from app.auth import Scope, generate_key
+from app.db import utcnow
+from app.errors import ConflictError, NotFoundError
+from app.organizations.models import ApiKey, Organization
+from app.pagination import finish_page, keyset_page
+
+DEFAULT_ORGANIZATION_SLUG = "default"
+
+
+@dataclass(frozen=True)
+class CreatedKey:
+    key: ApiKey
+    secret: str
+
+
+def get_organization(session: Session, *, organization_id: uuid.UUID) -> Organization:
+    org = session.get(Organization, organization_id)
+    if org is None:
+        raise NotFoundError("organisation", organization_id)
+    return org
+
+
+def get_organization_by_slug(session: Session, *, slug: str) -> Organization | None:
+    return session.exec(select(Organization).where(Organization.slug == slug)).first()
+
+
+def create_organization(session: Session, *, slug: str, name: str) -> Organization:
+    if get_organization_by_slug(session, slug=slug) is not None:
+        raise ConflictError(f"An organisation '{slug}' exists already.")
+    org = Organization(slug=slug, name=name)
+    session.add(org)
+    session.flush()
+    return org
+
+
+def create_key(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    name: str,
+    scopes: Iterable[Scope | str],
+    created_by_key_id: uuid.UUID | None = None,
+) -> CreatedKey:
+    secret, prefix, secret_hash = generate_key()
+    key = ApiKey(
+        organization_id=organization_id,
+        name=name,
+        prefix=prefix,
+        secret_hash=secret_hash,
+        scopes=sorted({Scope(s).value for s in scopes}),
+        created_by_key_id=created_by_key_id,
+    )
+    session.add(key)
+    session.flush()
+    return CreatedKey(key=key, secret=secret)
+
+
+def list_keys(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    include_revoked: bool,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[ApiKey], str | None]:
+    statement = select(ApiKey).where(ApiKey.organization_id == organization_id)
+    if not include_revoked:
+        statement = statement.where(col(ApiKey.revoked_at).is_(None))
+    statement = keyset_page(
+        statement, created_col=ApiKey.created_at, id_col=ApiKey.id, cursor=cursor, limit=limit
+    )
+    return finish_page(list(session.exec(statement).all()), limit)
+
+
+def get_key(session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    key = session.get(ApiKey, key_id)
+    if key is None or key.organization_id != organization_id:
+        raise NotFoundError("API key", key_id)
+    return key
+
+
+def revoke_key(session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    """Revoke a key; the last active admin key of an organisation cannot be revoked."""
+    key = get_key(session, organization_id=organization_id, key_id=key_id)
+    if key.revoked_at is not None:
+        raise ConflictError("This API key is revoked already.", type="already-revoked")
+    if Scope.ADMIN in key.scopes:
+        admins = session.exec(
+            select(ApiKey).where(
+                ApiKey.organization_id == organization_id, col(ApiKey.revoked_at).is_(None)
+            )
+        ).all()
+        if sum(1 for k in admins if Scope.ADMIN in k.scopes) <= 1:
+            raise ConflictError(
+                "This is the organisation's last active admin key; create another admin key "
+                "before revoking it.",
+                type="last-admin-key",
+            )
+    key.revoked_at = utcnow()
+    session.add(key)
+    session.flush()
+    return key
+
+
+def bootstrap(session: Session) -> CreatedKey | None:
+    """On the very first start: a default organisation with a first admin key. Else nothing."""
+    if session.exec(select(Organization).limit(1)).first() is not None:
+        return None
+    org = create_organization(session, slug=DEFAULT_ORGANIZATION_SLUG, name="Default organisation")
+    return create_key(session, organization_id=org.id, name="first admin", scopes=[Scope.ADMIN])

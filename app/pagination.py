@@ -1,0 +1,85 @@
+"""Cursor pagination: opaque cursors over (created_at, id), newest first, with a capped limit."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from fastapi import Query
+from pydantic import BaseModel, Field
+
+from app.errors import AppError
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 200
+
+T = TypeVar("T")
+
+LimitQuery = Annotated[
+    int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
+]
+CursorQuery = Annotated[
+    str | None,
+    Query(max_length=200, description="The `next_cursor` of the previous page."),
+]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` back as `cursor` for the next one."""
+
+    items: list[T]
+    next_cursor: str | None = Field(description="Null on the last page.")
+
+
+def encode_cursor(created_at: datetime, id_: uuid.UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(id_)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created, id_ = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        value = datetime.fromisoformat(created)
+        if value.tzinfo is None:
+            raise ValueError("naive")
+        return value, uuid.UUID(id_)
+    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        raise AppError(
+            status=400,
+            type="invalid-cursor",
+            title="Bad request",
+            detail="The cursor is not one this service issued; start again without it.",
+            errors=[{"parameter": "cursor", "detail": "unreadable cursor"}],
+        ) from exc
+
+
+def keyset_page(
+    statement: Any,
+    *,
+    created_col: Any,
+    id_col: Any,
+    cursor: str | None,
+    limit: int,
+) -> Any:
+    """Apply newest-first keyset ordering, the cursor and limit+1 (to learn if more follow)."""
+    if cursor is not None:
+        created, id_ = decode_cursor(cursor)
+        statement = statement.where(
+            sa.or_(created_col < created, sa.and_(created_col == created, id_col < id_))
+        )
+    return statement.order_by(created_col.desc(), id_col.desc()).limit(limit + 1)
+
+
+def finish_page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:
+    """Cut the extra row and make the next cursor from the last row kept."""
+    if len(rows) <= limit:
+        return rows, None
+    kept = rows[:limit]
+    last = kept[-1]
+    return kept, encode_cursor(last.created_at, last.id)

@@ -1,0 +1,646 @@
+"""The condition language: static checks and compilation of JSON conditions to closures.
+
+Values are Kleene three-valued: ``True``, ``False`` and ``None`` for *unknown*. A compiled
+condition reads `facts` (the answers of enabled, answered items only) and `ranges` (the
+``(min, max)`` a weighted score can still take), so an absent fact is what "unanswered or
+disabled" means. Conditions are compiled once; evaluation is a plain call.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Final
+
+from app.rules.problems import Problem, join_pointer
+
+Kleene = bool | None
+Facts = Mapping[str, Any]
+Ranges = Mapping[str, tuple[float, float]]
+CondFn = Callable[[Facts, Ranges], Kleene]
+NumFn = Callable[[Facts, Ranges], tuple[float, float]]
+WaitFn = Callable[[Facts, Ranges], frozenset[str]]
+
+EMPTY: Final[frozenset[str]] = frozenset()
+EQUALITY_OPS: Final = ("==", "!=")
+ORDER_OPS: Final = ("<", "<=", ">", ">=")
+COMPARISON_OPS: Final = EQUALITY_OPS + ORDER_OPS
+OPERATORS: Final = (
+    "all",
+    "any",
+    "not",
+    *COMPARISON_OPS,
+    "in",
+    "includes",
+    "includes_any",
+    "includes_all",
+    "answered",
+    "count",
+    "score",
+    "var",
+)
+_COMPARABLE: Final[dict[str, tuple[str, ...]]] = {
+    "boolean": EQUALITY_OPS,
+    "single_choice": EQUALITY_OPS,
+    "string": EQUALITY_OPS,
+    "integer": COMPARISON_OPS,
+    "decimal": COMPARISON_OPS,
+    "date": COMPARISON_OPS,
+}
+_IN_TYPES: Final = ("single_choice", "string", "integer")
+_DATE_RE: Final = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_PY_OPS: Final[dict[str, Callable[[Any, Any], bool]]] = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+
+
+def _nothing(facts: Facts, ranges: Ranges) -> frozenset[str]:
+    return EMPTY
+
+
+def _always_true(facts: Facts, ranges: Ranges) -> Kleene:
+    return True
+
+
+def _always_false(facts: Facts, ranges: Ranges) -> Kleene:
+    return False
+
+
+def _always_unknown(facts: Facts, ranges: Ranges) -> Kleene:
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo:
+    """What the compiler must know of an item to check a condition that reads it."""
+
+    type: str
+    options: frozenset[str] = frozenset()
+    exclusive: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreInfo:
+    """What the compiler must know of a weighted score: its static range and dependencies."""
+
+    static: tuple[float, float]
+    integral: bool
+    items: frozenset[str]
+    waits: WaitFn
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """A compiled condition.
+
+    `fn` evaluates it; `waits` names the items that leave it unknown (call it only when `fn`
+    returned None); `items` is every item it reads (directly or through scores); `const` is its
+    value when it is decided statically, else None.
+    """
+
+    fn: CondFn
+    waits: WaitFn
+    reads: frozenset[str]
+    scores: frozenset[str]
+    items: frozenset[str]
+    const: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Number:
+    fn: NumFn
+    waits: WaitFn
+    static: tuple[float, float]
+    integral: bool
+    reads: frozenset[str]
+    scores: frozenset[str]
+    items: frozenset[str]
+
+
+def _constant(value: bool) -> Condition:
+    return Condition(
+        _always_true if value else _always_false, _nothing, EMPTY, EMPTY, EMPTY, value
+    )
+
+
+def _union(parts: Iterable[frozenset[str]]) -> frozenset[str]:
+    out: set[str] = set()
+    for part in parts:
+        out |= part
+    return frozenset(out)
+
+
+def decide(op: str, lo: float, hi: float, k: float, integral: bool = False) -> Kleene:
+    """Decide ``value <op> k`` knowing only that value lies in [lo, hi].
+
+    True or False when every value in the range agrees, else unknown. With `integral` the
+    value is known to be an integer (a count), so equality with a fraction is false.
+    """
+    if op in ("==", "!="):
+        if (integral and k != int(k)) or k < lo or k > hi:
+            eq: Kleene = False
+        elif lo == hi:
+            eq = True
+        else:
+            eq = None
+        return eq if op == "==" or eq is None else not eq
+    if op == "<":
+        return True if hi < k else False if lo >= k else None
+    if op == "<=":
+        return True if hi <= k else False if lo > k else None
+    if op == ">":
+        return True if lo > k else False if hi <= k else None
+    return True if lo >= k else False if hi < k else None  # ">="
+
+
+def valid_date(value: object) -> bool:
+    """True for a real calendar date written as YYYY-MM-DD."""
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _literal_problem(item_type: str, value: object) -> str | None:
+    """Why `value` is not a literal of `item_type`, or None when it is."""
+    if item_type == "boolean":
+        ok = isinstance(value, bool)
+        want = "true or false"
+    elif item_type in ("single_choice", "string", "multi_choice"):
+        ok = isinstance(value, str)
+        want = "a string"
+    elif item_type == "integer":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        want = "an integer"
+    elif item_type == "decimal":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        want = "a number"
+    elif item_type == "date":
+        ok = valid_date(value)
+        want = 'a date "YYYY-MM-DD"'
+    else:
+        return f"a {item_type} item has no value to compare"
+    if ok:
+        return None
+    return f"{value!r} is not a literal for a {item_type} item: expected {want}"
+
+
+class ConditionCompiler:
+    """Compiles conditions against known items and scores, collecting problems."""
+
+    def __init__(
+        self,
+        items: Mapping[str, ItemInfo],
+        scores: Mapping[str, ScoreInfo] | None = None,
+        *,
+        sections: Iterable[str] = (),
+    ) -> None:
+        self.items = items
+        self.scores: Mapping[str, ScoreInfo] = scores or {}
+        self.sections = frozenset(sections)
+        self.problems: list[Problem] = []
+
+    def _fail(self, pointer: str, message: str, code: str) -> Condition:
+        self.problems.append(Problem(pointer, message, code))
+        return Condition(_always_unknown, _nothing, EMPTY, EMPTY, EMPTY, None)
+
+    def compile(self, expr: object, pointer: str) -> Condition:
+        """Compile one condition; on error record a problem and return an inert condition."""
+        if isinstance(expr, bool):
+            return _constant(expr)
+        if not isinstance(expr, dict):
+            return self._fail(
+                pointer, f"{expr!r} is not a condition: use true, false or an operator", "shape"
+            )
+        if len(expr) != 1:
+            keys = ", ".join(sorted(map(str, expr))) or "none"
+            return self._fail(
+                pointer, f"a condition has exactly one operator, found: {keys}", "shape"
+            )
+        op, arg = next(iter(expr.items()))
+        here = join_pointer(pointer, op)
+        if op in ("all", "any"):
+            return self._junction(op, arg, here, pointer)
+        if op == "not":
+            return self._not(arg, here)
+        if op in COMPARISON_OPS:
+            return self._comparison(op, arg, here)
+        if op == "in":
+            return self._in(arg, here)
+        if op in ("includes", "includes_any", "includes_all"):
+            return self._includes(op, arg, here)
+        if op == "answered":
+            return self._answered(arg, here)
+        if op in ("count", "score", "var"):
+            return self._fail(
+                pointer,
+                f"'{op}' is a value, not a condition: compare it, e.g. "
+                f'{{">=": [{{"{op}": ...}}, 1]}}',
+                "shape",
+            )
+        return self._fail(
+            pointer,
+            f"unknown operator '{op}'; expected one of: {', '.join(OPERATORS)}",
+            "unknown_operator",
+        )
+
+    # -- logic ---------------------------------------------------------------------------------
+
+    def _junction(self, op: str, arg: object, here: str, pointer: str) -> Condition:
+        if not isinstance(arg, list) or not arg:
+            return self._fail(here, f"'{op}' takes a non-empty list of conditions", "arity")
+        children = [self.compile(c, join_pointer(here, i)) for i, c in enumerate(arg)]
+        reads = _union(c.reads for c in children)
+        scores = _union(c.scores for c in children)
+        items = _union(c.items for c in children)
+        absorbing = op == "any"  # the value that decides the junction on its own
+        if any(c.const is absorbing for c in children):
+            decided = _constant(absorbing)
+            return Condition(decided.fn, _nothing, reads, scores, items, absorbing)
+        live = [c for c in children if c.const is None]
+        if not live:
+            decided = _constant(not absorbing)
+            return Condition(decided.fn, _nothing, reads, scores, items, not absorbing)
+        if len(live) == 1:
+            only = live[0]
+            return Condition(only.fn, only.waits, reads, scores, items, None)
+        fns = tuple(c.fn for c in live)
+        waits = _unknown_children_waits(live)
+        fn = _any(fns) if absorbing else _all(fns)
+        return Condition(fn, waits, reads, scores, items, None)
+
+    def _not(self, arg: object, here: str) -> Condition:
+        child = self.compile(arg, here)
+        if child.const is not None:
+            c = _constant(not child.const)
+            return Condition(c.fn, c.waits, child.reads, child.scores, child.items, c.const)
+        inner = child.fn
+
+        def fn(facts: Facts, ranges: Ranges) -> Kleene:
+            v = inner(facts, ranges)
+            return None if v is None else not v
+
+        return Condition(fn, child.waits, child.reads, child.scores, child.items, None)
+
+    # -- reading items -------------------------------------------------------------------------
+
+    def _var(self, arg: object, here: str) -> tuple[str, ItemInfo] | None:
+        """Resolve ``{"var": "x"}``; record a problem and return None when it is wrong."""
+        if not (isinstance(arg, dict) and len(arg) == 1 and "var" in arg):
+            self.problems.append(
+                Problem(here, 'expected {"var": "<item id>"} on the left', "shape")
+            )
+            return None
+        return self._item_ref(arg["var"], join_pointer(here, "var"))
+
+    def _item_ref(self, item_id: object, here: str) -> tuple[str, ItemInfo] | None:
+        if not isinstance(item_id, str):
+            self.problems.append(Problem(here, "an item id is a string", "shape"))
+            return None
+        info = self.items.get(item_id)
+        if info is None:
+            if item_id in self.sections:
+                msg = f"'{item_id}' is a section, not an item"
+            else:
+                msg = f"unknown item '{item_id}'"
+            self.problems.append(Problem(here, msg, "unknown_item"))
+            return None
+        if info.type == "display":
+            self.problems.append(
+                Problem(here, f"'{item_id}' is a display item and is never answered", "item_type")
+            )
+            return None
+        return item_id, info
+
+    def _pair(self, op: str, arg: object, here: str) -> tuple[object, object] | None:
+        if not isinstance(arg, list) or len(arg) != 2:
+            self.problems.append(Problem(here, f"'{op}' takes a list of exactly 2", "arity"))
+            return None
+        return arg[0], arg[1]
+
+    def _comparison(self, op: str, arg: object, here: str) -> Condition:
+        pair = self._pair(op, arg, here)
+        if pair is None:
+            return _inert()
+        left, right = pair
+        if isinstance(left, dict) and len(left) == 1 and next(iter(left)) in ("count", "score"):
+            return self._number_comparison(op, left, right, here)
+        ref = self._var(left, join_pointer(here, 0))
+        if ref is None:
+            return _inert()
+        item_id, info = ref
+        allowed = _COMPARABLE.get(info.type, ())
+        if op not in allowed:
+            return self._fail(
+                here, f"'{op}' cannot be used on a {info.type} item ('{item_id}')", "item_type"
+            )
+        rhs = join_pointer(here, 1)
+        problem = _literal_problem(info.type, right)
+        if problem is not None:
+            return self._fail(rhs, problem, "literal_type")
+        if info.type == "single_choice" and right not in info.options:
+            return self._fail(rhs, f"'{right}' is not an option of '{item_id}'", "unknown_option")
+        return Condition(
+            _compare_item(op, item_id, right),
+            _waits_for(item_id),
+            frozenset((item_id,)),
+            EMPTY,
+            frozenset((item_id,)),
+        )
+
+    def _in(self, arg: object, here: str) -> Condition:
+        pair = self._pair("in", arg, here)
+        if pair is None:
+            return _inert()
+        left, right = pair
+        ref = self._var(left, join_pointer(here, 0))
+        if ref is None:
+            return _inert()
+        item_id, info = ref
+        if info.type not in _IN_TYPES:
+            return self._fail(
+                here, f"'in' cannot be used on a {info.type} item ('{item_id}')", "item_type"
+            )
+        rhs = join_pointer(here, 1)
+        if not isinstance(right, list) or not right:
+            return self._fail(rhs, "'in' takes a non-empty list of literals", "arity")
+        ok = True
+        for i, lit in enumerate(right):
+            problem = _literal_problem(info.type, lit)
+            if problem is None and info.type == "single_choice" and lit not in info.options:
+                problem = f"'{lit}' is not an option of '{item_id}'"
+            if problem is not None:
+                code = "literal_type" if "literal" in problem else "unknown_option"
+                self.problems.append(Problem(join_pointer(rhs, i), problem, code))
+                ok = False
+        if not ok:
+            return _inert()
+        values = frozenset(right)
+
+        def fn(facts: Facts, ranges: Ranges) -> Kleene:
+            v = facts.get(item_id)
+            return None if v is None else v in values
+
+        ids = frozenset((item_id,))
+        return Condition(fn, _waits_for(item_id), ids, EMPTY, ids)
+
+    def _includes(self, op: str, arg: object, here: str) -> Condition:
+        pair = self._pair(op, arg, here)
+        if pair is None:
+            return _inert()
+        left, right = pair
+        ref = self._var(left, join_pointer(here, 0))
+        if ref is None:
+            return _inert()
+        item_id, info = ref
+        if info.type != "multi_choice":
+            return self._fail(
+                here, f"'{op}' needs a multi_choice item, '{item_id}' is {info.type}", "item_type"
+            )
+        rhs = join_pointer(here, 1)
+        if op == "includes":
+            codes: list[object] = [right]
+            pointers = [rhs]
+        elif isinstance(right, list) and right:
+            codes = list(right)
+            pointers = [join_pointer(rhs, i) for i in range(len(right))]
+        else:
+            return self._fail(rhs, f"'{op}' takes a non-empty list of option codes", "arity")
+        ok = True
+        for code, ptr in zip(codes, pointers, strict=True):
+            if not isinstance(code, str):
+                self.problems.append(Problem(ptr, f"{code!r} is not an option code", "literal_type"))
+                ok = False
+            elif code not in info.options:
+                self.problems.append(
+                    Problem(ptr, f"'{code}' is not an option of '{item_id}'", "unknown_option")
+                )
+                ok = False
+        if not ok:
+            return _inert()
+        wanted = frozenset(str(c) for c in codes)
+        ids = frozenset((item_id,))
+        waits = _waits_for(item_id)
+        if op == "includes_all" and len(wanted) > 1 and wanted & info.exclusive:
+            # An exclusive option is never selected together with another one.
+            return Condition(_always_false, _nothing, ids, EMPTY, ids, False)
+        if op == "includes":
+            (only,) = wanted
+
+            def has(facts: Facts, ranges: Ranges) -> Kleene:
+                v = facts.get(item_id)
+                return None if v is None else only in v
+
+            return Condition(has, waits, ids, EMPTY, ids)
+        if op == "includes_any":
+
+            def has_any(facts: Facts, ranges: Ranges) -> Kleene:
+                v = facts.get(item_id)
+                return None if v is None else not wanted.isdisjoint(v)
+
+            return Condition(has_any, waits, ids, EMPTY, ids)
+
+        def has_all(facts: Facts, ranges: Ranges) -> Kleene:
+            v = facts.get(item_id)
+            return None if v is None else wanted.issubset(v)
+
+        return Condition(has_all, waits, ids, EMPTY, ids)
+
+    def _answered(self, arg: object, here: str) -> Condition:
+        ref = self._item_ref(arg, here)
+        if ref is None:
+            return _inert()
+        item_id = ref[0]
+
+        def fn(facts: Facts, ranges: Ranges) -> Kleene:
+            return item_id in facts
+
+        ids = frozenset((item_id,))
+        return Condition(fn, _nothing, ids, EMPTY, ids)
+
+    # -- numbers -------------------------------------------------------------------------------
+
+    def _number(self, expr: dict[str, Any], here: str) -> _Number | None:
+        op, arg = next(iter(expr.items()))
+        inner = join_pointer(here, op)
+        if op == "score":
+            if not isinstance(arg, str) or arg not in self.scores:
+                self.problems.append(Problem(inner, f"unknown score {arg!r}", "unknown_score"))
+                return None
+            info = self.scores[arg]
+
+            def score_fn(facts: Facts, ranges: Ranges) -> tuple[float, float]:
+                return ranges[arg]
+
+            return _Number(
+                score_fn, info.waits, info.static, info.integral, EMPTY, frozenset((arg,)),
+                info.items,
+            )
+        if not isinstance(arg, list) or not arg:
+            self.problems.append(Problem(inner, "'count' takes a non-empty list", "arity"))
+            return None
+        children = [self.compile(c, join_pointer(inner, i)) for i, c in enumerate(arg)]
+        base = sum(1 for c in children if c.const is True)
+        live = [c for c in children if c.const is None]
+        fns = tuple(c.fn for c in live)
+
+        def count_fn(facts: Facts, ranges: Ranges) -> tuple[float, float]:
+            t = base
+            u = 0
+            for f in fns:
+                v = f(facts, ranges)
+                if v is True:
+                    t += 1
+                elif v is None:
+                    u += 1
+            return (t, t + u)
+
+        return _Number(
+            count_fn,
+            _unknown_children_waits(live),
+            (base, base + len(live)),
+            True,
+            _union(c.reads for c in children),
+            _union(c.scores for c in children),
+            _union(c.items for c in children),
+        )
+
+    def _number_comparison(
+        self, op: str, left: dict[str, Any], right: object, here: str
+    ) -> Condition:
+        number = self._number(left, join_pointer(here, 0))
+        rhs = join_pointer(here, 1)
+        if not isinstance(right, int | float) or isinstance(right, bool):
+            return self._fail(rhs, f"{right!r} is not a number literal", "literal_type")
+        if number is None:
+            return _inert()
+        k = float(right)
+        integral = number.integral
+        lo, hi = number.static
+        static = decide(op, lo, hi, k, integral)
+        if static is not None:
+            c = _constant(static)
+            return Condition(c.fn, c.waits, number.reads, number.scores, number.items, static)
+        nfn = number.fn
+
+        def fn(facts: Facts, ranges: Ranges) -> Kleene:
+            lo, hi = nfn(facts, ranges)
+            if lo == hi:
+                return _PY_OPS[op](lo, k)
+            return decide(op, lo, hi, k, integral)
+
+        return Condition(fn, number.waits, number.reads, number.scores, number.items)
+
+
+def _inert() -> Condition:
+    """The condition standing in for one that failed to compile (its problem is recorded)."""
+    return Condition(_always_unknown, _nothing, EMPTY, EMPTY, EMPTY, None)
+
+
+def _waits_for(item_id: str) -> WaitFn:
+    single = frozenset((item_id,))
+
+    def waits(facts: Facts, ranges: Ranges) -> frozenset[str]:
+        return EMPTY if item_id in facts else single
+
+    return waits
+
+
+def _unknown_children_waits(children: list[Condition]) -> WaitFn:
+    pairs = tuple((c.fn, c.waits) for c in children)
+
+    def waits(facts: Facts, ranges: Ranges) -> frozenset[str]:
+        return _union(w(facts, ranges) for f, w in pairs if f(facts, ranges) is None)
+
+    return waits
+
+
+def _compare_item(op: str, item_id: str, lit: object) -> CondFn:
+    if op == "==":
+
+        def eq(facts: Facts, ranges: Ranges) -> Kleene:
+            v = facts.get(item_id)
+            return None if v is None else v == lit
+
+        return eq
+    if op == "!=":
+
+        def ne(facts: Facts, ranges: Ranges) -> Kleene:
+            v = facts.get(item_id)
+            return None if v is None else v != lit
+
+        return ne
+    cmp = _PY_OPS[op]
+
+    def ordered(facts: Facts, ranges: Ranges) -> Kleene:
+        v = facts.get(item_id)
+        return None if v is None else cmp(v, lit)
+
+    return ordered
+
+
+def _all(fns: tuple[CondFn, ...]) -> CondFn:
+    if len(fns) == 2:
+        a, b = fns
+
+        def all2(facts: Facts, ranges: Ranges) -> Kleene:
+            va = a(facts, ranges)
+            if va is False:
+                return False
+            vb = b(facts, ranges)
+            if vb is False:
+                return False
+            return None if va is None or vb is None else True
+
+        return all2
+
+    def all_n(facts: Facts, ranges: Ranges) -> Kleene:
+        unknown = False
+        for f in fns:
+            v = f(facts, ranges)
+            if v is False:
+                return False
+            if v is None:
+                unknown = True
+        return None if unknown else True
+
+    return all_n
+
+
+def _any(fns: tuple[CondFn, ...]) -> CondFn:
+    if len(fns) == 2:
+        a, b = fns
+
+        def any2(facts: Facts, ranges: Ranges) -> Kleene:
+            va = a(facts, ranges)
+            if va is True:
+                return True
+            vb = b(facts, ranges)
+            if vb is True:
+                return True
+            return None if va is None or vb is None else False
+
+        return any2
+
+    def any_n(facts: Facts, ranges: Ranges) -> Kleene:
+        unknown = False
+        for f in fns:
+            v = f(facts, ranges)
+            if v is True:
+                return True
+            if v is None:
+                unknown = True
+        return None if unknown else False
+
+    return any_n

@@ -1,0 +1,132 @@
+"""The engine's own input vocabulary: plain specs of a questionnaire's logic.
+
+`app.questionnaires` translates its typed file models into these, so this package never
+imports the rest of the app. Conditions stay raw JSON here and are compiled by `program`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final, Literal
+
+Json = Any
+ItemType = Literal[
+    "boolean",
+    "single_choice",
+    "multi_choice",
+    "integer",
+    "decimal",
+    "string",
+    "text",
+    "date",
+    "display",
+]
+ITEM_TYPES: Final = (
+    "boolean",
+    "single_choice",
+    "multi_choice",
+    "integer",
+    "decimal",
+    "string",
+    "text",
+    "date",
+    "display",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    """One item: its id, type, option codes, section and visibility condition."""
+
+    id: str
+    type: str
+    section: str
+    pointer: str
+    options: tuple[str, ...] = ()
+    exclusive: frozenset[str] = frozenset()
+    required: bool = False
+    enable_when: Json | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """A section; its condition disables every item in it."""
+
+    id: str
+    pointer: str
+    enable_when: Json | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTermSpec:
+    """Points added to a score when the condition is true."""
+
+    when: Json
+    points: float
+    pointer: str
+
+
+@dataclass(frozen=True, slots=True)
+class BandSpec:
+    """A score band: values up to and including `max`; the last band has no max."""
+
+    id: str
+    max: float | None
+    label: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreSpec:
+    """A weighted score and its bands."""
+
+    id: str
+    pointer: str
+    terms: tuple[ScoreTermSpec, ...]
+    bands: tuple[BandSpec, ...] = ()
+    label: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """A scoring rule: condition and consequences, with its explanation."""
+
+    id: str
+    pointer: str
+    when: Json
+    tier: str | None = None
+    obligations: tuple[str, ...] = ()
+    controls: tuple[str, ...] = ()
+    flags: tuple[str, ...] = ()
+    rationale: Mapping[str, str] = field(default_factory=dict)
+    caveat: Mapping[str, str] | None = None
+    refs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationSpec:
+    """What the engine needs to know of an obligation: its application date per calendar."""
+
+    id: str
+    applies_from: Mapping[str, date] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireSpec:
+    """Everything of one questionnaire version that can change a result, plus its identity."""
+
+    key: str
+    version: str
+    content_hash: str
+    logic_hash: str
+    sections: tuple[SectionSpec, ...]
+    items: tuple[ItemSpec, ...]
+    tiers: tuple[str, ...]
+    default_tier: str
+    rules: tuple[RuleSpec, ...]
+    scores: tuple[ScoreSpec, ...] = ()
+    obligations: Mapping[str, ObligationSpec] = field(default_factory=dict)
+    calendars: Mapping[str, str] = field(default_factory=dict)
+    tiers_pointer: str = "/scoring/tiers"
+    default_tier_pointer: str = "/scoring/default_tier"

@@ -1,0 +1,463 @@
+"""Compile a questionnaire's logic (a `QuestionnaireSpec`) once into an evaluation `Program`.
+
+Every static check of the logic happens here and every problem is collected: duplicate ids,
+unknown ids, options and tiers, wrongly typed literals, operators on the wrong item type,
+conditions that are statically false (rules that never fire, items never enabled, score terms
+that never apply), rules without effect, and cycles through visibility conditions and scores.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from app.rules.conditions import (
+    EMPTY,
+    Condition,
+    ConditionCompiler,
+    CondFn,
+    Facts,
+    ItemInfo,
+    Ranges,
+    ScoreInfo,
+    valid_date,
+)
+from app.rules.model import ITEM_TYPES, BandSpec, ItemSpec, QuestionnaireSpec, RuleSpec
+from app.rules.problems import CompileError, Problem, join_pointer
+
+STEP_SECTION: Final = 0
+STEP_ITEM: Final = 1
+STEP_SCORE: Final = 2
+
+
+def _is_int(v: object) -> bool:
+    return type(v) is int
+
+
+def _is_number(v: object) -> bool:
+    return (type(v) is int or type(v) is float) and v == v  # rejects bool and NaN
+
+
+def _is_str(v: object) -> bool:
+    return type(v) is str
+
+
+def _is_codes(v: object) -> bool:
+    return type(v) is list and all(type(c) is str for c in v)
+
+
+def _is_bool(v: object) -> bool:
+    return type(v) is bool
+
+
+# What the engine accepts as a value per item type (cheap checks; full validation is elsewhere).
+CHECKERS: Final[Mapping[str, Callable[[object], bool]]] = {
+    "boolean": _is_bool,
+    "single_choice": _is_str,
+    "multi_choice": _is_codes,
+    "integer": _is_int,
+    "decimal": _is_number,
+    "string": _is_str,
+    "text": _is_str,
+    "date": valid_date,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledScore:
+    """A weighted score ready to evaluate."""
+
+    id: str
+    terms: tuple[tuple[CondFn, float], ...]
+    bands: tuple[BandSpec, ...]
+    static: tuple[float, float]
+    label: Mapping[str, str]
+
+    def band(self, value: float) -> str | None:
+        """The band a value falls in (None when the score has no bands)."""
+        for band in self.bands:
+            if band.max is None or value <= band.max:
+                return band.id
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    """A rule ready to evaluate, with what the result reports about it."""
+
+    spec: RuleSpec
+    condition: Condition
+    tier_index: int
+    reads: tuple[str, ...]
+    scores: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """The compiled, immutable logic of one questionnaire version."""
+
+    spec: QuestionnaireSpec
+    items: Mapping[str, ItemSpec]
+    item_index: Mapping[str, int]
+    plan: tuple[tuple[int, str, CondFn | None, Any], ...]
+    rules: tuple[CompiledRule, ...]
+    scores: tuple[CompiledScore, ...]
+    tier_index: Mapping[str, int]
+    default_tier_index: int
+    required: tuple[str, ...]
+    section_conditions: Mapping[str, Condition]
+    item_conditions: Mapping[str, Condition]
+    checkers: Mapping[str, Callable[[object], bool]]
+
+    @property
+    def tiers(self) -> tuple[str, ...]:
+        return self.spec.tiers
+
+
+def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
+    """Check and compile a questionnaire's logic; raise `CompileError` with every problem."""
+    problems: list[Problem] = []
+
+    def problem(pointer: str, message: str, code: str) -> None:
+        problems.append(Problem(pointer, message, code))
+
+    # -- identities -----------------------------------------------------------------------------
+    seen: dict[str, str] = {}
+    for section in spec.sections:
+        _unique(seen, section.id, join_pointer(section.pointer, "id"), "section", problem)
+    for item in spec.items:
+        _unique(seen, item.id, join_pointer(item.pointer, "id"), "item", problem)
+        if item.type not in ITEM_TYPES:
+            problem(join_pointer(item.pointer, "type"), f"unknown item type '{item.type}'", "shape")
+    section_ids = {s.id for s in spec.sections}
+    for item in spec.items:
+        if item.section not in section_ids:
+            problem(item.pointer, f"unknown section '{item.section}'", "unknown_section")
+    tier_index: dict[str, int] = {}
+    for i, tier in enumerate(spec.tiers):
+        if tier in tier_index:
+            problem(join_pointer(spec.tiers_pointer, i, "id"), f"duplicate tier '{tier}'", "duplicate")
+        tier_index.setdefault(tier, i)
+    if not spec.tiers:
+        problem(spec.tiers_pointer, "at least one tier is needed", "shape")
+    if spec.default_tier not in tier_index:
+        problem(spec.default_tier_pointer, f"unknown tier '{spec.default_tier}'", "unknown_tier")
+    default_index = tier_index.get(spec.default_tier, 0)
+
+    infos = {
+        item.id: ItemInfo(item.type, frozenset(item.options), item.exclusive) for item in spec.items
+    }
+
+    # -- scores, in dependency order --------------------------------------------------------------
+    score_specs = {}
+    for i, score in enumerate(spec.scores):
+        if score.id in score_specs:
+            problem(join_pointer(score.pointer, "id"), f"duplicate score '{score.id}'", "duplicate")
+            continue
+        score_specs[score.id] = (i, score)
+        _check_bands(score.bands, join_pointer(score.pointer, "bands"), problem)
+    score_infos: dict[str, ScoreInfo] = {}
+    compiled_scores: dict[str, CompiledScore] = {}
+    score_conditions: dict[str, list[Condition]] = {}
+    for score_id in _score_order(score_specs, problem):
+        score = score_specs[score_id][1]
+        compiler = ConditionCompiler(infos, score_infos, sections=section_ids)
+        terms: list[tuple[Condition, float]] = []
+        for term in score.terms:
+            ptr = join_pointer(term.pointer, "when")
+            before = len(compiler.problems)
+            cond = compiler.compile(term.when, ptr)
+            if cond.const is False and len(compiler.problems) == before:
+                problem(ptr, "this score term can never apply (its condition is always false)",
+                        "never_fires")
+            terms.append((cond, term.points))
+        problems.extend(compiler.problems)
+        lo = hi = 0.0
+        for cond, points in terms:
+            if cond.const is True:
+                lo += points
+                hi += points
+            elif cond.const is None:
+                lo += min(points, 0.0)
+                hi += max(points, 0.0)
+        live = tuple((c, p) for c, p in terms if c.const is not False)
+        score_conditions[score_id] = [c for c, _ in live]
+        score_infos[score_id] = ScoreInfo(
+            static=(lo, hi),
+            integral=all(float(p).is_integer() for _, p in terms),
+            items=frozenset().union(*(c.items for c, _ in terms)) if terms else EMPTY,
+            waits=_score_waits(tuple(c for c, _ in live)),
+        )
+        compiled_scores[score_id] = CompiledScore(
+            score_id, tuple((c.fn, p) for c, p in live), score.bands, (lo, hi), score.label
+        )
+
+    compiler = ConditionCompiler(infos, score_infos, sections=section_ids)
+
+    # -- visibility -----------------------------------------------------------------------------
+    section_conditions: dict[str, Condition] = {}
+    for section in spec.sections:
+        if section.enable_when is None:
+            continue
+        ptr = join_pointer(section.pointer, "enable_when")
+        before = len(compiler.problems)
+        cond = compiler.compile(section.enable_when, ptr)
+        if cond.const is False and len(compiler.problems) == before:
+            problem(ptr, f"section '{section.id}' can never be enabled", "never_enabled")
+        section_conditions[section.id] = cond
+    item_conditions: dict[str, Condition] = {}
+    for item in spec.items:
+        if item.enable_when is None:
+            continue
+        ptr = join_pointer(item.pointer, "enable_when")
+        before = len(compiler.problems)
+        cond = compiler.compile(item.enable_when, ptr)
+        if cond.const is False and len(compiler.problems) == before:
+            problem(ptr, f"item '{item.id}' can never be enabled", "never_enabled")
+        item_conditions[item.id] = cond
+
+    # -- rules ----------------------------------------------------------------------------------
+    rules: list[CompiledRule] = []
+    rule_ids: set[str] = set()
+    item_index = {item.id: i for i, item in enumerate(spec.items)}
+    for rule in spec.rules:
+        if rule.id in rule_ids:
+            problem(join_pointer(rule.pointer, "id"), f"duplicate rule '{rule.id}'", "duplicate")
+        rule_ids.add(rule.id)
+        ptr = join_pointer(rule.pointer, "when")
+        before = len(compiler.problems)
+        cond = compiler.compile(rule.when, ptr)
+        if len(compiler.problems) == before and cond.const is False:
+            problem(ptr, f"rule '{rule.id}' can never fire (its condition is always false)",
+                    "never_fires")
+        t_index = -1
+        if rule.tier is not None:
+            if rule.tier in tier_index:
+                t_index = tier_index[rule.tier]
+            else:
+                problem(join_pointer(rule.pointer, "then", "tier"), f"unknown tier '{rule.tier}'",
+                        "unknown_tier")
+        tier_ok = rule.tier is None or rule.tier in tier_index
+        if tier_ok and t_index <= default_index and not (rule.obligations or rule.controls or rule.flags):
+            problem(join_pointer(rule.pointer, "then"),
+                    f"rule '{rule.id}' has no effect: no tier above the default tier, "
+                    "no obligations, controls or flags", "no_effect")
+        for field_name in ("obligations", "controls", "flags"):
+            values: tuple[str, ...] = getattr(rule, field_name)
+            if len(set(values)) != len(values):
+                problem(join_pointer(rule.pointer, "then", field_name),
+                        f"duplicate entries in {field_name}", "duplicate")
+        rules.append(
+            CompiledRule(
+                rule,
+                cond,
+                t_index,
+                tuple(sorted(cond.reads, key=lambda x: item_index.get(x, 0))),
+                tuple(sorted(cond.scores)),
+            )
+        )
+    problems.extend(compiler.problems)
+
+    # -- evaluation order -----------------------------------------------------------------------
+    order = _evaluation_order(spec, section_conditions, item_conditions, score_infos, compiled_scores,
+                              problem)
+    if problems:
+        raise CompileError(problems)
+
+    plan: list[tuple[int, str, CondFn | None, Any]] = []
+    items_by_id = {item.id: item for item in spec.items}
+    for kind, node in order:
+        if kind == STEP_SECTION:
+            sc = section_conditions.get(node)
+            plan.append((STEP_SECTION, node, sc.fn if sc is not None else None, None))
+        elif kind == STEP_ITEM:
+            item = items_by_id[node]
+            if item.type == "display":
+                continue
+            ic = item_conditions.get(node)
+            plan.append((STEP_ITEM, node, ic.fn if ic is not None else None,
+                         (item.section, CHECKERS[item.type])))
+        else:
+            plan.append((STEP_SCORE, node, None, compiled_scores[node].terms))
+    return Program(
+        spec=spec,
+        items=items_by_id,
+        item_index=item_index,
+        plan=tuple(plan),
+        rules=tuple(rules),
+        scores=tuple(compiled_scores[s.id] for s in spec.scores if s.id in compiled_scores),
+        tier_index=tier_index,
+        default_tier_index=default_index,
+        required=tuple(i.id for i in spec.items if i.required and i.type != "display"),
+        section_conditions=section_conditions,
+        item_conditions=item_conditions,
+        checkers=CHECKERS,
+    )
+
+
+def _unique(
+    seen: dict[str, str],
+    ident: str,
+    pointer: str,
+    kind: str,
+    problem: Callable[[str, str, str], None],
+) -> None:
+    if ident in seen:
+        problem(pointer, f"duplicate id '{ident}' (already used by a {seen[ident]})", "duplicate")
+    else:
+        seen[ident] = kind
+
+
+def _check_bands(
+    bands: tuple[BandSpec, ...], pointer: str, problem: Callable[[str, str, str], None]
+) -> None:
+    ids: set[str] = set()
+    previous: float | None = None
+    for i, band in enumerate(bands):
+        if band.id in ids:
+            problem(join_pointer(pointer, i, "id"), f"duplicate band '{band.id}'", "duplicate")
+        ids.add(band.id)
+        last = i == len(bands) - 1
+        if band.max is None and not last:
+            problem(join_pointer(pointer, i), "only the last band is open-ended", "bands")
+        if band.max is not None and last:
+            problem(join_pointer(pointer, i, "max"), "the last band is open-ended (no max)", "bands")
+        if band.max is not None:
+            if previous is not None and band.max <= previous:
+                problem(join_pointer(pointer, i, "max"), "band maxima must increase", "bands")
+            previous = band.max
+
+
+def _score_refs(expr: object) -> Iterator[str]:
+    """Score ids referenced anywhere in a raw condition."""
+    if isinstance(expr, dict):
+        for key, value in expr.items():
+            if key == "score" and isinstance(value, str):
+                yield value
+            else:
+                yield from _score_refs(value)
+    elif isinstance(expr, list):
+        for value in expr:
+            yield from _score_refs(value)
+
+
+def _score_order(
+    specs: Mapping[str, tuple[int, Any]], problem: Callable[[str, str, str], None]
+) -> list[str]:
+    """Scores ordered so that each comes after the scores its terms read; cycles are problems."""
+    deps = {
+        sid: {r for t in score.terms for r in _score_refs(t.when) if r in specs}
+        for sid, (_, score) in specs.items()
+    }
+    order: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(sid: str, path: list[str]) -> bool:
+        if state.get(sid) == 2:
+            return True
+        if state.get(sid) == 1:
+            cycle = " -> ".join([*path[path.index(sid):], sid])
+            problem(join_pointer(specs[sid][1].pointer, "terms"), f"scores form a cycle: {cycle}",
+                    "cycle")
+            return False
+        state[sid] = 1
+        ok = all(visit(d, [*path, sid]) for d in sorted(deps[sid]))
+        state[sid] = 2
+        if ok:
+            order.append(sid)
+        return ok
+
+    for sid in specs:
+        visit(sid, [])
+    return order
+
+
+def _evaluation_order(
+    spec: QuestionnaireSpec,
+    section_conditions: Mapping[str, Condition],
+    item_conditions: Mapping[str, Condition],
+    score_infos: Mapping[str, ScoreInfo],
+    scores: Mapping[str, CompiledScore],
+    problem: Callable[[str, str, str], None],
+) -> list[tuple[int, str]]:
+    """Sections, items and scores in an order where every condition reads only settled facts.
+
+    A cycle (an item whose visibility depends on itself, directly, through its section, or
+    through a score) is reported at the condition that closes it.
+    """
+    Node = tuple[int, str]
+    deps: dict[Node, list[Node]] = {}
+    pointers: dict[Node, str] = {}
+    items = {item.id for item in spec.items}
+    for section in spec.sections:
+        node = (STEP_SECTION, section.id)
+        cond = section_conditions.get(section.id)
+        deps[node] = _condition_nodes(cond, items, scores)
+        pointers[node] = join_pointer(section.pointer, "enable_when")
+    for item in spec.items:
+        node = (STEP_ITEM, item.id)
+        cond = item_conditions.get(item.id)
+        deps[node] = [(STEP_SECTION, item.section), *_condition_nodes(cond, items, scores)]
+        pointers[node] = join_pointer(item.pointer, "enable_when")
+    for s in spec.scores:
+        if s.id not in scores:
+            continue
+        node = (STEP_SCORE, s.id)
+        info = score_infos[s.id]
+        refs = {r for t in s.terms for r in _score_refs(t.when) if r in scores}
+        deps[node] = [(STEP_ITEM, i) for i in sorted(info.items)] + [
+            (STEP_SCORE, r) for r in sorted(refs)
+        ]
+        pointers[node] = join_pointer(s.pointer, "terms")
+    order: list[Node] = []
+    state: dict[Node, int] = {}
+    reported: set[frozenset[Node]] = set()
+
+    def visit(node: Node, path: list[Node]) -> None:
+        if state.get(node) == 2 or node not in deps:
+            return
+        if state.get(node) == 1:
+            loop = path[path.index(node):]
+            key = frozenset(loop)
+            if key not in reported:
+                reported.add(key)
+                names = " -> ".join(n[1] for n in [*loop, node])
+                problem(pointers[node], f"visibility forms a cycle: {names}", "cycle")
+            return
+        state[node] = 1
+        for dep in deps[node]:
+            visit(dep, [*path, node])
+        state[node] = 2
+        order.append(node)
+
+    for node in deps:
+        visit(node, [])
+    return order
+
+
+def _condition_nodes(
+    cond: Condition | None, items: set[str], scores: Mapping[str, CompiledScore]
+) -> list[tuple[int, str]]:
+    if cond is None:
+        return []
+    return [(STEP_ITEM, i) for i in sorted(cond.reads) if i in items] + [
+        (STEP_SCORE, s) for s in sorted(cond.scores) if s in scores
+    ]
+
+
+def _score_waits(conditions: tuple[Condition, ...]) -> Callable[[Facts, Ranges], frozenset[str]]:
+    pairs = tuple((c.fn, c.waits) for c in conditions)
+
+    def waits(facts: Facts, ranges: Ranges) -> frozenset[str]:
+        out: set[str] = set()
+        for fn, w in pairs:
+            if fn(facts, ranges) is None:
+                out |= w(facts, ranges)
+        return frozenset(out)
+
+    return waits

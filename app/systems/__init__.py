@@ -1,0 +1,1 @@
+"""The inventory of AI systems: the subjects of every assessment."""

@@ -1,0 +1,156 @@
+"""HTTP layer of the AI-system inventory."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.auth import Principal, ReadDep, Scope, require_scope
+from app.concurrency import IfMatchHeader, etag
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.systems import service
+from app.systems.models import AISystem, LifecycleStage, Sourcing, SystemStatus
+from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
+
+router = APIRouter(prefix="/v1/ai-systems", tags=["ai systems"])
+
+WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
+
+
+def _public(system: AISystem, response: Response) -> AISystemPublic:
+    response.headers["ETag"] = etag(system.revision)
+    return AISystemPublic.model_validate(system, from_attributes=True)
+
+
+@router.post(
+    "",
+    operation_id="createAiSystem",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AISystemPublic,
+    responses=problem_responses(401, 403, 422),
+    summary="Register an AI system in the inventory",
+)
+def create_ai_system(
+    body: AISystemCreate, response: Response, session: SessionDep, principal: WriteDep
+) -> AISystemPublic:
+    system = service.create_system(
+        session,
+        organization_id=principal.organization_id,
+        data=body,
+        created_by_key_id=principal.key_id,
+    )
+    response.headers["Location"] = f"/v1/ai-systems/{system.id}"
+    return _public(system, response)
+
+
+@router.get(
+    "",
+    operation_id="listAiSystems",
+    response_model=Page[AISystemPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="List AI systems, newest first",
+)
+def list_ai_systems(
+    session: SessionDep,
+    principal: ReadDep,
+    status_: Annotated[
+        SystemStatus | None,
+        Query(alias="status", description="active (default) or retired."),
+    ] = SystemStatus.ACTIVE,
+    include_retired: Annotated[
+        bool, Query(description="List active and retired systems (ignores `status`).")
+    ] = False,
+    lifecycle_stage: LifecycleStage | None = None,
+    sourcing: Sourcing | None = None,
+    business_unit: Annotated[str | None, Query(max_length=200)] = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    tag: Annotated[str | None, Query(max_length=64)] = None,
+    region: Annotated[str | None, Query(max_length=10)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AISystemPublic]:
+    filters = service.SystemFilters(
+        status=None if include_retired else status_,
+        lifecycle_stage=lifecycle_stage.value if lifecycle_stage else None,
+        sourcing=sourcing.value if sourcing else None,
+        business_unit=business_unit,
+        owner=owner,
+        tag=tag,
+        region=region,
+        q=q,
+    )
+    systems, next_cursor = service.list_systems(
+        session,
+        organization_id=principal.organization_id,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(
+        items=[AISystemPublic.model_validate(s, from_attributes=True) for s in systems],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
+    "/{system_id}",
+    operation_id="getAiSystem",
+    response_model=AISystemPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Get one AI system (with its ETag)",
+)
+def get_ai_system(
+    system_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
+) -> AISystemPublic:
+    system = service.get_system(
+        session, organization_id=principal.organization_id, system_id=system_id
+    )
+    return _public(system, response)
+
+
+@router.patch(
+    "/{system_id}",
+    operation_id="updateAiSystem",
+    response_model=AISystemPublic,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    summary="Change an AI system (needs If-Match)",
+)
+def update_ai_system(
+    system_id: uuid.UUID,
+    body: AISystemUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: WriteDep,
+    if_match: IfMatchHeader = None,
+) -> AISystemPublic:
+    system = service.update_system(
+        session,
+        organization_id=principal.organization_id,
+        system_id=system_id,
+        data=body,
+        if_match=if_match,
+    )
+    return _public(system, response)
+
+
+@router.post(
+    "/{system_id}/retire",
+    operation_id="retireAiSystem",
+    response_model=AISystemPublic,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    summary="Retire an AI system (needs If-Match); it is kept, never deleted",
+)
+def retire_ai_system(
+    system_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: WriteDep,
+    if_match: IfMatchHeader = None,
+) -> AISystemPublic:
+    system = service.retire_system(
+        session, organization_id=principal.organization_id, system_id=system_id, if_match=if_match
+    )
+    return _public(system, response)

@@ -1,0 +1,100 @@
+"""API input and output of AI systems."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+from app.systems.models import LifecycleStage, Sourcing, SystemStatus
+
+Region = Annotated[
+    str,
+    StringConstraints(pattern=r"^([A-Z]{2}|EU|EEA|GLOBAL)$"),
+]
+Tag = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"),
+]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+def _dedupe(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+class AISystemBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name = Field(description="The name people know the system by.")
+    purpose: Annotated[str, StringConstraints(min_length=1, max_length=4000)] = Field(
+        description="Intended purpose (EU AI Act Art. 3(12)) in plain words."
+    )
+    owner: Name = Field(description="Accountable owner (a person or role).")
+    business_unit: Annotated[str, StringConstraints(max_length=200)] | None = None
+    lifecycle_stage: LifecycleStage = LifecycleStage.INCEPTION
+    deployment_regions: list[Region] = Field(
+        default_factory=list,
+        max_length=60,
+        description="ISO 3166-1 alpha-2 codes, or EU, EEA, GLOBAL.",
+    )
+    sourcing: Sourcing = Field(description="Built in-house, bought from a supplier, or both.")
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+
+
+class AISystemCreate(AISystemBase):
+    @field_validator("deployment_regions", "tags")
+    @classmethod
+    def _unique(cls, values: list[str]) -> list[str]:
+        return _dedupe(values)
+
+
+class AISystemUpdate(BaseModel):
+    """A partial update: only the fields present change. Retire with the retire operation."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    purpose: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
+    owner: Name | None = None
+    business_unit: Annotated[str, StringConstraints(max_length=200)] | None = None
+    lifecycle_stage: LifecycleStage | None = None
+    deployment_regions: list[Region] | None = Field(default=None, max_length=60)
+    sourcing: Sourcing | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+
+    @field_validator("deployment_regions", "tags")
+    @classmethod
+    def _unique(cls, values: list[str] | None) -> list[str] | None:
+        return None if values is None else _dedupe(values)
+
+    @model_validator(mode="after")
+    def _no_null_for_required(self) -> "AISystemUpdate":
+        for name in self.model_fields_set:
+            if name != "business_unit" and getattr(self, name) is None:
+                raise ValueError(f"'{name}' cannot be null; leave it out to keep its value")
+        return self
+
+
+class AISystemPublic(BaseModel):
+    id: uuid.UUID
+    name: str
+    purpose: str
+    owner: str
+    business_unit: str | None
+    lifecycle_stage: LifecycleStage
+    deployment_regions: list[str]
+    sourcing: Sourcing
+    tags: list[str]
+    status: SystemStatus
+    revision: int
+    created_at: datetime
+    updated_at: datetime
+    retired_at: datetime | None

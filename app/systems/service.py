@@ -1,0 +1,135 @@
+"""The AI-system inventory: create, read, update, list, retire. Services flush, never commit."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.concurrency import check_if_match
+from app.db import utcnow
+from app.errors import ConflictError, NotFoundError
+from app.pagination import finish_page, keyset_page
+from app.systems.models import AISystem, SystemStatus
+from app.systems.schemas import AISystemCreate, AISystemUpdate
+
+
+@dataclass(frozen=True)
+class SystemFilters:
+    status: SystemStatus | None = SystemStatus.ACTIVE
+    lifecycle_stage: str | None = None
+    sourcing: str | None = None
+    business_unit: str | None = None
+    owner: str | None = None
+    tag: str | None = None
+    region: str | None = None
+    q: str | None = None
+
+
+def create_system(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    data: AISystemCreate,
+    created_by_key_id: uuid.UUID | None,
+) -> AISystem:
+    system = AISystem(
+        organization_id=organization_id,
+        created_by_key_id=created_by_key_id,
+        **data.model_dump(mode="json"),
+    )
+    session.add(system)
+    session.flush()
+    return system
+
+
+def get_system(session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID) -> AISystem:
+    """The system, or 404 — also when it belongs to another organisation."""
+    system = session.get(AISystem, system_id)
+    if system is None or system.organization_id != organization_id:
+        raise NotFoundError("AI system", system_id)
+    return system
+
+
+def update_system(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    system_id: uuid.UUID,
+    data: AISystemUpdate,
+    if_match: str | None,
+) -> AISystem:
+    system = get_system(session, organization_id=organization_id, system_id=system_id)
+    check_if_match(if_match, system.revision)
+    if system.status == SystemStatus.RETIRED:
+        raise ConflictError("A retired AI system cannot be changed.", type="system-retired")
+    changes = data.model_dump(mode="json", exclude_unset=True)
+    changed = False
+    for field, value in changes.items():
+        if getattr(system, field) != value:
+            setattr(system, field, value)  # JSON lists are reassigned, never mutated in place
+            changed = True
+    if changed:
+        system.revision += 1
+        system.updated_at = utcnow()
+        session.add(system)
+        session.flush()
+    return system
+
+
+def retire_system(
+    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, if_match: str | None
+) -> AISystem:
+    system = get_system(session, organization_id=organization_id, system_id=system_id)
+    check_if_match(if_match, system.revision)
+    if system.status == SystemStatus.RETIRED:
+        raise ConflictError("This AI system is retired already.", type="system-retired")
+    now = utcnow()
+    system.status = SystemStatus.RETIRED.value
+    system.retired_at = now
+    system.updated_at = now
+    system.revision += 1
+    session.add(system)
+    session.flush()
+    return system
+
+
+def _json_list_contains(column: sa.ColumnElement[object], value: str, dialect: str) -> sa.ColumnElement[bool]:
+    if dialect == "postgresql":
+        return sa.cast(column, sa.dialects.postgresql.JSONB).contains([value])
+    # SQLite: look inside the JSON array with json_each.
+    each = sa.func.json_each(column).table_valued("value")
+    return sa.exists(sa.select(1).select_from(each).where(each.c.value == value))
+
+
+def list_systems(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    filters: SystemFilters,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[AISystem], str | None]:
+    dialect = session.get_bind().dialect.name
+    statement = select(AISystem).where(AISystem.organization_id == organization_id)
+    if filters.status is not None:
+        statement = statement.where(AISystem.status == filters.status.value)
+    for field in ("lifecycle_stage", "sourcing", "business_unit", "owner"):
+        value = getattr(filters, field)
+        if value is not None:
+            statement = statement.where(getattr(AISystem, field) == value)
+    if filters.tag is not None:
+        statement = statement.where(_json_list_contains(col(AISystem.tags), filters.tag, dialect))
+    if filters.region is not None:
+        statement = statement.where(
+            _json_list_contains(col(AISystem.deployment_regions), filters.region, dialect)
+        )
+    if filters.q:
+        pattern = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        statement = statement.where(sa.func.lower(AISystem.name).like(pattern, escape="\\"))
+    statement = keyset_page(
+        statement, created_col=AISystem.created_at, id_col=AISystem.id, cursor=cursor, limit=limit
+    )
+    return finish_page(list(session.exec(statement).all()), limit)

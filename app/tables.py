@@ -1,0 +1,10 @@
+"""Imports every table module so that SQLModel.metadata knows the whole schema (for Alembic)."""
+
+from sqlmodel import SQLModel
+
+from app.organizations import models as organizations_models
+from app.systems import models as systems_models
+
+metadata = SQLModel.metadata
+
+__all__ = ["metadata", "organizations_models", "systems_models"]

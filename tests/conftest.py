@@ -1,0 +1,150 @@
+"""Shared fixtures: one migrated database per run, an app over it, and authenticated clients.
+
+Set TEST_DATABASE_URL (any database on a PostgreSQL server) to run on PostgreSQL; a fresh
+database is created on that server for the run and dropped afterwards. Without it, SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.auth import Scope
+from app.db import create_db_engine
+from app.main import create_app
+from app.migrate import upgrade
+from app.organizations import service as org_service
+from app.settings import Settings
+from app.tables import metadata
+from tests.databases import fresh_database
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with fresh_database(
+        os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("db"), "run"
+    ) as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    db_engine = create_db_engine(database_url)
+    yield db_engine
+    db_engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test starts from empty tables (only where the test uses the database)."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    db_engine: Engine = request.getfixturevalue("engine")
+    with db_engine.begin() as connection:
+        for table in reversed(metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, key_last_used_resolution_seconds=0)
+
+
+@pytest.fixture(scope="session")
+def app(settings: Settings, engine: Engine) -> FastAPI:
+    return create_app(settings, engine=engine)
+
+
+@dataclass(frozen=True)
+class Org:
+    id: uuid.UUID
+    admin_key: str
+
+
+@pytest.fixture
+def make_org(engine: Engine) -> Callable[[str], Org]:
+    def factory(slug: str) -> Org:
+        with Session(engine) as session:
+            org = org_service.create_organization(session, slug=slug, name=slug.title())
+            created = org_service.create_key(
+                session, organization_id=org.id, name="admin", scopes=[Scope.ADMIN]
+            )
+            session.commit()
+            return Org(id=org.id, admin_key=created.secret)
+
+    return factory
+
+
+@pytest.fixture
+def org(make_org: Callable[[str], Org]) -> Org:
+    return make_org("acme")
+
+
+@pytest.fixture
+def make_key(engine: Engine, org: Org) -> Callable[..., str]:
+    """A key of the test organisation with the given scopes."""
+
+    def factory(*scopes: Scope, organization_id: uuid.UUID | None = None) -> str:
+        with Session(engine) as session:
+            created = org_service.create_key(
+                session,
+                organization_id=organization_id or org.id,
+                name="test key",
+                scopes=list(scopes),
+            )
+            session.commit()
+            return created.secret
+
+    return factory
+
+
+@pytest_asyncio.fixture
+async def make_client(app: FastAPI) -> AsyncIterator[Callable[[str | None], httpx.AsyncClient]]:
+    clients: list[httpx.AsyncClient] = []
+
+    def factory(key: str | None) -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+        )
+        clients.append(client)
+        return client
+
+    yield factory
+    for client in clients:
+        await client.aclose()
+
+
+@pytest_asyncio.fixture
+async def client(
+    make_client: Callable[[str | None], httpx.AsyncClient], org: Org
+) -> httpx.AsyncClient:
+    """An admin client of the organisation 'acme'."""
+    return make_client(org.admin_key)
+
+
+def count_rows(engine: Engine, table: str) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    where = "PostgreSQL" if os.environ.get("TEST_DATABASE_URL") else "SQLite"
+    return f"database: {where}"
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent

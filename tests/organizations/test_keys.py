@@ -1,0 +1,112 @@
+"""API keys: authentication, scopes, listing, revocation, last use."""
+
+from collections.abc import Callable
+
+import httpx
+
+from app.auth import Scope
+from app.errors import PROBLEM_MEDIA_TYPE
+from tests.conftest import Org
+
+
+async def test_missing_key_is_401_problem(make_client: Callable[[str | None], httpx.AsyncClient]) -> None:
+    response = await make_client(None).get("/v1/ai-systems")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert response.json()["type"] == "/problems/unauthenticated"
+
+
+async def test_wrong_key_is_401(make_client: Callable[[str | None], httpx.AsyncClient]) -> None:
+    response = await make_client("aas_not-a-real-key").get("/v1/ai-systems")
+    assert response.status_code == 401
+
+
+async def test_key_without_scope_is_403(
+    make_client: Callable[[str | None], httpx.AsyncClient], make_key: Callable[..., str]
+) -> None:
+    reader = make_client(make_key(Scope.READ))
+    assert (await reader.get("/v1/ai-systems")).status_code == 200
+    response = await reader.post("/v1/api-keys", json={"name": "x", "scopes": ["read"]})
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/insufficient-scope"
+    assert "admin" in response.json()["detail"]
+
+
+async def test_created_key_is_shown_once_and_works(
+    client: httpx.AsyncClient, make_client: Callable[[str | None], httpx.AsyncClient]
+) -> None:
+    created = await client.post("/v1/api-keys", json={"name": "ci pipeline", "scopes": ["read"]})
+    assert created.status_code == 201
+    body = created.json()
+    secret = body["secret"]
+    assert secret.startswith("aas_") and len(secret) >= 40
+    assert body["prefix"] == secret[:12]
+    assert body["scopes"] == ["read"]
+
+    fetched = await client.get(f"/v1/api-keys/{body['id']}")
+    assert "secret" not in fetched.json()
+    listed = await client.get("/v1/api-keys")
+    assert all("secret" not in k for k in listed.json()["items"])
+    assert secret not in listed.text
+
+    me = await make_client(secret).get("/v1/me")
+    assert me.status_code == 200
+    assert me.json()["key"]["name"] == "ci pipeline"
+    assert me.json()["organization"]["slug"] == "acme"
+
+
+async def test_last_used_is_recorded(
+    client: httpx.AsyncClient, make_client: Callable[[str | None], httpx.AsyncClient]
+) -> None:
+    created = (await client.post("/v1/api-keys", json={"name": "k", "scopes": ["read"]})).json()
+    assert created["last_used_at"] is None
+    await make_client(created["secret"]).get("/v1/ai-systems")
+    after = (await client.get(f"/v1/api-keys/{created['id']}")).json()
+    assert after["last_used_at"] is not None
+
+
+async def test_revoked_key_stops_working(
+    client: httpx.AsyncClient, make_client: Callable[[str | None], httpx.AsyncClient]
+) -> None:
+    created = (await client.post("/v1/api-keys", json={"name": "k", "scopes": ["read"]})).json()
+    user = make_client(created["secret"])
+    assert (await user.get("/v1/ai-systems")).status_code == 200
+    revoked = await client.post(f"/v1/api-keys/{created['id']}/revoke")
+    assert revoked.status_code == 200
+    assert revoked.json()["active"] is False
+    assert (await user.get("/v1/ai-systems")).status_code == 401
+    again = await client.post(f"/v1/api-keys/{created['id']}/revoke")
+    assert again.status_code == 409
+    active = (await client.get("/v1/api-keys")).json()["items"]
+    assert created["id"] not in [k["id"] for k in active]
+    everything = (await client.get("/v1/api-keys", params={"include_revoked": True})).json()
+    assert created["id"] in [k["id"] for k in everything["items"]]
+
+
+async def test_last_admin_key_cannot_be_revoked(client: httpx.AsyncClient) -> None:
+    me = (await client.get("/v1/me")).json()
+    response = await client.post(f"/v1/api-keys/{me['key']['id']}/revoke")
+    assert response.status_code == 409
+    assert response.json()["type"] == "/problems/last-admin-key"
+    assert (await client.get("/v1/me")).status_code == 200
+
+
+async def test_unknown_scope_is_422_with_pointer(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/api-keys", json={"name": "k", "scopes": ["root"]})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/scopes/0"
+
+
+async def test_keys_of_another_organisation_are_invisible(
+    client: httpx.AsyncClient,
+    make_org: Callable[[str], Org],
+    make_client: Callable[[str | None], httpx.AsyncClient],
+) -> None:
+    other = make_org("globex")
+    mine = (await client.post("/v1/api-keys", json={"name": "k", "scopes": ["read"]})).json()
+    intruder = make_client(other.admin_key)
+    assert (await intruder.get(f"/v1/api-keys/{mine['id']}")).status_code == 404
+    assert (await intruder.post(f"/v1/api-keys/{mine['id']}/revoke")).status_code == 404
+    listed = (await intruder.get("/v1/api-keys")).json()["items"]
+    assert mine["id"] not in [k["id"] for k in listed]

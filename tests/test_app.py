@@ -1,0 +1,86 @@
+"""The frame: probes, problem details for every error, request ids."""
+
+import logging
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.errors import PROBLEM_MEDIA_TYPE
+
+
+async def test_healthz_answers_without_auth(make_client) -> None:  # type: ignore[no-untyped-def]
+    response = await make_client(None).get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_reports_database_and_migrations(make_client) -> None:  # type: ignore[no-untyped-def]
+    response = await make_client(None).get("/readyz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ready", "database": "ok", "migrations": "at head"}
+
+
+async def test_readyz_is_503_when_migrations_are_missing(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from app.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path}/empty.db"))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as anon:
+        response = await anon.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.json()["type"] == "/problems/migrations-pending"
+    app.state.engine.dispose()
+
+
+async def test_unknown_path_is_a_problem_document(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    body = response.json()
+    assert body["status"] == 404
+    assert body["type"] == "/problems/not-found"
+    assert body["instance"] == "/v1/nothing-here"
+    assert body["request_id"] == response.headers["X-Request-ID"]
+
+
+async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/healthz")
+    assert response.status_code == 405
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.json()["type"] == "/problems/method-not-allowed"
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    echoed = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["X-Request-ID"] == "abc-123"
+    made = await client.get("/healthz", headers={"X-Request-ID": "bad id with spaces"})
+    assert made.headers["X-Request-ID"] != "bad id with spaces"
+    assert len(made.headers["X-Request-ID"]) == 32
+
+
+async def test_unexpected_exception_is_500_without_internals(
+    app: FastAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    @app.get("/_test/boom", include_in_schema=False)
+    def boom() -> None:
+        raise RuntimeError("secret internal detail")
+
+    try:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as anon:
+            with caplog.at_level(logging.ERROR, logger="app.errors"):
+                response = await anon.get("/_test/boom")
+    finally:
+        app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/_test/boom"]
+    assert response.status_code == 500
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert "secret internal detail" not in response.text
+    request_id = response.headers["X-Request-ID"]
+    assert response.json()["request_id"] == request_id
+    record = next(r for r in caplog.records if r.name == "app.errors")
+    assert getattr(record, "request_id", None) == request_id
+    assert record.exc_info is not None
