@@ -7,12 +7,13 @@ import json
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.settings import PROJECT_ROOT, get_settings
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Engine:
     from app.db import create_db_engine
 
     return create_db_engine(get_settings().database_url)
@@ -77,10 +78,14 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             if not args.create_org:
-                print(f"no organisation '{args.org}' (add --create-org to create it)", file=sys.stderr)
+                print(
+                    f"no organisation '{args.org}' (add --create-org to create it)", file=sys.stderr
+                )
                 return 2
             try:
-                org = service.create_organization(session, slug=args.org, name=args.org_name or args.org)
+                org = service.create_organization(
+                    session, slug=args.org, name=args.org_name or args.org
+                )
             except AppError as exc:
                 print(exc.detail, file=sys.stderr)
                 return 2
@@ -92,8 +97,18 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
             print(f"bad scope: {exc}", file=sys.stderr)
             return 2
         session.commit()
-    print(json.dumps({"organization": args.org, "id": str(created.key.id), "name": args.name,
-                      "scopes": created.key.scopes, "secret": created.secret}, indent=2))
+    print(
+        json.dumps(
+            {
+                "organization": args.org,
+                "id": str(created.key.id),
+                "name": args.name,
+                "scopes": created.key.scopes,
+                "secret": created.secret,
+            },
+            indent=2,
+        )
+    )
     return 0
 
 

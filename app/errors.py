@@ -22,7 +22,9 @@ class ProblemItem(BaseModel):
     """One problem inside a request: which value (JSON pointer or parameter) and what is wrong."""
 
     pointer: str | None = Field(default=None, description="JSON pointer into the request body.")
-    parameter: str | None = Field(default=None, description="Name of a query/path/header parameter.")
+    parameter: str | None = Field(
+        default=None, description="Name of a query/path/header parameter."
+    )
     detail: str
     code: str | None = Field(default=None, description="Stable machine-readable reason.")
 
@@ -79,7 +81,7 @@ class PreconditionFailedError(AppError):
             status=412,
             type="precondition-failed",
             title="Precondition failed",
-            detail="If-Match does not match the current revision; reload and apply the change again.",
+            detail="If-Match does not match the current revision; reload and apply the change again.",  # noqa: E501
             headers={"ETag": current_etag},
         )
 

@@ -46,12 +46,18 @@ def readyz(request: Request) -> Readiness | JSONResponse:
             current = current_revisions(connection)
     except SQLAlchemyError:
         return problem_response(
-            request, status=503, type="database-unavailable", title="Service unavailable",
+            request,
+            status=503,
+            type="database-unavailable",
+            title="Service unavailable",
             detail="The database cannot be reached.",
         )
     if current != heads:
         return problem_response(
-            request, status=503, type="migrations-pending", title="Service unavailable",
+            request,
+            status=503,
+            type="migrations-pending",
+            title="Service unavailable",
             detail=f"The database is at {sorted(current) or 'no revision'}, the code expects "
             f"{sorted(heads)}; run `python -m app migrate`.",
         )

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from app import __version__
+from app.db import create_db_engine
 from app.errors import Problem, ProblemItem, install_error_handlers
 from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
@@ -19,7 +20,6 @@ from app.migrate import head_revisions
 from app.organizations.router import router as keys_router
 from app.settings import Settings, get_settings
 from app.systems.router import router as systems_router
-from app.db import create_db_engine
 
 DESCRIPTION = """
 AI risk and impact assessment service: EU AI Act classification, data governance, human

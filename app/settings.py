@@ -18,7 +18,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///./var/app.db",
-        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://... in production.",
+        description="SQLAlchemy URL: a SQLite file by default, postgresql://... in production.",
     )
     questionnaires_dir: Path = Field(
         default=PROJECT_ROOT / "questionnaires",

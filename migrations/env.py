@@ -1,10 +1,10 @@
 """Alembic environment: the URL from the settings (or the caller), the metadata of every table."""
 
-from alembic import context
-
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
+from alembic import context
+from alembic.autogenerate.api import AutogenContext
 
 from app.db import UTCDateTime, create_db_engine
 from app.settings import get_settings
@@ -14,7 +14,7 @@ config = context.config
 url = config.attributes.get("database_url") or get_settings().database_url
 
 
-def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def render_item(type_: str, obj: Any, autogen_context: AutogenContext) -> str | Literal[False]:
     """Render our own column types by name, so migrations import them instead of guessing."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         autogen_context.imports.add("import app.db")
@@ -26,8 +26,14 @@ def render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
 
 
 def run_offline() -> None:
-    context.configure(url=url, target_metadata=metadata, literal_binds=True,
-                      render_as_batch=True, compare_type=True, render_item=render_item)
+    context.configure(
+        url=url,
+        target_metadata=metadata,
+        literal_binds=True,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -75,7 +75,9 @@ async def test_unexpected_exception_is_500_without_internals(
             with caplog.at_level(logging.ERROR, logger="app.errors"):
                 response = await anon.get("/_test/boom")
     finally:
-        app.router.routes = [r for r in app.router.routes if getattr(r, "path", "") != "/_test/boom"]
+        app.router.routes = [
+            r for r in app.router.routes if getattr(r, "path", "") != "/_test/boom"
+        ]
     assert response.status_code == 500
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert "secret internal detail" not in response.text

@@ -20,7 +20,9 @@ class Organization(SQLModel, table=True):
 
 class ApiKey(SQLModel, table=True):
     __tablename__ = "api_keys"
-    __table_args__ = (sa.Index("ix_api_keys_organization_id_created_at", "organization_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_api_keys_organization_id_created_at", "organization_id", "created_at"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")

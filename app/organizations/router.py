@@ -47,8 +47,9 @@ def who_am_i(session: SessionDep, principal: PrincipalDep) -> WhoAmI:
     key = service.get_key(
         session, organization_id=principal.organization_id, key_id=principal.key_id
     )
-    return WhoAmI(organization=OrganizationPublic.model_validate(org, from_attributes=True),
-                  key=_public(key))
+    return WhoAmI(
+        organization=OrganizationPublic.model_validate(org, from_attributes=True), key=_public(key)
+    )
 
 
 @router.post(

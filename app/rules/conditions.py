@@ -126,9 +126,7 @@ class _Number:
 
 
 def _constant(value: bool) -> Condition:
-    return Condition(
-        _always_true if value else _always_false, _nothing, EMPTY, EMPTY, EMPTY, value
-    )
+    return Condition(_always_true if value else _always_false, _nothing, EMPTY, EMPTY, EMPTY, value)
 
 
 def _union(parts: Iterable[frozenset[str]]) -> frozenset[str]:
@@ -420,7 +418,9 @@ class ConditionCompiler:
         ok = True
         for code, ptr in zip(codes, pointers, strict=True):
             if not isinstance(code, str):
-                self.problems.append(Problem(ptr, f"{code!r} is not an option code", "literal_type"))
+                self.problems.append(
+                    Problem(ptr, f"{code!r} is not an option code", "literal_type")
+                )
                 ok = False
             elif code not in info.options:
                 self.problems.append(
@@ -484,7 +484,12 @@ class ConditionCompiler:
                 return ranges[arg]
 
             return _Number(
-                score_fn, info.waits, info.static, info.integral, EMPTY, frozenset((arg,)),
+                score_fn,
+                info.waits,
+                info.static,
+                info.integral,
+                EMPTY,
+                frozenset((arg,)),
                 info.items,
             )
         if not isinstance(arg, list) or not arg:

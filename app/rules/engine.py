@@ -46,7 +46,7 @@ class ObligationResult:
 
     id: str
     required_by: tuple[str, ...]
-    applies_from: Mapping[str, date]
+    applies_from: Mapping[str, date | None]
     applies: Mapping[str, bool]
 
 
@@ -161,7 +161,10 @@ class Result:
                 {
                     "id": o.id,
                     "required_by": list(o.required_by),
-                    "applies_from": {k: v.isoformat() for k, v in o.applies_from.items()},
+                    "applies_from": {
+                        k: v.isoformat() if v is not None else None
+                        for k, v in o.applies_from.items()
+                    },
                     "applies": dict(o.applies),
                 }
                 for o in self.obligations
@@ -319,11 +322,8 @@ def evaluate(
     for oid, by in obligations.items():
         meta = spec.obligations.get(oid)
         dates = meta.applies_from if meta is not None else {}
-        obligation_out.append(
-            ObligationResult(
-                oid, tuple(by), dates, {cal: as_of >= day for cal, day in dates.items()}
-            )
-        )
+        applies = {cal: day is not None and as_of >= day for cal, day in dates.items()}
+        obligation_out.append(ObligationResult(oid, tuple(by), dates, applies))
 
     score_out = []
     for score in program.scores:
@@ -423,4 +423,3 @@ __all__ = [
     "evaluate",
     "settle",
 ]
-_ = STEP_SECTION

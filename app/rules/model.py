@@ -106,10 +106,14 @@ class RuleSpec:
 
 @dataclass(frozen=True, slots=True)
 class ObligationSpec:
-    """What the engine needs to know of an obligation: its application date per calendar."""
+    """What the engine needs to know of an obligation: its application date per calendar.
+
+    A calendar mapped to None does not apply the obligation at all (for example a duty that
+    only an amendment introduces).
+    """
 
     id: str
-    applies_from: Mapping[str, date] = field(default_factory=dict)
+    applies_from: Mapping[str, date | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,9 +14,9 @@ from typing import Any, Final
 
 from app.rules.conditions import (
     EMPTY,
+    CondFn,
     Condition,
     ConditionCompiler,
-    CondFn,
     Facts,
     ItemInfo,
     Ranges,
@@ -141,7 +141,9 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
     tier_index: dict[str, int] = {}
     for i, tier in enumerate(spec.tiers):
         if tier in tier_index:
-            problem(join_pointer(spec.tiers_pointer, i, "id"), f"duplicate tier '{tier}'", "duplicate")
+            problem(
+                join_pointer(spec.tiers_pointer, i, "id"), f"duplicate tier '{tier}'", "duplicate"
+            )
         tier_index.setdefault(tier, i)
     if not spec.tiers:
         problem(spec.tiers_pointer, "at least one tier is needed", "shape")
@@ -173,8 +175,11 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
             before = len(compiler.problems)
             cond = compiler.compile(term.when, ptr)
             if cond.const is False and len(compiler.problems) == before:
-                problem(ptr, "this score term can never apply (its condition is always false)",
-                        "never_fires")
+                problem(
+                    ptr,
+                    "this score term can never apply (its condition is always false)",
+                    "never_fires",
+                )
             terms.append((cond, term.points))
         problems.extend(compiler.problems)
         lo = hi = 0.0
@@ -233,25 +238,41 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         before = len(compiler.problems)
         cond = compiler.compile(rule.when, ptr)
         if len(compiler.problems) == before and cond.const is False:
-            problem(ptr, f"rule '{rule.id}' can never fire (its condition is always false)",
-                    "never_fires")
+            problem(
+                ptr,
+                f"rule '{rule.id}' can never fire (its condition is always false)",
+                "never_fires",
+            )
         t_index = -1
         if rule.tier is not None:
             if rule.tier in tier_index:
                 t_index = tier_index[rule.tier]
             else:
-                problem(join_pointer(rule.pointer, "then", "tier"), f"unknown tier '{rule.tier}'",
-                        "unknown_tier")
+                problem(
+                    join_pointer(rule.pointer, "then", "tier"),
+                    f"unknown tier '{rule.tier}'",
+                    "unknown_tier",
+                )
         tier_ok = rule.tier is None or rule.tier in tier_index
-        if tier_ok and t_index <= default_index and not (rule.obligations or rule.controls or rule.flags):
-            problem(join_pointer(rule.pointer, "then"),
-                    f"rule '{rule.id}' has no effect: no tier above the default tier, "
-                    "no obligations, controls or flags", "no_effect")
+        if (
+            tier_ok
+            and t_index <= default_index
+            and not (rule.obligations or rule.controls or rule.flags)
+        ):
+            problem(
+                join_pointer(rule.pointer, "then"),
+                f"rule '{rule.id}' has no effect: no tier above the default tier, "
+                "no obligations, controls or flags",
+                "no_effect",
+            )
         for field_name in ("obligations", "controls", "flags"):
             values: tuple[str, ...] = getattr(rule, field_name)
             if len(set(values)) != len(values):
-                problem(join_pointer(rule.pointer, "then", field_name),
-                        f"duplicate entries in {field_name}", "duplicate")
+                problem(
+                    join_pointer(rule.pointer, "then", field_name),
+                    f"duplicate entries in {field_name}",
+                    "duplicate",
+                )
         rules.append(
             CompiledRule(
                 rule,
@@ -264,8 +285,9 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
     problems.extend(compiler.problems)
 
     # -- evaluation order -----------------------------------------------------------------------
-    order = _evaluation_order(spec, section_conditions, item_conditions, score_infos, compiled_scores,
-                              problem)
+    order = _evaluation_order(
+        spec, section_conditions, item_conditions, score_infos, compiled_scores, problem
+    )
     if problems:
         raise CompileError(problems)
 
@@ -280,8 +302,14 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
             if item.type == "display":
                 continue
             ic = item_conditions.get(node)
-            plan.append((STEP_ITEM, node, ic.fn if ic is not None else None,
-                         (item.section, CHECKERS[item.type])))
+            plan.append(
+                (
+                    STEP_ITEM,
+                    node,
+                    ic.fn if ic is not None else None,
+                    (item.section, CHECKERS[item.type]),
+                )
+            )
         else:
             plan.append((STEP_SCORE, node, None, compiled_scores[node].terms))
     return Program(
@@ -326,7 +354,9 @@ def _check_bands(
         if band.max is None and not last:
             problem(join_pointer(pointer, i), "only the last band is open-ended", "bands")
         if band.max is not None and last:
-            problem(join_pointer(pointer, i, "max"), "the last band is open-ended (no max)", "bands")
+            problem(
+                join_pointer(pointer, i, "max"), "the last band is open-ended (no max)", "bands"
+            )
         if band.max is not None:
             if previous is not None and band.max <= previous:
                 problem(join_pointer(pointer, i, "max"), "band maxima must increase", "bands")
@@ -361,9 +391,12 @@ def _score_order(
         if state.get(sid) == 2:
             return True
         if state.get(sid) == 1:
-            cycle = " -> ".join([*path[path.index(sid):], sid])
-            problem(join_pointer(specs[sid][1].pointer, "terms"), f"scores form a cycle: {cycle}",
-                    "cycle")
+            cycle = " -> ".join([*path[path.index(sid) :], sid])
+            problem(
+                join_pointer(specs[sid][1].pointer, "terms"),
+                f"scores form a cycle: {cycle}",
+                "cycle",
+            )
             return False
         state[sid] = 1
         ok = all(visit(d, [*path, sid]) for d in sorted(deps[sid]))
@@ -422,7 +455,7 @@ def _evaluation_order(
         if state.get(node) == 2 or node not in deps:
             return
         if state.get(node) == 1:
-            loop = path[path.index(node):]
+            loop = path[path.index(node) :]
             key = frozenset(loop)
             if key not in reported:
                 reported.add(key)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -96,7 +97,7 @@ def retire_system(
     return system
 
 
-def _json_list_contains(column: sa.ColumnElement[object], value: str, dialect: str) -> sa.ColumnElement[bool]:
+def _json_list_contains(column: Any, value: str, dialect: str) -> sa.ColumnElement[bool]:
     if dialect == "postgresql":
         return sa.cast(column, sa.dialects.postgresql.JSONB).contains([value])
     # SQLite: look inside the JSON array with json_each.
@@ -127,7 +128,11 @@ def list_systems(
             _json_list_contains(col(AISystem.deployment_regions), filters.region, dialect)
         )
     if filters.q:
-        pattern = "%" + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = (
+            "%"
+            + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            + "%"
+        )
         statement = statement.where(sa.func.lower(AISystem.name).like(pattern, escape="\\"))
     statement = keyset_page(
         statement, created_col=AISystem.created_at, id_col=AISystem.id, cursor=cursor, limit=limit

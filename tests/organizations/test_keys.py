@@ -9,7 +9,9 @@ from app.errors import PROBLEM_MEDIA_TYPE
 from tests.conftest import Org
 
 
-async def test_missing_key_is_401_problem(make_client: Callable[[str | None], httpx.AsyncClient]) -> None:
+async def test_missing_key_is_401_problem(
+    make_client: Callable[[str | None], httpx.AsyncClient],
+) -> None:
     response = await make_client(None).get("/v1/ai-systems")
     assert response.status_code == 401
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
@@ -40,7 +42,8 @@ async def test_created_key_is_shown_once_and_works(
     assert created.status_code == 201
     body = created.json()
     secret = body["secret"]
-    assert secret.startswith("aas_") and len(secret) >= 40
+    assert secret.startswith("aas_")
+    assert len(secret) >= 40
     assert body["prefix"] == secret[:12]
     assert body["scopes"] == ["read"]
 
