@@ -31,7 +31,7 @@ def cmd_bootstrap(_: argparse.Namespace) -> int:
     from app.organizations import service
 
     engine = _engine()
-    with Session(engine) as session:
+    with Session(engine, expire_on_commit=False) as session:
         created = service.bootstrap(session)
         session.commit()
     if created is None:
@@ -74,7 +74,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
     from app.errors import AppError
     from app.organizations import service
 
-    with Session(_engine()) as session:
+    with Session(_engine(), expire_on_commit=False) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             if not args.create_org:
@@ -115,7 +115,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from app.organizations import service
 
-    with Session(_engine()) as session:
+    with Session(_engine(), expire_on_commit=False) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)
@@ -135,7 +135,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     from app.errors import AppError
     from app.organizations import service
 
-    with Session(_engine()) as session:
+    with Session(_engine(), expire_on_commit=False) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)

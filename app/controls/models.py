@@ -53,7 +53,8 @@ LocalizedText = Annotated[
         Annotated[str, Field(min_length=1)],
     ],
     AfterValidator(_has_english),
-    WithJsonSchema(LOCALIZED_TEXT_SCHEMA),
+    # Generators swap {"x-ref": name} for a reference to a shared definition.
+    WithJsonSchema({"x-ref": "LocalizedText"}),
 ]
 
 

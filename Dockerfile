@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# Build stage: resolve and install the dependencies into a virtual environment.
+FROM python:3.11-slim AS build
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+WORKDIR /src
+RUN python -m venv /opt/venv
+COPY pyproject.toml README.md ./
+COPY app ./app
+# Install the project to pull in its dependencies, then drop the project itself: the runtime
+# stage runs the source tree, which also carries the questionnaires and the migrations.
+RUN /opt/venv/bin/pip install . && /opt/venv/bin/pip uninstall -y ai-assessment-service
+
+# Runtime stage: no build tools, a non-root user, migrations then uvicorn.
+FROM python:3.11-slim AS runtime
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONPATH=/srv/app \
+    PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    APP_DATABASE_URL=sqlite:////srv/data/app.db
+RUN groupadd --system app && useradd --system --gid app --home-dir /srv/app app \
+    && mkdir -p /srv/data && chown app:app /srv/data
+COPY --from=build /opt/venv /opt/venv
+WORKDIR /srv/app
+COPY --chown=app:app alembic.ini ./
+COPY --chown=app:app app ./app
+COPY --chown=app:app migrations ./migrations
+COPY --chown=app:app questionnaires ./questionnaires
+USER app
+EXPOSE 8000
+VOLUME ["/srv/data"]
+HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+# Apply the migrations (a no-op when at head), create the first admin key on an empty
+# database (printed once to the log), then serve.
+CMD ["sh", "-c", "python -m app migrate && python -m app bootstrap && exec uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 --no-access-log --proxy-headers"]

@@ -1,0 +1,539 @@
+"""The questionnaire catalog: load, validate, hash and compile every questionnaire version.
+
+`load_catalog(root)` reads ``<root>/<key>/<version>.json`` (and its ``.scenarios.json``) and the
+control catalog in ``<root>/controls``, checks the shape (typed models) and every cross
+reference, compiles the logic once, and returns an immutable `Catalog`. Anything wrong raises
+`CatalogError` listing every problem as ``file:pointer: message``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from app.controls import ControlCatalog, ControlCatalogError, FileProblem, load_controls
+from app.controls.catalog import pointer_of, read_json
+from app.questionnaires import hashing
+from app.questionnaires.answers import AnswerProblem, answer_schema, validate_answers
+from app.questionnaires.i18n import languages_in, localize
+from app.questionnaires.models import (
+    ITEM_ID_PATTERN,
+    KEY_PATTERN,
+    SEMVER_PATTERN,
+    DisplayItem,
+    Item,
+    MultiChoiceItem,
+    Option,
+    Questionnaire,
+    Scenario,
+    ScenarioFile,
+    SingleChoiceItem,
+)
+from app.rules import (
+    BandSpec,
+    CompileError,
+    ItemSpec,
+    ObligationSpec,
+    Program,
+    QuestionnaireSpec,
+    Result,
+    RuleSpec,
+    ScoreSpec,
+    ScoreTermSpec,
+    SectionSpec,
+    compile_questionnaire,
+    evaluate,
+)
+
+DEFAULT_ROOT: Final = Path(__file__).resolve().parents[2] / "questionnaires"
+RELEASED: Final = ("published", "retired")
+RESERVED_DIRS: Final = frozenset({"controls", "schema"})
+LOCK_FILE: Final = "lock.json"
+_ITEM_TYPE_TAGS: Final = frozenset(
+    {
+        "boolean",
+        "single_choice",
+        "multi_choice",
+        "integer",
+        "decimal",
+        "string",
+        "text",
+        "date",
+        "display",
+    }
+)
+
+
+class CatalogError(ValueError):
+    """The catalog cannot load; `problems` lists every problem found."""
+
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the questionnaire files:\n{lines}")
+
+
+class QuestionnaireNotFoundError(LookupError):
+    """No such questionnaire key, version, or no published version of it."""
+
+
+def semver(version: str) -> tuple[int, int, int]:
+    """A SemVer string as a sortable tuple."""
+    major, minor, patch = (int(p) for p in version.split("."))
+    return (major, minor, patch)
+
+
+@dataclass(frozen=True, eq=False)
+class QuestionnaireVersion:
+    """One loaded, checked and compiled questionnaire version."""
+
+    key: str
+    version: str
+    status: str
+    file: str
+    model: Questionnaire
+    raw: dict[str, Any]
+    content_hash: str
+    logic_hash: str
+    program: Program
+    items: Mapping[str, Item]
+    options: Mapping[str, tuple[Option, ...]]
+    scenarios: tuple[Scenario, ...] = ()
+    scenarios_file: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``key@version``."""
+        return f"{self.key}@{self.version}"
+
+    @property
+    def released(self) -> bool:
+        """Published or retired: immutable and locked."""
+        return self.status in RELEASED
+
+    @cached_property
+    def answer_schema(self) -> dict[str, Any]:
+        """The JSON Schema of an answers object."""
+        return answer_schema(self)
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """Languages the texts are written in, English first."""
+        found = languages_in(self.raw)
+        return ("en", *sorted(found - {"en"}))
+
+    def document(self, language: str | None = None) -> dict[str, Any]:
+        """The questionnaire as served: the file plus its identity and hashes, localised."""
+        body = {k: v for k, v in self.raw.items() if k != "$schema"}
+        body["content_hash"] = self.content_hash
+        body["logic_hash"] = self.logic_hash
+        if language is None:
+            return body
+        localized: dict[str, Any] = localize(body, language)
+        localized["language"] = language
+        return localized
+
+    def validate(self, answers: object) -> list[AnswerProblem]:
+        """Every problem with a set of answers."""
+        return validate_answers(self, answers)
+
+    def evaluate(self, answers: Mapping[str, Any], *, as_of: date, trace: bool = True) -> Result:
+        """Score answers (validate them first)."""
+        return evaluate(self.program, answers, as_of=as_of, trace=trace)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    """A version of a questionnaire in a listing."""
+
+    version: str
+    status: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireSummary:
+    """A questionnaire in a listing: its versions and the latest published one."""
+
+    key: str
+    title: Mapping[str, str]
+    latest: str | None
+    versions: tuple[VersionSummary, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every questionnaire version and the control catalog; immutable after loading."""
+
+    root: Path
+    controls: ControlCatalog
+    by_key: Mapping[str, tuple[QuestionnaireVersion, ...]] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[QuestionnaireVersion]:
+        for versions in self.by_key.values():
+            yield from versions
+
+    def questionnaire_keys(self) -> list[str]:
+        """Questionnaire keys, sorted."""
+        return sorted(self.by_key)
+
+    def versions(self, key: str) -> tuple[QuestionnaireVersion, ...]:
+        """Every version of a key, oldest first."""
+        if key not in self.by_key:
+            raise QuestionnaireNotFoundError(f"no questionnaire '{key}'")
+        return self.by_key[key]
+
+    def latest(self, key: str) -> QuestionnaireVersion | None:
+        """The highest published version of a key, if any."""
+        published = [v for v in self.versions(key) if v.status == "published"]
+        return published[-1] if published else None
+
+    def get(self, key: str, version: str | None = None) -> QuestionnaireVersion:
+        """A version by key and version; without a version, the latest published one."""
+        if version is None:
+            found = self.latest(key)
+            if found is None:
+                raise QuestionnaireNotFoundError(f"no published version of '{key}'")
+            return found
+        for candidate in self.versions(key):
+            if candidate.version == version:
+                return candidate
+        raise QuestionnaireNotFoundError(f"no version {version} of '{key}'")
+
+    def summaries(self) -> list[QuestionnaireSummary]:
+        """One summary per key, sorted by key."""
+        out = []
+        for key in self.questionnaire_keys():
+            versions = self.by_key[key]
+            latest = self.latest(key)
+            title = (latest or versions[-1]).model.title
+            out.append(
+                QuestionnaireSummary(
+                    key,
+                    title,
+                    latest.version if latest else None,
+                    tuple(VersionSummary(v.version, v.status, v.content_hash) for v in versions),
+                )
+            )
+        return out
+
+
+def load_catalog(root: Path = DEFAULT_ROOT) -> Catalog:
+    """Load, check and compile everything under `root`; raise `CatalogError` on any problem."""
+    catalog, problems = load_catalog_with_problems(root)
+    if problems:
+        raise CatalogError(problems)
+    return catalog
+
+
+def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
+    """Load what can be loaded and return it with every problem found (used by lint)."""
+    from app.questionnaires import lock as lock_module
+    from app.questionnaires import scenarios as scenario_module
+
+    problems: list[FileProblem] = []
+    display_root = root.parent
+
+    def display(path: Path) -> str:
+        try:
+            return str(path.relative_to(display_root))
+        except ValueError:
+            return str(path)
+
+    if not root.is_dir():
+        problems.append(FileProblem(str(root), "", "no such directory"))
+        return Catalog(root, ControlCatalog({})), problems
+    try:
+        controls = load_controls(root / "controls", display_root=display_root)
+        controls_ok = True
+    except ControlCatalogError as exc:
+        problems.extend(exc.problems)
+        controls = ControlCatalog({})
+        controls_ok = False
+
+    by_key: dict[str, list[QuestionnaireVersion]] = {}
+    for directory in sorted(p for p in root.iterdir() if p.is_dir()):
+        if directory.name in RESERVED_DIRS or directory.name.startswith("."):
+            continue
+        if not re.match(KEY_PATTERN, directory.name):
+            problems.append(
+                FileProblem(
+                    display(directory),
+                    "",
+                    f"a questionnaire folder is named by its key ({KEY_PATTERN})",
+                )
+            )
+            continue
+        for path in sorted(directory.glob("*.json")):
+            if path.name.endswith(".scenarios.json"):
+                if not path.with_name(path.name.removesuffix(".scenarios.json") + ".json").exists():
+                    problems.append(
+                        FileProblem(display(path), "", "scenarios without a questionnaire version")
+                    )
+                continue
+            loaded = _load_version(path, display(path), controls, controls_ok, problems)
+            if loaded is not None:
+                by_key.setdefault(loaded.key, []).append(loaded)
+    ordered = {
+        key: tuple(sorted(versions, key=lambda v: semver(v.version)))
+        for key, versions in sorted(by_key.items())
+    }
+    catalog = Catalog(root, controls, ordered)
+    problems.extend(lock_module.lock_mismatches(catalog))
+    problems.extend(scenario_module.semver_problems(catalog))
+    return catalog, problems
+
+
+def _load_version(
+    path: Path,
+    name: str,
+    controls: ControlCatalog,
+    controls_ok: bool,
+    problems: list[FileProblem],
+) -> QuestionnaireVersion | None:
+    raw = read_json(path, problems, name)
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.append(FileProblem(name, "", "a questionnaire file holds a JSON object"))
+        return None
+    try:
+        model = Questionnaire.model_validate(raw)
+    except ValidationError as exc:
+        for err in exc.errors(include_url=False):
+            problems.append(FileProblem(name, _model_pointer(err["loc"]), err["msg"]))
+        return None
+    found: list[FileProblem] = []
+
+    def problem(pointer: str, message: str) -> None:
+        found.append(FileProblem(name, pointer, message))
+
+    if model.key != path.parent.name:
+        problem("/key", f"key '{model.key}' differs from the folder name '{path.parent.name}'")
+    if not re.match(SEMVER_PATTERN, path.stem) or model.version != path.stem:
+        problem("/version", f"version '{model.version}' differs from the file name '{path.name}'")
+
+    items: dict[str, Item] = {}
+    options: dict[str, tuple[Option, ...]] = {}
+    for s, section in enumerate(model.sections):
+        for i, item in enumerate(section.items):
+            items.setdefault(item.id, item)
+            if isinstance(item, SingleChoiceItem | MultiChoiceItem):
+                options[item.id] = _resolve_options(
+                    model, item, f"/sections/{s}/items/{i}", problem
+                )
+    for set_name, option_list in model.option_sets.items():
+        _check_codes(option_list, f"/option_sets/{set_name}", problem)
+    tier_ids = {t.id for t in model.scoring.tiers}
+    for tier in model.reassessment_months or {}:
+        if tier not in tier_ids:
+            problem(f"/reassessment_months/{tier}", f"unknown tier '{tier}'")
+    obligation_specs: dict[str, ObligationSpec] = {}
+    for r, rule in enumerate(model.scoring.rules):
+        here = f"/scoring/rules/{r}/then"
+        for o, oid in enumerate(rule.then.obligations):
+            control = controls.get(oid)
+            if control is None:
+                if controls_ok:
+                    problem(f"{here}/obligations/{o}", f"unknown obligation '{oid}'")
+            elif control.framework != "eu-ai-act":
+                problem(
+                    f"{here}/obligations/{o}",
+                    f"'{oid}' is not an EU AI Act obligation; list it under controls",
+                )
+            elif control.applies_from is not None:
+                obligation_specs[oid] = ObligationSpec(oid, control.applies_from.as_mapping())
+        for c, cid in enumerate(rule.then.controls):
+            if cid not in controls and controls_ok:
+                problem(f"{here}/controls/{c}", f"unknown control '{cid}'")
+
+    content_hash = hashing.content_hash(raw)
+    logic_hash = hashing.logic_hash(model)
+    try:
+        program = compile_questionnaire(
+            _spec(model, options, obligation_specs, controls, (content_hash, logic_hash))
+        )
+    except CompileError as exc:
+        for p in exc.problems:
+            problem(p.pointer, p.message)
+        program = None
+
+    scenario_file = path.with_name(f"{path.stem}.scenarios.json")
+    scenario_name = str(Path(name).with_name(scenario_file.name))
+    scenarios: tuple[Scenario, ...] = ()
+    if scenario_file.exists():
+        raw_scenarios = read_json(scenario_file, found, scenario_name)
+        if raw_scenarios is not None:
+            try:
+                scenarios = tuple(ScenarioFile.model_validate(raw_scenarios).scenarios)
+            except ValidationError as exc:
+                for err in exc.errors(include_url=False):
+                    found.append(FileProblem(scenario_name, pointer_of(err["loc"]), err["msg"]))
+    elif model.status in RELEASED:
+        problem("", f"a {model.status} version needs golden scenarios in {scenario_file.name}")
+
+    problems.extend(found)
+    if found or program is None:
+        return None
+    version = QuestionnaireVersion(
+        key=model.key,
+        version=model.version,
+        status=model.status,
+        file=name,
+        model=model,
+        raw=raw,
+        content_hash=content_hash,
+        logic_hash=logic_hash,
+        program=program,
+        items=items,
+        options=options,
+        scenarios=scenarios,
+        scenarios_file=scenario_name if scenarios else None,
+    )
+    from app.questionnaires.scenarios import scenario_reference_problems
+
+    scenario_problems = scenario_reference_problems(version, controls if controls_ok else None)
+    if scenario_problems:
+        problems.extend(scenario_problems)
+        return None
+    return version
+
+
+def _model_pointer(loc: Sequence[int | str]) -> str:
+    """JSON pointer from a pydantic location, without the union tags pydantic inserts."""
+    parts: list[int | str] = []
+    for i, part in enumerate(loc):
+        if (
+            isinstance(part, str)
+            and i > 0
+            and isinstance(loc[i - 1], int)
+            and part in _ITEM_TYPE_TAGS
+        ):
+            continue
+        parts.append(part)
+    return pointer_of(parts)
+
+
+def _resolve_options(
+    model: Questionnaire,
+    item: SingleChoiceItem | MultiChoiceItem,
+    pointer: str,
+    problem: Any,
+) -> tuple[Option, ...]:
+    if item.options is not None:
+        _check_codes(item.options, f"{pointer}/options", problem)
+        resolved = tuple(item.options)
+    else:
+        name = item.option_set or ""
+        if name not in model.option_sets:
+            problem(f"{pointer}/option_set", f"unknown option set '{name}'")
+            return ()
+        resolved = tuple(model.option_sets[name])
+    if isinstance(item, MultiChoiceItem):
+        for bound in ("min_selected", "max_selected"):
+            value = getattr(item, bound)
+            if value is not None and value > len(resolved):
+                problem(
+                    f"{pointer}/{bound}", f"{bound} {value} exceeds the {len(resolved)} options"
+                )
+    return resolved
+
+
+def _check_codes(option_list: Sequence[Option], pointer: str, problem: Any) -> None:
+    seen: set[str] = set()
+    for i, option in enumerate(option_list):
+        if option.code in seen:
+            problem(f"{pointer}/{i}/code", f"duplicate option code '{option.code}'")
+        seen.add(option.code)
+
+
+def _spec(
+    model: Questionnaire,
+    options: Mapping[str, tuple[Option, ...]],
+    obligations: Mapping[str, ObligationSpec],
+    controls: ControlCatalog,
+    hashes: tuple[str, str],
+) -> QuestionnaireSpec:
+    """Translate the typed model into the engine's spec."""
+    sections = []
+    item_specs = []
+    for s, section in enumerate(model.sections):
+        sections.append(SectionSpec(section.id, f"/sections/{s}", section.enable_when))
+        for i, item in enumerate(section.items):
+            opts = options.get(item.id, ())
+            item_specs.append(
+                ItemSpec(
+                    id=item.id,
+                    type=item.type,
+                    section=section.id,
+                    pointer=f"/sections/{s}/items/{i}",
+                    options=tuple(o.code for o in opts),
+                    exclusive=frozenset(o.code for o in opts if o.exclusive),
+                    required=False if isinstance(item, DisplayItem) else item.required,
+                    enable_when=item.enable_when,
+                )
+            )
+    scores = tuple(
+        ScoreSpec(
+            id=score.id,
+            pointer=f"/scoring/scores/{k}",
+            terms=tuple(
+                ScoreTermSpec(t.when, t.points, f"/scoring/scores/{k}/terms/{j}")
+                for j, t in enumerate(score.terms)
+            ),
+            bands=tuple(BandSpec(b.id, b.max, b.label) for b in score.bands),
+            label=score.label,
+        )
+        for k, score in enumerate(model.scoring.scores)
+    )
+    rules = tuple(
+        RuleSpec(
+            id=rule.id,
+            pointer=f"/scoring/rules/{r}",
+            when=rule.when,
+            tier=rule.then.tier,
+            obligations=tuple(rule.then.obligations),
+            controls=tuple(rule.then.controls),
+            flags=tuple(rule.then.flags),
+            rationale=rule.rationale,
+            caveat=rule.caveat,
+            refs=tuple(rule.refs),
+        )
+        for r, rule in enumerate(model.scoring.rules)
+    )
+    return QuestionnaireSpec(
+        key=model.key,
+        version=model.version,
+        content_hash=hashes[0],
+        logic_hash=hashes[1],
+        sections=tuple(sections),
+        items=tuple(item_specs),
+        tiers=tuple(t.id for t in model.scoring.tiers),
+        default_tier=model.scoring.default_tier,
+        rules=rules,
+        scores=scores,
+        obligations=obligations,
+        calendars=controls.calendars,
+    )
+
+
+__all__ = [
+    "DEFAULT_ROOT",
+    "ITEM_ID_PATTERN",
+    "Catalog",
+    "CatalogError",
+    "QuestionnaireNotFoundError",
+    "QuestionnaireSummary",
+    "QuestionnaireVersion",
+    "VersionSummary",
+    "load_catalog",
+    "load_catalog_with_problems",
+    "semver",
+]
