@@ -22,7 +22,7 @@ def cli_db(tmp_path: Path) -> Iterator[str]:
 
 
 def run(db: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603
+    return subprocess.run(
         [sys.executable, "-m", "app", *args],
         cwd=project_root(),
         env={**os.environ, "APP_DATABASE_URL": db},

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import queue
+import re
 import socket
 import subprocess
 import sys
@@ -69,7 +69,7 @@ def database(tmp_path: Path) -> Iterator[str]:
 def _serve(database: str, port: int, log: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "APP_DATABASE_URL": database, "APP_PORT": str(port)}
     with log.open("w") as stderr:
-        return subprocess.Popen(  # noqa: S603
+        return subprocess.Popen(
             [sys.executable, "-m", "app", "serve"],
             cwd=project_root(),
             env=env,
