@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -198,6 +199,18 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     )
 
 
+async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
+    # A unique constraint lost to a concurrent request: the caller can retry, nothing was written.
+    logger.warning("integrity error", exc_info=exc)
+    return problem_response(
+        request,
+        status=409,
+        type="concurrent-change",
+        title="Conflict",
+        detail="A concurrent request wrote the same data first; nothing was changed. Retry.",
+    )
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     logger.error(
@@ -220,6 +233,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(AppError, _app_error_handler)
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
+    app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
 
 

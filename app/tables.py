@@ -2,9 +2,10 @@
 
 from sqlmodel import SQLModel
 
+from app import idempotency
 from app.organizations import models as organizations_models
 from app.systems import models as systems_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["metadata", "organizations_models", "systems_models"]
+__all__ = ["idempotency", "metadata", "organizations_models", "systems_models"]

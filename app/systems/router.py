@@ -4,11 +4,13 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.systems import service
 from app.systems.models import AISystem, LifecycleStage, Sourcing, SystemStatus
@@ -33,16 +35,28 @@ def _public(system: AISystem, response: Response) -> AISystemPublic:
     summary="Register an AI system in the inventory",
 )
 def create_ai_system(
-    body: AISystemCreate, response: Response, session: SessionDep, principal: WriteDep
-) -> AISystemPublic:
-    system = service.create_system(
+    body: AISystemCreate,
+    session: SessionDep,
+    principal: WriteDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    def create() -> tuple[int, AISystemPublic, dict[str, str]]:
+        system = service.create_system(
+            session,
+            organization_id=principal.organization_id,
+            data=body,
+            created_by_key_id=principal.key_id,
+        )
+        headers = {"Location": f"/v1/ai-systems/{system.id}", "ETag": etag(system.revision)}
+        return 201, AISystemPublic.model_validate(system, from_attributes=True), headers
+
+    return run_idempotent(
         session,
         organization_id=principal.organization_id,
-        data=body,
-        created_by_key_id=principal.key_id,
+        key=idempotency_key,
+        request_fingerprint=fingerprint("POST", "/v1/ai-systems", body),
+        create=create,
     )
-    response.headers["Location"] = f"/v1/ai-systems/{system.id}"
-    return _public(system, response)
 
 
 @router.get(

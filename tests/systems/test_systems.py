@@ -226,3 +226,23 @@ async def test_read_scope_cannot_write(
     assert response.status_code == 403
     writer = make_client(make_key(Scope.SYSTEMS_WRITE))
     assert (await writer.post("/v1/ai-systems", json=system_body())).status_code == 201
+
+
+async def test_idempotency_key_replays_the_first_creation(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    headers = {"Idempotency-Key": "create-cv-screener-1"}
+    first = await client.post("/v1/ai-systems", json=system_body(), headers=headers)
+    retry = await client.post("/v1/ai-systems", json=system_body(), headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json()
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert retry.headers["Location"] == first.headers["Location"]
+    assert count_rows(engine, "ai_systems") == 1
+
+    reused = await client.post(
+        "/v1/ai-systems", json=system_body(name="Something else"), headers=headers
+    )
+    assert reused.status_code == 422
+    assert reused.json()["type"] == "/problems/idempotency-key-reused"
+    assert count_rows(engine, "ai_systems") == 1

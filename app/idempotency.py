@@ -1,0 +1,102 @@
+"""Idempotency-Key for POSTs that create resources: a retried request gets the first answer.
+
+The first response to a key is stored with a fingerprint of the request; the same key with the
+same request replays it (header ``Idempotent-Replayed: true``), with another request is a 422.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+from fastapi import Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import Field, Session, SQLModel, select
+
+from app.db import JSONType, UTCDateTime, utcnow
+from app.errors import AppError
+
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Any unique string; a retry with the same key returns the first response.",
+    ),
+]
+
+REPLAYED_HEADERS = ("ETag", "Location")
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    __tablename__ = "idempotency_records"
+    __table_args__ = (sa.UniqueConstraint("organization_id", "key", name="uq_idempotency_org_key"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
+    key: str = Field(max_length=200)
+    fingerprint: str = Field(max_length=64)
+    status_code: int
+    body: Any = Field(sa_type=JSONType)
+    headers: dict[str, str] = Field(sa_type=JSONType)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
+    body = payload.model_dump(mode="json") if payload is not None else None
+    raw = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def run_idempotent(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    key: str | None,
+    request_fingerprint: str,
+    create: Callable[[], tuple[int, BaseModel, dict[str, str]]],
+) -> JSONResponse:
+    """Run ``create`` once per key; replay its stored response for a retry of the same request."""
+    if key is not None:
+        record = session.exec(
+            select(IdempotencyRecord).where(
+                IdempotencyRecord.organization_id == organization_id,
+                IdempotencyRecord.key == key,
+            )
+        ).first()
+        if record is not None:
+            if record.fingerprint != request_fingerprint:
+                raise AppError(
+                    status=422,
+                    type="idempotency-key-reused",
+                    title="Idempotency key reused",
+                    detail="This Idempotency-Key was used for a different request; use a new key.",
+                    errors=[{"parameter": "Idempotency-Key", "detail": "used for another request"}],
+                )
+            return JSONResponse(
+                record.body,
+                status_code=record.status_code,
+                headers={**record.headers, "Idempotent-Replayed": "true"},
+            )
+    status_code, model, headers = create()
+    body = model.model_dump(mode="json")
+    if key is not None:
+        session.add(
+            IdempotencyRecord(
+                organization_id=organization_id,
+                key=key,
+                fingerprint=request_fingerprint,
+                status_code=status_code,
+                body=body,
+                headers={h: headers[h] for h in REPLAYED_HEADERS if h in headers},
+            )
+        )
+        session.flush()
+    return JSONResponse(body, status_code=status_code, headers=headers)
