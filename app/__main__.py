@@ -10,7 +10,10 @@ from collections.abc import Sequence
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.audit.service import Actor
 from app.settings import PROJECT_ROOT, get_settings
+
+CLI_ACTOR = Actor(key_id=None, name="command line")
 
 
 def _engine() -> Engine:
@@ -91,7 +94,11 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
                 return 2
         try:
             created = service.create_key(
-                session, organization_id=org.id, name=args.name, scopes=args.scopes
+                session,
+                organization_id=org.id,
+                name=args.name,
+                scopes=args.scopes,
+                actor=CLI_ACTOR,
             )
         except ValueError as exc:
             print(f"bad scope: {exc}", file=sys.stderr)
@@ -141,7 +148,9 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
             print(f"no organisation '{args.org}'", file=sys.stderr)
             return 2
         try:
-            service.revoke_key(session, organization_id=org.id, key_id=uuid.UUID(args.key_id))
+            service.revoke_key(
+                session, organization_id=org.id, key_id=uuid.UUID(args.key_id), actor=CLI_ACTOR
+            )
         except (AppError, ValueError) as exc:
             print(getattr(exc, "detail", None) or str(exc), file=sys.stderr)
             return 2

@@ -19,6 +19,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, select
 
+from app.audit.service import Actor
 from app.db import SessionDep, utcnow
 from app.errors import AppError
 from app.organizations.models import ApiKey
@@ -50,6 +51,11 @@ class Principal:
 
     def has(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes
+
+    @property
+    def actor(self) -> Actor:
+        """How this caller appears in the audit log."""
+        return Actor(key_id=self.key_id, name=f"api key '{self.key_name}'")
 
 
 def generate_key() -> tuple[str, str, str]:

@@ -27,12 +27,25 @@ JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # SQLAlchemy emits BEGIN itself (see _sqlite_begin), so pysqlite must not.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    # A write request takes SQLite's write lock up front (BEGIN IMMEDIATE): two writers then
+    # queue on busy_timeout instead of one failing with "database is locked" half-way through.
+    immediate = connection.get_execution_options().get(WRITE_TRANSACTION, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+WRITE_TRANSACTION = "app_write_transaction"
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def normalise_url(url: str) -> sa.URL:
@@ -56,6 +69,7 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
             sa_url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(
         sa_url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -66,6 +80,8 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session and one transaction per request: committed on success, rolled back on error."""
     engine: Engine = request.app.state.engine
     with Session(engine, expire_on_commit=False) as session:
+        if request.method not in READ_METHODS:
+            session.connection(execution_options={WRITE_TRANSACTION: True})
         try:
             yield session
             session.commit()

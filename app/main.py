@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from app import __version__
 from app.db import create_db_engine
 from app.errors import Problem, ProblemItem, install_error_handlers
+from app.audit.router import router as audit_router
 from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.migrate import head_revisions
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.include_router(health_router)
     app.include_router(keys_router)
     app.include_router(systems_router)
+    app.include_router(audit_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -50,13 +50,32 @@ def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
             raise ValueError("naive")
         return value, uuid.UUID(id_)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise AppError(
-            status=400,
-            type="invalid-cursor",
-            title="Bad request",
-            detail="The cursor is not one this service issued; start again without it.",
-            errors=[{"parameter": "cursor", "detail": "unreadable cursor"}],
-        ) from exc
+        raise _invalid_cursor() from exc
+
+
+def encode_seq_cursor(seq: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"after": seq}).encode()).decode().rstrip("=")
+
+
+def decode_seq_cursor(cursor: str) -> int:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+        if not isinstance(value, int) or value < 0:
+            raise ValueError("bad seq")
+        return value
+    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError) as exc:
+        raise _invalid_cursor() from exc
+
+
+def _invalid_cursor() -> AppError:
+    return AppError(
+        status=400,
+        type="invalid-cursor",
+        title="Bad request",
+        detail="The cursor is not one this service issued; start again without it.",
+        errors=[{"parameter": "cursor", "detail": "unreadable cursor"}],
+    )
 
 
 def keyset_page(

@@ -3,9 +3,10 @@
 from sqlmodel import SQLModel
 
 from app import idempotency
+from app.audit import models as audit_models
 from app.organizations import models as organizations_models
 from app.systems import models as systems_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["idempotency", "metadata", "organizations_models", "systems_models"]
+__all__ = ["audit_models", "idempotency", "metadata", "organizations_models", "systems_models"]

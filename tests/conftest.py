@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.audit.service import Actor
 from app.auth import Scope
 from app.db import create_db_engine
 from app.main import create_app
@@ -28,6 +29,9 @@ from app.organizations import service as org_service
 from app.settings import Settings
 from app.tables import metadata
 from tests.databases import fresh_database
+
+
+TEST_ACTOR = Actor(key_id=None, name="test fixture")
 
 
 @pytest.fixture(scope="session")
@@ -80,7 +84,11 @@ def make_org(engine: Engine) -> Callable[[str], Org]:
         with Session(engine) as session:
             org = org_service.create_organization(session, slug=slug, name=slug.title())
             created = org_service.create_key(
-                session, organization_id=org.id, name="admin", scopes=[Scope.ADMIN]
+                session,
+                organization_id=org.id,
+                name="admin",
+                scopes=[Scope.ADMIN],
+                actor=TEST_ACTOR,
             )
             session.commit()
             return Org(id=org.id, admin_key=created.secret)
@@ -104,6 +112,7 @@ def make_key(engine: Engine, org: Org) -> Callable[..., str]:
                 organization_id=organization_id or org.id,
                 name="test key",
                 scopes=list(scopes),
+                actor=TEST_ACTOR,
             )
             session.commit()
             return created.secret

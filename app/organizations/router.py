@@ -66,7 +66,7 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
         organization_id=principal.organization_id,
         name=body.name,
         scopes=body.scopes,
-        created_by_key_id=principal.key_id,
+        actor=principal.actor,
     )
     return ApiKeyCreated(**_public(created.key).model_dump(), secret=created.secret)
 
@@ -117,5 +117,10 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
 )
 def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
     return _public(
-        service.revoke_key(session, organization_id=principal.organization_id, key_id=key_id)
+        service.revoke_key(
+            session,
+            organization_id=principal.organization_id,
+            key_id=key_id,
+            actor=principal.actor,
+        )
     )

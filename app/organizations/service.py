@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
+from app.audit import service as audit
+from app.audit.service import Actor
 from app.auth import Scope, generate_key
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError
@@ -49,7 +51,7 @@ def create_key(
     organization_id: uuid.UUID,
     name: str,
     scopes: Iterable[Scope | str],
-    created_by_key_id: uuid.UUID | None = None,
+    actor: Actor,
 ) -> CreatedKey:
     secret, prefix, secret_hash = generate_key()
     key = ApiKey(
@@ -58,11 +60,38 @@ def create_key(
         prefix=prefix,
         secret_hash=secret_hash,
         scopes=sorted({Scope(s).value for s in scopes}),
-        created_by_key_id=created_by_key_id,
+        created_by_key_id=actor.key_id,
     )
     session.add(key)
     session.flush()
+    _audit(session, key, actor, "created", None)
     return CreatedKey(key=key, secret=secret)
+
+
+def key_snapshot(key: ApiKey) -> dict[str, object]:
+    """What the audit log keeps of a key: never its hash."""
+    return {
+        "id": str(key.id),
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": list(key.scopes),
+        "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
+    }
+
+
+def _audit(
+    session: Session, key: ApiKey, actor: Actor, action: str, before: dict[str, object] | None
+) -> None:
+    audit.record(
+        session,
+        organization_id=key.organization_id,
+        actor=actor,
+        action=f"api_key.{action}",
+        entity_type="api_key",
+        entity_id=key.id,
+        before=before,
+        after=key_snapshot(key),
+    )
 
 
 def list_keys(
@@ -89,7 +118,9 @@ def get_key(session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUID) 
     return key
 
 
-def revoke_key(session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+def revoke_key(
+    session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUID, actor: Actor
+) -> ApiKey:
     """Revoke a key; the last active admin key of an organisation cannot be revoked."""
     key = get_key(session, organization_id=organization_id, key_id=key_id)
     if key.revoked_at is not None:
@@ -106,9 +137,11 @@ def revoke_key(session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUI
                 "before revoking it.",
                 type="last-admin-key",
             )
+    before = key_snapshot(key)
     key.revoked_at = utcnow()
     session.add(key)
     session.flush()
+    _audit(session, key, actor, "revoked", before)
     return key
 
 
@@ -117,4 +150,10 @@ def bootstrap(session: Session) -> CreatedKey | None:
     if session.exec(select(Organization).limit(1)).first() is not None:
         return None
     org = create_organization(session, slug=DEFAULT_ORGANIZATION_SLUG, name="Default organisation")
-    return create_key(session, organization_id=org.id, name="first admin", scopes=[Scope.ADMIN])
+    return create_key(
+        session,
+        organization_id=org.id,
+        name="first admin",
+        scopes=[Scope.ADMIN],
+        actor=Actor(key_id=None, name="first start"),
+    )

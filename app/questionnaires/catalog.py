@@ -20,9 +20,9 @@ from pydantic import ValidationError
 
 from app.controls import ControlCatalog, ControlCatalogError, FileProblem, load_controls
 from app.controls.catalog import pointer_of, read_json
+from app.controls.i18n import languages_in, localize
 from app.questionnaires import hashing
 from app.questionnaires.answers import AnswerProblem, answer_schema, validate_answers
-from app.questionnaires.i18n import languages_in, localize
 from app.questionnaires.models import (
     ITEM_ID_PATTERN,
     KEY_PATTERN,

@@ -45,7 +45,7 @@ def create_ai_system(
             session,
             organization_id=principal.organization_id,
             data=body,
-            created_by_key_id=principal.key_id,
+            actor=principal.actor,
         )
         headers = {"Location": f"/v1/ai-systems/{system.id}", "ETag": etag(system.revision)}
         return 201, AISystemPublic.model_validate(system, from_attributes=True), headers
@@ -146,6 +146,7 @@ def update_ai_system(
         system_id=system_id,
         data=body,
         if_match=if_match,
+        actor=principal.actor,
     )
     return _public(system, response)
 
@@ -165,6 +166,10 @@ def retire_ai_system(
     if_match: IfMatchHeader = None,
 ) -> AISystemPublic:
     system = service.retire_system(
-        session, organization_id=principal.organization_id, system_id=system_id, if_match=if_match
+        session,
+        organization_id=principal.organization_id,
+        system_id=system_id,
+        if_match=if_match,
+        actor=principal.actor,
     )
     return _public(system, response)

@@ -9,12 +9,14 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.audit import service as audit
+from app.audit.service import Actor
 from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import ConflictError, NotFoundError
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
-from app.systems.schemas import AISystemCreate, AISystemUpdate
+from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
 
 
 @dataclass(frozen=True)
@@ -29,20 +31,37 @@ class SystemFilters:
     q: str | None = None
 
 
+def snapshot(system: AISystem) -> dict[str, Any]:
+    """The system as the API shows it, for the audit log."""
+    return AISystemPublic.model_validate(system, from_attributes=True).model_dump(mode="json")
+
+
+def _audit(
+    session: Session, system: AISystem, actor: Actor, action: str, before: dict[str, Any] | None
+) -> None:
+    audit.record(
+        session,
+        organization_id=system.organization_id,
+        actor=actor,
+        action=f"ai_system.{action}",
+        entity_type="ai_system",
+        entity_id=system.id,
+        before=before,
+        after=snapshot(system),
+    )
+
+
 def create_system(
-    session: Session,
-    *,
-    organization_id: uuid.UUID,
-    data: AISystemCreate,
-    created_by_key_id: uuid.UUID | None,
+    session: Session, *, organization_id: uuid.UUID, data: AISystemCreate, actor: Actor
 ) -> AISystem:
     system = AISystem(
         organization_id=organization_id,
-        created_by_key_id=created_by_key_id,
+        created_by_key_id=actor.key_id,
         **data.model_dump(mode="json"),
     )
     session.add(system)
     session.flush()
+    _audit(session, system, actor, "created", None)
     return system
 
 
@@ -61,11 +80,13 @@ def update_system(
     system_id: uuid.UUID,
     data: AISystemUpdate,
     if_match: str | None,
+    actor: Actor,
 ) -> AISystem:
     system = get_system(session, organization_id=organization_id, system_id=system_id)
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("A retired AI system cannot be changed.", type="system-retired")
+    before = snapshot(system)
     changes = data.model_dump(mode="json", exclude_unset=True)
     changed = False
     for field, value in changes.items():
@@ -77,16 +98,23 @@ def update_system(
         system.updated_at = utcnow()
         session.add(system)
         session.flush()
+        _audit(session, system, actor, "updated", before)
     return system
 
 
 def retire_system(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, if_match: str | None
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    system_id: uuid.UUID,
+    if_match: str | None,
+    actor: Actor,
 ) -> AISystem:
     system = get_system(session, organization_id=organization_id, system_id=system_id)
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("This AI system is retired already.", type="system-retired")
+    before = snapshot(system)
     now = utcnow()
     system.status = SystemStatus.RETIRED.value
     system.retired_at = now
@@ -94,6 +122,7 @@ def retire_system(
     system.revision += 1
     session.add(system)
     session.flush()
+    _audit(session, system, actor, "retired", before)
     return system
 
 

@@ -1,0 +1,63 @@
+"""HTTP layer of the audit log: read it and verify its chain."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from app.audit import service
+from app.audit.schemas import AuditEventPublic, AuditVerification
+from app.auth import ReadDep
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+
+router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
+
+
+@router.get(
+    "",
+    operation_id="listAuditEvents",
+    response_model=Page[AuditEventPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="The audit log, oldest first",
+)
+def list_audit_events(
+    session: SessionDep,
+    principal: ReadDep,
+    entity_type: Annotated[str | None, Query(max_length=40)] = None,
+    entity_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AuditEventPublic]:
+    events, next_cursor = service.list_events(
+        session,
+        organization_id=principal.organization_id,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        action=action,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(
+        items=[AuditEventPublic.model_validate(e, from_attributes=True) for e in events],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
+    "/verify",
+    operation_id="verifyAuditLog",
+    response_model=AuditVerification,
+    responses=problem_responses(401, 403),
+    summary="Recompute the hash chain and report the first tampered event, if any",
+)
+def verify_audit_log(session: SessionDep, principal: ReadDep) -> AuditVerification:
+    result = service.verify(session, organization_id=principal.organization_id)
+    return AuditVerification(
+        valid=result.valid,
+        events=result.events,
+        head_hash=result.head_hash,
+        first_broken_seq=result.first_broken_seq,
+        problem=result.problem,
+    )

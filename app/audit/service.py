@@ -1,0 +1,152 @@
+"""Append to and verify the hash-chained audit log of an organisation."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import rfc8785
+from sqlmodel import Session, col, select
+
+from app.audit.models import AuditEvent
+from app.db import utcnow
+from app.organizations.models import Organization
+from app.pagination import decode_seq_cursor, encode_seq_cursor
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: an API key (by id and name), a supplier invitation, or the system."""
+
+    key_id: uuid.UUID | None
+    name: str
+
+
+def _digest(event: AuditEvent) -> str:
+    payload = {
+        "organization_id": str(event.organization_id),
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(),
+        "actor_key_id": str(event.actor_key_id) if event.actor_key_id else None,
+        "actor": event.actor,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "before": event.before,
+        "after": event.after,
+        "prev_hash": event.prev_hash,
+    }
+    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+
+
+def record(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: uuid.UUID | str,
+    before: Any = None,
+    after: Any = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction (it commits or rolls back with the change)."""
+    # Appends of one organisation are serialised by a row lock on PostgreSQL; SQLite write
+    # transactions are serialised already (BEGIN IMMEDIATE).
+    session.exec(
+        select(Organization.id).where(Organization.id == organization_id).with_for_update()
+    ).first()
+    last = session.exec(
+        select(AuditEvent)
+        .where(AuditEvent.organization_id == organization_id)
+        .order_by(col(AuditEvent.seq).desc())
+        .limit(1)
+    ).first()
+    event = AuditEvent(
+        organization_id=organization_id,
+        seq=(last.seq + 1) if last else 1,
+        occurred_at=utcnow(),
+        actor_key_id=actor.key_id,
+        actor=actor.name,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        before=before,
+        after=after,
+        prev_hash=last.hash if last else GENESIS,
+        hash="",
+    )
+    event.hash = _digest(event)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def list_events(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    entity_type: str | None,
+    entity_id: str | None,
+    action: str | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[AuditEvent], str | None]:
+    """Events oldest first (the order of the chain)."""
+    statement = select(AuditEvent).where(AuditEvent.organization_id == organization_id)
+    if entity_type:
+        statement = statement.where(AuditEvent.entity_type == entity_type)
+    if entity_id:
+        statement = statement.where(AuditEvent.entity_id == entity_id)
+    if action:
+        statement = statement.where(AuditEvent.action == action)
+    if cursor:
+        statement = statement.where(AuditEvent.seq > decode_seq_cursor(cursor))
+    rows = list(session.exec(statement.order_by(col(AuditEvent.seq)).limit(limit + 1)).all())
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_seq_cursor(rows[limit - 1].seq)
+
+
+@dataclass(frozen=True)
+class Verification:
+    valid: bool
+    events: int
+    head_hash: str
+    first_broken_seq: int | None
+    problem: str | None
+
+
+def verify(session: Session, *, organization_id: uuid.UUID) -> Verification:
+    """Recompute the chain: every hash, every link, and no gap in the sequence."""
+    previous = GENESIS
+    expected_seq = 1
+    count = 0
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.organization_id == organization_id)
+        .order_by(col(AuditEvent.seq))
+        .execution_options(yield_per=1000)
+    )
+    events = session.exec(statement)
+    try:
+        for event in events:
+            count += 1
+            problem = None
+            if event.seq != expected_seq:
+                problem = f"sequence jumps from {expected_seq - 1} to {event.seq}: events are missing"
+            elif event.prev_hash != previous:
+                problem = "the link to the previous event is broken"
+            elif _digest(event) != event.hash:
+                problem = "the event's content does not match its hash: it was altered"
+            if problem is not None:
+                return Verification(False, count, previous, event.seq, problem)
+            previous = event.hash
+            expected_seq += 1
+    finally:
+        events.close()
+    return Verification(True, count, previous, None, None)

@@ -1,0 +1,203 @@
+"""HTTP routes of the questionnaire catalog: list, serve (localised, cacheable), score."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query
+from fastapi.responses import JSONResponse, Response
+
+from app.auth import Principal, require_scope
+from app.controls.i18n import pick_language, text_in
+from app.errors import AppError, problem_responses
+from app.questionnaires.catalog import (
+    Catalog,
+    QuestionnaireNotFoundError,
+    QuestionnaireVersion,
+)
+from app.questionnaires.dependencies import CatalogDep
+from app.questionnaires.schemas import (
+    EvaluateRequest,
+    EvaluationResult,
+    QuestionnaireDocument,
+    QuestionnaireListOut,
+    QuestionnaireSummaryOut,
+    VersionOut,
+)
+
+router = APIRouter(prefix="/v1/questionnaires", tags=["questionnaires"])
+
+ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
+AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
+IfNoneMatch = Annotated[str | None, Header(description="ETag(s) of a cached copy.")]
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _find(catalog: Catalog, key: str, version: str | None) -> QuestionnaireVersion:
+    try:
+        return catalog.get(key, version)
+    except QuestionnaireNotFoundError as exc:
+        raise AppError(status=404, type="not-found", title="Not found", detail=str(exc)) from exc
+
+
+def _etag(questionnaire: QuestionnaireVersion, language: str) -> str:
+    # Each language is its own representation, so it carries its own strong validator.
+    return f'"{questionnaire.content_hash}.{language}"'
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+def _serve(
+    questionnaire: QuestionnaireVersion,
+    accept_language: str | None,
+    if_none_match: str | None,
+    *,
+    pinned: bool,
+) -> Response:
+    language = pick_language(accept_language, questionnaire.languages)
+    etag = _etag(questionnaire, language)
+    cache = IMMUTABLE if pinned and questionnaire.released else "no-cache"
+    headers = {
+        "ETag": etag,
+        "Cache-Control": cache,
+        "Content-Language": language,
+        "Vary": "Accept-Language",
+    }
+    if _matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return JSONResponse(questionnaire.document(language), headers=headers)
+
+
+@router.get(
+    "",
+    operation_id="listQuestionnaires",
+    response_model=QuestionnaireListOut,
+    responses=problem_responses(401, 403),
+)
+def list_questionnaires(
+    catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
+) -> QuestionnaireListOut:
+    """Every questionnaire with its versions and the latest published version."""
+    items = []
+    for summary in catalog.summaries():
+        language = pick_language(accept_language, summary.title)
+        items.append(
+            QuestionnaireSummaryOut(
+                key=summary.key,
+                title=text_in(dict(summary.title), language),
+                latest_version=summary.latest,
+                versions=[
+                    VersionOut(version=v.version, status=v.status, content_hash=v.content_hash)
+                    for v in summary.versions
+                ],
+            )
+        )
+    return QuestionnaireListOut(items=items)
+
+
+@router.get(
+    "/{key}",
+    operation_id="getQuestionnaire",
+    response_model=QuestionnaireDocument,
+    responses=problem_responses(304, 401, 403, 404),
+)
+def get_questionnaire(
+    key: str,
+    catalog: CatalogDep,
+    principal: ReadPrincipal,
+    accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """The latest published version of a questionnaire, localised per Accept-Language."""
+    return _serve(_find(catalog, key, None), accept_language, if_none_match, pinned=False)
+
+
+@router.get(
+    "/{key}/versions/{version}",
+    operation_id="getQuestionnaireVersion",
+    response_model=QuestionnaireDocument,
+    responses=problem_responses(304, 401, 403, 404),
+)
+def get_questionnaire_version(
+    key: str,
+    version: str,
+    catalog: CatalogDep,
+    principal: ReadPrincipal,
+    accept_language: AcceptLanguage = None,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    """One version of a questionnaire; published versions are immutable and cacheable."""
+    return _serve(_find(catalog, key, version), accept_language, if_none_match, pinned=True)
+
+
+@router.get(
+    "/{key}/versions/{version}/answer-schema",
+    operation_id="getAnswerSchema",
+    response_model=dict[str, Any],
+    responses=problem_responses(401, 403, 404),
+)
+def get_answer_schema(
+    key: str, version: str, catalog: CatalogDep, principal: ReadPrincipal
+) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of an answers object for this version."""
+    return _find(catalog, key, version).answer_schema
+
+
+def _evaluate(
+    questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace: bool
+) -> dict[str, Any]:
+    problems = questionnaire.validate(body.answers)
+    if problems:
+        raise AppError(
+            status=422,
+            type="invalid-answers",
+            title="Invalid answers",
+            detail=f"{len(problems)} answer(s) are not valid for {questionnaire.ref}.",
+            errors=[dict(p) for p in problems],
+        )
+    as_of = body.as_of or datetime.now(UTC).date()
+    return questionnaire.evaluate(body.answers, as_of=as_of, trace=trace).to_dict()
+
+
+TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
+
+
+@router.post(
+    "/{key}/versions/{version}/evaluate",
+    operation_id="evaluateAnswers",
+    response_model=EvaluationResult,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def evaluate_answers(
+    key: str,
+    version: str,
+    body: EvaluateRequest,
+    catalog: CatalogDep,
+    principal: ReadPrincipal,
+    trace: TraceQuery = True,
+) -> dict[str, Any]:
+    """Score answers against one version; stores nothing."""
+    return _evaluate(_find(catalog, key, version), body, trace)
+
+
+@router.post(
+    "/{key}/evaluate",
+    operation_id="evaluateAnswersLatest",
+    response_model=EvaluationResult,
+    responses=problem_responses(401, 403, 404, 422),
+)
+def evaluate_answers_latest(
+    key: str,
+    body: EvaluateRequest,
+    catalog: CatalogDep,
+    principal: ReadPrincipal,
+    trace: TraceQuery = True,
+) -> dict[str, Any]:
+    """Score answers against the latest published version; stores nothing."""
+    return _evaluate(_find(catalog, key, None), body, trace)

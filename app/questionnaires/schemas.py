@@ -1,0 +1,179 @@
+"""API input and output of the questionnaire routes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class VersionOut(BaseModel):
+    """One version of a questionnaire."""
+
+    version: str
+    status: str
+    content_hash: str
+
+
+class QuestionnaireSummaryOut(BaseModel):
+    """A questionnaire in the list."""
+
+    key: str
+    title: str
+    latest_version: str | None = Field(description="Highest published version, if any.")
+    versions: list[VersionOut]
+
+
+class QuestionnaireListOut(BaseModel):
+    """Every questionnaire the service serves."""
+
+    items: list[QuestionnaireSummaryOut]
+
+
+class QuestionnaireDocument(BaseModel):
+    """A questionnaire version as in its file (see questionnaires/README.md), localised into
+    `language`, plus its hashes."""
+
+    model_config = ConfigDict(extra="allow")
+
+    key: str
+    version: str
+    status: str
+    language: str
+    title: str
+    content_hash: str
+    logic_hash: str
+    sections: list[dict[str, Any]]
+    scoring: dict[str, Any]
+
+
+class EvaluateRequest(BaseModel):
+    """Answers to score; nothing is stored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    answers: dict[str, Any] = Field(description="Item id -> answer; null means unanswered.")
+    as_of: date | None = Field(
+        default=None, description="Date obligations are judged at (default: today, UTC)."
+    )
+
+
+class QuestionnaireRef(BaseModel):
+    """The exact questionnaire version a result was computed with."""
+
+    key: str
+    version: str
+    content_hash: str
+    logic_hash: str
+
+
+class CalendarOut(BaseModel):
+    """An application calendar of EU AI Act obligations."""
+
+    id: str
+    description: str
+
+
+class CalendarAssumption(BaseModel):
+    """The calendars obligation dates are reported under."""
+
+    assumption: str
+    calendars: list[CalendarOut]
+
+
+class FiredRuleOut(BaseModel):
+    """A rule that fired, with its explanation."""
+
+    id: str
+    tier: str | None
+    rationale: dict[str, str]
+    caveat: dict[str, str] | None
+    refs: list[str]
+
+
+class ObligationOut(BaseModel):
+    """An obligation, the rules requiring it and when it applies under each calendar."""
+
+    id: str
+    required_by: list[str]
+    applies_from: dict[str, date | None]
+    applies: dict[str, bool]
+
+
+class ControlRequirementOut(BaseModel):
+    """A required control and the rules requiring it."""
+
+    id: str
+    required_by: list[str]
+
+
+class FlagOut(BaseModel):
+    """A flag and the rules raising it."""
+
+    id: str
+    raised_by: list[str]
+
+
+class ScoreOut(BaseModel):
+    """A weighted score; `value` is set once the score is final."""
+
+    id: str
+    value: float | None
+    min: float
+    max: float
+    final: bool
+    band: str | None
+
+
+class UndeterminedOut(BaseModel):
+    """A rule still unknown and the items it waits for."""
+
+    id: str
+    tier: str | None
+    waits_for: list[str]
+
+
+class FactOut(BaseModel):
+    """An item a rule read."""
+
+    item: str
+    state: str = Field(description="answered | unanswered | disabled")
+    value: Any = None
+
+
+class ScoreReadOut(BaseModel):
+    """A score a rule read, as its range."""
+
+    id: str
+    min: float
+    max: float
+
+
+class RuleTraceOut(BaseModel):
+    """How one rule came out and what it read."""
+
+    rule: str
+    outcome: str = Field(description="true | false | unknown")
+    facts: list[FactOut]
+    scores: list[ScoreReadOut]
+
+
+class EvaluationResult(BaseModel):
+    """The result of scoring answers: tier, obligations, controls, and why."""
+
+    engine_version: str
+    questionnaire: QuestionnaireRef
+    as_of: date
+    calendar: CalendarAssumption
+    tier: str
+    final: bool = Field(description="True when no undetermined rule could still raise the tier.")
+    fired: list[FiredRuleOut]
+    obligations: list[ObligationOut]
+    controls: list[ControlRequirementOut]
+    flags: list[FlagOut]
+    scores: list[ScoreOut]
+    undetermined: list[UndeterminedOut]
+    ignored_answers: list[str]
+    missing_required: list[str]
+    trace: list[RuleTraceOut] | None

@@ -1,0 +1,108 @@
+"""The audit log records every change, chains it by hash, and detects tampering."""
+
+from collections.abc import Callable
+
+import httpx
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from tests.conftest import Org
+from tests.systems.test_systems import create
+
+
+async def _events(client: httpx.AsyncClient, **params: str) -> list[dict[str, object]]:
+    response = await client.get("/v1/audit-events", params=params)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, object]] = response.json()["items"]
+    return items
+
+
+async def test_changes_are_recorded_with_before_and_after(client: httpx.AsyncClient) -> None:
+    created = await create(client)
+    system_id = created.json()["id"]
+    await client.patch(
+        f"/v1/ai-systems/{system_id}", json={"owner": "CHRO"}, headers={"If-Match": '"r1"'}
+    )
+    await client.post(f"/v1/ai-systems/{system_id}/retire", headers={"If-Match": '"r2"'})
+    # A refused change (stale If-Match) leaves no trace.
+    await client.patch(
+        f"/v1/ai-systems/{system_id}", json={"owner": "x"}, headers={"If-Match": '"r1"'}
+    )
+
+    events = await _events(client, entity_type="ai_system", entity_id=system_id)
+    assert [e["action"] for e in events] == [
+        "ai_system.created",
+        "ai_system.updated",
+        "ai_system.retired",
+    ]
+    created_event, updated, retired = events
+    assert created_event["before"] is None
+    assert updated["before"]["owner"] == "Head of Talent"  # type: ignore[index]
+    assert updated["after"]["owner"] == "CHRO"  # type: ignore[index]
+    assert retired["after"]["status"] == "retired"  # type: ignore[index]
+    assert updated["actor"] == "api key 'admin'"
+    assert updated["prev_hash"] == created_event["hash"]
+
+
+async def test_chain_verifies_and_detects_tampering(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    for i in range(3):
+        await create(client, name=f"System {i}")
+    report = (await client.get("/v1/audit-events/verify")).json()
+    assert report["valid"] is True
+    assert report["events"] == 4  # the fixture's admin key, then three systems
+
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2")
+        )
+    report = (await client.get("/v1/audit-events/verify")).json()
+    assert report["valid"] is False
+    assert report["first_broken_seq"] == 2
+    assert "altered" in report["problem"]
+
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM audit_events WHERE seq = 2"))
+    report = (await client.get("/v1/audit-events/verify")).json()
+    assert report["valid"] is False
+    assert report["first_broken_seq"] == 3
+    assert "missing" in report["problem"]
+
+
+async def test_key_changes_are_audited_without_secrets(client: httpx.AsyncClient) -> None:
+    created = (await client.post("/v1/api-keys", json={"name": "k", "scopes": ["read"]})).json()
+    await client.post(f"/v1/api-keys/{created['id']}/revoke")
+    response = await client.get("/v1/audit-events", params={"entity_type": "api_key"})
+    events = response.json()["items"]
+    assert [e["action"] for e in events][-2:] == ["api_key.created", "api_key.revoked"]
+    assert created["secret"] not in response.text
+
+
+async def test_each_organisation_sees_and_chains_only_its_own(
+    client: httpx.AsyncClient,
+    make_org: Callable[[str], Org],
+    make_client: Callable[[str | None], httpx.AsyncClient],
+) -> None:
+    await create(client)
+    other = make_client(make_org("globex").admin_key)
+    await create(other, name="Other")
+    mine = await _events(client)
+    theirs = await _events(other)
+    assert [e["action"] for e in mine] == ["api_key.created", "ai_system.created"]
+    assert [e["seq"] for e in mine] == [1, 2]
+    assert [e["seq"] for e in theirs] == [1, 2]
+    assert theirs[1]["after"]["name"] == "Other"  # type: ignore[index]
+    assert (await other.get("/v1/audit-events/verify")).json()["valid"] is True
+
+
+async def test_pagination_follows_the_chain(client: httpx.AsyncClient) -> None:
+    for i in range(5):
+        await create(client, name=f"System {i}")
+    first = (await client.get("/v1/audit-events", params={"limit": 2})).json()
+    assert [e["seq"] for e in first["items"]] == [1, 2]
+    second = (
+        await client.get("/v1/audit-events", params={"limit": 10, "cursor": first["next_cursor"]})
+    ).json()
+    assert [e["seq"] for e in second["items"]] == [3, 4, 5, 6]
+    assert second["next_cursor"] is None
