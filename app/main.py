@@ -14,8 +14,12 @@ from sqlalchemy.engine import Engine
 from app import __version__
 from app.db import create_db_engine
 from app.errors import Problem, ProblemItem, install_error_handlers
+from app.assessments.router import router as assessments_router
 from app.audit.router import router as audit_router
+from app.controls.router import router as controls_router
 from app.health import router as health_router
+from app.questionnaires.catalog import Catalog, load_catalog
+from app.questionnaires.router import router as questionnaires_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.migrate import head_revisions
 from app.organizations.router import router as keys_router
@@ -36,10 +40,20 @@ def _operation_id(route: APIRoute) -> str:
     return route.operation_id or route.name
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    """Build the application. Tests pass their own settings and engine."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    catalog: Catalog | None = None,
+) -> FastAPI:
+    """Build the application. Tests pass their own settings, engine and catalog.
+
+    A questionnaire or control file that fails its checks raises `CatalogError` here, naming the
+    file, the JSON pointer and the problem: the service does not start on bad content.
+    """
     settings = settings or get_settings()
     configure_logging(settings.log_level)
+    loaded_catalog = catalog or load_catalog(settings.questionnaires_dir)
     db_engine = engine or create_db_engine(
         settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
     )
@@ -59,12 +73,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.settings = settings
     app.state.engine = db_engine
+    app.state.catalog = loaded_catalog
     app.state.migration_heads = head_revisions()
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
     app.include_router(keys_router)
     app.include_router(systems_router)
+    app.include_router(questionnaires_router)
+    app.include_router(controls_router)
+    app.include_router(assessments_router)
     app.include_router(audit_router)
 
     def openapi() -> dict[str, Any]:

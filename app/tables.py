@@ -3,10 +3,11 @@
 from sqlmodel import SQLModel
 
 from app import idempotency
+from app.assessments import models as assessments_models
 from app.audit import models as audit_models
 from app.organizations import models as organizations_models
 from app.systems import models as systems_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["audit_models", "idempotency", "metadata", "organizations_models", "systems_models"]
+__all__ = ["assessments_models", "audit_models", "idempotency", "metadata", "organizations_models", "systems_models"]

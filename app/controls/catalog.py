@@ -64,12 +64,45 @@ def read_json(path: Path, problems: list[FileProblem], display: str) -> Any:
     return None
 
 
-def validation_problems(display: str, exc: ValidationError) -> list[FileProblem]:
-    """One problem per pydantic error, located by JSON pointer."""
+def validation_problems(display: str, exc: ValidationError, prefix: str = "") -> list[FileProblem]:
+    """One problem per pydantic error, located by JSON pointer (under `prefix`)."""
     return [
-        FileProblem(display, pointer_of(err["loc"]), err["msg"])
+        FileProblem(display, prefix + pointer_of(err["loc"]), err["msg"])
         for err in exc.errors(include_url=False)
     ]
+
+
+def _validate_file(raw: Any, name: str, problems: list[FileProblem]) -> ControlFile | None:
+    """Validate a framework file control by control, so one bad entry hides no other problem."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("controls"), list):
+        try:
+            return ControlFile.model_validate(raw)
+        except ValidationError as exc:
+            problems.extend(validation_problems(name, exc))
+            return None
+    ok = True
+    try:
+        header = ControlFile.model_validate({**raw, "controls": []})
+    except ValidationError as exc:
+        problems.extend(validation_problems(name, exc))
+        ok = False
+    controls: list[Control] = []
+    for i, entry in enumerate(raw["controls"]):
+        try:
+            controls.append(Control.model_validate(entry))
+        except ValidationError as exc:
+            problems.extend(validation_problems(name, exc, f"/controls/{i}"))
+            ok = False
+    if not ok:
+        # Still check what did parse, so duplicate or misplaced ids are reported too.
+        return (
+            ControlFile.model_construct(
+                framework=raw.get("framework"), title="", version="", controls=controls
+            )
+            if raw.get("framework") in FRAMEWORKS
+            else None
+        )
+    return header.model_copy(update={"controls": controls})
 
 
 class ControlCatalog:
@@ -154,10 +187,8 @@ def load_controls(directory: Path, *, display_root: Path | None = None) -> Contr
         raw = read_json(path, problems, name)
         if raw is None:
             continue
-        try:
-            file = ControlFile.model_validate(raw)
-        except ValidationError as exc:
-            problems.extend(validation_problems(name, exc))
+        file = _validate_file(raw, name, problems)
+        if file is None:
             continue
         if file.framework != path.stem:
             problems.append(
@@ -175,14 +206,21 @@ def load_controls(directory: Path, *, display_root: Path | None = None) -> Contr
         bare = isinstance(raw, list)
         if bare:
             raw = {"links": raw}
-        if raw is not None:
+        prefix = "" if bare else "/links"
+        if isinstance(raw, dict):
+            entries = raw.get("links")
             try:
-                links = CrosswalkFile.model_validate(raw).links
+                CrosswalkFile.model_validate({**raw, "links": []})
             except ValidationError as exc:
-                for p in validation_problems(name, exc):
-                    ptr = p.pointer.removeprefix("/links") if bare else p.pointer
-                    problems.append(FileProblem(name, ptr, p.message))
-            problems.extend(_check_links(name, links, seen, "" if bare else "/links"))
+                problems.extend(validation_problems(name, exc))
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                try:
+                    links.append(CrosswalkLink.model_validate(entry))
+                except ValidationError as exc:
+                    problems.extend(validation_problems(name, exc, f"{prefix}/{i}"))
+            problems.extend(_check_links(name, links, seen, prefix))
+        elif raw is not None:
+            problems.append(FileProblem(name, "", "expected an object with 'links'"))
     if problems:
         raise ControlCatalogError(problems)
     return ControlCatalog(files, links)

@@ -69,7 +69,7 @@ def validate_answers(version: QuestionnaireVersion, answers: object) -> list[Ans
                 _problem(str(key), f"no item '{key}' in this questionnaire", "unknown_item")
             )
             continue
-        if value is None:
+        if value is None and not isinstance(item, DisplayItem):
             continue
         problems.extend(_check(item, value, version.options.get(item.id, ())))
     return problems
@@ -217,7 +217,7 @@ def _item_schema(item: Item, options: tuple[Option, ...]) -> dict[str, Any]:
         exclusive = [o.code for o in options if o.exclusive]
         if exclusive:
             out["allOf"] = [
-                {"not": {"allOf": [{"contains": {"const": code}}, {"minItems": 2}]}}
+                {"not": {"type": "array", "contains": {"const": code}, "minItems": 2}}
                 for code in exclusive
             ]
     elif isinstance(item, IntegerItem | DecimalItem):

@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from app.controls import FileProblem
 from app.questionnaires import lock as lock_module
@@ -34,8 +34,9 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {value}") from exc
 
 
-def lint(root: Path, out: Any = sys.stdout) -> int:
+def lint(root: Path, out: TextIO | None = None) -> int:
     """Run every load-time check, the lock, the golden scenarios and the committed schema."""
+    out = out or sys.stdout
     catalog, problems = load_catalog_with_problems(root)
     problems = [*problems, *lock_module.missing_from_lock(catalog), *check_scenarios(catalog)]
     if root.resolve() == DEFAULT_ROOT.resolve():
@@ -58,9 +59,15 @@ def lint(root: Path, out: Any = sys.stdout) -> int:
 
 
 def score(
-    ref: str, answers_path: Path, *, as_of: date | None, root: Path, out: Any = sys.stdout
+    ref: str,
+    answers_path: Path,
+    *,
+    as_of: date | None,
+    root: Path,
+    out: TextIO | None = None,
 ) -> int:
     """Score an answers file and print the result JSON (the API's evaluate response)."""
+    out = out or sys.stdout
     key, _, version = ref.partition("@")
     try:
         catalog = load_catalog(root)
@@ -90,8 +97,9 @@ def score(
     return 0
 
 
-def update_lock(root: Path, out: Any = sys.stdout) -> int:
+def update_lock(root: Path, out: TextIO | None = None) -> int:
     """Add newly released versions to lock.json (never changes a locked entry)."""
+    out = out or sys.stdout
     try:
         catalog = load_catalog(root)
         added = lock_module.update_lock(catalog)

@@ -1,0 +1,1 @@
+"""Assessments of AI systems: drafts, answers, submit, results, review, standing, exports."""

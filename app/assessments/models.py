@@ -1,0 +1,87 @@
+"""Tables of assessments and of their submitted rounds."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from app.db import JSONType, UTCDateTime, utcnow
+
+
+class AssessmentStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    REQUEST_CHANGES = "request_changes"
+
+
+class Assessment(SQLModel, table=True):
+    """One assessment of one AI system against one questionnaire version, across its rounds."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (
+        sa.Index("ix_assessments_org_created", "organization_id", "created_at", "id"),
+        sa.Index("ix_assessments_org_system", "organization_id", "system_id", "created_at"),
+        sa.Index("ix_assessments_org_status", "organization_id", "status", "created_at"),
+        sa.Index("ix_assessments_org_key", "organization_id", "questionnaire_key", "created_at"),
+        sa.Index("ix_assessments_org_tier", "organization_id", "tier", "created_at"),
+        sa.Index("ix_assessments_org_current_due", "organization_id", "is_current", "due_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
+    system_id: uuid.UUID = Field(foreign_key="ai_systems.id", ondelete="RESTRICT")
+    questionnaire_key: str = Field(max_length=64)
+    questionnaire_version: str = Field(max_length=32)
+    content_hash: str = Field(max_length=64)
+    status: str = Field(default=AssessmentStatus.DRAFT.value, max_length=20)
+    round: int = Field(default=1, description="1 for the first submission, +1 per reopening")
+    answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    revision: int = Field(default=1)
+    tier: str | None = Field(default=None, max_length=64)
+    is_current: bool = Field(
+        default=False, description="The latest approved assessment of its system and questionnaire"
+    )
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_key_id: uuid.UUID | None = None
+    submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    submitted_by_key_id: uuid.UUID | None = None
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AssessmentRound(SQLModel, table=True):
+    """A submission: frozen answers, the full result, and the reviewer's decision on it."""
+
+    __tablename__ = "assessment_rounds"
+    __table_args__ = (
+        sa.UniqueConstraint("assessment_id", "round", name="uq_assessment_rounds_assessment_round"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
+    assessment_id: uuid.UUID = Field(foreign_key="assessments.id", ondelete="CASCADE")
+    round: int
+    answers: dict[str, Any] = Field(sa_type=JSONType)
+    result: dict[str, Any] = Field(sa_type=JSONType)
+    tier: str = Field(max_length=64)
+    engine_version: str = Field(max_length=32)
+    submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    submitted_by_key_id: uuid.UUID | None = None
+    submitted_by: str = Field(max_length=200)
+    decision: str | None = Field(default=None, max_length=20)
+    comment: str | None = Field(default=None, max_length=4000)
+    item_comments: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by_key_id: uuid.UUID | None = None
+    decided_by: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,329 @@
+"""HTTP layer of assessments: thin routes over the service."""
+
+import uuid
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from app.assessments import service
+from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.assessments.schemas import (
+    AnswersPatch,
+    AssessmentCreate,
+    AssessmentPublic,
+    AssessmentSummary,
+    Preview,
+    QuestionnairePin,
+    ReviewBody,
+    RoundPublic,
+    SubmitBody,
+)
+from app.auth import Principal, ReadDep, Scope, require_scope
+from app.concurrency import IfMatchHeader, etag
+from app.db import SessionDep
+from app.errors import NotFoundError, problem_responses
+from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.questionnaires.catalog import Catalog
+from app.questionnaires.dependencies import CatalogDep
+
+router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+
+WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
+ReviewDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_REVIEW))]
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+
+
+def _pin(assessment: Assessment) -> QuestionnairePin:
+    return QuestionnairePin(
+        key=assessment.questionnaire_key,
+        version=assessment.questionnaire_version,
+        content_hash=assessment.content_hash,
+    )
+
+
+def public(
+    session: SessionDep, catalog: Catalog, assessment: Assessment
+) -> AssessmentPublic:
+    version = service.pinned_version(catalog, assessment)
+    return AssessmentPublic(
+        id=assessment.id,
+        system_id=assessment.system_id,
+        questionnaire=_pin(assessment),
+        status=AssessmentStatus(assessment.status),
+        round=assessment.round,
+        revision=assessment.revision,
+        answers=assessment.answers,
+        progress=service.progress(version, assessment.answers),
+        tier=assessment.tier,
+        is_current=assessment.is_current,
+        due_at=assessment.due_at,
+        overdue=service.is_overdue(assessment),
+        review_comments=service.review_comments(session, assessment),
+        created_at=assessment.created_at,
+        updated_at=assessment.updated_at,
+        submitted_at=assessment.submitted_at,
+        decided_at=assessment.decided_at,
+    )
+
+
+def _with_etag(
+    response: Response, session: SessionDep, catalog: Catalog, assessment: Assessment
+) -> AssessmentPublic:
+    response.headers["ETag"] = etag(assessment.revision)
+    return public(session, catalog, assessment)
+
+
+def summary(assessment: Assessment) -> AssessmentSummary:
+    return AssessmentSummary(
+        id=assessment.id,
+        system_id=assessment.system_id,
+        questionnaire=_pin(assessment),
+        status=AssessmentStatus(assessment.status),
+        round=assessment.round,
+        tier=assessment.tier,
+        is_current=assessment.is_current,
+        due_at=assessment.due_at,
+        overdue=service.is_overdue(assessment),
+        created_at=assessment.created_at,
+        updated_at=assessment.updated_at,
+    )
+
+
+def _round(found: AssessmentRound) -> RoundPublic:
+    return RoundPublic.model_validate(found, from_attributes=True)
+
+
+@router.post(
+    "",
+    operation_id="createAssessment",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AssessmentPublic,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Start an assessment of an AI system (pinned to a questionnaire version)",
+)
+def create_assessment(
+    body: AssessmentCreate,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
+        assessment = service.create_assessment(session, catalog, principal=principal, data=body)
+        headers = {
+            "Location": f"/v1/assessments/{assessment.id}",
+            "ETag": etag(assessment.revision),
+        }
+        return 201, public(session, catalog, assessment), headers
+
+    return run_idempotent(
+        session,
+        organization_id=principal.organization_id,
+        key=idempotency_key,
+        request_fingerprint=fingerprint("POST", "/v1/assessments", body),
+        create=create,
+    )
+
+
+@router.get(
+    "",
+    operation_id="listAssessments",
+    response_model=Page[AssessmentSummary],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="List assessments, newest first",
+)
+def list_assessments(
+    session: SessionDep,
+    principal: ReadDep,
+    system_id: uuid.UUID | None = None,
+    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
+    tier: Annotated[str | None, Query(max_length=64)] = None,
+    current: Annotated[
+        bool | None, Query(description="Only (or no) current approved assessments.")
+    ] = None,
+    overdue: Annotated[
+        bool | None, Query(description="Current approved assessments past their due date.")
+    ] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AssessmentSummary]:
+    filters = service.AssessmentFilters(
+        system_id=system_id,
+        questionnaire_key=questionnaire_key,
+        status=status_,
+        tier=tier,
+        current=current,
+        overdue=overdue,
+    )
+    found, next_cursor = service.list_assessments(
+        session,
+        organization_id=principal.organization_id,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[summary(a) for a in found], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{assessment_id}",
+    operation_id="getAssessment",
+    response_model=AssessmentPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Get an assessment with its answers, progress and ETag",
+)
+def get_assessment(
+    assessment_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+) -> AssessmentPublic:
+    assessment = service.get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    return _with_etag(response, session, catalog, assessment)
+
+
+@router.patch(
+    "/{assessment_id}/answers",
+    operation_id="saveAnswers",
+    response_model=AssessmentPublic,
+    responses=WRITE_ERRORS,
+    summary="Autosave answers of a draft (needs If-Match; null removes an answer)",
+)
+def save_answers(
+    assessment_id: uuid.UUID,
+    body: AnswersPatch,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    if_match: IfMatchHeader = None,
+) -> AssessmentPublic:
+    assessment = service.save_answers(
+        session,
+        catalog,
+        principal=principal,
+        assessment_id=assessment_id,
+        changes=body.answers,
+        if_match=if_match,
+    )
+    return _with_etag(response, session, catalog, assessment)
+
+
+@router.get(
+    "/{assessment_id}/preview",
+    operation_id="previewAssessment",
+    response_model=Preview,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="The live result of the answers as they stand, with undetermined rules",
+)
+def preview_assessment(
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    as_of: date | None = None,
+    trace: bool = False,
+) -> dict[str, Any]:
+    assessment = service.get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    progress, result = service.preview(catalog, assessment, as_of=as_of, trace=trace)
+    return {"progress": progress.model_dump(), "result": result}
+
+
+@router.post(
+    "/{assessment_id}/submit",
+    operation_id="submitAssessment",
+    response_model=AssessmentPublic,
+    responses=WRITE_ERRORS,
+    summary="Validate, score with the pinned version, store the result and freeze the answers",
+)
+def submit_assessment(
+    assessment_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    if_match: IfMatchHeader = None,
+    body: SubmitBody | None = None,
+) -> AssessmentPublic:
+    assessment = service.submit(
+        session,
+        catalog,
+        principal=principal,
+        assessment_id=assessment_id,
+        as_of=body.as_of if body else None,
+        if_match=if_match,
+    )
+    return _with_etag(response, session, catalog, assessment)
+
+
+@router.post(
+    "/{assessment_id}/review",
+    operation_id="reviewAssessment",
+    response_model=AssessmentPublic,
+    responses=WRITE_ERRORS,
+    summary="Approve, reject or request changes (a reviewer other than the submitter)",
+)
+def review_assessment(
+    assessment_id: uuid.UUID,
+    body: ReviewBody,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReviewDep,
+    if_match: IfMatchHeader = None,
+) -> AssessmentPublic:
+    assessment = service.review(
+        session,
+        catalog,
+        principal=principal,
+        assessment_id=assessment_id,
+        decision=body.decision,
+        comment=body.comment,
+        item_comments=body.item_comments,
+        if_match=if_match,
+    )
+    return _with_etag(response, session, catalog, assessment)
+
+
+@router.get(
+    "/{assessment_id}/rounds",
+    operation_id="listAssessmentRounds",
+    response_model=list[RoundPublic],
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Every submitted round with its frozen answers, result and decision",
+)
+def list_rounds(
+    assessment_id: uuid.UUID, session: SessionDep, principal: ReadDep
+) -> list[RoundPublic]:
+    assessment = service.get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    return [_round(r) for r in service.rounds(session, assessment)]
+
+
+@router.get(
+    "/{assessment_id}/rounds/{round_number}",
+    operation_id="getAssessmentRound",
+    response_model=RoundPublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="One submitted round",
+)
+def get_round(
+    assessment_id: uuid.UUID, round_number: int, session: SessionDep, principal: ReadDep
+) -> RoundPublic:
+    assessment = service.get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    for found in service.rounds(session, assessment):
+        if found.round == round_number:
+            return _round(found)
+    raise NotFoundError("round", round_number)

@@ -1,0 +1,126 @@
+"""API input and output of assessments."""
+
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.assessments.models import AssessmentStatus, Decision
+from app.questionnaires.schemas import EvaluationResult
+
+Answers = dict[str, Any]
+
+
+class AssessmentCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    system_id: uuid.UUID = Field(description="The AI system assessed.")
+    questionnaire_key: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    questionnaire_version: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, description="A published version; the latest published one when left out."
+    )
+    answers: Answers = Field(default_factory=dict, description="Initial answers, item id → value.")
+
+
+class AnswersPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    answers: Answers = Field(
+        description="Answers to set, item id → value; null removes an answer. Others are kept."
+    )
+
+
+class SubmitBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    as_of: date | None = Field(
+        default=None, description="The date obligations are judged at; today (UTC) by default."
+    )
+
+
+class ReviewBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Decision
+    comment: Annotated[str, StringConstraints(max_length=4000)] | None = Field(
+        default=None, description="Required to reject or to request changes."
+    )
+    item_comments: dict[str, Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = (
+        Field(default_factory=dict, description="Comments on specific questions, by item id.")
+    )
+
+
+class QuestionnairePin(BaseModel):
+    key: str
+    version: str
+    content_hash: str
+
+
+class Progress(BaseModel):
+    visible: int = Field(description="Questions shown with the current answers.")
+    answered: int = Field(description="Visible questions answered.")
+    required: int = Field(description="Visible required questions.")
+    required_answered: int
+    missing_required: list[str] = Field(description="Visible required questions unanswered.")
+    ignored_answers: list[str] = Field(description="Answers kept but hidden by other answers.")
+    complete: bool = Field(description="Every visible required question is answered.")
+
+
+class AssessmentPublic(BaseModel):
+    id: uuid.UUID
+    system_id: uuid.UUID
+    questionnaire: QuestionnairePin
+    status: AssessmentStatus
+    round: int = Field(description="1 for the first submission; +1 each time changes are requested")
+    revision: int = Field(description="Bumped by every write; the ETag is built from it.")
+    answers: Answers
+    progress: Progress
+    tier: str | None = Field(description="Tier of the latest submitted round.")
+    is_current: bool = Field(
+        description="The latest approved assessment of its system and questionnaire."
+    )
+    due_at: datetime | None = Field(description="When reassessment is due (set on approval).")
+    overdue: bool
+    review_comments: dict[str, str] = Field(
+        description="The reviewer's comments on questions when changes were requested."
+    )
+    created_at: datetime
+    updated_at: datetime
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+
+class AssessmentSummary(BaseModel):
+    id: uuid.UUID
+    system_id: uuid.UUID
+    questionnaire: QuestionnairePin
+    status: AssessmentStatus
+    round: int
+    tier: str | None
+    is_current: bool
+    due_at: datetime | None
+    overdue: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class RoundPublic(BaseModel):
+    round: int
+    answers: Answers
+    result: EvaluationResult
+    tier: str
+    submitted_at: datetime
+    submitted_by: str
+    decision: Decision | None
+    comment: str | None
+    item_comments: dict[str, str]
+    decided_at: datetime | None
+    decided_by: str | None
+
+
+class Preview(BaseModel):
+    """The engine's evaluation of the draft as it stands; nothing is stored."""
+
+    progress: Progress
+    result: EvaluationResult

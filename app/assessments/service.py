@@ -1,0 +1,492 @@
+"""Assessments from draft to approved result. Services flush, never commit; routes stay thin."""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
+from app.assessments.schemas import AssessmentCreate, Progress
+from app.audit import service as audit
+from app.audit.service import Actor
+from app.auth import Principal
+from app.concurrency import check_if_match
+from app.db import utcnow
+from app.errors import AppError, ConflictError, NotFoundError
+from app.pagination import finish_page, keyset_page
+from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError, QuestionnaireVersion
+from app.rules.engine import InvalidAnswerError, settle
+from app.systems import service as systems_service
+from app.systems.models import SystemStatus
+
+
+def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any]]) -> AppError:
+    return AppError(
+        status=422,
+        type="invalid-answers",
+        title="Invalid answers",
+        detail=f"{len(problems)} answer problem(s) for {version.ref}; nothing was changed.",
+        errors=problems,
+    )
+
+
+def _not_draft(assessment: Assessment) -> ConflictError:
+    return ConflictError(
+        f"The assessment is {assessment.status}; answers can change only while it is a draft.",
+        type="assessment-not-draft",
+    )
+
+
+def resolve_version(catalog: Catalog, key: str, version: str | None) -> QuestionnaireVersion:
+    """A published version for a new assessment (the latest when none is named), else 422."""
+    try:
+        found = catalog.get(key, version)
+    except QuestionnaireNotFoundError as exc:
+        pointer = "/questionnaire_version" if version and key in catalog.by_key else "/questionnaire_key"
+        raise AppError(
+            status=422,
+            type="unknown-questionnaire",
+            title="Unknown questionnaire",
+            detail=str(exc),
+            errors=[{"pointer": pointer, "detail": str(exc)}],
+        ) from exc
+    if found.status != "published":
+        raise AppError(
+            status=422,
+            type="questionnaire-not-published",
+            title="Questionnaire not published",
+            detail=f"{found.ref} is {found.status}; new assessments use published versions.",
+            errors=[{"pointer": "/questionnaire_version", "detail": f"{found.status} version"}],
+        )
+    return found
+
+
+def pinned_version(catalog: Catalog, assessment: Assessment) -> QuestionnaireVersion:
+    """The exact version an assessment is pinned to (same content hash), never another."""
+    try:
+        found = catalog.get(assessment.questionnaire_key, assessment.questionnaire_version)
+    except QuestionnaireNotFoundError as exc:
+        raise ConflictError(
+            f"{assessment.questionnaire_key}@{assessment.questionnaire_version} is not loaded "
+            "by this service.",
+            type="questionnaire-version-unavailable",
+        ) from exc
+    if found.content_hash != assessment.content_hash:
+        raise ConflictError(
+            f"{found.ref} was changed after this assessment was pinned to it (content hash "
+            "differs); published versions must never change.",
+            type="questionnaire-version-changed",
+        )
+    return found
+
+
+def check_answers(version: QuestionnaireVersion, answers: dict[str, Any]) -> None:
+    """Types, option codes and bounds of every answer; 422 with one pointer per problem."""
+    problems = [dict(p) for p in version.validate(answers)]
+    if problems:
+        raise _invalid_answers(version, problems)
+
+
+def progress(version: QuestionnaireVersion, answers: dict[str, Any]) -> Progress:
+    program = version.program
+    try:
+        state = settle(program, answers)
+    except InvalidAnswerError:
+        # Only valid answers are ever stored; this guards a questionnaire/engine mismatch.
+        raise ConflictError("Stored answers no longer fit the questionnaire.") from None
+    visible = [
+        i for i, item in program.items.items() if item.type != "display" and state.items.get(i)
+    ]
+    answered = [i for i in visible if i in state.facts]
+    required = [i for i in program.required if state.items.get(i) is True]
+    missing = [i for i in required if i not in state.facts]
+    ignored = [i for i, v in answers.items() if v is not None and state.items.get(i) is not True]
+    return Progress(
+        visible=len(visible),
+        answered=len(answered),
+        required=len(required),
+        required_answered=len(required) - len(missing),
+        missing_required=missing,
+        ignored_answers=ignored,
+        complete=not missing,
+    )
+
+
+def _snapshot(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "status": assessment.status,
+        "round": assessment.round,
+        "revision": assessment.revision,
+        "tier": assessment.tier,
+        "questionnaire": f"{assessment.questionnaire_key}@{assessment.questionnaire_version}",
+    }
+
+
+def _audit(
+    session: Session,
+    assessment: Assessment,
+    actor: Actor,
+    action: str,
+    before: Any,
+    after: Any,
+) -> None:
+    audit.record(
+        session,
+        organization_id=assessment.organization_id,
+        actor=actor,
+        action=f"assessment.{action}",
+        entity_type="assessment",
+        entity_id=assessment.id,
+        before=before,
+        after=after,
+    )
+
+
+def _touch(assessment: Assessment) -> None:
+    assessment.revision += 1
+    assessment.updated_at = utcnow()
+
+
+def create_assessment(
+    session: Session, catalog: Catalog, *, principal: Principal, data: AssessmentCreate
+) -> Assessment:
+    system = systems_service.get_system(
+        session, organization_id=principal.organization_id, system_id=data.system_id
+    )
+    if system.status == SystemStatus.RETIRED:
+        raise ConflictError("A retired AI system is not assessed any more.", type="system-retired")
+    version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
+    answers = {k: v for k, v in data.answers.items() if v is not None}
+    check_answers(version, answers)
+    assessment = Assessment(
+        organization_id=principal.organization_id,
+        system_id=system.id,
+        questionnaire_key=version.key,
+        questionnaire_version=version.version,
+        content_hash=version.content_hash,
+        answers=answers,
+        created_by_key_id=principal.key_id,
+    )
+    session.add(assessment)
+    session.flush()
+    _audit(session, assessment, principal.actor, "created", None, _snapshot(assessment))
+    return assessment
+
+
+def get_assessment(
+    session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
+) -> Assessment:
+    assessment = session.get(Assessment, assessment_id)
+    if assessment is None or assessment.organization_id != organization_id:
+        raise NotFoundError("assessment", assessment_id)
+    return assessment
+
+
+def save_answers(
+    session: Session,
+    catalog: Catalog,
+    *,
+    principal: Principal,
+    assessment_id: uuid.UUID,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> Assessment:
+    """Autosave: merge the changed answers into the draft (null removes one)."""
+    assessment = get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    check_if_match(if_match, assessment.revision)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise _not_draft(assessment)
+    version = pinned_version(catalog, assessment)
+    merged = dict(assessment.answers)
+    for item_id, value in changes.items():
+        if value is None:
+            merged.pop(item_id, None)
+        else:
+            merged[item_id] = value
+    check_answers(version, merged)
+    changed = {k for k in changes if assessment.answers.get(k) != merged.get(k)}
+    if not changed:
+        return assessment
+    before = {k: assessment.answers.get(k) for k in sorted(changed)}
+    after = {k: merged.get(k) for k in sorted(changed)}
+    assessment.answers = merged  # reassigned, never mutated in place
+    _touch(assessment)
+    session.add(assessment)
+    session.flush()
+    _audit(session, assessment, principal.actor, "answers_saved", before, after)
+    return assessment
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def preview(
+    catalog: Catalog, assessment: Assessment, *, as_of: date | None, trace: bool
+) -> tuple[Progress, dict[str, Any]]:
+    version = pinned_version(catalog, assessment)
+    result = version.evaluate(assessment.answers, as_of=as_of or today(), trace=trace)
+    return progress(version, assessment.answers), result.to_dict()
+
+
+def submit(
+    session: Session,
+    catalog: Catalog,
+    *,
+    principal: Principal,
+    assessment_id: uuid.UUID,
+    as_of: date | None,
+    if_match: str | None,
+) -> Assessment:
+    """Validate fully, score with the pinned version, store the round and freeze the answers."""
+    assessment = get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    check_if_match(if_match, assessment.revision)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ConflictError(
+            f"The assessment is {assessment.status}; only a draft can be submitted.",
+            type="assessment-not-draft",
+        )
+    version = pinned_version(catalog, assessment)
+    problems = [dict(p) for p in version.validate(assessment.answers)]
+    if not problems:
+        state = settle(version.program, assessment.answers)
+        problems = [
+            {"pointer": f"/answers/{i}", "detail": "this question is required", "code": "required"}
+            for i in version.program.required
+            if state.items.get(i) is True and i not in state.facts
+        ]
+    if problems:
+        raise _invalid_answers(version, problems)
+    result = version.evaluate(assessment.answers, as_of=as_of or today(), trace=True)
+    now = utcnow()
+    session.add(
+        AssessmentRound(
+            organization_id=assessment.organization_id,
+            assessment_id=assessment.id,
+            round=assessment.round,
+            answers=dict(assessment.answers),
+            result=result.to_dict(),
+            tier=result.tier,
+            engine_version=result.engine_version,
+            submitted_at=now,
+            submitted_by_key_id=principal.key_id,
+            submitted_by=principal.actor.name,
+        )
+    )
+    before = _snapshot(assessment)
+    assessment.status = AssessmentStatus.SUBMITTED.value
+    assessment.tier = result.tier
+    assessment.submitted_at = now
+    assessment.submitted_by_key_id = principal.key_id
+    _touch(assessment)
+    session.add(assessment)
+    session.flush()
+    _audit(session, assessment, principal.actor, "submitted", before, _snapshot(assessment))
+    return assessment
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def current_round(session: Session, assessment: Assessment) -> AssessmentRound:
+    found = session.exec(
+        select(AssessmentRound).where(
+            AssessmentRound.assessment_id == assessment.id,
+            AssessmentRound.round == assessment.round,
+        )
+    ).first()
+    if found is None:
+        raise NotFoundError("round", assessment.round)
+    return found
+
+
+def review(
+    session: Session,
+    catalog: Catalog,
+    *,
+    principal: Principal,
+    assessment_id: uuid.UUID,
+    decision: Decision,
+    comment: str | None,
+    item_comments: dict[str, str],
+    if_match: str | None,
+) -> Assessment:
+    """Approve, reject or request changes; never by the key that submitted."""
+    assessment = get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    check_if_match(if_match, assessment.revision)
+    if assessment.status != AssessmentStatus.SUBMITTED:
+        raise ConflictError(
+            f"The assessment is {assessment.status}; only a submitted one can be reviewed.",
+            type="assessment-not-submitted",
+        )
+    if assessment.submitted_by_key_id == principal.key_id:
+        raise AppError(
+            status=403,
+            type="own-submission",
+            title="Forbidden",
+            detail="A submission is reviewed by someone else than its submitter (four eyes).",
+        )
+    if decision != Decision.APPROVE and not (comment and comment.strip()):
+        raise AppError(
+            status=422,
+            type="comment-required",
+            title="Invalid request",
+            detail="Say why when rejecting or requesting changes.",
+            errors=[{"pointer": "/comment", "detail": "required for this decision"}],
+        )
+    version = pinned_version(catalog, assessment)
+    unknown = sorted(set(item_comments) - set(version.program.items))
+    if unknown:
+        raise AppError(
+            status=422,
+            type="unknown-item",
+            title="Invalid request",
+            detail="Comments name questions this questionnaire does not have.",
+            errors=[{"pointer": f"/item_comments/{i}", "detail": "no such item"} for i in unknown],
+        )
+    now = utcnow()
+    submitted = current_round(session, assessment)
+    submitted.decision = decision.value
+    submitted.comment = comment
+    submitted.item_comments = dict(item_comments)
+    submitted.decided_at = now
+    submitted.decided_by_key_id = principal.key_id
+    submitted.decided_by = principal.actor.name
+    session.add(submitted)
+    before = _snapshot(assessment)
+    assessment.decided_at = now
+    if decision == Decision.APPROVE:
+        _approve(session, version, assessment, now)
+        action = "approved"
+    elif decision == Decision.REJECT:
+        assessment.status = AssessmentStatus.REJECTED.value
+        action = "rejected"
+    else:
+        assessment.status = AssessmentStatus.DRAFT.value
+        assessment.round += 1
+        action = "changes_requested"
+    _touch(assessment)
+    session.add(assessment)
+    session.flush()
+    after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
+    _audit(session, assessment, principal.actor, action, before, after)
+    return assessment
+
+
+def _approve(
+    session: Session, version: QuestionnaireVersion, assessment: Assessment, now: datetime
+) -> None:
+    """Make this the system's current assessment for its questionnaire; set the due date."""
+    previous = session.exec(
+        select(Assessment).where(
+            Assessment.organization_id == assessment.organization_id,
+            Assessment.system_id == assessment.system_id,
+            Assessment.questionnaire_key == assessment.questionnaire_key,
+            col(Assessment.is_current).is_(True),
+        )
+    ).all()
+    for old in previous:
+        old.is_current = False
+        session.add(old)
+    months = (version.model.reassessment_months or {}).get(assessment.tier or "")
+    assessment.status = AssessmentStatus.APPROVED.value
+    assessment.is_current = True
+    assessment.due_at = add_months(now, months) if months else None
+
+
+def rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:
+    return list(
+        session.exec(
+            select(AssessmentRound)
+            .where(AssessmentRound.assessment_id == assessment.id)
+            .order_by(col(AssessmentRound.round))
+        ).all()
+    )
+
+
+def review_comments(session: Session, assessment: Assessment) -> dict[str, str]:
+    """The comments on questions of the round before, while the draft answers them."""
+    if assessment.status != AssessmentStatus.DRAFT or assessment.round == 1:
+        return {}
+    earlier = session.exec(
+        select(AssessmentRound).where(
+            AssessmentRound.assessment_id == assessment.id,
+            AssessmentRound.round == assessment.round - 1,
+        )
+    ).first()
+    return dict(earlier.item_comments) if earlier else {}
+
+
+def is_overdue(assessment: Assessment, now: datetime | None = None) -> bool:
+    return bool(
+        assessment.is_current and assessment.due_at and assessment.due_at < (now or utcnow())
+    )
+
+
+@dataclass(frozen=True)
+class AssessmentFilters:
+    system_id: uuid.UUID | None = None
+    questionnaire_key: str | None = None
+    status: AssessmentStatus | None = None
+    tier: str | None = None
+    current: bool | None = None
+    overdue: bool | None = None
+
+
+def list_assessments(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    filters: AssessmentFilters,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Assessment], str | None]:
+    statement = select(Assessment).where(Assessment.organization_id == organization_id)
+    if filters.system_id is not None:
+        statement = statement.where(Assessment.system_id == filters.system_id)
+    if filters.questionnaire_key is not None:
+        statement = statement.where(Assessment.questionnaire_key == filters.questionnaire_key)
+    if filters.status is not None:
+        statement = statement.where(Assessment.status == filters.status.value)
+    if filters.tier is not None:
+        statement = statement.where(Assessment.tier == filters.tier)
+    if filters.current is not None:
+        statement = statement.where(col(Assessment.is_current).is_(filters.current))
+    if filters.overdue is not None:
+        now = utcnow()
+        if filters.overdue:
+            statement = statement.where(
+                col(Assessment.is_current).is_(True), col(Assessment.due_at) < now
+            )
+        else:
+            statement = statement.where(
+                sa.or_(
+                    col(Assessment.is_current).is_(False),
+                    col(Assessment.due_at).is_(None),
+                    col(Assessment.due_at) >= now,
+                )
+            )
+    statement = keyset_page(
+        statement,
+        created_col=Assessment.created_at,
+        id_col=Assessment.id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return finish_page(list(session.exec(statement).all()), limit)

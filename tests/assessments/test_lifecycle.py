@@ -1,0 +1,318 @@
+"""Assessments over HTTP: draft, autosave, preview, submit, review, rounds, standing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.engine import Engine
+
+from app.auth import Scope
+from tests.conftest import Org, count_rows
+from tests.systems.test_systems import create as create_system
+
+KEY = "ai-use-triage"
+CV_SCREENING = {
+    "use_case_name": "CV pre-screening",
+    "use_case_summary": "Ranks applicants for sales roles.",
+    "owner_email": "owner@example.com",
+    "planned_start": "2026-03-01",
+    "uses_ai": "yes",
+    "our_role": "buy",
+    "supplier_name": "HireRank",
+    "purpose_areas": ["employment"],
+    "practices": ["none"],
+    "interacts_with_people": False,
+    "generates_content": False,
+    "affects_individuals": "yes",
+    "people_affected": 5000,
+    "automation_share": 60.0,
+    "vulnerable_groups": False,
+    "personal_data": "personal",
+}
+
+
+@pytest.fixture
+def writer(make_client: Callable[[str | None], httpx.AsyncClient], make_key: Callable[..., str]):  # type: ignore[no-untyped-def]
+    return make_client(make_key(Scope.ASSESSMENTS_WRITE, Scope.READ))
+
+
+@pytest.fixture
+def reviewer(make_client: Callable[[str | None], httpx.AsyncClient], make_key: Callable[..., str]):  # type: ignore[no-untyped-def]
+    return make_client(make_key(Scope.ASSESSMENTS_REVIEW, Scope.READ))
+
+
+async def start(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, answers: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    system = (await create_system(client)).json()
+    response = await writer.post(
+        "/v1/assessments",
+        json={"system_id": system["id"], "questionnaire_key": KEY, "answers": answers or {}},
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def save(
+    writer: httpx.AsyncClient, assessment: dict[str, Any], answers: dict[str, Any]
+) -> httpx.Response:
+    return await writer.patch(
+        f"/v1/assessments/{assessment['id']}/answers",
+        json={"answers": answers},
+        headers={"If-Match": f'"r{assessment["revision"]}"'},
+    )
+
+
+async def submit(writer: httpx.AsyncClient, assessment: dict[str, Any]) -> httpx.Response:
+    return await writer.post(
+        f"/v1/assessments/{assessment['id']}/submit",
+        headers={"If-Match": f'"r{assessment["revision"]}"'},
+        json={"as_of": "2026-11-27"},
+    )
+
+
+async def review(
+    reviewer: httpx.AsyncClient, assessment: dict[str, Any], **body: Any
+) -> httpx.Response:
+    return await reviewer.post(
+        f"/v1/assessments/{assessment['id']}/review",
+        json=body,
+        headers={"If-Match": f'"r{assessment["revision"]}"'},
+    )
+
+
+async def test_draft_is_pinned_and_reports_progress(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    assessment = await start(client, writer, {"use_case_name": "CV pre-screening"})
+    pin = assessment["questionnaire"]
+    questionnaire = (await client.get(f"/v1/questionnaires/{KEY}")).json()
+    assert pin == {
+        "key": KEY,
+        "version": questionnaire["version"],
+        "content_hash": questionnaire["content_hash"],
+    }
+    assert assessment["status"] == "draft"
+    assert assessment["round"] == 1
+    progress = assessment["progress"]
+    assert progress["answered"] == 1
+    assert progress["complete"] is False
+    assert "uses_ai" in progress["missing_required"]
+
+
+async def test_autosave_merges_removes_and_guards_revisions(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    assessment = await start(client, writer, {"use_case_name": "x", "uses_ai": "yes"})
+    saved = await save(writer, assessment, {"use_case_name": "CV", "uses_ai": None})
+    assert saved.status_code == 200, saved.text
+    body = saved.json()
+    assert body["answers"] == {"use_case_name": "CV"}
+    assert body["revision"] == assessment["revision"] + 1
+    assert saved.headers["ETag"] == f'"r{body["revision"]}"'
+
+    stale = await save(writer, assessment, {"use_case_name": "lost?"})
+    assert stale.status_code == 412
+    current = (await writer.get(f"/v1/assessments/{assessment['id']}")).json()
+    assert current["answers"] == {"use_case_name": "CV"}
+
+    missing = await writer.patch(
+        f"/v1/assessments/{assessment['id']}/answers", json={"answers": {"uses_ai": "no"}}
+    )
+    assert missing.status_code == 428
+
+
+async def test_invalid_answers_are_422_with_a_pointer_each_and_change_nothing(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, engine: Engine
+) -> None:
+    assessment = await start(client, writer)
+    response = await save(
+        writer,
+        assessment,
+        {"uses_ai": "maybe", "people_affected": "many", "practices": ["none", "social_scoring"],
+         "no_such_item": 1},
+    )
+    assert response.status_code == 422
+    pointers = {e["pointer"] for e in response.json()["errors"]}
+    assert {"/answers/uses_ai", "/answers/people_affected", "/answers/practices",
+            "/answers/no_such_item"} <= pointers
+    current = (await writer.get(f"/v1/assessments/{assessment['id']}")).json()
+    assert current["answers"] == {}
+    assert current["revision"] == assessment["revision"]
+
+
+async def test_preview_shows_the_live_result_and_what_is_undetermined(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    assessment = await start(client, writer, {"uses_ai": "yes", "purpose_areas": ["employment"]})
+    preview = await writer.get(f"/v1/assessments/{assessment['id']}/preview")
+    assert preview.status_code == 200, preview.text
+    result = preview.json()["result"]
+    assert result["questionnaire"]["content_hash"] == assessment["questionnaire"]["content_hash"]
+    assert "annex_iii_area" in [r["id"] for r in result["fired"]]
+    assert result["undetermined"], "unanswered questions leave rules undetermined"
+
+
+async def test_submit_with_missing_answers_is_422_and_stays_draft(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, engine: Engine
+) -> None:
+    assessment = await start(client, writer, {"uses_ai": "yes"})
+    response = await submit(writer, assessment)
+    assert response.status_code == 422
+    errors = response.json()["errors"]
+    assert {"pointer": "/answers/use_case_name", "detail": "this question is required",
+            "code": "required"} in errors
+    after = (await writer.get(f"/v1/assessments/{assessment['id']}")).json()
+    assert after["status"] == "draft"
+    assert count_rows(engine, "assessment_rounds") == 0
+
+
+async def test_full_flow_submit_review_changes_resubmit_approve(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, reviewer: httpx.AsyncClient
+) -> None:
+    assessment = await start(client, writer, CV_SCREENING)
+    submitted = await submit(writer, assessment)
+    assert submitted.status_code == 200, submitted.text
+    assessment = submitted.json()
+    assert assessment["status"] == "submitted"
+    assert assessment["tier"] == "full"
+
+    # Frozen: answers cannot change once submitted.
+    frozen = await save(writer, assessment, {"use_case_name": "changed"})
+    assert frozen.status_code == 409
+
+    # The submitter cannot approve its own submission, even with the review scope.
+    own = await review(writer, assessment, decision="approve")
+    assert own.status_code == 403
+
+    changes = await review(
+        reviewer,
+        assessment,
+        decision="request_changes",
+        comment="Check the numbers",
+        item_comments={"people_affected": "This looks low for all applicants"},
+    )
+    assert changes.status_code == 200, changes.text
+    assessment = changes.json()
+    assert assessment["status"] == "draft"
+    assert assessment["round"] == 2
+    assert assessment["review_comments"] == {
+        "people_affected": "This looks low for all applicants"
+    }
+
+    saved = await save(writer, assessment, {"people_affected": 50000})
+    assessment = (await submit(writer, saved.json())).json()
+    assert assessment["status"] == "submitted"
+    approved = await review(reviewer, assessment, decision="approve")
+    assert approved.status_code == 200
+    assessment = approved.json()
+    assert assessment["status"] == "approved"
+    assert assessment["is_current"] is True
+    assert assessment["due_at"] is not None  # 'full' is reassessed every 6 months
+
+    rounds = (await writer.get(f"/v1/assessments/{assessment['id']}/rounds")).json()
+    assert [r["round"] for r in rounds] == [1, 2]
+    assert rounds[0]["answers"]["people_affected"] == 5000
+    assert rounds[0]["decision"] == "request_changes"
+    assert rounds[1]["answers"]["people_affected"] == 50000
+    assert rounds[1]["decision"] == "approve"
+    result = rounds[1]["result"]
+    assert result["tier"] == "full"
+    assert result["trace"], "the stored result carries the trace"
+    assert result["engine_version"]
+
+    # A decided assessment cannot be reviewed again.
+    again = await review(reviewer, assessment, decision="reject", comment="no")
+    assert again.status_code == 409
+
+
+async def test_reject_needs_a_comment(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, reviewer: httpx.AsyncClient
+) -> None:
+    assessment = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
+    response = await review(reviewer, assessment, decision="reject")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/comment"
+    rejected = await review(reviewer, assessment, decision="reject", comment="Out of policy")
+    assert rejected.json()["status"] == "rejected"
+
+
+async def test_writer_without_review_scope_cannot_review(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    assessment = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
+    response = await review(writer, assessment, decision="approve")
+    assert response.status_code == 403
+    assert response.json()["type"] == "/problems/insufficient-scope"
+
+
+async def test_list_filters_and_other_organisations(
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    make_org: Callable[[str], Org],
+    make_client: Callable[[str | None], httpx.AsyncClient],
+) -> None:
+    draft = await start(client, writer)
+    submitted = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
+
+    async def ids(**params: Any) -> list[str]:
+        response = await writer.get("/v1/assessments", params=params)
+        assert response.status_code == 200, response.text
+        return [a["id"] for a in response.json()["items"]]
+
+    assert await ids(status="draft") == [draft["id"]]
+    assert await ids(tier="full") == [submitted["id"]]
+    assert await ids(system_id=draft["system_id"]) == [draft["id"]]
+    assert await ids(questionnaire_key=KEY) == [submitted["id"], draft["id"]]
+    assert await ids(overdue=True) == []
+
+    intruder = make_client(make_org("globex").admin_key)
+    assert (await intruder.get(f"/v1/assessments/{draft['id']}")).status_code == 404
+    assert (await intruder.get("/v1/assessments")).json()["items"] == []
+    stolen = await intruder.post(
+        "/v1/assessments", json={"system_id": draft["system_id"], "questionnaire_key": KEY}
+    )
+    assert stolen.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "pointer"),
+    [
+        ({"questionnaire_key": "nope"}, "/questionnaire_key"),
+        ({"questionnaire_key": KEY, "questionnaire_version": "9.9.9"}, "/questionnaire_version"),
+    ],
+)
+async def test_unknown_questionnaire_is_422(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, body: dict[str, Any], pointer: str
+) -> None:
+    system = (await create_system(client)).json()
+    response = await writer.post("/v1/assessments", json={"system_id": system["id"], **body})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == pointer
+
+
+async def test_every_step_is_in_the_audit_log(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, reviewer: httpx.AsyncClient
+) -> None:
+    assessment = await start(client, writer, {**CV_SCREENING, "people_affected": 1})
+    assessment = (await save(writer, assessment, {"people_affected": 5000})).json()
+    assessment = (await submit(writer, assessment)).json()
+    await review(reviewer, assessment, decision="approve")
+    events = (
+        await client.get(
+            "/v1/audit-events", params={"entity_type": "assessment", "entity_id": assessment["id"]}
+        )
+    ).json()["items"]
+    assert [e["action"] for e in events] == [
+        "assessment.created",
+        "assessment.answers_saved",
+        "assessment.submitted",
+        "assessment.approved",
+    ]
+    assert events[1]["before"] == {"people_affected": 1}
+    assert events[1]["after"] == {"people_affected": 5000}
+    assert (await client.get("/v1/audit-events/verify")).json()["valid"] is True

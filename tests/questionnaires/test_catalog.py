@@ -1,0 +1,213 @@
+"""Loading the catalog: shape, cross references, hashes, lock and SemVer checks."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.questionnaires import lock
+from app.questionnaires.catalog import (
+    DEFAULT_ROOT,
+    Catalog,
+    CatalogError,
+    QuestionnaireNotFoundError,
+    load_catalog,
+)
+from app.questionnaires.hashing import content_hash
+
+TRIAGE = "ai-use-triage/1.0.0.json"
+
+
+def _read(root: Path, name: str = TRIAGE) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((root / name).read_text())
+    return data
+
+
+def _write(root: Path, data: Any, name: str = TRIAGE) -> None:
+    path = root / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2))
+
+
+def _errors(root: Path) -> list[str]:
+    with pytest.raises(CatalogError) as info:
+        load_catalog(root)
+    return [str(p) for p in info.value.problems]
+
+
+def test_real_catalog_loads_and_lists(catalog: Catalog) -> None:
+    summaries = {s.key: s for s in catalog.summaries()}
+    triage = summaries["ai-use-triage"]
+    assert triage.latest == "1.0.0"
+    assert triage.title["en"] == "AI use-case intake triage"
+    version = catalog.get("ai-use-triage")
+    assert version.version == "1.0.0"
+    assert len(version.content_hash) == 64
+    assert version.content_hash == content_hash(_read(DEFAULT_ROOT))
+
+
+def test_unknown_key_or_version(catalog: Catalog) -> None:
+    with pytest.raises(QuestionnaireNotFoundError):
+        catalog.get("nope")
+    with pytest.raises(QuestionnaireNotFoundError):
+        catalog.get("ai-use-triage", "9.9.9")
+
+
+def test_scratch_copy_loads(scratch: Path) -> None:
+    assert [v.ref for v in load_catalog(scratch)] == ["ai-use-triage@1.0.0"]
+
+
+def test_every_problem_is_reported_with_file_and_pointer(scratch: Path) -> None:
+    data = _read(scratch)
+    data["version"] = "1.0.1"
+    data["sections"][1]["items"][0]["options"][0]["code"] = "buy"  # duplicate code
+    rules = data["scoring"]["rules"]
+    rules[2]["then"]["controls"] = ["iso-42001:A.99.9"]
+    rules[2]["then"]["obligations"] = ["iso-42001:A.5.2"]
+    rules[3]["when"] = {"includes_any": [{"var": "practices"}, ["teleportation"]]}
+    rules[4]["when"] = {"==": [{"var": "uses_ai"}, True]}
+    _write(scratch, data)
+    errors = _errors(scratch)
+    f = "questionnaires/" + TRIAGE
+    assert f"{f}:/version: version '1.0.1' differs from the file name '1.0.0.json'" in errors
+    assert f"{f}:/sections/1/items/0/options/1/code: duplicate option code 'buy'" in errors
+    assert f"{f}:/scoring/rules/2/then/controls/0: unknown control 'iso-42001:A.99.9'" in errors
+    assert any(e.startswith(f"{f}:/scoring/rules/2/then/obligations/0: ") for e in errors)
+    assert (
+        f"{f}:/scoring/rules/3/when/includes_any/1/0: 'teleportation' is not an option of "
+        "'practices'" in errors
+    )
+    assert any(e.startswith(f"{f}:/scoring/rules/4/when/==/1: ") for e in errors)
+    assert len(errors) >= 6
+
+
+def test_shape_errors_point_into_the_file(scratch: Path) -> None:
+    data = _read(scratch)
+    data["sections"][0]["items"][1]["type"] = "paragraph"
+    data["sections"][0]["items"][2]["max_length"] = -1
+    del data["title"]["en"]
+    _write(scratch, data)
+    errors = _errors(scratch)
+    f = "questionnaires/" + TRIAGE
+    assert any(e.startswith(f"{f}:/sections/0/items/1: ") for e in errors)
+    assert any(e.startswith(f"{f}:/sections/0/items/2/max_length: ") for e in errors)
+    assert any(e.startswith(f"{f}:/title: ") for e in errors)
+
+
+def test_not_json_and_wrong_folder(scratch: Path) -> None:
+    (scratch / "ai-use-triage" / "2.0.0.json").write_text("{not json")
+    data = _read(scratch)
+    _write(scratch, data, "other-key/1.0.0.json")
+    errors = _errors(scratch)
+    assert any(e.startswith("questionnaires/ai-use-triage/2.0.0.json:/: not JSON") for e in errors)
+    assert any("key 'ai-use-triage' differs from the folder name 'other-key'" in e for e in errors)
+
+
+def test_published_version_needs_scenarios_and_valid_ones(scratch: Path) -> None:
+    scenarios = _read(scratch, "ai-use-triage/1.0.0.scenarios.json")
+    scenarios["scenarios"][0]["answers"]["uses_ai"] = "perhaps"
+    scenarios["scenarios"][1]["expect"]["fired"].append("no_such_rule")
+    _write(scratch, scenarios, "ai-use-triage/1.0.0.scenarios.json")
+    errors = _errors(scratch)
+    s = "questionnaires/ai-use-triage/1.0.0.scenarios.json"
+    assert any(e.startswith(f"{s}:/scenarios/0/answers/uses_ai: ") for e in errors)
+    assert f"{s}:/scenarios/1/expect/fired/2: unknown id 'no_such_rule'" in errors
+    (scratch / "ai-use-triage" / "1.0.0.scenarios.json").unlink()
+    assert any("needs golden scenarios" in e for e in _errors(scratch))
+
+
+def test_logic_hash_ignores_wording_content_hash_does_not(scratch: Path) -> None:
+    before = load_catalog(scratch).get("ai-use-triage", "1.0.0")
+    data = _read(scratch)
+    data["sections"][0]["items"][1]["text"]["en"] = "Reworded"
+    data["scoring"]["rules"][0]["rationale"]["en"] = "Reworded too"
+    _write(scratch, data)
+    after = load_catalog(scratch).get("ai-use-triage", "1.0.0")
+    assert after.logic_hash == before.logic_hash
+    assert after.content_hash != before.content_hash
+    data["sections"][0]["items"][1]["required"] = False
+    _write(scratch, data)
+    assert load_catalog(scratch).get("ai-use-triage", "1.0.0").logic_hash != before.logic_hash
+
+
+def test_lock_refuses_changes_to_published_versions(scratch: Path) -> None:
+    assert lock.update_lock(load_catalog(scratch)) == ["ai-use-triage@1.0.0"]
+    assert lock.update_lock(load_catalog(scratch)) == []
+    data = _read(scratch)
+    data["description"]["en"] = "Edited after publication"
+    _write(scratch, data)
+    errors = _errors(scratch)
+    assert any("is published and locked, but its content_hash changed" in e for e in errors)
+
+
+def _release(root: Path, version: str, edit: Any = None) -> None:
+    data = _read(root)
+    data["version"] = version
+    if edit is not None:
+        edit(data)
+    _write(root, data, f"ai-use-triage/{version}.json")
+    scenarios = _read(root, "ai-use-triage/1.0.0.scenarios.json")
+    _write(root, scenarios, f"ai-use-triage/{version}.scenarios.json")
+
+
+def test_semver_patch_may_change_wording_only(scratch: Path) -> None:
+    def reword(d: dict[str, Any]) -> None:
+        d["title"]["en"] = "Reworded triage"
+
+    _release(scratch, "1.0.1", reword)
+    assert load_catalog(scratch).get("ai-use-triage").version == "1.0.1"
+
+    def relogic(d: dict[str, Any]) -> None:
+        d["scoring"]["rules"][4]["then"]["tier"] = "light"
+
+    _release(scratch, "1.0.2", relogic)
+    assert any("is a patch of 1.0.1 but changes logic" in e for e in _errors(scratch))
+
+
+def test_semver_minor_adds_optional_items_and_keeps_results(scratch: Path) -> None:
+    def add_optional(d: dict[str, Any]) -> None:
+        d["sections"][0]["items"].append(
+            {"id": "comments", "type": "text", "text": {"en": "Anything else?"}}
+        )
+
+    _release(scratch, "1.1.0", add_optional)
+    assert load_catalog(scratch).get("ai-use-triage").version == "1.1.0"
+
+    def change_result(d: dict[str, Any]) -> None:
+        add_optional(d)
+        d["sections"][0]["items"][-1]["required"] = True
+        d["scoring"]["rules"][4]["then"]["tier"] = "light"
+
+    _release(scratch, "1.2.0", change_result)
+    errors = _errors(scratch)
+    assert any("changes item 'comments'" in e for e in errors)
+    assert any("changes the result of scenario 'cv_screening_vendor'" in e for e in errors)
+    (scratch / "ai-use-triage" / "1.2.0.json").rename(scratch / "ai-use-triage" / "2.0.0.json")
+    (scratch / "ai-use-triage" / "1.2.0.scenarios.json").unlink()
+    data = _read(scratch, "ai-use-triage/2.0.0.json")
+    data["version"] = "2.0.0"
+    _write(scratch, data, "ai-use-triage/2.0.0.json")
+    _write(scratch, {"scenarios": [{"id": "empty", "description": "d", "answers": {},
+                                    "expect": {"tier": "register_only", "fired": []}}]},
+           "ai-use-triage/2.0.0.scenarios.json")
+    assert load_catalog(scratch).get("ai-use-triage").version == "2.0.0"
+
+
+def test_committed_lock_matches_every_published_version() -> None:
+    catalog = load_catalog(DEFAULT_ROOT)
+    assert [str(p) for p in lock.missing_from_lock(catalog)] == []
+    assert [str(p) for p in lock.lock_mismatches(catalog)] == []
+
+
+def test_localised_document(catalog: Catalog) -> None:
+    version = catalog.get("ai-use-triage")
+    assert "de" in version.languages
+    german = version.document("de")
+    assert german["title"] == "Erstbewertung von KI-Anwendungsfällen"
+    # untranslated texts fall back to English
+    assert german["sections"][0]["items"][1]["text"] == "Name des Anwendungsfalls"
+    assert german["sections"][0]["items"][2]["help"].startswith("Describe")
+    assert version.document()["title"]["en"] == "AI use-case intake triage"
