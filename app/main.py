@@ -15,6 +15,7 @@ from app import __version__
 from app.db import create_db_engine
 from app.errors import Problem, ProblemItem, install_error_handlers
 from app.assessments.router import router as assessments_router
+from app.assessments.router import standing_router
 from app.audit.router import router as audit_router
 from app.controls.router import router as controls_router
 from app.health import router as health_router
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(questionnaires_router)
     app.include_router(controls_router)
     app.include_router(assessments_router)
+    app.include_router(standing_router)
     app.include_router(audit_router)
 
     def openapi() -> dict[str, Any]:

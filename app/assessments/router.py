@@ -14,11 +14,14 @@ from app.assessments.schemas import (
     AssessmentCreate,
     AssessmentPublic,
     AssessmentSummary,
+    OverdueSystem,
     Preview,
     QuestionnairePin,
     ReviewBody,
     RoundPublic,
+    StandingEntry,
     SubmitBody,
+    SystemStanding,
 )
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
@@ -30,6 +33,7 @@ from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 
 router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
+standing_router = APIRouter(tags=["standing"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 ReviewDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_REVIEW))]
@@ -327,3 +331,60 @@ def get_round(
         if found.round == round_number:
             return _round(found)
     raise NotFoundError("round", round_number)
+
+
+@standing_router.get(
+    "/v1/ai-systems/{system_id}/standing",
+    operation_id="getSystemStanding",
+    response_model=SystemStanding,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="The system's current tiers, obligations and controls, and when it is due",
+)
+def get_system_standing(
+    system_id: uuid.UUID, session: SessionDep, principal: ReadDep
+) -> SystemStanding:
+    entries = [
+        StandingEntry(
+            assessment_id=assessment.id,
+            questionnaire=_pin(assessment),
+            tier=approved.tier,
+            approved_at=approved.decided_at,
+            due_at=assessment.due_at,
+            overdue=service.is_overdue(assessment),
+            obligations=approved.result.get("obligations", []),
+            controls=approved.result.get("controls", []),
+            flags=approved.result.get("flags", []),
+        )
+        for assessment, approved in service.standing(
+            session, organization_id=principal.organization_id, system_id=system_id
+        )
+    ]
+    due = [e.due_at for e in entries if e.due_at is not None]
+    return SystemStanding(
+        system_id=system_id,
+        assessments=entries,
+        next_due_at=min(due) if due else None,
+        overdue=any(e.overdue for e in entries),
+    )
+
+
+@standing_router.get(
+    "/v1/overdue-systems",
+    operation_id="listOverdueSystems",
+    response_model=list[OverdueSystem],
+    responses=problem_responses(401, 403, 422),
+    summary="Active AI systems with a current assessment past its reassessment date",
+)
+def list_overdue_systems(
+    session: SessionDep, principal: ReadDep, limit: LimitQuery = DEFAULT_LIMIT
+) -> list[OverdueSystem]:
+    return [
+        OverdueSystem(
+            system_id=system.id,
+            system_name=system.name,
+            overdue=[summary(a) for a in assessments],
+        )
+        for system, assessments in service.overdue_systems(
+            session, organization_id=principal.organization_id, limit=limit
+        )
+    ]

@@ -124,3 +124,32 @@ class Preview(BaseModel):
 
     progress: Progress
     result: EvaluationResult
+
+
+class StandingEntry(BaseModel):
+    """The current approved assessment of one questionnaire for a system."""
+
+    assessment_id: uuid.UUID
+    questionnaire: QuestionnairePin
+    tier: str
+    approved_at: datetime | None
+    due_at: datetime | None
+    overdue: bool
+    obligations: list[dict[str, Any]]
+    controls: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+
+
+class SystemStanding(BaseModel):
+    """Where an AI system stands: per questionnaire, its latest approved result."""
+
+    system_id: uuid.UUID
+    assessments: list[StandingEntry]
+    next_due_at: datetime | None = Field(description="The earliest reassessment due date.")
+    overdue: bool = Field(description="At least one current assessment is past its due date.")
+
+
+class OverdueSystem(BaseModel):
+    system_id: uuid.UUID
+    system_name: str
+    overdue: list[AssessmentSummary]

@@ -23,7 +23,7 @@ from app.pagination import finish_page, keyset_page
 from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError, QuestionnaireVersion
 from app.rules.engine import InvalidAnswerError, settle
 from app.systems import service as systems_service
-from app.systems.models import SystemStatus
+from app.systems.models import AISystem, SystemStatus
 
 
 def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any]]) -> AppError:
@@ -490,3 +490,48 @@ def list_assessments(
         limit=limit,
     )
     return finish_page(list(session.exec(statement).all()), limit)
+
+
+def standing(
+    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID
+) -> list[tuple[Assessment, AssessmentRound]]:
+    """The current approved assessments of a system with their approved rounds."""
+    systems_service.get_system(session, organization_id=organization_id, system_id=system_id)
+    rows = session.exec(
+        select(Assessment, AssessmentRound)
+        .join(
+            AssessmentRound,
+            sa.and_(
+                AssessmentRound.assessment_id == Assessment.id,
+                AssessmentRound.round == Assessment.round,
+            ),
+        )
+        .where(
+            Assessment.organization_id == organization_id,
+            Assessment.system_id == system_id,
+            col(Assessment.is_current).is_(True),
+        )
+        .order_by(col(Assessment.questionnaire_key))
+    ).all()
+    return [(a, r) for a, r in rows]
+
+
+def overdue_systems(
+    session: Session, *, organization_id: uuid.UUID, limit: int
+) -> list[tuple[AISystem, list[Assessment]]]:
+    """Systems with at least one current assessment past its due date, most overdue first."""
+    rows = session.exec(
+        select(AISystem, Assessment)
+        .join(Assessment, Assessment.system_id == AISystem.id)
+        .where(
+            Assessment.organization_id == organization_id,
+            col(Assessment.is_current).is_(True),
+            col(Assessment.due_at) < utcnow(),
+            AISystem.status == SystemStatus.ACTIVE.value,
+        )
+        .order_by(col(Assessment.due_at))
+    ).all()
+    grouped: dict[uuid.UUID, tuple[AISystem, list[Assessment]]] = {}
+    for system, assessment in rows:
+        grouped.setdefault(system.id, (system, []))[1].append(assessment)
+    return list(grouped.values())[:limit]

@@ -72,14 +72,17 @@ def validation_problems(display: str, exc: ValidationError, prefix: str = "") ->
     ]
 
 
-def _validate_file(raw: Any, name: str, problems: list[FileProblem]) -> ControlFile | None:
+def _validate_file(
+    raw: Any, name: str, problems: list[FileProblem]
+) -> tuple[ControlFile, list[int]] | None:
     """Validate a framework file control by control, so one bad entry hides no other problem."""
     if not isinstance(raw, dict) or not isinstance(raw.get("controls"), list):
         try:
-            return ControlFile.model_validate(raw)
+            whole = ControlFile.model_validate(raw)
         except ValidationError as exc:
             problems.extend(validation_problems(name, exc))
             return None
+        return whole, list(range(len(whole.controls)))
     ok = True
     try:
         header = ControlFile.model_validate({**raw, "controls": []})
@@ -87,22 +90,23 @@ def _validate_file(raw: Any, name: str, problems: list[FileProblem]) -> ControlF
         problems.extend(validation_problems(name, exc))
         ok = False
     controls: list[Control] = []
+    indices: list[int] = []
     for i, entry in enumerate(raw["controls"]):
         try:
             controls.append(Control.model_validate(entry))
+            indices.append(i)
         except ValidationError as exc:
             problems.extend(validation_problems(name, exc, f"/controls/{i}"))
             ok = False
     if not ok:
+        if raw.get("framework") not in FRAMEWORKS:
+            return None
         # Still check what did parse, so duplicate or misplaced ids are reported too.
-        return (
-            ControlFile.model_construct(
-                framework=raw.get("framework"), title="", version="", controls=controls
-            )
-            if raw.get("framework") in FRAMEWORKS
-            else None
+        partial = ControlFile.model_construct(
+            framework=raw["framework"], title="", version="", controls=controls
         )
-    return header.model_copy(update={"controls": controls})
+        return partial, indices
+    return header.model_copy(update={"controls": controls}), indices
 
 
 class ControlCatalog:
@@ -187,15 +191,16 @@ def load_controls(directory: Path, *, display_root: Path | None = None) -> Contr
         raw = read_json(path, problems, name)
         if raw is None:
             continue
-        file = _validate_file(raw, name, problems)
-        if file is None:
+        validated = _validate_file(raw, name, problems)
+        if validated is None:
             continue
+        file, indices = validated
         if file.framework != path.stem:
             problems.append(
                 FileProblem(name, "/framework", f"'{file.framework}' does not match the file name")
             )
             continue
-        problems.extend(_check_framework(name, file, seen))
+        problems.extend(_check_framework(name, file, indices, seen))
         files[file.framework] = file
 
     links: list[CrosswalkLink] = []
@@ -226,10 +231,12 @@ def load_controls(directory: Path, *, display_root: Path | None = None) -> Contr
     return ControlCatalog(files, links)
 
 
-def _check_framework(name: str, file: ControlFile, seen: dict[str, str]) -> list[FileProblem]:
+def _check_framework(
+    name: str, file: ControlFile, indices: list[int], seen: dict[str, str]
+) -> list[FileProblem]:
     out: list[FileProblem] = []
     eu = file.framework == "eu-ai-act"
-    for i, control in enumerate(file.controls):
+    for i, control in zip(indices, file.controls, strict=True):
         here = f"/controls/{i}"
         if control.framework != file.framework:
             out.append(

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
+from sqlmodel import Session
 from sqlalchemy.engine import Engine
 
+from app.assessments.models import Assessment
 from app.auth import Scope
 from tests.conftest import Org, count_rows
 from tests.systems.test_systems import create as create_system
@@ -316,3 +320,47 @@ async def test_every_step_is_in_the_audit_log(
     assert events[1]["before"] == {"people_affected": 1}
     assert events[1]["after"] == {"people_affected": 5000}
     assert (await client.get("/v1/audit-events/verify")).json()["valid"] is True
+
+
+async def test_standing_rolls_up_the_latest_approved_and_lists_overdue(
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    reviewer: httpx.AsyncClient,
+    engine: Engine,
+) -> None:
+    first = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
+    first = (await review(reviewer, first, decision="approve")).json()
+    system_id = first["system_id"]
+
+    standing = (await client.get(f"/v1/ai-systems/{system_id}/standing")).json()
+    [entry] = standing["assessments"]
+    assert entry["assessment_id"] == first["id"]
+    assert entry["tier"] == "full"
+    assert entry["controls"], "the standing lists the controls required"
+    assert standing["overdue"] is False
+    assert standing["next_due_at"] == first["due_at"]
+
+    # A newer approved assessment of the same questionnaire replaces the first.
+    second = await writer.post(
+        "/v1/assessments",
+        json={"system_id": system_id, "questionnaire_key": KEY, "answers": CV_SCREENING},
+    )
+    second_body = (await submit(writer, second.json())).json()
+    second_body = (await review(reviewer, second_body, decision="approve")).json()
+    standing = (await client.get(f"/v1/ai-systems/{system_id}/standing")).json()
+    assert [e["assessment_id"] for e in standing["assessments"]] == [second_body["id"]]
+    old = (await client.get(f"/v1/assessments/{first['id']}")).json()
+    assert old["is_current"] is False
+
+    # Past its due date the system is overdue.
+    with Session(engine) as session:
+        stored = session.get(Assessment, uuid.UUID(second_body["id"]))
+        assert stored is not None
+        stored.due_at = datetime(2020, 1, 1, tzinfo=UTC)
+        session.add(stored)
+        session.commit()
+    overdue = (await client.get("/v1/overdue-systems")).json()
+    assert [o["system_id"] for o in overdue] == [system_id]
+    assert (await client.get(f"/v1/ai-systems/{system_id}/standing")).json()["overdue"] is True
+    listed = (await client.get("/v1/assessments", params={"overdue": True})).json()["items"]
+    assert [a["id"] for a in listed] == [second_body["id"]]
