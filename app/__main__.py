@@ -213,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json from the app")
     openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
     openapi.set_defaults(func=cmd_openapi)
+
+    from app.questionnaires.cli import register
+
+    register(sub)
     return parser
 
 

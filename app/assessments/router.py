@@ -14,6 +14,8 @@ from app.assessments.schemas import (
     AssessmentCreate,
     AssessmentPublic,
     AssessmentSummary,
+    MigrateBody,
+    MigrationReport,
     OverdueSystem,
     Preview,
     QuestionnairePin,
@@ -48,9 +50,7 @@ def _pin(assessment: Assessment) -> QuestionnairePin:
     )
 
 
-def public(
-    session: SessionDep, catalog: Catalog, assessment: Assessment
-) -> AssessmentPublic:
+def public(session: SessionDep, catalog: Catalog, assessment: Assessment) -> AssessmentPublic:
     version = service.pinned_version(catalog, assessment)
     return AssessmentPublic(
         id=assessment.id,
@@ -296,6 +296,44 @@ def review_assessment(
         if_match=if_match,
     )
     return _with_etag(response, session, catalog, assessment)
+
+
+@router.post(
+    "/{assessment_id}/migrate",
+    operation_id="migrateAssessment",
+    response_model=MigrationReport,
+    responses=WRITE_ERRORS,
+    summary="Move a draft to a newer questionnaire version (dry run by default)",
+)
+def migrate_assessment(
+    assessment_id: uuid.UUID,
+    body: MigrateBody,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    if_match: IfMatchHeader = None,
+) -> MigrationReport:
+    plan, assessment = service.migrate_draft(
+        session,
+        catalog,
+        principal=principal,
+        assessment_id=assessment_id,
+        to_version=body.to_version,
+        dry_run=body.dry_run,
+        if_match=if_match,
+    )
+    return MigrationReport(
+        source=plan.source,
+        target=plan.target,
+        dry_run=body.dry_run,
+        carried=plan.carried,
+        renamed=plan.renamed,
+        recoded=plan.recoded,
+        dropped=plan.dropped,
+        to_answer=plan.to_answer,
+        assessment=None if body.dry_run else _with_etag(response, session, catalog, assessment),
+    )
 
 
 @router.get(

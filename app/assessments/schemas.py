@@ -153,3 +153,24 @@ class OverdueSystem(BaseModel):
     system_id: uuid.UUID
     system_name: str
     overdue: list[AssessmentSummary]
+
+
+class MigrateBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    to_version: Annotated[str, StringConstraints(max_length=32)] | None = Field(
+        default=None, description="A newer published version; the latest one when left out."
+    )
+    dry_run: bool = Field(default=True, description="Only report what would change.")
+
+
+class MigrationReport(BaseModel):
+    source: str = Field(description="key@version the answers come from")
+    target: str = Field(description="key@version they move to")
+    dry_run: bool
+    carried: list[str] = Field(description="Answers kept (under their new ids).")
+    renamed: list[dict[str, str]]
+    recoded: list[dict[str, Any]]
+    dropped: list[dict[str, str]] = Field(description="Answers left behind, with the reason.")
+    to_answer: list[str] = Field(description="Required questions to answer (again).")
+    assessment: AssessmentPublic | None = Field(description="The moved draft (not on a dry run).")

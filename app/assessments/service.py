@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.assessments.schemas import AssessmentCreate, Progress
 from app.audit import service as audit
@@ -20,8 +21,13 @@ from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import AppError, ConflictError, NotFoundError
 from app.pagination import finish_page, keyset_page
-from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError, QuestionnaireVersion
-from app.rules.engine import InvalidAnswerError, settle
+from app.questionnaires.catalog import (
+    Catalog,
+    QuestionnaireNotFoundError,
+    QuestionnaireVersion,
+    semver,
+)
+from app.rules import InvalidAnswerError, settle
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 
@@ -48,7 +54,9 @@ def resolve_version(catalog: Catalog, key: str, version: str | None) -> Question
     try:
         found = catalog.get(key, version)
     except QuestionnaireNotFoundError as exc:
-        pointer = "/questionnaire_version" if version and key in catalog.by_key else "/questionnaire_key"
+        pointer = (
+            "/questionnaire_version" if version and key in catalog.by_key else "/questionnaire_key"
+        )
         raise AppError(
             status=422,
             type="unknown-questionnaire",
@@ -502,8 +510,8 @@ def standing(
         .join(
             AssessmentRound,
             sa.and_(
-                AssessmentRound.assessment_id == Assessment.id,
-                AssessmentRound.round == Assessment.round,
+                col(AssessmentRound.assessment_id) == col(Assessment.id),
+                col(AssessmentRound.round) == col(Assessment.round),
             ),
         )
         .where(
@@ -522,7 +530,7 @@ def overdue_systems(
     """Systems with at least one current assessment past its due date, most overdue first."""
     rows = session.exec(
         select(AISystem, Assessment)
-        .join(Assessment, Assessment.system_id == AISystem.id)
+        .join(Assessment, col(Assessment.system_id) == col(AISystem.id))
         .where(
             Assessment.organization_id == organization_id,
             col(Assessment.is_current).is_(True),
@@ -535,3 +543,51 @@ def overdue_systems(
     for system, assessment in rows:
         grouped.setdefault(system.id, (system, []))[1].append(assessment)
     return list(grouped.values())[:limit]
+
+
+def migrate_draft(
+    session: Session,
+    catalog: Catalog,
+    *,
+    principal: Principal,
+    assessment_id: uuid.UUID,
+    to_version: str | None,
+    dry_run: bool,
+    if_match: str | None,
+) -> tuple[MigrationPlan, Assessment]:
+    """Move a draft to a newer published version; a dry run only reports what would change."""
+    assessment = get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    if not dry_run:
+        check_if_match(if_match, assessment.revision)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise _not_draft(assessment)
+    source = pinned_version(catalog, assessment)
+    target = resolve_version(catalog, assessment.questionnaire_key, to_version)
+    if semver(target.version) <= semver(source.version):
+        raise AppError(
+            status=422,
+            type="not-a-newer-version",
+            title="Invalid request",
+            detail=f"{target.ref} is not newer than {source.ref}.",
+            errors=[{"pointer": "/to_version", "detail": "must be a newer published version"}],
+        )
+    plan = plan_migration(source, target, assessment.answers)
+    if dry_run:
+        return plan, assessment
+    before = {**_snapshot(assessment), "answers": dict(assessment.answers)}
+    assessment.questionnaire_version = target.version
+    assessment.content_hash = target.content_hash
+    assessment.answers = dict(plan.answers)
+    _touch(assessment)
+    session.add(assessment)
+    session.flush()
+    after = {
+        **_snapshot(assessment),
+        "answers": dict(assessment.answers),
+        "dropped": plan.dropped,
+        "to_answer": plan.to_answer,
+    }
+    _audit(session, assessment, principal.actor, "migrated", before, after)
+    return plan, assessment

@@ -138,7 +138,9 @@ def verify(session: Session, *, organization_id: uuid.UUID) -> Verification:
             count += 1
             problem = None
             if event.seq != expected_seq:
-                problem = f"sequence jumps from {expected_seq - 1} to {event.seq}: events are missing"
+                problem = (
+                    f"sequence jumps from {expected_seq - 1} to {event.seq}: events are missing"
+                )
             elif event.prev_hash != previous:
                 problem = "the link to the previous event is broken"
             elif _digest(event) != event.hash:

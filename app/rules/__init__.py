@@ -4,7 +4,15 @@ This package imports nothing else of the app; `app.questionnaires` translates it
 into the specs of `app.rules.model` and compiles them with `compile_questionnaire`.
 """
 
-from app.rules.conditions import Condition, ConditionCompiler, ItemInfo, Kleene, ScoreInfo, decide
+from app.rules.conditions import (
+    Condition,
+    ConditionCompiler,
+    Env,
+    ItemInfo,
+    Kleene,
+    ScoreInfo,
+    decide,
+)
 from app.rules.engine import (
     ENGINE_VERSION,
     FactRead,
@@ -42,6 +50,7 @@ __all__ = [
     "CompiledScore",
     "Condition",
     "ConditionCompiler",
+    "Env",
     "FactRead",
     "FiredRule",
     "InvalidAnswerError",

@@ -8,6 +8,7 @@ disabled" means. Conditions are compiled once; evaluation is a plain call.
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -20,9 +21,26 @@ from app.rules.problems import Problem, join_pointer
 Kleene = bool | None
 Facts = Mapping[str, Any]
 Ranges = Mapping[str, tuple[float, float]]
-CondFn = Callable[[Facts, Ranges], Kleene]
-NumFn = Callable[[Facts, Ranges], tuple[float, float]]
-WaitFn = Callable[[Facts, Ranges], frozenset[str]]
+
+
+class Env:
+    """One evaluation: the facts, the score ranges, and a memo of shared sub-conditions.
+
+    The memo is valid for the whole evaluation because a condition is only evaluated once every
+    item it reads is settled (visibility is computed in dependency order).
+    """
+
+    __slots__ = ("facts", "memo", "ranges")
+
+    def __init__(self, facts: Facts, ranges: Ranges | None = None) -> None:
+        self.facts = facts
+        self.ranges: Ranges = ranges if ranges is not None else {}
+        self.memo: dict[Any, Any] = {}
+
+
+CondFn = Callable[[Env], Kleene]
+NumFn = Callable[[Env], tuple[float, float]]
+ProbeFn = Callable[[Env], tuple[Kleene, frozenset[str]]]
 
 EMPTY: Final[frozenset[str]] = frozenset()
 EQUALITY_OPS: Final = ("==", "!=")
@@ -62,20 +80,28 @@ _PY_OPS: Final[dict[str, Callable[[Any, Any], bool]]] = {
 }
 
 
-def _nothing(facts: Facts, ranges: Ranges) -> frozenset[str]:
-    return EMPTY
-
-
-def _always_true(facts: Facts, ranges: Ranges) -> Kleene:
+def _always_true(env: Env) -> Kleene:
     return True
 
 
-def _always_false(facts: Facts, ranges: Ranges) -> Kleene:
+def _always_false(env: Env) -> Kleene:
     return False
 
 
-def _always_unknown(facts: Facts, ranges: Ranges) -> Kleene:
+def _always_unknown(env: Env) -> Kleene:
     return None
+
+
+def _probe_true(env: Env) -> tuple[Kleene, frozenset[str]]:
+    return True, EMPTY
+
+
+def _probe_false(env: Env) -> tuple[Kleene, frozenset[str]]:
+    return False, EMPTY
+
+
+def _probe_unknown(env: Env) -> tuple[Kleene, frozenset[str]]:
+    return None, EMPTY
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,30 +120,34 @@ class ScoreInfo:
     static: tuple[float, float]
     integral: bool
     items: frozenset[str]
-    waits: WaitFn
+    probe: Callable[[Env], frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
 class Condition:
     """A compiled condition.
 
-    `fn` evaluates it; `waits` names the items that leave it unknown (call it only when `fn`
-    returned None); `items` is every item it reads (directly or through scores); `const` is its
-    value when it is decided statically, else None.
+    `fn` evaluates it; `probe` evaluates it and names the items that leave it unknown (slower:
+    for explaining undetermined rules); `items` is every item it reads (directly or through
+    scores); `const` is its value when it is decided statically, else None.
     """
 
     fn: CondFn
-    waits: WaitFn
+    probe: ProbeFn
     reads: frozenset[str]
     scores: frozenset[str]
     items: frozenset[str]
     const: bool | None = None
 
+    def waits(self, env: Env) -> frozenset[str]:
+        """The items that leave this condition unknown (empty when it is decided)."""
+        return self.probe(env)[1]
+
 
 @dataclass(frozen=True, slots=True)
 class _Number:
     fn: NumFn
-    waits: WaitFn
+    waits: Callable[[Env], frozenset[str]]
     static: tuple[float, float]
     integral: bool
     reads: frozenset[str]
@@ -126,7 +156,14 @@ class _Number:
 
 
 def _constant(value: bool) -> Condition:
-    return Condition(_always_true if value else _always_false, _nothing, EMPTY, EMPTY, EMPTY, value)
+    return Condition(
+        _always_true if value else _always_false,
+        _probe_true if value else _probe_false,
+        EMPTY,
+        EMPTY,
+        EMPTY,
+        value,
+    )
 
 
 def _union(parts: Iterable[frozenset[str]]) -> frozenset[str]:
@@ -203,18 +240,36 @@ class ConditionCompiler:
         scores: Mapping[str, ScoreInfo] | None = None,
         *,
         sections: Iterable[str] = (),
+        shared: Iterable[str] = (),
     ) -> None:
         self.items = items
         self.scores: Mapping[str, ScoreInfo] = scores or {}
         self.sections = frozenset(sections)
         self.problems: list[Problem] = []
+        # Sub-conditions (canonical JSON) used more than once: compiled once, memoised per run.
+        self.shared = frozenset(shared)
+        self._cache: dict[str, Condition] = {}
 
     def _fail(self, pointer: str, message: str, code: str) -> Condition:
         self.problems.append(Problem(pointer, message, code))
-        return Condition(_always_unknown, _nothing, EMPTY, EMPTY, EMPTY, None)
+        return Condition(_always_unknown, _probe_unknown, EMPTY, EMPTY, EMPTY, None)
 
     def compile(self, expr: object, pointer: str) -> Condition:
         """Compile one condition; on error record a problem and return an inert condition."""
+        if self.shared and isinstance(expr, dict):
+            key = canonical(expr)
+            if key in self.shared:
+                cached = self._cache.get(key)
+                if cached is not None:
+                    return cached
+                before = len(self.problems)
+                compiled = _memoised(self._compile(expr, pointer), key)
+                if len(self.problems) == before:
+                    self._cache[key] = compiled
+                return compiled
+        return self._compile(expr, pointer)
+
+    def _compile(self, expr: object, pointer: str) -> Condition:
         if isinstance(expr, bool):
             return _constant(expr)
         if not isinstance(expr, dict):
@@ -265,31 +320,37 @@ class ConditionCompiler:
         absorbing = op == "any"  # the value that decides the junction on its own
         if any(c.const is absorbing for c in children):
             decided = _constant(absorbing)
-            return Condition(decided.fn, _nothing, reads, scores, items, absorbing)
+            return Condition(decided.fn, decided.probe, reads, scores, items, absorbing)
         live = [c for c in children if c.const is None]
         if not live:
             decided = _constant(not absorbing)
-            return Condition(decided.fn, _nothing, reads, scores, items, not absorbing)
+            return Condition(decided.fn, decided.probe, reads, scores, items, not absorbing)
         if len(live) == 1:
             only = live[0]
-            return Condition(only.fn, only.waits, reads, scores, items, None)
+            return Condition(only.fn, only.probe, reads, scores, items, None)
         fns = tuple(c.fn for c in live)
-        waits = _unknown_children_waits(live)
+        probes = tuple(c.probe for c in live)
         fn = _any(fns) if absorbing else _all(fns)
-        return Condition(fn, waits, reads, scores, items, None)
+        return Condition(fn, _junction_probe(probes, absorbing), reads, scores, items, None)
 
     def _not(self, arg: object, here: str) -> Condition:
         child = self.compile(arg, here)
         if child.const is not None:
             c = _constant(not child.const)
-            return Condition(c.fn, c.waits, child.reads, child.scores, child.items, c.const)
+            return Condition(c.fn, c.probe, child.reads, child.scores, child.items, c.const)
         inner = child.fn
 
-        def fn(facts: Facts, ranges: Ranges) -> Kleene:
-            v = inner(facts, ranges)
+        def fn(env: Env) -> Kleene:
+            v = inner(env)
             return None if v is None else not v
 
-        return Condition(fn, child.waits, child.reads, child.scores, child.items, None)
+        inner_probe = child.probe
+
+        def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+            v, w = inner_probe(env)
+            return (None if v is None else not v), w
+
+        return Condition(fn, probe, child.reads, child.scores, child.items, None)
 
     # -- reading items -------------------------------------------------------------------------
 
@@ -349,9 +410,10 @@ class ConditionCompiler:
             return self._fail(rhs, problem, "literal_type")
         if info.type == "single_choice" and right not in info.options:
             return self._fail(rhs, f"'{right}' is not an option of '{item_id}'", "unknown_option")
+        leaf = _compare_item(op, item_id, right)
         return Condition(
-            _compare_item(op, item_id, right),
-            _waits_for(item_id),
+            leaf,
+            _leaf_probe(leaf, item_id),
             frozenset((item_id,)),
             EMPTY,
             frozenset((item_id,)),
@@ -386,12 +448,12 @@ class ConditionCompiler:
             return _inert()
         values = frozenset(right)
 
-        def fn(facts: Facts, ranges: Ranges) -> Kleene:
-            v = facts.get(item_id)
+        def fn(env: Env) -> Kleene:
+            v = env.facts.get(item_id)
             return None if v is None else v in values
 
         ids = frozenset((item_id,))
-        return Condition(fn, _waits_for(item_id), ids, EMPTY, ids)
+        return Condition(fn, _leaf_probe(fn, item_id), ids, EMPTY, ids)
 
     def _includes(self, op: str, arg: object, here: str) -> Condition:
         pair = self._pair(op, arg, here)
@@ -431,31 +493,30 @@ class ConditionCompiler:
             return _inert()
         wanted = frozenset(str(c) for c in codes)
         ids = frozenset((item_id,))
-        waits = _waits_for(item_id)
         if op == "includes_all" and len(wanted) > 1 and wanted & info.exclusive:
             # An exclusive option is never selected together with another one.
-            return Condition(_always_false, _nothing, ids, EMPTY, ids, False)
+            return Condition(_always_false, _probe_false, ids, EMPTY, ids, False)
         if op == "includes":
             (only,) = wanted
 
-            def has(facts: Facts, ranges: Ranges) -> Kleene:
-                v = facts.get(item_id)
+            def has(env: Env) -> Kleene:
+                v = env.facts.get(item_id)
                 return None if v is None else only in v
 
-            return Condition(has, waits, ids, EMPTY, ids)
+            return Condition(has, _leaf_probe(has, item_id), ids, EMPTY, ids)
         if op == "includes_any":
 
-            def has_any(facts: Facts, ranges: Ranges) -> Kleene:
-                v = facts.get(item_id)
+            def has_any(env: Env) -> Kleene:
+                v = env.facts.get(item_id)
                 return None if v is None else not wanted.isdisjoint(v)
 
-            return Condition(has_any, waits, ids, EMPTY, ids)
+            return Condition(has_any, _leaf_probe(has_any, item_id), ids, EMPTY, ids)
 
-        def has_all(facts: Facts, ranges: Ranges) -> Kleene:
-            v = facts.get(item_id)
+        def has_all(env: Env) -> Kleene:
+            v = env.facts.get(item_id)
             return None if v is None else wanted.issubset(v)
 
-        return Condition(has_all, waits, ids, EMPTY, ids)
+        return Condition(has_all, _leaf_probe(has_all, item_id), ids, EMPTY, ids)
 
     def _answered(self, arg: object, here: str) -> Condition:
         ref = self._item_ref(arg, here)
@@ -463,11 +524,15 @@ class ConditionCompiler:
             return _inert()
         item_id = ref[0]
 
-        def fn(facts: Facts, ranges: Ranges) -> Kleene:
-            return item_id in facts
+        def fn(env: Env) -> Kleene:
+            return item_id in env.facts
 
         ids = frozenset((item_id,))
-        return Condition(fn, _nothing, ids, EMPTY, ids)
+
+        def answered_probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+            return item_id in env.facts, EMPTY
+
+        return Condition(fn, answered_probe, ids, EMPTY, ids)
 
     # -- numbers -------------------------------------------------------------------------------
 
@@ -480,12 +545,12 @@ class ConditionCompiler:
                 return None
             info = self.scores[arg]
 
-            def score_fn(facts: Facts, ranges: Ranges) -> tuple[float, float]:
-                return ranges[arg]
+            def score_fn(env: Env) -> tuple[float, float]:
+                return env.ranges[arg]
 
             return _Number(
                 score_fn,
-                info.waits,
+                info.probe,
                 info.static,
                 info.integral,
                 EMPTY,
@@ -500,11 +565,11 @@ class ConditionCompiler:
         live = [c for c in children if c.const is None]
         fns = tuple(c.fn for c in live)
 
-        def count_fn(facts: Facts, ranges: Ranges) -> tuple[float, float]:
+        def count_fn(env: Env) -> tuple[float, float]:
             t = base
             u = 0
             for f in fns:
-                v = f(facts, ranges)
+                v = f(env)
                 if v is True:
                     t += 1
                 elif v is None:
@@ -513,7 +578,7 @@ class ConditionCompiler:
 
         return _Number(
             count_fn,
-            _unknown_children_waits(live),
+            _unknown_children_waits(tuple(c.probe for c in live)),
             (base, base + len(live)),
             True,
             _union(c.reads for c in children),
@@ -536,60 +601,146 @@ class ConditionCompiler:
         static = decide(op, lo, hi, k, integral)
         if static is not None:
             c = _constant(static)
-            return Condition(c.fn, c.waits, number.reads, number.scores, number.items, static)
+            return Condition(c.fn, c.probe, number.reads, number.scores, number.items, static)
         nfn = number.fn
 
-        def fn(facts: Facts, ranges: Ranges) -> Kleene:
-            lo, hi = nfn(facts, ranges)
+        def fn(env: Env) -> Kleene:
+            lo, hi = nfn(env)
             if lo == hi:
                 return _PY_OPS[op](lo, k)
             return decide(op, lo, hi, k, integral)
 
-        return Condition(fn, number.waits, number.reads, number.scores, number.items)
+        number_waits = number.waits
+
+        def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+            v = fn(env)
+            return v, (number_waits(env) if v is None else EMPTY)
+
+        return Condition(fn, probe, number.reads, number.scores, number.items)
+
+
+def canonical(expr: object) -> str:
+    """A condition's canonical text, used to find repeated sub-conditions."""
+    return json.dumps(expr, sort_keys=True, separators=(",", ":"))
+
+
+def shared_subconditions(conditions: Iterable[object]) -> frozenset[str]:
+    """Canonical texts of the composite sub-conditions that occur more than once."""
+    seen: set[str] = set()
+    shared: set[str] = set()
+
+    def walk(expr: object) -> None:
+        if isinstance(expr, dict):
+            if len(expr) == 1 and next(iter(expr)) in ("all", "any", "not"):
+                key = canonical(expr)
+                if key in seen:
+                    shared.add(key)
+                    return  # its parts are shared through it
+                seen.add(key)
+            for value in expr.values():
+                walk(value)
+        elif isinstance(expr, list):
+            for value in expr:
+                walk(value)
+
+    for condition in conditions:
+        walk(condition)
+    return frozenset(shared)
+
+
+_MISSING: Final = object()
+
+
+def _memoised(cond: Condition, key: str) -> Condition:
+    """The same condition, evaluated at most once per `Env`."""
+    if cond.const is not None:
+        return cond
+    fn, probe = cond.fn, cond.probe
+    probe_key = ("probe", key)
+
+    def memo_fn(env: Env) -> Kleene:
+        memo = env.memo
+        v = memo.get(key, _MISSING)
+        if v is _MISSING:
+            v = memo[key] = fn(env)
+        return v  # type: ignore[no-any-return]
+
+    def memo_probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+        memo = env.memo
+        v = memo.get(probe_key, _MISSING)
+        if v is _MISSING:
+            v = memo[probe_key] = probe(env)
+        return v  # type: ignore[no-any-return]
+
+    return Condition(memo_fn, memo_probe, cond.reads, cond.scores, cond.items, None)
 
 
 def _inert() -> Condition:
     """The condition standing in for one that failed to compile (its problem is recorded)."""
-    return Condition(_always_unknown, _nothing, EMPTY, EMPTY, EMPTY, None)
+    return Condition(_always_unknown, _probe_unknown, EMPTY, EMPTY, EMPTY, None)
 
 
-def _waits_for(item_id: str) -> WaitFn:
+def _leaf_probe(fn: CondFn, item_id: str) -> ProbeFn:
     single = frozenset((item_id,))
 
-    def waits(facts: Facts, ranges: Ranges) -> frozenset[str]:
-        return EMPTY if item_id in facts else single
+    def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+        v = fn(env)
+        return v, (single if v is None else EMPTY)
+
+    return probe
+
+
+def _unknown_children_waits(probes: tuple[ProbeFn, ...]) -> Callable[[Env], frozenset[str]]:
+    def waits(env: Env) -> frozenset[str]:
+        out: set[str] = set()
+        for probe in probes:
+            v, w = probe(env)
+            if v is None:
+                out |= w
+        return frozenset(out)
 
     return waits
 
 
-def _unknown_children_waits(children: list[Condition]) -> WaitFn:
-    pairs = tuple((c.fn, c.waits) for c in children)
+def _junction_probe(probes: tuple[ProbeFn, ...], absorbing: bool) -> ProbeFn:
+    """Probe of all (absorbing False) or any (absorbing True) in one pass over the children."""
 
-    def waits(facts: Facts, ranges: Ranges) -> frozenset[str]:
-        return _union(w(facts, ranges) for f, w in pairs if f(facts, ranges) is None)
+    def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+        unknown: set[str] = set()
+        undecided = False
+        for child in probes:
+            v, w = child(env)
+            if v is absorbing:
+                return absorbing, EMPTY
+            if v is None:
+                undecided = True
+                unknown |= w
+        if undecided:
+            return None, frozenset(unknown)
+        return not absorbing, EMPTY
 
-    return waits
+    return probe
 
 
 def _compare_item(op: str, item_id: str, lit: object) -> CondFn:
     if op == "==":
 
-        def eq(facts: Facts, ranges: Ranges) -> Kleene:
-            v = facts.get(item_id)
+        def eq(env: Env) -> Kleene:
+            v = env.facts.get(item_id)
             return None if v is None else v == lit
 
         return eq
     if op == "!=":
 
-        def ne(facts: Facts, ranges: Ranges) -> Kleene:
-            v = facts.get(item_id)
+        def ne(env: Env) -> Kleene:
+            v = env.facts.get(item_id)
             return None if v is None else v != lit
 
         return ne
     cmp = _PY_OPS[op]
 
-    def ordered(facts: Facts, ranges: Ranges) -> Kleene:
-        v = facts.get(item_id)
+    def ordered(env: Env) -> Kleene:
+        v = env.facts.get(item_id)
         return None if v is None else cmp(v, lit)
 
     return ordered
@@ -599,21 +750,21 @@ def _all(fns: tuple[CondFn, ...]) -> CondFn:
     if len(fns) == 2:
         a, b = fns
 
-        def all2(facts: Facts, ranges: Ranges) -> Kleene:
-            va = a(facts, ranges)
+        def all2(env: Env) -> Kleene:
+            va = a(env)
             if va is False:
                 return False
-            vb = b(facts, ranges)
+            vb = b(env)
             if vb is False:
                 return False
             return None if va is None or vb is None else True
 
         return all2
 
-    def all_n(facts: Facts, ranges: Ranges) -> Kleene:
+    def all_n(env: Env) -> Kleene:
         unknown = False
         for f in fns:
-            v = f(facts, ranges)
+            v = f(env)
             if v is False:
                 return False
             if v is None:
@@ -627,21 +778,21 @@ def _any(fns: tuple[CondFn, ...]) -> CondFn:
     if len(fns) == 2:
         a, b = fns
 
-        def any2(facts: Facts, ranges: Ranges) -> Kleene:
-            va = a(facts, ranges)
+        def any2(env: Env) -> Kleene:
+            va = a(env)
             if va is True:
                 return True
-            vb = b(facts, ranges)
+            vb = b(env)
             if vb is True:
                 return True
             return None if va is None or vb is None else False
 
         return any2
 
-    def any_n(facts: Facts, ranges: Ranges) -> Kleene:
+    def any_n(env: Env) -> Kleene:
         unknown = False
         for f in fns:
-            v = f(facts, ranges)
+            v = f(env)
             if v is True:
                 return True
             if v is None:

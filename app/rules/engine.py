@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
-from app.rules.conditions import Kleene
+from app.rules.conditions import Env, Kleene
 from app.rules.problems import InvalidAnswerError
 from app.rules.program import STEP_ITEM, STEP_SECTION, CompiledRule, Program
 
@@ -213,6 +213,7 @@ class State:
     ranges: dict[str, tuple[float, float]]
     sections: dict[str, Kleene]
     items: dict[str, Kleene]
+    env: Env
 
 
 def settle(program: Program, answers: Mapping[str, Any]) -> State:
@@ -232,6 +233,7 @@ def settle(program: Program, answers: Mapping[str, Any]) -> State:
     ranges: dict[str, tuple[float, float]] = {}
     sections: dict[str, Kleene] = {}
     states: dict[str, Kleene] = {}
+    env = Env(facts, ranges)
     get = answers.get
     for kind, node, fn, aux in program.plan:
         if kind == STEP_ITEM:
@@ -240,7 +242,7 @@ def settle(program: Program, answers: Mapping[str, Any]) -> State:
             if s is False:
                 states[node] = False
                 continue
-            e = True if fn is None else fn(facts, ranges)
+            e = True if fn is None else fn(env)
             if s is None and e is not False:
                 e = None
             states[node] = e
@@ -251,11 +253,11 @@ def settle(program: Program, answers: Mapping[str, Any]) -> State:
                         raise InvalidAnswerError(node, f"not a {items[node].type} answer")
                     facts[node] = value
         elif kind == STEP_SECTION:
-            sections[node] = True if fn is None else fn(facts, ranges)
+            sections[node] = True if fn is None else fn(env)
         else:
             lo = hi = 0.0
             for term, points in aux:
-                v = term(facts, ranges)
+                v = term(env)
                 if v is True:
                     lo += points
                     hi += points
@@ -265,7 +267,7 @@ def settle(program: Program, answers: Mapping[str, Any]) -> State:
                     else:
                         hi += points
             ranges[node] = (lo, hi)
-    return State(facts, ranges, sections, states)
+    return State(facts, ranges, sections, states, env)
 
 
 def evaluate(
@@ -277,7 +279,7 @@ def evaluate(
 ) -> Result:
     """Score one set of answers against a compiled questionnaire."""
     state = settle(program, answers)
-    facts, ranges, states = state.facts, state.ranges, state.items
+    facts, ranges, states, env = state.facts, state.ranges, state.items, state.env
     spec = program.spec
     tiers = spec.tiers
 
@@ -286,7 +288,7 @@ def evaluate(
     unknown: list[CompiledRule] = []
     outcomes: list[Kleene] = []
     for rule in program.rules:
-        v = rule.condition.fn(facts, ranges)
+        v = rule.condition.fn(env)
         if trace:
             outcomes.append(v)
         if v is True:
@@ -298,8 +300,9 @@ def evaluate(
 
     undetermined: list[UndeterminedRule] = []
     final = True
+    closures: dict[str, frozenset[str]] = {}
     for rule in unknown:
-        waits = _open_items(program, state, rule.condition.waits(facts, ranges))
+        waits = _open_items(program, state, rule.condition.waits(env), closures)
         if waits and rule.tier_index > best:
             final = False
         undetermined.append(UndeterminedRule(rule.spec.id, rule.spec.tier, waits))
@@ -362,34 +365,47 @@ def evaluate(
     )
 
 
-def _open_items(program: Program, state: State, waits: frozenset[str]) -> tuple[str, ...]:
+def _open_items(
+    program: Program, state: State, waits: frozenset[str], cache: dict[str, frozenset[str]]
+) -> tuple[str, ...]:
     """The items, among `waits` and what their visibility waits for, that can still be answered.
 
     An enabled unanswered item is open; an item whose visibility is undetermined is open together
     with the items its visibility waits for; an item definitely disabled is not.
     """
     out: set[str] = set()
-    stack = list(waits)
-    seen: set[str] = set()
-    while stack:
-        item_id = stack.pop()
-        if item_id in seen:
-            continue
-        seen.add(item_id)
-        s = state.items.get(item_id)
-        if s is True:
-            if item_id not in state.facts:
-                out.add(item_id)
-        elif s is None:
-            out.add(item_id)
-            item = program.items[item_id]
-            for cond in (
-                program.section_conditions.get(item.section),
-                program.item_conditions.get(item_id),
-            ):
-                if cond is not None and cond.fn(state.facts, state.ranges) is None:
-                    stack.extend(cond.waits(state.facts, state.ranges))
+    for item_id in waits:
+        out |= _open_closure(program, state, item_id, cache)
     return tuple(sorted(out, key=program.item_index.__getitem__))
+
+
+def _open_closure(
+    program: Program, state: State, item_id: str, cache: dict[str, frozenset[str]]
+) -> frozenset[str]:
+    found = cache.get(item_id)
+    if found is not None:
+        return found
+    cache[item_id] = frozenset()  # guards against revisiting while in progress
+    s = state.items.get(item_id)
+    if s is True:
+        result = frozenset() if item_id in state.facts else frozenset((item_id,))
+    elif s is None:
+        acc = {item_id}
+        item = program.items[item_id]
+        for cond in (
+            program.section_conditions.get(item.section),
+            program.item_conditions.get(item_id),
+        ):
+            if cond is not None:
+                value, waits_for = cond.probe(state.env)
+                if value is None:
+                    for other in waits_for:
+                        acc |= _open_closure(program, state, other, cache)
+        result = frozenset(acc)
+    else:
+        result = frozenset()
+    cache[item_id] = result
+    return result
 
 
 def _trace(program: Program, state: State, outcomes: list[Kleene]) -> tuple[RuleTrace, ...]:

@@ -17,10 +17,10 @@ from app.rules.conditions import (
     CondFn,
     Condition,
     ConditionCompiler,
-    Facts,
+    Env,
     ItemInfo,
-    Ranges,
     ScoreInfo,
+    shared_subconditions,
     valid_date,
 )
 from app.rules.model import ITEM_TYPES, BandSpec, ItemSpec, QuestionnaireSpec, RuleSpec
@@ -151,6 +151,12 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         problem(spec.default_tier_pointer, f"unknown tier '{spec.default_tier}'", "unknown_tier")
     default_index = tier_index.get(spec.default_tier, 0)
 
+    shared = shared_subconditions(
+        [s.enable_when for s in spec.sections]
+        + [i.enable_when for i in spec.items]
+        + [t.when for score in spec.scores for t in score.terms]
+        + [r.when for r in spec.rules]
+    )
     infos = {
         item.id: ItemInfo(item.type, frozenset(item.options), item.exclusive) for item in spec.items
     }
@@ -168,7 +174,7 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
     score_conditions: dict[str, list[Condition]] = {}
     for score_id in _score_order(score_specs, problem):
         score = score_specs[score_id][1]
-        compiler = ConditionCompiler(infos, score_infos, sections=section_ids)
+        compiler = ConditionCompiler(infos, score_infos, sections=section_ids, shared=shared)
         terms: list[tuple[Condition, float]] = []
         for term in score.terms:
             ptr = join_pointer(term.pointer, "when")
@@ -196,13 +202,13 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
             static=(lo, hi),
             integral=all(float(p).is_integer() for _, p in terms),
             items=frozenset().union(*(c.items for c, _ in terms)) if terms else EMPTY,
-            waits=_score_waits(tuple(c for c, _ in live)),
+            probe=_score_waits(tuple(c for c, _ in live)),
         )
         compiled_scores[score_id] = CompiledScore(
             score_id, tuple((c.fn, p) for c, p in live), score.bands, (lo, hi), score.label
         )
 
-    compiler = ConditionCompiler(infos, score_infos, sections=section_ids)
+    compiler = ConditionCompiler(infos, score_infos, sections=section_ids, shared=shared)
 
     # -- visibility -----------------------------------------------------------------------------
     section_conditions: dict[str, Condition] = {}
@@ -483,14 +489,15 @@ def _condition_nodes(
     ]
 
 
-def _score_waits(conditions: tuple[Condition, ...]) -> Callable[[Facts, Ranges], frozenset[str]]:
-    pairs = tuple((c.fn, c.waits) for c in conditions)
+def _score_waits(conditions: tuple[Condition, ...]) -> Callable[[Env], frozenset[str]]:
+    probes = tuple(c.probe for c in conditions)
 
-    def waits(facts: Facts, ranges: Ranges) -> frozenset[str]:
+    def waits(env: Env) -> frozenset[str]:
         out: set[str] = set()
-        for fn, w in pairs:
-            if fn(facts, ranges) is None:
-                out |= w(facts, ranges)
+        for probe in probes:
+            v, w = probe(env)
+            if v is None:
+                out |= w
         return frozenset(out)
 
     return waits

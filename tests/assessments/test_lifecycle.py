@@ -9,8 +9,8 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlmodel import Session
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from app.assessments.models import Assessment
 from app.auth import Scope
@@ -137,13 +137,21 @@ async def test_invalid_answers_are_422_with_a_pointer_each_and_change_nothing(
     response = await save(
         writer,
         assessment,
-        {"uses_ai": "maybe", "people_affected": "many", "practices": ["none", "social_scoring"],
-         "no_such_item": 1},
+        {
+            "uses_ai": "maybe",
+            "people_affected": "many",
+            "practices": ["none", "social_scoring"],
+            "no_such_item": 1,
+        },
     )
     assert response.status_code == 422
     pointers = {e["pointer"] for e in response.json()["errors"]}
-    assert {"/answers/uses_ai", "/answers/people_affected", "/answers/practices",
-            "/answers/no_such_item"} <= pointers
+    assert {
+        "/answers/uses_ai",
+        "/answers/people_affected",
+        "/answers/practices",
+        "/answers/no_such_item",
+    } <= pointers
     current = (await writer.get(f"/v1/assessments/{assessment['id']}")).json()
     assert current["answers"] == {}
     assert current["revision"] == assessment["revision"]
@@ -168,8 +176,11 @@ async def test_submit_with_missing_answers_is_422_and_stays_draft(
     response = await submit(writer, assessment)
     assert response.status_code == 422
     errors = response.json()["errors"]
-    assert {"pointer": "/answers/use_case_name", "detail": "this question is required",
-            "code": "required"} in errors
+    assert {
+        "pointer": "/answers/use_case_name",
+        "detail": "this question is required",
+        "code": "required",
+    } in errors
     after = (await writer.get(f"/v1/assessments/{assessment['id']}")).json()
     assert after["status"] == "draft"
     assert count_rows(engine, "assessment_rounds") == 0
@@ -204,9 +215,7 @@ async def test_full_flow_submit_review_changes_resubmit_approve(
     assessment = changes.json()
     assert assessment["status"] == "draft"
     assert assessment["round"] == 2
-    assert assessment["review_comments"] == {
-        "people_affected": "This looks low for all applicants"
-    }
+    assert assessment["review_comments"] == {"people_affected": "This looks low for all applicants"}
 
     saved = await save(writer, assessment, {"people_affected": 50000})
     assessment = (await submit(writer, saved.json())).json()

@@ -54,9 +54,7 @@ async def test_chain_verifies_and_detects_tampering(
     assert report["events"] == 4  # the fixture's admin key, then three systems
 
     with engine.begin() as connection:
-        connection.execute(
-            sa.text("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2")
-        )
+        connection.execute(sa.text("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2"))
     report = (await client.get("/v1/audit-events/verify")).json()
     assert report["valid"] is False
     assert report["first_broken_seq"] == 2

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.rules import ConditionCompiler, ItemInfo, ScoreInfo
+from app.rules import ConditionCompiler, Env, ItemInfo, ScoreInfo
 
 
 def run_case(case: dict[str, Any]) -> tuple[bool | None, list[str]]:
@@ -38,7 +38,7 @@ def run_case(case: dict[str, Any]) -> tuple[bool | None, list[str]]:
         lo = hi = 0.0
         static_lo = static_hi = 0.0
         for cond, points in compiled:
-            value = cond.fn(facts, ranges)
+            value = cond.fn(Env(facts, ranges))
             if value is True:
                 lo, hi = lo + points, hi + points
             elif value is None:
@@ -50,9 +50,9 @@ def run_case(case: dict[str, Any]) -> tuple[bool | None, list[str]]:
             (static_lo, static_hi),
             all(p.is_integer() for _, p in compiled),
             frozenset(),
-            lambda facts, ranges: frozenset(),
+            lambda env: frozenset(),
         )
     compiler = ConditionCompiler(items, score_infos)
     condition = compiler.compile(case["condition"], "")
     problems += [p.code for p in compiler.problems]
-    return condition.fn(facts, ranges), problems
+    return condition.fn(Env(facts, ranges)), problems

@@ -1,0 +1,163 @@
+"""Moving a draft to a newer questionnaire version: dry run, renames, recodes, drops, re-asks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy.engine import Engine
+
+from app.auth import Scope
+from app.main import create_app
+from app.questionnaires import lock as lock_module
+from app.questionnaires.catalog import Catalog, load_catalog, load_catalog_with_problems
+from app.settings import Settings
+from tests.conftest import Org, project_root
+from tests.systems.test_systems import system_body
+
+KEY = "ai-use-triage"
+
+
+def _v2(v1: dict[str, Any]) -> dict[str, Any]:
+    """2.0.0: use_case_name renamed, our_role 'adapt' recoded, planned_start dropped, and a new
+    required question."""
+    template = copy.deepcopy(v1)
+    template["version"] = "2.0.0"
+    dumped = json.dumps(template)
+    dumped = dumped.replace('"use_case_name"', '"system_name"').replace('"adapt"', '"modify"')
+    doc: dict[str, Any] = json.loads(dumped)
+    for section in doc["sections"]:
+        section["items"] = [i for i in section["items"] if i["id"] != "planned_start"]
+    doc["sections"][0]["items"].append(
+        {
+            "id": "risk_owner",
+            "type": "string",
+            "text": {"en": "Who owns the risks of this use?"},
+            "required": True,
+            "refs": ["ISO/IEC 42001 A.3.2"],
+        }
+    )
+    doc["migrations"] = [
+        {
+            "from": "1.0.0",
+            "renamed": {"use_case_name": "system_name"},
+            "recoded": {"our_role": {"adapt": "modify"}},
+            "dropped": ["planned_start"],
+        }
+    ]
+    return doc
+
+
+def _v2_scenarios(v1_text: str) -> dict[str, Any]:
+    text = v1_text.replace('"use_case_name"', '"system_name"').replace('"adapt"', '"modify"')
+    doc: dict[str, Any] = json.loads(text)
+    for scenario in doc["scenarios"]:
+        scenario["answers"].pop("planned_start", None)
+        scenario["answers"]["risk_owner"] = "Chief Risk Officer"
+    return doc
+
+
+@pytest.fixture(scope="module")
+def two_version_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
+    root = tmp_path_factory.mktemp("catalog") / "questionnaires"
+    source = project_root() / "questionnaires"
+    shutil.copytree(source / "controls", root / "controls")
+    (root / KEY).mkdir()
+    v1 = json.loads((source / KEY / "1.0.0.json").read_text())
+    scenarios = (source / KEY / "1.0.0.scenarios.json").read_text()
+    (root / KEY / "1.0.0.json").write_text(json.dumps(v1))
+    (root / KEY / "1.0.0.scenarios.json").write_text(scenarios)
+    (root / KEY / "2.0.0.json").write_text(json.dumps(_v2(v1)))
+    (root / KEY / "2.0.0.scenarios.json").write_text(json.dumps(_v2_scenarios(scenarios)))
+    catalog, _ = load_catalog_with_problems(root)
+    lock_module.update_lock(catalog)
+    return load_catalog(root)
+
+
+@pytest_asyncio.fixture
+async def writer(
+    two_version_catalog: Catalog,
+    settings: Settings,
+    engine: Engine,
+    make_key: Callable[..., str],
+) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(settings, engine=engine, catalog=two_version_catalog)
+    key = make_key(Scope.ASSESSMENTS_WRITE, Scope.SYSTEMS_WRITE, Scope.READ)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {key}"},
+    ) as client:
+        yield client
+
+
+async def _draft_on_v1(writer: httpx.AsyncClient) -> dict[str, Any]:
+    system = (await writer.post("/v1/ai-systems", json=system_body())).json()
+    response = await writer.post(
+        "/v1/assessments",
+        json={
+            "system_id": system["id"],
+            "questionnaire_key": KEY,
+            "questionnaire_version": "1.0.0",
+            "answers": {
+                "use_case_name": "Branded search",
+                "our_role": "adapt",
+                "planned_start": "2026-03-01",
+                "uses_ai": "yes",
+            },
+        },
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_dry_run_reports_and_changes_nothing(writer: httpx.AsyncClient, org: Org) -> None:
+    draft = await _draft_on_v1(writer)
+    report = await writer.post(f"/v1/assessments/{draft['id']}/migrate", json={})
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["dry_run"] is True
+    assert body["target"] == f"{KEY}@2.0.0"
+    assert body["renamed"] == [{"from": "use_case_name", "to": "system_name"}]
+    assert body["recoded"] == [{"item": "our_role", "from": "adapt", "to": "modify"}]
+    assert [d["item"] for d in body["dropped"]] == ["planned_start"]
+    assert "risk_owner" in body["to_answer"]
+    assert sorted(body["carried"]) == ["our_role", "system_name", "uses_ai"]
+    assert body["assessment"] is None
+    unchanged = (await writer.get(f"/v1/assessments/{draft['id']}")).json()
+    assert unchanged["questionnaire"]["version"] == "1.0.0"
+    assert unchanged["revision"] == draft["revision"]
+
+
+async def test_migration_moves_the_draft(writer: httpx.AsyncClient, org: Org) -> None:
+    draft = await _draft_on_v1(writer)
+    no_etag = await writer.post(f"/v1/assessments/{draft['id']}/migrate", json={"dry_run": False})
+    assert no_etag.status_code == 428
+    moved = await writer.post(
+        f"/v1/assessments/{draft['id']}/migrate",
+        json={"dry_run": False, "to_version": "2.0.0"},
+        headers={"If-Match": f'"r{draft["revision"]}"'},
+    )
+    assert moved.status_code == 200, moved.text
+    assessment = moved.json()["assessment"]
+    assert assessment["questionnaire"]["version"] == "2.0.0"
+    assert assessment["answers"] == {
+        "system_name": "Branded search",
+        "our_role": "modify",
+        "uses_ai": "yes",
+    }
+    assert "risk_owner" in assessment["progress"]["missing_required"]
+
+    back = await writer.post(
+        f"/v1/assessments/{draft['id']}/migrate",
+        json={"to_version": "1.0.0"},
+    )
+    assert back.status_code == 422
+    assert back.json()["type"] == "/problems/not-a-newer-version"
