@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -38,6 +38,19 @@ class Scope(StrEnum):
     ASSESSMENTS_WRITE = "assessments:write"
     ASSESSMENTS_REVIEW = "assessments:review"
     PROCUREMENT = "procurement"
+
+
+class Caller(Protocol):
+    """Whoever acts on an organisation's data: an API key, or a supplier through its invitation."""
+
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+
+    @property
+    def key_id(self) -> uuid.UUID | None: ...
+
+    @property
+    def actor(self) -> Actor: ...
 
 
 @dataclass(frozen=True)

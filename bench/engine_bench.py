@@ -111,9 +111,12 @@ def main(argv: list[str] | None = None) -> int:
         rows.append((f"{label}: jsonschema validation (baseline)", baseline))
         rows.append((f"{label}: evaluate, no trace", no_trace))
         rows.append((f"{label}: evaluate, with trace", traced))
-        rows.append((f"{label}: evaluate + to_dict, with trace", rate(
-            lambda a=answers: version.evaluate(a, as_of=AS_OF).to_dict(), args.seconds
-        )))
+        rows.append(
+            (
+                f"{label}: evaluate + to_dict, with trace",
+                rate(lambda a=answers: version.evaluate(a, as_of=AS_OF).to_dict(), args.seconds),
+            )
+        )
         print(
             f"  {label}: tier={result.tier} final={result.final} fired={len(result.fired)} "
             f"undetermined={len(result.undetermined)}"

@@ -116,7 +116,7 @@ def create_assessment(
     idempotency_key: IdempotencyKeyHeader = None,
 ) -> JSONResponse:
     def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
-        assessment = service.create_assessment(session, catalog, principal=principal, data=body)
+        assessment = service.create_assessment(session, catalog, caller=principal, data=body)
         headers = {
             "Location": f"/v1/assessments/{assessment.id}",
             "ETag": etag(assessment.revision),
@@ -212,7 +212,7 @@ def save_answers(
     assessment = service.save_answers(
         session,
         catalog,
-        principal=principal,
+        caller=principal,
         assessment_id=assessment_id,
         changes=body.answers,
         if_match=if_match,
@@ -261,7 +261,7 @@ def submit_assessment(
     assessment = service.submit(
         session,
         catalog,
-        principal=principal,
+        caller=principal,
         assessment_id=assessment_id,
         as_of=body.as_of if body else None,
         if_match=if_match,
@@ -288,7 +288,7 @@ def review_assessment(
     assessment = service.review(
         session,
         catalog,
-        principal=principal,
+        caller=principal,
         assessment_id=assessment_id,
         decision=body.decision,
         comment=body.comment,
@@ -317,7 +317,7 @@ def migrate_assessment(
     plan, assessment = service.migrate_draft(
         session,
         catalog,
-        principal=principal,
+        caller=principal,
         assessment_id=assessment_id,
         to_version=body.to_version,
         dry_run=body.dry_run,

@@ -16,7 +16,7 @@ from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
 from app.assessments.schemas import AssessmentCreate, Progress
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import Principal
+from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import AppError, ConflictError, NotFoundError
@@ -162,10 +162,10 @@ def _touch(assessment: Assessment) -> None:
 
 
 def create_assessment(
-    session: Session, catalog: Catalog, *, principal: Principal, data: AssessmentCreate
+    session: Session, catalog: Catalog, *, caller: Caller, data: AssessmentCreate
 ) -> Assessment:
     system = systems_service.get_system(
-        session, organization_id=principal.organization_id, system_id=data.system_id
+        session, organization_id=caller.organization_id, system_id=data.system_id
     )
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("A retired AI system is not assessed any more.", type="system-retired")
@@ -173,17 +173,17 @@ def create_assessment(
     answers = {k: v for k, v in data.answers.items() if v is not None}
     check_answers(version, answers)
     assessment = Assessment(
-        organization_id=principal.organization_id,
+        organization_id=caller.organization_id,
         system_id=system.id,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
         answers=answers,
-        created_by_key_id=principal.key_id,
+        created_by_key_id=caller.key_id,
     )
     session.add(assessment)
     session.flush()
-    _audit(session, assessment, principal.actor, "created", None, _snapshot(assessment))
+    _audit(session, assessment, caller.actor, "created", None, _snapshot(assessment))
     return assessment
 
 
@@ -200,14 +200,14 @@ def save_answers(
     session: Session,
     catalog: Catalog,
     *,
-    principal: Principal,
+    caller: Caller,
     assessment_id: uuid.UUID,
     changes: dict[str, Any],
     if_match: str | None,
 ) -> Assessment:
     """Autosave: merge the changed answers into the draft (null removes one)."""
     assessment = get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
+        session, organization_id=caller.organization_id, assessment_id=assessment_id
     )
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
@@ -229,7 +229,7 @@ def save_answers(
     _touch(assessment)
     session.add(assessment)
     session.flush()
-    _audit(session, assessment, principal.actor, "answers_saved", before, after)
+    _audit(session, assessment, caller.actor, "answers_saved", before, after)
     return assessment
 
 
@@ -249,14 +249,14 @@ def submit(
     session: Session,
     catalog: Catalog,
     *,
-    principal: Principal,
+    caller: Caller,
     assessment_id: uuid.UUID,
     as_of: date | None,
     if_match: str | None,
 ) -> Assessment:
     """Validate fully, score with the pinned version, store the round and freeze the answers."""
     assessment = get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
+        session, organization_id=caller.organization_id, assessment_id=assessment_id
     )
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
@@ -287,19 +287,19 @@ def submit(
             tier=result.tier,
             engine_version=result.engine_version,
             submitted_at=now,
-            submitted_by_key_id=principal.key_id,
-            submitted_by=principal.actor.name,
+            submitted_by_key_id=caller.key_id,
+            submitted_by=caller.actor.name,
         )
     )
     before = _snapshot(assessment)
     assessment.status = AssessmentStatus.SUBMITTED.value
     assessment.tier = result.tier
     assessment.submitted_at = now
-    assessment.submitted_by_key_id = principal.key_id
+    assessment.submitted_by_key_id = caller.key_id
     _touch(assessment)
     session.add(assessment)
     session.flush()
-    _audit(session, assessment, principal.actor, "submitted", before, _snapshot(assessment))
+    _audit(session, assessment, caller.actor, "submitted", before, _snapshot(assessment))
     return assessment
 
 
@@ -326,7 +326,7 @@ def review(
     session: Session,
     catalog: Catalog,
     *,
-    principal: Principal,
+    caller: Caller,
     assessment_id: uuid.UUID,
     decision: Decision,
     comment: str | None,
@@ -335,7 +335,7 @@ def review(
 ) -> Assessment:
     """Approve, reject or request changes; never by the key that submitted."""
     assessment = get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
+        session, organization_id=caller.organization_id, assessment_id=assessment_id
     )
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.SUBMITTED:
@@ -343,7 +343,7 @@ def review(
             f"The assessment is {assessment.status}; only a submitted one can be reviewed.",
             type="assessment-not-submitted",
         )
-    if assessment.submitted_by_key_id == principal.key_id:
+    if caller.key_id is None or assessment.submitted_by_key_id == caller.key_id:
         raise AppError(
             status=403,
             type="own-submission",
@@ -374,8 +374,8 @@ def review(
     submitted.comment = comment
     submitted.item_comments = dict(item_comments)
     submitted.decided_at = now
-    submitted.decided_by_key_id = principal.key_id
-    submitted.decided_by = principal.actor.name
+    submitted.decided_by_key_id = caller.key_id
+    submitted.decided_by = caller.actor.name
     session.add(submitted)
     before = _snapshot(assessment)
     assessment.decided_at = now
@@ -393,7 +393,7 @@ def review(
     session.add(assessment)
     session.flush()
     after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
-    _audit(session, assessment, principal.actor, action, before, after)
+    _audit(session, assessment, caller.actor, action, before, after)
     return assessment
 
 
@@ -549,7 +549,7 @@ def migrate_draft(
     session: Session,
     catalog: Catalog,
     *,
-    principal: Principal,
+    caller: Caller,
     assessment_id: uuid.UUID,
     to_version: str | None,
     dry_run: bool,
@@ -557,7 +557,7 @@ def migrate_draft(
 ) -> tuple[MigrationPlan, Assessment]:
     """Move a draft to a newer published version; a dry run only reports what would change."""
     assessment = get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
+        session, organization_id=caller.organization_id, assessment_id=assessment_id
     )
     if not dry_run:
         check_if_match(if_match, assessment.revision)
@@ -589,5 +589,5 @@ def migrate_draft(
         "dropped": plan.dropped,
         "to_answer": plan.to_answer,
     }
-    _audit(session, assessment, principal.actor, "migrated", before, after)
+    _audit(session, assessment, caller.actor, "migrated", before, after)
     return plan, assessment

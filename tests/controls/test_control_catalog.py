@@ -17,22 +17,29 @@ def test_good_fixture_queries() -> None:
     catalog = load_controls(FIXTURES / "good")
     assert catalog.frameworks == ("iso-42001", "eu-ai-act")
     assert [c.id for c in catalog.list_controls("iso-42001")] == [
-        "iso-42001:A.2.2", "iso-42001:A.5.2"
+        "iso-42001:A.2.2",
+        "iso-42001:A.5.2",
     ]
     assert len(catalog.list_controls()) == 4
     assert catalog.list_controls("nist-ai-rmf") == []
     fria = catalog.get("eu-ai-act:deployer.fria")
-    assert fria is not None and fria.applies_from is not None
+    assert fria is not None
+    assert fria.applies_from is not None
     assert fria.applies_from.as_mapping() == {
-        "original": date(2026, 8, 2), "omnibus": date(2027, 12, 2)
+        "original": date(2026, 8, 2),
+        "omnibus": date(2027, 12, 2),
     }
     csam = catalog.get("eu-ai-act:all.prohibition-csam")
-    assert csam is not None and csam.applies_from is not None
+    assert csam is not None
+    assert csam.applies_from is not None
     assert csam.applies_from.original is None
     assert catalog.get("iso-42001:A.9.9") is None
     (link,) = catalog.crosswalk("eu-ai-act:deployer.fria")
-    assert (link.from_, link.to, link.kind) == ("iso-42001:A.5.2", "eu-ai-act:deployer.fria",
-                                                 "analyst")
+    assert (link.from_, link.to, link.kind) == (
+        "iso-42001:A.5.2",
+        "eu-ai-act:deployer.fria",
+        "analyst",
+    )
     assert catalog.crosswalk("iso-42001:A.2.2") == []
 
 
@@ -53,6 +60,7 @@ def test_shipped_control_catalog_is_valid() -> None:
     catalog = load_controls(DEFAULT_ROOT / "controls")
     assert "iso-42001" in catalog.frameworks
     a52 = catalog.get("iso-42001:A.5.2")
-    assert a52 is not None and a52.title["en"] == "AI system impact assessment process"
+    assert a52 is not None
+    assert a52.title["en"] == "AI system impact assessment process"
     for control in catalog.list_controls("eu-ai-act"):
         assert control.applies_from is not None, control.id

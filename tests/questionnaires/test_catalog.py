@@ -190,9 +190,20 @@ def test_semver_minor_adds_optional_items_and_keeps_results(scratch: Path) -> No
     data = _read(scratch, "ai-use-triage/2.0.0.json")
     data["version"] = "2.0.0"
     _write(scratch, data, "ai-use-triage/2.0.0.json")
-    _write(scratch, {"scenarios": [{"id": "empty", "description": "d", "answers": {},
-                                    "expect": {"tier": "register_only", "fired": []}}]},
-           "ai-use-triage/2.0.0.scenarios.json")
+    _write(
+        scratch,
+        {
+            "scenarios": [
+                {
+                    "id": "empty",
+                    "description": "d",
+                    "answers": {},
+                    "expect": {"tier": "register_only", "fired": []},
+                }
+            ]
+        },
+        "ai-use-triage/2.0.0.scenarios.json",
+    )
     assert load_catalog(scratch).get("ai-use-triage").version == "2.0.0"
 
 

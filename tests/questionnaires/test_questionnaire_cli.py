@@ -55,8 +55,20 @@ def test_score_rejects_invalid_answers(
 ) -> None:
     answers = tmp_path / "answers.json"
     answers.write_text(json.dumps({"uses_ai": "perhaps", "ghost": 1}))
-    assert run(["score", "ai-use-triage", str(answers), "--root", str(scratch),
-                "--as-of", "2026-11-27"]) == 1
+    assert (
+        run(
+            [
+                "score",
+                "ai-use-triage",
+                str(answers),
+                "--root",
+                str(scratch),
+                "--as-of",
+                "2026-11-27",
+            ]
+        )
+        == 1
+    )
     errors = json.loads(capsys.readouterr().out)["errors"]
     assert {e["pointer"] for e in errors} == {"/answers/uses_ai", "/answers/ghost"}
 

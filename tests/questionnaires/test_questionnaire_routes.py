@@ -71,8 +71,11 @@ async def test_latest_is_not_immutable(client: httpx.AsyncClient) -> None:
 
 
 async def test_not_found_is_a_problem(client: httpx.AsyncClient) -> None:
-    for url in (f"{BASE}/nope", f"{BASE}/ai-use-triage/versions/9.0.0",
-                f"{BASE}/nope/versions/1.0.0/answer-schema"):
+    for url in (
+        f"{BASE}/nope",
+        f"{BASE}/ai-use-triage/versions/9.0.0",
+        f"{BASE}/nope/versions/1.0.0/answer-schema",
+    ):
         response = await client.get(url)
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/problem+json"
@@ -104,7 +107,9 @@ async def test_evaluate_invalid_answers_point_at_each(client: httpx.AsyncClient)
     problem = response.json()
     assert problem["type"] == "/problems/invalid-answers"
     assert {e["pointer"] for e in problem["errors"]} == {
-        "/answers/uses_ai", "/answers/people_affected", "/answers/ghost"
+        "/answers/uses_ai",
+        "/answers/people_affected",
+        "/answers/ghost",
     }
 
 
@@ -115,8 +120,8 @@ async def test_controls_list_filter_and_pages(client: httpx.AsyncClient) -> None
     assert len(page["items"]) == 30
     assert all(c["framework"] == "iso-42001" for c in page["items"])
     second = await client.get(
-        "/v1/controls", params={"framework": "iso-42001", "limit": 30,
-                                "cursor": page["next_cursor"]}
+        "/v1/controls",
+        params={"framework": "iso-42001", "limit": 30, "cursor": page["next_cursor"]},
     )
     rest = second.json()
     assert rest["next_cursor"] is None

@@ -24,8 +24,24 @@ def _cases() -> list[Any]:
 
 def test_suite_covers_every_operator() -> None:
     text = "".join(p.read_text() for p in FILES)
-    for op in ("all", "any", "not", "==", "!=", "<", "<=", ">", ">=", "in", "includes",
-               "includes_any", "includes_all", "answered", "count", "score"):
+    for op in (
+        "all",
+        "any",
+        "not",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        "in",
+        "includes",
+        "includes_any",
+        "includes_all",
+        "answered",
+        "count",
+        "score",
+    ):
         assert f'"{op}"' in text, op
 
 

@@ -47,8 +47,14 @@ def spec(**kw: Any) -> QuestionnaireSpec:
         ),
         items=(
             item(0, "uses_ai", "boolean", required=True),
-            item(1, "area", "single_choice", options=("hr", "other"), required=True,
-                 enable_when={"==": [{"var": "uses_ai"}, True]}),
+            item(
+                1,
+                "area",
+                "single_choice",
+                options=("hr", "other"),
+                required=True,
+                enable_when={"==": [{"var": "uses_ai"}, True]},
+            ),
             item(2, "people", "integer", section="t", required=True),
             item(3, "note", "text"),
             item(4, "heading", "display"),
@@ -56,23 +62,45 @@ def spec(**kw: Any) -> QuestionnaireSpec:
         tiers=("low", "medium", "high"),
         default_tier="low",
         rules=(
-            rule(0, "hr", {"==": [{"var": "area"}, "hr"]}, tier="high",
-                 obligations=("eu-ai-act:deployer.art26",), controls=("iso-42001:A.5.2",),
-                 flags=("fria",), rationale={"en": "HR use."}, refs=("EU AI Act Annex III 4",)),
-            rule(1, "many", {">=": [{"score": "reach"}, 5]}, tier="medium",
-                 controls=("iso-42001:A.5.4",)),
+            rule(
+                0,
+                "hr",
+                {"==": [{"var": "area"}, "hr"]},
+                tier="high",
+                obligations=("eu-ai-act:deployer.art26",),
+                controls=("iso-42001:A.5.2",),
+                flags=("fria",),
+                rationale={"en": "HR use."},
+                refs=("EU AI Act Annex III 4",),
+            ),
+            rule(
+                1,
+                "many",
+                {">=": [{"score": "reach"}, 5]},
+                tier="medium",
+                controls=("iso-42001:A.5.4",),
+            ),
             rule(2, "ai", {"==": [{"var": "uses_ai"}, True]}, flags=("inventory",)),
         ),
         scores=(
-            ScoreSpec("reach", "/scoring/scores/0", (
-                ScoreTermSpec({">=": [{"var": "people"}, 100]}, 3, "/scoring/scores/0/terms/0"),
-                ScoreTermSpec({">=": [{"var": "people"}, 1000]}, 3, "/scoring/scores/0/terms/1"),
-            ), (BandSpec("small", 2), BandSpec("large", None))),
+            ScoreSpec(
+                "reach",
+                "/scoring/scores/0",
+                (
+                    ScoreTermSpec({">=": [{"var": "people"}, 100]}, 3, "/scoring/scores/0/terms/0"),
+                    ScoreTermSpec(
+                        {">=": [{"var": "people"}, 1000]}, 3, "/scoring/scores/0/terms/1"
+                    ),
+                ),
+                (BandSpec("small", 2), BandSpec("large", None)),
+            ),
         ),
-        obligations={"eu-ai-act:deployer.art26": ObligationSpec(
-            "eu-ai-act:deployer.art26",
-            {"original": date(2026, 8, 2), "omnibus": date(2027, 12, 2)},
-        )},
+        obligations={
+            "eu-ai-act:deployer.art26": ObligationSpec(
+                "eu-ai-act:deployer.art26",
+                {"original": date(2026, 8, 2), "omnibus": date(2027, 12, 2)},
+            )
+        },
         calendars={"original": "as published", "omnibus": "as amended"},
     )
     return replace(base, **kw)
@@ -92,9 +120,13 @@ def test_fired_rule_sets_tier_obligations_controls_flags(program: Program) -> No
     assert obligation.required_by == ("hr",)
     assert obligation.applies == {"original": True, "omnibus": False}
     assert [c.id for c in result.controls] == ["iso-42001:A.5.2"]
-    assert [(f.id, f.required_by) for f in result.flags] == [("fria", ("hr",)), ("inventory", ("ai",))]
+    assert [(f.id, f.required_by) for f in result.flags] == [
+        ("fria", ("hr",)),
+        ("inventory", ("ai",)),
+    ]
     assert result.to_dict()["obligations"][0]["applies_from"] == {
-        "original": "2026-08-02", "omnibus": "2027-12-02"
+        "original": "2026-08-02",
+        "omnibus": "2027-12-02",
     }
     assert "omnibus" in result.calendar_assumption
 
@@ -160,8 +192,13 @@ def test_trace_reports_outcome_and_facts(program: Program) -> None:
 
 @pytest.mark.parametrize(
     ("answers", "item_id"),
-    [({"nope": 1}, "nope"), ({"heading": "x"}, "heading"), ({"uses_ai": "yes"}, "uses_ai"),
-     ({"uses_ai": True, "people": True}, "people"), ({"uses_ai": True, "people": 1.5}, "people")],
+    [
+        ({"nope": 1}, "nope"),
+        ({"heading": "x"}, "heading"),
+        ({"uses_ai": "yes"}, "uses_ai"),
+        ({"uses_ai": True, "people": True}, "people"),
+        ({"uses_ai": True, "people": 1.5}, "people"),
+    ],
 )
 def test_engine_refuses_unreadable_answers(
     program: Program, answers: dict[str, Any], item_id: str
@@ -179,16 +216,18 @@ def _problems(**kw: Any) -> list[tuple[str, str]]:
 
 def test_static_checks_collect_every_problem_with_pointers() -> None:
     base = spec()
-    problems = _problems(rules=(
-        rule(0, "a", {"==": [{"var": "area"}, "nope"]}, tier="high"),
-        rule(1, "b", {"<": [{"var": "uses_ai"}, True]}, tier="high"),
-        rule(2, "c", {"==": [{"var": "people"}, "many"]}, tier="high"),
-        rule(3, "d", {"all": [False, {"==": [{"var": "uses_ai"}, True]}]}, tier="high"),
-        rule(4, "e", {">": [{"score": "reach"}, 6]}, tier="high"),
-        rule(5, "a", {"==": [{"var": "uses_ai"}, True]}, tier="extreme"),
-        rule(6, "f", {"==": [{"var": "uses_ai"}, True]}),
-        rule(7, "g", {"==": [{"var": "ghost"}, True]}, tier="high"),
-    ))
+    problems = _problems(
+        rules=(
+            rule(0, "a", {"==": [{"var": "area"}, "nope"]}, tier="high"),
+            rule(1, "b", {"<": [{"var": "uses_ai"}, True]}, tier="high"),
+            rule(2, "c", {"==": [{"var": "people"}, "many"]}, tier="high"),
+            rule(3, "d", {"all": [False, {"==": [{"var": "uses_ai"}, True]}]}, tier="high"),
+            rule(4, "e", {">": [{"score": "reach"}, 6]}, tier="high"),
+            rule(5, "a", {"==": [{"var": "uses_ai"}, True]}, tier="extreme"),
+            rule(6, "f", {"==": [{"var": "uses_ai"}, True]}),
+            rule(7, "g", {"==": [{"var": "ghost"}, True]}, tier="high"),
+        )
+    )
     assert problems == [
         ("/scoring/rules/3/when", "never_fires"),
         ("/scoring/rules/4/when", "never_fires"),
@@ -233,8 +272,13 @@ def test_duplicate_ids_and_never_enabled_items() -> None:
 
 
 def test_bands_must_increase_and_end_open() -> None:
-    scores = (ScoreSpec("reach", "/scoring/scores/0", (
-        ScoreTermSpec({">=": [{"var": "people"}, 1]}, 1, "/scoring/scores/0/terms/0"),
-    ), (BandSpec("a", 5), BandSpec("b", 3))),)
+    scores = (
+        ScoreSpec(
+            "reach",
+            "/scoring/scores/0",
+            (ScoreTermSpec({">=": [{"var": "people"}, 1]}, 1, "/scoring/scores/0/terms/0"),),
+            (BandSpec("a", 5), BandSpec("b", 3)),
+        ),
+    )
     problems = _problems(scores=scores)
     assert ("/scoring/scores/0/bands/1/max", "bands") in problems

@@ -28,16 +28,24 @@ VALUES: dict[str, st.SearchStrategy[Any]] = {
 
 atoms = st.one_of(
     st.booleans(),
-    st.builds(lambda i, v: {"==": [{"var": i}, v]}, st.sampled_from(["b0", "b1", "b2"]),
-              st.booleans()),
+    st.builds(
+        lambda i, v: {"==": [{"var": i}, v]}, st.sampled_from(["b0", "b1", "b2"]), st.booleans()
+    ),
     st.builds(lambda v: {"!=": [{"var": "c"}, v]}, st.sampled_from(["x", "y", "z"])),
-    st.builds(lambda v: {"in": [{"var": "c"}, v]},
-              st.lists(st.sampled_from(["x", "y", "z"]), min_size=1, unique=True)),
-    st.builds(lambda op, v: {op: [{"var": "n"}, v]},
-              st.sampled_from(["<", "<=", ">", ">=", "==", "!="]), st.integers(-3, 3)),
-    st.builds(lambda op, v: {op: [{"var": "m"}, v]},
-              st.sampled_from(["includes_any", "includes_all"]),
-              st.lists(st.sampled_from(["p", "q", "r"]), min_size=1, unique=True)),
+    st.builds(
+        lambda v: {"in": [{"var": "c"}, v]},
+        st.lists(st.sampled_from(["x", "y", "z"]), min_size=1, unique=True),
+    ),
+    st.builds(
+        lambda op, v: {op: [{"var": "n"}, v]},
+        st.sampled_from(["<", "<=", ">", ">=", "==", "!="]),
+        st.integers(-3, 3),
+    ),
+    st.builds(
+        lambda op, v: {op: [{"var": "m"}, v]},
+        st.sampled_from(["includes_any", "includes_all"]),
+        st.lists(st.sampled_from(["p", "q", "r"]), min_size=1, unique=True),
+    ),
 )
 
 
@@ -46,9 +54,12 @@ def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         st.builds(lambda cs: {"all": cs}, st.lists(children, min_size=1, max_size=3)),
         st.builds(lambda cs: {"any": cs}, st.lists(children, min_size=1, max_size=3)),
         st.builds(lambda c: {"not": c}, children),
-        st.builds(lambda cs, op, k: {op: [{"count": cs}, k]},
-                  st.lists(children, min_size=1, max_size=3),
-                  st.sampled_from([">=", "<=", "==", ">", "<", "!="]), st.integers(0, 3)),
+        st.builds(
+            lambda cs, op, k: {op: [{"count": cs}, k]},
+            st.lists(children, min_size=1, max_size=3),
+            st.sampled_from([">=", "<=", "==", ">", "<", "!="]),
+            st.integers(0, 3),
+        ),
     )
 
 
@@ -60,7 +71,8 @@ def evaluate(expr: Any, facts: dict[str, Any]) -> bool | None:
     condition = ConditionCompiler(ITEMS).compile(expr, "")
     value, waits = condition.probe(Env(facts))
     assert value is condition.fn(Env(facts))  # the explaining path agrees with the fast one
-    assert waits <= set(ITEMS) - set(facts) and (value is None or not waits)
+    assert waits <= set(ITEMS) - set(facts)
+    assert value is None or not waits
     return condition.fn(Env(facts))
 
 
@@ -68,7 +80,7 @@ def reference(expr: Any, facts: dict[str, Any]) -> bool | None:
     """A direct, slow Kleene interpreter used as the model."""
     if isinstance(expr, bool):
         return expr
-    (op, arg), = expr.items()
+    ((op, arg),) = expr.items()
     if op == "all":
         vals = [reference(c, facts) for c in arg]
         return False if False in vals else None if None in vals else True
@@ -98,9 +110,7 @@ def reference(expr: Any, facts: dict[str, Any]) -> bool | None:
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool:
-    return {
-        "==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b
-    }[op]
+    return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
 
 
 @settings(max_examples=400)
