@@ -16,9 +16,10 @@ import argparse
 import time
 from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
-import jsonschema
+import jsonschema  # type: ignore[import-untyped]
 
 from app.questionnaires.catalog import DEFAULT_ROOT, QuestionnaireVersion, load_catalog
 from app.questionnaires.models import (
@@ -103,20 +104,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for label, answers in (("full", full), ("half", half)):
         result = version.evaluate(answers, as_of=AS_OF)
-        baseline = rate(lambda a=answers: validator.is_valid(a), args.seconds)
-        no_trace = rate(
-            lambda a=answers: version.evaluate(a, as_of=AS_OF, trace=False), args.seconds
-        )
-        traced = rate(lambda a=answers: version.evaluate(a, as_of=AS_OF, trace=True), args.seconds)
+        run = partial(version.evaluate, answers, as_of=AS_OF)
+        baseline = rate(partial(validator.is_valid, answers), args.seconds)
+        no_trace = rate(partial(run, trace=False), args.seconds)
+        traced = rate(partial(run, trace=True), args.seconds)
+
+        def run_to_dict(a: dict[str, Any] = answers) -> object:
+            return version.evaluate(a, as_of=AS_OF).to_dict()
+
         rows.append((f"{label}: jsonschema validation (baseline)", baseline))
         rows.append((f"{label}: evaluate, no trace", no_trace))
         rows.append((f"{label}: evaluate, with trace", traced))
-        rows.append(
-            (
-                f"{label}: evaluate + to_dict, with trace",
-                rate(lambda a=answers: version.evaluate(a, as_of=AS_OF).to_dict(), args.seconds),
-            )
-        )
+        rows.append((f"{label}: evaluate + to_dict, with trace", rate(run_to_dict, args.seconds)))
         print(
             f"  {label}: tier={result.tier} final={result.final} fired={len(result.fired)} "
             f"undetermined={len(result.undetermined)}"

@@ -110,7 +110,8 @@ def reference(expr: Any, facts: dict[str, Any]) -> bool | None:
 
 
 def _cmp(op: str, a: Any, b: Any) -> bool:
-    return {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}[op]
+    table = {"==": a == b, "!=": a != b, "<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b}
+    return bool(table[op])
 
 
 @settings(max_examples=400)

@@ -1,0 +1,199 @@
+"""HTTP layer of assessment exports and imports and of the Statement of Applicability."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from app.assessments import exports, soa
+from app.assessments.exports import AssessmentExport, AssessmentImport, ImportedAssessment
+from app.assessments.soa import StatementOfApplicability
+from app.auth import Principal, ReadDep, Scope, require_scope
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
+from app.questionnaires.dependencies import CatalogDep
+
+router = APIRouter(tags=["exports"])
+
+WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
+AcceptLanguage = Annotated[
+    str | None, Header(max_length=500, description="Preferred languages (RFC 9110).")
+]
+READ_ERRORS = problem_responses(401, 403, 404, 409, 422)
+# Content negotiation: the same resource in another language or media type is cached apart.
+VARY_LANGUAGE = "Accept-Language"
+
+
+def _attachment(name: str) -> str:
+    return f'attachment; filename="{name}"'
+
+
+@router.get(
+    "/v1/assessments/{assessment_id}/export.json",
+    operation_id="exportAssessmentJson",
+    response_model=AssessmentExport,
+    responses=READ_ERRORS,
+    summary="Export an assessment with every round, re-importable into another instance",
+)
+def export_assessment_json(
+    assessment_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ReadDep
+) -> JSONResponse:
+    document = exports.export_assessment(
+        session, catalog, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    return JSONResponse(
+        document.model_dump(mode="json"),
+        headers={"Content-Disposition": _attachment(f"assessment-{assessment_id}.json")},
+    )
+
+
+@router.get(
+    "/v1/assessments/{assessment_id}/export.csv",
+    operation_id="exportAssessmentCsv",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "One row per answer of every round (and of the draft in progress).",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **READ_ERRORS,
+    },
+    summary="Export the answers of every round as CSV, with question texts and tiers",
+)
+def export_assessment_csv(
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    text, language = exports.export_csv(
+        session,
+        catalog,
+        organization_id=principal.organization_id,
+        assessment_id=assessment_id,
+        accept_language=accept_language,
+    )
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": _attachment(f"assessment-{assessment_id}.csv"),
+            "Content-Language": language,
+            "Vary": VARY_LANGUAGE,
+        },
+    )
+
+
+@router.get(
+    "/v1/assessments/{assessment_id}/report.html",
+    operation_id="getAssessmentReport",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "A self-contained printable report (no scripts, no external assets)."},
+        **READ_ERRORS,
+    },
+    summary="A printable report for auditors: result, rationale, citations, answers and trace",
+)
+def get_assessment_report(
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    accept_language: AcceptLanguage = None,
+) -> HTMLResponse:
+    document, language = exports.report_html(
+        session,
+        catalog,
+        organization_id=principal.organization_id,
+        assessment_id=assessment_id,
+        accept_language=accept_language,
+    )
+    return HTMLResponse(
+        document,
+        headers={
+            # The report embeds user text: forbid scripts and remote loads even if one slipped in.
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Language": language,
+            "Vary": VARY_LANGUAGE,
+        },
+    )
+
+
+@router.post(
+    "/v1/assessments/import",
+    operation_id="importAssessment",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ImportedAssessment,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Import an exported assessment with its rounds into this organisation",
+)
+def import_assessment(
+    body: AssessmentImport,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> JSONResponse:
+    def create() -> tuple[int, ImportedAssessment, dict[str, str]]:
+        imported = exports.import_assessment(
+            session, catalog, principal=principal, doc=body.export, system_id=body.system_id
+        )
+        return 201, imported, {"Location": f"/v1/assessments/{imported.assessment_id}"}
+
+    return run_idempotent(
+        session,
+        organization_id=principal.organization_id,
+        key=idempotency_key,
+        request_fingerprint=fingerprint("POST", "/v1/assessments/import", body),
+        create=create,
+    )
+
+
+@router.get(
+    "/v1/statement-of-applicability",
+    operation_id="getStatementOfApplicability",
+    response_model=StatementOfApplicability,
+    responses={
+        200: {
+            "description": "JSON, or CSV (one row per control) with `format=csv` or "
+            "`Accept: text/csv`.",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **problem_responses(401, 403, 422),
+    },
+    summary="ISO/IEC 42001 Statement of Applicability: every Annex A control and who needs it",
+)
+def get_statement_of_applicability(
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    format_: Annotated[
+        Literal["json", "csv"] | None,
+        Query(alias="format", description="`csv` for CSV; otherwise the Accept header decides."),
+    ] = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    statement = soa.statement_of_applicability(
+        session,
+        catalog.controls,
+        organization_id=principal.organization_id,
+        accept_language=accept_language,
+    )
+    wants_csv = format_ == "csv" or (
+        format_ is None and "text/csv" in request.headers.get("accept", "").lower()
+    )
+    vary = {"Vary": f"Accept, {VARY_LANGUAGE}"}
+    if wants_csv:
+        return Response(
+            soa.soa_csv(statement),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": _attachment("statement-of-applicability.csv"), **vary},
+        )
+    return JSONResponse(statement.model_dump(mode="json"), headers=vary)
