@@ -43,7 +43,8 @@ openapi: $(VENV)/.dev-installed
 	$(BIN)/python -m app openapi
 
 bench: $(VENV)/.dev-installed
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.engine_bench
+	$(BIN)/python -m bench.http_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

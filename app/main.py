@@ -12,18 +12,18 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from app import __version__
-from app.db import create_db_engine
-from app.errors import Problem, ProblemItem, install_error_handlers
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
 from app.audit.router import router as audit_router
 from app.controls.router import router as controls_router
+from app.db import create_db_engine
+from app.errors import Problem, ProblemItem, install_error_handlers
 from app.health import router as health_router
-from app.questionnaires.catalog import Catalog, load_catalog
-from app.questionnaires.router import router as questionnaires_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.migrate import head_revisions
 from app.organizations.router import router as keys_router
+from app.questionnaires.catalog import Catalog, load_catalog
+from app.questionnaires.router import router as questionnaires_router
 from app.settings import Settings, get_settings
 from app.systems.router import router as systems_router
 

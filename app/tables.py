@@ -10,4 +10,11 @@ from app.systems import models as systems_models
 
 metadata = SQLModel.metadata
 
-__all__ = ["assessments_models", "audit_models", "idempotency", "metadata", "organizations_models", "systems_models"]
+__all__ = [
+    "assessments_models",
+    "audit_models",
+    "idempotency",
+    "metadata",
+    "organizations_models",
+    "systems_models",
+]

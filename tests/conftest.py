@@ -30,7 +30,6 @@ from app.settings import Settings
 from app.tables import metadata
 from tests.databases import fresh_database
 
-
 TEST_ACTOR = Actor(key_id=None, name="test fixture")
 
 

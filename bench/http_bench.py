@@ -1,0 +1,339 @@
+"""HTTP throughput and latency of autosave and submit, on SQLite and PostgreSQL.
+
+Run from the repository root (PostgreSQL is used when one answers on 127.0.0.1:5432)::
+
+    .venv/bin/python -m bench.http_bench                  # about 2 minutes
+    .venv/bin/python -m bench.http_bench --seconds 5 --clients 16 --databases sqlite
+
+For each database it starts one uvicorn process of the real app (plus a bare endpoint and a
+naive commit-per-request SQLModel autosave, see bench/http_app.py) and drives it with
+`--clients` concurrent HTTP clients from this process, each on its own assessment:
+
+- bare: GET of a constant JSON body (the ceiling of the stack);
+- naive autosave: the tutorial-style endpoint doing the same write, without auth, validation,
+  If-Match or audit;
+- autosave: PATCH /v1/assessments/{id}/answers with If-Match, as the web app sends it;
+- submit: POST /v1/assessments/{id}/submit of complete drafts (validate, score, store).
+
+It prints requests per second and p50 / p99 latency, and the ratio of autosave to naive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from app.assessments import service as assessments_service
+from app.assessments.schemas import AssessmentCreate
+from app.audit.service import Actor
+from app.auth import Principal, Scope
+from app.db import create_db_engine, normalise_url
+from app.migrate import upgrade
+from app.organizations import service as org_service
+from app.questionnaires.catalog import load_catalog
+from app.systems import service as systems_service
+from app.systems.models import Sourcing
+from app.systems.schemas import AISystemCreate
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "ai-use-triage"
+COMPLETE = {
+    "use_case_name": "CV pre-screening",
+    "use_case_summary": "Ranks applicants for sales roles.",
+    "owner_email": "owner@example.com",
+    "planned_start": "2026-03-01",
+    "uses_ai": "yes",
+    "our_role": "buy",
+    "supplier_name": "HireRank",
+    "purpose_areas": ["employment"],
+    "practices": ["none"],
+    "interacts_with_people": False,
+    "generates_content": False,
+    "affects_individuals": "yes",
+    "people_affected": 5000,
+    "automation_share": 60.0,
+    "vulnerable_groups": False,
+    "personal_data": "personal",
+}
+BENCH_ACTOR = Actor(key_id=None, name="benchmark")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def seed(url: str, drafts: int) -> tuple[str, str, list[str]]:
+    """An organisation, a key with every scope, and `drafts` assessments of one system."""
+    upgrade(url)
+    engine = create_db_engine(url)
+    catalog = load_catalog(ROOT / "questionnaires")
+    with Session(engine, expire_on_commit=False) as session:
+        org = org_service.create_organization(session, slug="bench", name="Bench")
+        writer = org_service.create_key(
+            session,
+            organization_id=org.id,
+            name="writer",
+            scopes=[Scope.ADMIN],
+            actor=BENCH_ACTOR,
+        )
+        principal = Principal(org.id, writer.key.id, "writer", frozenset({Scope.ADMIN}))
+        system = systems_service.create_system(
+            session,
+            organization_id=org.id,
+            data=AISystemCreate(name="Bench", purpose="p", owner="o", sourcing=Sourcing.BOUGHT),
+            actor=BENCH_ACTOR,
+        )
+        ids = []
+        for _ in range(drafts):
+            assessment = assessments_service.create_assessment(
+                session,
+                catalog,
+                caller=principal,
+                data=AssessmentCreate(system_id=system.id, questionnaire_key=KEY, answers=COMPLETE),
+            )
+            ids.append(str(assessment.id))
+        session.commit()
+    engine.dispose()
+    return writer.secret, str(org.id), ids
+
+
+async def drive(
+    clients: int, seconds: float, make_call: Callable[[int], Callable[[], Awaitable[bool]]]
+) -> tuple[float, list[float], int]:
+    """Run `clients` loops for `seconds`; return req/s, latencies (ms) and failures."""
+    latencies: list[float] = []
+    failures = 0
+    deadline = time.perf_counter() + seconds
+
+    async def loop(index: int) -> None:
+        nonlocal failures
+        call = make_call(index)
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            try:
+                ok = await call()
+            except httpx.HTTPError:
+                ok = False
+            latencies.append((time.perf_counter() - started) * 1000)
+            if not ok:
+                failures += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(loop(i) for i in range(clients)))
+    elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, latencies, failures
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def run_scenarios(
+    base: str, key: str, ids: list[str], clients: int, seconds: float
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {key}"}
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    results: dict[str, Any] = {}
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
+
+        def bare(_: int) -> Callable[[], Awaitable[bool]]:
+            async def call() -> bool:
+                return (await http.get("/bench/bare")).status_code == 200
+
+            return call
+
+        def naive(index: int) -> Callable[[], Awaitable[bool]]:
+            counter = 0
+
+            async def call() -> bool:
+                nonlocal counter
+                counter += 1
+                response = await http.patch(
+                    f"/bench/naive/assessments/{ids[index]}/answers",
+                    json={"answers": {"people_affected": counter}},
+                )
+                return response.status_code == 200
+
+            return call
+
+        def autosave(index: int) -> Callable[[], Awaitable[bool]]:
+            counter = 0
+            etag: str | None = None
+
+            async def call() -> bool:
+                nonlocal counter, etag
+                if etag is None:
+                    got = await http.get(f"/v1/assessments/{ids[index]}")
+                    if "ETag" not in got.headers:
+                        print(got.status_code, got.text[:300])
+                        return False
+                    etag = got.headers["ETag"]
+                counter += 1
+                response = await http.patch(
+                    f"/v1/assessments/{ids[index]}/answers",
+                    json={"answers": {"people_affected": counter}},
+                    headers={"If-Match": etag},
+                )
+                etag = response.headers.get("ETag", etag)
+                return response.status_code == 200
+
+            return call
+
+        for name, factory in (("bare", bare), ("naive autosave", naive), ("autosave", autosave)):
+            await drive(clients, min(1.0, seconds), factory)  # warm up
+            rate, latencies, failures = await drive(clients, seconds, factory)
+            results[name] = (
+                rate,
+                percentile(latencies, 0.5),
+                percentile(latencies, 0.99),
+                failures,
+            )
+    return results
+
+
+async def run_submit(
+    base: str, key: str, ids: list[str], clients: int
+) -> tuple[float, float, float, int]:
+    headers = {"Authorization": f"Bearer {key}"}
+    queue = list(ids)
+    latencies: list[float] = []
+    failures = 0
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as http:
+
+        async def worker() -> None:
+            nonlocal failures
+            while queue:
+                assessment_id = queue.pop()
+                etag = (await http.get(f"/v1/assessments/{assessment_id}")).headers["ETag"]
+                started = time.perf_counter()
+                response = await http.post(
+                    f"/v1/assessments/{assessment_id}/submit", headers={"If-Match": etag}, json={}
+                )
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    failures += 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        elapsed = time.perf_counter() - started
+    return (
+        len(latencies) / elapsed,
+        percentile(latencies, 0.5),
+        percentile(latencies, 0.99),
+        failures,
+    )
+
+
+def postgres_available() -> bool:
+    try:
+        engine = sa.create_engine(normalise_url("postgresql://postgres@127.0.0.1:5432/postgres"))
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except sa.exc.SQLAlchemyError:
+        return False
+
+
+def bench_database(name: str, url: str, clients: int, seconds: float, submits: int) -> None:
+    secret, _, ids = seed(url, clients + submits)
+    port = free_port()
+    env = {**os.environ, "APP_DATABASE_URL": url, "APP_LOG_LEVEL": "WARNING"}
+    log = Path(tempfile.gettempdir()) / f"http_bench_{name.lower()}.log"
+    with log.open("w") as stderr:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.http_app:create_bench_app",
+                "--factory",
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stderr=stderr,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        results = asyncio.run(run_scenarios(base, secret, ids[:clients], clients, seconds))
+        submit = asyncio.run(run_submit(base, secret, ids[clients:], clients))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"\n{name}: {clients} concurrent clients, {seconds:.0f} s per scenario")
+    print(f"{'scenario':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}")
+    for label, (rate, p50, p99, failed) in [*results.items(), ("submit", submit)]:
+        print(f"{label:<16}{rate:>10.0f}{p50:>10.1f}{p99:>10.1f}{failed:>8}")
+    ratio = results["autosave"][0] / results["naive autosave"][0]
+    print(f"autosave / naive autosave throughput: {ratio:.2f}x  (server log: {log})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--submits", type=int, default=200)
+    parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        if "sqlite" in args.databases:
+            bench_database(
+                "SQLite", f"sqlite:///{tmp}/bench.db", args.clients, args.seconds, args.submits
+            )
+        if "postgresql" in args.databases:
+            if not postgres_available():
+                print("\nPostgreSQL: not reachable on 127.0.0.1:5432, skipped")
+                return
+            name = f"bench_{secrets.token_hex(4)}"
+            admin = sa.create_engine(
+                normalise_url("postgresql://postgres@127.0.0.1:5432/postgres"),
+                isolation_level="AUTOCOMMIT",
+            )
+            with admin.connect() as connection:
+                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            try:
+                bench_database(
+                    "PostgreSQL",
+                    f"postgresql://postgres@127.0.0.1:5432/{name}",
+                    args.clients,
+                    args.seconds,
+                    args.submits,
+                )
+            finally:
+                with admin.connect() as connection:
+                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                admin.dispose()
+
+
+if __name__ == "__main__":
+    main()
