@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from app import __version__
+from app.assessments.export_router import router as export_router
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
 from app.audit.router import router as audit_router
@@ -25,6 +26,9 @@ from app.organizations.router import router as keys_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
 from app.settings import Settings, get_settings
+from app.text_guard import reject_unstorable_text
+from app.suppliers.portal import router as supplier_portal_router
+from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
 
 DESCRIPTION = """
@@ -71,6 +75,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        dependencies=[Depends(reject_unstorable_text)],
     )
     app.state.settings = settings
     app.state.engine = db_engine
@@ -84,8 +89,11 @@ def create_app(
     app.include_router(questionnaires_router)
     app.include_router(controls_router)
     app.include_router(assessments_router)
+    app.include_router(export_router)
     app.include_router(standing_router)
     app.include_router(audit_router)
+    app.include_router(suppliers_router)
+    app.include_router(supplier_portal_router)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

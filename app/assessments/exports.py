@@ -20,7 +20,7 @@ from app.assessments import service
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.assessments.schemas import QuestionnairePin
 from app.audit import service as audit
-from app.auth import Principal
+from app.auth import Principal, Scope
 from app.controls.i18n import pick_language, text_in
 from app.db import utcnow
 from app.errors import AppError, ConflictError
@@ -35,6 +35,7 @@ from app.questionnaires.models import (
 )
 from app.questionnaires.schemas import EvaluationResult
 from app.rules import ENGINE_VERSION, InvalidAnswerError
+from app.rules.problems import escape_token
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemBase, AISystemCreate
@@ -103,7 +104,12 @@ class AssessmentExport(BaseModel):
     exported_at: AwareDatetime
     engine_version: str = Field(max_length=32, description="The exporting engine's version.")
     assessment_id: uuid.UUID = Field(description="The assessment's id in the exporting instance.")
-    system: ExportedSystem
+    system: ExportedSystem | None = Field(
+        description="The AI system assessed; null for a supplier's answers (procurement)."
+    )
+    supplier_id: uuid.UUID | None = Field(
+        default=None, description="The supplier, in the exporting instance, for its answers."
+    )
     questionnaire: ExportedQuestionnaire
     status: AssessmentStatus
     round: PositiveInt = Field(description="The round in progress or last submitted.")
@@ -218,13 +224,31 @@ def _decision_text(decision: str | None) -> str:
     }.get(decision or "", "submitted, awaiting review")
 
 
-def _rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:
-    return service.rounds(session, assessment)
-
-
-def _system(session: Session, assessment: Assessment) -> AISystem:
+def _system(session: Session, assessment: Assessment) -> AISystem | None:
+    """The AI system assessed; None for a supplier's answers."""
+    if assessment.system_id is None:
+        return None
     return systems_service.get_system(
         session, organization_id=assessment.organization_id, system_id=assessment.system_id
+    )
+
+
+def _snapshot(system: AISystem | None) -> ExportedSystem | None:
+    if system is None:
+        return None
+    return ExportedSystem.model_validate(
+        {
+            "id": system.id,
+            "name": system.name,
+            "purpose": system.purpose,
+            "owner": system.owner,
+            "business_unit": system.business_unit,
+            "lifecycle_stage": system.lifecycle_stage,
+            "deployment_regions": system.deployment_regions,
+            "sourcing": system.sourcing,
+            "tags": system.tags,
+            "status": system.status,
+        }
     )
 
 
@@ -244,20 +268,8 @@ def export_assessment(
         exported_at=utcnow(),
         engine_version=ENGINE_VERSION,
         assessment_id=assessment.id,
-        system=ExportedSystem.model_validate(
-            {
-                "id": system.id,
-                "name": system.name,
-                "purpose": system.purpose,
-                "owner": system.owner,
-                "business_unit": system.business_unit,
-                "lifecycle_stage": system.lifecycle_stage,
-                "deployment_regions": system.deployment_regions,
-                "sourcing": system.sourcing,
-                "tags": system.tags,
-                "status": system.status,
-            }
-        ),
+        system=_snapshot(system),
+        supplier_id=assessment.supplier_id,
         questionnaire=ExportedQuestionnaire(
             key=version.key,
             version=version.version,
@@ -289,7 +301,7 @@ def export_assessment(
                 decided_at=r.decided_at,
                 decided_by=r.decided_by,
             )
-            for r in _rounds(session, assessment)
+            for r in service.rounds(session, assessment)
         ],
     )
 
@@ -419,6 +431,28 @@ def _history_problems(doc: AssessmentExport) -> list[dict[str, str]]:
     return problems
 
 
+def _unstorable(text: str) -> bool:
+    # PostgreSQL stores no NUL character, and no database stores half a surrogate pair.
+    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
+
+
+def _unstorable_text(value: Any, pointer: str) -> list[dict[str, str]]:
+    """A problem for every string (or key) in the document a database cannot store."""
+    problems = []
+    if isinstance(value, str) and _unstorable(value):
+        problems.append(_problem(pointer, "NUL or unpaired surrogate characters", "text"))
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            here = f"{pointer}/{escape_token(key)}"
+            if _unstorable(key):
+                problems.append(_problem(here, "NUL or unpaired surrogate characters", "text"))
+            problems.extend(_unstorable_text(inner, here))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            problems.extend(_unstorable_text(inner, f"{pointer}/{index}"))
+    return problems
+
+
 @dataclass(frozen=True)
 class _Checked:
     version: QuestionnaireVersion
@@ -468,6 +502,7 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
             for item_id in sorted(set(found.item_comments) - set(round_version.items))
         )
     problems.extend(_history_problems(doc))
+    problems.extend(_unstorable_text(doc.model_dump(mode="json"), "/export"))
     reproduction = None
     if not problems and doc.rounds:
         last, last_version = doc.rounds[-1], round_versions[-1]
@@ -509,6 +544,15 @@ def _target_system(
                 "A retired AI system is not assessed any more.", type="system-retired"
             )
         return system, False
+    if doc.system is None:
+        raise AppError(
+            status=422,
+            type="invalid-export",
+            title="Invalid export",
+            detail="The export has no AI system snapshot (it holds a supplier's answers); name "
+            "the AI system to import it into.",
+            errors=[_problem("/system_id", "required for an export without a system", "required")],
+        )
     data = AISystemCreate.model_validate(
         doc.system.model_dump(mode="json", exclude={"id", "status"})
     )
@@ -547,6 +591,17 @@ def import_assessment(
     system_id: uuid.UUID | None,
 ) -> ImportedAssessment:
     """Re-create an exported assessment with its rounds in the caller's organisation."""
+    if any(r.decision is not None for r in doc.rounds) and not principal.has(
+        Scope.ASSESSMENTS_REVIEW
+    ):
+        # Otherwise a writer alone could bring in approvals no reviewer here has seen.
+        raise AppError(
+            status=403,
+            type="insufficient-scope",
+            title="Forbidden",
+            detail="The export holds review decisions; importing them also needs the "
+            f"'{Scope.ASSESSMENTS_REVIEW.value}' scope.",
+        )
     checked = check_export(catalog, doc)
     system, system_created = _target_system(
         session, principal=principal, doc=doc, system_id=system_id
@@ -575,6 +630,8 @@ def import_assessment(
         updated_at=now,
         created_by_key_id=principal.key_id,
         submitted_at=doc.submitted_at,
+        # The importer stands in for the submitter, so it cannot also approve (four eyes).
+        submitted_by_key_id=principal.key_id if doc.submitted_at else None,
         decided_at=doc.decided_at,
     )
     session.add(assessment)
@@ -689,7 +746,7 @@ class _Answered:
 
 def _answer_sets(session: Session, catalog: Catalog, assessment: Assessment) -> list[_Answered]:
     sets = []
-    for found in _rounds(session, assessment):
+    for found in service.rounds(session, assessment):
         pin = found.result.get("questionnaire", {})
         version = _version_or_none(
             catalog, pin.get("key", ""), pin.get("version", ""), pin.get("content_hash", "")
@@ -863,98 +920,94 @@ def _answer_html(version: QuestionnaireVersion, item: Item, value: Any, language
     return _e(_value_text(value)).replace("\n", "<br>")
 
 
-def report_html(
-    session: Session,
-    catalog: Catalog,
-    *,
-    organization_id: uuid.UUID,
-    assessment_id: uuid.UUID,
-    accept_language: str | None,
-) -> tuple[str, str]:
-    """A self-contained printable report (inline CSS, no script); (html, language)."""
-    assessment = service.get_assessment(
-        session, organization_id=organization_id, assessment_id=assessment_id
-    )
-    system = _system(session, assessment)
-    rounds = _rounds(session, assessment)
-    shown = _shown(catalog, assessment, rounds)
-    version, result = shown.version, shown.result
-    lang = pick_language(accept_language, version.languages)
-    title = _localized(version.model.title, lang)
-    tiers = {t.id: t for t in version.model.scoring.tiers}
-    tier = tiers.get(result.tier)
-    parts: list[str] = []
-    add = parts.append
+@dataclass(frozen=True)
+class _Report:
+    """What every section of the report reads."""
 
-    add(f"<h1>AI risk and impact assessment: {_e(system.name)}</h1>")
-    add(
-        f'<p class="note">Assessment <code>{_e(assessment.id)}</code> · {_e(title)} · '
-        f"report generated {_when(utcnow())}</p>"
-    )
-    if shown.round is None:
-        add(
+    catalog: Catalog
+    assessment: Assessment
+    system: AISystem | None
+    rounds: Sequence[AssessmentRound]
+    shown: _Shown
+    lang: str
+
+    @property
+    def result(self) -> EvaluationResult:
+        return self.shown.result
+
+    @property
+    def version(self) -> QuestionnaireVersion:
+        return self.shown.version
+
+    @property
+    def subject(self) -> str:
+        """What was assessed, in a few words."""
+        if self.system is not None:
+            return self.system.name
+        return f"supplier {self.assessment.supplier_id}"
+
+
+def _banner(r: _Report) -> str:
+    if r.shown.round is None:
+        return (
             '<div class="draft">DRAFT — not submitted. The result below is the live preview of '
             "the answers as they stand; it is not a recorded assessment result.</div>"
         )
-    elif assessment.status == AssessmentStatus.DRAFT:
-        add(
-            f'<div class="draft">DRAFT — round {_e(assessment.round)} is not submitted yet '
-            f"(changes were requested). The result below is round {_e(shown.round)} as it was "
-            "submitted.</div>"
+    if r.assessment.status == AssessmentStatus.DRAFT:
+        return (
+            f'<div class="draft">DRAFT — round {_e(r.assessment.round)} is not submitted yet '
+            f"(changes were requested). The result below is round {_e(r.shown.round)} as it "
+            "was submitted.</div>"
         )
+    return ""
 
-    add("<h2>AI system</h2>")
-    add(
-        _dl(
-            [
-                ("Name", _e(system.name)),
-                ("Intended purpose", _e(system.purpose)),
-                ("Accountable owner", _e(system.owner)),
-                ("Business unit", _e(system.business_unit or "—")),
-                ("Life-cycle stage", _e(system.lifecycle_stage)),
-                ("Deployment regions", _e(", ".join(system.deployment_regions) or "—")),
-                ("Sourcing", _e(system.sourcing)),
-                ("Tags", _e(", ".join(system.tags) or "—")),
-                ("Status", _e(system.status)),
-                ("System id", f"<code>{_e(system.id)}</code>"),
-            ]
+
+def _system_section(r: _Report) -> str:
+    system = r.system
+    if system is None:
+        return "<h2>Supplier</h2>" + _dl(
+            [("Supplier id", f"<code>{_e(r.assessment.supplier_id)}</code>")]
         )
+    return "<h2>AI system</h2>" + _dl(
+        [
+            ("Name", _e(system.name)),
+            ("Intended purpose", _e(system.purpose)),
+            ("Accountable owner", _e(system.owner)),
+            ("Business unit", _e(system.business_unit or "—")),
+            ("Life-cycle stage", _e(system.lifecycle_stage)),
+            ("Deployment regions", _e(", ".join(system.deployment_regions) or "—")),
+            ("Sourcing", _e(system.sourcing)),
+            ("Tags", _e(", ".join(system.tags) or "—")),
+            ("Status", _e(system.status)),
+            ("System id", f"<code>{_e(system.id)}</code>"),
+        ]
     )
 
-    pin = result.questionnaire
-    add("<h2>Questionnaire and engine</h2>")
-    add(
-        _dl(
-            [
-                ("Questionnaire", _e(title)),
-                ("Version", f"<code>{_e(pin.key)}@{_e(pin.version)}</code>"),
-                ("Content hash (SHA-256)", f'<span class="hash">{_e(pin.content_hash)}</span>'),
-                ("Logic hash (SHA-256)", f'<span class="hash">{_e(pin.logic_hash)}</span>'),
-                ("Scoring engine", _e(result.engine_version)),
-                ("Judged as of", _e(result.as_of.isoformat())),
-                ("Provisions", _e("; ".join(version.model.refs) or "—")),
-            ]
-        )
+
+def _questionnaire_section(r: _Report) -> str:
+    pin = r.result.questionnaire
+    return "<h2>Questionnaire and engine</h2>" + _dl(
+        [
+            ("Questionnaire", _e(_localized(r.version.model.title, r.lang))),
+            ("Version", f"<code>{_e(pin.key)}@{_e(pin.version)}</code>"),
+            ("Content hash (SHA-256)", f'<span class="hash">{_e(pin.content_hash)}</span>'),
+            ("Logic hash (SHA-256)", f'<span class="hash">{_e(pin.logic_hash)}</span>'),
+            ("Scoring engine", _e(r.result.engine_version)),
+            ("Judged as of", _e(r.result.as_of.isoformat())),
+            ("Provisions", _e("; ".join(r.version.model.refs) or "—")),
+        ]
     )
 
-    add("<h2>Status and review history</h2>")
-    add(
-        _dl(
-            [
-                ("Status", _e(assessment.status)),
-                ("Round", _e(assessment.round)),
-                ("Current approved assessment", "yes" if assessment.is_current else "no"),
-                ("Reassessment due", _when(assessment.due_at)),
-            ]
-        )
-    )
-    history = []
-    for found in rounds:
+
+def _history_section(r: _Report) -> str:
+    a = r.assessment
+    rows = []
+    for found in r.rounds:
         comments = "".join(
             f"<br><code>{_e(item_id)}</code>: {_e(text)}"
             for item_id, text in sorted(found.item_comments.items())
         )
-        history.append(
+        rows.append(
             [
                 _e(found.round),
                 f"{_when(found.submitted_at)}<br>{_e(found.submitted_by)}",
@@ -964,103 +1017,132 @@ def report_html(
                 _e(found.comment or "") + comments,
             ]
         )
-    add(
-        _table(
+    return (
+        "<h2>Status and review history</h2>"
+        + _dl(
+            [
+                ("Status", _e(a.status)),
+                ("Round", _e(a.round)),
+                ("Current approved assessment", "yes" if a.is_current else "no"),
+                ("Reassessment due", _when(a.due_at)),
+            ]
+        )
+        + _table(
             ["Round", "Submitted", "Tier", "Decision", "Decided", "Reviewer's comments"],
-            history,
+            rows,
             "Not submitted yet.",
         )
     )
 
-    add("<h2>Risk tier</h2>")
+
+def _tier_section(r: _Report) -> str:
+    result, lang = r.result, r.lang
+    tier = next((t for t in r.version.model.scoring.tiers if t.id == result.tier), None)
     label = _localized(tier.label, lang) if tier else result.tier
-    add(f'<p><span class="tier">{_e(label)}</span> <code>{_e(result.tier)}</code></p>')
+    parts = [
+        "<h2>Risk tier</h2>",
+        f'<p><span class="tier">{_e(label)}</span> <code>{_e(result.tier)}</code></p>',
+    ]
     if tier and tier.description:
-        add(f"<p>{_e(_localized(tier.description, lang))}</p>")
+        parts.append(f"<p>{_e(_localized(tier.description, lang))}</p>")
     if not result.final:
-        add(
+        parts.append(
             '<p class="note">Not final: undetermined rules below could still raise the tier '
             "once the questions they wait for are answered.</p>"
         )
-    add("<h3>Rules that fired</h3>")
-    add(
+    rows = []
+    for fired in result.fired:
+        rationale = _e(_localized(fired.rationale, lang))
+        if fired.caveat:
+            rationale += (
+                f'<br><span class="note">Caveat: {_e(_localized(fired.caveat, lang))}</span>'
+            )
+        rows.append(
+            [
+                f"<code>{_e(fired.id)}</code>",
+                _e(fired.tier or "—"),
+                rationale,
+                "<br>".join(_e(ref) for ref in fired.refs),
+            ]
+        )
+    parts.append("<h3>Rules that fired</h3>")
+    parts.append(
         _table(
             ["Rule", "Tier", "Rationale", "Citations"],
-            [
-                [
-                    f"<code>{_e(f.id)}</code>",
-                    _e(f.tier or "—"),
-                    _e(_localized(f.rationale, lang))
-                    + (
-                        f'<br><span class="note">Caveat: {_e(_localized(f.caveat, lang))}</span>'
-                        if f.caveat
-                        else ""
-                    ),
-                    "<br>".join(_e(r) for r in f.refs),
-                ]
-                for f in result.fired
-            ],
+            rows,
             "No rule fired: the default tier applies.",
         )
     )
+    return "".join(parts)
 
-    calendars = [c.id for c in result.calendar.calendars]
-    add("<h2>Obligations</h2>")
-    add(f'<p class="note">{_e(result.calendar.assumption)}</p>')
-    obligation_rows = []
+
+def _applies(applies: bool, since: date | None) -> str:
+    if since is None:
+        return "does not apply under this calendar"
+    if applies:
+        return f'<span class="yes">applies</span> (since {_e(since.isoformat())})'
+    return f"not yet: applies from {_e(since.isoformat())}"
+
+
+def _obligations_section(r: _Report) -> str:
+    result = r.result
+    rows = []
     for obligation in result.obligations:
-        cite, name = _control_cite(catalog, obligation.id, lang)
-        dates = "<br>".join(
-            f"{_e(c)}: {_e(d.isoformat() if d else 'not applicable under this calendar')}"
-            for c, d in obligation.applies_from.items()
+        cite, name = _control_cite(r.catalog, obligation.id, r.lang)
+        by_calendar = "<br>".join(
+            f"<b>{_e(calendar)}</b>: " + _applies(obligation.applies.get(calendar, False), since)
+            for calendar, since in obligation.applies_from.items()
         )
-        applies = "<br>".join(
-            f'{_e(c)}: <span class="yes">{"applies" if a else "not yet"}</span>'
-            for c, a in obligation.applies.items()
-        )
-        obligation_rows.append(
+        rows.append(
             [
                 f"{cite}<br><code>{_e(obligation.id)}</code>",
                 name,
-                dates,
-                f"as of {_e(result.as_of.isoformat())}:<br>{applies}",
+                by_calendar,
                 _rules(obligation.required_by),
             ]
         )
-    add(
-        _table(
-            ["Citation", "Obligation", "Applies from", "Applies", "Required by rules"],
-            obligation_rows,
+    calendars = "<br>".join(
+        f"<b>{_e(c.id)}</b>: {_e(c.description)}" for c in result.calendar.calendars
+    )
+    return (
+        "<h2>Obligations</h2>"
+        + _table(
+            [
+                "Citation",
+                "Obligation",
+                f"Application as of {result.as_of.isoformat()}",
+                "Required by rules",
+            ],
+            rows,
             "No obligations.",
         )
+        + (f'<p class="note">Calendars: {calendars}</p>' if calendars else "")
     )
-    if calendars:
-        add(
-            '<p class="note">'
-            + "<br>".join(f"{_e(c.id)}: {_e(c.description)}" for c in result.calendar.calendars)
-            + "</p>"
-        )
 
-    add("<h2>Required controls</h2>")
-    control_rows = []
-    for control in result.controls:
-        cite, name = _control_cite(catalog, control.id, lang)
-        control_rows.append(
-            [f"{cite}<br><code>{_e(control.id)}</code>", name, _rules(control.required_by)]
-        )
-    add(_table(["Citation", "Control", "Required by rules"], control_rows, "No controls required."))
 
-    add("<h2>Flags</h2>")
-    add(
+def _controls_section(r: _Report) -> str:
+    rows = []
+    for control in r.result.controls:
+        cite, name = _control_cite(r.catalog, control.id, r.lang)
+        rows.append([f"{cite}<br><code>{_e(control.id)}</code>", name, _rules(control.required_by)])
+    return "<h2>Required controls</h2>" + _table(
+        ["Citation", "Control", "Required by rules"], rows, "No controls required."
+    )
+
+
+def _flags_scores_undetermined(r: _Report) -> str:
+    result = r.result
+    parts = [
+        "<h2>Flags</h2>",
         _table(
             ["Flag", "Raised by rules"],
             [[f"<code>{_e(f.id)}</code>", _rules(f.raised_by)] for f in result.flags],
             "No flags.",
-        )
-    )
+        ),
+    ]
     if result.scores:
-        add("<h2>Scores</h2>")
-        add(
+        parts.append("<h2>Scores</h2>")
+        parts.append(
             _table(
                 ["Score", "Value", "Range", "Band"],
                 [
@@ -1075,9 +1157,8 @@ def report_html(
                 "No scores.",
             )
         )
-
-    add("<h2>Undetermined rules</h2>")
-    add(
+    parts.append("<h2>Undetermined rules</h2>")
+    parts.append(
         _table(
             ["Rule", "Could raise the tier to", "Waits for"],
             [
@@ -1087,48 +1168,95 @@ def report_html(
             "None: every rule could be decided.",
         )
     )
+    return "".join(parts)
 
-    add("<h2>Answers</h2>")
-    if shown.round is not None:
-        add(f'<p class="note">As submitted in round {_e(shown.round)}.</p>')
-    ignored = set(result.ignored_answers)
-    answer_rows = []
-    for section, item, value in _ordered_answers(version, shown.answers):
+
+def _answers_section(r: _Report) -> str:
+    ignored = set(r.result.ignored_answers)
+    rows = []
+    for section, item, value in _ordered_answers(r.version, r.shown.answers):
         note = (
             '<br><span class="note">Ignored: the question is hidden by other answers.</span>'
             if item.id in ignored
             else ""
         )
-        answer_rows.append(
+        rows.append(
             [
-                _e(_localized(section.title, lang)),
-                f"{_e(_localized(item.text, lang))}<br><code>{_e(item.id)}</code>",
-                _answer_html(version, item, value, lang) + note,
+                _e(_localized(section.title, r.lang)),
+                f"{_e(_localized(item.text, r.lang))}<br><code>{_e(item.id)}</code>",
+                _answer_html(r.version, item, value, r.lang) + note,
             ]
         )
-    add(_table(["Section", "Question", "Answer"], answer_rows, "No answers."))
+    where = (
+        f'<p class="note">As submitted in round {_e(r.shown.round)}.</p>'
+        if r.shown.round is not None
+        else '<p class="note">The draft\'s answers as they stand.</p>'
+    )
+    return (
+        "<h2>Answers</h2>" + where + _table(["Section", "Question", "Answer"], rows, "No answers.")
+    )
 
-    add("<h2>Trace</h2>")
-    trace_rows = []
-    for step in result.trace or []:
+
+def _trace_section(r: _Report) -> str:
+    rows = []
+    for step in r.result.trace or []:
         facts = "<br>".join(
             f"<code>{_e(f.item)}</code> = "
             + (_e(_value_text(f.value)) if f.state == "answered" else "")
             + f' <span class="muted">({_e(f.state)})</span>'
             for f in step.facts
         )
-        trace_rows.append([f"<code>{_e(step.rule)}</code>", _e(step.outcome), facts])
-    add(_table(["Rule", "Outcome", "Facts read"], trace_rows, "No trace recorded."))
+        rows.append([f"<code>{_e(step.rule)}</code>", _e(step.outcome), facts])
+    return "<h2>Trace</h2>" + _table(["Rule", "Outcome", "Facts read"], rows, "No trace recorded.")
 
-    add(
+
+def report_html(
+    session: Session,
+    catalog: Catalog,
+    *,
+    organization_id: uuid.UUID,
+    assessment_id: uuid.UUID,
+    accept_language: str | None,
+) -> tuple[str, str]:
+    """A self-contained printable report (inline CSS, no script); (html, language)."""
+    assessment = service.get_assessment(
+        session, organization_id=organization_id, assessment_id=assessment_id
+    )
+    rounds = service.rounds(session, assessment)
+    shown = _shown(catalog, assessment, rounds)
+    r = _Report(
+        catalog=catalog,
+        assessment=assessment,
+        system=_system(session, assessment),
+        rounds=rounds,
+        shown=shown,
+        lang=pick_language(accept_language, shown.version.languages),
+    )
+    title = _localized(r.version.model.title, r.lang)
+    body = [
+        f"<h1>AI risk and impact assessment: {_e(r.subject)}</h1>",
+        f'<p class="note">Assessment <code>{_e(assessment.id)}</code> · {_e(title)} · '
+        f"report generated {_when(utcnow())}</p>",
+        _banner(r),
+        _system_section(r),
+        _questionnaire_section(r),
+        _history_section(r),
+        _tier_section(r),
+        _obligations_section(r),
+        _controls_section(r),
+        _flags_scores_undetermined(r),
+        _answers_section(r),
+        _trace_section(r),
         "<footer>Produced by the AI assessment service. The result is pinned to the "
-        "questionnaire version and content hash above and reproducible with the scoring engine "
-        "named.</footer>"
-    )
+        "questionnaire version and content hash above and can be reproduced with the scoring "
+        "engine named.</footer>",
+    ]
     document = (
-        f'<!DOCTYPE html>\n<html lang="{_e(lang)}">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>Assessment report: {_e(system.name)}</title>\n"
+        f'<!DOCTYPE html>\n<html lang="{_e(r.lang)}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>Assessment report: {_e(r.subject)}</title>\n"
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(parts) + "\n</body>\n</html>\n"
+        f"<style>{_CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(part for part in body if part)
+        + "\n</body>\n</html>\n"
     )
-    return document, lang
+    return document, r.lang

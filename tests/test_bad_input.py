@@ -1,0 +1,72 @@
+"""Hostile and malformed input gets a 4xx problem document, never a 500."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.systems.test_systems import create
+
+NASTY_BODIES: list[bytes] = [
+    b"",
+    b"null",
+    b"[]",
+    b'"a string"',
+    b"{",
+    b"\xff\xfe\xfd",
+    b'{"answers": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+    b'{"answers": {"uses_ai": NaN}}',
+    b'{"answers": {"people_affected": 1e400}}',
+    b'{"answers": {"people_affected": 123456789012345678901234567890}}',
+    b'{"answers": {"\\u0000": 1}}',
+    b'{"answers": {"use_case_name": "\\ud800"}}',
+    b'{"name": "x", "purpose": "y", "owner": "z", "sourcing": "bought", "tags": [1, 2]}',
+]
+
+
+@pytest.mark.parametrize("body", NASTY_BODIES, ids=range(len(NASTY_BODIES)))
+async def test_nasty_bodies_never_500(client: httpx.AsyncClient, body: bytes) -> None:
+    system = (await create(client)).json()
+    created = await client.post(
+        "/v1/assessments",
+        json={"system_id": system["id"], "questionnaire_key": "ai-use-triage"},
+    )
+    assessment = created.json()
+    targets = [
+        ("POST", "/v1/ai-systems", {}),
+        ("PATCH", f"/v1/ai-systems/{system['id']}", {"If-Match": '"r1"'}),
+        ("POST", "/v1/assessments", {}),
+        ("PATCH", f"/v1/assessments/{assessment['id']}/answers", {"If-Match": '"r1"'}),
+        ("POST", "/v1/questionnaires/ai-use-triage/evaluate", {}),
+    ]
+    for method, path, headers in targets:
+        response = await client.request(
+            method, path, content=body, headers={"Content-Type": "application/json", **headers}
+        )
+        assert 400 <= response.status_code < 500, (path, response.status_code, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/ai-systems/not-a-uuid",
+        "/v1/assessments/00000000-0000-0000-0000-000000000000",
+        "/v1/questionnaires/%00",
+        "/v1/questionnaires/ai-use-triage/versions/..%2F..%2Fetc",
+        "/v1/controls/iso-42001:A.99",
+        "/v1/ai-systems?limit=abc",
+        "/v1/ai-systems?created_after=yesterday&limit=-1",
+    ],
+)
+async def test_bad_paths_and_parameters_are_4xx(client: httpx.AsyncClient, path: str) -> None:
+    response = await client.get(path)
+    assert 400 <= response.status_code < 500, (path, response.status_code, response.text)
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_wrong_content_type_is_4xx(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/ai-systems", content=b"name=x", headers={"Content-Type": "text/plain"}
+    )
+    assert 400 <= response.status_code < 500
