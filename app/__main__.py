@@ -217,6 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.questionnaires.cli import register
 
     register(sub)
+    from app.suppliers.cli import register as register_suppliers
+
+    register_suppliers(sub)
     return parser
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +33,50 @@ class Settings(BaseSettings):
         default=60,
         ge=0,
         description="An API key's last-used time is written at most once per this many seconds.",
+    )
+
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Base URL of the web app; supplier invitation links start with it.",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server for e-mail; unset turns e-mail off."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_user: str | None = Field(default=None, description="SMTP login (none: no login).")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_from: str = Field(
+        default="assessments@localhost", description="Sender address of the e-mails."
+    )
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS."
+    )
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, description="SMTP socket timeout.")
+    evidence_dir: Path = Field(
+        default=Path("./var/evidence"), description="Folder where supplier evidence files are kept."
+    )
+    evidence_max_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1, description="Largest evidence file accepted (bytes)."
+    )
+    invitation_valid_days_after_due: int = Field(
+        default=30,
+        ge=0,
+        description="A supplier invitation expires this many days after its due date.",
+    )
+    reminder_days_before_due: int = Field(
+        default=7,
+        ge=0,
+        description="A supplier gets one reminder this many days before the due date.",
+    )
+    portal_rate_limit: str = Field(
+        default="60/minute",
+        pattern=r"^[1-9][0-9]*/(second|minute|hour)$",
+        description="Requests per invitation token to the supplier portal (N/second|minute|hour).",
+    )
+    portal_ip_rate_limit: str = Field(
+        default="300/minute",
+        pattern=r"^[1-9][0-9]*/(second|minute|hour)$",
+        description="Requests per client IP address to the supplier portal.",
     )
 
 

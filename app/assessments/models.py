@@ -25,7 +25,7 @@ class Decision(StrEnum):
 
 
 class Assessment(SQLModel, table=True):
-    """One assessment of one AI system against one questionnaire version, across its rounds."""
+    """One assessment of one AI system (or of one supplier) against one questionnaire version."""
 
     __tablename__ = "assessments"
     __table_args__ = (
@@ -35,11 +35,19 @@ class Assessment(SQLModel, table=True):
         sa.Index("ix_assessments_org_key", "organization_id", "questionnaire_key", "created_at"),
         sa.Index("ix_assessments_org_tier", "organization_id", "tier", "created_at"),
         sa.Index("ix_assessments_org_current_due", "organization_id", "is_current", "due_at"),
+        sa.Index("ix_assessments_org_supplier", "organization_id", "supplier_id", "created_at"),
+        # An assessment is of exactly one subject: an AI system, or a supplier (procurement).
+        sa.CheckConstraint("(system_id IS NULL) <> (supplier_id IS NULL)", name="one_subject"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
-    system_id: uuid.UUID = Field(foreign_key="ai_systems.id", ondelete="RESTRICT")
+    system_id: uuid.UUID | None = Field(
+        default=None, foreign_key="ai_systems.id", ondelete="RESTRICT"
+    )
+    supplier_id: uuid.UUID | None = Field(
+        default=None, foreign_key="suppliers.id", ondelete="RESTRICT"
+    )
     questionnaire_key: str = Field(max_length=64)
     questionnaire_version: str = Field(max_length=32)
     content_hash: str = Field(max_length=64)

@@ -55,6 +55,7 @@ def public(session: SessionDep, catalog: Catalog, assessment: Assessment) -> Ass
     return AssessmentPublic(
         id=assessment.id,
         system_id=assessment.system_id,
+        supplier_id=assessment.supplier_id,
         questionnaire=_pin(assessment),
         status=AssessmentStatus(assessment.status),
         round=assessment.round,
@@ -84,6 +85,7 @@ def summary(assessment: Assessment) -> AssessmentSummary:
     return AssessmentSummary(
         id=assessment.id,
         system_id=assessment.system_id,
+        supplier_id=assessment.supplier_id,
         questionnaire=_pin(assessment),
         status=AssessmentStatus(assessment.status),
         round=assessment.round,

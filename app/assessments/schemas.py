@@ -69,7 +69,10 @@ class Progress(BaseModel):
 
 class AssessmentPublic(BaseModel):
     id: uuid.UUID
-    system_id: uuid.UUID
+    system_id: uuid.UUID | None = Field(description="The AI system assessed (null for a supplier).")
+    supplier_id: uuid.UUID | None = Field(
+        default=None, description="The supplier whose answers these are (procurement)."
+    )
     questionnaire: QuestionnairePin
     status: AssessmentStatus
     round: int = Field(description="1 for the first submission; +1 each time changes are requested")
@@ -93,7 +96,8 @@ class AssessmentPublic(BaseModel):
 
 class AssessmentSummary(BaseModel):
     id: uuid.UUID
-    system_id: uuid.UUID
+    system_id: uuid.UUID | None
+    supplier_id: uuid.UUID | None = None
     questionnaire: QuestionnairePin
     status: AssessmentStatus
     round: int

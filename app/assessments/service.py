@@ -187,6 +187,32 @@ def create_assessment(
     return assessment
 
 
+def create_supplier_assessment(
+    session: Session,
+    *,
+    caller: Caller,
+    supplier_id: uuid.UUID,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+) -> Assessment:
+    """A draft of a supplier's answers (procurement); the caller has checked the supplier."""
+    answers = {k: v for k, v in answers.items() if v is not None}
+    check_answers(version, answers)
+    assessment = Assessment(
+        organization_id=caller.organization_id,
+        supplier_id=supplier_id,
+        questionnaire_key=version.key,
+        questionnaire_version=version.version,
+        content_hash=version.content_hash,
+        answers=answers,
+        created_by_key_id=caller.key_id,
+    )
+    session.add(assessment)
+    session.flush()
+    _audit(session, assessment, caller.actor, "created", None, _snapshot(assessment))
+    return assessment
+
+
 def get_assessment(
     session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
 ) -> Assessment:
@@ -400,11 +426,13 @@ def review(
 def _approve(
     session: Session, version: QuestionnaireVersion, assessment: Assessment, now: datetime
 ) -> None:
-    """Make this the system's current assessment for its questionnaire; set the due date."""
+    """Make this the current assessment of its system (or supplier) and questionnaire; set the
+    due date."""
     previous = session.exec(
         select(Assessment).where(
             Assessment.organization_id == assessment.organization_id,
             Assessment.system_id == assessment.system_id,
+            Assessment.supplier_id == assessment.supplier_id,
             Assessment.questionnaire_key == assessment.questionnaire_key,
             col(Assessment.is_current).is_(True),
         )

@@ -1,0 +1,1 @@
+"""Procurement: suppliers, vendor requests, invitation tokens and the supplier portal."""

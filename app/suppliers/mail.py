@@ -1,0 +1,112 @@
+"""E-mail to supplier contacts over SMTP; off (nothing sent) while APP_SMTP_HOST is unset."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+from app.settings import Settings
+
+logger = logging.getLogger("app.suppliers.mail")
+
+
+class MailError(Exception):
+    """The SMTP server could not be reached or refused the message."""
+
+
+@dataclass(frozen=True)
+class Mailer:
+    """Sends plain-text e-mail through the configured SMTP server."""
+
+    host: str | None
+    port: int
+    user: str | None
+    password: str | None
+    sender: str
+    starttls: bool
+    timeout: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Mailer:
+        return cls(
+            host=settings.smtp_host or None,
+            port=settings.smtp_port,
+            user=settings.smtp_user,
+            password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+            sender=settings.smtp_from,
+            starttls=settings.smtp_starttls,
+            timeout=settings.smtp_timeout_seconds,
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.host is not None
+
+    def send(self, *, to: str, subject: str, body: str) -> None:
+        """Send one message; raise MailError when it cannot be delivered to the server."""
+        if self.host is None:
+            raise MailError("e-mail is off (APP_SMTP_HOST is unset)")
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = to
+        message["Subject"] = subject
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+        message.set_content(body)
+        try:
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                if self.starttls:
+                    smtp.starttls(context=ssl.create_default_context())
+                if self.user:
+                    smtp.login(self.user, self.password or "")
+                smtp.send_message(message)
+        except (OSError, smtplib.SMTPException) as exc:
+            logger.warning("e-mail to %s failed: %s", to, exc)
+            raise MailError(str(exc)) from exc
+
+
+def invitation_email(
+    *,
+    organization: str,
+    supplier: str,
+    questionnaire_title: str,
+    due_date: date,
+    message: str,
+    link: str,
+    expires: date,
+) -> tuple[str, str]:
+    """Subject and body of an invitation."""
+    note = f"\n{message.strip()}\n" if message.strip() else ""
+    body = (
+        f"Hello,\n\n{organization} asks {supplier} to answer the questionnaire "
+        f'"{questionnaire_title}" by {due_date.isoformat()}.\n{note}\n'
+        f"Open it here (no account needed):\n\n    {link}\n\n"
+        f"The link opens only this questionnaire and works until {expires.isoformat()}. "
+        "Keep it to yourself: anyone with it can answer in your name.\n"
+    )
+    return f"{organization}: AI supplier questionnaire due {due_date.isoformat()}", body
+
+
+def reminder_email(
+    *, organization: str, questionnaire_title: str, due_date: date, overdue: bool
+) -> tuple[str, str]:
+    """Subject and body of a reminder (it carries no link: only the token's hash is kept)."""
+    if overdue:
+        subject = f"{organization}: your AI supplier questionnaire is overdue"
+        lead = f'The questionnaire "{questionnaire_title}" was due on {due_date.isoformat()}.'
+    else:
+        subject = f"{organization}: AI supplier questionnaire due {due_date.isoformat()}"
+        lead = (
+            f'A reminder: the questionnaire "{questionnaire_title}" is due on '
+            f"{due_date.isoformat()}."
+        )
+    body = (
+        f"Hello,\n\n{lead}\n\nPlease finish it through the link in the invitation e-mail from "
+        f"{organization}. If you cannot find it, ask your contact there to send a new one.\n"
+    )
+    return subject, body

@@ -1,0 +1,327 @@
+"""The supplier portal: the endpoints a supplier reaches with its invitation token alone.
+
+The token travels in the header ``Authorization: Invitation inv_...`` (never in a path or query,
+so it stays out of access logs and Referer headers; the e-mailed link carries it in the URL
+fragment, which browsers do not send). It opens exactly one vendor request; every other endpoint
+treats it as no credential at all (401). Unknown, expired and revoked tokens get the same 404.
+Every request here is rate-limited per token and per client address, in this process.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
+from fastapi.security.http import HTTPBase
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.assessments import service as assessments
+from app.assessments.models import Assessment
+from app.assessments.schemas import AnswersPatch, QuestionnairePin
+from app.concurrency import IfMatchHeader, etag
+from app.controls.i18n import pick_language
+from app.db import WRITE_TRANSACTION, SessionDep
+from app.errors import AppError, problem_responses
+from app.organizations import service as organizations
+from app.questionnaires.catalog import Catalog
+from app.questionnaires.dependencies import CatalogDep
+from app.settings import Settings
+from app.suppliers import service
+from app.suppliers.evidence import (
+    ALLOWED_TYPES,
+    EvidenceStore,
+    content_matches,
+    declared_type,
+    too_large,
+    unsupported_type,
+)
+from app.suppliers.models import Evidence, Supplier
+from app.suppliers.ratelimit import PortalLimiter
+from app.suppliers.schemas import EvidencePublic, PortalQuestionnaire, PortalRequest
+
+_invitation = HTTPBase(
+    scheme="invitation",
+    scheme_name="InvitationToken",
+    description="A supplier invitation token: `Authorization: Invitation inv_...`.",
+    auto_error=False,
+)
+InvitationCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_invitation)]
+_limiter_lock = threading.Lock()
+_HIDDEN_FROM_SUPPLIERS = ("scoring", "reassessment_months", "migrations", "logic_hash")
+
+
+def _limiter(app: FastAPI) -> PortalLimiter:
+    limiter: PortalLimiter | None = getattr(app.state, "portal_limiter", None)
+    if limiter is None:
+        with _limiter_lock:
+            limiter = getattr(app.state, "portal_limiter", None)
+            if limiter is None:
+                settings: Settings = app.state.settings
+                limiter = PortalLimiter.from_rates(
+                    settings.portal_rate_limit, settings.portal_ip_rate_limit
+                )
+                app.state.portal_limiter = limiter
+    return limiter
+
+
+def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or credentials.scheme.lower() != "invitation":
+        raise AppError(
+            status=401,
+            type="unauthenticated",
+            title="Unauthenticated",
+            detail="Send the invitation token as `Authorization: Invitation <token>`.",
+            headers={"WWW-Authenticate": 'Invitation realm="supplier-portal"'},
+        )
+    return credentials.credentials
+
+
+async def rate_limit(request: Request, credentials: InvitationCredentials) -> None:
+    """429 with Retry-After past the per-address or per-token limit (before any lookup)."""
+    token = credentials.credentials if credentials is not None else None
+    wait = _limiter(request.app).check(
+        ip=request.client.host if request.client else "unknown",
+        token_hash=service.hash_token(token) if token else None,
+    )
+    if wait is not None:
+        raise AppError(
+            status=429,
+            type="too-many-requests",
+            title="Too many requests",
+            detail=f"Too many requests to the supplier portal; retry in {wait} s.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def portal_access(session: SessionDep, credentials: InvitationCredentials) -> service.PortalAccess:
+    return service.open_invitation(session, _token(credentials))
+
+
+AccessDep = Annotated[service.PortalAccess, Depends(portal_access)]
+
+router = APIRouter(
+    prefix="/v1/supplier-portal", tags=["supplier portal"], dependencies=[Depends(rate_limit)]
+)
+READ_ERRORS = problem_responses(401, 404, 422, 429)
+WRITE_ERRORS = problem_responses(401, 404, 409, 412, 422, 428, 429)
+
+
+def _evidence(found: Evidence) -> EvidencePublic:
+    return EvidencePublic.model_validate(found, from_attributes=True)
+
+
+def _view(
+    session: Session, catalog: Catalog, access: service.PortalAccess, assessment: Assessment
+) -> PortalRequest:
+    request = access.request
+    version = assessments.pinned_version(catalog, assessment)
+    supplier = session.get(Supplier, request.supplier_id)
+    org = organizations.get_organization(session, organization_id=request.organization_id)
+    current = service.portal_status(assessment)
+    return PortalRequest(
+        organization=org.name,
+        supplier=supplier.name if supplier else "",
+        recipient_email=request.recipient_email,
+        message=request.message,
+        due_date=request.due_date,
+        status=current,
+        read_only=assessment.status != "draft",
+        questionnaire=QuestionnairePin(
+            key=assessment.questionnaire_key,
+            version=assessment.questionnaire_version,
+            content_hash=assessment.content_hash,
+        ),
+        round=assessment.round,
+        revision=assessment.revision,
+        answers=assessment.answers,
+        progress=assessments.progress(version, assessment.answers),
+        review_comments=assessments.review_comments(session, assessment),
+        evidence=[_evidence(e) for e in service.evidence_of(session, request)],
+        submitted_at=assessment.submitted_at,
+    )
+
+
+@router.get(
+    "",
+    operation_id="getPortalRequest",
+    response_model=PortalRequest,
+    responses=READ_ERRORS,
+    summary="The request this invitation opens: message, due date, answers, comments, evidence",
+)
+def get_request(
+    response: Response, session: SessionDep, catalog: CatalogDep, access: AccessDep
+) -> PortalRequest:
+    response.headers["ETag"] = etag(access.assessment.revision)
+    response.headers["Cache-Control"] = "no-store"
+    return _view(session, catalog, access, access.assessment)
+
+
+@router.get(
+    "/questionnaire",
+    operation_id="getPortalQuestionnaire",
+    response_model=PortalQuestionnaire,
+    responses=READ_ERRORS,
+    summary="The questionnaire to answer, localised per Accept-Language",
+)
+def get_questionnaire(
+    catalog: CatalogDep,
+    access: AccessDep,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    version = assessments.pinned_version(catalog, access.assessment)
+    document = version.document(pick_language(accept_language, version.languages))
+    return {k: v for k, v in document.items() if k not in _HIDDEN_FROM_SUPPLIERS}
+
+
+@router.patch(
+    "/answers",
+    operation_id="savePortalAnswers",
+    response_model=PortalRequest,
+    responses=WRITE_ERRORS,
+    summary="Autosave answers (needs If-Match; null removes an answer)",
+)
+def save_answers(
+    body: AnswersPatch,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    access: AccessDep,
+    if_match: IfMatchHeader = None,
+) -> PortalRequest:
+    assessment = service.portal_save(
+        session, catalog, access=access, changes=body.answers, if_match=if_match
+    )
+    response.headers["ETag"] = etag(assessment.revision)
+    return _view(session, catalog, access, assessment)
+
+
+@router.post(
+    "/submit",
+    operation_id="submitPortalAnswers",
+    response_model=PortalRequest,
+    responses=WRITE_ERRORS,
+    summary="Submit the answers for review (needs If-Match); they are frozen until then",
+)
+def submit(
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    access: AccessDep,
+    if_match: IfMatchHeader = None,
+) -> PortalRequest:
+    assessment = service.portal_submit(session, catalog, access=access, if_match=if_match)
+    response.headers["ETag"] = etag(assessment.revision)
+    return _view(session, catalog, access, assessment)
+
+
+@contextmanager
+def _write_session(engine: Engine) -> Iterator[Session]:
+    """One write transaction, like a request's, for the upload that must not hold one while
+    its body streams in."""
+    with Session(engine, expire_on_commit=False) as session:
+        session.connection(execution_options={WRITE_TRANSACTION: True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def _check_writable(engine: Engine, token: str) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        service.ensure_writable(service.open_invitation(session, token))
+        session.commit()  # first_opened_at, when this is the first use of the link
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.post(
+    "/evidence",
+    operation_id="uploadPortalEvidence",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EvidencePublic,
+    responses=problem_responses(401, 404, 409, 413, 415, 422, 429),
+    summary="Attach an evidence file: the raw bytes as the body, its type as Content-Type",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
+    },
+)
+async def upload_evidence(
+    request: Request,
+    credentials: InvitationCredentials,
+    filename: Annotated[
+        str, Query(min_length=1, max_length=255, description="The file's name, for display.")
+    ],
+    item_id: Annotated[
+        str | None, Query(max_length=64, description="The question the file supports.")
+    ] = None,
+    content_type: Annotated[str | None, Header()] = None,
+    content_length: Annotated[int | None, Header(ge=0)] = None,
+) -> EvidencePublic:
+    settings: Settings = request.app.state.settings
+    engine: Engine = request.app.state.engine
+    catalog: Catalog = request.app.state.catalog
+    token = _token(credentials)
+    # Who and what first, then the bytes: no transaction is open while the body streams in.
+    await run_in_threadpool(_check_writable, engine, token)
+    media_type = declared_type(content_type)
+    limit = settings.evidence_max_bytes
+    if content_length is not None and content_length > limit:
+        raise too_large(limit)
+    store = EvidenceStore(settings.evidence_dir)
+    staged = await store.stage(request.stream(), limit=limit)
+    try:
+        if staged.size == 0:
+            raise AppError(
+                status=422,
+                type="empty-file",
+                title="Invalid request",
+                detail="The file is empty.",
+            )
+        if not await run_in_threadpool(content_matches, staged.path, media_type):
+            raise unsupported_type(f"The file's content is not {media_type}.")
+
+        def record() -> Evidence:
+            with _write_session(engine) as session:
+                access = service.open_invitation(session, token)
+                return service.add_evidence(
+                    session,
+                    catalog,
+                    access=access,
+                    store=store,
+                    staged=staged,
+                    filename=filename,
+                    content_type=media_type,
+                    item_id=item_id,
+                )
+
+        evidence = await run_in_threadpool(record)
+    finally:
+        staged.discard()  # gone already when accepted (moved into place)
+    return _evidence(evidence)
+
+
+@router.delete(
+    "/evidence/{evidence_id}",
+    operation_id="deletePortalEvidence",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 404, 409, 422, 429),
+    summary="Remove a file attached in this round, while the answers are a draft",
+)
+def delete_evidence(
+    evidence_id: uuid.UUID, request: Request, session: SessionDep, access: AccessDep
+) -> Response:
+    settings: Settings = request.app.state.settings
+    service.delete_evidence(
+        session, access=access, store=EvidenceStore(settings.evidence_dir), evidence_id=evidence_id
+    )
+    return Response(status_code=204)
