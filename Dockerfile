@@ -16,7 +16,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/srv/app \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    APP_DATABASE_URL=sqlite:////srv/data/app.db
+    APP_DATABASE_URL=sqlite:////srv/data/app.db \
+    APP_EVIDENCE_DIR=/srv/data/evidence
 RUN groupadd --system app && useradd --system --gid app --home-dir /srv/app app \
     && mkdir -p /srv/data && chown app:app /srv/data
 COPY --from=build /opt/venv /opt/venv

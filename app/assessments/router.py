@@ -28,7 +28,7 @@ from app.assessments.schemas import (
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
-from app.errors import NotFoundError, problem_responses
+from app.errors import ConflictError, NotFoundError, problem_responses
 from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
@@ -40,6 +40,21 @@ standing_router = APIRouter(tags=["standing"])
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 ReviewDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_REVIEW))]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+
+
+def _own_system_assessment(
+    session: SessionDep, principal: Principal, assessment_id: uuid.UUID
+) -> None:
+    """Writes here are for assessments of AI systems; a supplier's answers change only through
+    the procurement endpoints (scope `procurement`) and the supplier's own invitation."""
+    assessment = service.get_assessment(
+        session, organization_id=principal.organization_id, assessment_id=assessment_id
+    )
+    if assessment.supplier_id is not None:
+        raise ConflictError(
+            "This is a supplier's questionnaire; change it through /v1/supplier-requests.",
+            type="supplier-assessment",
+        )
 
 
 def _pin(assessment: Assessment) -> QuestionnairePin:
@@ -211,6 +226,7 @@ def save_answers(
     principal: WriteDep,
     if_match: IfMatchHeader = None,
 ) -> AssessmentPublic:
+    _own_system_assessment(session, principal, assessment_id)
     assessment = service.save_answers(
         session,
         catalog,
@@ -260,6 +276,7 @@ def submit_assessment(
     if_match: IfMatchHeader = None,
     body: SubmitBody | None = None,
 ) -> AssessmentPublic:
+    _own_system_assessment(session, principal, assessment_id)
     assessment = service.submit(
         session,
         catalog,
@@ -287,6 +304,7 @@ def review_assessment(
     principal: ReviewDep,
     if_match: IfMatchHeader = None,
 ) -> AssessmentPublic:
+    _own_system_assessment(session, principal, assessment_id)
     assessment = service.review(
         session,
         catalog,
@@ -316,6 +334,7 @@ def migrate_assessment(
     principal: WriteDep,
     if_match: IfMatchHeader = None,
 ) -> MigrationReport:
+    _own_system_assessment(session, principal, assessment_id)
     plan, assessment = service.migrate_draft(
         session,
         catalog,

@@ -295,3 +295,25 @@ async def test_rejection_closes_the_link_and_sets_no_tier(
     assert view["status"] == "closed"
     resend = await procurement.post(f"/v1/supplier-requests/{request['id']}/invitation")
     assert resend.status_code == 409
+
+
+async def test_supplier_answers_cannot_be_changed_through_the_assessment_api(
+    procurement: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    portal: Callable[[str], httpx.AsyncClient],
+    inbox: Inbox,
+) -> None:
+    _, request, _ = await _to_submitted(
+        procurement, admin, portal, inbox, scenario_answers("undisclosed_model_critical")
+    )
+    assessment_id = request["assessment_id"]
+    current = await admin.get(f"/v1/assessments/{assessment_id}")
+    assert current.status_code == 200
+    etag = {"If-Match": current.headers["ETag"]}
+    approve = await admin.post(
+        f"/v1/assessments/{assessment_id}/review", json={"decision": "approve"}, headers=etag
+    )
+    assert approve.status_code == 409
+    assert approve.json()["type"] == "/problems/supplier-assessment"
+    seen = (await procurement.get(f"/v1/supplier-requests/{request['id']}")).json()
+    assert seen["status"] == "submitted"
