@@ -7,23 +7,28 @@ with a short visible prefix; a key is shown once, when it is created.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Protocol
 
+import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import Session, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, col, select
 
 from app.audit.service import Actor
-from app.db import SessionDep, utcnow
+from app.db import READ_METHODS, SessionDep, utcnow
 from app.errors import AppError
 from app.organizations.models import ApiKey
 from app.settings import Settings
+
+logger = logging.getLogger("app.auth")
 
 KEY_PREFIX = "aas_"
 VISIBLE_PREFIX_LENGTH = 12
@@ -95,17 +100,44 @@ def _unauthenticated(detail: str) -> AppError:
     )
 
 
-def authenticate(session: Session, settings: Settings, token: str) -> Principal:
+def _record_use(
+    session: Session, key_id: uuid.UUID, now: datetime, threshold: datetime, *, separately: bool
+) -> None:
+    """Record when a key was last used, at most once per resolution window.
+
+    A write request does it inside its own transaction (which holds the write lock already). A
+    read request does it in a short transaction of its own, best effort, so that it stays a read:
+    on SQLite a read transaction that starts writing can fail with "database is locked".
+    """
+    statement = (
+        sa.update(ApiKey)
+        .where(
+            col(ApiKey.id) == key_id,
+            sa.or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) <= threshold),
+        )
+        .values(last_used_at=now)
+    )
+    if not separately:
+        session.execute(statement)
+        return
+    try:
+        with session.get_bind().engine.begin() as connection:
+            connection.execute(statement)
+    except SQLAlchemyError:
+        logger.warning("could not record the use of an API key", exc_info=True)
+
+
+def authenticate(
+    session: Session, settings: Settings, token: str, *, read_only: bool = False
+) -> Principal:
     """The principal of a bearer token, or 401; records when the key was last used."""
     key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_key(token))).first()
     if key is None or key.revoked_at is not None:
         raise _unauthenticated("The API key is unknown or revoked.")
     now = utcnow()
-    resolution = timedelta(seconds=settings.key_last_used_resolution_seconds)
-    if key.last_used_at is None or now - key.last_used_at >= resolution:
-        key.last_used_at = now
-        session.add(key)
-        session.flush()
+    threshold = now - timedelta(seconds=settings.key_last_used_resolution_seconds)
+    if key.last_used_at is None or key.last_used_at <= threshold:
+        _record_use(session, key.id, now, threshold, separately=read_only)
     return Principal(
         organization_id=key.organization_id,
         key_id=key.id,
@@ -122,7 +154,9 @@ def get_principal(
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise _unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
     settings: Settings = request.app.state.settings
-    return authenticate(session, settings, credentials.credentials)
+    return authenticate(
+        session, settings, credentials.credentials, read_only=request.method in READ_METHODS
+    )
 
 
 def require_scope(scope: Scope | str) -> Callable[[Principal], Principal]:

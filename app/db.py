@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +47,12 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
 
 WRITE_TRANSACTION = "app_write_transaction"
+
+# SQLite has one writer at a time and its busy handler retries with growing sleeps, so under load
+# an unlucky request can wait seconds. Write requests of one process queue on a lock instead.
+_SQLITE_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, threading.Lock] = (
+    weakref.WeakKeyDictionary()
+)
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -63,13 +71,21 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
     sa_url = normalise_url(url)
     if sa_url.get_backend_name() == "sqlite":
         database = sa_url.database
-        if database and database != ":memory:":
+        in_memory = database is None or database in ("", ":memory:")
+        if database and not in_memory:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        pool: dict[str, int] = (
+            {} if in_memory else {"pool_size": pool_size, "max_overflow": pool_size * 2}
+        )
         engine = sa.create_engine(
-            sa_url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30}
+            sa_url,
+            echo=echo,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            **pool,
         )
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        _SQLITE_WRITER_LOCKS[engine] = threading.Lock()
         return engine
     return sa.create_engine(
         sa_url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -79,15 +95,22 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
 def get_session(request: Request) -> Iterator[Session]:
     """One session and one transaction per request: committed on success, rolled back on error."""
     engine: Engine = request.app.state.engine
-    with Session(engine, expire_on_commit=False) as session:
-        if request.method not in READ_METHODS:
-            session.connection(execution_options={WRITE_TRANSACTION: True})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    writer_lock = _SQLITE_WRITER_LOCKS.get(engine) if request.method not in READ_METHODS else None
+    if writer_lock is not None:
+        writer_lock.acquire()
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            if request.method not in READ_METHODS:
+                session.connection(execution_options={WRITE_TRANSACTION: True})
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+    finally:
+        if writer_lock is not None:
+            writer_lock.release()
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit is an error

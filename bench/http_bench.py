@@ -223,13 +223,19 @@ async def run_submit(
             nonlocal failures
             while queue:
                 assessment_id = queue.pop()
-                etag = (await http.get(f"/v1/assessments/{assessment_id}")).headers["ETag"]
-                started = time.perf_counter()
-                response = await http.post(
-                    f"/v1/assessments/{assessment_id}/submit", headers={"If-Match": etag}, json={}
-                )
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
+                try:
+                    got = await http.get(f"/v1/assessments/{assessment_id}")
+                    started = time.perf_counter()
+                    response = await http.post(
+                        f"/v1/assessments/{assessment_id}/submit",
+                        headers={"If-Match": got.headers.get("ETag", "")},
+                        json={},
+                    )
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if not ok:
                     failures += 1
 
         started = time.perf_counter()

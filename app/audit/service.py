@@ -56,9 +56,13 @@ def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction (it commits or rolls back with the change)."""
     # Appends of one organisation are serialised by a row lock on PostgreSQL; SQLite write
-    # transactions are serialised already (BEGIN IMMEDIATE).
+    # transactions are serialised already (BEGIN IMMEDIATE). FOR NO KEY UPDATE, because the
+    # foreign-key checks of the change being audited hold FOR KEY SHARE on the same row, and
+    # FOR UPDATE would deadlock two such transactions.
     session.exec(
-        select(Organization.id).where(Organization.id == organization_id).with_for_update()
+        select(Organization.id)
+        .where(Organization.id == organization_id)
+        .with_for_update(key_share=True)
     ).first()
     last = session.exec(
         select(AuditEvent)
