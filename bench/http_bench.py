@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -249,6 +250,79 @@ async def run_submit(
     )
 
 
+WRK_SCRIPT = """
+local ids = {%(ids)s}
+local counter = 0
+local headers = {["Authorization"] = "Bearer %(key)s", ["Content-Type"] = "application/json", ["Prefer"] = "return=minimal",
+                 ["If-Match"] = "*"}
+request = function()
+  counter = counter + 1
+  local id = ids[(counter %% #ids) + 1]
+  local body = '{"answers": {"people_affected": ' .. counter .. '}}'
+  return wrk.format("PATCH", string.format("%(path)s", id), headers, body)
+end
+"""
+
+
+def wrk_run(
+    base: str, script: str | None, path: str, clients: int, seconds: float
+) -> tuple[float, float, float, int]:
+    """req/s, p50 ms, p99 ms and non-2xx count from one wrk run."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script or "")
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{clients}",
+        f"-d{max(1, int(seconds))}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
+    if script:
+        command += ["-s", handle.name]
+    output = subprocess.run(
+        [*command, base + path], capture_output=True, text=True, check=True
+    ).stdout
+    Path(handle.name).unlink()
+
+    def ms(label: str) -> float:
+        for line in output.splitlines():
+            parts = line.split()
+            if parts and parts[0] == label:
+                value = parts[1]
+                for suffix, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+                    if value.endswith(suffix):
+                        return float(value[: -len(suffix)]) * factor
+        return float("nan")
+
+    rate = next(float(l.split()[1]) for l in output.splitlines() if l.startswith("Requests/sec"))
+    errors = 0
+    for line in output.splitlines():
+        if "Non-2xx or 3xx responses" in line:
+            errors += int(line.split(":")[1])
+        if line.strip().startswith("Socket errors"):
+            errors += sum(int(p.split()[1]) for p in line.split(":", 1)[1].split(","))
+    return rate, ms("50%"), ms("99%"), errors
+
+
+def run_with_wrk(
+    base: str, key: str, ids: list[str], clients: int, seconds: float
+) -> dict[str, Any]:
+    quoted = ", ".join(f'"{i}"' for i in ids)
+    naive = WRK_SCRIPT % {"ids": quoted, "key": key, "path": "/bench/naive/assessments/%s/answers"}
+    real = WRK_SCRIPT % {"ids": quoted, "key": key, "path": "/v1/assessments/%s/answers"}
+    results: dict[str, Any] = {}
+    for name, script, path in (
+        ("bare", None, "/bench/bare"),
+        ("naive autosave", naive, "/"),
+        ("autosave", real, "/"),
+    ):
+        wrk_run(base, script, path, clients, 1)  # warm up
+        results[name] = wrk_run(base, script, path, clients, seconds)
+    return results
+
+
 def postgres_available() -> bool:
     try:
         engine = sa.create_engine(normalise_url("postgresql://postgres@127.0.0.1:5432/postgres"))
@@ -291,12 +365,17 @@ def bench_database(name: str, url: str, clients: int, seconds: float, submits: i
                     break
             except httpx.TransportError:
                 time.sleep(0.2)
-        results = asyncio.run(run_scenarios(base, secret, ids[:clients], clients, seconds))
+        if shutil.which("wrk"):
+            results = run_with_wrk(base, secret, ids[:clients], clients, seconds)
+            driver = "wrk"
+        else:
+            results = asyncio.run(run_scenarios(base, secret, ids[:clients], clients, seconds))
+            driver = "httpx"
         submit = asyncio.run(run_submit(base, secret, ids[clients:], clients))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print(f"\n{name}: {clients} concurrent clients, {seconds:.0f} s per scenario")
+    print(f"\n{name}: {clients} concurrent clients ({driver}), {seconds:.0f} s per scenario")
     print(f"{'scenario':<16}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'failed':>8}")
     for label, (rate, p50, p99, failed) in [*results.items(), ("submit", submit)]:
         print(f"{label:<16}{rate:>10.0f}{p50:>10.1f}{p99:>10.1f}{failed:>8}")

@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.assessments import service
@@ -40,6 +40,14 @@ standing_router = APIRouter(tags=["standing"])
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 ReviewDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_REVIEW))]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+PreferHeader = Annotated[
+    str | None,
+    Header(
+        alias="Prefer",
+        max_length=200,
+        description="`return=minimal`: answer 204 with the new ETag and no body (RFC 7240).",
+    ),
+]
 
 
 def _own_system_assessment(
@@ -214,7 +222,7 @@ def get_assessment(
     "/{assessment_id}/answers",
     operation_id="saveAnswers",
     response_model=AssessmentPublic,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, 204: {"description": "Saved (with `Prefer: return=minimal`)"}},
     summary="Autosave answers of a draft (needs If-Match; null removes an answer)",
 )
 def save_answers(
@@ -225,7 +233,8 @@ def save_answers(
     catalog: CatalogDep,
     principal: WriteDep,
     if_match: IfMatchHeader = None,
-) -> AssessmentPublic:
+    prefer: PreferHeader = None,
+) -> AssessmentPublic | Response:
     _own_system_assessment(session, principal, assessment_id)
     assessment = service.save_answers(
         session,
@@ -235,6 +244,11 @@ def save_answers(
         changes=body.answers,
         if_match=if_match,
     )
+    if prefer and "return=minimal" in prefer:
+        return Response(
+            status_code=status.HTTP_204_NO_CONTENT,
+            headers={"ETag": etag(assessment.revision), "Preference-Applied": "return=minimal"},
+        )
     return _with_etag(response, session, catalog, assessment)
 
 

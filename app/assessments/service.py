@@ -245,7 +245,8 @@ def save_answers(
             merged.pop(item_id, None)
         else:
             merged[item_id] = value
-    check_answers(version, merged)
+    # Stored answers were checked when they were saved; each answer is checked on its own.
+    check_answers(version, {k: merged[k] for k in changes if k in merged})
     changed = {k for k in changes if assessment.answers.get(k) != merged.get(k)}
     if not changed:
         return assessment

@@ -59,13 +59,15 @@ def record(
     # transactions are serialised already (BEGIN IMMEDIATE). FOR NO KEY UPDATE, because the
     # foreign-key checks of the change being audited hold FOR KEY SHARE on the same row, and
     # FOR UPDATE would deadlock two such transactions.
-    session.exec(
-        select(Organization.id)
-        .where(Organization.id == organization_id)
-        .with_for_update(key_share=True)
-    ).first()
+    if session.get_bind().dialect.name != "sqlite":
+        session.exec(
+            select(Organization.id)
+            .where(Organization.id == organization_id)
+            .with_for_update(key_share=True)
+        ).first()
+    # Only the link is read: loading the whole last event would decode its JSON for nothing.
     last = session.exec(
-        select(AuditEvent)
+        select(AuditEvent.seq, AuditEvent.hash)
         .where(AuditEvent.organization_id == organization_id)
         .order_by(col(AuditEvent.seq).desc())
         .limit(1)

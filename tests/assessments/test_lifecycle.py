@@ -373,3 +373,20 @@ async def test_standing_rolls_up_the_latest_approved_and_lists_overdue(
     assert (await client.get(f"/v1/ai-systems/{system_id}/standing")).json()["overdue"] is True
     listed = (await client.get("/v1/assessments", params={"overdue": True})).json()["items"]
     assert [a["id"] for a in listed] == [second_body["id"]]
+
+
+async def test_autosave_can_return_minimal(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    assessment = await start(client, writer)
+    response = await writer.patch(
+        f"/v1/assessments/{assessment['id']}/answers",
+        json={"answers": {"uses_ai": "yes"}},
+        headers={"If-Match": f'"r{assessment["revision"]}"', "Prefer": "return=minimal"},
+    )
+    assert response.status_code == 204
+    assert response.content == b""
+    assert response.headers["ETag"] == f'"r{assessment["revision"] + 1}"'
+    assert response.headers["Preference-Applied"] == "return=minimal"
+    stored = (await writer.get(f"/v1/assessments/{assessment['id']}")).json()
+    assert stored["answers"] == {"uses_ai": "yes"}
