@@ -253,7 +253,8 @@ async def run_submit(
 WRK_SCRIPT = """
 local ids = {%(ids)s}
 local counter = 0
-local headers = {["Authorization"] = "Bearer %(key)s", ["Content-Type"] = "application/json", ["Prefer"] = "return=minimal",
+local headers = {["Authorization"] = "Bearer %(key)s", ["Content-Type"] = "application/json",
+                 ["Prefer"] = "return=minimal",
                  ["If-Match"] = "*"}
 request = function()
   counter = counter + 1
@@ -296,7 +297,9 @@ def wrk_run(
                         return float(value[: -len(suffix)]) * factor
         return float("nan")
 
-    rate = next(float(l.split()[1]) for l in output.splitlines() if l.startswith("Requests/sec"))
+    rate = next(
+        float(line.split()[1]) for line in output.splitlines() if line.startswith("Requests/sec")
+    )
     errors = 0
     for line in output.splitlines():
         if "Non-2xx or 3xx responses" in line:

@@ -74,7 +74,7 @@ def record(
     ).first()
     event = AuditEvent(
         organization_id=organization_id,
-        seq=(last.seq + 1) if last else 1,
+        seq=(last[0] + 1) if last else 1,
         occurred_at=utcnow(),
         actor_key_id=actor.key_id,
         actor=actor.name,
@@ -83,7 +83,7 @@ def record(
         entity_id=str(entity_id),
         before=before,
         after=after,
-        prev_hash=last.hash if last else GENESIS,
+        prev_hash=last[1] if last else GENESIS,
         hash="",
     )
     event.hash = _digest(event)
