@@ -26,10 +26,10 @@ from app.organizations.router import router as keys_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
 from app.settings import Settings, get_settings
-from app.text_guard import reject_unstorable_text
 from app.suppliers.portal import router as supplier_portal_router
 from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
+from app.text_guard import reject_unstorable_text
 
 DESCRIPTION = """
 AI risk and impact assessment service: EU AI Act classification, data governance, human

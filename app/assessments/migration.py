@@ -1,6 +1,7 @@
 """Moving a draft's answers to a newer version of its questionnaire (a pure function, no I/O).
 
-A version may declare how answers of earlier versions move to it, in its `migrations` list:
+A version may declare how answers of earlier versions move to it, in its `migrations` list
+(typed as `app.questionnaires.models.Migration` and checked against both versions at load):
 
     {"from": "1.0.0", "renamed": {"old_id": "new_id"},
      "recoded": {"new_id": {"old_code": "new_code"}}, "dropped": ["old_id"]}
@@ -15,31 +16,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from app.questionnaires.catalog import QuestionnaireVersion
+from app.questionnaires.models import Migration
 from app.rules import settle
 
 
-class MigrationSpec(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-    from_: str = Field(alias="from", description="The earlier version these steps start from.")
-    renamed: dict[str, str] = Field(default_factory=dict)
-    recoded: dict[str, dict[str, str]] = Field(default_factory=dict)
-    dropped: list[str] = Field(default_factory=list)
-
-
-def declared_step(source: QuestionnaireVersion, target: QuestionnaireVersion) -> MigrationSpec:
+def declared_step(source: QuestionnaireVersion, target: QuestionnaireVersion) -> Migration:
     """The steps `target` declares for answers of `source` (none declared: carry over by id)."""
-    for raw in target.model.migrations or []:
-        try:
-            spec = MigrationSpec.model_validate(raw)
-        except ValidationError:
-            continue  # the catalog's checks report malformed declarations
-        if spec.from_ == source.version:
-            return spec
-    return MigrationSpec.model_validate({"from": source.version})
+    for step in target.model.migrations or []:
+        if step.from_ == source.version:
+            return step
+    return Migration(from_=source.version)
 
 
 @dataclass

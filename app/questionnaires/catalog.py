@@ -286,9 +286,68 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
         for key, versions in sorted(by_key.items())
     }
     catalog = Catalog(root, controls, ordered)
+    problems.extend(migration_problems(catalog))
     problems.extend(lock_module.lock_mismatches(catalog))
     problems.extend(scenario_module.semver_problems(catalog))
     return catalog, problems
+
+
+def migration_problems(catalog: Catalog) -> list[FileProblem]:
+    """Check every declared migration against the versions it connects.
+
+    `from` names an earlier version of the same key (once per version); renamed and dropped
+    ids existed in that version; renamed targets and recoded items exist in this one (recoded
+    items are choice items) and every new code is one of their options.
+    """
+    out: list[FileProblem] = []
+    for key in catalog.questionnaire_keys():
+        versions = {v.version: v for v in catalog.versions(key)}
+        for version in versions.values():
+            seen: set[str] = set()
+            for m, step in enumerate(version.model.migrations or []):
+                here = f"/migrations/{m}"
+
+                def problem(pointer: str, message: str, file: str = version.file) -> None:
+                    out.append(FileProblem(file, pointer, message))
+
+                source = versions.get(step.from_)
+                if step.from_ in seen:
+                    problem(f"{here}/from", f"a second migration from {step.from_}")
+                seen.add(step.from_)
+                if source is None or semver(step.from_) >= semver(version.version):
+                    problem(
+                        f"{here}/from",
+                        f"{step.from_} is not an earlier version of '{key}' in the catalog",
+                    )
+                for old, new in step.renamed.items():
+                    ptr = f"{here}/renamed/{old}"
+                    if source is not None and old not in source.items:
+                        problem(ptr, f"'{old}' is not an item of {key}@{step.from_}")
+                    if not _answerable(version, new):
+                        problem(ptr, f"'{new}' is not an answerable item of {version.ref}")
+                for item_id, table in step.recoded.items():
+                    ptr = f"{here}/recoded/{item_id}"
+                    if item_id not in version.options:
+                        problem(ptr, f"'{item_id}' is not a choice item of {version.ref}")
+                        continue
+                    codes = {o.code for o in version.options[item_id]}
+                    for old_code, new_code in table.items():
+                        if new_code not in codes:
+                            problem(
+                                f"{ptr}/{old_code}",
+                                f"'{new_code}' is not an option of '{item_id}' in {version.ref}",
+                            )
+                for d, old in enumerate(step.dropped):
+                    if source is not None and old not in source.items:
+                        problem(
+                            f"{here}/dropped/{d}", f"'{old}' is not an item of {key}@{step.from_}"
+                        )
+    return out
+
+
+def _answerable(version: QuestionnaireVersion, item_id: str) -> bool:
+    item = version.items.get(item_id)
+    return item is not None and not isinstance(item, DisplayItem)
 
 
 def _load_version(
@@ -521,6 +580,7 @@ def _spec(
         scores=scores,
         obligations=obligations,
         calendars=controls.calendars,
+        conditions=model.conditions,
     )
 
 

@@ -3,12 +3,15 @@
 The content hash covers the whole file. The logic hash covers only what can change a result:
 ids, types, option codes, required, bounds, visibility and scoring; never texts, labels, help
 or refs. Options are hashed after resolving option sets, so moving options into a shared set
-is not a logic change.
+is not a logic change; likewise conditions are hashed with every named condition
+(``{"condition": "<name>"}``) replaced by its definition, so naming a repeated sub-condition is
+not a logic change, while changing what a named condition says is.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from typing import Any
 
 import rfc8785
@@ -33,12 +36,37 @@ def canonical_hash(value: Any) -> str:
     return hashlib.sha256(rfc8785.dumps(value)).hexdigest()
 
 
-def item_logic(item: Item, section: str, options: dict[str, list[Option]]) -> dict[str, Any]:
+def expand(expr: Any, named: Mapping[str, Any], active: tuple[str, ...] = ()) -> Any:
+    """A condition with every reference to a named condition replaced by its definition.
+
+    A reference to an unknown name or one inside a cycle is left as written (the loader
+    reports both).
+    """
+    if not named:
+        return expr
+    if isinstance(expr, dict):
+        if len(expr) == 1 and "condition" in expr:
+            name = expr["condition"]
+            if isinstance(name, str) and name in named and name not in active:
+                return expand(named[name], named, (*active, name))
+            return expr
+        return {k: expand(v, named, active) for k, v in expr.items()}
+    if isinstance(expr, list):
+        return [expand(v, named, active) for v in expr]
+    return expr
+
+
+def item_logic(
+    item: Item,
+    section: str,
+    options: dict[str, list[Option]],
+    conditions: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": item.id,
         "type": item.type,
         "section": section,
-        "enable_when": item.enable_when,
+        "enable_when": expand(item.enable_when, conditions or {}),
     }
     if isinstance(item, DisplayItem):
         return out
@@ -62,21 +90,22 @@ def item_logic(item: Item, section: str, options: dict[str, list[Option]]) -> di
 def logic_projection(q: Questionnaire) -> dict[str, Any]:
     """The part of a questionnaire that can change a result, as plain JSON."""
     scoring = q.scoring
+    named = q.conditions
     return {
-        "sections": [{"id": s.id, "enable_when": s.enable_when} for s in q.sections],
-        "items": [item_logic(i, s.id, q.option_sets) for s in q.sections for i in s.items],
+        "sections": [{"id": s.id, "enable_when": expand(s.enable_when, named)} for s in q.sections],
+        "items": [item_logic(i, s.id, q.option_sets, named) for s in q.sections for i in s.items],
         "tiers": [t.id for t in scoring.tiers],
         "default_tier": scoring.default_tier,
         "scores": [
             {
                 "id": s.id,
-                "terms": [{"when": t.when, "points": t.points} for t in s.terms],
+                "terms": [{"when": expand(t.when, named), "points": t.points} for t in s.terms],
                 "bands": [{"id": b.id, "max": b.max} for b in s.bands],
             }
             for s in scoring.scores
         ],
         "rules": [
-            {"id": r.id, "when": r.when, "then": r.then.model_dump(mode="json")}
+            {"id": r.id, "when": expand(r.when, named), "then": r.then.model_dump(mode="json")}
             for r in scoring.rules
         ],
         "reassessment_months": q.reassessment_months,

@@ -278,6 +278,24 @@ class Scoring(_Strict):
     rules: list[Rule] = Field(min_length=1)
 
 
+class Migration(_Strict):
+    """How answers of an earlier version move to this one (checked against both versions)."""
+
+    from_: SemVer = Field(
+        alias="from", description="The earlier version of the same key these steps start from."
+    )
+    renamed: dict[Slug, Slug] = Field(
+        default_factory=dict, description="Old item id -> the id of the same question now."
+    )
+    recoded: dict[Slug, dict[Code, Code]] = Field(
+        default_factory=dict,
+        description="Item id (in this version) -> {old option code: new option code}.",
+    )
+    dropped: list[Slug] = Field(
+        default_factory=list, description="Old item ids whose answers are discarded."
+    )
+
+
 class Questionnaire(_Strict):
     """One questionnaire version: `questionnaires/<key>/<version>.json`."""
 
@@ -289,11 +307,18 @@ class Questionnaire(_Strict):
     description: LocalizedText | None = None
     refs: list[Ref] = Field(default_factory=list)
     option_sets: dict[Slug, list[Option]] = Field(default_factory=dict)
+    conditions: dict[Slug, ConditionJson] = Field(
+        default_factory=dict,
+        description=(
+            'Named conditions, used from any condition as {"condition": "<name>"}; '
+            "evaluated once per evaluation."
+        ),
+    )
     sections: list[Section] = Field(min_length=1)
     scoring: Scoring
     reassessment_months: dict[Slug, PositiveInt] | None = None
-    migrations: list[dict[str, Any]] | None = Field(
-        default=None, description="Reserved: how answers of earlier versions move to this one."
+    migrations: list[Migration] | None = Field(
+        default=None, description="How answers of earlier versions move to this one."
     )
 
 

@@ -219,8 +219,10 @@ def _minor_problems(prev: QuestionnaireVersion, cur: QuestionnaireVersion) -> li
         new = cur.items.get(item_id)
         if new is None:
             reasons.append(f"removes item '{item_id}'")
-        elif item_logic(new, section_of[item_id], cur.model.option_sets) != item_logic(
-            item, prev_section_of[item_id], prev.model.option_sets
+        elif item_logic(
+            new, section_of[item_id], cur.model.option_sets, cur.model.conditions
+        ) != item_logic(
+            item, prev_section_of[item_id], prev.model.option_sets, prev.model.conditions
         ):
             reasons.append(f"changes item '{item_id}'")
     for item_id, item in cur.items.items():

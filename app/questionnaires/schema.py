@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from app.controls.models import LOCALIZED_TEXT_SCHEMA
-from app.questionnaires.models import Questionnaire, ScenarioFile
+from app.questionnaires.models import ITEM_ID_PATTERN, Questionnaire, ScenarioFile
 from app.rules.conditions import COMPARISON_OPS
 
 SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
@@ -62,6 +62,14 @@ def condition_defs() -> dict[str, Any]:
                 _op("includes_any", _pair(_ref("Var"), codes)),
                 _op("includes_all", _pair(_ref("Var"), codes)),
                 _op("answered", {"type": "string"}),
+                _op(
+                    "condition",
+                    {
+                        "type": "string",
+                        "pattern": ITEM_ID_PATTERN,
+                        "description": "The name of a condition in the top-level 'conditions'.",
+                    },
+                ),
             ],
         },
         "Var": _op("var", {"type": "string", "description": "An item id."}),

@@ -150,6 +150,13 @@ class ScoreReadOut(BaseModel):
     max: float
 
 
+class NamedConditionOut(BaseModel):
+    """A named condition a rule used, and how it came out."""
+
+    name: str
+    outcome: str = Field(description="true | false | unknown")
+
+
 class RuleTraceOut(BaseModel):
     """How one rule came out and what it read."""
 
@@ -157,6 +164,9 @@ class RuleTraceOut(BaseModel):
     outcome: str = Field(description="true | false | unknown")
     facts: list[FactOut]
     scores: list[ScoreReadOut]
+    conditions: list[NamedConditionOut] = Field(
+        default_factory=list, description="Named conditions the rule used."
+    )
 
 
 class EvaluationResult(BaseModel):

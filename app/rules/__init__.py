@@ -10,6 +10,7 @@ from app.rules.conditions import (
     Env,
     ItemInfo,
     Kleene,
+    NamedConditions,
     ScoreInfo,
     decide,
 )
@@ -57,6 +58,7 @@ __all__ = [
     "ItemInfo",
     "ItemSpec",
     "Kleene",
+    "NamedConditions",
     "ObligationResult",
     "ObligationSpec",
     "Problem",

@@ -4,10 +4,16 @@ Values are Kleene three-valued: ``True``, ``False`` and ``None`` for *unknown*. 
 condition reads `facts` (the answers of enabled, answered items only) and `ranges` (the
 ``(min, max)`` a weighted score can still take), so an absent fact is what "unanswered or
 disabled" means. Conditions are compiled once; evaluation is a plain call.
+
+Named conditions (``{"condition": "<name>"}``, defined once in a questionnaire's top-level
+``conditions`` map) are compiled once by `NamedConditions` and evaluated at most once per `Env`.
+Explaining an unknown value (which items it waits for) is a separate, slower walk (`explain`)
+that only runs for conditions already known to be unknown.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import operator
 import re
@@ -40,7 +46,11 @@ class Env:
 
 CondFn = Callable[[Env], Kleene]
 NumFn = Callable[[Env], tuple[float, float]]
-ProbeFn = Callable[[Env], tuple[Kleene, frozenset[str]]]
+# Evaluates like CondFn and, when the value is unknown, appends to the list the items that leave
+# it unknown (appending nothing when the value is decided).
+ExplainFn = Callable[[Env, list[str]], Kleene]
+Code = tuple[str, Mapping[str, object]]
+NumExplainFn = Callable[[Env, list[str]], tuple[float, float]]
 
 EMPTY: Final[frozenset[str]] = frozenset()
 EQUALITY_OPS: Final = ("==", "!=")
@@ -59,6 +69,7 @@ OPERATORS: Final = (
     "count",
     "score",
     "var",
+    "condition",
 )
 _COMPARABLE: Final[dict[str, tuple[str, ...]]] = {
     "boolean": EQUALITY_OPS,
@@ -92,16 +103,16 @@ def _always_unknown(env: Env) -> Kleene:
     return None
 
 
-def _probe_true(env: Env) -> tuple[Kleene, frozenset[str]]:
-    return True, EMPTY
+def _explain_true(env: Env, out: list[str]) -> Kleene:
+    return True
 
 
-def _probe_false(env: Env) -> tuple[Kleene, frozenset[str]]:
-    return False, EMPTY
+def _explain_false(env: Env, out: list[str]) -> Kleene:
+    return False
 
 
-def _probe_unknown(env: Env) -> tuple[Kleene, frozenset[str]]:
-    return None, EMPTY
+def _explain_unknown(env: Env, out: list[str]) -> Kleene:
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,17 +138,29 @@ class ScoreInfo:
 class Condition:
     """A compiled condition.
 
-    `fn` evaluates it; `probe` evaluates it and names the items that leave it unknown (slower:
-    for explaining undetermined rules); `items` is every item it reads (directly or through
-    scores); `const` is its value when it is decided statically, else None.
+    `fn` evaluates it; `explain` evaluates it too and, when it is unknown, appends the items
+    that leave it unknown to a list (slower: for undetermined rules); `reads` are the items it
+    reads directly or through named conditions, `items` also those read through scores;
+    `names` are the named conditions it uses (directly or not); `const` is its value when it
+    is decided statically, else None.
     """
 
     fn: CondFn
-    probe: ProbeFn
+    explain: ExplainFn
     reads: frozenset[str]
     scores: frozenset[str]
     items: frozenset[str]
     const: bool | None = None
+    names: frozenset[str] = EMPTY
+    # The same evaluation as a Python expression over `f` (facts), `m` (memo) and `env`, with
+    # the constants it binds; None when only `fn` can evaluate it (see `generate`).
+    code: Code | None = None
+
+    def probe(self, env: Env) -> tuple[Kleene, frozenset[str]]:
+        """The value and the items that leave it unknown (empty when it is decided)."""
+        out: list[str] = []
+        v = self.explain(env, out)
+        return v, (EMPTY if v is not None else frozenset(out))
 
     def waits(self, env: Env) -> frozenset[str]:
         """The items that leave this condition unknown (empty when it is decided)."""
@@ -147,23 +170,62 @@ class Condition:
 @dataclass(frozen=True, slots=True)
 class _Number:
     fn: NumFn
-    waits: Callable[[Env], frozenset[str]]
+    explain: NumExplainFn
     static: tuple[float, float]
     integral: bool
     reads: frozenset[str]
     scores: frozenset[str]
     items: frozenset[str]
+    names: frozenset[str]
 
 
 def _constant(value: bool) -> Condition:
     return Condition(
         _always_true if value else _always_false,
-        _probe_true if value else _probe_false,
+        _explain_true if value else _explain_false,
         EMPTY,
         EMPTY,
         EMPTY,
         value,
     )
+
+
+class NamedConditions:
+    """A questionnaire's named conditions: compiled once on first use, memoised per evaluation.
+
+    Shared by every `ConditionCompiler` of one questionnaire. Records which names are
+    referenced from outside the map (`roots`) and from one named condition to another
+    (`edges`), so that cycles and unused names can be reported.
+    """
+
+    def __init__(self, definitions: Mapping[str, object], pointer: str = "/conditions") -> None:
+        self.definitions: dict[str, object] = dict(definitions)
+        self.pointer = pointer
+        self.compiled: dict[str, Condition] = {}
+        self.roots: set[str] = set()
+        self.edges: dict[str, set[str]] = {name: set() for name in self.definitions}
+        self.stack: list[str] = []
+
+    def pointer_of(self, name: str) -> str:
+        """The JSON pointer of a named condition's definition."""
+        return join_pointer(self.pointer, name)
+
+    def unused(self) -> list[str]:
+        """Names that no condition outside the map reaches, in definition order."""
+        reached: set[str] = set()
+        todo = list(self.roots)
+        while todo:
+            name = todo.pop()
+            if name in reached:
+                continue
+            reached.add(name)
+            todo.extend(self.edges.get(name, ()))
+        return [name for name in self.definitions if name not in reached]
+
+    def order(self, names: Iterable[str]) -> tuple[str, ...]:
+        """`names` in definition order."""
+        wanted = set(names)
+        return tuple(name for name in self.definitions if name in wanted)
 
 
 def _union(parts: Iterable[frozenset[str]]) -> frozenset[str]:
@@ -241,10 +303,12 @@ class ConditionCompiler:
         *,
         sections: Iterable[str] = (),
         shared: Iterable[str] = (),
+        named: NamedConditions | None = None,
     ) -> None:
         self.items = items
-        self.scores: Mapping[str, ScoreInfo] = scores or {}
+        self.scores: Mapping[str, ScoreInfo] = scores if scores is not None else {}
         self.sections = frozenset(sections)
+        self.named = named
         self.problems: list[Problem] = []
         # Sub-conditions (canonical JSON) used more than once: compiled once, memoised per run.
         self.shared = frozenset(shared)
@@ -252,7 +316,7 @@ class ConditionCompiler:
 
     def _fail(self, pointer: str, message: str, code: str) -> Condition:
         self.problems.append(Problem(pointer, message, code))
-        return Condition(_always_unknown, _probe_unknown, EMPTY, EMPTY, EMPTY, None)
+        return _inert()
 
     def compile(self, expr: object, pointer: str) -> Condition:
         """Compile one condition; on error record a problem and return an inert condition."""
@@ -263,7 +327,7 @@ class ConditionCompiler:
                 if cached is not None:
                     return cached
                 before = len(self.problems)
-                compiled = _memoised(self._compile(expr, pointer), key)
+                compiled = _memoised(self._compile(expr, pointer), next(_MEMO_KEYS))
                 if len(self.problems) == before:
                     self._cache[key] = compiled
                 return compiled
@@ -295,6 +359,8 @@ class ConditionCompiler:
             return self._includes(op, arg, here)
         if op == "answered":
             return self._answered(arg, here)
+        if op == "condition":
+            return self._named(arg, here)
         if op in ("count", "score", "var"):
             return self._fail(
                 pointer,
@@ -317,40 +383,78 @@ class ConditionCompiler:
         reads = _union(c.reads for c in children)
         scores = _union(c.scores for c in children)
         items = _union(c.items for c in children)
+        names = _union(c.names for c in children)
         absorbing = op == "any"  # the value that decides the junction on its own
         if any(c.const is absorbing for c in children):
             decided = _constant(absorbing)
-            return Condition(decided.fn, decided.probe, reads, scores, items, absorbing)
+            return Condition(decided.fn, decided.explain, reads, scores, items, absorbing, names)
         live = [c for c in children if c.const is None]
         if not live:
             decided = _constant(not absorbing)
-            return Condition(decided.fn, decided.probe, reads, scores, items, not absorbing)
+            return Condition(
+                decided.fn, decided.explain, reads, scores, items, not absorbing, names
+            )
         if len(live) == 1:
             only = live[0]
-            return Condition(only.fn, only.probe, reads, scores, items, None)
+            return Condition(only.fn, only.explain, reads, scores, items, None, names, only.code)
         fns = tuple(c.fn for c in live)
-        probes = tuple(c.probe for c in live)
         fn = _any(fns) if absorbing else _all(fns)
-        return Condition(fn, _junction_probe(probes, absorbing), reads, scores, items, None)
+        explain = _junction_explain(tuple(c.explain for c in live), absorbing)
+        code = _junction_code(live, absorbing)
+        return Condition(fn, explain, reads, scores, items, None, names, code)
 
     def _not(self, arg: object, here: str) -> Condition:
         child = self.compile(arg, here)
         if child.const is not None:
             c = _constant(not child.const)
-            return Condition(c.fn, c.probe, child.reads, child.scores, child.items, c.const)
+            return Condition(
+                c.fn, c.explain, child.reads, child.scores, child.items, c.const, child.names
+            )
         inner = child.fn
 
         def fn(env: Env) -> Kleene:
             v = inner(env)
             return None if v is None else not v
 
-        inner_probe = child.probe
+        inner_explain = child.explain
 
-        def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
-            v, w = inner_probe(env)
-            return (None if v is None else not v), w
+        def explain(env: Env, out: list[str]) -> Kleene:
+            v = inner_explain(env, out)
+            return None if v is None else not v
 
-        return Condition(fn, probe, child.reads, child.scores, child.items, None)
+        t, (src, consts) = _fresh("t"), _code(child)
+        code = (f"(None if ({t} := {src}) is None else not {t})", consts)
+        return Condition(
+            fn, explain, child.reads, child.scores, child.items, None, child.names, code
+        )
+
+    # -- named conditions ----------------------------------------------------------------------
+
+    def _named(self, arg: object, here: str) -> Condition:
+        """Resolve ``{"condition": "<name>"}``: compile the definition once, memoise its value."""
+        if not isinstance(arg, str):
+            return self._fail(here, "a named condition is referenced by its name", "shape")
+        named = self.named
+        if named is None or arg not in named.definitions:
+            return self._fail(here, f"unknown named condition '{arg}'", "unknown_condition")
+        if named.stack:
+            named.edges[named.stack[-1]].add(arg)
+        else:
+            named.roots.add(arg)
+        done = named.compiled.get(arg)
+        if done is not None:
+            return done
+        if arg in named.stack:
+            cycle = " -> ".join([*named.stack[named.stack.index(arg) :], arg])
+            return self._fail(here, f"named conditions form a cycle: {cycle}", "cycle")
+        named.stack.append(arg)
+        try:
+            body = self.compile(named.definitions[arg], named.pointer_of(arg))
+        finally:
+            named.stack.pop()
+        compiled = _memoised(body, next(_MEMO_KEYS), arg)
+        named.compiled[arg] = compiled
+        return compiled
 
     # -- reading items -------------------------------------------------------------------------
 
@@ -411,13 +515,9 @@ class ConditionCompiler:
         if info.type == "single_choice" and right not in info.options:
             return self._fail(rhs, f"'{right}' is not an option of '{item_id}'", "unknown_option")
         leaf = _compare_item(op, item_id, right)
-        return Condition(
-            leaf,
-            _leaf_probe(leaf, item_id),
-            frozenset((item_id,)),
-            EMPTY,
-            frozenset((item_id,)),
-        )
+        ids = frozenset((item_id,))
+        code = _leaf_code(item_id, f"{{x}} {op} {{lit}}", right)
+        return Condition(leaf, _leaf_explain(leaf, item_id), ids, EMPTY, ids, None, EMPTY, code)
 
     def _in(self, arg: object, here: str) -> Condition:
         pair = self._pair("in", arg, here)
@@ -453,7 +553,8 @@ class ConditionCompiler:
             return None if v is None else v in values
 
         ids = frozenset((item_id,))
-        return Condition(fn, _leaf_probe(fn, item_id), ids, EMPTY, ids)
+        in_code = _leaf_code(item_id, "{x} in {lit}", values)
+        return Condition(fn, _leaf_explain(fn, item_id), ids, EMPTY, ids, None, EMPTY, in_code)
 
     def _includes(self, op: str, arg: object, here: str) -> Condition:
         pair = self._pair(op, arg, here)
@@ -495,7 +596,7 @@ class ConditionCompiler:
         ids = frozenset((item_id,))
         if op == "includes_all" and len(wanted) > 1 and wanted & info.exclusive:
             # An exclusive option is never selected together with another one.
-            return Condition(_always_false, _probe_false, ids, EMPTY, ids, False)
+            return Condition(_always_false, _explain_false, ids, EMPTY, ids, False)
         if op == "includes":
             (only,) = wanted
 
@@ -503,20 +604,27 @@ class ConditionCompiler:
                 v = env.facts.get(item_id)
                 return None if v is None else only in v
 
-            return Condition(has, _leaf_probe(has, item_id), ids, EMPTY, ids)
+            code = _leaf_code(item_id, "{lit} in {x}", only)
+            return Condition(has, _leaf_explain(has, item_id), ids, EMPTY, ids, None, EMPTY, code)
         if op == "includes_any":
 
             def has_any(env: Env) -> Kleene:
                 v = env.facts.get(item_id)
                 return None if v is None else not wanted.isdisjoint(v)
 
-            return Condition(has_any, _leaf_probe(has_any, item_id), ids, EMPTY, ids)
+            code = _leaf_code(item_id, "not {lit}.isdisjoint({x})", wanted)
+            return Condition(
+                has_any, _leaf_explain(has_any, item_id), ids, EMPTY, ids, None, EMPTY, code
+            )
 
         def has_all(env: Env) -> Kleene:
             v = env.facts.get(item_id)
             return None if v is None else wanted.issubset(v)
 
-        return Condition(has_all, _leaf_probe(has_all, item_id), ids, EMPTY, ids)
+        code = _leaf_code(item_id, "{lit}.issubset({x})", wanted)
+        return Condition(
+            has_all, _leaf_explain(has_all, item_id), ids, EMPTY, ids, None, EMPTY, code
+        )
 
     def _answered(self, arg: object, here: str) -> Condition:
         ref = self._item_ref(arg, here)
@@ -527,12 +635,13 @@ class ConditionCompiler:
         def fn(env: Env) -> Kleene:
             return item_id in env.facts
 
+        def explain(env: Env, out: list[str]) -> Kleene:
+            return item_id in env.facts
+
         ids = frozenset((item_id,))
-
-        def answered_probe(env: Env) -> tuple[Kleene, frozenset[str]]:
-            return item_id in env.facts, EMPTY
-
-        return Condition(fn, answered_probe, ids, EMPTY, ids)
+        k = _fresh("k")
+        code = (f"({k} in f)", {k: item_id})
+        return Condition(fn, explain, ids, EMPTY, ids, None, EMPTY, code)
 
     # -- numbers -------------------------------------------------------------------------------
 
@@ -548,14 +657,23 @@ class ConditionCompiler:
             def score_fn(env: Env) -> tuple[float, float]:
                 return env.ranges[arg]
 
+            score_waits = info.probe
+
+            def score_explain(env: Env, out: list[str]) -> tuple[float, float]:
+                lo, hi = env.ranges[arg]
+                if lo != hi:
+                    out.extend(score_waits(env))
+                return lo, hi
+
             return _Number(
                 score_fn,
-                info.probe,
+                score_explain,
                 info.static,
                 info.integral,
                 EMPTY,
                 frozenset((arg,)),
                 info.items,
+                EMPTY,
             )
         if not isinstance(arg, list) or not arg:
             self.problems.append(Problem(inner, "'count' takes a non-empty list", "arity"))
@@ -576,14 +694,28 @@ class ConditionCompiler:
                     u += 1
             return (t, t + u)
 
+        explains = tuple(c.explain for c in live)
+
+        def count_explain(env: Env, out: list[str]) -> tuple[float, float]:
+            t = base
+            u = 0
+            for f in explains:
+                v = f(env, out)
+                if v is True:
+                    t += 1
+                elif v is None:
+                    u += 1
+            return (t, t + u)
+
         return _Number(
             count_fn,
-            _unknown_children_waits(tuple(c.probe for c in live)),
+            count_explain,
             (base, base + len(live)),
             True,
             _union(c.reads for c in children),
             _union(c.scores for c in children),
             _union(c.items for c in children),
+            _union(c.names for c in children),
         )
 
     def _number_comparison(
@@ -601,22 +733,29 @@ class ConditionCompiler:
         static = decide(op, lo, hi, k, integral)
         if static is not None:
             c = _constant(static)
-            return Condition(c.fn, c.probe, number.reads, number.scores, number.items, static)
+            return Condition(
+                c.fn, c.explain, number.reads, number.scores, number.items, static, number.names
+            )
         nfn = number.fn
+        py_op = _PY_OPS[op]
 
         def fn(env: Env) -> Kleene:
             lo, hi = nfn(env)
             if lo == hi:
-                return _PY_OPS[op](lo, k)
+                return py_op(lo, k)
             return decide(op, lo, hi, k, integral)
 
-        number_waits = number.waits
+        number_explain = number.explain
 
-        def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
-            v = fn(env)
-            return v, (number_waits(env) if v is None else EMPTY)
+        def explain(env: Env, out: list[str]) -> Kleene:
+            mark = len(out)
+            lo, hi = number_explain(env, out)
+            v = py_op(lo, k) if lo == hi else decide(op, lo, hi, k, integral)
+            if v is not None:
+                del out[mark:]
+            return v
 
-        return Condition(fn, probe, number.reads, number.scores, number.items)
+        return Condition(fn, explain, number.reads, number.scores, number.items, None, number.names)
 
 
 def canonical(expr: object) -> str:
@@ -649,14 +788,22 @@ def shared_subconditions(conditions: Iterable[object]) -> frozenset[str]:
 
 
 _MISSING: Final = object()
+# Keys of memoised conditions in `Env.memo`: unique in the process, so programs never collide.
+_MEMO_KEYS: Final = itertools.count()
 
 
-def _memoised(cond: Condition, key: str) -> Condition:
-    """The same condition, evaluated at most once per `Env`."""
+def _memoised(cond: Condition, key: int, name: str | None = None) -> Condition:
+    """The same condition, evaluated (and explained) at most once per `Env`.
+
+    With a `name` it is a named condition: it is listed in `names` of whatever uses it.
+    """
+    names = cond.names | {name} if name is not None else cond.names
     if cond.const is not None:
-        return cond
-    fn, probe = cond.fn, cond.probe
-    probe_key = ("probe", key)
+        return Condition(
+            cond.fn, cond.explain, cond.reads, cond.scores, cond.items, cond.const, names
+        )
+    fn, inner_explain = generate(cond), cond.explain
+    waits_key = -1 - key
 
     def memo_fn(env: Env) -> Kleene:
         memo = env.memo
@@ -665,61 +812,173 @@ def _memoised(cond: Condition, key: str) -> Condition:
             v = memo[key] = fn(env)
         return v  # type: ignore[no-any-return]
 
-    def memo_probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+    def memo_explain(env: Env, out: list[str]) -> Kleene:
         memo = env.memo
-        v = memo.get(probe_key, _MISSING)
-        if v is _MISSING:
-            v = memo[probe_key] = probe(env)
-        return v  # type: ignore[no-any-return]
+        found = memo.get(waits_key)
+        if found is None:
+            mark = len(out)
+            v = inner_explain(env, out)
+            found = memo[waits_key] = (v, tuple(out[mark:]))
+            memo[key] = v
+            return v
+        if found[0] is None:
+            out.extend(found[1])
+        return found[0]  # type: ignore[no-any-return]
 
-    return Condition(memo_fn, memo_probe, cond.reads, cond.scores, cond.items, None)
+    # On a miss, the generated code calls a function that evaluates and stores in one go.
+    store = memo_fn if cond.code is None else _define(*cond.code, store=key) or memo_fn
+    t, g = _fresh("t"), _fresh("g")
+    code = (f"({t} if ({t} := m.get({key}, _MISSING)) is not _MISSING else {g}(env))", {g: store})
+    return Condition(memo_fn, memo_explain, cond.reads, cond.scores, cond.items, None, names, code)
+
+
+_FRESH: Final = itertools.count()
+# Parenthesised expressions nest this deep at most in generated code (CPython allows 200).
+_MAX_NESTING: Final = 150
+
+
+def _fresh(prefix: str) -> str:
+    """A new name for a generated temporary or bound constant."""
+    return f"_{prefix}{next(_FRESH)}"
+
+
+def _code(cond: Condition) -> Code:
+    """The expression of a compiled condition; falls back to calling its closure."""
+    if cond.const is not None:
+        return ("True" if cond.const else "False"), {}
+    if cond.code is not None:
+        return cond.code
+    g = _fresh("g")
+    return f"{g}(env)", {g: cond.fn}
+
+
+def _leaf_code(item_id: str, template: str, literal: object) -> Code:
+    """A test of one answer: unknown when the item has no fact, else the test on its value.
+
+    `template` is our own text (an operator from a fixed table); the item id and the literal
+    are bound as constants, never written into the source.
+    """
+    x, k, lit = _fresh("x"), _fresh("k"), _fresh("k")
+    test = template.format(x=x, lit=lit)
+    return f"(None if ({x} := f.get({k})) is None else {test})", {k: item_id, lit: literal}
+
+
+def _junction_code(children: list[Condition], absorbing: bool) -> Code:
+    """Kleene all (absorbing False) or any (absorbing True), left to right, short-circuiting."""
+    temps: list[str] = []
+    tests: list[str] = []
+    consts: dict[str, object] = {}
+    for child in children:
+        src, bound = _code(child)
+        consts.update(bound)
+        t = _fresh("t")
+        temps.append(t)
+        tests.append(f"({t} := {src}) is {absorbing}")
+    unknown = " or ".join(f"{t} is None" for t in temps)
+    return (
+        f"({absorbing} if {' or '.join(tests)} else (None if {unknown} else {not absorbing}))",
+        consts,
+    )
+
+
+def _nesting(src: str) -> int:
+    depth = level = 0
+    for ch in src:
+        if ch in "([":
+            level += 1
+            depth = max(depth, level)
+        elif ch in ")]":
+            level -= 1
+    return depth
+
+
+def _define(
+    src: str, consts: Mapping[str, object], store: int | None = None
+) -> Callable[[Env], Any] | None:
+    """``def _generated(env): return <src>`` with `consts` bound, or None if it cannot be built.
+
+    With `store`, the function also keeps the value in the memo under that key.
+
+    The source is built only from our own tokens and names (see `_leaf_code`): every item id
+    and literal is a bound constant, never text in the source.
+    """
+    if _nesting(src) > _MAX_NESTING:
+        return None
+    namespace: dict[str, Any] = {**consts, "_MISSING": _MISSING}
+    result = (
+        f"    return {src}\n" if store is None else f"    v = m[{store}] = {src}\n    return v\n"
+    )
+    text = f"def _generated(env):\n    f = env.facts\n    m = env.memo\n{result}"
+    try:
+        exec(compile(text, "<condition>", "exec"), namespace)  # noqa: S102 (see docstring)
+    except (SyntaxError, RecursionError, MemoryError):  # pragma: no cover - depth is checked
+        return None
+    generated: Callable[[Env], Any] = namespace["_generated"]
+    return generated
+
+
+def generate(cond: Condition) -> CondFn:
+    """One Python function evaluating the whole condition (fewer calls than the closures).
+
+    Falls back to the closure when there is no code or it nests too deeply.
+    """
+    if cond.const is not None or cond.code is None:
+        return cond.fn
+    generated = _define(*cond.code)
+    return cond.fn if generated is None else generated
+
+
+def generate_all(conditions: Iterable[Condition]) -> Callable[[Env], list[Kleene]]:
+    """One function giving the values of many conditions, in order, as a list.
+
+    Falls back to calling each condition's own function when the whole is too deep.
+    """
+    parts = [_code(c) for c in conditions]
+    consts: dict[str, object] = {}
+    for _, bound in parts:
+        consts.update(bound)
+    generated = _define("[" + ", ".join(src for src, _ in parts) + "]", consts)
+    if generated is not None:
+        return generated
+    fns = tuple(generate(c) for c in conditions)
+
+    def each(env: Env) -> list[Kleene]:
+        return [fn(env) for fn in fns]
+
+    return each
 
 
 def _inert() -> Condition:
     """The condition standing in for one that failed to compile (its problem is recorded)."""
-    return Condition(_always_unknown, _probe_unknown, EMPTY, EMPTY, EMPTY, None)
+    return Condition(_always_unknown, _explain_unknown, EMPTY, EMPTY, EMPTY, None)
 
 
-def _leaf_probe(fn: CondFn, item_id: str) -> ProbeFn:
-    single = frozenset((item_id,))
-
-    def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
+def _leaf_explain(fn: CondFn, item_id: str) -> ExplainFn:
+    def explain(env: Env, out: list[str]) -> Kleene:
         v = fn(env)
-        return v, (single if v is None else EMPTY)
+        if v is None:
+            out.append(item_id)
+        return v
 
-    return probe
-
-
-def _unknown_children_waits(probes: tuple[ProbeFn, ...]) -> Callable[[Env], frozenset[str]]:
-    def waits(env: Env) -> frozenset[str]:
-        out: set[str] = set()
-        for probe in probes:
-            v, w = probe(env)
-            if v is None:
-                out |= w
-        return frozenset(out)
-
-    return waits
+    return explain
 
 
-def _junction_probe(probes: tuple[ProbeFn, ...], absorbing: bool) -> ProbeFn:
-    """Probe of all (absorbing False) or any (absorbing True) in one pass over the children."""
+def _junction_explain(children: tuple[ExplainFn, ...], absorbing: bool) -> ExplainFn:
+    """Explain of all (absorbing False) or any (absorbing True) in one pass over the children."""
 
-    def probe(env: Env) -> tuple[Kleene, frozenset[str]]:
-        unknown: set[str] = set()
+    def explain(env: Env, out: list[str]) -> Kleene:
+        mark = len(out)
         undecided = False
-        for child in probes:
-            v, w = child(env)
+        for child in children:
+            v = child(env, out)
             if v is absorbing:
-                return absorbing, EMPTY
+                del out[mark:]
+                return absorbing
             if v is None:
                 undecided = True
-                unknown |= w
-        if undecided:
-            return None, frozenset(unknown)
-        return not absorbing, EMPTY
+        return None if undecided else not absorbing
 
-    return probe
+    return explain
 
 
 def _compare_item(op: str, item_id: str, lit: object) -> CondFn:

@@ -7,29 +7,21 @@ wait for; the tier is final when no undetermined rule could still raise it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final
+from functools import reduce
+from operator import or_
+from types import MappingProxyType
+from typing import Any, Final, overload
 
 from app.rules.conditions import Env, Kleene
 from app.rules.problems import InvalidAnswerError
-from app.rules.program import STEP_ITEM, STEP_SECTION, CompiledRule, Program
+from app.rules.program import STEP_ITEM, STEP_SECTION, CompiledRule, FiredRule, Program
 
 ENGINE_VERSION: Final = "1.0.0"
 
 _OUTCOME: Final[dict[Kleene, str]] = {True: "true", False: "false", None: "unknown"}
-
-
-@dataclass(frozen=True, slots=True)
-class FiredRule:
-    """A rule whose condition is true, with its explanation."""
-
-    id: str
-    tier: str | None
-    rationale: Mapping[str, str]
-    caveat: Mapping[str, str] | None
-    refs: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,12 +80,18 @@ class FactRead:
 
 @dataclass(frozen=True, slots=True)
 class RuleTrace:
-    """How one rule came out and what it read."""
+    """How one rule came out and what it read.
+
+    `facts` are every item the rule reads, also through named conditions; `conditions` are the
+    named conditions it uses (directly or through other named conditions), in definition
+    order, each with its outcome.
+    """
 
     rule: str
     outcome: str
     facts: tuple[FactRead, ...]
     scores: tuple[tuple[str, float, float], ...]
+    conditions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +115,7 @@ class Result:
     undetermined: tuple[UndeterminedRule, ...]
     ignored_answers: tuple[str, ...]
     missing_required: tuple[str, ...]
-    trace: tuple[RuleTrace, ...] | None
+    trace: Sequence[RuleTrace] | None
 
     @property
     def calendar_assumption(self) -> str:
@@ -190,7 +188,9 @@ class Result:
             "missing_required": list(self.missing_required),
             "trace": None,
         }
-        if self.trace is not None:
+        if isinstance(self.trace, Trace):
+            out["trace"] = self.trace.to_list()
+        elif self.trace is not None:
             out["trace"] = [
                 {
                     "rule": t.rule,
@@ -199,6 +199,7 @@ class Result:
                         {"item": f.item, "state": f.state, "value": f.value} for f in t.facts
                     ],
                     "scores": [{"id": s, "min": lo, "max": hi} for s, lo, hi in t.scores],
+                    "conditions": [{"name": n, "outcome": o} for n, o in t.conditions],
                 }
                 for t in self.trace
             ]
@@ -223,12 +224,14 @@ def settle(program: Program, answers: Mapping[str, Any]) -> State:
     engine cannot read for its item type.
     """
     items = program.items
-    for key, value in answers.items():
-        item = items.get(key)
-        if item is None:
-            raise InvalidAnswerError(str(key), "no such item")
-        if item.type == "display" and value is not None:
-            raise InvalidAnswerError(key, "a display item is never answered")
+    keys = answers.keys()
+    if not keys <= items.keys() or not keys.isdisjoint(program.display_items):
+        for key, value in answers.items():  # find the first offending answer, in order
+            item = items.get(key)
+            if item is None:
+                raise InvalidAnswerError(str(key), "no such item")
+            if item.type == "display" and value is not None:
+                raise InvalidAnswerError(key, "a display item is never answered")
     facts: dict[str, Any] = {}
     ranges: dict[str, tuple[float, float]] = {}
     sections: dict[str, Kleene] = {}
@@ -286,11 +289,8 @@ def evaluate(
     best = program.default_tier_index
     fired: list[CompiledRule] = []
     unknown: list[CompiledRule] = []
-    outcomes: list[Kleene] = []
-    for rule in program.rules:
-        v = rule.condition.fn(env)
-        if trace:
-            outcomes.append(v)
+    outcomes = program.outcomes(env)
+    for v, rule in zip(outcomes, program.rules, strict=True):
         if v is True:
             fired.append(rule)
             if rule.tier_index > best:
@@ -300,33 +300,47 @@ def evaluate(
 
     undetermined: list[UndeterminedRule] = []
     final = True
-    closures: dict[str, frozenset[str]] = {}
-    for rule in unknown:
-        waits = _open_items(program, state, rule.condition.waits(env), closures)
-        if waits and rule.tier_index > best:
-            final = False
-        undetermined.append(UndeterminedRule(rule.spec.id, rule.spec.tier, waits))
+    cache = program.outputs  # immutable records, shared between results
+    if unknown:
+        # Sets of items as bit masks (bit i: the i-th item), so unions are cheap and a mask
+        # lists its items in questionnaire order.
+        masks: dict[str, int] = {}
+        for item_id in program.item_order:
+            if item_id not in masks:
+                _open_mask(program, state, item_id, masks)
+        mask_of = masks.__getitem__
+        opened: dict[int, tuple[str, ...]] = {0: ()}
+        waiting: dict[frozenset[str], tuple[str, ...]] = {}
+        for rule in unknown:
+            found: list[str] = []
+            rule.condition.explain(env, found)
+            key = frozenset(found)
+            waits = waiting.get(key)  # rules often wait for the same items
+            if waits is None:
+                mask = reduce(or_, map(mask_of, key), 0)
+                waits = opened.get(mask)
+                if waits is None:
+                    waits = opened[mask] = _items_of(program, mask)
+                waiting[key] = waits
+            if waits and rule.tier_index > best:
+                final = False
+            record_key = (rule.spec.id, waits)
+            found_record = cache.get(record_key)
+            if found_record is None:
+                found_record = UndeterminedRule(rule.spec.id, rule.spec.tier, waits)
+                if len(cache) >= _OUTPUTS_CACHE_SIZE:
+                    cache.clear()
+                cache[record_key] = found_record
+            undetermined.append(found_record)
 
-    obligations: dict[str, list[str]] = {}
-    controls: dict[str, list[str]] = {}
-    flags: dict[str, list[str]] = {}
-    fired_out: list[FiredRule] = []
-    for rule in fired:
-        rs = rule.spec
-        fired_out.append(FiredRule(rs.id, rs.tier, rs.rationale, rs.caveat, rs.refs))
-        for o in rs.obligations:
-            obligations.setdefault(o, []).append(rs.id)
-        for c in rs.controls:
-            controls.setdefault(c, []).append(rs.id)
-        for f in rs.flags:
-            flags.setdefault(f, []).append(rs.id)
-
-    obligation_out = []
-    for oid, by in obligations.items():
-        meta = spec.obligations.get(oid)
-        dates = meta.applies_from if meta is not None else {}
-        applies = {cal: day is not None and as_of >= day for cal, day in dates.items()}
-        obligation_out.append(ObligationResult(oid, tuple(by), dates, applies))
+    fired_ids = tuple(rule.spec.id for rule in fired)
+    outputs = cache.get((as_of, fired_ids))
+    if outputs is None:
+        outputs = _outputs(program, fired, as_of)
+        if len(cache) >= _OUTPUTS_CACHE_SIZE:
+            cache.clear()
+        cache[(as_of, fired_ids)] = outputs
+    obligation_out, controls_out, flags_out = outputs
 
     score_out = []
     for score in program.scores:
@@ -353,44 +367,67 @@ def evaluate(
         calendars=spec.calendars,
         tier=tiers[best],
         final=final,
-        fired=tuple(fired_out),
-        obligations=tuple(obligation_out),
-        controls=tuple(Requirement(k, tuple(v)) for k, v in controls.items()),
-        flags=tuple(Requirement(k, tuple(v)) for k, v in flags.items()),
+        fired=tuple(rule.fired for rule in fired),
+        obligations=obligation_out,
+        controls=controls_out,
+        flags=flags_out,
         scores=tuple(score_out),
         undetermined=tuple(undetermined),
         ignored_answers=tuple(ignored),
         missing_required=missing,
-        trace=_trace(program, state, outcomes) if trace else None,
+        trace=Trace(program, state, outcomes) if trace else None,
     )
 
 
-def _open_items(
-    program: Program, state: State, waits: frozenset[str], cache: dict[str, frozenset[str]]
-) -> tuple[str, ...]:
-    """The items, among `waits` and what their visibility waits for, that can still be answered.
+_OUTPUTS_CACHE_SIZE: Final = 4096
+Outputs = tuple[tuple[ObligationResult, ...], tuple[Requirement, ...], tuple[Requirement, ...]]
+
+
+def _outputs(program: Program, fired: list[CompiledRule], as_of: date) -> Outputs:
+    """Obligations, controls and flags of a set of fired rules (a pure function of both).
+
+    `evaluate` keeps the latest few thousand in `program.outputs` (with the `UndeterminedRule`
+    records): the same rules fire, and wait for the same items, for many answer sets, and
+    building these immutable records is a costly part of a result.
+    """
+    obligations: dict[str, list[str]] = {}
+    controls: dict[str, list[str]] = {}
+    flags: dict[str, list[str]] = {}
+    for rule in fired:
+        rs = rule.spec
+        for o in rs.obligations:
+            obligations.setdefault(o, []).append(rs.id)
+        for c in rs.controls:
+            controls.setdefault(c, []).append(rs.id)
+        for f in rs.flags:
+            flags.setdefault(f, []).append(rs.id)
+    obligation_out = []
+    for oid, by in obligations.items():
+        meta = program.spec.obligations.get(oid)
+        dates = meta.applies_from if meta is not None else {}
+        applies = {cal: day is not None and as_of >= day for cal, day in dates.items()}
+        obligation_out.append(ObligationResult(oid, tuple(by), dates, MappingProxyType(applies)))
+    return (
+        tuple(obligation_out),
+        tuple(Requirement(k, tuple(v)) for k, v in controls.items()),
+        tuple(Requirement(k, tuple(v)) for k, v in flags.items()),
+    )
+
+
+def _open_mask(program: Program, state: State, item_id: str, masks: dict[str, int]) -> int:
+    """The items that can still be answered for `item_id` to become known, as a bit mask.
 
     An enabled unanswered item is open; an item whose visibility is undetermined is open together
     with the items its visibility waits for; an item definitely disabled is not.
     """
-    out: set[str] = set()
-    for item_id in waits:
-        out |= _open_closure(program, state, item_id, cache)
-    return tuple(sorted(out, key=program.item_index.__getitem__))
-
-
-def _open_closure(
-    program: Program, state: State, item_id: str, cache: dict[str, frozenset[str]]
-) -> frozenset[str]:
-    found = cache.get(item_id)
-    if found is not None:
-        return found
-    cache[item_id] = frozenset()  # guards against revisiting while in progress
+    masks[item_id] = 0  # guards against revisiting while in progress
     s = state.items.get(item_id)
+    mask = 0
     if s is True:
-        result = frozenset() if item_id in state.facts else frozenset((item_id,))
+        if item_id not in state.facts:
+            mask = 1 << program.item_index[item_id]
     elif s is None:
-        acc = {item_id}
+        mask = 1 << program.item_index[item_id]
         item = program.items[item_id]
         for cond in (
             program.section_conditions.get(item.section),
@@ -400,29 +437,118 @@ def _open_closure(
                 value, waits_for = cond.probe(state.env)
                 if value is None:
                     for other in waits_for:
-                        acc |= _open_closure(program, state, other, cache)
-        result = frozenset(acc)
-    else:
-        result = frozenset()
-    cache[item_id] = result
-    return result
+                        m = masks.get(other)
+                        mask |= _open_mask(program, state, other, masks) if m is None else m
+    masks[item_id] = mask
+    return mask
 
 
-def _trace(program: Program, state: State, outcomes: list[Kleene]) -> tuple[RuleTrace, ...]:
-    facts, states = state.facts, state.items
-    out = []
-    for rule, v in zip(program.rules, outcomes, strict=True):
-        reads = tuple(
-            FactRead(
-                i,
-                "answered" if i in facts else "unanswered" if states.get(i) is True else "disabled",
-                facts.get(i),
+def _items_of(program: Program, mask: int) -> tuple[str, ...]:
+    """The item ids of a bit mask, in questionnaire order (a table lookup per 8 items)."""
+    out: tuple[str, ...] = ()
+    for table in program.item_bytes:
+        byte = mask & 255
+        if byte:
+            out += table[byte]
+        mask >>= 8
+        if not mask:
+            break
+    return out
+
+
+class Trace(Sequence[RuleTrace]):
+    """How every rule came out and what it read: a sequence of `RuleTrace`, one per rule.
+
+    Built lazily from what the evaluation already settled (the facts, the memo of named
+    conditions and the rules' outcomes), once, on first use; `to_list` renders it as JSON-ready
+    data without building the records.
+    """
+
+    __slots__ = ("_outcomes", "_program", "_records", "_state")
+
+    def __init__(self, program: Program, state: State, outcomes: list[Kleene]) -> None:
+        self._program = program
+        self._state = state
+        self._outcomes = outcomes
+        self._records: tuple[RuleTrace, ...] | None = None
+
+    def _parts(self) -> tuple[dict[str, tuple[str, str, Any]], dict[str, tuple[str, str]]]:
+        """Each item read by a rule as (item, state, value); each named condition's outcome."""
+        program, state = self._program, self._state
+        facts, states, env = state.facts, state.items, state.env
+        reads: dict[str, tuple[str, str, Any]] = {}
+        for i in program.traced_items:
+            if i in facts:
+                reads[i] = (i, "answered", facts[i])
+            else:
+                reads[i] = (i, "unanswered" if states.get(i) is True else "disabled", None)
+        named = {n: (n, _OUTCOME[c.fn(env)]) for n, c in program.named.items()}
+        return reads, named
+
+    @property
+    def records(self) -> tuple[RuleTrace, ...]:
+        """The per-rule records (built on first use)."""
+        if self._records is None:
+            reads, named = self._parts()
+            facts = {i: FactRead(*r) for i, r in reads.items()}
+            fact, name, ranges = facts.__getitem__, named.__getitem__, self._state.ranges
+            self._records = tuple(
+                RuleTrace(
+                    rule.spec.id,
+                    _OUTCOME[v],
+                    tuple(map(fact, rule.reads)),
+                    tuple((s, *ranges[s]) for s in rule.scores) if rule.scores else (),
+                    tuple(map(name, rule.names)) if rule.names else (),
+                )
+                for rule, v in zip(self._program.rules, self._outcomes, strict=True)
             )
-            for i in rule.reads
-        )
-        scores = tuple((s, *state.ranges[s]) for s in rule.scores)
-        out.append(RuleTrace(rule.spec.id, _OUTCOME[v], reads, scores))
-    return tuple(out)
+        return self._records
+
+    def to_list(self) -> list[dict[str, Any]]:
+        """The trace as JSON-ready data (the `trace` of `Result.to_dict`)."""
+        reads, named = self._parts()
+        fact = {i: {"item": i, "state": st, "value": v} for i, (_, st, v) in reads.items()}
+        cond = {n: {"name": n, "outcome": o} for n, (_, o) in named.items()}
+        ranges = self._state.ranges
+        return [
+            {
+                "rule": rule.spec.id,
+                "outcome": _OUTCOME[v],
+                "facts": [fact[i].copy() for i in rule.reads],
+                "scores": [
+                    {"id": s, "min": ranges[s][0], "max": ranges[s][1]} for s in rule.scores
+                ],
+                "conditions": [cond[n].copy() for n in rule.names],
+            }
+            for rule, v in zip(self._program.rules, self._outcomes, strict=True)
+        ]
+
+    @overload
+    def __getitem__(self, index: int) -> RuleTrace: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[RuleTrace, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> RuleTrace | tuple[RuleTrace, ...]:
+        return self.records[index]
+
+    def __len__(self) -> int:
+        return len(self._outcomes)
+
+    def __iter__(self) -> Iterator[RuleTrace]:
+        return iter(self.records)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Trace):
+            return self.records == other.records
+        if isinstance(other, tuple):
+            return self.records == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Trace({self.records!r})"
 
 
 __all__ = [
@@ -435,6 +561,7 @@ __all__ = [
     "RuleTrace",
     "ScoreResult",
     "State",
+    "Trace",
     "UndeterminedRule",
     "evaluate",
     "settle",

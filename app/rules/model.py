@@ -118,7 +118,11 @@ class ObligationSpec:
 
 @dataclass(frozen=True, slots=True)
 class QuestionnaireSpec:
-    """Everything of one questionnaire version that can change a result, plus its identity."""
+    """Everything of one questionnaire version that can change a result, plus its identity.
+
+    `conditions` are the named conditions (name -> raw condition) that any condition may use
+    as ``{"condition": "<name>"}``.
+    """
 
     key: str
     version: str
@@ -132,5 +136,7 @@ class QuestionnaireSpec:
     scores: tuple[ScoreSpec, ...] = ()
     obligations: Mapping[str, ObligationSpec] = field(default_factory=dict)
     calendars: Mapping[str, str] = field(default_factory=dict)
+    conditions: Mapping[str, Json] = field(default_factory=dict)
     tiers_pointer: str = "/scoring/tiers"
     default_tier_pointer: str = "/scoring/default_tier"
+    conditions_pointer: str = "/conditions"

@@ -19,7 +19,11 @@ from app.rules.conditions import (
     ConditionCompiler,
     Env,
     ItemInfo,
+    Kleene,
+    NamedConditions,
     ScoreInfo,
+    generate,
+    generate_all,
     shared_subconditions,
     valid_date,
 )
@@ -83,6 +87,17 @@ class CompiledScore:
 
 
 @dataclass(frozen=True, slots=True)
+class FiredRule:
+    """A rule whose condition is true, with its explanation."""
+
+    id: str
+    tier: str | None
+    rationale: Mapping[str, str]
+    caveat: Mapping[str, str] | None
+    refs: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class CompiledRule:
     """A rule ready to evaluate, with what the result reports about it."""
 
@@ -91,6 +106,8 @@ class CompiledRule:
     tier_index: int
     reads: tuple[str, ...]
     scores: tuple[str, ...]
+    names: tuple[str, ...]
+    fired: FiredRule
 
     @property
     def id(self) -> str:
@@ -113,6 +130,17 @@ class Program:
     section_conditions: Mapping[str, Condition]
     item_conditions: Mapping[str, Condition]
     checkers: Mapping[str, Callable[[object], bool]]
+    named: Mapping[str, Condition]
+    checks: tuple[tuple[CondFn, CompiledRule], ...]
+    # The outcome of every rule, in order, from one generated function.
+    outcomes: Callable[[Env], list[Kleene]]
+    traced_items: tuple[str, ...]
+    item_order: tuple[str, ...]
+    display_items: frozenset[str]
+    # item_bytes[c][b]: the items of byte value b at bits 8c..8c+7 of an item mask, in order.
+    item_bytes: tuple[tuple[tuple[str, ...], ...], ...]
+    # Per-program memo of the pure parts of results (see `engine._outputs`).
+    outputs: dict[Any, Any]
 
     @property
     def tiers(self) -> tuple[str, ...]:
@@ -156,7 +184,9 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         + [i.enable_when for i in spec.items]
         + [t.when for score in spec.scores for t in score.terms]
         + [r.when for r in spec.rules]
+        + list(spec.conditions.values())
     )
+    named = NamedConditions(spec.conditions, spec.conditions_pointer)
     infos = {
         item.id: ItemInfo(item.type, frozenset(item.options), item.exclusive) for item in spec.items
     }
@@ -172,9 +202,11 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
     score_infos: dict[str, ScoreInfo] = {}
     compiled_scores: dict[str, CompiledScore] = {}
     score_conditions: dict[str, list[Condition]] = {}
-    for score_id in _score_order(score_specs, problem):
+    for score_id in _score_order(score_specs, spec.conditions, problem):
         score = score_specs[score_id][1]
-        compiler = ConditionCompiler(infos, score_infos, sections=section_ids, shared=shared)
+        compiler = ConditionCompiler(
+            infos, score_infos, sections=section_ids, shared=shared, named=named
+        )
         terms: list[tuple[Condition, float]] = []
         for term in score.terms:
             ptr = join_pointer(term.pointer, "when")
@@ -205,10 +237,12 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
             probe=_score_waits(tuple(c for c, _ in live)),
         )
         compiled_scores[score_id] = CompiledScore(
-            score_id, tuple((c.fn, p) for c, p in live), score.bands, (lo, hi), score.label
+            score_id, tuple((generate(c), p) for c, p in live), score.bands, (lo, hi), score.label
         )
 
-    compiler = ConditionCompiler(infos, score_infos, sections=section_ids, shared=shared)
+    compiler = ConditionCompiler(
+        infos, score_infos, sections=section_ids, shared=shared, named=named
+    )
 
     # -- visibility -----------------------------------------------------------------------------
     section_conditions: dict[str, Condition] = {}
@@ -286,7 +320,19 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
                 t_index,
                 tuple(sorted(cond.reads, key=lambda x: item_index.get(x, 0))),
                 tuple(sorted(cond.scores)),
+                named.order(cond.names),
+                FiredRule(rule.id, rule.tier, rule.rationale, rule.caveat, rule.refs),
             )
+        )
+
+    # -- named conditions: every one is checked, and one that nothing uses is an error ----------
+    for name in named.unused():
+        if name not in named.compiled:
+            compiler.compile({"condition": name}, named.pointer_of(name))
+        problem(
+            named.pointer_of(name),
+            f"named condition '{name}' is never used",
+            "unused_condition",
         )
     problems.extend(compiler.problems)
 
@@ -302,7 +348,7 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
     for kind, node in order:
         if kind == STEP_SECTION:
             sc = section_conditions.get(node)
-            plan.append((STEP_SECTION, node, sc.fn if sc is not None else None, None))
+            plan.append((STEP_SECTION, node, generate(sc) if sc is not None else None, None))
         elif kind == STEP_ITEM:
             item = items_by_id[node]
             if item.type == "display":
@@ -312,7 +358,7 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
                 (
                     STEP_ITEM,
                     node,
-                    ic.fn if ic is not None else None,
+                    generate(ic) if ic is not None else None,
                     (item.section, CHECKERS[item.type]),
                 )
             )
@@ -331,7 +377,30 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         section_conditions=section_conditions,
         item_conditions=item_conditions,
         checkers=CHECKERS,
+        named={n: named.compiled[n] for n in named.definitions if n in named.compiled},
+        checks=tuple((generate(r.condition), r) for r in rules),
+        outcomes=generate_all([r.condition for r in rules]),
+        traced_items=tuple(
+            i.id for i in spec.items if any(i.id in r.condition.reads for r in rules)
+        ),
+        item_order=tuple(item.id for item in spec.items),
+        display_items=frozenset(i.id for i in spec.items if i.type == "display"),
+        item_bytes=_byte_tables(tuple(item.id for item in spec.items)),
+        outputs={},
     )
+
+
+def _byte_tables(order: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """For each run of 8 items, the items of every byte value (bit i: the i-th item of the run)."""
+    tables = []
+    for start in range(0, len(order), 8):
+        chunk = order[start : start + 8]
+        tables.append(
+            tuple(
+                tuple(chunk[i] for i in range(len(chunk)) if byte >> i & 1) for byte in range(256)
+            )
+        )
+    return tuple(tables)
 
 
 def _unique(
@@ -369,25 +438,34 @@ def _check_bands(
             previous = band.max
 
 
-def _score_refs(expr: object) -> Iterator[str]:
-    """Score ids referenced anywhere in a raw condition."""
+def _score_refs(
+    expr: object, named: Mapping[str, object], seen: set[str] | None = None
+) -> Iterator[str]:
+    """Score ids referenced anywhere in a raw condition, also through named conditions."""
     if isinstance(expr, dict):
         for key, value in expr.items():
             if key == "score" and isinstance(value, str):
                 yield value
+            elif key == "condition" and isinstance(value, str):
+                seen = set() if seen is None else seen
+                if value in named and value not in seen:
+                    seen.add(value)
+                    yield from _score_refs(named[value], named, seen)
             else:
-                yield from _score_refs(value)
+                yield from _score_refs(value, named, seen)
     elif isinstance(expr, list):
         for value in expr:
-            yield from _score_refs(value)
+            yield from _score_refs(value, named, seen)
 
 
 def _score_order(
-    specs: Mapping[str, tuple[int, Any]], problem: Callable[[str, str, str], None]
+    specs: Mapping[str, tuple[int, Any]],
+    named: Mapping[str, object],
+    problem: Callable[[str, str, str], None],
 ) -> list[str]:
     """Scores ordered so that each comes after the scores its terms read; cycles are problems."""
     deps = {
-        sid: {r for t in score.terms for r in _score_refs(t.when) if r in specs}
+        sid: {r for t in score.terms for r in _score_refs(t.when, named) if r in specs}
         for sid, (_, score) in specs.items()
     }
     order: list[str] = []
@@ -448,7 +526,7 @@ def _evaluation_order(
             continue
         node = (STEP_SCORE, s.id)
         info = score_infos[s.id]
-        refs = {r for t in s.terms for r in _score_refs(t.when) if r in scores}
+        refs = {r for t in s.terms for r in _score_refs(t.when, spec.conditions) if r in scores}
         deps[node] = [(STEP_ITEM, i) for i in sorted(info.items)] + [
             (STEP_SCORE, r) for r in sorted(refs)
         ]
@@ -490,14 +568,12 @@ def _condition_nodes(
 
 
 def _score_waits(conditions: tuple[Condition, ...]) -> Callable[[Env], frozenset[str]]:
-    probes = tuple(c.probe for c in conditions)
+    explains = tuple(c.explain for c in conditions)
 
     def waits(env: Env) -> frozenset[str]:
-        out: set[str] = set()
-        for probe in probes:
-            v, w = probe(env)
-            if v is None:
-                out |= w
+        out: list[str] = []
+        for explain in explains:
+            explain(env, out)
         return frozenset(out)
 
     return waits

@@ -222,3 +222,118 @@ def test_localised_document(catalog: Catalog) -> None:
     assert german["sections"][0]["items"][1]["text"] == "Name des Anwendungsfalls"
     assert german["sections"][0]["items"][2]["help"].startswith("Describe")
     assert version.document()["title"]["en"] == "AI use-case intake triage"
+
+
+def test_named_conditions_are_checked_with_pointers(scratch: Path) -> None:
+    data = _read(scratch)
+    data["conditions"] = {
+        "not_ai": {"==": [{"var": "uses_ai"}, "no"]},
+        "unsure": {"==": [{"var": "uses_ai"}, "maybe"]},
+        "spare": {"==": [{"var": "uses_ai"}, "yes"]},
+    }
+    data["scoring"]["rules"][0]["when"] = {"condition": "not_ai"}
+    data["scoring"]["rules"][1]["when"] = {"all": [{"condition": "unsure"}, {"condition": "x"}]}
+    _write(scratch, data)
+    errors = _errors(scratch)
+    f = "questionnaires/" + TRIAGE
+    assert f"{f}:/conditions/unsure/==/1: 'maybe' is not an option of 'uses_ai'" in errors
+    assert f"{f}:/conditions/spare: named condition 'spare' is never used" in errors
+    assert f"{f}:/scoring/rules/1/when/all/1/condition: unknown named condition 'x'" in errors
+
+
+def test_naming_a_sub_condition_keeps_the_logic_hash(scratch: Path) -> None:
+    before = load_catalog(scratch).get("ai-use-triage", "1.0.0")
+    data = _read(scratch)
+    when = data["scoring"]["rules"][0]["when"]
+    data["conditions"] = {"not_ai": when}
+    data["scoring"]["rules"][0]["when"] = {"condition": "not_ai"}
+    _write(scratch, data)
+    named = load_catalog(scratch).get("ai-use-triage", "1.0.0")
+    assert named.logic_hash == before.logic_hash
+    assert named.content_hash != before.content_hash
+    assert named.program.named["not_ai"].reads == frozenset({"uses_ai"})
+    data["conditions"]["not_ai"] = {"==": [{"var": "uses_ai"}, "unsure"]}
+    _write(scratch, data)
+    assert load_catalog(scratch).get("ai-use-triage", "1.0.0").logic_hash != before.logic_hash
+
+
+def _v2_with_migrations(root: Path, migrations: Any) -> None:
+    data = _read(root)
+    data["version"] = "2.0.0"
+    data["status"] = "draft"
+    data["migrations"] = migrations
+    _write(root, data, "ai-use-triage/2.0.0.json")
+
+
+def test_migrations_are_typed_and_checked_against_both_versions(scratch: Path) -> None:
+    _v2_with_migrations(
+        scratch,
+        [
+            {
+                "from": "1.0.0",
+                "renamed": {"use_case_name": "owner_email"},
+                "recoded": {"our_role": {"adapt": "buy"}},
+                "dropped": ["planned_start"],
+            }
+        ],
+    )
+    version = load_catalog(scratch).get("ai-use-triage", "2.0.0")
+    (step,) = version.model.migrations or []
+    assert step.from_ == "1.0.0"
+    assert step.recoded == {"our_role": {"adapt": "buy"}}
+
+    _v2_with_migrations(
+        scratch,
+        [
+            {
+                "from": "0.9.0",
+                "renamed": {"old_name": "use_case_name", "use_case_name": "ghost"},
+                "recoded": {"our_role": {"adapt": "modify"}, "use_case_name": {"a": "b"}},
+                "dropped": ["never_there"],
+            },
+            {"from": "1.0.0"},
+            {"from": "1.0.0"},
+            {"from": "2.0.0"},
+        ],
+    )
+    errors = _errors(scratch)
+    f = "questionnaires/ai-use-triage/2.0.0.json"
+    v2 = "ai-use-triage@2.0.0"
+    assert (
+        f"{f}:/migrations/0/from: 0.9.0 is not an earlier version of 'ai-use-triage' in the catalog"
+        in errors
+    )
+    assert (
+        f"{f}:/migrations/0/renamed/use_case_name: 'ghost' is not an answerable item of {v2}"
+        in errors
+    )
+    assert (
+        f"{f}:/migrations/0/recoded/our_role/adapt: 'modify' is not an option of 'our_role' in {v2}"
+        in errors
+    )
+    assert (
+        f"{f}:/migrations/0/recoded/use_case_name: 'use_case_name' is not a choice item of {v2}"
+        in errors
+    )
+    assert f"{f}:/migrations/2/from: a second migration from 1.0.0" in errors
+    assert (
+        f"{f}:/migrations/3/from: 2.0.0 is not an earlier version of 'ai-use-triage' in the catalog"
+        in errors
+    )
+    _v2_with_migrations(
+        scratch,
+        [{"from": "1.0.0", "renamed": {"old_name": "use_case_name"}, "dropped": ["never_there"]}],
+    )
+    errors = _errors(scratch)
+    assert (
+        f"{f}:/migrations/0/renamed/old_name: 'old_name' is not an item of ai-use-triage@1.0.0"
+        in errors
+    )
+    assert (
+        f"{f}:/migrations/0/dropped/0: 'never_there' is not an item of ai-use-triage@1.0.0"
+        in errors
+    )
+    _v2_with_migrations(scratch, [{"from": "1.0.0", "renamed": {"a": "b"}, "moved": {}}])
+    errors = _errors(scratch)
+    assert any(e.startswith(f"{f}:/migrations/0/moved: ") for e in errors)
+    assert any(e.startswith(f"{f}:/migrations/0/renamed/a: ") for e in errors)  # not a slug

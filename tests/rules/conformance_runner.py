@@ -1,8 +1,9 @@
 """Run one condition-language conformance case (the JSON files in conformance/).
 
 A case: ``items`` (id -> {type, options?, exclusive?, enabled?}), optional ``scores``
-(id -> [{when, points}]), ``condition``, ``answers`` and ``expected`` (true, false or null),
-or ``error`` (the problem code compiling must report). Disabled items keep their answer in
+(id -> [{when, points}]), optional named ``conditions`` (name -> condition, used as
+``{"condition": name}``), ``condition``, ``answers`` and ``expected`` (true, false or null), or
+``error`` (the problem code compiling must report). Disabled items keep their answer in
 ``answers``; reading them must give unknown.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.rules import ConditionCompiler, Env, ItemInfo, ScoreInfo
+from app.rules import ConditionCompiler, Env, ItemInfo, NamedConditions, ScoreInfo
+from app.rules.conditions import generate
 
 
 def run_case(case: dict[str, Any]) -> tuple[bool | None, list[str]]:
@@ -31,6 +33,7 @@ def run_case(case: dict[str, Any]) -> tuple[bool | None, list[str]]:
     score_infos: dict[str, ScoreInfo] = {}
     ranges: dict[str, tuple[float, float]] = {}
     problems: list[str] = []
+    named = NamedConditions(case.get("conditions", {}))
     for score_id, terms in case.get("scores", {}).items():
         compiler = ConditionCompiler(items)
         compiled = [(compiler.compile(t["when"], ""), float(t["points"])) for t in terms]
@@ -52,7 +55,11 @@ def run_case(case: dict[str, Any]) -> tuple[bool | None, list[str]]:
             frozenset(),
             lambda env: frozenset(),
         )
-    compiler = ConditionCompiler(items, score_infos)
+    compiler = ConditionCompiler(items, score_infos, named=named)
     condition = compiler.compile(case["condition"], "")
     problems += [p.code for p in compiler.problems]
-    return condition.fn(Env(facts, ranges)), problems
+    value = condition.fn(Env(facts, ranges))
+    # the generated function and the explaining walk agree with the closures
+    assert generate(condition)(Env(facts, ranges)) is value
+    assert condition.probe(Env(facts, ranges))[0] is value
+    return value, problems

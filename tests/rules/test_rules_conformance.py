@@ -41,6 +41,7 @@ def test_suite_covers_every_operator() -> None:
         "answered",
         "count",
         "score",
+        "condition",
     ):
         assert f'"{op}"' in text, op
 

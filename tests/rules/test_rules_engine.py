@@ -11,6 +11,7 @@ import pytest
 from app.rules import (
     BandSpec,
     CompileError,
+    Env,
     InvalidAnswerError,
     ItemSpec,
     ObligationSpec,
@@ -22,6 +23,7 @@ from app.rules import (
     SectionSpec,
     compile_questionnaire,
     evaluate,
+    settle,
 )
 
 AS_OF = date(2026, 11, 27)
@@ -282,3 +284,175 @@ def test_bands_must_increase_and_end_open() -> None:
     )
     problems = _problems(scores=scores)
     assert ("/scoring/scores/0/bands/1/max", "bands") in problems
+
+
+# -- named conditions ----------------------------------------------------------------------------
+
+NAMED = {
+    "ai_in_hr": {"all": [{"condition": "uses_ai"}, {"condition": "hr_area"}]},
+    "hr_area": {"==": [{"var": "area"}, "hr"]},
+    "uses_ai": {"==": [{"var": "uses_ai"}, True]},
+}
+
+
+def named_spec(**kw: Any) -> QuestionnaireSpec:
+    base = spec()
+    rules = (
+        replace(base.rules[0], when={"condition": "hr_area"}),
+        base.rules[1],
+        replace(base.rules[2], when={"condition": "uses_ai"}),
+        rule(
+            3,
+            "hr_many",
+            {"all": [{"condition": "ai_in_hr"}, {">=": [{"var": "people"}, 10]}]},
+            flags=("hr_many",),
+        ),
+    )
+    sections = (base.sections[0], replace(base.sections[1], enable_when={"condition": "uses_ai"}))
+    return replace(base, conditions=NAMED, rules=rules, sections=sections, **kw)
+
+
+class CountingFacts(dict[str, Any]):
+    """Facts that count how often each item is read."""
+
+    def __init__(self, facts: dict[str, Any]) -> None:
+        super().__init__(facts)
+        self.reads: dict[str, int] = {}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.reads[key] = self.reads.get(key, 0) + 1
+        return super().get(key, default)
+
+
+def test_named_conditions_give_the_inlined_results() -> None:
+    named = compile_questionnaire(named_spec())
+    inline = compile_questionnaire(spec())
+    for answers in (
+        {"uses_ai": True, "area": "hr", "people": 10},
+        {"uses_ai": True},
+        {},
+        {"uses_ai": False, "area": "hr", "people": 5000},
+    ):
+        a = evaluate(named, answers, as_of=AS_OF)
+        b = evaluate(inline, answers, as_of=AS_OF)
+        assert a.tier == b.tier
+        assert [f.id for f in a.fired if f.id != "hr_many"] == [f.id for f in b.fired]
+        assert {u.id: u.waits_for for u in a.undetermined if u.id != "hr_many"} == {
+            u.id: u.waits_for for u in b.undetermined
+        }
+
+
+def test_a_named_condition_is_evaluated_once_per_evaluation() -> None:
+    program = compile_questionnaire(named_spec())
+    state = settle(program, {"uses_ai": True, "area": "hr", "people": 10})
+    facts = CountingFacts(state.facts)
+    env = Env(facts, state.ranges)
+    values = [fn(env) for fn, _ in program.checks]
+    assert values == [True, False, True, True]
+    # uses_ai is read by two named conditions and three rules, but only once
+    assert facts.reads["uses_ai"] == 1
+    assert facts.reads["area"] == 1
+    env2 = Env(CountingFacts(state.facts), state.ranges)
+    assert [r.condition.fn(env2) for r in program.rules] == values  # closures agree
+
+
+def test_trace_names_the_named_conditions_and_waits_go_through_them() -> None:
+    program = compile_questionnaire(named_spec())
+    result = evaluate(program, {"uses_ai": True, "area": "hr"}, as_of=AS_OF)
+    assert result.trace is not None
+    by_rule = {t.rule: t for t in result.trace}
+    assert by_rule["hr_many"].conditions == (
+        ("ai_in_hr", "true"),
+        ("hr_area", "true"),
+        ("uses_ai", "true"),
+    )
+    assert [f.item for f in by_rule["hr_many"].facts] == ["uses_ai", "area", "people"]
+    assert by_rule["many"].conditions == ()
+    assert {u.id: u.waits_for for u in result.undetermined} == {
+        "many": ("people",),
+        "hr_many": ("people",),
+    }
+    dumped = result.to_dict()["trace"]
+    assert dumped[0]["conditions"] == [{"name": "hr_area", "outcome": "true"}]
+    empty = evaluate(program, {}, as_of=AS_OF)
+    assert {u.id: u.waits_for for u in empty.undetermined}["hr_many"] == (
+        "uses_ai",
+        "area",
+        "people",
+    )
+
+
+def test_named_condition_problems_have_pointers() -> None:
+    problems = _problems(
+        conditions={
+            **NAMED,
+            "loop_a": {"any": [{"condition": "loop_b"}, {"==": [{"var": "uses_ai"}, True]}]},
+            "loop_b": {"not": {"condition": "loop_a"}},
+            "bad": {"==": [{"var": "area"}, "nope"]},
+            "spare": {"==": [{"var": "uses_ai"}, False]},
+        },
+        rules=(
+            rule(0, "a", {"condition": "ai_in_hr"}, tier="high"),
+            rule(3, "d", {"condition": "uses_ai"}, tier="high"),
+            rule(1, "b", {"condition": "ghost"}, tier="high"),
+            rule(2, "c", {"all": [{"condition": "loop_a"}, {"condition": "bad"}]}, tier="high"),
+        ),
+    )
+    assert ("/scoring/rules/1/when/condition", "unknown_condition") in problems
+    assert ("/conditions/loop_b/not/condition", "cycle") in problems
+    assert ("/conditions/bad/==/1", "unknown_option") in problems
+    assert ("/conditions/spare", "unused_condition") in problems
+    assert ("/conditions/uses_ai", "unused_condition") not in problems
+    assert ("/conditions/hr_area", "unused_condition") not in problems
+    assert sum(1 for p in problems if p[1] == "cycle") == 1
+
+
+def test_unused_named_conditions_are_still_checked() -> None:
+    problems = _problems(conditions={"spare": {"==": [{"var": "ghost"}, True]}})
+    assert problems == [
+        ("/conditions/spare", "unused_condition"),
+        ("/conditions/spare/==/0/var", "unknown_item"),
+    ]
+
+
+def test_named_conditions_in_visibility_and_scores_keep_the_order() -> None:
+    scores = (
+        ScoreSpec(
+            "reach",
+            "/scoring/scores/0",
+            (
+                ScoreTermSpec({"condition": "big"}, 3, "/scoring/scores/0/terms/0"),
+                ScoreTermSpec({"condition": "huge"}, 3, "/scoring/scores/0/terms/1"),
+            ),
+            (BandSpec("small", 2), BandSpec("large", None)),
+        ),
+    )
+    conditions = {
+        "big": {">=": [{"var": "people"}, 100]},
+        "huge": {"all": [{"condition": "big"}, {">=": [{"var": "people"}, 1000]}]},
+        "reach_high": {">=": [{"score": "reach"}, 5]},
+    }
+    base = spec()
+    program = compile_questionnaire(
+        replace(
+            base,
+            scores=scores,
+            conditions=conditions,
+            rules=(*base.rules[:1], replace(base.rules[1], when={"condition": "reach_high"})),
+        )
+    )
+    result = evaluate(program, {"uses_ai": True, "people": 5000}, as_of=AS_OF)
+    assert result.tier == "medium"
+    assert result.scores[0].value == 6
+    cyclic = replace(
+        base,
+        items=(
+            *base.items[:2],
+            item(2, "people", "integer", section="t", enable_when={"condition": "seen"}),
+            *base.items[3:],
+        ),
+        conditions={"seen": {"answered": "people"}},
+    )
+    assert ("/sections/0/items/2/enable_when", "cycle") in _problems(
+        **{k: getattr(cyclic, k) for k in ("items", "conditions")}
+    )

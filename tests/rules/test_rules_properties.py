@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.rules import ConditionCompiler, Env, ItemInfo
+from app.rules.conditions import generate
 
 ITEMS = {
     "b0": ItemInfo("boolean"),
@@ -71,6 +72,7 @@ def evaluate(expr: Any, facts: dict[str, Any]) -> bool | None:
     condition = ConditionCompiler(ITEMS).compile(expr, "")
     value, waits = condition.probe(Env(facts))
     assert value is condition.fn(Env(facts))  # the explaining path agrees with the fast one
+    assert generate(condition)(Env(facts)) is value  # so does the generated function
     assert waits <= set(ITEMS) - set(facts)
     assert value is None or not waits
     return condition.fn(Env(facts))
