@@ -38,6 +38,7 @@ from app.questionnaires.models import (
 )
 from app.rules import (
     BandSpec,
+    Citation,
     CompileError,
     ItemSpec,
     ObligationSpec,
@@ -579,6 +580,12 @@ def _spec(
         rules=rules,
         scores=scores,
         obligations=obligations,
+        citations={
+            cid: Citation(control.ref, dict(control.title))
+            for rule in model.scoring.rules
+            for cid in (*rule.then.obligations, *rule.then.controls)
+            if (control := controls.get(cid)) is not None
+        },
         calendars=controls.calendars,
         conditions=model.conditions,
     )

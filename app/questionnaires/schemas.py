@@ -96,15 +96,19 @@ class ObligationOut(BaseModel):
     """An obligation, the rules requiring it and when it applies under each calendar."""
 
     id: str
+    ref: str | None = Field(default=None, description="The provision, e.g. 'EU AI Act Art. 26(2)'.")
+    title: dict[str, str] | None = Field(default=None, description="Short title by language.")
     required_by: list[str]
     applies_from: dict[str, date | None]
     applies: dict[str, bool]
 
 
 class ControlRequirementOut(BaseModel):
-    """A required control and the rules requiring it."""
+    """A required control, its citation and the rules requiring it."""
 
     id: str
+    ref: str | None = Field(default=None, description="e.g. 'ISO/IEC 42001 A.9.2'.")
+    title: dict[str, str] | None = Field(default=None, description="Short title by language.")
     required_by: list[str]
 
 

@@ -31,6 +31,7 @@ from app.rules.engine import (
 from app.rules.model import (
     ITEM_TYPES,
     BandSpec,
+    Citation,
     ItemSpec,
     ObligationSpec,
     QuestionnaireSpec,
@@ -46,6 +47,7 @@ __all__ = [
     "ENGINE_VERSION",
     "ITEM_TYPES",
     "BandSpec",
+    "Citation",
     "CompileError",
     "CompiledRule",
     "CompiledScore",

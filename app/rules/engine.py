@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any, Final, overload
 
 from app.rules.conditions import Env, Kleene
+from app.rules.model import Citation
 from app.rules.problems import InvalidAnswerError
 from app.rules.program import STEP_ITEM, STEP_SECTION, CompiledRule, FiredRule, Program
 
@@ -24,12 +25,19 @@ ENGINE_VERSION: Final = "1.0.0"
 _OUTCOME: Final[dict[Kleene, str]] = {True: "true", False: "false", None: "unknown"}
 
 
+def _cite(citation: Citation | None) -> dict[str, Any]:
+    if citation is None:
+        return {"ref": None, "title": None}
+    return {"ref": citation.ref, "title": dict(citation.title)}
+
+
 @dataclass(frozen=True, slots=True)
 class Requirement:
     """A control or flag and the fired rules that require it."""
 
     id: str
     required_by: tuple[str, ...]
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +48,7 @@ class ObligationResult:
     required_by: tuple[str, ...]
     applies_from: Mapping[str, date | None]
     applies: Mapping[str, bool]
+    citation: Citation | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +167,7 @@ class Result:
             "obligations": [
                 {
                     "id": o.id,
+                    **_cite(o.citation),
                     "required_by": list(o.required_by),
                     "applies_from": {
                         k: v.isoformat() if v is not None else None
@@ -167,7 +177,10 @@ class Result:
                 }
                 for o in self.obligations
             ],
-            "controls": [{"id": c.id, "required_by": list(c.required_by)} for c in self.controls],
+            "controls": [
+                {"id": c.id, **_cite(c.citation), "required_by": list(c.required_by)}
+                for c in self.controls
+            ],
             "flags": [{"id": f.id, "raised_by": list(f.required_by)} for f in self.flags],
             "scores": [
                 {
@@ -402,14 +415,17 @@ def _outputs(program: Program, fired: list[CompiledRule], as_of: date) -> Output
         for f in rs.flags:
             flags.setdefault(f, []).append(rs.id)
     obligation_out = []
+    citations = program.spec.citations
     for oid, by in obligations.items():
         meta = program.spec.obligations.get(oid)
         dates = meta.applies_from if meta is not None else {}
         applies = {cal: day is not None and as_of >= day for cal, day in dates.items()}
-        obligation_out.append(ObligationResult(oid, tuple(by), dates, MappingProxyType(applies)))
+        obligation_out.append(
+            ObligationResult(oid, tuple(by), dates, MappingProxyType(applies), citations.get(oid))
+        )
     return (
         tuple(obligation_out),
-        tuple(Requirement(k, tuple(v)) for k, v in controls.items()),
+        tuple(Requirement(k, tuple(v), citations.get(k)) for k, v in controls.items()),
         tuple(Requirement(k, tuple(v)) for k, v in flags.items()),
     )
 

@@ -117,6 +117,14 @@ class ObligationSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Citation:
+    """How a result cites an obligation or control: its provision and its short title."""
+
+    ref: str
+    title: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionnaireSpec:
     """Everything of one questionnaire version that can change a result, plus its identity.
 
@@ -135,6 +143,7 @@ class QuestionnaireSpec:
     rules: tuple[RuleSpec, ...]
     scores: tuple[ScoreSpec, ...] = ()
     obligations: Mapping[str, ObligationSpec] = field(default_factory=dict)
+    citations: Mapping[str, Citation] = field(default_factory=dict)
     calendars: Mapping[str, str] = field(default_factory=dict)
     conditions: Mapping[str, Json] = field(default_factory=dict)
     tiers_pointer: str = "/scoring/tiers"
