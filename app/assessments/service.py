@@ -170,11 +170,25 @@ def create_assessment(
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("A retired AI system is not assessed any more.", type="system-retired")
     version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
-    answers = {k: v for k, v in data.answers.items() if v is not None}
+    return _new_draft(session, caller, version, data.answers, system_id=system.id)
+
+
+def _new_draft(
+    session: Session,
+    caller: Caller,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+    *,
+    system_id: uuid.UUID | None = None,
+    supplier_id: uuid.UUID | None = None,
+) -> Assessment:
+    """A draft pinned to `version`, of an AI system or of a supplier; its creation audited."""
+    answers = {k: v for k, v in answers.items() if v is not None}
     check_answers(version, answers)
     assessment = Assessment(
         organization_id=caller.organization_id,
-        system_id=system.id,
+        system_id=system_id,
+        supplier_id=supplier_id,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
@@ -196,21 +210,7 @@ def create_supplier_assessment(
     answers: dict[str, Any],
 ) -> Assessment:
     """A draft of a supplier's answers (procurement); the caller has checked the supplier."""
-    answers = {k: v for k, v in answers.items() if v is not None}
-    check_answers(version, answers)
-    assessment = Assessment(
-        organization_id=caller.organization_id,
-        supplier_id=supplier_id,
-        questionnaire_key=version.key,
-        questionnaire_version=version.version,
-        content_hash=version.content_hash,
-        answers=answers,
-        created_by_key_id=caller.key_id,
-    )
-    session.add(assessment)
-    session.flush()
-    _audit(session, assessment, caller.actor, "created", None, _snapshot(assessment))
-    return assessment
+    return _new_draft(session, caller, version, answers, supplier_id=supplier_id)
 
 
 def get_assessment(
