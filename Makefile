@@ -45,6 +45,7 @@ openapi: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.engine_bench
 	$(BIN)/python -m bench.http_bench
+	$(BIN)/python -m bench.list_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
