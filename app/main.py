@@ -18,7 +18,7 @@ from app.assessments.router import standing_router
 from app.audit.router import router as audit_router
 from app.controls.router import router as controls_router
 from app.db import create_db_engine
-from app.errors import Problem, ProblemItem, install_error_handlers
+from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem, install_error_handlers
 from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.migrate import head_revisions
@@ -113,6 +113,13 @@ def create_app(
             # FastAPI's default 422 models are replaced by problem details on every route.
             schemas.pop("HTTPValidationError", None)
             schemas.pop("ValidationError", None)
+            problem = {"$ref": "#/components/schemas/Problem"}
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    invalid = operation.get("responses", {}).get("422")
+                    if invalid is not None:
+                        invalid["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem}}
+                        invalid.setdefault("description", "Invalid request")
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -1,6 +1,7 @@
 """The committed OpenAPI document is the app's own, with stable ids and problem responses."""
 
 import json
+import re
 
 from app.openapi_doc import render_openapi
 from tests.conftest import project_root
@@ -23,3 +24,16 @@ def test_every_operation_has_an_id_and_declares_problem_responses() -> None:
                 assert problem["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert len(ids) == len(set(ids))
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_every_reference_resolves() -> None:
+    document = json.loads(render_openapi())
+    schemas = document["components"]["schemas"]
+    text = json.dumps(document)
+    refs = set(re.findall(r'"#/components/schemas/([^"]+)"', text))
+    assert refs - set(schemas) == set()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            invalid = operation["responses"].get("422")
+            if invalid is not None:
+                assert "application/problem+json" in invalid["content"], (method, path)
