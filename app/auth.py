@@ -10,7 +10,7 @@ import hashlib
 import logging
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -159,11 +159,11 @@ def get_principal(
     )
 
 
-def require_scope(scope: Scope | str) -> Callable[[Principal], Principal]:
+def require_scope(scope: Scope | str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that authenticates the caller and checks one scope."""
     wanted = Scope(scope)
 
-    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not principal.has(wanted):
             raise AppError(
                 status=403,

@@ -23,7 +23,7 @@ ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
 
 
-def get_control_catalog(request: Request) -> ControlCatalog:
+async def get_control_catalog(request: Request) -> ControlCatalog:
     """The control catalog: ``app.state.controls`` or the questionnaire catalog's."""
     controls = getattr(request.app.state, "controls", None)
     if controls is None:

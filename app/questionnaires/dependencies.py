@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 from app.questionnaires.catalog import Catalog
 
 
-def get_catalog(request: Request) -> Catalog:
+async def get_catalog(request: Request) -> Catalog:
     """The catalog loaded at start-up (``app.state.catalog``)."""
     catalog = request.app.state.catalog
     if not isinstance(catalog, Catalog):

@@ -6,7 +6,7 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 import base64
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -56,8 +56,8 @@ router = APIRouter(tags=["procurement"])
 ProcurementDep = Annotated[Principal, Depends(require_scope(Scope.PROCUREMENT))]
 
 
-def _read_or_procurement() -> Callable[[Principal], Principal]:
-    def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+def _read_or_procurement() -> Callable[[Principal], Awaitable[Principal]]:
+    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if not (principal.has(Scope.READ) or principal.has(Scope.PROCUREMENT)):
             raise AppError(
                 status=403,
@@ -74,7 +74,7 @@ ReaderDep = Annotated[Principal, Depends(_read_or_procurement())]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
