@@ -42,6 +42,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """An empty database of its own (not migrated), for tests that start the service process."""
+    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "scratch") as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
 def engine(database_url: str) -> Iterator[Engine]:
     db_engine = create_db_engine(database_url)

@@ -6,19 +6,8 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 
 from tests.conftest import project_root
-from tests.databases import fresh_database
-
-
-@pytest.fixture
-def cli_db(tmp_path: Path) -> Iterator[str]:
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "cli") as url:
-        yield url
 
 
 def run(db: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -33,33 +22,42 @@ def run(db: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_operator_flow(cli_db: str) -> None:
-    assert run(cli_db, "migrate").returncode == 0
-    first = run(cli_db, "bootstrap")
+def test_operator_flow(scratch_database_url: str) -> None:
+    assert run(scratch_database_url, "migrate").returncode == 0
+    first = run(scratch_database_url, "bootstrap")
     assert first.returncode == 0
     assert "aas_" in first.stdout
-    second = run(cli_db, "bootstrap")
+    second = run(scratch_database_url, "bootstrap")
     assert second.returncode == 0
     assert "aas_" not in second.stdout
 
-    created = run(cli_db, "keys", "create", "--name", "grc sync", "--scopes", "read", "procurement")
+    created = run(
+        scratch_database_url,
+        "keys",
+        "create",
+        "--name",
+        "grc sync",
+        "--scopes",
+        "read",
+        "procurement",
+    )
     assert created.returncode == 0, created.stderr
     key = json.loads(created.stdout)
     assert key["scopes"] == ["procurement", "read"]
     assert key["secret"].startswith("aas_")
 
-    listed = run(cli_db, "keys", "list")
+    listed = run(scratch_database_url, "keys", "list")
     assert key["id"] in listed.stdout
     assert key["secret"] not in listed.stdout
 
-    assert run(cli_db, "keys", "revoke", key["id"]).returncode == 0
-    assert "revoked" in run(cli_db, "keys", "list").stdout
+    assert run(scratch_database_url, "keys", "revoke", key["id"]).returncode == 0
+    assert "revoked" in run(scratch_database_url, "keys", "list").stdout
 
-    bad = run(cli_db, "keys", "create", "--org", "nope", "--name", "x")
+    bad = run(scratch_database_url, "keys", "create", "--org", "nope", "--name", "x")
     assert bad.returncode == 2
     assert "no organisation" in bad.stderr
     other = run(
-        cli_db,
+        scratch_database_url,
         "keys",
         "create",
         "--org",

@@ -10,34 +10,28 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import project_root
-from tests.databases import fresh_database
-from tests.test_e2e import _free_port, _read_key, _serve, _wait_ready
+from tests.servers import free_port, read_key, serve, wait_ready
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[str]:
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "fuzz") as url:
-        yield url
-
-
-def test_no_generated_request_makes_a_server_error(database: str, tmp_path: Path) -> None:
+def test_no_generated_request_makes_a_server_error(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
     st = Path(sys.executable).with_name("st")
     assert st.exists() or shutil.which("st"), "schemathesis is part of the dev extra"
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "server.log"
-    server = _serve(database, port, log)
+    server = serve(scratch_database_url, port, log)
     try:
-        key = _read_key(server, timeout=60)
-        _wait_ready(base, timeout=30)
+        key = read_key(server, timeout=60)
+        wait_ready(base, timeout=30)
         run = subprocess.run(
             [
                 str(st),

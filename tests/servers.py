@@ -1,0 +1,75 @@
+"""A real service process for end-to-end tests: started as `make run` starts it."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import project_root
+
+KEY_LINE = re.compile(r"^\s+(aas_[A-Za-z0-9_-]{40,})\s*$")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def read_key(process: subprocess.Popen[str], timeout: float) -> str:
+    """The key line of the server's stdout, read by a thread so a silent server cannot hang us."""
+    stdout = process.stdout
+    assert stdout is not None
+    lines: queue.Queue[str] = queue.Queue()
+
+    def pump() -> None:
+        for line in stdout:
+            lines.put(line)
+
+    threading.Thread(target=pump, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            line = lines.get(timeout=0.5)
+        except queue.Empty:
+            if process.poll() is not None:
+                break
+            continue
+        match = KEY_LINE.match(line)
+        if match:
+            return match.group(1)
+    raise AssertionError("the server printed no first admin key")
+
+
+def wait_ready(base: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("the server never became ready")
+
+
+def serve(database: str, port: int, log: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "APP_DATABASE_URL": database, "APP_PORT": str(port)}
+    with log.open("w") as stderr:
+        return subprocess.Popen(
+            [sys.executable, "-m", "app", "serve"],
+            cwd=project_root(),
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+        )
