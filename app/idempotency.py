@@ -10,11 +10,12 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any
 
 import sqlalchemy as sa
-from fastapi import Header
+from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Field, Session, SQLModel, select
@@ -53,6 +54,39 @@ def fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
     body = payload.model_dump(mode="json") if payload is not None else None
     raw = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    """The Idempotency-Key of a creating request, with the method and path it was sent to."""
+
+    key: str | None
+    method: str
+    path: str
+
+    def run(
+        self,
+        session: Session,
+        *,
+        organization_id: uuid.UUID,
+        body: BaseModel | None,
+        create: Callable[[], tuple[int, BaseModel, dict[str, str]]],
+    ) -> JSONResponse:
+        """Run ``create`` once per key; a retry of the same request replays its response."""
+        return run_idempotent(
+            session,
+            organization_id=organization_id,
+            key=self.key,
+            request_fingerprint=fingerprint(self.method, self.path, body),
+            create=create,
+        )
+
+
+async def idempotency(request: Request, key: IdempotencyKeyHeader = None) -> Idempotency:
+    return Idempotency(key=key, method=request.method, path=request.url.path)
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
 
 
 def run_idempotent(

@@ -14,7 +14,7 @@ from app.assessments.soa import StatementOfApplicability
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
+from app.idempotency import IdempotencyDep
 from app.questionnaires.dependencies import CatalogDep
 
 router = APIRouter(tags=["exports"])
@@ -138,7 +138,7 @@ def import_assessment(
     session: SessionDep,
     catalog: CatalogDep,
     principal: WriteDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, ImportedAssessment, dict[str, str]]:
         imported = exports.import_assessment(
@@ -146,12 +146,8 @@ def import_assessment(
         )
         return 201, imported, {"Location": f"/v1/assessments/{imported.assessment_id}"}
 
-    return run_idempotent(
-        session,
-        organization_id=principal.organization_id,
-        key=idempotency_key,
-        request_fingerprint=fingerprint("POST", "/v1/assessments/import", body),
-        create=create,
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
     )
 
 

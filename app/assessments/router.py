@@ -29,7 +29,7 @@ from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import ConflictError, NotFoundError, problem_responses
-from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
+from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -138,7 +138,7 @@ def create_assessment(
     session: SessionDep,
     catalog: CatalogDep,
     principal: WriteDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
         assessment = service.create_assessment(session, catalog, caller=principal, data=body)
@@ -148,12 +148,8 @@ def create_assessment(
         }
         return 201, public(session, catalog, assessment), headers
 
-    return run_idempotent(
-        session,
-        organization_id=principal.organization_id,
-        key=idempotency_key,
-        request_fingerprint=fingerprint("POST", "/v1/assessments", body),
-        create=create,
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
     )
 
 

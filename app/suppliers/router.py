@@ -19,7 +19,7 @@ from app.auth import Principal, Scope, get_principal, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import AppError, problem_responses
-from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
+from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -253,7 +253,7 @@ def create_supplier(
     session: SessionDep,
     catalog: CatalogDep,
     principal: ProcurementDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, SupplierProfile, dict[str, str]]:
         supplier = service.create_supplier(
@@ -262,12 +262,8 @@ def create_supplier(
         headers = {"Location": f"/v1/suppliers/{supplier.id}", "ETag": etag(supplier.revision)}
         return 201, _profile(session, catalog, supplier), headers
 
-    return run_idempotent(
-        session,
-        organization_id=principal.organization_id,
-        key=idempotency_key,
-        request_fingerprint=fingerprint("POST", "/v1/suppliers", body),
-        create=create,
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
     )
 
 
@@ -354,7 +350,7 @@ def add_contact(
     body: ContactCreate,
     session: SessionDep,
     principal: ProcurementDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, ContactPublic, dict[str, str]]:
         contact = service.add_contact(
@@ -366,12 +362,8 @@ def add_contact(
         )
         return 201, ContactPublic.model_validate(contact, from_attributes=True), {}
 
-    return run_idempotent(
-        session,
-        organization_id=principal.organization_id,
-        key=idempotency_key,
-        request_fingerprint=fingerprint("POST", f"/v1/suppliers/{supplier_id}/contacts", body),
-        create=create,
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
     )
 
 
@@ -388,7 +380,7 @@ def add_product(
     body: ProductCreate,
     session: SessionDep,
     principal: ProcurementDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, ProductPublic, dict[str, str]]:
         product = service.add_product(
@@ -407,12 +399,8 @@ def add_product(
         )
         return 201, public, {}
 
-    return run_idempotent(
-        session,
-        organization_id=principal.organization_id,
-        key=idempotency_key,
-        request_fingerprint=fingerprint("POST", f"/v1/suppliers/{supplier_id}/products", body),
-        create=create,
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
     )
 
 
@@ -434,7 +422,7 @@ def create_request(
     catalog: CatalogDep,
     settings: SettingsDep,
     principal: ProcurementDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     issued_link: list[str | None] = [None]
 
@@ -471,12 +459,8 @@ def create_request(
         }
         return 201, view, headers
 
-    response = run_idempotent(
-        session,
-        organization_id=principal.organization_id,
-        key=idempotency_key,
-        request_fingerprint=fingerprint("POST", f"/v1/suppliers/{supplier_id}/requests", body),
-        create=create,
+    response = idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
     )
     return _with_link(response, issued_link[0])
 

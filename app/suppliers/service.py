@@ -105,29 +105,6 @@ def _snapshot(supplier: Supplier) -> dict[str, Any]:
     }
 
 
-def _audit(
-    session: Session,
-    *,
-    organization_id: uuid.UUID,
-    actor: Actor,
-    action: str,
-    entity_type: str,
-    entity_id: uuid.UUID,
-    before: Any = None,
-    after: Any = None,
-) -> None:
-    audit.record(
-        session,
-        organization_id=organization_id,
-        actor=actor,
-        action=action,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        before=before,
-        after=after,
-    )
-
-
 def _check_systems(
     session: Session, organization_id: uuid.UUID, system_ids: Sequence[uuid.UUID], pointer: str
 ) -> None:
@@ -175,7 +152,7 @@ def _add_contact(
     )
     session.add(contact)
     session.flush()
-    _audit(
+    audit.record(
         session,
         organization_id=supplier.organization_id,
         actor=actor,
@@ -207,7 +184,7 @@ def _add_product(
             )
         )
     session.flush()
-    _audit(
+    audit.record(
         session,
         organization_id=supplier.organization_id,
         actor=actor,
@@ -248,7 +225,7 @@ def create_supplier(
     )
     session.add(supplier)
     session.flush()
-    _audit(
+    audit.record(
         session,
         organization_id=organization_id,
         actor=actor,
@@ -305,7 +282,7 @@ def update_supplier(
         supplier.updated_at = utcnow()
         session.add(supplier)
         session.flush()
-        _audit(
+        audit.record(
             session,
             organization_id=organization_id,
             actor=actor,
@@ -549,7 +526,7 @@ def _issue_invitation(
     )
     session.add(invitation)
     session.flush()
-    _audit(
+    audit.record(
         session,
         organization_id=request.organization_id,
         actor=actor,
@@ -655,7 +632,7 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    _audit(
+    audit.record(
         session,
         organization_id=principal.organization_id,
         actor=principal.actor,
@@ -796,7 +773,7 @@ def revoke_invitation(
         session.add(invitation)
     session.flush()
     if live:
-        _audit(
+        audit.record(
             session,
             organization_id=request.organization_id,
             actor=principal.actor,
@@ -835,7 +812,7 @@ def review_request(
         item_comments=item_comments,
         if_match=if_match,
     )
-    _audit(
+    audit.record(
         session,
         organization_id=request.organization_id,
         actor=principal.actor,
@@ -1005,7 +982,7 @@ def portal_submit(
         as_of=None,
         if_match=if_match,
     )
-    _audit(
+    audit.record(
         session,
         organization_id=access.request.organization_id,
         actor=access.caller.actor,
@@ -1055,7 +1032,7 @@ def add_evidence(
     evidence.storage_key = store.key_for(evidence.organization_id, evidence.request_id, evidence.id)
     session.add(evidence)
     session.flush()
-    _audit(
+    audit.record(
         session,
         organization_id=evidence.organization_id,
         actor=access.caller.actor,
@@ -1094,7 +1071,7 @@ def delete_evidence(
     key = evidence.storage_key
     session.delete(evidence)
     session.flush()
-    _audit(
+    audit.record(
         session,
         organization_id=access.request.organization_id,
         actor=access.caller.actor,

@@ -10,7 +10,7 @@ from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyKeyHeader, fingerprint, run_idempotent
+from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.systems import service
 from app.systems.models import AISystem, LifecycleStage, Sourcing, SystemStatus
@@ -38,7 +38,7 @@ def create_ai_system(
     body: AISystemCreate,
     session: SessionDep,
     principal: WriteDep,
-    idempotency_key: IdempotencyKeyHeader = None,
+    idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, AISystemPublic, dict[str, str]]:
         system = service.create_system(
@@ -50,12 +50,8 @@ def create_ai_system(
         headers = {"Location": f"/v1/ai-systems/{system.id}", "ETag": etag(system.revision)}
         return 201, AISystemPublic.model_validate(system, from_attributes=True), headers
 
-    return run_idempotent(
-        session,
-        organization_id=principal.organization_id,
-        key=idempotency_key,
-        request_fingerprint=fingerprint("POST", "/v1/ai-systems", body),
-        create=create,
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
     )
 
 
