@@ -21,6 +21,7 @@ from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import AppError, ConflictError, NotFoundError
 from app.pagination import finish_page, keyset_page
+from app.questionnaires.answers import missing_required
 from app.questionnaires.catalog import (
     Catalog,
     QuestionnaireNotFoundError,
@@ -294,12 +295,7 @@ def submit(
     version = pinned_version(catalog, assessment)
     problems = [dict(p) for p in version.validate(assessment.answers)]
     if not problems:
-        state = settle(version.program, assessment.answers)
-        problems = [
-            {"pointer": f"/answers/{i}", "detail": "this question is required", "code": "required"}
-            for i in version.program.required
-            if state.items.get(i) is True and i not in state.facts
-        ]
+        problems = [dict(p) for p in missing_required(version, assessment.answers)]
     if problems:
         raise _invalid_answers(version, problems)
     result = version.evaluate(assessment.answers, as_of=as_of or today(), trace=True)

@@ -13,7 +13,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.assessments.models import Assessment
-from app.auth import Scope
 from tests.conftest import Org, count_rows
 from tests.systems.test_systems import create as create_system
 
@@ -36,16 +35,6 @@ CV_SCREENING = {
     "vulnerable_groups": False,
     "personal_data": "personal",
 }
-
-
-@pytest.fixture
-def writer(make_client: Callable[[str | None], httpx.AsyncClient], make_key: Callable[..., str]):  # type: ignore[no-untyped-def]
-    return make_client(make_key(Scope.ASSESSMENTS_WRITE, Scope.READ))
-
-
-@pytest.fixture
-def reviewer(make_client: Callable[[str | None], httpx.AsyncClient], make_key: Callable[..., str]):  # type: ignore[no-untyped-def]
-    return make_client(make_key(Scope.ASSESSMENTS_REVIEW, Scope.READ))
 
 
 async def start(

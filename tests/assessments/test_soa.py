@@ -9,13 +9,10 @@ from typing import Any
 
 import httpx
 
-from tests.assessments import test_lifecycle
 from tests.assessments.test_lifecycle import CV_SCREENING, KEY, review, submit
 from tests.conftest import Org
 from tests.systems.test_systems import create as create_system
 
-writer = test_lifecycle.writer
-reviewer = test_lifecycle.reviewer
 NOT_REQUIRED = "not required by any current approved assessment"
 # Building it ourselves brings other controls: the development and design rules fire.
 IN_HOUSE = {**CV_SCREENING, "our_role": "develop", "supplier_name": None}
