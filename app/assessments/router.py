@@ -28,7 +28,7 @@ from app.assessments.schemas import (
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
-from app.errors import ConflictError, NotFoundError, problem_responses
+from app.errors import NotFoundError, problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
@@ -48,21 +48,6 @@ PreferHeader = Annotated[
         description="`return=minimal`: answer 204 with the new ETag and no body (RFC 7240).",
     ),
 ]
-
-
-def _own_system_assessment(
-    session: SessionDep, principal: Principal, assessment_id: uuid.UUID
-) -> None:
-    """Writes here are for assessments of AI systems; a supplier's answers change only through
-    the procurement endpoints (scope `procurement`) and the supplier's own invitation."""
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
-    if assessment.supplier_id is not None:
-        raise ConflictError(
-            "This is a supplier's questionnaire; change it through /v1/supplier-requests.",
-            type="supplier-assessment",
-        )
 
 
 def _pin(assessment: Assessment) -> QuestionnairePin:
@@ -231,12 +216,12 @@ def save_answers(
     if_match: IfMatchHeader = None,
     prefer: PreferHeader = None,
 ) -> AssessmentPublic | Response:
-    _own_system_assessment(session, principal, assessment_id)
     assessment = service.save_answers(
         session,
         catalog,
         caller=principal,
         assessment_id=assessment_id,
+        subject=service.Subject.SYSTEM,
         changes=body.answers,
         if_match=if_match,
     )
@@ -286,12 +271,12 @@ def submit_assessment(
     if_match: IfMatchHeader = None,
     body: SubmitBody | None = None,
 ) -> AssessmentPublic:
-    _own_system_assessment(session, principal, assessment_id)
     assessment = service.submit(
         session,
         catalog,
         caller=principal,
         assessment_id=assessment_id,
+        subject=service.Subject.SYSTEM,
         as_of=body.as_of if body else None,
         if_match=if_match,
     )
@@ -314,12 +299,12 @@ def review_assessment(
     principal: ReviewDep,
     if_match: IfMatchHeader = None,
 ) -> AssessmentPublic:
-    _own_system_assessment(session, principal, assessment_id)
     assessment = service.review(
         session,
         catalog,
         caller=principal,
         assessment_id=assessment_id,
+        subject=service.Subject.SYSTEM,
         decision=body.decision,
         comment=body.comment,
         item_comments=body.item_comments,
@@ -344,12 +329,12 @@ def migrate_assessment(
     principal: WriteDep,
     if_match: IfMatchHeader = None,
 ) -> MigrationReport:
-    _own_system_assessment(session, principal, assessment_id)
     plan, assessment = service.migrate_draft(
         session,
         catalog,
         caller=principal,
         assessment_id=assessment_id,
+        subject=service.Subject.SYSTEM,
         to_version=body.to_version,
         dry_run=body.dry_run,
         if_match=if_match,

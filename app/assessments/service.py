@@ -6,6 +6,7 @@ import calendar
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -214,11 +215,42 @@ def create_supplier_assessment(
     return _new_draft(session, caller, version, answers, supplier_id=supplier_id)
 
 
+class Subject(StrEnum):
+    """What an assessment is about; each kind changes through its own endpoints."""
+
+    SYSTEM = "system"
+    SUPPLIER = "supplier"
+
+
 def get_assessment(
     session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
 ) -> Assessment:
     assessment = session.get(Assessment, assessment_id)
     if assessment is None or assessment.organization_id != organization_id:
+        raise NotFoundError("assessment", assessment_id)
+    return assessment
+
+
+def get_for_change(
+    session: Session, *, caller: Caller, assessment_id: uuid.UUID, subject: Subject
+) -> Assessment:
+    """The assessment a write changes, locked until the transaction ends.
+
+    The row lock (PostgreSQL; SQLite serialises write transactions already) makes a concurrent
+    write of the same assessment wait and then see this one's result: its If-Match is checked
+    against the new revision, and answers it merges are never computed from a stale copy.
+    """
+    assessment = session.get(
+        Assessment, assessment_id, with_for_update=True, populate_existing=True
+    )
+    if assessment is None or assessment.organization_id != caller.organization_id:
+        raise NotFoundError("assessment", assessment_id)
+    if subject == Subject.SYSTEM and assessment.supplier_id is not None:
+        raise ConflictError(
+            "This is a supplier's questionnaire; change it through /v1/supplier-requests.",
+            type="supplier-assessment",
+        )
+    if subject == Subject.SUPPLIER and assessment.supplier_id is None:
         raise NotFoundError("assessment", assessment_id)
     return assessment
 
@@ -229,12 +261,13 @@ def save_answers(
     *,
     caller: Caller,
     assessment_id: uuid.UUID,
+    subject: Subject,
     changes: dict[str, Any],
     if_match: str | None,
 ) -> Assessment:
     """Autosave: merge the changed answers into the draft (null removes one)."""
-    assessment = get_assessment(
-        session, organization_id=caller.organization_id, assessment_id=assessment_id
+    assessment = get_for_change(
+        session, caller=caller, assessment_id=assessment_id, subject=subject
     )
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
@@ -279,12 +312,13 @@ def submit(
     *,
     caller: Caller,
     assessment_id: uuid.UUID,
+    subject: Subject,
     as_of: date | None,
     if_match: str | None,
 ) -> Assessment:
     """Validate fully, score with the pinned version, store the round and freeze the answers."""
-    assessment = get_assessment(
-        session, organization_id=caller.organization_id, assessment_id=assessment_id
+    assessment = get_for_change(
+        session, caller=caller, assessment_id=assessment_id, subject=subject
     )
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
@@ -351,14 +385,15 @@ def review(
     *,
     caller: Caller,
     assessment_id: uuid.UUID,
+    subject: Subject,
     decision: Decision,
     comment: str | None,
     item_comments: dict[str, str],
     if_match: str | None,
 ) -> Assessment:
     """Approve, reject or request changes; never by the key that submitted."""
-    assessment = get_assessment(
-        session, organization_id=caller.organization_id, assessment_id=assessment_id
+    assessment = get_for_change(
+        session, caller=caller, assessment_id=assessment_id, subject=subject
     )
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.SUBMITTED:
@@ -576,13 +611,14 @@ def migrate_draft(
     *,
     caller: Caller,
     assessment_id: uuid.UUID,
+    subject: Subject,
     to_version: str | None,
     dry_run: bool,
     if_match: str | None,
 ) -> tuple[MigrationPlan, Assessment]:
     """Move a draft to a newer published version; a dry run only reports what would change."""
-    assessment = get_assessment(
-        session, organization_id=caller.organization_id, assessment_id=assessment_id
+    assessment = get_for_change(
+        session, caller=caller, assessment_id=assessment_id, subject=subject
     )
     if not dry_run:
         check_if_match(if_match, assessment.revision)

@@ -242,10 +242,17 @@ def create_supplier(
 
 
 def get_supplier(
-    session: Session, *, organization_id: uuid.UUID, supplier_id: uuid.UUID
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    supplier_id: uuid.UUID,
+    for_update: bool = False,
 ) -> Supplier:
-    """The supplier, or 404 — also when it belongs to another organisation."""
-    supplier = session.get(Supplier, supplier_id)
+    """The supplier, or 404 — also when it belongs to another organisation; `for_update` locks
+    the row until the transaction ends (see `systems.service.get_system`)."""
+    supplier = session.get(
+        Supplier, supplier_id, with_for_update=for_update or None, populate_existing=for_update
+    )
     if supplier is None or supplier.organization_id != organization_id:
         raise NotFoundError("supplier", supplier_id)
     return supplier
@@ -260,7 +267,9 @@ def update_supplier(
     if_match: str | None,
     actor: Actor,
 ) -> Supplier:
-    supplier = get_supplier(session, organization_id=organization_id, supplier_id=supplier_id)
+    supplier = get_supplier(
+        session, organization_id=organization_id, supplier_id=supplier_id, for_update=True
+    )
     check_if_match(if_match, supplier.revision)
     changes = data.model_dump(exclude_unset=True)
     if "name" in changes and changes["name"] is None:
@@ -807,6 +816,7 @@ def review_request(
         catalog,
         caller=principal,
         assessment_id=request.assessment_id,
+        subject=assessments.Subject.SUPPLIER,
         decision=_DECISIONS[decision],
         comment=comment,
         item_comments=item_comments,
@@ -965,6 +975,7 @@ def portal_save(
         catalog,
         caller=access.caller,
         assessment_id=access.assessment.id,
+        subject=assessments.Subject.SUPPLIER,
         changes=changes,
         if_match=if_match,
     )
@@ -979,6 +990,7 @@ def portal_submit(
         catalog,
         caller=access.caller,
         assessment_id=access.assessment.id,
+        subject=assessments.Subject.SUPPLIER,
         as_of=None,
         if_match=if_match,
     )

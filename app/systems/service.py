@@ -65,9 +65,17 @@ def create_system(
     return system
 
 
-def get_system(session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID) -> AISystem:
-    """The system, or 404 — also when it belongs to another organisation."""
-    system = session.get(AISystem, system_id)
+def get_system(
+    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, for_update: bool = False
+) -> AISystem:
+    """The system, or 404 — also when it belongs to another organisation.
+
+    `for_update` locks the row until the transaction ends (PostgreSQL; SQLite serialises write
+    transactions already), so that a concurrent change waits and is checked against this one.
+    """
+    system = session.get(
+        AISystem, system_id, with_for_update=for_update or None, populate_existing=for_update
+    )
     if system is None or system.organization_id != organization_id:
         raise NotFoundError("AI system", system_id)
     return system
@@ -82,7 +90,9 @@ def update_system(
     if_match: str | None,
     actor: Actor,
 ) -> AISystem:
-    system = get_system(session, organization_id=organization_id, system_id=system_id)
+    system = get_system(
+        session, organization_id=organization_id, system_id=system_id, for_update=True
+    )
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("A retired AI system cannot be changed.", type="system-retired")
@@ -110,7 +120,9 @@ def retire_system(
     if_match: str | None,
     actor: Actor,
 ) -> AISystem:
-    system = get_system(session, organization_id=organization_id, system_id=system_id)
+    system = get_system(
+        session, organization_id=organization_id, system_id=system_id, for_update=True
+    )
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("This AI system is retired already.", type="system-retired")

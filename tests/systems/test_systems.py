@@ -1,13 +1,20 @@
 """The AI-system inventory over HTTP: create, read, update with If-Match, list, retire."""
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from app.audit.service import Actor
 from app.auth import Scope
+from app.errors import PreconditionFailedError
+from app.systems import service as systems_service
+from app.systems.schemas import AISystemUpdate
+from tests.concurrency import Write, overlapping_writes
 from tests.conftest import Org, count_rows
 
 
@@ -246,3 +253,40 @@ async def test_idempotency_key_replays_the_first_creation(
     assert reused.status_code == 422
     assert reused.json()["type"] == "/problems/idempotency-key-reused"
     assert count_rows(engine, "ai_systems") == 1
+
+
+async def test_two_updates_at_once_never_lose_one(
+    client: httpx.AsyncClient, engine: Engine, org: Org
+) -> None:
+    """The second update of the same revision waits for the first, then gets 412; with
+    `If-Match: *` it applies on top of the first instead of over a stale copy."""
+    system_id = uuid.UUID((await create(client)).json()["id"])
+    actor = Actor(key_id=None, name="concurrency test")
+
+    def update(if_match: str, **fields: Any) -> Write:
+        def write(session: Session) -> None:
+            systems_service.update_system(
+                session,
+                organization_id=org.id,
+                system_id=system_id,
+                data=AISystemUpdate.model_validate(fields),
+                if_match=if_match,
+                actor=actor,
+            )
+
+        return write
+
+    waited, error = overlapping_writes(
+        engine, update('"r1"', owner="Tab one"), update('"r1"', business_unit="Tab two")
+    )
+    assert waited
+    assert isinstance(error, PreconditionFailedError)
+    waited, error = overlapping_writes(
+        engine, update('"r2"', purpose="Ranks applications."), update("*", tags=["merged"])
+    )
+    assert waited
+    assert error is None
+    body = (await client.get(f"/v1/ai-systems/{system_id}")).json()
+    assert body["revision"] == 4
+    assert (body["owner"], body["business_unit"]) == ("Tab one", "HR")
+    assert (body["purpose"], body["tags"]) == ("Ranks applications.", ["merged"])
