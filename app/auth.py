@@ -146,17 +146,33 @@ def authenticate(
     )
 
 
-def get_principal(
-    request: Request,
-    session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
+    """The API key sent as `Authorization: Bearer <key>`, or 401."""
     if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
         raise _unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
+    return credentials.credentials
+
+
+def get_principal(request: Request, session: SessionDep, credentials: BearerDep) -> Principal:
     settings: Settings = request.app.state.settings
     return authenticate(
-        session, settings, credentials.credentials, read_only=request.method in READ_METHODS
+        session, settings, bearer_token(credentials), read_only=request.method in READ_METHODS
     )
+
+
+def check_scope(principal: Principal, scope: Scope) -> Principal:
+    """The principal, or 403 when its key lacks `scope`."""
+    if not principal.has(scope):
+        raise AppError(
+            status=403,
+            type="insufficient-scope",
+            title="Forbidden",
+            detail=f"This API key lacks the '{scope.value}' scope.",
+        )
+    return principal
 
 
 def require_scope(scope: Scope | str) -> Callable[[Principal], Awaitable[Principal]]:
@@ -164,14 +180,7 @@ def require_scope(scope: Scope | str) -> Callable[[Principal], Awaitable[Princip
     wanted = Scope(scope)
 
     async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if not principal.has(wanted):
-            raise AppError(
-                status=403,
-                type="insufficient-scope",
-                title="Forbidden",
-                detail=f"This API key lacks the '{wanted.value}' scope.",
-            )
-        return principal
+        return check_scope(principal, wanted)
 
     return dependency
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -92,15 +93,19 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
     )
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One session and one transaction per request: committed on success, rolled back on error."""
-    engine: Engine = request.app.state.engine
-    writer_lock = _SQLITE_WRITER_LOCKS.get(engine) if request.method not in READ_METHODS else None
+@contextmanager
+def transaction(engine: Engine, *, write: bool) -> Iterator[Session]:
+    """One session and one transaction: committed on success, rolled back on error.
+
+    A write transaction takes SQLite's write lock up front and queues on this process's writer
+    lock first (see `_sqlite_begin`); on PostgreSQL the rows it changes are locked as it goes.
+    """
+    writer_lock = _SQLITE_WRITER_LOCKS.get(engine) if write else None
     if writer_lock is not None:
         writer_lock.acquire()
     try:
         with Session(engine, expire_on_commit=False) as session:
-            if request.method not in READ_METHODS:
+            if write:
                 session.connection(execution_options={WRITE_TRANSACTION: True})
             try:
                 yield session
@@ -111,6 +116,13 @@ def get_session(request: Request) -> Iterator[Session]:
     finally:
         if writer_lock is not None:
             writer_lock.release()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session and one transaction per request: committed on success, rolled back on error."""
+    engine: Engine = request.app.state.engine
+    with transaction(engine, write=request.method not in READ_METHODS) as session:
+        yield session
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit is an error

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 
 from app import __version__
+from app.assessments.autosave import Autosave
 from app.assessments.export_router import router as export_router
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
@@ -80,6 +81,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = db_engine
     app.state.catalog = loaded_catalog
+    app.state.autosave = Autosave(db_engine, loaded_catalog, settings)
     app.state.migration_heads = head_revisions()
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)

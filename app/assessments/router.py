@@ -6,8 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from sqlmodel import Session
 
 from app.assessments import service
+from app.assessments.autosave import AutosaveDep, Save
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
 from app.assessments.schemas import (
     AnswersPatch,
@@ -25,7 +27,7 @@ from app.assessments.schemas import (
     SubmitBody,
     SystemStanding,
 )
-from app.auth import Principal, ReadDep, Scope, require_scope
+from app.auth import BearerDep, Principal, ReadDep, Scope, bearer_token, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import NotFoundError, problem_responses
@@ -206,31 +208,40 @@ def get_assessment(
     responses={**WRITE_ERRORS, 204: {"description": "Saved (with `Prefer: return=minimal`)"}},
     summary="Autosave answers of a draft (needs If-Match; null removes an answer)",
 )
-def save_answers(
+async def save_answers(
     assessment_id: uuid.UUID,
     body: AnswersPatch,
     response: Response,
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: WriteDep,
+    autosave: AutosaveDep,
+    credentials: BearerDep,
     if_match: IfMatchHeader = None,
     prefer: PreferHeader = None,
 ) -> AssessmentPublic | Response:
-    assessment = service.save_answers(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        subject=service.Subject.SYSTEM,
-        changes=body.answers,
-        if_match=if_match,
+    # Concurrent saves share a transaction (group commit, see app/assessments/autosave.py); each
+    # is checked on its own and answered only once it is committed.
+    minimal = bool(prefer and "return=minimal" in prefer)
+
+    def render(session: Session, assessment: Assessment) -> AssessmentPublic:
+        return public(session, catalog, assessment)
+
+    saved = await autosave.save(
+        Save(
+            token=bearer_token(credentials),
+            assessment_id=assessment_id,
+            changes=body.answers,
+            if_match=if_match,
+            render=None if minimal else render,
+        )
     )
-    if prefer and "return=minimal" in prefer:
+    if minimal:
         return Response(
             status_code=status.HTTP_204_NO_CONTENT,
-            headers={"ETag": etag(assessment.revision), "Preference-Applied": "return=minimal"},
+            headers={"ETag": etag(saved.revision), "Preference-Applied": "return=minimal"},
         )
-    return _with_etag(response, session, catalog, assessment)
+    response.headers["ETag"] = etag(saved.revision)
+    body_out: AssessmentPublic = saved.body
+    return body_out
 
 
 @router.get(

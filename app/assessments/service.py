@@ -138,16 +138,10 @@ def _snapshot(assessment: Assessment) -> dict[str, Any]:
     }
 
 
-def _audit(
-    session: Session,
-    assessment: Assessment,
-    actor: Actor,
-    action: str,
-    before: Any,
-    after: Any,
-) -> None:
-    audit.record(
-        session,
+def _entry(
+    assessment: Assessment, actor: Actor, action: str, before: Any, after: Any
+) -> audit.Entry:
+    return audit.Entry(
         organization_id=assessment.organization_id,
         actor=actor,
         action=f"assessment.{action}",
@@ -156,6 +150,17 @@ def _audit(
         before=before,
         after=after,
     )
+
+
+def _audit(
+    session: Session,
+    assessment: Assessment,
+    actor: Actor,
+    action: str,
+    before: Any,
+    after: Any,
+) -> None:
+    audit.record_many(session, [_entry(assessment, actor, action, before, after)])
 
 
 def _touch(assessment: Assessment) -> None:
@@ -243,6 +248,13 @@ def get_for_change(
     assessment = session.get(
         Assessment, assessment_id, with_for_update=True, populate_existing=True
     )
+    return check_subject(assessment, caller=caller, assessment_id=assessment_id, subject=subject)
+
+
+def check_subject(
+    assessment: Assessment | None, *, caller: Caller, assessment_id: uuid.UUID, subject: Subject
+) -> Assessment:
+    """404 unless the assessment is the caller's; 409 when it is changed through the wrong API."""
     if assessment is None or assessment.organization_id != caller.organization_id:
         raise NotFoundError("assessment", assessment_id)
     if subject == Subject.SYSTEM and assessment.supplier_id is not None:
@@ -269,6 +281,24 @@ def save_answers(
     assessment = get_for_change(
         session, caller=caller, assessment_id=assessment_id, subject=subject
     )
+    entry = apply_answers(catalog, assessment, caller=caller, changes=changes, if_match=if_match)
+    if entry is not None:
+        session.add(assessment)
+        session.flush()
+        audit.record_many(session, [entry])
+    return assessment
+
+
+def apply_answers(
+    catalog: Catalog,
+    assessment: Assessment,
+    *,
+    caller: Caller,
+    changes: dict[str, Any],
+    if_match: str | None,
+) -> audit.Entry | None:
+    """Merge changed answers into a draft loaded for change; every check runs before anything
+    changes. Returns the audit entry of the change, or None when no answer changed."""
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
         raise _not_draft(assessment)
@@ -283,15 +313,12 @@ def save_answers(
     check_answers(version, {k: merged[k] for k in changes if k in merged})
     changed = {k for k in changes if assessment.answers.get(k) != merged.get(k)}
     if not changed:
-        return assessment
+        return None
     before = {k: assessment.answers.get(k) for k in sorted(changed)}
     after = {k: merged.get(k) for k in sorted(changed)}
     assessment.answers = merged  # reassigned, never mutated in place
     _touch(assessment)
-    session.add(assessment)
-    session.flush()
-    _audit(session, assessment, caller.actor, "answers_saved", before, after)
-    return assessment
+    return _entry(assessment, caller.actor, "answers_saved", before, after)
 
 
 def today() -> date:

@@ -43,6 +43,19 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One change to append to an organisation's audit log."""
+
+    organization_id: uuid.UUID
+    actor: Actor
+    action: str
+    entity_type: str
+    entity_id: uuid.UUID | str
+    before: Any = None
+    after: Any = None
+
+
 def record(
     session: Session,
     *,
@@ -55,41 +68,58 @@ def record(
     after: Any = None,
 ) -> AuditEvent:
     """Append one event in the caller's transaction (it commits or rolls back with the change)."""
-    # Appends of one organisation are serialised by a row lock on PostgreSQL; SQLite write
-    # transactions are serialised already (BEGIN IMMEDIATE). FOR NO KEY UPDATE, because the
-    # foreign-key checks of the change being audited hold FOR KEY SHARE on the same row, and
-    # FOR UPDATE would deadlock two such transactions.
+    entry = Entry(organization_id, actor, action, entity_type, entity_id, before, after)
+    return record_many(session, [entry])[0]
+
+
+def record_many(session: Session, entries: list[Entry]) -> list[AuditEvent]:
+    """Append events in the caller's transaction, in the order given, chained per organisation."""
+    organization_ids = sorted({entry.organization_id for entry in entries})
+    # Appends of one organisation are serialised by a row lock on PostgreSQL (taken in a fixed
+    # order, so two transactions never wait for each other crosswise); SQLite write transactions
+    # are serialised already (BEGIN IMMEDIATE). FOR NO KEY UPDATE, because the foreign-key checks
+    # of the change being audited hold FOR KEY SHARE on the same row, and FOR UPDATE would
+    # deadlock two such transactions.
     if session.get_bind().dialect.name != "sqlite":
         session.exec(
             select(Organization.id)
-            .where(Organization.id == organization_id)
+            .where(col(Organization.id).in_(organization_ids))
+            .order_by(col(Organization.id))
             .with_for_update(key_share=True)
+        ).all()
+    heads: dict[uuid.UUID, tuple[int, str]] = {}
+    for organization_id in organization_ids:
+        # Only the link is read: loading the whole last event would decode its JSON for nothing.
+        last = session.exec(
+            select(AuditEvent.seq, AuditEvent.hash)
+            .where(AuditEvent.organization_id == organization_id)
+            .order_by(col(AuditEvent.seq).desc())
+            .limit(1)
         ).first()
-    # Only the link is read: loading the whole last event would decode its JSON for nothing.
-    last = session.exec(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.organization_id == organization_id)
-        .order_by(col(AuditEvent.seq).desc())
-        .limit(1)
-    ).first()
-    event = AuditEvent(
-        organization_id=organization_id,
-        seq=(last[0] + 1) if last else 1,
-        occurred_at=utcnow(),
-        actor_key_id=actor.key_id,
-        actor=actor.name,
-        action=action,
-        entity_type=entity_type,
-        entity_id=str(entity_id),
-        before=before,
-        after=after,
-        prev_hash=last[1] if last else GENESIS,
-        hash="",
-    )
-    event.hash = _digest(event)
-    session.add(event)
+        heads[organization_id] = (last[0], last[1]) if last else (0, GENESIS)
+    events = []
+    for entry in entries:
+        seq, prev_hash = heads[entry.organization_id]
+        event = AuditEvent(
+            organization_id=entry.organization_id,
+            seq=seq + 1,
+            occurred_at=utcnow(),
+            actor_key_id=entry.actor.key_id,
+            actor=entry.actor.name,
+            action=entry.action,
+            entity_type=entry.entity_type,
+            entity_id=str(entry.entity_id),
+            before=entry.before,
+            after=entry.after,
+            prev_hash=prev_hash,
+            hash="",
+        )
+        event.hash = _digest(event)
+        heads[entry.organization_id] = (event.seq, event.hash)
+        events.append(event)
+    session.add_all(events)
     session.flush()
-    return event
+    return events
 
 
 def list_events(
