@@ -1,0 +1,162 @@
+"""Autosave with group commit: saves that share a transaction are still checked one by one."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from app.assessments.autosave import Autosave, Save, Saved
+from app.assessments.models import Assessment
+from app.audit.models import AuditEvent
+from app.auth import Scope
+from app.errors import AppError
+from tests.assessments.test_lifecycle import start
+
+
+def autosave_of(app: FastAPI) -> Autosave:
+    autosave: Autosave = app.state.autosave
+    return autosave
+
+
+def stored(engine: Engine, assessment_id: str) -> Assessment:
+    with Session(engine) as session:
+        found = session.get(Assessment, uuid.UUID(assessment_id))
+        assert found is not None
+        return found
+
+
+def saves_audited(engine: Engine, assessment_id: str) -> list[dict[str, Any]]:
+    with Session(engine) as session:
+        events = session.exec(
+            select(AuditEvent)
+            .where(
+                AuditEvent.entity_id == assessment_id,
+                AuditEvent.action == "assessment.answers_saved",
+            )
+            .order_by(col(AuditEvent.seq))
+        ).all()
+        return [event.after for event in events]
+
+
+def statuses(outcomes: list[Saved | Exception]) -> list[int]:
+    return [o.status if isinstance(o, AppError) else 200 for o in outcomes]
+
+
+async def test_a_group_of_saves_is_checked_save_by_save(
+    app: FastAPI,
+    engine: Engine,
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    make_key: Callable[..., str],
+) -> None:
+    one = await start(client, writer)
+    two = await start(client, writer)
+    key = make_key(Scope.ASSESSMENTS_WRITE)
+    read_only = make_key(Scope.READ)
+
+    def save(
+        assessment: dict[str, Any], answers: dict[str, Any], if_match: str, token: str = key
+    ) -> Save:
+        return Save(token, uuid.UUID(assessment["id"]), answers, if_match)
+
+    outcomes = autosave_of(app).commit(
+        [
+            save(one, {"use_case_summary": "first"}, '"r1"'),
+            # Sees the save before it in the same group: its revision and its answers.
+            save(one, {"owner_email": "kept@example.com"}, '"r2"'),
+            save(one, {"owner_email": "stale@example.com"}, '"r2"'),
+            save(two, {"people_affected": "many"}, '"r1"'),
+            save(two, {"use_case_summary": "no scope"}, '"r1"', token=read_only),
+            save(two, {"use_case_summary": "no key"}, "*", token="aas_" + "x" * 43),
+            Save(key, uuid.uuid4(), {"use_case_summary": "nowhere"}, "*"),
+            save(two, {"use_case_summary": "second"}, '"r1"'),
+        ]
+    )
+
+    assert statuses(outcomes) == [200, 200, 412, 422, 403, 401, 404, 200]
+    assert [o.revision for o in outcomes if isinstance(o, Saved)] == [2, 3, 2]
+    first = stored(engine, one["id"])
+    assert first.revision == 3
+    assert first.answers == {"use_case_summary": "first", "owner_email": "kept@example.com"}
+    second = stored(engine, two["id"])
+    assert (second.revision, second.answers) == (2, {"use_case_summary": "second"})
+    assert saves_audited(engine, one["id"]) == [
+        {"use_case_summary": "first"},
+        {"owner_email": "kept@example.com"},
+    ]
+    assert saves_audited(engine, two["id"]) == [{"use_case_summary": "second"}]
+    report = (await client.get("/v1/audit-events/verify")).json()
+    assert report["valid"] is True
+
+
+async def test_when_the_group_fails_each_save_is_retried_alone(
+    app: FastAPI,
+    engine: Engine,
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    make_key: Callable[..., str],
+) -> None:
+    good, bad = await start(client, writer), await start(client, writer)
+    key = make_key(Scope.ASSESSMENTS_WRITE)
+
+    def broken(_session: Session, _assessment: Assessment) -> None:
+        raise RuntimeError("rendering failed")
+
+    outcomes = autosave_of(app).commit(
+        [
+            Save(key, uuid.UUID(good["id"]), {"use_case_summary": "kept"}, '"r1"'),
+            Save(key, uuid.UUID(bad["id"]), {"use_case_summary": "lost"}, '"r1"', broken),
+        ]
+    )
+
+    assert isinstance(outcomes[0], Saved)
+    assert isinstance(outcomes[1], RuntimeError)
+    assert stored(engine, good["id"]).answers == {"use_case_summary": "kept"}
+    assert stored(engine, bad["id"]).revision == 1
+    assert saves_audited(engine, bad["id"]) == []
+
+
+async def test_concurrent_saves_over_http_all_land(
+    engine: Engine, client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    drafts = [await start(client, writer) for _ in range(3)]
+    fields = ["use_case_summary", "owner_email", "supplier_name", "use_case_name"]
+    values = {
+        "use_case_summary": "Sorts tickets.",
+        "owner_email": "owner@example.com",
+        "supplier_name": "Acme AI",
+        "use_case_name": "Ticket triage",
+    }
+
+    async def patch(draft: dict[str, Any], field: str) -> httpx.Response:
+        return await writer.patch(
+            f"/v1/assessments/{draft['id']}/answers",
+            json={"answers": {field: values[field]}},
+            headers={"If-Match": "*", "Prefer": "return=minimal"},
+        )
+
+    responses = await asyncio.gather(*(patch(d, f) for d in drafts for f in fields))
+
+    assert [r.status_code for r in responses] == [204] * 12
+    for draft in drafts:
+        saved = stored(engine, draft["id"])
+        assert saved.revision == 1 + len(fields)
+        assert saved.answers == values
+        assert len(saves_audited(engine, draft["id"])) == len(fields)
+    full = await writer.patch(
+        f"/v1/assessments/{drafts[0]['id']}/answers",
+        json={"answers": {"use_case_name": "Renamed"}},
+        headers={"If-Match": '"r5"'},
+    )
+    assert full.status_code == 200
+    assert full.headers["ETag"] == '"r6"'
+    assert full.json()["answers"]["use_case_name"] == "Renamed"
+    assert full.json()["revision"] == 6
+    assert (await client.get("/v1/audit-events/verify")).json()["valid"] is True
