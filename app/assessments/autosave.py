@@ -21,6 +21,7 @@ other.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import uuid
 import weakref
@@ -94,16 +95,21 @@ class Autosave:
         future: asyncio.Future[Saved] = loop.create_future()
         queue.waiting.append((request, future))
         if queue.drainer is None or queue.drainer.done():
-            queue.drainer = loop.create_task(self._drain(queue))
+            # A context of its own: the batch serves many requests, not the one that started it.
+            queue.drainer = loop.create_task(self._drain(queue), context=contextvars.Context())
         return await future
 
     async def _drain(self, queue: _Queue) -> None:
         while queue.waiting:
             batch = queue.waiting[:MAX_BATCH]
             del queue.waiting[:MAX_BATCH]
+            outcomes: list[Outcome]
             try:
                 outcomes = await anyio.to_thread.run_sync(self.commit, [r for r, _ in batch])
-            except asyncio.CancelledError:
+            except Exception as exc:  # commit answers every save; this is a last resort
+                logger.exception("an autosave batch failed")
+                outcomes = [exc] * len(batch)
+            except BaseException:  # cancelled: the process is stopping
                 for _, future in batch:
                     future.cancel()
                 raise
