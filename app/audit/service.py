@@ -9,6 +9,7 @@ from typing import Any
 
 import rfc8785
 import sqlalchemy as sa
+from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
 from app.audit.models import AuditEvent
@@ -85,8 +86,36 @@ def record(
     )
 
 
+_PENDING = "app.audit.pending"
+
+
 def record_many(session: Session, entries: list[Entry]) -> None:
-    """Append events in the caller's transaction, in the order given, chained per organisation."""
+    """Append events in the caller's transaction, in the order given, chained per organisation.
+
+    They are written when the transaction commits (and dropped when it rolls back): the lock that
+    orders an organisation's chain is then held for the append and the commit only, not for the
+    rest of the request, so concurrent writes of one organisation do not queue behind each other's
+    work.
+    """
+    if not session.in_transaction():
+        session.begin()  # so that a rollback or close before any SQL still drops them
+    session.info.setdefault(_PENDING, []).extend(entries)
+
+
+@sa.event.listens_for(Session, "before_commit")
+def _append_pending(session: Session) -> None:
+    entries: list[Entry] | None = session.info.pop(_PENDING, None)
+    if entries:
+        _append(session, entries)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the transaction ended without a commit: nothing happened
+        session.info.pop(_PENDING, None)
+
+
+def _append(session: Session, entries: list[Entry]) -> None:
     organization_ids = sorted({entry.organization_id for entry in entries})
     # Appends of one organisation are serialised by a row lock on PostgreSQL (taken in a fixed
     # order, so two transactions never wait for each other crosswise); SQLite write transactions

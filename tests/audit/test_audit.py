@@ -5,7 +5,10 @@ from collections.abc import Callable
 import httpx
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from app.audit import service as audit
+from app.audit.service import Actor, Entry
 from tests.conftest import Org
 from tests.systems.test_systems import create
 
@@ -104,3 +107,26 @@ async def test_pagination_follows_the_chain(client: httpx.AsyncClient) -> None:
     ).json()
     assert [e["seq"] for e in second["items"]] == [3, 4, 5, 6]
     assert second["next_cursor"] is None
+
+
+async def test_events_are_written_only_by_a_commit(
+    client: httpx.AsyncClient, engine: Engine, org: Org
+) -> None:
+    """Events join the transaction's commit: after a rollback, or a close without a commit, a
+    later commit of the same session does not write them."""
+    actor = Actor(key_id=None, name="test")
+
+    def entry(action: str) -> Entry:
+        return Entry(org.id, actor, action, "test", "t-1", None, {"n": 1})
+
+    with Session(engine) as session:
+        audit.record_many(session, [entry("test.rolled_back")])
+        session.rollback()
+        audit.record_many(session, [entry("test.closed")])
+        session.close()
+        audit.record_many(session, [entry("test.one"), entry("test.two")])
+        session.commit()
+
+    actions = [e["action"] for e in await _events(client, entity_type="test")]
+    assert actions == ["test.one", "test.two"]
+    assert (await client.get("/v1/audit-events/verify")).json()["valid"] is True
