@@ -183,7 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="migrate, create the first key on a first start, serve")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--workers", type=int, default=1, help="processes (PostgreSQL: one per core; SQLite: 1)"
+    )
     serve.add_argument("--no-migrate", action="store_true", help="skip migrations and bootstrap")
     serve.set_defaults(func=cmd_serve)
 

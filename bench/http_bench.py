@@ -5,14 +5,18 @@ Run from the repository root (PostgreSQL is used when one answers on 127.0.0.1:5
     .venv/bin/python -m bench.http_bench                  # about 2 minutes
     .venv/bin/python -m bench.http_bench --seconds 5 --clients 16 --databases sqlite
 
-For each database it starts one uvicorn process of the real app (plus a bare endpoint and a
-naive commit-per-request SQLModel autosave, see bench/http_app.py) and drives it with
-`--clients` concurrent HTTP clients from this process, each on its own assessment:
+For each database it starts a uvicorn server of the real app (plus a bare endpoint and a naive
+commit-per-request SQLModel autosave, see bench/http_app.py) and drives it with `--clients`
+concurrent connections, each saving drafts of its own: with wrk (Debian's `wrk` package) when it
+is installed, otherwise with httpx clients in this process, which then compete with the server
+for the CPU and understate it. The scenarios:
 
 - bare: GET of a constant JSON body (the ceiling of the stack);
 - naive autosave: the tutorial-style endpoint doing the same write, without auth, validation,
   If-Match or audit;
-- autosave: PATCH /v1/assessments/{id}/answers with If-Match, as the web app sends it;
+- autosave: PATCH /v1/assessments/{id}/answers with If-Match and `Prefer: return=minimal`, as
+  the web app sends it (204 and the new ETag);
+- autosave + body: the same, answered with the whole assessment (answers, progress, comments);
 - submit: POST /v1/assessments/{id}/submit of complete drafts (validate, score, store).
 
 It prints requests per second and p50 / p99 latency, and the ratio of autosave to naive.
@@ -267,7 +271,7 @@ function init(args)
   end
 end
 local headers = {["Authorization"] = "Bearer %(key)s", ["Content-Type"] = "application/json",
-                 ["Prefer"] = "return=minimal", ["If-Match"] = "*"}
+                 ["Prefer"] = "%(prefer)s", ["If-Match"] = "*"}
 request = function()
   counter = counter + 1
   local id = ids[(counter %% #ids) + 1]
@@ -326,16 +330,23 @@ def run_with_wrk(
     base: str, key: str, ids: list[str], clients: int, seconds: float
 ) -> dict[str, Any]:
     quoted = ", ".join(f'"{i}"' for i in ids)
-    naive = WRK_SCRIPT % {"ids": quoted, "key": key, "path": "/bench/naive/assessments/%s/answers"}
-    real = WRK_SCRIPT % {"ids": quoted, "key": key, "path": "/v1/assessments/%s/answers"}
+
+    def script(path: str, prefer: str = "return=minimal") -> str:
+        return WRK_SCRIPT % {"ids": quoted, "key": key, "path": path, "prefer": prefer}
+
     results: dict[str, Any] = {}
-    for name, script, path in (
+    for name, lua, path in (
         ("bare", None, "/bench/bare"),
-        ("naive autosave", naive, "/"),
-        ("autosave", real, "/"),
+        ("naive autosave", script("/bench/naive/assessments/%s/answers"), "/"),
+        ("autosave", script("/v1/assessments/%s/answers"), "/"),
+        (
+            "autosave + body",
+            script("/v1/assessments/%s/answers", "return=representation"),
+            "/",
+        ),
     ):
-        wrk_run(base, script, path, clients, 1)  # warm up
-        results[name] = wrk_run(base, script, path, clients, seconds)
+        wrk_run(base, lua, path, clients, 1)  # warm up
+        results[name] = wrk_run(base, lua, path, clients, seconds)
     return results
 
 
