@@ -156,6 +156,14 @@ def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
+async def get_bearer_token(credentials: BearerDep) -> str:
+    """The API key of a request whose route authenticates it later (see assessments.autosave)."""
+    return bearer_token(credentials)
+
+
+TokenDep = Annotated[str, Depends(get_bearer_token)]
+
+
 def get_principal(request: Request, session: SessionDep, credentials: BearerDep) -> Principal:
     settings: Settings = request.app.state.settings
     return authenticate(

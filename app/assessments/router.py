@@ -27,7 +27,7 @@ from app.assessments.schemas import (
     SubmitBody,
     SystemStanding,
 )
-from app.auth import BearerDep, Principal, ReadDep, Scope, bearer_token, require_scope
+from app.auth import Principal, ReadDep, Scope, TokenDep, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import NotFoundError, problem_responses
@@ -214,7 +214,7 @@ async def save_answers(
     response: Response,
     catalog: CatalogDep,
     autosave: AutosaveDep,
-    credentials: BearerDep,
+    token: TokenDep,
     if_match: IfMatchHeader = None,
     prefer: PreferHeader = None,
 ) -> AssessmentPublic | Response:
@@ -227,7 +227,7 @@ async def save_answers(
 
     saved = await autosave.save(
         Save(
-            token=bearer_token(credentials),
+            token=token,
             assessment_id=assessment_id,
             changes=body.answers,
             if_match=if_match,

@@ -160,3 +160,24 @@ async def test_concurrent_saves_over_http_all_land(
     assert full.json()["answers"]["use_case_name"] == "Renamed"
     assert full.json()["revision"] == 6
     assert (await client.get("/v1/audit-events/verify")).json()["valid"] is True
+
+
+async def test_a_save_without_a_valid_key_is_refused_before_anything_else(
+    make_client: Callable[[str | None], httpx.AsyncClient],
+    engine: Engine,
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+) -> None:
+    draft = await start(client, writer)
+    path = f"/v1/assessments/{draft['id']}/answers"
+    anonymous = make_client(None)
+    missing = await anonymous.patch(path, json={"not": "a patch"}, headers={"If-Match": '"r1"'})
+    assert missing.status_code == 401
+    assert missing.headers["WWW-Authenticate"].startswith("Bearer")
+    unknown = make_client("aas_" + "u" * 43)
+    refused = await unknown.patch(
+        path, json={"answers": {"use_case_name": "x"}}, headers={"If-Match": '"r1"'}
+    )
+    assert refused.status_code == 401
+    assert refused.headers["Content-Type"].startswith("application/problem+json")
+    assert stored(engine, draft["id"]).revision == 1
