@@ -31,6 +31,7 @@ from app.suppliers.models import Evidence, Supplier, VendorRequest
 from app.suppliers.schemas import (
     ContactCreate,
     ContactPublic,
+    ContactUpdate,
     Delivery,
     EvidencePublic,
     HistoryEntry,
@@ -38,6 +39,7 @@ from app.suppliers.schemas import (
     PrefillReport,
     ProductCreate,
     ProductPublic,
+    ProductUpdate,
     RequestCreate,
     Resend,
     ReviewBody,
@@ -402,6 +404,122 @@ def add_product(
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
     )
+
+
+@router.patch(
+    "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
+    operation_id="updateSupplierContact",
+    response_model=SupplierProfile,
+    responses=WRITE_ERRORS,
+    summary="Correct a contact's name, e-mail or role (needs the supplier's If-Match)",
+)
+def update_contact(
+    supplier_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    body: ContactUpdate,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ProcurementDep,
+    if_match: IfMatchHeader = None,
+) -> SupplierProfile:
+    supplier = service.update_contact(
+        session,
+        organization_id=principal.organization_id,
+        supplier_id=supplier_id,
+        contact_id=contact_id,
+        data=body,
+        if_match=if_match,
+        actor=principal.actor,
+    )
+    response.headers["ETag"] = etag(supplier.revision)
+    return _profile(session, catalog, supplier)
+
+
+@router.delete(
+    "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
+    operation_id="removeSupplierContact",
+    response_model=SupplierProfile,
+    responses=WRITE_ERRORS,
+    summary="Remove a contact that never received a request (needs the supplier's If-Match)",
+)
+def remove_contact(
+    supplier_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ProcurementDep,
+    if_match: IfMatchHeader = None,
+) -> SupplierProfile:
+    supplier = service.remove_contact(
+        session,
+        organization_id=principal.organization_id,
+        supplier_id=supplier_id,
+        contact_id=contact_id,
+        if_match=if_match,
+        actor=principal.actor,
+    )
+    response.headers["ETag"] = etag(supplier.revision)
+    return _profile(session, catalog, supplier)
+
+
+@router.patch(
+    "/v1/suppliers/{supplier_id}/products/{product_id}",
+    operation_id="updateSupplierProduct",
+    response_model=SupplierProfile,
+    responses=WRITE_ERRORS,
+    summary="Change a product or the AI systems linked to it (needs the supplier's If-Match)",
+)
+def update_product(
+    supplier_id: uuid.UUID,
+    product_id: uuid.UUID,
+    body: ProductUpdate,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ProcurementDep,
+    if_match: IfMatchHeader = None,
+) -> SupplierProfile:
+    supplier = service.update_product(
+        session,
+        organization_id=principal.organization_id,
+        supplier_id=supplier_id,
+        product_id=product_id,
+        data=body,
+        if_match=if_match,
+        actor=principal.actor,
+    )
+    response.headers["ETag"] = etag(supplier.revision)
+    return _profile(session, catalog, supplier)
+
+
+@router.delete(
+    "/v1/suppliers/{supplier_id}/products/{product_id}",
+    operation_id="removeSupplierProduct",
+    response_model=SupplierProfile,
+    responses=WRITE_ERRORS,
+    summary="Remove a product; requests about it stay, without the link (needs If-Match)",
+)
+def remove_product(
+    supplier_id: uuid.UUID,
+    product_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ProcurementDep,
+    if_match: IfMatchHeader = None,
+) -> SupplierProfile:
+    supplier = service.remove_product(
+        session,
+        organization_id=principal.organization_id,
+        supplier_id=supplier_id,
+        product_id=product_id,
+        if_match=if_match,
+        actor=principal.actor,
+    )
+    response.headers["ETag"] = etag(supplier.revision)
+    return _profile(session, catalog, supplier)
 
 
 # --- vendor requests ------------------------------------------------------------------------

@@ -44,6 +44,28 @@ class ProductCreate(BaseModel):
     )
 
 
+class ContactUpdate(BaseModel):
+    """A partial update of a contact: only the fields present change."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    email: Email | None = Field(
+        default=None, description="Later invitations (and resends) go to the new address."
+    )
+    role: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class ProductUpdate(BaseModel):
+    """A partial update of a product; `system_ids`, when present, replaces the linked systems."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name | None = None
+    description: Description | None = None
+    system_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+
+
 class SupplierCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -45,11 +45,13 @@ from app.suppliers.models import (
 )
 from app.suppliers.schemas import (
     ContactCreate,
+    ContactUpdate,
     Delivery,
     InvitationState,
     PortalStatus,
     ProcurementDecision,
     ProductCreate,
+    ProductUpdate,
     RequestCreate,
     RequestStatus,
     Resend,
@@ -327,6 +329,244 @@ def add_product(
     supplier = get_supplier(session, organization_id=organization_id, supplier_id=supplier_id)
     _check_systems(session, organization_id, data.system_ids, "/system_ids")
     return _add_product(session, supplier, data, actor)
+
+
+def _supplier_for_change(
+    session: Session, organization_id: uuid.UUID, supplier_id: uuid.UUID, if_match: str | None
+) -> Supplier:
+    """The supplier whose contacts or products change: they are part of its record, so a change
+    needs its ETag and moves its revision on."""
+    supplier = get_supplier(
+        session, organization_id=organization_id, supplier_id=supplier_id, for_update=True
+    )
+    check_if_match(if_match, supplier.revision)
+    return supplier
+
+
+def _supplier_changed(session: Session, supplier: Supplier) -> None:
+    supplier.revision += 1
+    supplier.updated_at = utcnow()
+    session.add(supplier)
+    session.flush()
+
+
+def _not_null(changes: dict[str, Any], *fields: str) -> None:
+    for field in fields:
+        if field in changes and changes[field] is None:
+            raise _field_error(f"/{field}", "cannot be null")
+
+
+def _contact_of(session: Session, supplier: Supplier, contact_id: uuid.UUID) -> SupplierContact:
+    contact = session.get(SupplierContact, contact_id)
+    if contact is None or contact.supplier_id != supplier.id:
+        raise NotFoundError("contact", contact_id)
+    return contact
+
+
+def _contact_view(contact: SupplierContact) -> dict[str, Any]:
+    return {
+        "contact_id": str(contact.id),
+        "name": contact.name,
+        "email": contact.email,
+        "role": contact.role,
+    }
+
+
+def update_contact(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    supplier_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    data: ContactUpdate,
+    if_match: str | None,
+    actor: Actor,
+) -> Supplier:
+    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    contact = _contact_of(session, supplier, contact_id)
+    changes = data.model_dump(exclude_unset=True)
+    _not_null(changes, "name", "email")
+    if changes.get("email") is not None:
+        changes["email"] = changes["email"].lower()
+        taken = session.exec(
+            select(SupplierContact.id).where(
+                SupplierContact.supplier_id == supplier.id,
+                SupplierContact.email == changes["email"],
+                SupplierContact.id != contact.id,
+            )
+        ).first()
+        if taken is not None:
+            raise ConflictError(
+                f"{changes['email']} is a contact of this supplier already.",
+                type="contact-exists",
+            )
+    before = _contact_view(contact)
+    for field, value in changes.items():
+        setattr(contact, field, value)
+    if _contact_view(contact) == before:
+        return supplier
+    session.add(contact)
+    _supplier_changed(session, supplier)
+    audit.record(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action="supplier.contact_updated",
+        entity_type="supplier",
+        entity_id=supplier.id,
+        before=before,
+        after=_contact_view(contact),
+    )
+    return supplier
+
+
+def remove_contact(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    supplier_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    if_match: str | None,
+    actor: Actor,
+) -> Supplier:
+    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    contact = _contact_of(session, supplier, contact_id)
+    requests = session.exec(
+        select(sa.func.count())
+        .select_from(VendorRequest)
+        .where(VendorRequest.contact_id == contact.id)
+    ).one()
+    if requests:
+        raise ConflictError(
+            f"{contact.email} received {requests} questionnaire request(s), which keep naming "
+            "them; change the contact's details instead.",
+            type="contact-in-use",
+        )
+    before = _contact_view(contact)
+    session.delete(contact)
+    _supplier_changed(session, supplier)
+    audit.record(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action="supplier.contact_removed",
+        entity_type="supplier",
+        entity_id=supplier.id,
+        before=before,
+    )
+    return supplier
+
+
+def _product_of(session: Session, supplier: Supplier, product_id: uuid.UUID) -> SupplierProduct:
+    product = session.get(SupplierProduct, product_id)
+    if product is None or product.supplier_id != supplier.id:
+        raise NotFoundError("product", product_id)
+    return product
+
+
+def _linked_systems(session: Session, product: SupplierProduct) -> list[uuid.UUID]:
+    return sorted(
+        session.exec(
+            select(SupplierProductSystem.system_id).where(
+                SupplierProductSystem.product_id == product.id
+            )
+        ).all(),
+        key=str,
+    )
+
+
+def _product_view(product: SupplierProduct, system_ids: list[uuid.UUID]) -> dict[str, Any]:
+    return {
+        "product_id": str(product.id),
+        "name": product.name,
+        "description": product.description,
+        "system_ids": [str(s) for s in system_ids],
+    }
+
+
+def update_product(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    supplier_id: uuid.UUID,
+    product_id: uuid.UUID,
+    data: ProductUpdate,
+    if_match: str | None,
+    actor: Actor,
+) -> Supplier:
+    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    product = _product_of(session, supplier, product_id)
+    changes = data.model_dump(exclude_unset=True)
+    _not_null(changes, "name", "system_ids")
+    linked = _linked_systems(session, product)
+    before = _product_view(product, linked)
+    wanted = linked
+    if "system_ids" in changes:
+        wanted = sorted(dict.fromkeys(data.system_ids or []), key=str)
+        _check_systems(session, organization_id, wanted, "/system_ids")
+    for field in ("name", "description"):
+        if field in changes:
+            setattr(product, field, changes[field])
+    if _product_view(product, wanted) == before:
+        return supplier
+    for system_id in set(linked) - set(wanted):
+        link = session.get(SupplierProductSystem, (product.id, system_id))
+        if link is not None:
+            session.delete(link)
+    for system_id in [s for s in wanted if s not in set(linked)]:
+        session.add(
+            SupplierProductSystem(
+                product_id=product.id, system_id=system_id, organization_id=organization_id
+            )
+        )
+    session.add(product)
+    _supplier_changed(session, supplier)
+    audit.record(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action="supplier.product_updated",
+        entity_type="supplier",
+        entity_id=supplier.id,
+        before=before,
+        after=_product_view(product, wanted),
+    )
+    return supplier
+
+
+def remove_product(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    supplier_id: uuid.UUID,
+    product_id: uuid.UUID,
+    if_match: str | None,
+    actor: Actor,
+) -> Supplier:
+    """Remove a product and its links to AI systems; requests about it stay, without the link."""
+    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    product = _product_of(session, supplier, product_id)
+    before = _product_view(product, _linked_systems(session, product))
+    session.execute(
+        sa.update(VendorRequest)
+        .where(col(VendorRequest.product_id) == product.id)
+        .values(product_id=None)
+    )
+    session.execute(
+        sa.delete(SupplierProductSystem).where(col(SupplierProductSystem.product_id) == product.id)
+    )
+    session.delete(product)
+    _supplier_changed(session, supplier)
+    audit.record(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action="supplier.product_removed",
+        entity_type="supplier",
+        entity_id=supplier.id,
+        before=before,
+    )
+    return supplier
 
 
 def contacts(session: Session, supplier: Supplier) -> list[SupplierContact]:
@@ -745,6 +985,9 @@ def resend_invitation(
         request.overdue_reminded_at = None
     if data.message is not None:
         request.message = data.message
+    contact = session.get(SupplierContact, request.contact_id)
+    if contact is not None:  # the contact's address may have been corrected since
+        request.recipient_email = contact.email
     if expiry_for(request.due_date, settings) <= utcnow():
         raise _field_error("/due_date", "the invitation would expire at once; set a new due date")
     request.updated_at = utcnow()
