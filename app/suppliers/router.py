@@ -162,6 +162,13 @@ def _profile(session: SessionDep, catalog: Catalog, supplier: Supplier) -> Suppl
     )
 
 
+def _profile_with_etag(
+    response: Response, session: SessionDep, catalog: Catalog, supplier: Supplier
+) -> SupplierProfile:
+    response.headers["ETag"] = etag(supplier.revision)
+    return _profile(session, catalog, supplier)
+
+
 def _evidence(found: Evidence) -> EvidencePublic:
     return EvidencePublic.model_validate(found, from_attributes=True)
 
@@ -307,8 +314,7 @@ def get_supplier(
     supplier = service.get_supplier(
         session, organization_id=principal.organization_id, supplier_id=supplier_id
     )
-    response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
+    return _profile_with_etag(response, session, catalog, supplier)
 
 
 @router.patch(
@@ -335,8 +341,7 @@ def update_supplier(
         if_match=if_match,
         actor=principal.actor,
     )
-    response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
+    return _profile_with_etag(response, session, catalog, supplier)
 
 
 @router.post(
@@ -432,8 +437,7 @@ def update_contact(
         if_match=if_match,
         actor=principal.actor,
     )
-    response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
+    return _profile_with_etag(response, session, catalog, supplier)
 
 
 @router.delete(
@@ -460,8 +464,7 @@ def remove_contact(
         if_match=if_match,
         actor=principal.actor,
     )
-    response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
+    return _profile_with_etag(response, session, catalog, supplier)
 
 
 @router.patch(
@@ -490,8 +493,7 @@ def update_product(
         if_match=if_match,
         actor=principal.actor,
     )
-    response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
+    return _profile_with_etag(response, session, catalog, supplier)
 
 
 @router.delete(
@@ -518,8 +520,7 @@ def remove_product(
         if_match=if_match,
         actor=principal.actor,
     )
-    response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
+    return _profile_with_etag(response, session, catalog, supplier)
 
 
 # --- vendor requests ------------------------------------------------------------------------

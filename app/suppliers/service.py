@@ -274,14 +274,7 @@ def update_supplier(
     )
     check_if_match(if_match, supplier.revision)
     changes = data.model_dump(exclude_unset=True)
-    if "name" in changes and changes["name"] is None:
-        raise AppError(
-            status=422,
-            type="validation-error",
-            title="Invalid request",
-            detail="A supplier keeps a name.",
-            errors=[{"pointer": "/name", "detail": "cannot be null"}],
-        )
+    _not_null(changes, "name")
     before = _snapshot(supplier)
     changed = False
     for field, value in changes.items():
@@ -353,7 +346,7 @@ def _supplier_changed(session: Session, supplier: Supplier) -> None:
 def _not_null(changes: dict[str, Any], *fields: str) -> None:
     for field in fields:
         if field in changes and changes[field] is None:
-            raise _field_error(f"/{field}", "cannot be null")
+            raise _field_error(f"/{field}", f"{field} cannot be null: it must keep a value")
 
 
 def _contact_of(session: Session, supplier: Supplier, contact_id: uuid.UUID) -> SupplierContact:
