@@ -160,10 +160,11 @@ class Autosave:
             outcomes: list[Outcome] = []
             entries: list[audit.Entry] = []
             for request in requests:
+                caller = callers[request.token]
+                if isinstance(caller, AppError):
+                    outcomes.append(caller)
+                    continue
                 try:
-                    caller = callers[request.token]
-                    if isinstance(caller, AppError):
-                        raise caller
                     assessment = service.check_subject(
                         found.get(request.assessment_id),
                         caller=caller,
@@ -184,9 +185,7 @@ class Autosave:
                     entries.append(entry)
                 body = request.render(session, assessment) if request.render else None
                 outcomes.append(Saved(assessment.revision, body))
-            session.flush()
-            if entries:
-                audit.record_many(session, entries)
+            audit.record_many(session, entries)  # appended as the transaction commits
         return outcomes
 
     def _authenticate(

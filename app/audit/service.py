@@ -97,6 +97,8 @@ def record_many(session: Session, entries: list[Entry]) -> None:
     rest of the request, so concurrent writes of one organisation do not queue behind each other's
     work.
     """
+    if not entries:
+        return
     if not session.in_transaction():
         session.begin()  # so that a rollback or close before any SQL still drops them
     session.info.setdefault(_PENDING, []).extend(entries)
