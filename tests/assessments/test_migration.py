@@ -161,3 +161,53 @@ async def test_migration_moves_the_draft(writer: httpx.AsyncClient, org: Org) ->
     )
     assert back.status_code == 422
     assert back.json()["type"] == "/problems/not-a-newer-version"
+
+
+async def test_a_classification_draft_moves_to_1_1_0_with_every_answer(
+    client: httpx.AsyncClient,
+    make_client: Callable[[str | None], httpx.AsyncClient],
+    make_key: Callable[..., str],
+) -> None:
+    """The shipped eu-ai-act-classification 1.1.0 only adds questions (Art. 111): a 1.0.0 draft
+    keeps every answer and its result, and may now answer the transitional question."""
+    writer = make_client(make_key(Scope.ASSESSMENTS_WRITE, Scope.READ))
+    scenarios = project_root() / "questionnaires/eu-ai-act-classification/1.0.0.scenarios.json"
+    cv = next(
+        s
+        for s in json.loads(scenarios.read_text())["scenarios"]
+        if s["id"] == "cv_screening_deployer"
+    )
+    system = (await client.post("/v1/ai-systems", json=system_body())).json()
+    draft = (
+        await writer.post(
+            "/v1/assessments",
+            json={
+                "system_id": system["id"],
+                "questionnaire_key": "eu-ai-act-classification",
+                "questionnaire_version": "1.0.0",
+                "answers": cv["answers"],
+            },
+        )
+    ).json()
+    moved = await writer.post(
+        f"/v1/assessments/{draft['id']}/migrate",
+        json={"dry_run": False},
+        headers={"If-Match": '"r1"'},
+    )
+    assert moved.status_code == 200, moved.text
+    report = moved.json()
+    assert report["target"] == "eu-ai-act-classification@1.1.0"
+    assert sorted(report["carried"]) == sorted(cv["answers"])
+    assert report["dropped"] == []
+    after = (await writer.get(f"/v1/assessments/{draft['id']}")).json()
+    assert after["questionnaire"]["version"] == "1.1.0"
+    assert after["answers"] == cv["answers"]
+    saved = await writer.patch(
+        f"/v1/assessments/{draft['id']}/answers",
+        json={"answers": {"high_risk_on_market_before_application": "yes_unchanged"}},
+        headers={"If-Match": f'"r{after["revision"]}"'},
+    )
+    assert saved.status_code == 200, saved.text
+    preview = (await writer.get(f"/v1/assessments/{draft['id']}/preview")).json()["result"]
+    assert preview["tier"] == "high_risk"
+    assert "legacy_high_risk_system" in [f["id"] for f in preview["flags"]]
