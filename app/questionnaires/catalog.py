@@ -413,6 +413,15 @@ def _load_version(
         for c, cid in enumerate(rule.then.controls):
             if cid not in controls and controls_ok:
                 problem(f"{here}/controls/{c}", f"unknown control '{cid}'")
+    required = {oid for rule in model.scoring.rules for oid in rule.then.obligations}
+    for r, rule in enumerate(model.scoring.rules):
+        for d, deferral in enumerate(rule.then.defer):
+            for o, oid in enumerate(deferral.obligations):
+                if oid not in required:
+                    problem(
+                        f"/scoring/rules/{r}/then/defer/{d}/obligations/{o}",
+                        f"'{oid}' is required by no rule of this questionnaire: nothing to defer",
+                    )
 
     content_hash = hashing.content_hash(raw)
     logic_hash = hashing.logic_hash(model)
@@ -562,6 +571,7 @@ def _spec(
             obligations=tuple(rule.then.obligations),
             controls=tuple(rule.then.controls),
             flags=tuple(rule.then.flags),
+            deferrals=tuple((tuple(d.obligations), d.until) for d in rule.then.defer),
             rationale=rule.rationale,
             caveat=rule.caveat,
             refs=tuple(rule.refs),

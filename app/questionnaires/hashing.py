@@ -28,6 +28,7 @@ from app.questionnaires.models import (
     SingleChoiceItem,
     StringItem,
     TextItem,
+    Then,
 )
 
 
@@ -87,6 +88,14 @@ def item_logic(
     return out
 
 
+def _then(then: Then) -> dict[str, Any]:
+    # Versions written before `defer` existed keep their logic hash: an empty one is left out.
+    dumped: dict[str, Any] = then.model_dump(mode="json")
+    if not dumped["defer"]:
+        del dumped["defer"]
+    return dumped
+
+
 def logic_projection(q: Questionnaire) -> dict[str, Any]:
     """The part of a questionnaire that can change a result, as plain JSON."""
     scoring = q.scoring
@@ -105,7 +114,7 @@ def logic_projection(q: Questionnaire) -> dict[str, Any]:
             for s in scoring.scores
         ],
         "rules": [
-            {"id": r.id, "when": expand(r.when, named), "then": r.then.model_dump(mode="json")}
+            {"id": r.id, "when": expand(r.when, named), "then": _then(r.then)}
             for r in scoring.rules
         ],
         "reassessment_months": q.reassessment_months,

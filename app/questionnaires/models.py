@@ -249,6 +249,13 @@ class Score(_Strict):
     bands: list[Band] = Field(default_factory=list)
 
 
+class Deferral(_Strict):
+    """Obligations that bind this case later than their general date (a transitional rule)."""
+
+    obligations: list[str] = Field(min_length=1)
+    until: date = Field(description="They apply from this date at the earliest, in every calendar.")
+
+
 class Then(_Strict):
     """What a fired rule contributes."""
 
@@ -256,6 +263,10 @@ class Then(_Strict):
     obligations: list[str] = Field(default_factory=list)
     controls: list[str] = Field(default_factory=list)
     flags: list[Slug] = Field(default_factory=list)
+    defer: list[Deferral] = Field(
+        default_factory=list,
+        description="Obligations required by other rules that apply later when this rule fires.",
+    )
 
 
 class Rule(_Strict):

@@ -101,6 +101,10 @@ class ObligationOut(BaseModel):
     required_by: list[str]
     applies_from: dict[str, date | None]
     applies: dict[str, bool]
+    deferred_by: list[str] | None = Field(
+        default=None,
+        description="Rules that put `applies_from` later for this case (transitional rules).",
+    )
 
 
 class ControlRequirementOut(BaseModel):

@@ -49,6 +49,7 @@ class ObligationResult:
     applies_from: Mapping[str, date | None]
     applies: Mapping[str, bool]
     citation: Citation | None = None
+    deferred_by: tuple[str, ...] = ()  # rules that moved `applies_from` later for this case
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,8 @@ class Result:
                         for k, v in o.applies_from.items()
                     },
                     "applies": dict(o.applies),
+                    # Only where a rule deferred it: results stored before stay reproducible.
+                    **({"deferred_by": list(o.deferred_by)} if o.deferred_by else {}),
                 }
                 for o in self.obligations
             ],
@@ -406,6 +409,7 @@ def _outputs(program: Program, fired: list[CompiledRule], as_of: date) -> Output
     obligations: dict[str, list[str]] = {}
     controls: dict[str, list[str]] = {}
     flags: dict[str, list[str]] = {}
+    deferred: dict[str, tuple[date, list[str]]] = {}
     for rule in fired:
         rs = rule.spec
         for o in rs.obligations:
@@ -414,14 +418,28 @@ def _outputs(program: Program, fired: list[CompiledRule], as_of: date) -> Output
             controls.setdefault(c, []).append(rs.id)
         for f in rs.flags:
             flags.setdefault(f, []).append(rs.id)
+        for oids, until in rs.deferrals:
+            for o in oids:
+                latest, by = deferred.get(o, (until, []))
+                deferred[o] = (max(latest, until), [*by, rs.id])
     obligation_out = []
     citations = program.spec.citations
-    for oid, by in obligations.items():
+    for oid, required_by in obligations.items():
         meta = program.spec.obligations.get(oid)
-        dates = meta.applies_from if meta is not None else {}
+        dates: Mapping[str, date | None] = meta.applies_from if meta is not None else {}
+        later = deferred.get(oid)
+        if later is not None:
+            dates = {cal: max(day, later[0]) if day else None for cal, day in dates.items()}
         applies = {cal: day is not None and as_of >= day for cal, day in dates.items()}
         obligation_out.append(
-            ObligationResult(oid, tuple(by), dates, MappingProxyType(applies), citations.get(oid))
+            ObligationResult(
+                oid,
+                tuple(required_by),
+                dates,
+                MappingProxyType(applies),
+                citations.get(oid),
+                tuple(later[1]) if later is not None else (),
+            )
         )
     return (
         tuple(obligation_out),

@@ -99,6 +99,8 @@ class RuleSpec:
     obligations: tuple[str, ...] = ()
     controls: tuple[str, ...] = ()
     flags: tuple[str, ...] = ()
+    # (obligation ids, date): when the rule fires they apply from that date at the earliest.
+    deferrals: tuple[tuple[tuple[str, ...], date], ...] = ()
     rationale: Mapping[str, str] = field(default_factory=dict)
     caveat: Mapping[str, str] | None = None
     refs: tuple[str, ...] = ()

@@ -297,7 +297,7 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         if (
             tier_ok
             and t_index <= default_index
-            and not (rule.obligations or rule.controls or rule.flags)
+            and not (rule.obligations or rule.controls or rule.flags or rule.deferrals)
         ):
             problem(
                 join_pointer(rule.pointer, "then"),
