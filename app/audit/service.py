@@ -10,7 +10,7 @@ from typing import Any
 import rfc8785
 import sqlalchemy as sa
 from sqlalchemy.orm import SessionTransaction
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from app.audit.models import AuditEvent
 from app.db import utcnow
@@ -117,29 +117,38 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
         session.info.pop(_PENDING, None)
 
 
+_EVENTS = SQLModel.metadata.tables[str(AuditEvent.__tablename__)]
+_ORGANIZATIONS = SQLModel.metadata.tables[str(Organization.__tablename__)]
+# Built once: appending runs under the chain's lock, so it does as little as it can.
+# FOR NO KEY UPDATE, because the foreign-key checks of the change being audited hold FOR KEY
+# SHARE on the same row, and FOR UPDATE would deadlock two such transactions.
+_LOCK_ORGANIZATIONS = (
+    sa.select(_ORGANIZATIONS.c.id)
+    .where(_ORGANIZATIONS.c.id.in_(sa.bindparam("ids", expanding=True)))
+    .order_by(_ORGANIZATIONS.c.id)
+    .with_for_update(key_share=True)
+)
+# Only the link is read: loading the whole last event would decode its JSON for nothing.
+_LAST_EVENT = (
+    sa.select(_EVENTS.c.seq, _EVENTS.c.hash)
+    .where(_EVENTS.c.organization_id == sa.bindparam("organization_id"))
+    .order_by(_EVENTS.c.seq.desc())
+    .limit(1)
+)
+
+
 def _append(session: Session, entries: list[Entry]) -> None:
+    session.flush()  # the audited changes first: the lock below is then held for the least time
+    connection = session.connection()
     organization_ids = sorted({entry.organization_id for entry in entries})
-    # Appends of one organisation are serialised by a row lock on PostgreSQL (taken in a fixed
-    # order, so two transactions never wait for each other crosswise); SQLite write transactions
-    # are serialised already (BEGIN IMMEDIATE). FOR NO KEY UPDATE, because the foreign-key checks
-    # of the change being audited hold FOR KEY SHARE on the same row, and FOR UPDATE would
-    # deadlock two such transactions.
-    if session.get_bind().dialect.name != "sqlite":
-        session.exec(
-            select(Organization.id)
-            .where(col(Organization.id).in_(organization_ids))
-            .order_by(col(Organization.id))
-            .with_for_update(key_share=True)
-        ).all()
+    # Appends of one organisation are serialised by a row lock on PostgreSQL, taken in a fixed
+    # order so that two transactions never wait for each other crosswise; SQLite write
+    # transactions are serialised already (BEGIN IMMEDIATE).
+    if connection.dialect.name != "sqlite":
+        connection.execute(_LOCK_ORGANIZATIONS, {"ids": organization_ids}).all()
     heads: dict[uuid.UUID, tuple[int, str]] = {}
     for organization_id in organization_ids:
-        # Only the link is read: loading the whole last event would decode its JSON for nothing.
-        last = session.exec(
-            select(AuditEvent.seq, AuditEvent.hash)
-            .where(AuditEvent.organization_id == organization_id)
-            .order_by(col(AuditEvent.seq).desc())
-            .limit(1)
-        ).first()
+        last = connection.execute(_LAST_EVENT, {"organization_id": organization_id}).first()
         heads[organization_id] = (last[0], last[1]) if last else (0, GENESIS)
     rows = []
     for entry in entries:
@@ -161,8 +170,8 @@ def _append(session: Session, entries: list[Entry]) -> None:
         row["hash"] = _digest(row)
         heads[entry.organization_id] = (row["seq"], row["hash"])
         rows.append(row)
-    # Plain rows, one INSERT for all: building ORM objects cost more than the insert itself.
-    session.execute(sa.insert(AuditEvent), rows)
+    # Plain rows and one INSERT for all, past the ORM: objects would cost more than the insert.
+    connection.execute(_EVENTS.insert(), rows)
 
 
 def list_events(
