@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -211,6 +211,24 @@ async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
+    # Unreachable, restarting, locked, a deadlock victim, or not migrated: the request did not
+    # go through, and the client may try again (If-Match and Idempotency-Key make that safe).
+    logger.warning("database unavailable", exc_info=exc)
+    return problem_response(
+        request,
+        status=503,
+        type="database-unavailable",
+        title="Service unavailable",
+        detail=(
+            "The database could not serve this request (unreachable, busy or not ready); "
+            "it did not go through. Retry shortly: writes with If-Match or Idempotency-Key are "
+            "safe to repeat."
+        ),
+        headers={"Retry-After": "1"},
+    )
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     logger.error(
@@ -234,6 +252,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
+    app.add_exception_handler(OperationalError, _database_unavailable_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
 
 

@@ -86,3 +86,32 @@ async def test_unexpected_exception_is_500_without_internals(
     record = next(r for r in caplog.records if r.name == "app.errors")
     assert getattr(record, "request_id", None) == request_id
     assert record.exc_info is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        pytest.param("sqlite:///{tmp}/never-migrated.db", id="sqlite-not-migrated"),
+        pytest.param("postgresql://postgres@127.0.0.1:1/nothing", id="postgresql-unreachable"),
+    ],
+)
+async def test_an_unavailable_database_is_a_503_to_retry(tmp_path, url: str) -> None:  # type: ignore[no-untyped-def]
+    from app.main import create_app
+    from app.settings import Settings
+
+    app = create_app(Settings(database_url=url.format(tmp=tmp_path)))
+    headers = {"Authorization": "Bearer aas_" + "k" * 43, "If-Match": '"r1"'}
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test", headers=headers
+    ) as client:
+        listed = await client.get("/v1/ai-systems")
+        saved = await client.patch(
+            "/v1/assessments/00000000-0000-4000-8000-000000000000/answers",
+            json={"answers": {"use_case_name": "x"}},
+        )
+    for response in (listed, saved):
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        assert response.headers["Retry-After"] == "1"
+        assert response.json()["type"] == "/problems/database-unavailable"
+    app.state.engine.dispose()
