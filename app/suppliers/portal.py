@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response, status
@@ -27,7 +25,7 @@ from app.assessments.models import Assessment
 from app.assessments.schemas import AnswersPatch, QuestionnairePin
 from app.concurrency import IfMatchHeader, etag
 from app.controls.i18n import pick_language
-from app.db import WRITE_TRANSACTION, SessionDep
+from app.db import SessionDep, transaction
 from app.errors import AppError, problem_responses
 from app.organizations import service as organizations
 from app.questionnaires.catalog import Catalog
@@ -221,24 +219,10 @@ def submit(
     return _view(session, catalog, access, assessment)
 
 
-@contextmanager
-def _write_session(engine: Engine) -> Iterator[Session]:
-    """One write transaction, like a request's, for the upload that must not hold one while
-    its body streams in."""
-    with Session(engine, expire_on_commit=False) as session:
-        session.connection(execution_options={WRITE_TRANSACTION: True})
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
 def _check_writable(engine: Engine, token: str) -> None:
-    with Session(engine, expire_on_commit=False) as session:
+    # A write transaction: the first use of a link records first_opened_at.
+    with transaction(engine, write=True) as session:
         service.ensure_writable(service.open_invitation(session, token))
-        session.commit()  # first_opened_at, when this is the first use of the link
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -291,7 +275,8 @@ async def upload_evidence(
             raise unsupported_type(f"The file's content is not {media_type}.")
 
         def record() -> Evidence:
-            with _write_session(engine) as session:
+            # Its own write transaction: the upload must not hold one while its body streams in.
+            with transaction(engine, write=True) as session:
                 access = service.open_invitation(session, token)
                 return service.add_evidence(
                     session,

@@ -22,7 +22,7 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.controls.i18n import text_in
-from app.db import WRITE_TRANSACTION, utcnow
+from app.db import transaction, utcnow
 from app.organizations.models import Organization
 from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError
 from app.settings import Settings
@@ -102,44 +102,38 @@ def _send_one(
         if kind == "due_soon"
         else VendorRequest.overdue_reminded_at
     )
-    with Session(engine, expire_on_commit=False) as session:
-        session.connection(execution_options={WRITE_TRANSACTION: True})
-        try:
-            claimed = session.connection().execute(
-                sa.update(VendorRequest)
-                .where(col(VendorRequest.id) == request_id, col(column).is_(None))
-                .values({column.key: now})
-            )
-            if claimed.rowcount != 1:
-                session.rollback()
-                return None
-            request = session.get(VendorRequest, request_id)
-            assessment = session.get(Assessment, request.assessment_id) if request else None
-            org = session.get(Organization, request.organization_id) if request else None
-            if request is None or assessment is None or org is None:
-                session.rollback()
-                return None
-            subject, body = reminder_email(
-                organization=org.name,
-                questionnaire_title=_title(catalog, assessment),
-                due_date=request.due_date,
-                overdue=kind == "overdue",
-            )
-            mailer.send(to=request.recipient_email, subject=subject, body=body)
-            audit.record(
-                session,
-                organization_id=request.organization_id,
-                actor=REMINDER_ACTOR,
-                action=f"supplier_request.reminded_{kind}",
-                entity_type="supplier_request",
-                entity_id=request.id,
-                after={"recipient": request.recipient_email, "due_date": str(request.due_date)},
-            )
-            session.commit()
-            return request.recipient_email
-        except BaseException:
+    with transaction(engine, write=True) as session:
+        claimed = session.connection().execute(
+            sa.update(VendorRequest)
+            .where(col(VendorRequest.id) == request_id, col(column).is_(None))
+            .values({column.key: now})
+        )
+        if claimed.rowcount != 1:
             session.rollback()
-            raise
+            return None
+        request = session.get(VendorRequest, request_id)
+        assessment = session.get(Assessment, request.assessment_id) if request else None
+        org = session.get(Organization, request.organization_id) if request else None
+        if request is None or assessment is None or org is None:
+            session.rollback()
+            return None
+        subject, body = reminder_email(
+            organization=org.name,
+            questionnaire_title=_title(catalog, assessment),
+            due_date=request.due_date,
+            overdue=kind == "overdue",
+        )
+        mailer.send(to=request.recipient_email, subject=subject, body=body)
+        audit.record(
+            session,
+            organization_id=request.organization_id,
+            actor=REMINDER_ACTOR,
+            action=f"supplier_request.reminded_{kind}",
+            entity_type="supplier_request",
+            entity_id=request.id,
+            after={"recipient": request.recipient_email, "due_date": str(request.due_date)},
+        )
+        return request.recipient_email
 
 
 def send_reminders(
