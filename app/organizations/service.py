@@ -126,10 +126,14 @@ def revoke_key(
     if key.revoked_at is not None:
         raise ConflictError("This API key is revoked already.", type="already-revoked")
     if Scope.ADMIN in key.scopes:
+        # Locked (PostgreSQL; SQLite serialises writes): two revocations of the last two admin
+        # keys at once must not both see the other one still active.
         admins = session.exec(
-            select(ApiKey).where(
-                ApiKey.organization_id == organization_id, col(ApiKey.revoked_at).is_(None)
-            )
+            select(ApiKey)
+            .where(ApiKey.organization_id == organization_id, col(ApiKey.revoked_at).is_(None))
+            .order_by(col(ApiKey.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         ).all()
         if sum(1 for k in admins if Scope.ADMIN in k.scopes) <= 1:
             raise ConflictError(

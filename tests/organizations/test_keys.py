@@ -1,11 +1,18 @@
 """API keys: authentication, scopes, listing, revocation, last use."""
 
+import uuid
 from collections.abc import Callable
 
 import httpx
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
+from app.audit.service import Actor
 from app.auth import Scope
-from app.errors import PROBLEM_MEDIA_TYPE
+from app.errors import PROBLEM_MEDIA_TYPE, ConflictError
+from app.organizations import service as org_service
+from app.organizations.models import ApiKey
+from tests.concurrency import Write, overlapping_writes
 from tests.conftest import Org
 
 
@@ -113,3 +120,33 @@ async def test_keys_of_another_organisation_are_invisible(
     assert (await intruder.post(f"/v1/api-keys/{mine['id']}/revoke")).status_code == 404
     listed = (await intruder.get("/v1/api-keys")).json()["items"]
     assert mine["id"] not in [k["id"] for k in listed]
+
+
+async def test_two_admins_revoking_each_other_at_once_leave_one(
+    engine: Engine, org: Org, make_key: Callable[..., str]
+) -> None:
+    make_key(Scope.ADMIN)
+    with Session(engine) as session:
+        first, second = (
+            k.id
+            for k in session.exec(
+                select(ApiKey).where(ApiKey.organization_id == org.id).order_by(col(ApiKey.id))
+            ).all()
+        )
+    actor = Actor(key_id=None, name="concurrency test")
+
+    def revoke(key_id: uuid.UUID) -> Write:
+        def write(session: Session) -> None:
+            org_service.revoke_key(session, organization_id=org.id, key_id=key_id, actor=actor)
+
+        return write
+
+    waited, error = overlapping_writes(engine, revoke(first), revoke(second))
+    assert waited
+    assert isinstance(error, ConflictError)
+    assert error.type == "last-admin-key"
+    with Session(engine) as session:
+        active = session.exec(
+            select(ApiKey).where(ApiKey.organization_id == org.id, col(ApiKey.revoked_at).is_(None))
+        ).all()
+    assert [k.id for k in active] == [second]
