@@ -22,7 +22,7 @@ from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import AppError, ConflictError, NotFoundError
 from app.pagination import finish_page, keyset_page
-from app.questionnaires.answers import missing_required
+from app.questionnaires.answers import required_problems
 from app.questionnaires.catalog import (
     Catalog,
     QuestionnaireNotFoundError,
@@ -355,11 +355,13 @@ def submit(
         )
     version = pinned_version(catalog, assessment)
     problems = [dict(p) for p in version.validate(assessment.answers)]
-    if not problems:
-        problems = [dict(p) for p in missing_required(version, assessment.answers)]
     if problems:
         raise _invalid_answers(version, problems)
     result = version.evaluate(assessment.answers, as_of=as_of or today(), trace=True)
+    if result.missing_required:
+        raise _invalid_answers(
+            version, [dict(p) for p in required_problems(result.missing_required)]
+        )
     now = utcnow()
     session.add(
         AssessmentRound(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any, Final, TypedDict
 
@@ -25,7 +25,6 @@ from app.questionnaires.models import (
     StringItem,
     TextItem,
 )
-from app.rules import settle
 from app.rules.conditions import valid_date
 from app.rules.problems import escape_token
 
@@ -167,16 +166,9 @@ def _check_date(item: DateItem, value: Any) -> list[AnswerProblem]:
     return []
 
 
-def missing_required(
-    version: QuestionnaireVersion, answers: Mapping[str, Any]
-) -> list[AnswerProblem]:
-    """Required items that are enabled and unanswered (for submit). Answers must be valid."""
-    state = settle(version.program, answers)
-    return [
-        _problem(i, "this question is required", "required")
-        for i in version.program.required
-        if state.items.get(i) is True and i not in state.facts
-    ]
+def required_problems(missing: Iterable[str]) -> list[AnswerProblem]:
+    """One problem per required question left unanswered (an evaluation's `missing_required`)."""
+    return [_problem(i, "this question is required", "required") for i in missing]
 
 
 def answer_schema(version: QuestionnaireVersion) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped]
@@ -9,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.questionnaires.answers import missing_required, validate_answers
+from app.questionnaires.answers import AnswerProblem, required_problems, validate_answers
 from app.questionnaires.catalog import DEFAULT_ROOT, Catalog, QuestionnaireVersion, load_catalog
 from app.questionnaires.schema import DEFAULT_SCHEMA_DIR, write_schemas
 
@@ -39,13 +40,18 @@ def triage(catalog: Catalog) -> QuestionnaireVersion:
     return catalog.get("ai-use-triage", "1.0.0")
 
 
+def missing(version: QuestionnaireVersion, answers: dict[str, Any]) -> list[AnswerProblem]:
+    result = version.evaluate(answers, as_of=date(2026, 11, 27), trace=False)
+    return required_problems(result.missing_required)
+
+
 def test_committed_format_schemas_are_current() -> None:
     assert write_schemas(DEFAULT_SCHEMA_DIR, check=True) == []
 
 
 def test_valid_answers(triage: QuestionnaireVersion) -> None:
     assert validate_answers(triage, VALID) == []
-    assert missing_required(triage, VALID) == []
+    assert missing(triage, VALID) == []
 
 
 @pytest.mark.parametrize(
@@ -99,7 +105,7 @@ def test_disabled_answers_are_valid_and_required_only_when_enabled(
     assert validate_answers(triage, answers) == []
     del answers["use_case_name"]
     del answers["people_affected"]  # disabled now: not missing
-    assert [p["pointer"] for p in missing_required(triage, answers)] == ["/answers/use_case_name"]
+    assert [p["pointer"] for p in missing(triage, answers)] == ["/answers/use_case_name"]
 
 
 def test_answer_schema_is_valid_2020_12(triage: QuestionnaireVersion) -> None:
