@@ -162,10 +162,6 @@ class Condition:
         v = self.explain(env, out)
         return v, (EMPTY if v is not None else frozenset(out))
 
-    def waits(self, env: Env) -> frozenset[str]:
-        """The items that leave this condition unknown (empty when it is decided)."""
-        return self.probe(env)[1]
-
 
 @dataclass(frozen=True, slots=True)
 class _Number:

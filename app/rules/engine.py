@@ -125,7 +125,7 @@ class Result:
     undetermined: tuple[UndeterminedRule, ...]
     ignored_answers: tuple[str, ...]
     missing_required: tuple[str, ...]
-    trace: Sequence[RuleTrace] | None
+    trace: Trace | None
 
     @property
     def calendar_assumption(self) -> str:
@@ -204,21 +204,8 @@ class Result:
             "missing_required": list(self.missing_required),
             "trace": None,
         }
-        if isinstance(self.trace, Trace):
+        if self.trace is not None:
             out["trace"] = self.trace.to_list()
-        elif self.trace is not None:
-            out["trace"] = [
-                {
-                    "rule": t.rule,
-                    "outcome": t.outcome,
-                    "facts": [
-                        {"item": f.item, "state": f.state, "value": f.value} for f in t.facts
-                    ],
-                    "scores": [{"id": s, "min": lo, "max": hi} for s, lo, hi in t.scores],
-                    "conditions": [{"name": n, "outcome": o} for n, o in t.conditions],
-                }
-                for t in self.trace
-            ]
         return out
 
 

@@ -124,14 +124,11 @@ class Program:
     plan: tuple[tuple[int, str, CondFn | None, Any], ...]
     rules: tuple[CompiledRule, ...]
     scores: tuple[CompiledScore, ...]
-    tier_index: Mapping[str, int]
     default_tier_index: int
     required: tuple[str, ...]
     section_conditions: Mapping[str, Condition]
     item_conditions: Mapping[str, Condition]
-    checkers: Mapping[str, Callable[[object], bool]]
     named: Mapping[str, Condition]
-    checks: tuple[tuple[CondFn, CompiledRule], ...]
     # The outcome of every rule, in order, from one generated function.
     outcomes: Callable[[Env], list[Kleene]]
     traced_items: tuple[str, ...]
@@ -371,14 +368,11 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         plan=tuple(plan),
         rules=tuple(rules),
         scores=tuple(compiled_scores[s.id] for s in spec.scores if s.id in compiled_scores),
-        tier_index=tier_index,
         default_tier_index=default_index,
         required=tuple(i.id for i in spec.items if i.required and i.type != "display"),
         section_conditions=section_conditions,
         item_conditions=item_conditions,
-        checkers=CHECKERS,
         named={n: named.compiled[n] for n in named.definitions if n in named.compiled},
-        checks=tuple((generate(r.condition), r) for r in rules),
         outcomes=generate_all([r.condition for r in rules]),
         traced_items=tuple(
             i.id for i in spec.items if any(i.id in r.condition.reads for r in rules)

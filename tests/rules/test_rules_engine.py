@@ -347,7 +347,7 @@ def test_a_named_condition_is_evaluated_once_per_evaluation() -> None:
     state = settle(program, {"uses_ai": True, "area": "hr", "people": 10})
     facts = CountingFacts(state.facts)
     env = Env(facts, state.ranges)
-    values = [fn(env) for fn, _ in program.checks]
+    values = program.outcomes(env)
     assert values == [True, False, True, True]
     # uses_ai is read by two named conditions and three rules, but only once
     assert facts.reads["uses_ai"] == 1
