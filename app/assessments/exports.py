@@ -35,7 +35,6 @@ from app.questionnaires.models import (
 )
 from app.questionnaires.schemas import EvaluationResult
 from app.rules import ENGINE_VERSION, InvalidAnswerError
-from app.rules.problems import escape_token
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemBase, AISystemCreate
@@ -431,28 +430,6 @@ def _history_problems(doc: AssessmentExport) -> list[dict[str, str]]:
     return problems
 
 
-def _unstorable(text: str) -> bool:
-    # PostgreSQL stores no NUL character, and no database stores half a surrogate pair.
-    return "\x00" in text or any("\ud800" <= c <= "\udfff" for c in text)
-
-
-def _unstorable_text(value: Any, pointer: str) -> list[dict[str, str]]:
-    """A problem for every string (or key) in the document a database cannot store."""
-    problems = []
-    if isinstance(value, str) and _unstorable(value):
-        problems.append(_problem(pointer, "NUL or unpaired surrogate characters", "text"))
-    elif isinstance(value, dict):
-        for key, inner in value.items():
-            here = f"{pointer}/{escape_token(key)}"
-            if _unstorable(key):
-                problems.append(_problem(here, "NUL or unpaired surrogate characters", "text"))
-            problems.extend(_unstorable_text(inner, here))
-    elif isinstance(value, list):
-        for index, inner in enumerate(value):
-            problems.extend(_unstorable_text(inner, f"{pointer}/{index}"))
-    return problems
-
-
 @dataclass(frozen=True)
 class _Checked:
     version: QuestionnaireVersion
@@ -502,7 +479,6 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
             for item_id in sorted(set(found.item_comments) - set(round_version.items))
         )
     problems.extend(_history_problems(doc))
-    problems.extend(_unstorable_text(doc.model_dump(mode="json"), "/export"))
     reproduction = None
     if not problems and doc.rounds:
         last, last_version = doc.rounds[-1], round_versions[-1]

@@ -624,15 +624,15 @@ async def test_a_malformed_import_body_is_a_problem_document(
 
 
 @pytest.mark.parametrize(
-    ("path", "value"),
+    ("path", "value", "problem"),
     [
-        (["answers", "use_case_name"], "\ud800"),
-        (["answers", "use_case_name"], "nul \u0000 inside"),
-        (["answers", "people_affected"], 10**30),
-        (["answers", "\u0000"], 1),
-        (["system", "name"], "\u0000"),
-        (["rounds", 0, "submitted_by"], "x" * 201),
-        (["rounds", 0, "result", "trace", 0, "facts"], "not a list"),
+        (["answers", "use_case_name"], "\ud800", "unstorable-text"),
+        (["answers", "use_case_name"], "nul \u0000 inside", "unstorable-text"),
+        (["answers", "people_affected"], 10**30, "invalid-export"),
+        (["answers", "\u0000"], 1, "unstorable-text"),
+        (["system", "name"], "\u0000", "unstorable-text"),
+        (["rounds", 0, "submitted_by"], "x" * 201, "validation-error"),
+        (["rounds", 0, "result", "trace", 0, "facts"], "not a list", "validation-error"),
     ],
     ids=range(7),
 )
@@ -643,6 +643,7 @@ async def test_hostile_values_inside_an_export_never_cause_a_500(
     engine: Engine,
     path: list[Any],
     value: Any,
+    problem: str,
 ) -> None:
     submitted = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
     document = await export_of(writer, submitted["id"])
@@ -658,4 +659,5 @@ async def test_hostile_values_inside_an_export_never_cause_a_500(
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"] == f"/problems/{problem}"
     assert table_counts(engine) == before
