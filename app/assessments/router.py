@@ -30,7 +30,7 @@ from app.assessments.schemas import (
 from app.auth import Principal, ReadDep, Scope, TokenDep, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
-from app.errors import NotFoundError, problem_responses
+from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
@@ -392,10 +392,7 @@ def get_round(
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    for found in service.rounds(session, assessment):
-        if found.round == round_number:
-            return _round(found)
-    raise NotFoundError("round", round_number)
+    return _round(service.get_round(session, assessment, round_number))
 
 
 @standing_router.get(

@@ -396,16 +396,24 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def current_round(session: Session, assessment: Assessment) -> AssessmentRound:
-    found = session.exec(
+def find_round(session: Session, assessment: Assessment, number: int) -> AssessmentRound | None:
+    return session.exec(
         select(AssessmentRound).where(
-            AssessmentRound.assessment_id == assessment.id,
-            AssessmentRound.round == assessment.round,
+            AssessmentRound.assessment_id == assessment.id, AssessmentRound.round == number
         )
     ).first()
+
+
+def get_round(session: Session, assessment: Assessment, number: int) -> AssessmentRound:
+    """One submitted round of the assessment, or 404."""
+    found = find_round(session, assessment, number)
     if found is None:
-        raise NotFoundError("round", assessment.round)
+        raise NotFoundError("round", number)
     return found
+
+
+def current_round(session: Session, assessment: Assessment) -> AssessmentRound:
+    return get_round(session, assessment, assessment.round)
 
 
 def review(
@@ -521,12 +529,7 @@ def review_comments(session: Session, assessment: Assessment) -> dict[str, str]:
     """The comments on questions of the round before, while the draft answers them."""
     if assessment.status != AssessmentStatus.DRAFT or assessment.round == 1:
         return {}
-    earlier = session.exec(
-        select(AssessmentRound).where(
-            AssessmentRound.assessment_id == assessment.id,
-            AssessmentRound.round == assessment.round - 1,
-        )
-    ).first()
+    earlier = find_round(session, assessment, assessment.round - 1)
     return dict(earlier.item_comments) if earlier else {}
 
 

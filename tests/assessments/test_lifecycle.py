@@ -188,6 +188,7 @@ async def test_full_flow_submit_review_changes_resubmit_approve(
     # Frozen: answers cannot change once submitted.
     frozen = await save(writer, assessment, {"use_case_name": "changed"})
     assert frozen.status_code == 409
+    assert frozen.json()["type"] == "/problems/assessment-not-draft"
 
     # The submitter cannot approve its own submission, even with the review scope.
     own = await review(writer, assessment, decision="approve")
@@ -226,10 +227,18 @@ async def test_full_flow_submit_review_changes_resubmit_approve(
     assert result["tier"] == "full"
     assert result["trace"], "the stored result carries the trace"
     assert result["engine_version"]
+    base = f"/v1/assessments/{assessment['id']}/rounds"
+    first = await writer.get(f"{base}/1")
+    assert first.status_code == 200
+    assert first.json() == rounds[0]
+    missing = await writer.get(f"{base}/3")
+    assert missing.status_code == 404
+    assert missing.json()["type"] == "/problems/not-found"
 
     # A decided assessment cannot be reviewed again.
     again = await review(reviewer, assessment, decision="reject", comment="no")
     assert again.status_code == 409
+    assert again.json()["type"] == "/problems/assessment-not-submitted"
 
 
 async def test_reject_needs_a_comment(
