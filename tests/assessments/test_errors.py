@@ -136,3 +136,53 @@ async def test_a_draft_version_cannot_be_assessed(
     assert response.json()["type"] == "/problems/questionnaire-not-published"
     assert response.json()["errors"][0]["pointer"] == "/questionnaire_version"
     assert count_rows(engine, "assessments") == 0
+
+
+@pytest.mark.parametrize(("if_match", "status"), [(None, 428), ('"r99"', 412)])
+async def test_submit_review_and_migrate_need_the_current_etag(
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    reviewer: httpx.AsyncClient,
+    engine: Engine,
+    if_match: str | None,
+    status: int,
+) -> None:
+    """Without If-Match a write is 428, with a stale one 412; either way nothing changes."""
+    draft = await start(client, writer, CV_SCREENING)
+    submitted = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
+    headers = {"If-Match": if_match} if if_match else {}
+    before = count_rows(engine, "audit_events"), count_rows(engine, "assessment_rounds")
+    attempts = [
+        await writer.post(
+            f"/v1/assessments/{draft['id']}/submit", json={"as_of": "2026-11-27"}, headers=headers
+        ),
+        await reviewer.post(
+            f"/v1/assessments/{submitted['id']}/review",
+            json={"decision": "approve"},
+            headers=headers,
+        ),
+        await writer.post(
+            f"/v1/assessments/{draft['id']}/migrate", json={"dry_run": False}, headers=headers
+        ),
+    ]
+    for response in attempts:
+        assert response.status_code == status, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+    assert (count_rows(engine, "audit_events"), count_rows(engine, "assessment_rounds")) == before
+    assert (await writer.get(f"/v1/assessments/{draft['id']}")).json()["status"] == "draft"
+    assert (await writer.get(f"/v1/assessments/{submitted['id']}")).json()["status"] == (
+        "submitted"
+    )
+
+
+async def test_only_a_draft_moves_to_another_version(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient
+) -> None:
+    submitted = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
+    moved = await writer.post(
+        f"/v1/assessments/{submitted['id']}/migrate",
+        json={"dry_run": False},
+        headers={"If-Match": f'"r{submitted["revision"]}"'},
+    )
+    assert moved.status_code == 409
+    assert moved.json()["type"] == "/problems/assessment-not-draft"
