@@ -130,3 +130,62 @@ async def test_a_product_is_relinked_and_removed_without_losing_its_requests(
     actions = await audited(admin, supplier)
     assert actions[-2:] == ["supplier.product_updated", "supplier.product_removed"]
     assert (await admin.get(f"/v1/ai-systems/{other_system['id']}")).status_code == 200
+
+
+async def test_supplier_details_change_with_the_current_etag_only(
+    procurement: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    supplier = await create_supplier(procurement, admin)
+    path = f"/v1/suppliers/{supplier['id']}"
+    etag = (await profile(procurement, supplier)).headers["ETag"]
+
+    missing = await procurement.patch(path, json={"country": "FR"})
+    assert missing.status_code == 428
+    stale = await procurement.patch(path, json={"country": "FR"}, headers={"If-Match": '"r0"'})
+    assert stale.status_code == 412
+    nameless = await procurement.patch(path, json={"name": None}, headers={"If-Match": etag})
+    assert nameless.status_code == 422
+    assert nameless.json()["errors"][0]["pointer"] == "/name"
+    assert (await profile(procurement, supplier)).json()["country"] == "DE"
+
+    changed = await procurement.patch(path, json={"country": "FR"}, headers={"If-Match": etag})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["country"] == "FR"
+    assert changed.headers["ETag"] != etag
+    assert "supplier.updated" in await audited(admin, supplier)
+
+
+async def test_a_second_contact_with_the_same_address_is_refused(
+    procurement: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    supplier = await create_supplier(procurement, admin)
+    again = await procurement.post(
+        f"/v1/suppliers/{supplier['id']}/contacts",
+        json={"name": "Dana again", "email": "DANA@acme-ai.example"},
+    )
+    assert again.status_code == 409
+    assert again.json()["type"] == "/problems/contact-exists"
+    assert len((await profile(procurement, supplier)).json()["contacts"]) == 1
+
+
+async def test_product_changes_need_the_suppliers_etag_and_a_product_of_it(
+    procurement: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    supplier = await create_supplier(procurement, admin)
+    other = await create_supplier(procurement, admin, name="Other AI")
+    base = f"/v1/suppliers/{supplier['id']}/products"
+    product = supplier["products"][0]["id"]
+    etag = (await profile(procurement, supplier)).headers["ETag"]
+
+    assert (await procurement.delete(f"{base}/{product}")).status_code == 428
+    stale = await procurement.patch(
+        f"{base}/{product}", json={"name": "x"}, headers={"If-Match": '"r0"'}
+    )
+    assert stale.status_code == 412
+    foreign = await procurement.delete(
+        f"{base}/{other['products'][0]['id']}", headers={"If-Match": etag}
+    )
+    assert foreign.status_code == 404
+    unchanged = await profile(procurement, supplier)
+    assert unchanged.headers["ETag"] == etag
+    assert [p["name"] for p in unchanged.json()["products"]] == ["Acme Assist"]
