@@ -171,24 +171,25 @@ def get_principal(request: Request, session: SessionDep, credentials: BearerDep)
     )
 
 
-def check_scope(principal: Principal, scope: Scope) -> Principal:
-    """The principal, or 403 when its key lacks `scope`."""
-    if not principal.has(scope):
+def check_scope(principal: Principal, *scopes: Scope) -> Principal:
+    """The principal, or 403 when its key has none of `scopes`."""
+    if not any(principal.has(scope) for scope in scopes):
+        wanted = " or ".join(f"'{scope.value}'" for scope in scopes)
         raise AppError(
             status=403,
             type="insufficient-scope",
             title="Forbidden",
-            detail=f"This API key lacks the '{scope.value}' scope.",
+            detail=f"This API key lacks the {wanted} scope.",
         )
     return principal
 
 
-def require_scope(scope: Scope | str) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that authenticates the caller and checks one scope."""
-    wanted = Scope(scope)
+def require_scope(*scopes: Scope | str) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that authenticates the caller and checks it has one of `scopes`."""
+    wanted = tuple(Scope(scope) for scope in scopes)
 
     async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        return check_scope(principal, wanted)
+        return check_scope(principal, *wanted)
 
     return dependency
 

@@ -23,6 +23,7 @@ from sqlmodel import Session
 from app.assessments import service as assessments
 from app.assessments.models import Assessment
 from app.assessments.schemas import AnswersPatch, QuestionnairePin
+from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag
 from app.controls.i18n import pick_language
 from app.db import SessionDep, transaction
@@ -86,7 +87,7 @@ async def rate_limit(request: Request, credentials: InvitationCredentials) -> No
     token = credentials.credentials if credentials is not None else None
     wait = _limiter(request.app).check(
         ip=request.client.host if request.client else "unknown",
-        token_hash=service.hash_token(token) if token else None,
+        token_hash=hash_key(token) if token else None,
     )
     if wait is not None:
         raise AppError(

@@ -6,7 +6,6 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 import base64
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -15,7 +14,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from app.assessments import service as assessments
 from app.assessments.models import Assessment
 from app.assessments.schemas import QuestionnairePin
-from app.auth import Principal, Scope, get_principal, require_scope
+from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import AppError, problem_responses
@@ -58,21 +57,7 @@ router = APIRouter(tags=["procurement"])
 ProcurementDep = Annotated[Principal, Depends(require_scope(Scope.PROCUREMENT))]
 
 
-def _read_or_procurement() -> Callable[[Principal], Awaitable[Principal]]:
-    async def dependency(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
-        if not (principal.has(Scope.READ) or principal.has(Scope.PROCUREMENT)):
-            raise AppError(
-                status=403,
-                type="insufficient-scope",
-                title="Forbidden",
-                detail="This API key lacks the 'read' or 'procurement' scope.",
-            )
-        return principal
-
-    return dependency
-
-
-ReaderDep = Annotated[Principal, Depends(_read_or_procurement())]
+ReaderDep = Annotated[Principal, Depends(require_scope(Scope.READ, Scope.PROCUREMENT))]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 
 

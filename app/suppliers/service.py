@@ -7,7 +7,6 @@ supplier through its invitation acting as a `Caller` without a key.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import Principal
+from app.auth import Principal, hash_key
 from app.concurrency import check_if_match
 from app.controls.i18n import text_in
 from app.db import utcnow
@@ -76,11 +75,6 @@ _DECISIONS = {
 def new_token() -> str:
     """An invitation token: 256 random bits, shown once."""
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
-
-
-def hash_token(token: str) -> str:
-    # 256 random bits: a fast hash is as safe as a slow one, and lookups stay one index probe.
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def invitation_link(settings: Settings, token: str) -> str:
@@ -269,10 +263,7 @@ def update_supplier(
     if_match: str | None,
     actor: Actor,
 ) -> Supplier:
-    supplier = get_supplier(
-        session, organization_id=organization_id, supplier_id=supplier_id, for_update=True
-    )
-    check_if_match(if_match, supplier.revision)
+    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
     changes = data.model_dump(exclude_unset=True)
     _not_null(changes, "name")
     before = _snapshot(supplier)
@@ -282,10 +273,7 @@ def update_supplier(
             setattr(supplier, field, value)
             changed = True
     if changed:
-        supplier.revision += 1
-        supplier.updated_at = utcnow()
-        session.add(supplier)
-        session.flush()
+        _supplier_changed(session, supplier)
         audit.record(
             session,
             organization_id=organization_id,
@@ -760,7 +748,7 @@ def _issue_invitation(
     invitation = Invitation(
         organization_id=request.organization_id,
         request_id=request.id,
-        token_hash=hash_token(token),
+        token_hash=hash_key(token),
         recipient_email=request.recipient_email,
         expires_at=expires_at,
         delivery=delivery.value,
@@ -1146,7 +1134,7 @@ def open_invitation(session: Session, token: str) -> PortalAccess:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise unknown_invitation()
     invitation = session.exec(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
+        select(Invitation).where(Invitation.token_hash == hash_key(token))
     ).first()
     now = utcnow()
     if invitation is None or invitation_state(invitation, now) != InvitationState.ACTIVE:
