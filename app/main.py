@@ -18,6 +18,7 @@ from app.assessments.export_router import router as export_router
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
 from app.audit.router import router as audit_router
+from app.auth import get_bearer_token
 from app.controls.router import router as controls_router
 from app.db import create_db_engine
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem, install_error_handlers
@@ -92,16 +93,22 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
-    app.include_router(keys_router)
-    app.include_router(systems_router)
-    app.include_router(questionnaires_router)
-    app.include_router(controls_router)
-    app.include_router(assessments_router)
-    app.include_router(export_router)
-    app.include_router(standing_router)
-    app.include_router(audit_router)
-    app.include_router(suppliers_router)
-    app.include_router(supplier_portal_router)
+    # A request without an API key is refused before its route opens a transaction: a write
+    # would otherwise take the write lock (SQLite) only to answer 401.
+    api_key = [Depends(get_bearer_token)]
+    for router in (
+        keys_router,
+        systems_router,
+        questionnaires_router,
+        controls_router,
+        assessments_router,
+        export_router,
+        standing_router,
+        audit_router,
+        suppliers_router,
+    ):
+        app.include_router(router, dependencies=api_key)
+    app.include_router(supplier_portal_router)  # invitation tokens, not API keys
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Callable
 
 import httpx
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -24,6 +25,26 @@ async def test_missing_key_is_401_problem(
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.json()["type"] == "/problems/unauthenticated"
+
+
+async def test_a_request_without_a_key_never_reaches_the_database(
+    make_client: Callable[[str | None], httpx.AsyncClient], engine: Engine
+) -> None:
+    """Refused before its route opens a transaction: an anonymous write takes no write lock."""
+    checkouts: list[object] = []
+
+    def count(*_: object) -> None:
+        checkouts.append(_)
+
+    sa.event.listen(engine, "checkout", count)
+    try:
+        anonymous = make_client(None)
+        created = await anonymous.post("/v1/ai-systems", json={"name": "x"})
+        listed = await anonymous.get("/v1/assessments")
+    finally:
+        sa.event.remove(engine, "checkout", count)
+    assert (created.status_code, listed.status_code) == (401, 401)
+    assert checkouts == []
 
 
 async def test_wrong_key_is_401(make_client: Callable[[str | None], httpx.AsyncClient]) -> None:
