@@ -9,14 +9,19 @@ at the value.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 from fastapi import Request
 
+from app.db import READ_METHODS
 from app.errors import AppError
 
 _SURROGATES = range(0xD800, 0xE000)
+# In valid JSON both can only arrive escaped: \u0000, or \uD800 to \uDFFF. Other escapes (most
+# clients write every non-ASCII letter as one) need no second parse of the body.
+_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _bad(text: str) -> str | None:
@@ -51,13 +56,13 @@ def find_unstorable(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
 
 async def reject_unstorable_text(request: Request) -> None:
     """App-wide dependency: a JSON body with unstorable text is a 422, before any route runs."""
-    if request.method in ("GET", "HEAD", "OPTIONS", "DELETE"):
+    if request.method in READ_METHODS or request.method == "DELETE":
         return
     if "json" not in request.headers.get("content-type", ""):
         return
     body = await request.body()
-    if b"\\u" not in body and b"\x00" not in body:
-        return  # both can only arrive escaped in valid JSON: the common case costs nothing
+    if b"\x00" not in body and _SUSPECT.search(body) is None:
+        return
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 
-from tests.systems.test_systems import create
+from tests.systems.test_systems import create, system_body
 
 NASTY_BODIES: list[bytes] = [
     b"",
@@ -56,7 +58,8 @@ async def test_nasty_bodies_never_500(client: httpx.AsyncClient, body: bytes) ->
         "/v1/questionnaires/ai-use-triage/versions/..%2F..%2Fetc",
         "/v1/controls/iso-42001:A.99",
         "/v1/ai-systems?limit=abc",
-        "/v1/ai-systems?created_after=yesterday&limit=-1",
+        "/v1/ai-systems?status=bogus",
+        "/v1/ai-systems?lifecycle_stage=someday",
     ],
 )
 async def test_bad_paths_and_parameters_are_4xx(client: httpx.AsyncClient, path: str) -> None:
@@ -70,3 +73,15 @@ async def test_wrong_content_type_is_4xx(client: httpx.AsyncClient) -> None:
         "/v1/ai-systems", content=b"name=x", headers={"Content-Type": "text/plain"}
     )
     assert 400 <= response.status_code < 500
+
+
+async def test_escaped_letters_and_emoji_are_stored_as_sent(client: httpx.AsyncClient) -> None:
+    """Most clients escape every non-ASCII character; only NUL and lone surrogates are refused."""
+    name = "Caf\u00e9 \u00fcber \U0001f600"
+    response = await client.post(
+        "/v1/ai-systems",
+        content=json.dumps(system_body(name=name)),  # ASCII with \u escapes, as json.dumps sends
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["name"] == name
