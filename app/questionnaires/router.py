@@ -53,6 +53,18 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
+# The served document per version and language, as JSON bytes: localising and encoding a large
+# questionnaire costs milliseconds, and the catalog never changes while the process runs.
+_RENDERED: dict[tuple[str, str, str], bytes] = {}
+
+
+def _rendered(questionnaire: QuestionnaireVersion, language: str) -> bytes:
+    key = (questionnaire.ref, questionnaire.content_hash, language)
+    if key not in _RENDERED:
+        _RENDERED[key] = bytes(JSONResponse(questionnaire.document(language)).body)
+    return _RENDERED[key]
+
+
 def _serve(
     questionnaire: QuestionnaireVersion,
     accept_language: str | None,
@@ -71,7 +83,9 @@ def _serve(
     }
     if _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return JSONResponse(questionnaire.document(language), headers=headers)
+    return Response(
+        _rendered(questionnaire, language), media_type="application/json", headers=headers
+    )
 
 
 @router.get(
