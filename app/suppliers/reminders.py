@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,7 +41,6 @@ class ReminderReport:
     overdue: int = 0
     failed: int = 0
     mail_enabled: bool = True
-    sent_to: list[str] = field(default_factory=list)
 
 
 def _candidates(
@@ -95,8 +94,8 @@ def _send_one(
     request_id: uuid.UUID,
     kind: str,
     now: datetime,
-) -> str | None:
-    """Claim, send and record one reminder; the recipient, or None when another run had it."""
+) -> bool:
+    """Claim, send and record one reminder; False when another run had it."""
     column: Any = (
         VendorRequest.due_soon_reminded_at
         if kind == "due_soon"
@@ -110,13 +109,13 @@ def _send_one(
         )
         if claimed.rowcount != 1:
             session.rollback()
-            return None
+            return False
         request = session.get(VendorRequest, request_id)
         assessment = session.get(Assessment, request.assessment_id) if request else None
         org = session.get(Organization, request.organization_id) if request else None
         if request is None or assessment is None or org is None:
             session.rollback()
-            return None
+            return False
         subject, body = reminder_email(
             organization=org.name,
             questionnaire_title=_title(catalog, assessment),
@@ -133,7 +132,7 @@ def _send_one(
             entity_id=request.id,
             after={"recipient": request.recipient_email, "due_date": str(request.due_date)},
         )
-        return request.recipient_email
+        return True
 
 
 def send_reminders(
@@ -155,13 +154,12 @@ def send_reminders(
         due = _candidates(session, now=now, days_before=settings.reminder_days_before_due)
     for request_id, kind in due:
         try:
-            recipient = _send_one(engine, mailer, catalog, request_id, kind, now)
+            sent = _send_one(engine, mailer, catalog, request_id, kind, now)
         except MailError:
             report.failed += 1
             continue
-        if recipient is None:
+        if not sent:
             continue
-        report.sent_to.append(recipient)
         if kind == "due_soon":
             report.due_soon += 1
         else:

@@ -542,12 +542,13 @@ def create_request(
         )
         issued_link[0] = created.issued.link
         prefill = None
-        if created.prefill is not None and created.prefilled_from is not None:
+        source_id = created.request.prefilled_from_assessment_id
+        if created.prefill is not None and source_id is not None:
             plan = created.prefill
             prefill = PrefillReport(
                 source=plan.source,
                 target=plan.target,
-                from_assessment_id=created.prefilled_from,
+                from_assessment_id=source_id,
                 carried=plan.carried,
                 renamed=plan.renamed,
                 recoded=plan.recoded,

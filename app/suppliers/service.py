@@ -678,10 +678,8 @@ def is_decided(assessment: Assessment) -> bool:
     return assessment.status in (AssessmentStatus.APPROVED, AssessmentStatus.REJECTED)
 
 
-def is_overdue(request: VendorRequest, assessment: Assessment, today: date | None = None) -> bool:
-    return assessment.status == AssessmentStatus.DRAFT and request.due_date < (
-        today or utcnow().date()
-    )
+def is_overdue(request: VendorRequest, assessment: Assessment) -> bool:
+    return assessment.status == AssessmentStatus.DRAFT and request.due_date < utcnow().date()
 
 
 def invitation_state(invitation: Invitation, now: datetime | None = None) -> InvitationState:
@@ -705,6 +703,21 @@ def _title(version: QuestionnaireVersion) -> str:
     return text_in(dict(version.model.title), "en")
 
 
+def _revoke_live(session: Session, request: VendorRequest, now: datetime) -> list[Invitation]:
+    """Revoke the request's invitations that still open it; the ones revoked."""
+    live = list(
+        session.exec(
+            select(Invitation).where(
+                Invitation.request_id == request.id, col(Invitation.revoked_at).is_(None)
+            )
+        ).all()
+    )
+    for invitation in live:
+        invitation.revoked_at = now
+        session.add(invitation)
+    return live
+
+
 def _issue_invitation(
     session: Session,
     *,
@@ -717,14 +730,7 @@ def _issue_invitation(
 ) -> Issued:
     """Revoke the request's live invitations, make a new token, and e-mail its link."""
     now = utcnow()
-    live = session.exec(
-        select(Invitation).where(
-            Invitation.request_id == request.id, col(Invitation.revoked_at).is_(None)
-        )
-    ).all()
-    for old in live:
-        old.revoked_at = now
-        session.add(old)
+    live = _revoke_live(session, request, now)
     token = new_token()
     link = invitation_link(settings, token)
     expires_at = expiry_for(request.due_date, settings)
@@ -780,7 +786,6 @@ class CreatedRequest:
     assessment: Assessment
     issued: Issued
     prefill: MigrationPlan | None
-    prefilled_from: uuid.UUID | None
 
 
 def _last_accepted(session: Session, supplier_id: uuid.UUID, key: str) -> Assessment | None:
@@ -889,7 +894,7 @@ def create_request(
         version=version,
         actor=principal.actor,
     )
-    return CreatedRequest(request, assessment, issued, plan, source.id if source else None)
+    return CreatedRequest(request, assessment, issued, plan)
 
 
 def get_request(
@@ -995,15 +1000,7 @@ def revoke_invitation(
     request, assessment = get_request(
         session, organization_id=principal.organization_id, request_id=request_id
     )
-    now = utcnow()
-    live = session.exec(
-        select(Invitation).where(
-            Invitation.request_id == request.id, col(Invitation.revoked_at).is_(None)
-        )
-    ).all()
-    for invitation in live:
-        invitation.revoked_at = now
-        session.add(invitation)
+    live = _revoke_live(session, request, utcnow())
     session.flush()
     if live:
         audit.record(
@@ -1113,7 +1110,6 @@ class SupplierCaller:
 class PortalAccess:
     """What an invitation token opens: one request, its assessment, acting as its contact."""
 
-    invitation_id: uuid.UUID
     request: VendorRequest
     assessment: Assessment
     caller: SupplierCaller
@@ -1148,7 +1144,6 @@ def open_invitation(session: Session, token: str) -> PortalAccess:
         session.add(invitation)
         session.flush()
     return PortalAccess(
-        invitation_id=invitation.id,
         request=request,
         assessment=assessment,
         caller=SupplierCaller(
