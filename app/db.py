@@ -151,6 +151,13 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
+    """Case-insensitive "contains", with `%`, `_` and `\\` in `text` matched literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    condition: sa.ColumnElement[bool] = column.ilike(f"%{escaped}%", escape="\\")
+    return condition
+
+
 def utcnow() -> datetime:
     """Now, in UTC, to the microsecond."""
     return datetime.now(UTC)

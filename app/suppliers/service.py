@@ -25,7 +25,7 @@ from app.audit.service import Actor
 from app.auth import Principal, hash_key
 from app.concurrency import check_if_match
 from app.controls.i18n import text_in
-from app.db import utcnow
+from app.db import contains_text, utcnow
 from app.errors import AppError, ConflictError, NotFoundError
 from app.organizations import service as organizations
 from app.pagination import finish_page, keyset_page
@@ -589,8 +589,7 @@ def list_suppliers(
 ) -> tuple[list[Supplier], str | None]:
     statement = select(Supplier).where(Supplier.organization_id == organization_id)
     if q:
-        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        statement = statement.where(col(Supplier.name).ilike(f"%{escaped}%", escape="\\"))
+        statement = statement.where(contains_text(Supplier.name, q))
     statement = keyset_page(
         statement, created_col=Supplier.created_at, id_col=Supplier.id, cursor=cursor, limit=limit
     )

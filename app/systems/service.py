@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.concurrency import check_if_match
-from app.db import utcnow
+from app.db import contains_text, utcnow
 from app.errors import ConflictError, NotFoundError
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
@@ -169,12 +169,7 @@ def list_systems(
             _json_list_contains(col(AISystem.deployment_regions), filters.region, dialect)
         )
     if filters.q:
-        pattern = (
-            "%"
-            + filters.q.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            + "%"
-        )
-        statement = statement.where(sa.func.lower(AISystem.name).like(pattern, escape="\\"))
+        statement = statement.where(contains_text(AISystem.name, filters.q))
     statement = keyset_page(
         statement, created_col=AISystem.created_at, id_col=AISystem.id, cursor=cursor, limit=limit
     )

@@ -189,3 +189,19 @@ async def test_product_changes_need_the_suppliers_etag_and_a_product_of_it(
     unchanged = await profile(procurement, supplier)
     assert unchanged.headers["ETag"] == etag
     assert [p["name"] for p in unchanged.json()["products"]] == ["Acme Assist"]
+
+
+async def test_suppliers_are_found_by_part_of_their_name(
+    procurement: httpx.AsyncClient, admin: httpx.AsyncClient
+) -> None:
+    acme = await create_supplier(procurement, admin)
+    await create_supplier(procurement, admin, name="Other AI")
+
+    async def found(q: str) -> list[str]:
+        response = await procurement.get("/v1/suppliers", params={"q": q})
+        assert response.status_code == 200, response.text
+        return [s["id"] for s in response.json()["items"]]
+
+    assert await found("ACME") == [acme["id"]]
+    assert await found("%") == []  # matched literally, not as a wildcard
+    assert await found("_") == []
