@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 
 import httpx
 import sqlalchemy as sa
@@ -9,12 +10,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.audit.service import Actor
-from app.auth import Scope
+from app.auth import Scope, hash_key
 from app.errors import PROBLEM_MEDIA_TYPE, ConflictError
+from app.main import create_app
 from app.organizations import service as org_service
 from app.organizations.models import ApiKey
+from app.settings import Settings
 from tests.concurrency import Write, overlapping_writes
 from tests.conftest import Org
+from tests.systems.test_systems import system_body
 
 
 async def test_missing_key_is_401_problem(
@@ -171,3 +175,38 @@ async def test_two_admins_revoking_each_other_at_once_leave_one(
             select(ApiKey).where(ApiKey.organization_id == org.id, col(ApiKey.revoked_at).is_(None))
         ).all()
     assert [k.id for k in active] == [second]
+
+
+async def test_last_use_is_written_at_most_once_per_resolution_window(
+    engine: Engine,
+    settings: Settings,
+    make_key: Callable[..., str],
+    make_client: Callable[[str | None], httpx.AsyncClient],
+) -> None:
+    secret = make_key(Scope.READ, Scope.SYSTEMS_WRITE)
+
+    def last_used() -> datetime | None:
+        with Session(engine) as session:
+            key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_key(secret))).one()
+            return key.last_used_at
+
+    hourly = create_app(
+        settings.model_copy(update={"key_last_used_resolution_seconds": 3600}), engine=engine
+    )
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=hourly),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {secret}"},
+    ) as client:
+        assert (await client.get("/v1/ai-systems")).status_code == 200  # a read
+        first = last_used()
+        assert first is not None
+        assert (await client.post("/v1/ai-systems", json=system_body())).status_code == 201
+        assert (await client.get("/v1/ai-systems")).status_code == 200
+        assert last_used() == first  # inside the window: not written again, read or write
+
+    # The suite's app writes on every use (a window of 0 seconds).
+    assert (await make_client(secret).post("/v1/ai-systems", json=system_body())).status_code == 201
+    later = last_used()
+    assert later is not None
+    assert later > first
