@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, StringConstraints
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.assessments import service
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
@@ -542,19 +542,16 @@ def _becomes_current(
     session: Session, organization_id: uuid.UUID, system_id: uuid.UUID, key: str, decided: datetime
 ) -> bool:
     """An imported approval is current unless the system has a later one; older ones step down."""
-    current = session.exec(
-        select(Assessment).where(
-            Assessment.organization_id == organization_id,
-            Assessment.system_id == system_id,
-            Assessment.questionnaire_key == key,
-            col(Assessment.is_current).is_(True),
-        )
-    ).all()
+    current = service.current_assessments(
+        session,
+        organization_id=organization_id,
+        system_id=system_id,
+        supplier_id=None,
+        questionnaire_key=key,
+    )
     if any(c.decided_at is not None and c.decided_at > decided for c in current):
         return False
-    for old in current:
-        old.is_current = False
-        session.add(old)
+    service.step_down(session, current)
     return True
 
 

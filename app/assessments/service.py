@@ -492,23 +492,50 @@ def review(
     return assessment
 
 
+def current_assessments(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    system_id: uuid.UUID | None,
+    supplier_id: uuid.UUID | None,
+    questionnaire_key: str,
+) -> list[Assessment]:
+    """The current approved assessments of one AI system (or supplier) and questionnaire."""
+    return list(
+        session.exec(
+            select(Assessment).where(
+                Assessment.organization_id == organization_id,
+                Assessment.system_id == system_id,
+                Assessment.supplier_id == supplier_id,
+                Assessment.questionnaire_key == questionnaire_key,
+                col(Assessment.is_current).is_(True),
+            )
+        ).all()
+    )
+
+
+def step_down(session: Session, assessments: list[Assessment]) -> None:
+    """These are no longer current: another approval replaces them."""
+    for old in assessments:
+        old.is_current = False
+        session.add(old)
+
+
 def _approve(
     session: Session, version: QuestionnaireVersion, assessment: Assessment, now: datetime
 ) -> None:
     """Make this the current assessment of its system (or supplier) and questionnaire; set the
     due date."""
-    previous = session.exec(
-        select(Assessment).where(
-            Assessment.organization_id == assessment.organization_id,
-            Assessment.system_id == assessment.system_id,
-            Assessment.supplier_id == assessment.supplier_id,
-            Assessment.questionnaire_key == assessment.questionnaire_key,
-            col(Assessment.is_current).is_(True),
-        )
-    ).all()
-    for old in previous:
-        old.is_current = False
-        session.add(old)
+    step_down(
+        session,
+        current_assessments(
+            session,
+            organization_id=assessment.organization_id,
+            system_id=assessment.system_id,
+            supplier_id=assessment.supplier_id,
+            questionnaire_key=assessment.questionnaire_key,
+        ),
+    )
     months = (version.model.reassessment_months or {}).get(assessment.tier or "")
     assessment.status = AssessmentStatus.APPROVED.value
     assessment.is_current = True
