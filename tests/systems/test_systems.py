@@ -290,3 +290,21 @@ async def test_two_updates_at_once_never_lose_one(
     assert body["revision"] == 4
     assert (body["owner"], body["business_unit"]) == ("Tab one", "HR")
     assert (body["purpose"], body["tags"]) == ("Ranks applications.", ["merged"])
+
+
+async def test_retire_needs_the_current_etag_and_an_unchanged_patch_changes_nothing(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    created = await create(client)
+    system_id, etag = created.json()["id"], created.headers["ETag"]
+    path = f"/v1/ai-systems/{system_id}"
+    assert (await client.post(f"{path}/retire")).status_code == 428
+    stale = await client.post(f"{path}/retire", headers={"If-Match": '"r0"'})
+    assert stale.status_code == 412
+    events = count_rows(engine, "audit_events")
+
+    same = await client.patch(path, json={"owner": "Head of Talent"}, headers={"If-Match": etag})
+    assert same.status_code == 200
+    assert same.headers["ETag"] == etag
+    assert same.json()["status"] == "active"
+    assert count_rows(engine, "audit_events") == events
