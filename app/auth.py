@@ -151,7 +151,7 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
     """The API key sent as `Authorization: Bearer <key>`, or 401."""
-    if credentials is None or credentials.scheme.lower() != "bearer" or not credentials.credentials:
+    if credentials is None:  # HTTPBearer answers None for a missing, empty or other scheme
         raise _unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
     return credentials.credentials
 

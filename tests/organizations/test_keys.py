@@ -6,6 +6,7 @@ from datetime import datetime
 
 import httpx
 import sqlalchemy as sa
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -210,3 +211,16 @@ async def test_last_use_is_written_at_most_once_per_resolution_window(
     later = last_used()
     assert later is not None
     assert later > first
+
+
+async def test_another_scheme_or_an_empty_bearer_is_401(
+    app: FastAPI, make_key: Callable[..., str]
+) -> None:
+    secret = make_key(Scope.READ)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        for header in (f"Basic {secret}", "Bearer ", "Bearer", secret):
+            response = await client.get("/v1/ai-systems", headers={"Authorization": header})
+            assert response.status_code == 401, header
+            assert response.json()["type"] == "/problems/unauthenticated"
