@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -53,8 +51,11 @@ from app.questionnaires.catalog import load_catalog
 from app.systems import service as systems_service
 from app.systems.models import Sourcing
 from app.systems.schemas import AISystemCreate
+from tests.databases import fresh_database
+from tests.servers import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"  # any database of the server
 KEY = "ai-use-triage"
 COMPLETE = {
     "use_case_name": "CV pre-screening",
@@ -77,13 +78,7 @@ COMPLETE = {
 BENCH_ACTOR = Actor(key_id=None, name="benchmark")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def seed(url: str, drafts: int) -> tuple[str, str, list[str]]:
+def seed(url: str, drafts: int) -> tuple[str, list[str]]:
     """An organisation, a key with every scope, and `drafts` assessments of one system."""
     upgrade(url)
     engine = create_db_engine(url)
@@ -115,7 +110,7 @@ def seed(url: str, drafts: int) -> tuple[str, str, list[str]]:
             ids.append(str(assessment.id))
         session.commit()
     engine.dispose()
-    return writer.secret, str(org.id), ids
+    return writer.secret, ids
 
 
 async def drive(
@@ -352,7 +347,7 @@ def run_with_wrk(
 
 def postgres_available() -> bool:
     try:
-        engine = sa.create_engine(normalise_url("postgresql://postgres@127.0.0.1:5432/postgres"))
+        engine = sa.create_engine(normalise_url(POSTGRES))
         with engine.connect():
             pass
         engine.dispose()
@@ -365,7 +360,7 @@ def bench_database(
     name: str, url: str, clients: int, seconds: float, submits: int, workers: int
 ) -> None:
     drafts = clients * 8  # autosave cycles through them (see WRK_SCRIPT)
-    secret, _, ids = seed(url, drafts + submits)
+    secret, ids = seed(url, drafts + submits)
     port = free_port()
     env = {**os.environ, "APP_DATABASE_URL": url, "APP_LOG_LEVEL": "WARNING"}
     log = Path(tempfile.gettempdir()) / f"http_bench_{name.lower()}.log"
@@ -391,12 +386,7 @@ def bench_database(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+        wait_ready(base, timeout=30)
         if shutil.which("wrk"):
             results = run_with_wrk(base, secret, ids[:drafts], clients, seconds)
             driver = "wrk"
@@ -443,26 +433,10 @@ def main() -> None:
             if not postgres_available():
                 print("\nPostgreSQL: not reachable on 127.0.0.1:5432, skipped")
                 return
-            name = f"bench_{secrets.token_hex(4)}"
-            admin = sa.create_engine(
-                normalise_url("postgresql://postgres@127.0.0.1:5432/postgres"),
-                isolation_level="AUTOCOMMIT",
-            )
-            with admin.connect() as connection:
-                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            try:
+            with fresh_database(POSTGRES, Path(tmp), "http") as url:
                 bench_database(
-                    "PostgreSQL",
-                    f"postgresql://postgres@127.0.0.1:5432/{name}",
-                    args.clients,
-                    args.seconds,
-                    args.submits,
-                    args.workers,
+                    "PostgreSQL", url, args.clients, args.seconds, args.submits, args.workers
                 )
-            finally:
-                with admin.connect() as connection:
-                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
 
 
 if __name__ == "__main__":

@@ -15,22 +15,24 @@ from __future__ import annotations
 
 import argparse
 import random
-import secrets
 import statistics
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.assessments import service
 from app.assessments.models import Assessment, AssessmentStatus
-from app.db import create_db_engine, normalise_url
+from app.db import create_db_engine
 from app.migrate import upgrade
 from app.organizations.models import Organization
 from app.systems.models import AISystem
+from bench.http_bench import POSTGRES, postgres_available
+from tests.databases import fresh_database
 
 KEYS = ("eu-ai-act-classification", "data-governance", "human-oversight")
 TIERS = ("minimal", "transparency", "high_risk", "prohibited")
@@ -167,23 +169,11 @@ def main() -> None:
         if "sqlite" in args.databases:
             run("SQLite", f"sqlite:///{tmp}/list.db", args.rows)
         if "postgresql" in args.databases:
-            admin = sa.create_engine(
-                normalise_url("postgresql://postgres@127.0.0.1:5432/postgres"),
-                isolation_level="AUTOCOMMIT",
-            )
-            name = f"bench_list_{secrets.token_hex(4)}"
-            try:
-                with admin.connect() as connection:
-                    connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-            except sa.exc.SQLAlchemyError:
+            if not postgres_available():
                 print("\nPostgreSQL: not reachable on 127.0.0.1:5432, skipped")
                 return
-            try:
-                run("PostgreSQL", f"postgresql://postgres@127.0.0.1:5432/{name}", args.rows)
-            finally:
-                with admin.connect() as connection:
-                    connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+            with fresh_database(POSTGRES, Path(tmp), "list") as url:
+                run("PostgreSQL", url, args.rows)
 
 
 if __name__ == "__main__":
