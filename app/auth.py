@@ -7,7 +7,6 @@ with a short visible prefix; a key is shown once, when it is created.
 from __future__ import annotations
 
 import hashlib
-import logging
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
@@ -19,16 +18,13 @@ from typing import Annotated, Protocol
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
 from app.audit.service import Actor
-from app.db import READ_METHODS, SessionDep, utcnow
+from app.db import READ_METHODS, SessionDep, record_aside, utcnow
 from app.errors import AppError
 from app.organizations.models import ApiKey
 from app.settings import Settings
-
-logger = logging.getLogger("app.auth")
 
 KEY_PREFIX = "aas_"
 VISIBLE_PREFIX_LENGTH = 12
@@ -101,14 +97,9 @@ def _unauthenticated(detail: str) -> AppError:
 
 
 def _record_use(
-    session: Session, key_id: uuid.UUID, now: datetime, threshold: datetime, *, separately: bool
+    session: Session, key_id: uuid.UUID, now: datetime, threshold: datetime, *, read_only: bool
 ) -> None:
-    """Record when a key was last used, at most once per resolution window.
-
-    A write request does it inside its own transaction (which holds the write lock already). A
-    read request does it in a short transaction of its own, best effort, so that it stays a read:
-    on SQLite a read transaction that starts writing can fail with "database is locked".
-    """
+    """Record when a key was last used, at most once per resolution window."""
     statement = (
         sa.update(ApiKey)
         .where(
@@ -117,14 +108,7 @@ def _record_use(
         )
         .values(last_used_at=now)
     )
-    if not separately:
-        session.execute(statement)
-        return
-    try:
-        with session.get_bind().engine.begin() as connection:
-            connection.execute(statement)
-    except SQLAlchemyError:
-        logger.warning("could not record the use of an API key", exc_info=True)
+    record_aside(session, statement, read_only=read_only, what="the use of an API key")
 
 
 def authenticate(
@@ -137,7 +121,7 @@ def authenticate(
     now = utcnow()
     threshold = now - timedelta(seconds=settings.key_last_used_resolution_seconds)
     if key.last_used_at is None or key.last_used_at <= threshold:
-        _record_use(session, key.id, now, threshold, separately=read_only)
+        _record_use(session, key.id, now, threshold, read_only=read_only)
     return Principal(
         organization_id=key.organization_id,
         key_id=key.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from collections.abc import Iterator
@@ -14,7 +15,10 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
+
+logger = logging.getLogger("app.db")
 
 # Constraint names are deterministic so that migrations can name what they drop.
 SQLModel.metadata.naming_convention = {
@@ -149,6 +153,23 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def record_aside(session: Session, statement: sa.Executable, *, read_only: bool, what: str) -> None:
+    """A small bookkeeping write (when a key or link was last used) made by a request.
+
+    A write request makes it in its own transaction, which holds the write lock already. A read
+    request makes it in a short transaction of its own, best effort, so that it stays a read: on
+    SQLite a read transaction that starts writing can fail with "database is locked".
+    """
+    if not read_only:
+        session.execute(statement)
+        return
+    try:
+        with session.get_bind().engine.begin() as connection:
+            connection.execute(statement)
+    except SQLAlchemyError:
+        logger.warning("could not record %s", what, exc_info=True)
 
 
 def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:

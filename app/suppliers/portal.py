@@ -26,7 +26,7 @@ from app.assessments.schemas import AnswersPatch, QuestionnairePin
 from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag
 from app.controls.i18n import pick_language
-from app.db import SessionDep, transaction
+from app.db import READ_METHODS, SessionDep, transaction
 from app.errors import AppError, problem_responses
 from app.organizations import service as organizations
 from app.questionnaires.catalog import Catalog
@@ -99,8 +99,12 @@ async def rate_limit(request: Request, credentials: InvitationCredentials) -> No
         )
 
 
-def portal_access(session: SessionDep, credentials: InvitationCredentials) -> service.PortalAccess:
-    return service.open_invitation(session, _token(credentials))
+def portal_access(
+    request: Request, session: SessionDep, credentials: InvitationCredentials
+) -> service.PortalAccess:
+    return service.open_invitation(
+        session, _token(credentials), read_only=request.method in READ_METHODS
+    )
 
 
 AccessDep = Annotated[service.PortalAccess, Depends(portal_access)]

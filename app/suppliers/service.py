@@ -25,7 +25,7 @@ from app.audit.service import Actor
 from app.auth import Principal, hash_key
 from app.concurrency import check_if_match
 from app.controls.i18n import text_in
-from app.db import contains_text, utcnow
+from app.db import contains_text, record_aside, utcnow
 from app.errors import AppError, ConflictError, NotFoundError
 from app.organizations import service as organizations
 from app.pagination import finish_page, keyset_page
@@ -1124,8 +1124,9 @@ def unknown_invitation() -> AppError:
     )
 
 
-def open_invitation(session: Session, token: str) -> PortalAccess:
-    """The request a token opens, or the same 404 for an unknown, expired or revoked token."""
+def open_invitation(session: Session, token: str, *, read_only: bool = False) -> PortalAccess:
+    """The request a token opens, or the same 404 for an unknown, expired or revoked token; the
+    first use of the link is recorded (`read_only`: the request is a read)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         raise unknown_invitation()
     invitation = session.exec(
@@ -1139,9 +1140,14 @@ def open_invitation(session: Session, token: str) -> PortalAccess:
     if request is None or assessment is None:
         raise unknown_invitation()
     if invitation.first_opened_at is None:
-        invitation.first_opened_at = now
-        session.add(invitation)
-        session.flush()
+        record_aside(
+            session,
+            sa.update(Invitation)
+            .where(col(Invitation.id) == invitation.id, col(Invitation.first_opened_at).is_(None))
+            .values(first_opened_at=now),
+            read_only=read_only,
+            what="the first use of an invitation link",
+        )
     return PortalAccess(
         request=request,
         assessment=assessment,

@@ -294,3 +294,26 @@ async def test_scopes(
     assert denied.status_code == 403
     writer = make_app_client(supplier_app, f"Bearer {make_key(Scope.ASSESSMENTS_WRITE)}")
     assert (await writer.get(f"/v1/suppliers/{supplier['id']}")).status_code == 403
+
+
+async def test_the_first_use_of_a_link_is_recorded_once(
+    procurement: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    portal: Callable[[str], httpx.AsyncClient],
+    inbox: Inbox,
+) -> None:
+    supplier = await create_supplier(procurement, admin)
+    request = (await send_request(procurement, supplier)).json()
+    path = f"/v1/supplier-requests/{request['id']}"
+
+    async def first_opened() -> str | None:
+        opened: str | None = (await procurement.get(path)).json()["invitation"]["first_opened_at"]
+        return opened
+
+    assert await first_opened() is None
+    supplier_client = portal(token_from(inbox.messages[-1]))
+    assert (await supplier_client.get("/v1/supplier-portal")).status_code == 200  # a read
+    opened = await first_opened()
+    assert opened is not None
+    assert (await supplier_client.get("/v1/supplier-portal")).status_code == 200
+    assert await first_opened() == opened
