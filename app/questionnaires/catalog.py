@@ -19,7 +19,7 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from app.controls import ControlCatalog, ControlCatalogError, FileProblem, load_controls
-from app.controls.catalog import pointer_of, read_json
+from app.controls.catalog import pointer_of, read_json, validation_problems
 from app.controls.i18n import languages_in, localize
 from app.questionnaires import hashing
 from app.questionnaires.answers import AnswerProblem, answer_schema, validate_answers
@@ -35,8 +35,10 @@ from app.questionnaires.models import (
     Scenario,
     ScenarioFile,
     SingleChoiceItem,
+    semver,
 )
 from app.rules import (
+    ITEM_TYPES,
     BandSpec,
     Citation,
     CompileError,
@@ -56,20 +58,7 @@ from app.rules import (
 DEFAULT_ROOT: Final = Path(__file__).resolve().parents[2] / "questionnaires"
 RELEASED: Final = ("published", "retired")
 RESERVED_DIRS: Final = frozenset({"controls", "schema"})
-LOCK_FILE: Final = "lock.json"
-_ITEM_TYPE_TAGS: Final = frozenset(
-    {
-        "boolean",
-        "single_choice",
-        "multi_choice",
-        "integer",
-        "decimal",
-        "string",
-        "text",
-        "date",
-        "display",
-    }
-)
+_ITEM_TYPE_TAGS: Final = frozenset(ITEM_TYPES)
 
 
 class CatalogError(ValueError):
@@ -83,12 +72,6 @@ class CatalogError(ValueError):
 
 class QuestionnaireNotFoundError(LookupError):
     """No such questionnaire key, version, or no published version of it."""
-
-
-def semver(version: str) -> tuple[int, int, int]:
-    """A SemVer string as a sortable tuple."""
-    major, minor, patch = (int(p) for p in version.split("."))
-    return (major, minor, patch)
 
 
 @dataclass(frozen=True, eq=False)
@@ -443,8 +426,7 @@ def _load_version(
             try:
                 scenarios = tuple(ScenarioFile.model_validate(raw_scenarios).scenarios)
             except ValidationError as exc:
-                for err in exc.errors(include_url=False):
-                    found.append(FileProblem(scenario_name, pointer_of(err["loc"]), err["msg"]))
+                found.extend(validation_problems(scenario_name, exc))
     elif model.status in RELEASED:
         problem("", f"a {model.status} version needs golden scenarios in {scenario_file.name}")
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from app.controls import FileProblem
 from app.controls.catalog import read_json
@@ -19,13 +19,16 @@ if TYPE_CHECKING:
 LockEntries = dict[str, dict[str, str]]
 
 
+LOCK_FILE: Final = "lock.json"
+
+
 class LockError(ValueError):
     """The lock cannot be updated without changing a locked entry."""
 
 
 def lock_path(root: Path) -> Path:
     """Where the lock of a questionnaire folder lives."""
-    return root / "lock.json"
+    return root / LOCK_FILE
 
 
 def read_lock(root: Path, problems: list[FileProblem] | None = None) -> LockEntries:
@@ -34,10 +37,10 @@ def read_lock(root: Path, problems: list[FileProblem] | None = None) -> LockEntr
     if not path.exists():
         return {}
     sink: list[FileProblem] = [] if problems is None else problems
-    raw = read_json(path, sink, f"{root.name}/lock.json")
+    raw = read_json(path, sink, f"{root.name}/{LOCK_FILE}")
     if not isinstance(raw, dict):
         if raw is not None:
-            sink.append(FileProblem(f"{root.name}/lock.json", "", "the lock is a JSON object"))
+            sink.append(FileProblem(f"{root.name}/{LOCK_FILE}", "", "the lock is a JSON object"))
         return {}
     return {
         str(k): {"content_hash": str(v.get("content_hash")), "logic_hash": str(v.get("logic_hash"))}
@@ -67,7 +70,7 @@ def lock_mismatches(catalog: Catalog) -> list[FileProblem]:
             if not (catalog.root / key / f"{version}.json").exists():
                 problems.append(
                     FileProblem(
-                        f"{catalog.root.name}/lock.json",
+                        f"{catalog.root.name}/{LOCK_FILE}",
                         f"/{ref}",
                         "a locked version is missing; released versions are never deleted",
                     )
@@ -107,8 +110,9 @@ def update_lock(catalog: Catalog) -> list[str]:
     if problems:
         raise LockError("\n".join(str(p) for p in problems))
     locked = read_lock(catalog.root)
-    added = [ref for ref in lock_entries(catalog) if ref not in locked]
-    merged = {**locked, **{ref: e for ref, e in lock_entries(catalog).items() if ref in added}}
+    new = {ref: e for ref, e in lock_entries(catalog).items() if ref not in locked}
+    added = list(new)
+    merged = {**locked, **new}
     text = json.dumps(dict(sorted(merged.items())), indent=2) + "\n"
     path = lock_path(catalog.root)
     if added or not path.exists():

@@ -57,6 +57,12 @@ ConditionJson = Annotated[bool | dict[str, Any], WithJsonSchema({"x-ref": "Condi
 Status = Literal["draft", "published", "retired"]
 
 
+def semver(version: str) -> tuple[int, int, int]:
+    """A SemVer string as a sortable tuple."""
+    major, minor, patch = (int(p) for p in version.split("."))
+    return (major, minor, patch)
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Final
 from app.controls import ControlCatalog, FileProblem
 from app.questionnaires.answers import validate_answers
 from app.questionnaires.hashing import item_logic
-from app.questionnaires.models import DisplayItem, Expect, Scenario
+from app.questionnaires.models import DisplayItem, Expect, Scenario, semver
 from app.rules import InvalidAnswerError, Result
 
 if TYPE_CHECKING:
@@ -181,8 +181,8 @@ def semver_problems(catalog: Catalog) -> list[FileProblem]:
     for key in catalog.questionnaire_keys():
         released = [v for v in catalog.versions(key) if v.released]
         for prev, cur in itertools.pairwise(released):
-            p_major, p_minor, _ = (int(x) for x in prev.version.split("."))
-            c_major, c_minor, _ = (int(x) for x in cur.version.split("."))
+            p_major, p_minor, _ = semver(prev.version)
+            c_major, c_minor, _ = semver(cur.version)
             if c_major != p_major:
                 continue
             if c_minor == p_minor:
