@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest_asyncio
@@ -138,3 +141,41 @@ async def test_control_by_id(client: httpx.AsyncClient) -> None:
     eu = (await client.get("/v1/controls/eu-ai-act:all.ai-literacy")).json()
     assert eu["applies_from"] == {"original": "2025-02-02", "omnibus": "2025-02-02"}
     assert (await client.get("/v1/controls/iso-42001:A.99")).status_code == 404
+
+
+async def test_conditional_get_understands_weak_star_and_lists(client: httpx.AsyncClient) -> None:
+    url = f"{BASE}/ai-use-triage"
+    etag = (await client.get(url)).headers["etag"]
+    for if_none_match in (etag, f"W/{etag}", "*", f'"other", {etag}'):
+        response = await client.get(url, headers={"If-None-Match": if_none_match})
+        assert response.status_code == 304, if_none_match
+        assert response.headers["etag"] == etag
+    assert (await client.get(url, headers={"If-None-Match": '"other"'})).status_code == 200
+
+
+async def test_evaluating_an_unknown_questionnaire_is_404(client: httpx.AsyncClient) -> None:
+    body = {"answers": {}, "as_of": "2026-11-27"}
+    for url in (f"{BASE}/nope/evaluate", f"{BASE}/ai-use-triage/versions/9.0.0/evaluate"):
+        response = await client.post(url, json=body)
+        assert response.status_code == 404, url
+        assert response.json()["type"] == "/problems/not-found"
+
+
+async def test_a_draft_is_served_uncached_and_never_as_the_latest(tmp_path: Path) -> None:
+    root = tmp_path / "questionnaires"
+    shutil.copytree(DEFAULT_ROOT / "controls", root / "controls")
+    draft = json.loads((DEFAULT_ROOT / "ai-use-triage" / "1.0.0.json").read_text())
+    draft.update(key="triage-next", version="0.1.0", status="draft")
+    (root / "triage-next").mkdir()
+    (root / "triage-next" / "0.1.0.json").write_text(json.dumps(draft))
+    app = _app()
+    app.state.catalog = load_catalog(root)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        pinned = await client.get(f"{BASE}/triage-next/versions/0.1.0")
+        assert pinned.status_code == 200
+        assert pinned.headers["cache-control"] == "no-cache"  # a draft may still change
+        assert (await client.get(f"{BASE}/triage-next")).status_code == 404
+        latest = await client.post(f"{BASE}/triage-next/evaluate", json={"answers": {}})
+        assert latest.status_code == 404
