@@ -29,7 +29,7 @@ from app.questionnaires.catalog import (
     QuestionnaireVersion,
     semver,
 )
-from app.rules import InvalidAnswerError, settle
+from app.rules import InvalidAnswerError, State, settle
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 
@@ -103,13 +103,21 @@ def check_answers(version: QuestionnaireVersion, answers: dict[str, Any]) -> Non
         raise _invalid_answers(version, problems)
 
 
-def progress(version: QuestionnaireVersion, answers: dict[str, Any]) -> Progress:
-    program = version.program
+def settled(version: QuestionnaireVersion, answers: dict[str, Any]) -> State:
+    """The settled state of stored answers."""
     try:
-        state = settle(program, answers)
+        return settle(version.program, answers)
     except InvalidAnswerError:
         # Only valid answers are ever stored; this guards a questionnaire/engine mismatch.
         raise ConflictError("Stored answers no longer fit the questionnaire.") from None
+
+
+def progress(
+    version: QuestionnaireVersion, answers: dict[str, Any], state: State | None = None
+) -> Progress:
+    program = version.program
+    if state is None:
+        state = settled(version, answers)
     visible = [
         i for i, item in program.items.items() if item.type != "display" and state.items.get(i)
     ]
@@ -329,8 +337,9 @@ def preview(
     catalog: Catalog, assessment: Assessment, *, as_of: date | None, trace: bool
 ) -> tuple[Progress, dict[str, Any]]:
     version = pinned_version(catalog, assessment)
-    result = version.evaluate(assessment.answers, as_of=as_of or today(), trace=trace)
-    return progress(version, assessment.answers), result.to_dict()
+    state = settled(version, assessment.answers)  # once, for the progress and the result
+    result = version.evaluate(assessment.answers, as_of=as_of or today(), trace=trace, state=state)
+    return progress(version, assessment.answers, state), result.to_dict()
 
 
 def submit(

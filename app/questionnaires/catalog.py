@@ -51,6 +51,7 @@ from app.rules import (
     ScoreSpec,
     ScoreTermSpec,
     SectionSpec,
+    State,
     compile_questionnaire,
     evaluate,
 )
@@ -128,9 +129,16 @@ class QuestionnaireVersion:
         """Every problem with a set of answers."""
         return validate_answers(self, answers)
 
-    def evaluate(self, answers: Mapping[str, Any], *, as_of: date, trace: bool = True) -> Result:
-        """Score answers (validate them first)."""
-        return evaluate(self.program, answers, as_of=as_of, trace=trace)
+    def evaluate(
+        self,
+        answers: Mapping[str, Any],
+        *,
+        as_of: date,
+        trace: bool = True,
+        state: State | None = None,
+    ) -> Result:
+        """Score answers (validate them first; `state`: their settled state, if at hand)."""
+        return evaluate(self.program, answers, as_of=as_of, trace=trace, state=state)
 
 
 @dataclass(frozen=True, slots=True)

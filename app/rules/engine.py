@@ -282,9 +282,12 @@ def evaluate(
     *,
     as_of: date,
     trace: bool = True,
+    state: State | None = None,
 ) -> Result:
-    """Score one set of answers against a compiled questionnaire."""
-    state = settle(program, answers)
+    """Score one set of answers against a compiled questionnaire (`state`: their settled state,
+    when the caller has it already)."""
+    if state is None:
+        state = settle(program, answers)
     facts, ranges, states, env = state.facts, state.ranges, state.items, state.env
     spec = program.spec
     tiers = spec.tiers
