@@ -44,10 +44,11 @@ def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any
     )
 
 
-def _not_draft(assessment: Assessment) -> ConflictError:
+def _not_draft(
+    assessment: Assessment, only: str = "answers can change only while it is a draft"
+) -> ConflictError:
     return ConflictError(
-        f"The assessment is {assessment.status}; answers can change only while it is a draft.",
-        type="assessment-not-draft",
+        f"The assessment is {assessment.status}; {only}.", type="assessment-not-draft"
     )
 
 
@@ -358,10 +359,7 @@ def submit(
     )
     check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
-        raise ConflictError(
-            f"The assessment is {assessment.status}; only a draft can be submitted.",
-            type="assessment-not-draft",
-        )
+        raise _not_draft(assessment, "only a draft can be submitted")
     version = pinned_version(catalog, assessment)
     problems = [dict(p) for p in version.validate(assessment.answers)]
     if problems:
