@@ -654,21 +654,34 @@ def overdue_systems(
     session: Session, *, organization_id: uuid.UUID, limit: int
 ) -> list[tuple[AISystem, list[Assessment]]]:
     """Systems with at least one current assessment past its due date, most overdue first."""
+    overdue = (
+        Assessment.organization_id == organization_id,
+        col(Assessment.is_current).is_(True),
+        col(Assessment.due_at) < utcnow(),
+        AISystem.status == SystemStatus.ACTIVE.value,
+    )
+    # The `limit` most overdue systems are chosen in SQL, not after loading every overdue row.
+    first_due = sa.func.min(Assessment.due_at).label("first_due")
+    most_overdue = (
+        select(col(Assessment.system_id).label("system_id"), first_due)
+        .join(AISystem, col(AISystem.id) == col(Assessment.system_id))
+        .where(*overdue)
+        .group_by(col(Assessment.system_id))
+        .order_by(first_due, col(Assessment.system_id))
+        .limit(limit)
+        .subquery()
+    )
     rows = session.exec(
         select(AISystem, Assessment)
         .join(Assessment, col(Assessment.system_id) == col(AISystem.id))
-        .where(
-            Assessment.organization_id == organization_id,
-            col(Assessment.is_current).is_(True),
-            col(Assessment.due_at) < utcnow(),
-            AISystem.status == SystemStatus.ACTIVE.value,
-        )
-        .order_by(col(Assessment.due_at))
+        .join(most_overdue, most_overdue.c.system_id == col(AISystem.id))
+        .where(*overdue)
+        .order_by(most_overdue.c.first_due, col(AISystem.id), col(Assessment.due_at))
     ).all()
     grouped: dict[uuid.UUID, tuple[AISystem, list[Assessment]]] = {}
     for system, assessment in rows:
         grouped.setdefault(system.id, (system, []))[1].append(assessment)
-    return list(grouped.values())[:limit]
+    return list(grouped.values())
 
 
 def migrate_draft(

@@ -388,3 +388,24 @@ async def test_autosave_can_return_minimal(
     assert response.headers["Preference-Applied"] == "return=minimal"
     stored = (await writer.get(f"/v1/assessments/{assessment['id']}")).json()
     assert stored["answers"] == {"uses_ai": "yes"}
+
+
+async def test_overdue_systems_come_most_overdue_first_up_to_the_limit(
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    reviewer: httpx.AsyncClient,
+    engine: Engine,
+) -> None:
+    systems = []
+    for year in (2022, 2020, 2021):
+        approved = (await submit(writer, await start(client, writer, CV_SCREENING))).json()
+        approved = (await review(reviewer, approved, decision="approve")).json()
+        with Session(engine) as session:
+            stored = session.get(Assessment, uuid.UUID(approved["id"]))
+            assert stored is not None
+            stored.due_at = datetime(year, 1, 1, tzinfo=UTC)
+            session.add(stored)
+            session.commit()
+        systems.append(approved["system_id"])
+    overdue = (await client.get("/v1/overdue-systems", params={"limit": 2})).json()
+    assert [o["system_id"] for o in overdue] == [systems[1], systems[2]]
