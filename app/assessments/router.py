@@ -52,21 +52,13 @@ PreferHeader = Annotated[
 ]
 
 
-def _pin(assessment: Assessment) -> QuestionnairePin:
-    return QuestionnairePin(
-        key=assessment.questionnaire_key,
-        version=assessment.questionnaire_version,
-        content_hash=assessment.content_hash,
-    )
-
-
 def public(session: SessionDep, catalog: Catalog, assessment: Assessment) -> AssessmentPublic:
     version = service.pinned_version(catalog, assessment)
     return AssessmentPublic(
         id=assessment.id,
         system_id=assessment.system_id,
         supplier_id=assessment.supplier_id,
-        questionnaire=_pin(assessment),
+        questionnaire=QuestionnairePin.of(assessment),
         status=AssessmentStatus(assessment.status),
         round=assessment.round,
         revision=assessment.revision,
@@ -96,7 +88,7 @@ def summary(assessment: Assessment) -> AssessmentSummary:
         id=assessment.id,
         system_id=assessment.system_id,
         supplier_id=assessment.supplier_id,
-        questionnaire=_pin(assessment),
+        questionnaire=QuestionnairePin.of(assessment),
         status=AssessmentStatus(assessment.status),
         round=assessment.round,
         tier=assessment.tier,
@@ -408,7 +400,7 @@ def get_system_standing(
     entries = [
         StandingEntry(
             assessment_id=assessment.id,
-            questionnaire=_pin(assessment),
+            questionnaire=QuestionnairePin.of(assessment),
             tier=approved.tier,
             approved_at=approved.decided_at,
             due_at=assessment.due_at,

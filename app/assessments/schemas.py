@@ -1,12 +1,14 @@
 """API input and output of assessments."""
 
+from __future__ import annotations
+
 import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.assessments.models import AssessmentStatus, Decision
+from app.assessments.models import Assessment, AssessmentStatus, Decision
 from app.questionnaires.schemas import EvaluationResult
 
 Answers = dict[str, Any]
@@ -55,6 +57,15 @@ class QuestionnairePin(BaseModel):
     key: str
     version: str
     content_hash: str
+
+    @classmethod
+    def of(cls, assessment: Assessment) -> QuestionnairePin:
+        """The version an assessment is pinned to."""
+        return cls(
+            key=assessment.questionnaire_key,
+            version=assessment.questionnaire_version,
+            content_hash=assessment.content_hash,
+        )
 
 
 class Progress(BaseModel):

@@ -54,10 +54,4 @@ def list_audit_events(
 )
 def verify_audit_log(session: SessionDep, principal: ReadDep) -> AuditVerification:
     result = service.verify(session, organization_id=principal.organization_id)
-    return AuditVerification(
-        valid=result.valid,
-        events=result.events,
-        head_hash=result.head_hash,
-        first_broken_seq=result.first_broken_seq,
-        problem=result.problem,
-    )
+    return AuditVerification.model_validate(result, from_attributes=True)

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.assessments import service as assessments
-from app.assessments.models import Assessment
+from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.schemas import AnswersPatch, QuestionnairePin
 from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag
@@ -135,12 +135,8 @@ def _view(
         message=request.message,
         due_date=request.due_date,
         status=current,
-        read_only=assessment.status != "draft",
-        questionnaire=QuestionnairePin(
-            key=assessment.questionnaire_key,
-            version=assessment.questionnaire_version,
-            content_hash=assessment.content_hash,
-        ),
+        read_only=assessment.status != AssessmentStatus.DRAFT,
+        questionnaire=QuestionnairePin.of(assessment),
         round=assessment.round,
         revision=assessment.revision,
         answers=assessment.answers,

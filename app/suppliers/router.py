@@ -72,14 +72,6 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 # --- views ----------------------------------------------------------------------------------
 
 
-def _pin(assessment: Assessment) -> QuestionnairePin:
-    return QuestionnairePin(
-        key=assessment.questionnaire_key,
-        version=assessment.questionnaire_version,
-        content_hash=assessment.content_hash,
-    )
-
-
 def _supplier(supplier: Supplier, tier: str | None) -> SupplierPublic:
     return SupplierPublic(
         id=supplier.id,
@@ -106,7 +98,7 @@ def _profile(session: SessionDep, catalog: Catalog, supplier: Supplier) -> Suppl
             tier_label=labels.get(current.accepted.tier),
             request_id=current.request.id if current.request else None,
             assessment_id=current.assessment.id,
-            questionnaire=_pin(current.assessment),
+            questionnaire=QuestionnairePin.of(current.assessment),
             accepted_at=current.assessment.decided_at,
             review_due_at=current.assessment.due_at,
             controls=result.get("controls", []),
@@ -116,7 +108,7 @@ def _profile(session: SessionDep, catalog: Catalog, supplier: Supplier) -> Suppl
     history = [
         HistoryEntry(
             request_id=request.id,
-            questionnaire=_pin(assessment),
+            questionnaire=QuestionnairePin.of(assessment),
             status=service.request_status(assessment),
             sent_at=request.created_at,
             due_date=request.due_date,
@@ -176,7 +168,7 @@ def request_view(
         due_date=request.due_date,
         overdue=service.is_overdue(request, assessment),
         status=service.request_status(assessment),
-        questionnaire=_pin(assessment),
+        questionnaire=QuestionnairePin.of(assessment),
         round=assessment.round,
         revision=assessment.revision,
         answers=assessment.answers,
@@ -600,7 +592,7 @@ def list_requests(
                 due_date=r.due_date,
                 overdue=service.is_overdue(r, a),
                 status=service.request_status(a),
-                questionnaire=_pin(a),
+                questionnaire=QuestionnairePin.of(a),
                 tier=a.tier,
                 created_at=r.created_at,
             )
