@@ -36,39 +36,45 @@ class Page(BaseModel, Generic[T]):
     next_cursor: str | None = Field(description="Null on the last page.")
 
 
+def _encode(value: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> Any:
+    """The JSON value of a cursor; raises ValueError (or binascii.Error) when it is none."""
+    return json.loads(base64.urlsafe_b64decode((cursor + "=" * (-len(cursor) % 4)).encode()))
+
+
 def encode_cursor(created_at: datetime, id_: uuid.UUID) -> str:
-    raw = json.dumps([created_at.isoformat(), str(id_)]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return _encode([created_at.isoformat(), str(id_)])
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        created, id_ = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        created, id_ = _decode(cursor)
         value = datetime.fromisoformat(created)
         if value.tzinfo is None:
             raise ValueError("naive")
         return value, uuid.UUID(id_)
     except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
-        raise _invalid_cursor() from exc
+        raise invalid_cursor() from exc
 
 
 def encode_seq_cursor(seq: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps({"after": seq}).encode()).decode().rstrip("=")
+    return _encode({"after": seq})
 
 
 def decode_seq_cursor(cursor: str) -> int:
     try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))["after"]
+        value = _decode(cursor)["after"]
         if not isinstance(value, int) or value < 0:
             raise ValueError("bad seq")
         return value
     except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError) as exc:
-        raise _invalid_cursor() from exc
+        raise invalid_cursor() from exc
 
 
-def _invalid_cursor() -> AppError:
+def invalid_cursor() -> AppError:
     return AppError(
         status=400,
         type="invalid-cursor",

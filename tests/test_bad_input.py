@@ -85,3 +85,17 @@ async def test_escaped_letters_and_emoji_are_stored_as_sent(client: httpx.AsyncC
     )
     assert response.status_code == 201, response.text
     assert response.json()["name"] == name
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/ai-systems", "/v1/assessments", "/v1/suppliers", "/v1/audit-events", "/v1/controls"],
+)
+@pytest.mark.parametrize("cursor", ["not-base64!", "W10", "eyJhZnRlciI6IC0xfQ", "bm9wZQ"])
+async def test_a_cursor_this_service_did_not_issue_is_400(
+    client: httpx.AsyncClient, path: str, cursor: str
+) -> None:
+    response = await client.get(path, params={"cursor": cursor})
+    assert response.status_code == 400, response.text
+    assert response.json()["type"] == "/problems/invalid-cursor"
+    assert response.json()["errors"] == [{"parameter": "cursor", "detail": "unreadable cursor"}]

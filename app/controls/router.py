@@ -15,7 +15,7 @@ from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language
 from app.controls.models import Control
 from app.errors import AppError, problem_responses
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, invalid_cursor
 
 router = APIRouter(prefix="/v1/controls", tags=["controls"])
 
@@ -84,21 +84,11 @@ def _out(control: Control, accept_language: str | None) -> ControlOut:
     )
 
 
-def _bad_cursor() -> AppError:
-    return AppError(
-        status=400,
-        type="invalid-cursor",
-        title="Bad request",
-        detail="The cursor is not one this service issued; start again without it.",
-        errors=[{"parameter": "cursor", "detail": "unreadable cursor"}],
-    )
-
-
 def _decode(cursor: str) -> str:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise _bad_cursor() from exc
+        raise invalid_cursor() from exc
 
 
 def _encode(control_id: str) -> str:
@@ -129,7 +119,7 @@ def list_controls(
         after = _decode(cursor)
         ids = [c.id for c in rows]
         if after not in ids:
-            raise _bad_cursor()
+            raise invalid_cursor()
         start = ids.index(after) + 1
     page = rows[start : start + limit]
     more = start + limit < len(rows)
