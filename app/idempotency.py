@@ -73,13 +73,47 @@ class Idempotency:
         create: Callable[[], tuple[int, BaseModel, dict[str, str]]],
     ) -> JSONResponse:
         """Run ``create`` once per key; a retry of the same request replays its response."""
-        return run_idempotent(
-            session,
-            organization_id=organization_id,
-            key=self.key,
-            request_fingerprint=fingerprint(self.method, self.path, body),
-            create=create,
-        )
+        request_fingerprint = fingerprint(self.method, self.path, body)
+        if self.key is not None:
+            record = session.exec(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.organization_id == organization_id,
+                    IdempotencyRecord.key == self.key,
+                )
+            ).first()
+            if record is not None:
+                if record.fingerprint != request_fingerprint:
+                    raise AppError(
+                        status=422,
+                        type="idempotency-key-reused",
+                        title="Idempotency key reused",
+                        detail=(
+                            "This Idempotency-Key was used for a different request; use a new key."
+                        ),
+                        errors=[
+                            {"parameter": "Idempotency-Key", "detail": "used for another request"}
+                        ],
+                    )
+                return JSONResponse(
+                    record.body,
+                    status_code=record.status_code,
+                    headers={**record.headers, "Idempotent-Replayed": "true"},
+                )
+        status_code, model, headers = create()
+        payload = model.model_dump(mode="json")
+        if self.key is not None:
+            session.add(
+                IdempotencyRecord(
+                    organization_id=organization_id,
+                    key=self.key,
+                    fingerprint=request_fingerprint,
+                    status_code=status_code,
+                    body=payload,
+                    headers={h: headers[h] for h in REPLAYED_HEADERS if h in headers},
+                )
+            )
+            session.flush()
+        return JSONResponse(payload, status_code=status_code, headers=headers)
 
 
 async def idempotency(request: Request, key: IdempotencyKeyHeader = None) -> Idempotency:
@@ -87,50 +121,3 @@ async def idempotency(request: Request, key: IdempotencyKeyHeader = None) -> Ide
 
 
 IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]
-
-
-def run_idempotent(
-    session: Session,
-    *,
-    organization_id: uuid.UUID,
-    key: str | None,
-    request_fingerprint: str,
-    create: Callable[[], tuple[int, BaseModel, dict[str, str]]],
-) -> JSONResponse:
-    """Run ``create`` once per key; replay its stored response for a retry of the same request."""
-    if key is not None:
-        record = session.exec(
-            select(IdempotencyRecord).where(
-                IdempotencyRecord.organization_id == organization_id,
-                IdempotencyRecord.key == key,
-            )
-        ).first()
-        if record is not None:
-            if record.fingerprint != request_fingerprint:
-                raise AppError(
-                    status=422,
-                    type="idempotency-key-reused",
-                    title="Idempotency key reused",
-                    detail="This Idempotency-Key was used for a different request; use a new key.",
-                    errors=[{"parameter": "Idempotency-Key", "detail": "used for another request"}],
-                )
-            return JSONResponse(
-                record.body,
-                status_code=record.status_code,
-                headers={**record.headers, "Idempotent-Replayed": "true"},
-            )
-    status_code, model, headers = create()
-    body = model.model_dump(mode="json")
-    if key is not None:
-        session.add(
-            IdempotencyRecord(
-                organization_id=organization_id,
-                key=key,
-                fingerprint=request_fingerprint,
-                status_code=status_code,
-                body=body,
-                headers={h: headers[h] for h in REPLAYED_HEADERS if h in headers},
-            )
-        )
-        session.flush()
-    return JSONResponse(body, status_code=status_code, headers=headers)
