@@ -49,9 +49,15 @@ def list_audit_events(
     "/verify",
     operation_id="verifyAuditLog",
     response_model=AuditVerification,
-    responses=problem_responses(401, 403),
-    summary="Recompute the hash chain and report the first tampered event, if any",
+    responses=problem_responses(401, 403, 422),
+    summary="Check the hash chain from the latest checkpoint (or all of it) to the recorded head",
 )
-def verify_audit_log(session: SessionDep, principal: ReadDep) -> AuditVerification:
-    result = service.verify(session, organization_id=principal.organization_id)
+def verify_audit_log(
+    session: SessionDep,
+    principal: ReadDep,
+    full: Annotated[
+        bool, Query(description="Check every event, not only those since the latest checkpoint.")
+    ] = False,
+) -> AuditVerification:
+    result = service.verify(session, organization_id=principal.organization_id, full=full)
     return AuditVerification.model_validate(result, from_attributes=True)
