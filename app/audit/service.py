@@ -7,7 +7,7 @@ import hmac
 import uuid
 import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import rfc8785
 import sqlalchemy as sa
@@ -273,7 +273,7 @@ class Verification:
     head_hash: str
     first_broken_seq: int | None
     problem: str | None
-    checkpoints: str
+    checkpoints: Literal["signed", "unsigned"]
     checkpoint: AuditCheckpoint | None
 
 
@@ -328,7 +328,7 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
     checkpoints = _checkpoints(
         session, organization_id, full=full, signed_only=policy.key is not None
     )
-    status = "signed" if policy.key is not None else "unsigned"
+    status: Literal["signed", "unsigned"] = "signed" if policy.key is not None else "unsigned"
     latest = checkpoints[-1] if checkpoints else None
     from_seq = 1 if full or latest is None else latest.seq
 

@@ -10,7 +10,10 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,12 +25,16 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from app.audit import service as audit
-from app.audit.service import Actor, CheckpointPolicy, Entry
-from tests.audit.tampering import delete_events, rewrite
+from app.audit.service import GENESIS, Actor, CheckpointPolicy, Entry, _digest
+from app.db import create_db_engine
+from app.migrate import upgrade
+from tests.audit.tampering import EVENTS, delete_events, rewrite
 from tests.conftest import Org, count_rows, project_root
+from tests.databases import fresh_database
 from tests.systems.test_systems import create
 
 KEY = b"checkpoint key of the tests"
+HEAD_MIGRATION = "da284978fad8"  # audit head and checkpoints
 SetPolicy = Callable[[CheckpointPolicy], None]
 
 
@@ -267,3 +274,47 @@ async def test_the_command_line_verifies_every_organisation(
     unknown = _cli(database_url, "--org", "nope")
     assert unknown.returncode == 2
     assert "no organisation" in unknown.stderr
+
+
+def test_the_migration_sets_the_head_of_an_existing_log(tmp_path: Path) -> None:
+    """The head of a log written before it existed is its last event, so the log verifies."""
+    org_id = uuid.uuid4()
+    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "head") as url:
+        upgrade(url, f"{HEAD_MIGRATION}-1")
+        scratch = create_db_engine(url)
+        try:
+            previous = GENESIS
+            events = []
+            for seq in (1, 2, 3):
+                row: dict[str, Any] = {
+                    "id": uuid.uuid4(),
+                    "organization_id": org_id,
+                    "seq": seq,
+                    "occurred_at": datetime.now(UTC),
+                    "actor_key_id": None,
+                    "actor": "before the migration",
+                    "action": "test.old",
+                    "entity_type": "test",
+                    "entity_id": str(seq),
+                    "before": None,
+                    "after": {"seq": seq},
+                    "prev_hash": previous,
+                }
+                row["hash"] = previous = _digest(row)
+                events.append(row)
+            with scratch.begin() as connection:
+                connection.execute(
+                    sa.text(
+                        "INSERT INTO organizations (id, slug, name, created_at) "
+                        "VALUES (:id, 'old', 'Old', :now)"
+                    ).bindparams(sa.bindparam("id", type_=sa.Uuid())),
+                    {"id": org_id, "now": datetime.now(UTC)},
+                )
+                connection.execute(EVENTS.insert(), events)
+            upgrade(url)
+            with Session(scratch) as session:
+                result = audit.verify(session, organization_id=org_id)
+            assert result.valid, result
+            assert (result.expected_head_seq, result.head_hash) == (3, previous)
+        finally:
+            scratch.dispose()
