@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.audit import service
-from app.audit.schemas import AuditEventPublic, AuditVerification
+from app.audit.schemas import AuditCheckpointPublic, AuditEventPublic, AuditVerification
 from app.auth import ReadDep
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -41,6 +41,28 @@ def list_audit_events(
     )
     return Page(
         items=[AuditEventPublic.model_validate(e, from_attributes=True) for e in events],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
+    "/checkpoints",
+    operation_id="listAuditCheckpoints",
+    response_model=Page[AuditCheckpointPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere",
+)
+def list_audit_checkpoints(
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AuditCheckpointPublic]:
+    checkpoints, next_cursor = service.list_checkpoints(
+        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+    )
+    return Page(
+        items=[AuditCheckpointPublic.model_validate(c, from_attributes=True) for c in checkpoints],
         next_cursor=next_cursor,
     )
 

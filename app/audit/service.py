@@ -262,6 +262,19 @@ def list_events(
     return rows[:limit], encode_seq_cursor(rows[limit - 1].seq)
 
 
+def list_checkpoints(
+    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[AuditCheckpoint], str | None]:
+    """Checkpoints oldest first (the order of the chain), for keeping a copy elsewhere."""
+    statement = select(AuditCheckpoint).where(AuditCheckpoint.organization_id == organization_id)
+    if cursor:
+        statement = statement.where(AuditCheckpoint.seq > decode_seq_cursor(cursor))
+    rows = list(session.exec(statement.order_by(col(AuditCheckpoint.seq)).limit(limit + 1)).all())
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_seq_cursor(rows[limit - 1].seq)
+
+
 @dataclass(frozen=True)
 class Verification:
     valid: bool

@@ -54,6 +54,13 @@ async def _verify(client: httpx.AsyncClient, *, full: bool = False) -> dict[str,
     return report
 
 
+async def _events(client: httpx.AsyncClient) -> list[dict[str, Any]]:
+    response = await client.get("/v1/audit-events", params={"limit": 200})
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
 async def _systems(client: httpx.AsyncClient, count: int) -> None:
     for i in range(count):
         assert (await create(client, name=f"System {i}")).status_code == 201
@@ -126,6 +133,28 @@ async def test_a_signed_checkpoint_catches_a_rewrite_of_everything_else(
         assert report["valid"] is False
         assert report["first_broken_seq"] == (4 if full else 8)
         assert "does not carry a valid signature" in report["problem"]
+
+
+async def test_the_checkpoints_are_listed_for_keeping_elsewhere(
+    client: httpx.AsyncClient, org: Org, policy: SetPolicy
+) -> None:
+    policy(CheckpointPolicy(KEY, interval=2))
+    await _systems(client, 5)  # events 1 to 6, checkpoints at 2, 4 and 6
+    first = await client.get("/v1/audit-events/checkpoints", params={"limit": 2})
+    assert first.status_code == 200, first.text
+    rest = await client.get(
+        "/v1/audit-events/checkpoints", params={"cursor": first.json()["next_cursor"]}
+    )
+    listed = first.json()["items"] + rest.json()["items"]
+    assert rest.json()["next_cursor"] is None
+    assert [c["seq"] for c in listed] == [2, 4, 6]
+    events = {e["seq"]: e["hash"] for e in await _events(client)}
+    for checkpoint in listed:
+        assert checkpoint["hash"] == events[checkpoint["seq"]]
+        assert checkpoint["signature"] == audit.sign(
+            KEY, org.id, checkpoint["seq"], events[checkpoint["seq"]]
+        )
+    assert (await _verify(client))["checkpoint"] == listed[-1]
 
 
 async def test_a_checkpoint_left_alone_catches_a_rewrite_before_it(
