@@ -376,6 +376,15 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
                 )
         expected_hashes[checkpoint.seq] = checkpoint.hash
 
+    if latest is not None and latest.seq > head_seq:
+        return result(
+            0,
+            GENESIS,
+            head_seq + 1,
+            f"the head is seq {head_seq} but a checkpoint was taken at seq {latest.seq}: "
+            "the log was cut back",
+        )
+
     # From a checkpoint, the first event's link is covered by its hash, which the checkpoint holds.
     previous: str | None = GENESIS if from_seq == 1 else None
     expected_seq = from_seq
@@ -404,6 +413,13 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
     finally:
         rows.close()
     found = expected_seq - 1
+    if count == 0 and from_seq > 1:
+        return result(
+            0,
+            GENESIS,
+            from_seq,
+            f"the event at the checkpoint (seq {from_seq}) and all after it are missing",
+        )
     if found < head_seq:
         return result(
             count,

@@ -28,7 +28,7 @@ from app.audit import service as audit
 from app.audit.service import GENESIS, Actor, CheckpointPolicy, Entry, _digest
 from app.db import create_db_engine
 from app.migrate import upgrade
-from tests.audit.tampering import EVENTS, delete_events, rewrite
+from tests.audit.tampering import EVENTS, ORGANIZATIONS, delete_events, rewrite, tampering
 from tests.conftest import Org, count_rows, project_root
 from tests.databases import fresh_database
 from tests.systems.test_systems import create
@@ -173,6 +173,35 @@ async def test_a_checkpoint_left_alone_catches_a_rewrite_before_it(
     assert "does not match the checkpoint taken at seq 8" in report["problem"]
     report = await _verify(client, full=True)
     assert report["first_broken_seq"] == 4
+
+
+async def test_cutting_the_log_back_past_a_checkpoint_is_reported(
+    client: httpx.AsyncClient, engine: Engine, org: Org, policy: SetPolicy
+) -> None:
+    policy(CheckpointPolicy(KEY, interval=4))
+    await _systems(client, 5)  # events 1 to 6, a checkpoint at 4
+    delete_events(engine, org.id, from_seq=4)
+    report = await _verify(client)
+    assert report["valid"] is False
+    assert report["first_broken_seq"] == 4
+    assert report["problem"] == "the event at the checkpoint (seq 4) and all after it are missing"
+
+    # The attacker moves the head back too: the checkpoint is past it.
+    with tampering(engine) as connection:
+        last = connection.execute(
+            sa.select(EVENTS.c.hash).where(EVENTS.c.organization_id == org.id, EVENTS.c.seq == 3)
+        ).scalar_one()
+        connection.execute(
+            ORGANIZATIONS.update()
+            .where(ORGANIZATIONS.c.id == org.id)
+            .values(audit_head_seq=3, audit_head_hash=last)
+        )
+    for full in (False, True):
+        report = await _verify(client, full=full)
+        assert report["valid"] is False
+        assert report["problem"] == (
+            "the head is seq 3 but a checkpoint was taken at seq 4: the log was cut back"
+        )
 
 
 async def test_without_a_key_checkpoints_are_unsigned_and_said_to_be(
