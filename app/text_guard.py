@@ -114,6 +114,20 @@ def refuse_control_characters(text: str) -> str:
     return text
 
 
+def check_name(value: str, *, field: str = "name") -> str:
+    """The same rule for names that arrive outside a request body (the command line)."""
+    found = control_character(value)
+    if found is not None:
+        raise AppError(
+            status=422,
+            type="validation-error",
+            title="Invalid request",
+            detail=f"The {field} must be one line of text without control characters.",
+            errors=[{"pointer": f"/{field}", "detail": f"found {found}", "code": "value_error"}],
+        )
+    return value
+
+
 # A name: one line of printable text; it ends up in e-mail subjects, CSV cells and page titles.
 Name = Annotated[
     str,
