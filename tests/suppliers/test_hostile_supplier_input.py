@@ -12,6 +12,7 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
+from starlette.types import Message
 
 from app.main import create_app
 from app.settings import Settings
@@ -86,12 +87,12 @@ async def test_an_aborted_upload_is_not_a_server_error(
         {"type": "http.request", "body": b"first part of a file", "more_body": True},
         {"type": "http.disconnect"},
     ]
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return messages.pop(0) if messages else {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     scope = {
