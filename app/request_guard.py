@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -153,8 +154,9 @@ def json_problems(body: bytes) -> tuple[str, str, list[dict[str, str]]] | None:
     except ValueError:
         return None
     found: dict[str, list[tuple[str, str]]] = {}
-    # The walk is a pass over the whole value: only when the bytes or the parse call for it.
-    if parser.marked or body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH:
+    # The walk is a pass over the whole value in Python: only when the parse or the depth of
+    # the bytes calls for it.
+    if parser.marked or _too_deep(body):
         for kind, pointer, reason in _walk(data):
             found.setdefault(kind, []).append((pointer, reason))
             if kind == "depth":
@@ -167,6 +169,27 @@ def json_problems(body: bytes) -> tuple[str, str, list[dict[str, str]]] | None:
         if kind in found:
             return _problem(kind, found[kind])
     return None
+
+
+_STRINGS = re.compile(rb'"[^"]*"')
+_EMPTY_PAIRS = re.compile(rb"\[\]|\{\}")
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+
+
+def _too_deep(body: bytes) -> bool:
+    """Whether valid JSON nests deeper than MAX_JSON_DEPTH, read from its bytes at C speed."""
+    if body.count(b"[") + body.count(b"{") <= MAX_JSON_DEPTH:
+        return False
+    # Drop escaped backslashes, then escaped quotes: what is left of a string is its quotes and
+    # brackets, and the brackets inside strings go with it.
+    structure = body.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    brackets = _STRINGS.sub(b"", structure)
+    # Each pass removes the innermost level; what is left after MAX_JSON_DEPTH passes is deeper.
+    for _ in range(MAX_JSON_DEPTH):
+        if not brackets:
+            return False
+        brackets = _EMPTY_PAIRS.sub(b"", brackets)
+    return bool(brackets)
 
 
 def _problem(kind: str, items: list[tuple[str, str]]) -> tuple[str, str, list[dict[str, str]]]:
