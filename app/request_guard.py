@@ -240,7 +240,7 @@ class RequestGuardMiddleware:
         except _Disconnected:
             logger.info("client went away while sending the request body")
             return
-        if body and b"json" in headers.get(b"content-type", b""):
+        if body and b"json" in headers.get(b"content-type", b"").lower():
             found = json_problems(body)
             if found is not None:
                 type_, detail, errors = found

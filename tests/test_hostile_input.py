@@ -250,11 +250,14 @@ async def test_the_largest_exact_integer_is_accepted(client: httpx.AsyncClient) 
         b'{"tags": [{"x": 1, "x": 1}]}',
     ],
 )
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "Application/JSON; charset=utf-8", "application/x+json"]
+)
 async def test_duplicate_keys_are_422_with_a_pointer(
-    client: httpx.AsyncClient, engine: Engine, body: bytes
+    client: httpx.AsyncClient, engine: Engine, body: bytes, content_type: str
 ) -> None:
     response = await client.post(
-        "/v1/ai-systems", content=body, headers={"Content-Type": "application/json"}
+        "/v1/ai-systems", content=body, headers={"Content-Type": content_type}
     )
     assert response.status_code == 422, response.text
     problem = response.json()
