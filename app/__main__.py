@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.audit.service import Actor
+from app.errors import AppError
 from app.settings import PROJECT_ROOT, get_settings
 
 CLI_ACTOR = Actor(key_id=None, name="command line")
@@ -69,12 +70,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         access_log=False,
         log_config=None,
+        # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app trusts only the
+        # proxies in APP_TRUSTED_PROXIES (see app.main).
+        proxy_headers=False,
     )
     return 0
 
 
+def _refusal(exc: AppError) -> str:
+    """A refused command's reason, with the first detail of what was wrong."""
+    first = exc.errors[0].get("detail") if exc.errors else None
+    return f"{exc.detail} ({first})" if first else str(exc.detail)
+
+
 def cmd_keys_create(args: argparse.Namespace) -> int:
-    from app.errors import AppError
     from app.organizations import service
 
     with Session(_engine(), expire_on_commit=False) as session:
@@ -90,7 +99,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
                     session, slug=args.org, name=args.org_name or args.org
                 )
             except AppError as exc:
-                print(exc.detail, file=sys.stderr)
+                print(_refusal(exc), file=sys.stderr)
                 return 2
         try:
             created = service.create_key(
@@ -100,6 +109,9 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
                 scopes=args.scopes,
                 actor=CLI_ACTOR,
             )
+        except AppError as exc:
+            print(_refusal(exc), file=sys.stderr)
+            return 2
         except ValueError as exc:
             print(f"bad scope: {exc}", file=sys.stderr)
             return 2

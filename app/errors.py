@@ -8,13 +8,16 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"
+# A problem document lists this many problems at most (one body can hold thousands).
+MAX_PROBLEM_ERRORS = 100
 
 logger = logging.getLogger("app.errors")
 
@@ -39,7 +42,13 @@ class Problem(BaseModel):
     detail: str | None = None
     instance: str | None = None
     request_id: str | None = None
-    errors: list[ProblemItem] | None = None
+    errors: list[ProblemItem] | None = Field(
+        default=None, description=f"The problems found, at most the first {MAX_PROBLEM_ERRORS}."
+    )
+    errors_total: int | None = Field(
+        default=None,
+        description="How many problems were found, when there were more than `errors` lists.",
+    )
 
 
 class AppError(Exception):
@@ -137,7 +146,11 @@ def problem_response(
     if request_id:
         body["request_id"] = request_id
     if errors is not None:
-        body["errors"] = [{k: v for k, v in e.items() if v is not None} for e in errors]
+        body["errors"] = [
+            {k: v for k, v in e.items() if v is not None} for e in errors[:MAX_PROBLEM_ERRORS]
+        ]
+        if len(errors) > MAX_PROBLEM_ERRORS:
+            body["errors_total"] = len(errors)
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -229,6 +242,16 @@ async def _database_unavailable_handler(request: Request, exc: Exception) -> JSO
     )
 
 
+async def _client_disconnect_handler(request: Request, exc: Exception) -> Response:
+    # The client went away mid-request (an aborted upload): nobody reads this answer, and it is
+    # not a server error. 499 is what proxies log for it.
+    logger.info(
+        "client disconnected",
+        extra={"path": request.url.path, "method": request.method},
+    )
+    return Response(status_code=499)
+
+
 async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     request_id = getattr(request.state, "request_id", None)
     logger.error(
@@ -253,6 +276,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception_handler)
     app.add_exception_handler(IntegrityError, _integrity_handler)
     app.add_exception_handler(OperationalError, _database_unavailable_handler)
+    app.add_exception_handler(ClientDisconnect, _client_disconnect_handler)
     app.add_exception_handler(Exception, _unhandled_handler)
 
 

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.assessments.autosave import Autosave
@@ -29,6 +30,7 @@ from app.migrate import head_revisions
 from app.organizations.router import router as keys_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
+from app.request_guard import RequestGuardMiddleware
 from app.settings import Settings, get_settings
 from app.suppliers.portal import router as supplier_portal_router
 from app.suppliers.router import router as suppliers_router
@@ -93,7 +95,18 @@ def create_app(
     app.state.autosave = Autosave(db_engine, loaded_catalog, settings)
     app.state.migration_heads = head_revisions()
     install_error_handlers(app)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_bytes=settings.max_request_bytes,
+        # Evidence streams to disk under its own limit (APP_EVIDENCE_MAX_BYTES).
+        streamed_paths=frozenset({"/v1/supplier-portal/evidence"}),
+    )
     app.add_middleware(RequestIdMiddleware)
+    trusted_proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if trusted_proxies:
+        # The client address (and the portal's per-address limit) comes from X-Forwarded-For
+        # only when the peer is one of these proxies; uvicorn's own handling is turned off.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
     app.include_router(health_router)
     # A request without an API key is refused before its route opens a transaction: a write
     # would otherwise take the write lock (SQLite) only to answer 401.

@@ -6,22 +6,27 @@ import base64
 import binascii
 import json
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from fastapi import Query
+from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
 from app.errors import AppError
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# The largest value of an INTEGER column on PostgreSQL: a larger one in a query is a 500 there.
+MAX_DB_INT = 2**31 - 1
 
 T = TypeVar("T")
 
 LimitQuery = Annotated[
     int, Query(ge=1, le=MAX_LIMIT, description=f"Page size, at most {MAX_LIMIT}.")
+]
+DbIntPath = Annotated[
+    int, Path(ge=1, le=MAX_DB_INT, description=f"A whole number from 1 to {MAX_DB_INT}.")
 ]
 CursorQuery = Annotated[
     str | None,
@@ -50,13 +55,20 @@ def encode_cursor(created_at: datetime, id_: uuid.UUID) -> str:
 
 
 def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The (created_at, id) of a keyset cursor, each checked for type and range; else 400."""
     try:
-        created, id_ = _decode(cursor)
+        decoded = _decode(cursor)
+        if not isinstance(decoded, list) or len(decoded) != 2:
+            raise ValueError("not a pair")
+        created, id_ = decoded
+        if not isinstance(created, str) or not isinstance(id_, str):
+            raise ValueError("not two strings")
         value = datetime.fromisoformat(created)
         if value.tzinfo is None:
             raise ValueError("naive")
-        return value, uuid.UUID(id_)
-    except (ValueError, TypeError, binascii.Error, json.JSONDecodeError) as exc:
+        # In UTC, as the column compares it: year 1 at +01:00 or 9999 at -01:00 do not exist.
+        return value.astimezone(UTC), uuid.UUID(id_)
+    except (ValueError, TypeError, OverflowError, binascii.Error) as exc:
         raise invalid_cursor() from exc
 
 
@@ -65,12 +77,15 @@ def encode_seq_cursor(seq: int) -> str:
 
 
 def decode_seq_cursor(cursor: str) -> int:
+    """The sequence number of an `{"after": n}` cursor, a database integer; else 400."""
     try:
-        value = _decode(cursor)["after"]
-        if not isinstance(value, int) or value < 0:
+        decoded = _decode(cursor)
+        value = decoded["after"] if isinstance(decoded, dict) else None
+        # bool is an int in Python, and JSON's true is not a position.
+        if type(value) is not int or not 0 <= value <= MAX_DB_INT:
             raise ValueError("bad seq")
         return value
-    except (ValueError, TypeError, KeyError, binascii.Error, json.JSONDecodeError) as exc:
+    except (ValueError, TypeError, KeyError, binascii.Error) as exc:
         raise invalid_cursor() from exc
 
 

@@ -73,6 +73,21 @@ class Settings(BaseSettings):
         pattern=r"^[1-9][0-9]*/(second|minute|hour)$",
         description="Requests per invitation token to the supplier portal (N/second|minute|hour).",
     )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description=(
+            "Largest request body accepted (bytes); 413 above, before it is parsed. Evidence "
+            "uploads have their own limit."
+        ),
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description=(
+            "Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For and "
+            "X-Forwarded-Proto are believed; none by default."
+        ),
+    )
     portal_ip_rate_limit: str = Field(
         default="300/minute",
         pattern=r"^[1-9][0-9]*/(second|minute|hour)$",

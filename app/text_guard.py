@@ -1,27 +1,28 @@
-"""Refuse text that no database can store: NUL characters and lone UTF-16 surrogates.
+"""Refuse text that no database can store (NUL, lone UTF-16 surrogates), and names that carry
+control characters.
 
 JSON allows both (`"\\u0000"`, `"\\ud800"`), Python strings carry them, but PostgreSQL rejects
 NUL in text, UTF-8 cannot encode a lone surrogate, and RFC 8785 canonical JSON (the audit hash)
 refuses them. One check at the edge turns what would be a 500 deep inside into a 422 that points
-at the value.
+at the value: JSON bodies in `app.request_guard`, query, path and header values here.
 """
 
 from __future__ import annotations
 
-import json
 import re
+import unicodedata
 from collections.abc import Iterator
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Request
+from pydantic import AfterValidator, Field, StringConstraints
 
-from app.db import READ_METHODS
 from app.errors import AppError
 
 _SURROGATES = range(0xD800, 0xE000)
 # In valid JSON both can only arrive escaped: \u0000, or \uD800 to \uDFFF. Other escapes (most
 # clients write every non-ASCII letter as one) need no second parse of the body.
-_SUSPECT = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+SUSPECT_ESCAPES = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def _bad(text: str) -> str | None:
@@ -55,27 +56,82 @@ def find_unstorable(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
 
 
 async def reject_unstorable_text(request: Request) -> None:
-    """App-wide dependency: a JSON body with unstorable text is a 422, before any route runs."""
-    if request.method in READ_METHODS or request.method == "DELETE":
-        return
-    if "json" not in request.headers.get("content-type", ""):
-        return
-    body = await request.body()
-    if b"\x00" not in body and _SUSPECT.search(body) is None:
-        return
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        return  # malformed JSON is reported by the route's own validation
-    problems = [
-        {"pointer": pointer, "detail": reason, "code": "unstorable_text"}
-        for pointer, reason in find_unstorable(data)
-    ]
+    """App-wide dependency: a query, path or header value with unstorable text is a 422 naming it.
+
+    JSON bodies are checked before this, by `app.request_guard`, which points into them.
+    """
+    problems: list[dict[str, str]] = []
+    for where in (request.query_params, request.path_params):
+        for name, value in where.items():
+            reason = _bad(value) if isinstance(value, str) else None
+            if reason:
+                problems.append({"parameter": name, "detail": reason, "code": "unstorable_text"})
+    for raw_name, raw_value in request.scope["headers"]:
+        if b"\x00" in raw_value:
+            problems.append(
+                {
+                    "parameter": _header_name(raw_name),
+                    "detail": "contains a NUL character",
+                    "code": "unstorable_text",
+                }
+            )
     if problems:
         raise AppError(
             status=422,
             type="unstorable-text",
             title="Invalid request",
             detail="Text values must be valid Unicode without NUL characters; nothing was changed.",
-            errors=problems[:100],
+            errors=problems,
         )
+
+
+def _header_name(raw: bytes) -> str:
+    return "-".join(part.capitalize() for part in raw.decode("latin-1").split("-"))
+
+
+# C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional controls that
+# make text display in another order than it is stored.
+_CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
+NAME_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
+
+
+def control_character(text: str) -> str | None:
+    """A description of the first control character in `text`, if there is one."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    char = found.group()
+    label = unicodedata.name(char, "control character")
+    return f"U+{ord(char):04X} ({label.lower()}) at position {found.start()}"
+
+
+def refuse_control_characters(text: str) -> str:
+    """Pydantic validator of one-line text (names): control characters are refused."""
+    found = control_character(text)
+    if found is not None:
+        raise ValueError(f"must be one line of text without control characters; found {found}")
+    return text
+
+
+def check_name(value: str, *, field: str = "name") -> str:
+    """The same rule for names that arrive outside a request body (the command line)."""
+    found = control_character(value)
+    if found is not None:
+        raise AppError(
+            status=422,
+            type="validation-error",
+            title="Invalid request",
+            detail=f"The {field} must be one line of text without control characters.",
+            errors=[{"pointer": f"/{field}", "detail": f"found {found}", "code": "value_error"}],
+        )
+    return value
+
+
+# A name: one line of printable text; it ends up in e-mail subjects, CSV cells and page titles.
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    AfterValidator(refuse_control_characters),
+    Field(json_schema_extra={"pattern": NAME_PATTERN}),
+]

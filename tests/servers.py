@@ -62,8 +62,9 @@ def wait_ready(base: str, timeout: float) -> None:
     raise AssertionError("the server never became ready")
 
 
-def serve(database: str, port: int, log: Path) -> subprocess.Popen[str]:
-    env = {**os.environ, "APP_DATABASE_URL": database, "APP_PORT": str(port)}
+def serve(database: str, port: int, log: Path, **settings: str) -> subprocess.Popen[str]:
+    """`python -m app serve`; `settings` are more environment variables (APP_...)."""
+    env = {**os.environ, "APP_DATABASE_URL": database, "APP_PORT": str(port), **settings}
     with log.open("w") as stderr:
         return subprocess.Popen(
             [sys.executable, "-m", "app", "serve"],

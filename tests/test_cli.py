@@ -70,3 +70,32 @@ def test_operator_flow(scratch_database_url: str) -> None:
     )
     assert other.returncode == 0
     assert json.loads(other.stdout)["organization"] == "globex"
+
+
+def test_names_with_control_characters_are_refused_on_the_command_line(
+    scratch_database_url: str,
+) -> None:
+    assert run(scratch_database_url, "migrate").returncode == 0
+    refused = run(
+        scratch_database_url,
+        "keys",
+        "create",
+        "--org",
+        "acme",
+        "--create-org",
+        "--org-name",
+        "Acme\r\nBcc: victim@example.com",
+        "--name",
+        "admin",
+        "--scopes",
+        "admin",
+    )
+    assert refused.returncode == 2, refused.stdout
+    assert "control characters" in refused.stderr
+    assert "U+000D" in refused.stderr
+    assert run(scratch_database_url, "keys", "list", "--org", "acme").returncode == 2  # no org
+
+    assert run(scratch_database_url, "bootstrap").returncode == 0
+    bad_key = run(scratch_database_url, "keys", "create", "--name", "a\x1bb", "--scopes", "read")
+    assert bad_key.returncode == 2
+    assert "control characters" in bad_key.stderr

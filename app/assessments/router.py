@@ -32,7 +32,7 @@ from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 
@@ -379,7 +379,7 @@ def list_rounds(
     summary="One submitted round",
 )
 def get_round(
-    assessment_id: uuid.UUID, round_number: int, session: SessionDep, principal: ReadDep
+    assessment_id: uuid.UUID, round_number: DbIntPath, session: SessionDep, principal: ReadDep
 ) -> RoundPublic:
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id

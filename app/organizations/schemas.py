@@ -6,12 +6,13 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth import Scope
+from app.text_guard import Name
 
 
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=200, description="What or who uses the key.")
+    name: Name = Field(description="What or who uses the key.")
     scopes: list[Scope] = Field(min_length=1, description="What the key may do.")
 
 

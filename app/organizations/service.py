@@ -15,6 +15,7 @@ from app.db import utcnow
 from app.errors import ConflictError, NotFoundError
 from app.organizations.models import ApiKey, Organization
 from app.pagination import finish_page, keyset_page
+from app.text_guard import check_name
 
 DEFAULT_ORGANIZATION_SLUG = "default"
 
@@ -37,6 +38,7 @@ def get_organization_by_slug(session: Session, *, slug: str) -> Organization | N
 
 
 def create_organization(session: Session, *, slug: str, name: str) -> Organization:
+    check_name(name)
     if get_organization_by_slug(session, slug=slug) is not None:
         raise ConflictError(f"An organisation '{slug}' exists already.")
     org = Organization(slug=slug, name=name)
@@ -53,6 +55,7 @@ def create_key(
     scopes: Iterable[Scope | str],
     actor: Actor,
 ) -> CreatedKey:
+    check_name(name)
     secret, prefix, secret_hash = generate_key()
     key = ApiKey(
         organization_id=organization_id,

@@ -12,8 +12,8 @@ import contextlib
 import hashlib
 import json
 import os
-import re
 import tempfile
+import unicodedata
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
@@ -71,13 +71,16 @@ def declared_type(header: str | None) -> str:
     return media_type
 
 
-_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\]")
+# Every control and format character: C0/C1 controls, line breaks, and the bidirectional and
+# zero-width marks that make `invoice\u202etxt.exe` display as `invoiceexe.txt`.
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 
 
 def clean_filename(name: str) -> str:
     """The supplier's file name for display and download: no path, no control characters."""
-    base = _UNSAFE.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1]).strip().strip(".")
-    return base[:255] or "evidence"
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join("_" if unicodedata.category(ch) in _UNSAFE_CATEGORIES else ch for ch in base)
+    return base.strip().strip(".")[:255] or "evidence"
 
 
 def content_matches(path: Path, media_type: str) -> bool:
@@ -102,8 +105,8 @@ def content_matches(path: Path, media_type: str) -> bool:
     if media_type == "application/json":
         try:
             json.loads(path.read_bytes())
-        except (ValueError, UnicodeDecodeError):
-            return False
+        except (ValueError, RecursionError):
+            return False  # not JSON, or nested deeper than any parser here goes
         return True
     # text/plain, text/csv: UTF-8 text without NUL bytes (a cut multi-byte tail is fine).
     if b"\x00" in head:

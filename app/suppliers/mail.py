@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -13,6 +14,14 @@ from email.utils import formatdate, make_msgid
 from app.settings import Settings
 
 logger = logging.getLogger("app.suppliers.mail")
+
+
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """Header text as one line: control characters and line breaks become one space each."""
+    return _HEADER_BREAKS.sub(" ", text).strip()
 
 
 class MailError(Exception):
@@ -52,12 +61,17 @@ class Mailer:
         if self.host is None:
             raise MailError("e-mail is off (APP_SMTP_HOST is unset)")
         message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = to
-        message["Subject"] = subject
-        message["Date"] = formatdate(usegmt=True)
-        message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
-        message.set_content(body)
+        try:
+            message["From"] = self.sender
+            message["To"] = to
+            message["Subject"] = one_line(subject)
+            message["Date"] = formatdate(usegmt=True)
+            message["Message-ID"] = make_msgid(domain=self.sender.rpartition("@")[2] or None)
+            message.set_content(body)
+        except (ValueError, TypeError, IndexError) as exc:
+            # A header the email package refuses (CR/LF in an address): not sent, never a 500.
+            logger.warning("e-mail to %r not built: %s", to, exc)
+            raise MailError(f"the message could not be built: {exc}") from exc
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
                 if self.starttls:

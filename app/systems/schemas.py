@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from app.systems.models import LifecycleStage, Sourcing, SystemStatus
+from app.text_guard import Name
 
 Region = Annotated[
     str,
@@ -23,7 +24,6 @@ Tag = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"),
 ]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
 def _dedupe(values: list[str]) -> list[str]:

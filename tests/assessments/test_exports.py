@@ -628,7 +628,7 @@ async def test_a_malformed_import_body_is_a_problem_document(
     [
         (["answers", "use_case_name"], "\ud800", "unstorable-text"),
         (["answers", "use_case_name"], "nul \u0000 inside", "unstorable-text"),
-        (["answers", "people_affected"], 10**30, "invalid-export"),
+        (["answers", "people_affected"], 10**30, "unsafe-number"),
         (["answers", "\u0000"], 1, "unstorable-text"),
         (["system", "name"], "\u0000", "unstorable-text"),
         (["rounds", 0, "submitted_by"], "x" * 201, "validation-error"),
