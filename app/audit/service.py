@@ -22,10 +22,11 @@ GENESIS = "0" * 64
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change: an API key (by id and name), a supplier invitation, or the system."""
+    """Who made a change: a person (by id), an API key (by id and name), a supplier, the system."""
 
     key_id: uuid.UUID | None
     name: str
+    user_id: uuid.UUID | None = None
 
 
 _CHAINED = (

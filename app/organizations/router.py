@@ -5,7 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.auth import AdminDep, PrincipalDep
+from app.auth import AdminDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.organizations import service
@@ -14,8 +14,6 @@ from app.organizations.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,
-    OrganizationPublic,
-    WhoAmI,
 )
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
@@ -32,23 +30,6 @@ def _public(key: ApiKey) -> ApiKeyPublic:
         last_used_at=key.last_used_at,
         revoked_at=key.revoked_at,
         active=key.revoked_at is None,
-    )
-
-
-@router.get(
-    "/v1/me",
-    operation_id="getCurrentPrincipal",
-    response_model=WhoAmI,
-    responses=problem_responses(401),
-    summary="The organisation and API key making this request",
-)
-def who_am_i(session: SessionDep, principal: PrincipalDep) -> WhoAmI:
-    org = service.get_organization(session, organization_id=principal.organization_id)
-    key = service.get_key(
-        session, organization_id=principal.organization_id, key_id=principal.key_id
-    )
-    return WhoAmI(
-        organization=OrganizationPublic.model_validate(org, from_attributes=True), key=_public(key)
     )
 
 

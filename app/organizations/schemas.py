@@ -28,15 +28,3 @@ class ApiKeyPublic(BaseModel):
 
 class ApiKeyCreated(ApiKeyPublic):
     secret: str = Field(description="The key itself. Shown this once; store it now.")
-
-
-class OrganizationPublic(BaseModel):
-    id: uuid.UUID
-    slug: str
-    name: str
-    created_at: datetime
-
-
-class WhoAmI(BaseModel):
-    organization: OrganizationPublic
-    key: ApiKeyPublic

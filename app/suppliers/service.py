@@ -1099,6 +1099,7 @@ class SupplierCaller:
     organization_id: uuid.UUID
     email: str
     key_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
 
     @property
     def actor(self) -> Actor:
