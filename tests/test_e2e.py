@@ -30,11 +30,11 @@ def test_first_start_prints_a_working_admin_key_once(
         session_cookie = signed_in.cookies["__Host-aas_session"]
         me = httpx.get(f"{base}/v1/me", headers={"Cookie": f"__Host-aas_session={session_cookie}"})
         assert me.json()["kind"] == "person"
-        again = httpx.post(  # the link works once
+        reused = httpx.post(  # the link works once
             f"{base}/v1/auth/password-reset/complete",
             json={"token": token, "new_password": "another long password"},
         )
-        assert again.status_code == 404
+        assert reused.status_code == 404
         password = httpx.post(
             f"{base}/v1/auth/sign-in",
             json={"email": "admin@localhost", "password": "a long first password"},
