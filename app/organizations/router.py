@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 
 from app.auth import AdminDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import AppError, problem_responses
 from app.organizations import service
 from app.organizations.models import ApiKey
 from app.organizations.schemas import (
@@ -30,6 +30,7 @@ def _public(key: ApiKey) -> ApiKeyPublic:
         last_used_at=key.last_used_at,
         revoked_at=key.revoked_at,
         active=key.revoked_at is None,
+        user_id=key.user_id,
     )
 
 
@@ -42,12 +43,21 @@ def _public(key: ApiKey) -> ApiKeyPublic:
     summary="Create an API key (its secret is returned this once)",
 )
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
+    if body.personal and principal.user_id is None:
+        raise AppError(
+            status=422,
+            type="personal-key-needs-person",
+            title="Invalid request",
+            detail="Only a signed-in person can create a personal key.",
+            errors=[{"pointer": "/personal", "detail": "needs a signed-in person"}],
+        )
     created = service.create_key(
         session,
         organization_id=principal.organization_id,
         name=body.name,
         scopes=body.scopes,
         actor=principal.actor,
+        user_id=principal.user_id if body.personal else None,
     )
     return ApiKeyCreated(**_public(created.key).model_dump(), secret=created.secret)
 
