@@ -28,6 +28,7 @@ from app.migrate import head_revisions
 from app.organizations.router import router as keys_router
 from app.people.identity import PeopleIdentityStore
 from app.people.limiter import SignInLimiter
+from app.people.oidc import OidcProvider
 from app.people.passwords import Passwords
 from app.people.router import router as people_router
 from app.questionnaires.catalog import Catalog, load_catalog
@@ -103,6 +104,7 @@ def create_app(
     app.state.sign_in_limiter = SignInLimiter(
         free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
     )
+    app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)

@@ -78,3 +78,17 @@ class UserToken(SQLModel, table=True):
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by_user_id: uuid.UUID | None = Field(default=None)
     created_by_key_id: uuid.UUID | None = Field(default=None)
+
+
+class OidcLogin(SQLModel, table=True):
+    """One started single sign-on: its state (hashed), nonce and PKCE verifier, used once."""
+
+    __tablename__ = "oidc_logins"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    state_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})
+    nonce: str = Field(max_length=100)
+    code_verifier: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

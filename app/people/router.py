@@ -6,7 +6,8 @@ import logging
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
 
 from app.auth import (
     SESSION_COOKIE,
@@ -21,7 +22,7 @@ from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from app.people import service
+from app.people import oidc, service
 from app.people.limiter import SignInLimiter
 from app.people.models import UserSession
 from app.people.passwords import Passwords
@@ -492,3 +493,84 @@ def deactivate_user(
     )
     response.headers["ETag"] = etag(member.membership.revision)
     return member.public()
+
+
+def _sign_in_error(slug: str) -> RedirectResponse:
+    response = RedirectResponse(f"/sign-in?error={slug}", status_code=status.HTTP_302_FOUND)
+    response.delete_cookie(oidc.STATE_COOKIE, path="/", secure=True, httponly=True)
+    return response
+
+
+@router.get(
+    "/v1/auth/oidc/start",
+    operation_id="startOidcSignIn",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To the identity provider (or to /sign-in?error=...)"}},
+    summary="Start single sign-on: redirects to the identity provider",
+)
+def start_oidc_sign_in(request: Request, settings: SettingsDep) -> RedirectResponse:
+    provider: oidc.OidcProvider | None = request.app.state.oidc
+    if provider is None:
+        return _sign_in_error("oidc-disabled")
+    try:
+        url, state = oidc.start(request.app.state.engine, settings, provider)
+    except oidc.OidcError as exc:
+        logger.warning("single sign-on not started: %s", exc.detail)
+        return _sign_in_error(exc.slug)
+    response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+    response.set_cookie(
+        oidc.STATE_COOKIE,
+        state,
+        max_age=oidc.LOGIN_VALID_SECONDS,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+OidcParam = Annotated[str | None, Query(max_length=2048)]
+
+
+@router.get(
+    "/v1/auth/oidc/callback",
+    operation_id="finishOidcSignIn",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To / when signed in, else to /sign-in?error=<slug>"}},
+    summary="Where the identity provider sends the browser back; signs in",
+)
+def finish_oidc_sign_in(
+    request: Request,
+    settings: SettingsDep,
+    cookie: CookieDep,
+    code: OidcParam = None,
+    state: OidcParam = None,
+    error: OidcParam = None,
+) -> RedirectResponse:
+    provider: oidc.OidcProvider | None = request.app.state.oidc
+    if provider is None:
+        return _sign_in_error("oidc-disabled")
+    if error is not None or not code or not state:
+        logger.warning("single sign-on refused by the provider: %s", (error or "no code")[:100])
+        return _sign_in_error("oidc-provider-error")
+    try:
+        opened = oidc.finish(
+            request.app.state.engine,
+            settings,
+            provider,
+            code=code,
+            state=state,
+            bound_state=request.cookies.get(oidc.STATE_COOKIE),
+            user_agent=request.headers.get("user-agent"),
+            replaces=cookie,
+        )
+    except oidc.OidcError as exc:
+        logger.warning("single sign-on refused: %s", exc.detail)
+        return _sign_in_error(exc.slug)
+    response = RedirectResponse("/", status_code=status.HTTP_302_FOUND)
+    response.delete_cookie(oidc.STATE_COOKIE, path="/", secure=True, httponly=True)
+    _set_cookie(response, settings, opened[1])
+    return response

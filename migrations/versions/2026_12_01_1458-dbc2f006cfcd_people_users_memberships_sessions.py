@@ -31,6 +31,17 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('oidc_logins',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('state_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('nonce', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('code_verifier', sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+    sa.Column('created_at', app.db.UTCDateTime(), nullable=False),
+    sa.Column('expires_at', app.db.UTCDateTime(), nullable=False),
+    sa.Column('used_at', app.db.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_oidc_logins')),
+    sa.UniqueConstraint('state_hash', name=op.f('uq_oidc_logins_state_hash'))
+    )
     op.create_table('memberships',
     sa.Column('id', sa.Uuid(), nullable=False),
     sa.Column('organization_id', sa.Uuid(), nullable=False),
@@ -157,5 +168,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_memberships_user_id')
 
     op.drop_table('memberships')
+    op.drop_table('oidc_logins')
     op.drop_table('users')
     # ### end Alembic commands ###
