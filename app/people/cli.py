@@ -120,6 +120,22 @@ def cmd_reset_link(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pseudonymise(args: argparse.Namespace) -> int:
+    from app.people import service
+
+    with _session() as session:
+        user = service.find_user_by_email(session, email=args.email.strip().lower())
+        if user is None:
+            return _fail(f"no user {args.email}")
+        try:
+            service.pseudonymise(session, user_id=user.id, actor=CLI_ACTOR)
+        except AppError as exc:
+            return _fail(exc.detail or exc.title)
+        session.commit()
+    print(f"pseudonymised {user.id}: e-mail and name erased, account deactivated", file=sys.stderr)
+    return 0
+
+
 def register(sub: Any) -> None:
     users = sub.add_parser("users", help="manage people").add_subparsers(
         dest="users", required=True
@@ -140,3 +156,8 @@ def register(sub: Any) -> None:
     reset = users.add_parser("reset-link", help="print a one-time link to set a new password")
     reset.add_argument("email")
     reset.set_defaults(func=cmd_reset_link)
+    forget = users.add_parser(
+        "pseudonymise", help="erase a leaver's e-mail and name (the audit log keeps their id)"
+    )
+    forget.add_argument("email")
+    forget.set_defaults(func=cmd_pseudonymise)

@@ -755,3 +755,43 @@ def accept_invitation(
         user_agent=user_agent,
         replaces=replaces,
     )
+
+
+# --- leaving ---------------------------------------------------------------------------------
+
+
+def pseudonymise(session: Session, *, user_id: uuid.UUID, actor: Actor) -> User:
+    """Erase a person's e-mail and name (GDPR Arts. 5(1)(e), 17): the audit log names them by id
+    only, so its chain stays intact; the account is deactivated and its sessions and links end."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("user", user_id)
+    memberships = _memberships(session, user.id)
+    for membership, _ in memberships:
+        admin = membership.role == Role.ADMIN.value and user.status == ACTIVE
+        if admin and _other_active_admins(session, membership.organization_id, user.id) == 0:
+            raise _last_admin()
+    old_email = user.email
+    user.email = f"removed-{user.id}@invalid"
+    user.display_name = "Former user"
+    user.password_hash = None
+    user.status = DEACTIVATED
+    session.add(user)
+    end_sessions(session, user_id=user.id)
+    session.execute(
+        sa.delete(UserToken).where(
+            sa.or_(col(UserToken.user_id) == user.id, col(UserToken.email) == old_email)
+        )
+    )
+    session.flush()
+    for membership, _ in memberships:
+        _audit_user(
+            session,
+            organization_id=membership.organization_id,
+            actor=actor,
+            action="pseudonymised",
+            user_id=user.id,
+            before=None,
+            after=_snapshot(user, membership),
+        )
+    return user

@@ -290,3 +290,27 @@ async def test_without_a_credential_a_route_answers_401(
 ) -> None:
     response = await browser().get("/v1/me")
     assert response.status_code == 401
+
+
+async def test_autosave_by_cookie_needs_our_origin_too(
+    browser: Callable[..., httpx.AsyncClient], make_person: Callable[..., Person]
+) -> None:
+    client = browser()
+    await sign_in(client, make_person("sam@acme.example", Role.ASSESSOR))
+    system = (await client.post("/v1/ai-systems", json=SYSTEM)).json()
+    assessment = (
+        await client.post(
+            "/v1/assessments",
+            json={"system_id": system["id"], "questionnaire_key": "ai-use-triage"},
+        )
+    ).json()
+    url = f"/v1/assessments/{assessment['id']}/answers"
+    body = {"answers": {"use_case_summary": "draft"}}
+    forged = browser(origin=None)
+    forged.cookies.set(SESSION_COOKIE, client.cookies[SESSION_COOKIE], domain="assess.example")
+    refused = await forged.patch(url, json=body, headers={"If-Match": '"r1"'})
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/problems/csrf-rejected"
+    saved = await client.patch(url, json=body, headers={"If-Match": '"r1"'})
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["revision"] == 2

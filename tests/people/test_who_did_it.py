@@ -80,3 +80,36 @@ async def test_nobody_approves_their_own_submission_even_through_their_own_key(
     rounds = (await admin_key.get(f"/v1/assessments/{assessment['id']}/rounds")).json()
     assert rounds[0]["submitted_by"] == f"user {carol.id}"
     assert rounds[0]["decided_by"] == f"user {rita.id}"
+
+
+async def test_a_leaver_is_pseudonymised_and_the_chain_still_holds(
+    browser: Callable[..., httpx.AsyncClient],
+    make_person: Callable[..., Person],
+    make_client: Callable[[str | None], httpx.AsyncClient],
+    org: Org,
+    engine: Engine,
+) -> None:
+    from app.people import service
+    from app.people.models import User
+    from tests.conftest import TEST_ACTOR
+
+    client = browser()
+    leaver = make_person("leo@acme.example", Role.ASSESSOR)
+    await sign_in(client, leaver)
+    system = {"name": "Bot", "purpose": "p", "owner": "o", "sourcing": "bought"}
+    assert (await client.post("/v1/ai-systems", json=system)).status_code == 201
+    admin = make_client(org.admin_key)
+    before = (await admin.get("/v1/audit-events")).json()["items"]
+
+    with Session(engine) as session:
+        service.pseudonymise(session, user_id=leaver.id, actor=TEST_ACTOR)
+        session.commit()
+        user = session.get(User, leaver.id)
+        assert user is not None
+        assert "leo" not in user.email
+        assert user.display_name == "Former user"
+    assert (await client.get("/v1/me")).status_code == 401
+    after = (await admin.get("/v1/audit-events")).json()["items"]
+    assert after[: len(before)] == before  # history untouched, still naming the same id
+    assert after[-1]["action"] == "user.pseudonymised"
+    assert (await admin.get("/v1/audit-events/verify")).json()["valid"] is True
