@@ -15,13 +15,13 @@ from app.assessments.schemas import (
     AnswersPatch,
     AssessmentCreate,
     AssessmentPublic,
+    AssessmentReviewBody,
     AssessmentSummary,
     MigrateBody,
     MigrationReport,
     OverdueSystem,
     Preview,
     QuestionnairePin,
-    ReviewBody,
     RoundPublic,
     StandingEntry,
     SubmitBody,
@@ -295,7 +295,7 @@ def submit_assessment(
 )
 def review_assessment(
     assessment_id: uuid.UUID,
-    body: ReviewBody,
+    body: AssessmentReviewBody,
     response: Response,
     session: SessionDep,
     catalog: CatalogDep,
@@ -358,17 +358,24 @@ def migrate_assessment(
 @router.get(
     "/{assessment_id}/rounds",
     operation_id="listAssessmentRounds",
-    response_model=list[RoundPublic],
-    responses=problem_responses(401, 403, 404, 422),
+    response_model=Page[RoundPublic],
+    responses=problem_responses(400, 401, 403, 404, 422),
     summary="Every submitted round with its frozen answers, result and decision",
+    description="Rounds in round order, the first round first (the history reads as it "
+    "happened); `limit` and `cursor` page through them.",
 )
 def list_rounds(
-    assessment_id: uuid.UUID, session: SessionDep, principal: ReadDep
-) -> list[RoundPublic]:
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[RoundPublic]:
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    return [_round(r) for r in service.rounds(session, assessment)]
+    found, next_cursor = service.rounds_page(session, assessment, cursor=cursor, limit=limit)
+    return Page(items=[_round(r) for r in found], next_cursor=next_cursor)
 
 
 @router.get(
@@ -425,20 +432,30 @@ def get_system_standing(
 @standing_router.get(
     "/v1/overdue-systems",
     operation_id="listOverdueSystems",
-    response_model=list[OverdueSystem],
-    responses=problem_responses(401, 403, 422),
+    response_model=Page[OverdueSystem],
+    responses=problem_responses(400, 401, 403, 422),
     summary="Active AI systems with a current assessment past its reassessment date",
+    description="Most overdue first: by the earliest due date among the system's current "
+    "assessments, then by system id; each system lists its overdue assessments, earliest due "
+    "first.",
 )
 def list_overdue_systems(
-    session: SessionDep, principal: ReadDep, limit: LimitQuery = DEFAULT_LIMIT
-) -> list[OverdueSystem]:
-    return [
-        OverdueSystem(
-            system_id=system.id,
-            system_name=system.name,
-            overdue=[summary(a) for a in assessments],
-        )
-        for system, assessments in service.overdue_systems(
-            session, organization_id=principal.organization_id, limit=limit
-        )
-    ]
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[OverdueSystem]:
+    systems, next_cursor = service.overdue_systems(
+        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+    )
+    return Page(
+        items=[
+            OverdueSystem(
+                system_id=system.id,
+                system_name=system.name,
+                overdue=[summary(a) for a in assessments],
+            )
+            for system, assessments in systems
+        ],
+        next_cursor=next_cursor,
+    )

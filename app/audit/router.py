@@ -19,7 +19,10 @@ router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
     operation_id="listAuditEvents",
     response_model=Page[AuditEventPublic],
     responses=problem_responses(400, 401, 403, 422),
-    summary="The audit log, oldest first",
+    summary="The audit log, newest first",
+    description="Newest first (highest sequence number first); `cursor` continues with the "
+    "events written before the last one of the previous page. Verification walks the chain "
+    "oldest first: see `verifyAuditLog`.",
 )
 def list_audit_events(
     session: SessionDep,

@@ -41,7 +41,6 @@ from app.suppliers.schemas import (
     ProductUpdate,
     RequestCreate,
     Resend,
-    ReviewBody,
     Standing,
     SupplierCreate,
     SupplierProfile,
@@ -49,6 +48,7 @@ from app.suppliers.schemas import (
     SupplierUpdate,
     VendorRequestCreated,
     VendorRequestPublic,
+    VendorRequestReviewBody,
     VendorRequestSummary,
 )
 
@@ -675,7 +675,7 @@ def revoke_invitation(
 )
 def review_request(
     request_id: uuid.UUID,
-    body: ReviewBody,
+    body: VendorRequestReviewBody,
     response: Response,
     session: SessionDep,
     catalog: CatalogDep,

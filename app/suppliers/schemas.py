@@ -6,8 +6,10 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.schemas import Answers, Progress, QuestionnairePin
+from app.partial import PARTIAL_UPDATE
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Email = Annotated[
@@ -47,10 +49,11 @@ class ProductCreate(BaseModel):
 class ContactUpdate(BaseModel):
     """A partial update of a contact: only the fields present change."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = PARTIAL_UPDATE
 
-    name: Name | None = None
-    email: Email | None = Field(
+    # Absent keeps a value; null clears only the fields that may be empty (role here).
+    name: Name | SkipJsonSchema[None] = None
+    email: Email | SkipJsonSchema[None] = Field(
         default=None, description="Later invitations (and resends) go to the new address."
     )
     role: Annotated[str, StringConstraints(max_length=200)] | None = None
@@ -59,11 +62,11 @@ class ContactUpdate(BaseModel):
 class ProductUpdate(BaseModel):
     """A partial update of a product; `system_ids`, when present, replaces the linked systems."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = PARTIAL_UPDATE
 
-    name: Name | None = None
+    name: Name | SkipJsonSchema[None] = None
     description: Description | None = None
-    system_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    system_ids: Annotated[list[uuid.UUID], Field(max_length=100)] | SkipJsonSchema[None] = None
 
 
 class SupplierCreate(BaseModel):
@@ -80,9 +83,9 @@ class SupplierCreate(BaseModel):
 class SupplierUpdate(BaseModel):
     """A partial update: only the fields present change."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = PARTIAL_UPDATE
 
-    name: Name | None = None
+    name: Name | SkipJsonSchema[None] = None
     website: Annotated[str, StringConstraints(max_length=500)] | None = None
     country: Country | None = None
     description: Description | None = None
@@ -300,7 +303,7 @@ class ProcurementDecision(StrEnum):
     REQUEST_CLARIFICATION = "request_clarification"
 
 
-class ReviewBody(BaseModel):
+class VendorRequestReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: ProcurementDecision

@@ -12,7 +12,9 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
+from app.partial import PARTIAL_UPDATE
 from app.systems.models import LifecycleStage, Sourcing, SystemStatus
 
 Region = Annotated[
@@ -59,16 +61,19 @@ class AISystemCreate(AISystemBase):
 class AISystemUpdate(BaseModel):
     """A partial update: only the fields present change. Retire with the retire operation."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = PARTIAL_UPDATE
 
-    name: Name | None = None
-    purpose: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
-    owner: Name | None = None
+    # Absent keeps a value; only business_unit may be cleared with null, so only it says nullable.
+    name: Name | SkipJsonSchema[None] = None
+    purpose: (
+        Annotated[str, StringConstraints(min_length=1, max_length=4000)] | SkipJsonSchema[None]
+    ) = None
+    owner: Name | SkipJsonSchema[None] = None
     business_unit: Annotated[str, StringConstraints(max_length=200)] | None = None
-    lifecycle_stage: LifecycleStage | None = None
-    deployment_regions: list[Region] | None = Field(default=None, max_length=60)
-    sourcing: Sourcing | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    lifecycle_stage: LifecycleStage | SkipJsonSchema[None] = None
+    deployment_regions: Annotated[list[Region], Field(max_length=60)] | SkipJsonSchema[None] = None
+    sourcing: Sourcing | SkipJsonSchema[None] = None
+    tags: Annotated[list[Tag], Field(max_length=50)] | SkipJsonSchema[None] = None
 
     @field_validator("deployment_regions", "tags")
     @classmethod
