@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.assessments import service
 from app.assessments.autosave import AutosaveDep, Save
@@ -28,7 +29,7 @@ from app.assessments.schemas import (
     SystemStanding,
 )
 from app.auth import Principal, ReadDep, Scope, TokenDep, require_scope
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
@@ -109,7 +110,7 @@ def _round(found: AssessmentRound) -> RoundPublic:
     operation_id="createAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
     summary="Start an assessment of an AI system (pinned to a questionnaire version)",
 )
 def create_assessment(
@@ -173,11 +174,18 @@ def list_assessments(
     return Page(items=[summary(a) for a in found], next_cursor=next_cursor)
 
 
+@router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def import_takes_only_post() -> None:
+    """`import` is no assessment id: another method on it is a 405 naming POST (see the 405
+    handler), not a 422 about an id, which `/{assessment_id}` below would answer."""
+    raise StarletteHTTPException(status_code=405)
+
+
 @router.get(
     "/{assessment_id}",
     operation_id="getAssessment",
     response_model=AssessmentPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
     summary="Get an assessment with its answers, progress and ETag",
 )
 def get_assessment(
@@ -197,7 +205,11 @@ def get_assessment(
     "/{assessment_id}/answers",
     operation_id="saveAnswers",
     response_model=AssessmentPublic,
-    responses={**WRITE_ERRORS, 204: {"description": "Saved (with `Prefer: return=minimal`)"}},
+    responses={
+        **WRITE_ERRORS,
+        **etag_response(200),
+        **etag_response(204, description="Saved (with `Prefer: return=minimal`)"),
+    },
     summary="Autosave answers of a draft (needs If-Match; null removes an answer)",
 )
 async def save_answers(
@@ -262,7 +274,7 @@ def preview_assessment(
     "/{assessment_id}/submit",
     operation_id="submitAssessment",
     response_model=AssessmentPublic,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Validate, score with the pinned version, store the result and freeze the answers",
 )
 def submit_assessment(
@@ -290,7 +302,7 @@ def submit_assessment(
     "/{assessment_id}/review",
     operation_id="reviewAssessment",
     response_model=AssessmentPublic,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Approve, reject or request changes (a reviewer other than the submitter)",
 )
 def review_assessment(
@@ -320,7 +332,7 @@ def review_assessment(
     "/{assessment_id}/migrate",
     operation_id="migrateAssessment",
     response_model=MigrationReport,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200, always=False)},
     summary="Move a draft to a newer questionnaire version (dry run by default)",
 )
 def migrate_assessment(

@@ -712,8 +712,9 @@ def overdue_systems(
     next_cursor = None
     if len(chosen) > limit:
         chosen = chosen[:limit]
-        next_cursor = encode_cursor(chosen[-1].first_due, chosen[-1].system_id)
-    order = {row.system_id: index for index, row in enumerate(chosen)}
+        last_due, last_id = chosen[-1]
+        next_cursor = encode_cursor(last_due, last_id)
+    order = {system_id: index for index, (system_id, _) in enumerate(chosen)}
     rows = session.exec(
         select(AISystem, Assessment)
         .join(Assessment, col(Assessment.system_id) == col(AISystem.id))
@@ -741,8 +742,8 @@ def migrate_draft(
     assessment = get_for_change(
         session, caller=caller, assessment_id=assessment_id, subject=subject
     )
-    if not dry_run:
-        check_if_match(if_match, assessment.revision)
+    # A dry run needs it too: its report is about the revision the client holds.
+    check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
         raise _not_draft(assessment)
     source = pinned_version(catalog, assessment)

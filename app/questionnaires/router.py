@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import Principal, require_scope
+from app.concurrency import etag_response
 from app.controls.i18n import pick_language, text_in
 from app.errors import AppError, problem_responses
 from app.questionnaires.catalog import (
@@ -119,7 +120,7 @@ def list_questionnaires(
     "/{key}",
     operation_id="getQuestionnaire",
     response_model=QuestionnaireDocument,
-    responses=problem_responses(304, 401, 403, 404),
+    responses={**problem_responses(304, 401, 403, 404), **etag_response(200)},
 )
 def get_questionnaire(
     key: str,
@@ -136,7 +137,7 @@ def get_questionnaire(
     "/{key}/versions/{version}",
     operation_id="getQuestionnaireVersion",
     response_model=QuestionnaireDocument,
-    responses=problem_responses(304, 401, 403, 404),
+    responses={**problem_responses(304, 401, 403, 404), **etag_response(200)},
 )
 def get_questionnaire_version(
     key: str,

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.schemas import Answers, Progress, QuestionnairePin
-from app.partial import PARTIAL_UPDATE
+from app.partial import PartialUpdate
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Email = Annotated[
@@ -46,12 +46,11 @@ class ProductCreate(BaseModel):
     )
 
 
-class ContactUpdate(BaseModel):
+class ContactUpdate(PartialUpdate):
     """A partial update of a contact: only the fields present change."""
 
-    model_config = PARTIAL_UPDATE
+    nullable = frozenset({"role"})
 
-    # Absent keeps a value; null clears only the fields that may be empty (role here).
     name: Name | SkipJsonSchema[None] = None
     email: Email | SkipJsonSchema[None] = Field(
         default=None, description="Later invitations (and resends) go to the new address."
@@ -59,10 +58,10 @@ class ContactUpdate(BaseModel):
     role: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
-class ProductUpdate(BaseModel):
+class ProductUpdate(PartialUpdate):
     """A partial update of a product; `system_ids`, when present, replaces the linked systems."""
 
-    model_config = PARTIAL_UPDATE
+    nullable = frozenset({"description"})
 
     name: Name | SkipJsonSchema[None] = None
     description: Description | None = None
@@ -80,10 +79,10 @@ class SupplierCreate(BaseModel):
     products: list[ProductCreate] = Field(default_factory=list, max_length=100)
 
 
-class SupplierUpdate(BaseModel):
+class SupplierUpdate(PartialUpdate):
     """A partial update: only the fields present change."""
 
-    model_config = PARTIAL_UPDATE
+    nullable = frozenset({"website", "country", "description"})
 
     name: Name | SkipJsonSchema[None] = None
     website: Annotated[str, StringConstraints(max_length=500)] | None = None

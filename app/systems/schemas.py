@@ -10,11 +10,10 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
-from app.partial import PARTIAL_UPDATE
+from app.partial import PartialUpdate
 from app.systems.models import LifecycleStage, Sourcing, SystemStatus
 
 Region = Annotated[
@@ -58,12 +57,11 @@ class AISystemCreate(AISystemBase):
         return _dedupe(values)
 
 
-class AISystemUpdate(BaseModel):
+class AISystemUpdate(PartialUpdate):
     """A partial update: only the fields present change. Retire with the retire operation."""
 
-    model_config = PARTIAL_UPDATE
+    nullable = frozenset({"business_unit"})
 
-    # Absent keeps a value; only business_unit may be cleared with null, so only it says nullable.
     name: Name | SkipJsonSchema[None] = None
     purpose: (
         Annotated[str, StringConstraints(min_length=1, max_length=4000)] | SkipJsonSchema[None]
@@ -79,13 +77,6 @@ class AISystemUpdate(BaseModel):
     @classmethod
     def _unique(cls, values: list[str] | None) -> list[str] | None:
         return None if values is None else _dedupe(values)
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> "AISystemUpdate":
-        for name in self.model_fields_set:
-            if name != "business_unit" and getattr(self, name) is None:
-                raise ValueError(f"'{name}' cannot be null; leave it out to keep its value")
-        return self
 
 
 class AISystemPublic(BaseModel):
