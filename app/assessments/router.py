@@ -139,6 +139,7 @@ def create_assessment(
     response_model=Page[AssessmentSummary],
     responses=problem_responses(400, 401, 403, 422),
     summary="List assessments, newest first",
+    description="Newest first (by creation time, then id); the filters combine with AND.",
 )
 def list_assessments(
     session: SessionDep,

@@ -98,7 +98,8 @@ def _serve(
 def list_questionnaires(
     catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
 ) -> QuestionnaireListOut:
-    """Every questionnaire with its versions and the latest published version."""
+    """Every questionnaire with its versions and the latest published version, in order of key
+    (versions in SemVer order); the catalog is small and served whole: `next_cursor` is null."""
     items = []
     for summary in catalog.summaries():
         language = pick_language(accept_language, summary.title)
@@ -113,7 +114,7 @@ def list_questionnaires(
                 ],
             )
         )
-    return QuestionnaireListOut(items=items)
+    return QuestionnaireListOut(items=items, next_cursor=None)
 
 
 @router.get(

@@ -259,6 +259,7 @@ def create_supplier(
     response_model=Page[SupplierPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="List suppliers with their current tier, newest first",
+    description="Newest first (by registration time, then id).",
 )
 def list_suppliers(
     session: SessionDep,
@@ -568,6 +569,7 @@ def create_request(
     response_model=Page[VendorRequestSummary],
     responses=problem_responses(400, 401, 403, 422),
     summary="List vendor requests, newest first",
+    description="Newest first (by creation time, then id); the filters combine with AND.",
 )
 def list_requests(
     session: SessionDep,

@@ -61,6 +61,7 @@ def create_ai_system(
     response_model=Page[AISystemPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="List AI systems, newest first",
+    description="Newest first (by registration time, then id); the filters combine with AND.",
 )
 def list_ai_systems(
     session: SessionDep,
