@@ -166,8 +166,26 @@ async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def malformed_body(request: Request, detail: str) -> JSONResponse:
+    """The one answer to a body that is not JSON at all: 400, before any validation."""
+    return problem_response(
+        request,
+        status=400,
+        type="malformed-body",
+        title="Bad request",
+        detail=f"{detail}; nothing was changed.",
+        errors=[{"pointer": "", "detail": detail, "code": "json_invalid"}],
+    )
+
+
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            # FastAPI reports a syntax error as a validation error whose "location" is a
+            # character offset, not a JSON pointer: it is an unparseable body, a 400.
+            position = err.get("loc", ("body", "?"))[-1]
+            return malformed_body(request, f"The body is not valid JSON (at character {position})")
     errors = []
     for err in exc.errors():
         item: dict[str, Any] = _pointer(err.get("loc", ()))
@@ -188,6 +206,8 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     assert isinstance(exc, StarletteHTTPException)
     type_, title = _STATUS_TYPES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        return malformed_body(request, "The body could not be read as JSON")
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}."
     headers = dict(exc.headers) if exc.headers else {}
@@ -308,7 +328,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     for status in statuses:
         _, title = _STATUS_TYPES.get(status, ("http-error", "HTTP error"))
         if status == 400:
-            title = "Bad request: the body is not parseable, or a cursor is not one we issued"
+            title = "Bad request: the body is not JSON (`malformed-body`), or a cursor is not one "
+            "this service issued (`invalid-cursor`)"
         if status == 412:
             out[status] = {
                 "description": "Precondition failed (stale If-Match); ETag names the current "

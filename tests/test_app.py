@@ -132,3 +132,20 @@ async def test_an_unavailable_database_is_a_503_to_retry(tmp_path, url: str) -> 
         assert response.headers["Retry-After"] == "1"
         assert response.json()["type"] == "/problems/database-unavailable"
     app.state.engine.dispose()
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"name": ', b"\xff\xfe", b"{} trailing"])
+async def test_an_unparseable_body_is_the_documented_400(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/v1/ai-systems", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.json()["type"] == "/problems/malformed-body"
+    assert response.json()["errors"] == [
+        {"pointer": "", "detail": response.json()["errors"][0]["detail"], "code": "json_invalid"}
+    ]
+    operation = json.loads(render_openapi())["paths"]["/v1/ai-systems"]["post"]
+    assert "400" in operation["responses"]
