@@ -19,7 +19,10 @@ Email = Annotated[
         max_length=320,
         strip_whitespace=True,
         # Deliberately loose: one @, no spaces, a dot in the domain; the mail server decides.
-        pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$",
+        # Control characters and the BOM spelled out: `\s` alone means other characters in
+        # the contract's regex dialect (ECMA-262) than in the server's (Rust).
+        pattern=r"^[^@\s<>\"\x00-\x1f\x7f-\x9f\ufeff]+@[^@\s<>\"\x00-\x1f\x7f-\x9f\ufeff]+"
+        r"\.[^@\s<>\"\x00-\x1f\x7f-\x9f\ufeff]+$",
     ),
 ]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
