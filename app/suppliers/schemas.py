@@ -10,8 +10,8 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.schemas import Answers, Progress, QuestionnairePin
 from app.partial import PartialUpdate
+from app.text import Name
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 Email = Annotated[
     str,
     StringConstraints(

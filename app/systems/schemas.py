@@ -15,6 +15,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.partial import PartialUpdate
 from app.systems.models import LifecycleStage, Sourcing, SystemStatus
+from app.text import Name
 
 Region = Annotated[
     str,
@@ -24,7 +25,6 @@ Tag = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9 _.:/-]*$"),
 ]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
 
 
 def _dedupe(values: list[str]) -> list[str]:
