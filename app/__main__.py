@@ -222,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.suppliers.cli import register as register_suppliers
 
     register_suppliers(sub)
+    from app.audit.cli import register as register_audit
+
+    register_audit(sub)
     return parser
 
 

@@ -16,6 +16,7 @@ from app.assessments.autosave import Autosave
 from app.assessments.export_router import router as export_router
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
+from app.audit import service as audit
 from app.audit.router import router as audit_router
 from app.auth import get_bearer_token
 from app.controls.router import router as controls_router
@@ -86,6 +87,7 @@ def create_app(
         dependencies=[Depends(reject_unstorable_text)],
     )
     app.state.settings = settings
+    audit.configure(db_engine, audit.CheckpointPolicy.of(settings))
     app.state.engine = db_engine
     app.state.catalog = loaded_catalog
     app.state.autosave = Autosave(db_engine, loaded_catalog, settings)

@@ -79,6 +79,16 @@ class Settings(BaseSettings):
         description="Requests per client IP address to the supplier portal.",
     )
 
+    audit_checkpoint_key: SecretStr | None = Field(
+        default=None,
+        description="Key of the HMAC-SHA256 signatures of audit checkpoints (unset: unsigned).",
+    )
+    audit_checkpoint_interval: int = Field(
+        default=100,
+        ge=1,
+        description="An audit checkpoint every this many events of an organisation.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

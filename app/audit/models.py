@@ -1,4 +1,4 @@
-"""The audit-event table."""
+"""The audit-event table and its signed checkpoints."""
 
 import uuid
 from datetime import datetime
@@ -30,3 +30,25 @@ class AuditEvent(SQLModel, table=True):
     after: Any = Field(default=None, sa_type=JSONType, nullable=True)
     prev_hash: str = Field(max_length=64)
     hash: str = Field(max_length=64)
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """The hash of an organisation's event at `seq`, signed (HMAC-SHA256) when it was appended.
+
+    Verification starts from the latest one instead of from the first event, and a rewrite of the
+    events before it (even with every later hash recomputed) no longer matches its signature.
+    """
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (
+        sa.UniqueConstraint("organization_id", "seq", name="uq_audit_checkpoints_org_seq"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
+    seq: int
+    hash: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    signature: str | None = Field(
+        default=None, max_length=64, description="HMAC-SHA256; null when no key was configured."
+    )

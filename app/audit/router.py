@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.audit import service
-from app.audit.schemas import AuditEventPublic, AuditVerification
+from app.audit.schemas import AuditCheckpointPublic, AuditEventPublic, AuditVerification
 from app.auth import ReadDep
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -49,12 +49,40 @@ def list_audit_events(
 
 
 @router.get(
+    "/checkpoints",
+    operation_id="listAuditCheckpoints",
+    response_model=Page[AuditCheckpointPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere",
+)
+def list_audit_checkpoints(
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AuditCheckpointPublic]:
+    checkpoints, next_cursor = service.list_checkpoints(
+        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+    )
+    return Page(
+        items=[AuditCheckpointPublic.model_validate(c, from_attributes=True) for c in checkpoints],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
     "/verify",
     operation_id="verifyAuditLog",
     response_model=AuditVerification,
-    responses=problem_responses(401, 403),
-    summary="Recompute the hash chain and report the first tampered event, if any",
+    responses=problem_responses(401, 403, 422),
+    summary="Check the hash chain from the latest checkpoint (or all of it) to the recorded head",
 )
-def verify_audit_log(session: SessionDep, principal: ReadDep) -> AuditVerification:
-    result = service.verify(session, organization_id=principal.organization_id)
+def verify_audit_log(
+    session: SessionDep,
+    principal: ReadDep,
+    full: Annotated[
+        bool, Query(description="Check every event, not only those since the latest checkpoint.")
+    ] = False,
+) -> AuditVerification:
+    result = service.verify(session, organization_id=principal.organization_id, full=full)
     return AuditVerification.model_validate(result, from_attributes=True)

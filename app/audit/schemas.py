@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -21,9 +21,32 @@ class AuditEventPublic(BaseModel):
     hash: str = Field(description="SHA-256 over this event (RFC 8785 JSON) and prev_hash.")
 
 
+class AuditCheckpointPublic(BaseModel):
+    seq: int = Field(description="The event the checkpoint was taken at.")
+    hash: str = Field(description="That event's hash.")
+    created_at: datetime
+    signature: str | None = Field(
+        description="HMAC-SHA256 over the organisation id, seq and hash (null: unsigned)."
+    )
+
+
 class AuditVerification(BaseModel):
     valid: bool
-    events: int = Field(description="Events checked.")
+    full: bool = Field(description="Every event was checked, not only those since a checkpoint.")
+    events: int = Field(description="Events read and checked.")
+    from_seq: int = Field(description="The first event checked (the checkpoint's, or 1).")
+    expected_head_seq: int = Field(
+        description="The last event's seq as recorded on the organisation with every append."
+    )
+    found_head_seq: int = Field(description="The seq of the last event found in the log.")
     head_hash: str = Field(description="Hash of the last valid event; keep it to detect rewrites.")
     first_broken_seq: int | None
     problem: str | None
+    checkpoints: Literal["signed", "unsigned"] = Field(
+        description="unsigned: no checkpoint key is configured, so a rewrite that recomputes "
+        "every later hash and the head cannot be told from the real log."
+    )
+    checkpoint: AuditCheckpointPublic | None = Field(
+        description="The checkpoint verification started from or ended with; keep a copy "
+        "outside the database to detect the log being rolled back to before it."
+    )

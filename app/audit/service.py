@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import uuid
+import weakref
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import rfc8785
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, col, select
 
-from app.audit.models import AuditEvent
+from app.audit.models import AuditCheckpoint, AuditEvent
 from app.db import utcnow
-from app.organizations.models import Organization
+from app.organizations.models import AUDIT_GENESIS, Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
+from app.settings import Settings, get_settings
 
-GENESIS = "0" * 64
+GENESIS = AUDIT_GENESIS
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,6 @@ def _digest(row: dict[str, Any]) -> str:
     payload["occurred_at"] = row["occurred_at"].isoformat()
     payload["actor_key_id"] = str(row["actor_key_id"]) if row["actor_key_id"] else None
     return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
-
-
-def _chained_fields(event: AuditEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in _CHAINED}
 
 
 @dataclass(frozen=True)
@@ -118,23 +118,61 @@ def _drop_pending(session: Session, transaction: SessionTransaction) -> None:
 
 
 _EVENTS = SQLModel.metadata.tables[str(AuditEvent.__tablename__)]
+_CHECKPOINTS = SQLModel.metadata.tables[str(AuditCheckpoint.__tablename__)]
 _ORGANIZATIONS = SQLModel.metadata.tables[str(Organization.__tablename__)]
 # Built once: appending runs under the chain's lock, so it does as little as it can.
-# FOR NO KEY UPDATE, because the foreign-key checks of the change being audited hold FOR KEY
-# SHARE on the same row, and FOR UPDATE would deadlock two such transactions.
-_LOCK_ORGANIZATIONS = (
-    sa.select(_ORGANIZATIONS.c.id)
+_HEADS = (
+    sa.select(
+        _ORGANIZATIONS.c.id, _ORGANIZATIONS.c.audit_head_seq, _ORGANIZATIONS.c.audit_head_hash
+    )
     .where(_ORGANIZATIONS.c.id.in_(sa.bindparam("ids", expanding=True)))
     .order_by(_ORGANIZATIONS.c.id)
-    .with_for_update(key_share=True)
 )
-# Only the link is read: loading the whole last event would decode its JSON for nothing.
-_LAST_EVENT = (
-    sa.select(_EVENTS.c.seq, _EVENTS.c.hash)
-    .where(_EVENTS.c.organization_id == sa.bindparam("organization_id"))
-    .order_by(_EVENTS.c.seq.desc())
-    .limit(1)
+# FOR NO KEY UPDATE, because the foreign-key checks of the change being audited hold FOR KEY
+# SHARE on the same row, and FOR UPDATE would deadlock two such transactions.
+_LOCK_HEADS = _HEADS.with_for_update(key_share=True)
+_MOVE_HEAD = (
+    sa.update(_ORGANIZATIONS)
+    .where(_ORGANIZATIONS.c.id == sa.bindparam("organization"))
+    .values(audit_head_seq=sa.bindparam("head_seq"), audit_head_hash=sa.bindparam("head_hash"))
 )
+
+
+@dataclass(frozen=True)
+class CheckpointPolicy:
+    """How checkpoints are written: every `interval` events, signed with `key` when there is one."""
+
+    key: bytes | None
+    interval: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> CheckpointPolicy:
+        key = settings.audit_checkpoint_key
+        return cls(
+            key.get_secret_value().encode() if key is not None else None,
+            settings.audit_checkpoint_interval,
+        )
+
+
+_POLICIES: weakref.WeakKeyDictionary[Engine, CheckpointPolicy] = weakref.WeakKeyDictionary()
+
+
+def configure(engine: Engine, policy: CheckpointPolicy) -> None:
+    """Use `policy` for appends and verifications through `engine` (the app does at start-up)."""
+    _POLICIES[engine] = policy
+
+
+def policy_for(engine: Engine) -> CheckpointPolicy:
+    """The engine's policy; an engine nobody configured follows the process settings."""
+    policy = _POLICIES.get(engine)
+    if policy is None:
+        policy = _POLICIES[engine] = CheckpointPolicy.of(get_settings())
+    return policy
+
+
+def sign(key: bytes, organization_id: uuid.UUID, seq: int, event_hash: str) -> str:
+    message = f"audit-checkpoint:{organization_id}:{seq}:{event_hash}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 def _append(session: Session, entries: list[Entry]) -> None:
@@ -143,14 +181,16 @@ def _append(session: Session, entries: list[Entry]) -> None:
     organization_ids = sorted({entry.organization_id for entry in entries})
     # Appends of one organisation are serialised by a row lock on PostgreSQL, taken in a fixed
     # order so that two transactions never wait for each other crosswise; SQLite write
-    # transactions are serialised already (BEGIN IMMEDIATE).
-    if connection.dialect.name != "sqlite":
-        connection.execute(_LOCK_ORGANIZATIONS, {"ids": organization_ids}).all()
-    heads: dict[uuid.UUID, tuple[int, str]] = {}
-    for organization_id in organization_ids:
-        last = connection.execute(_LAST_EVENT, {"organization_id": organization_id}).first()
-        heads[organization_id] = (last[0], last[1]) if last else (0, GENESIS)
+    # transactions are serialised already (BEGIN IMMEDIATE). The head is read from the locked
+    # row, not from the last event, so that events deleted from the end stay missing.
+    locking = connection.dialect.name != "sqlite"
+    heads: dict[uuid.UUID, tuple[int, str]] = {
+        row[0]: (row[1], row[2])
+        for row in connection.execute(_LOCK_HEADS if locking else _HEADS, {"ids": organization_ids})
+    }
+    policy = policy_for(connection.engine)
     rows = []
+    checkpoints = []
     for entry in entries:
         seq, prev_hash = heads[entry.organization_id]
         row: dict[str, Any] = {
@@ -170,8 +210,30 @@ def _append(session: Session, entries: list[Entry]) -> None:
         row["hash"] = _digest(row)
         heads[entry.organization_id] = (row["seq"], row["hash"])
         rows.append(row)
+        if row["seq"] % policy.interval == 0:
+            checkpoints.append(
+                {
+                    "id": uuid.uuid4(),
+                    "organization_id": entry.organization_id,
+                    "seq": row["seq"],
+                    "hash": row["hash"],
+                    "created_at": row["occurred_at"],
+                    "signature": sign(policy.key, entry.organization_id, row["seq"], row["hash"])
+                    if policy.key is not None
+                    else None,
+                }
+            )
     # Plain rows and one INSERT for all, past the ORM: objects would cost more than the insert.
     connection.execute(_EVENTS.insert(), rows)
+    connection.execute(
+        _MOVE_HEAD,
+        [
+            {"organization": organization_id, "head_seq": seq, "head_hash": head_hash}
+            for organization_id, (seq, head_hash) in heads.items()
+        ],
+    )
+    if checkpoints:
+        connection.execute(_CHECKPOINTS.insert(), checkpoints)
 
 
 def list_events(
@@ -201,43 +263,186 @@ def list_events(
     return rows[:limit], encode_seq_cursor(rows[limit - 1].seq)
 
 
+def list_checkpoints(
+    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[AuditCheckpoint], str | None]:
+    """Checkpoints oldest first (the order of the chain), for keeping a copy elsewhere."""
+    statement = select(AuditCheckpoint).where(AuditCheckpoint.organization_id == organization_id)
+    if cursor:
+        statement = statement.where(AuditCheckpoint.seq > decode_seq_cursor(cursor))
+    rows = list(session.exec(statement.order_by(col(AuditCheckpoint.seq)).limit(limit + 1)).all())
+    if len(rows) <= limit:
+        return rows, None
+    return rows[:limit], encode_seq_cursor(rows[limit - 1].seq)
+
+
 @dataclass(frozen=True)
 class Verification:
     valid: bool
+    full: bool
     events: int
+    from_seq: int
+    expected_head_seq: int
+    found_head_seq: int
     head_hash: str
     first_broken_seq: int | None
     problem: str | None
+    checkpoints: Literal["signed", "unsigned"]
+    checkpoint: AuditCheckpoint | None
 
 
-def verify(session: Session, *, organization_id: uuid.UUID) -> Verification:
-    """Recompute the chain: every hash, every link, and no gap in the sequence."""
-    previous = GENESIS
-    expected_seq = 1
-    count = 0
-    statement = (
-        select(AuditEvent)
-        .where(AuditEvent.organization_id == organization_id)
-        .order_by(col(AuditEvent.seq))
-        .execution_options(yield_per=1000)
+_HEAD = sa.select(_ORGANIZATIONS.c.audit_head_seq, _ORGANIZATIONS.c.audit_head_hash).where(
+    _ORGANIZATIONS.c.id == sa.bindparam("organization_id")
+)
+_LAST_EVENT = (
+    sa.select(_EVENTS.c.seq)
+    .where(_EVENTS.c.organization_id == sa.bindparam("organization_id"))
+    .order_by(_EVENTS.c.seq.desc())
+    .limit(1)
+)
+_EVENTS_FROM = (
+    sa.select(_EVENTS)
+    .where(
+        _EVENTS.c.organization_id == sa.bindparam("organization_id"),
+        _EVENTS.c.seq >= sa.bindparam("from_seq"),
     )
-    events = session.exec(statement)
-    try:
-        for event in events:
-            count += 1
-            problem = None
-            if event.seq != expected_seq:
-                problem = (
-                    f"sequence jumps from {expected_seq - 1} to {event.seq}: events are missing"
+    .order_by(_EVENTS.c.seq)
+    .execution_options(yield_per=1000)
+)
+
+
+def _checkpoints(
+    session: Session, organization_id: uuid.UUID, *, full: bool, signed_only: bool
+) -> list[AuditCheckpoint]:
+    """Every checkpoint (full), or only the latest one, where verification starts."""
+    statement = select(AuditCheckpoint).where(AuditCheckpoint.organization_id == organization_id)
+    if signed_only:
+        statement = statement.where(col(AuditCheckpoint.signature).is_not(None))
+    if full:
+        return list(session.exec(statement.order_by(col(AuditCheckpoint.seq))).all())
+    latest = session.exec(statement.order_by(col(AuditCheckpoint.seq).desc()).limit(1)).first()
+    return [latest] if latest is not None else []
+
+
+def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) -> Verification:
+    """Check the chain from the latest checkpoint (or, `full`, from the first event) to the head.
+
+    Every event read is checked: its hash, its link to the one before, no gap in the sequence,
+    and the hash of each checkpoint it passes. The last event must be the head recorded on the
+    organisation by the append, so events deleted from the end are reported missing. With a key
+    configured, only signed checkpoints are trusted, and a signature that does not match the
+    checkpoint makes the log invalid: a rewrite before it cannot recompute it.
+    """
+    connection = session.connection()
+    policy = policy_for(connection.engine)
+    params = {"organization_id": organization_id}
+    head_seq, head_hash = connection.execute(_HEAD, params).one()
+    last = connection.execute(_LAST_EVENT, params).scalar()
+    found_head_seq = int(last) if last is not None else 0
+    checkpoints = _checkpoints(
+        session, organization_id, full=full, signed_only=policy.key is not None
+    )
+    status: Literal["signed", "unsigned"] = "signed" if policy.key is not None else "unsigned"
+    latest = checkpoints[-1] if checkpoints else None
+    from_seq = 1 if full or latest is None else latest.seq
+
+    def result(
+        count: int, previous: str, broken: int | None = None, problem: str | None = None
+    ) -> Verification:
+        return Verification(
+            valid=problem is None,
+            full=full,
+            events=count,
+            from_seq=from_seq,
+            expected_head_seq=head_seq,
+            found_head_seq=found_head_seq,
+            head_hash=previous,
+            first_broken_seq=broken,
+            problem=problem,
+            checkpoints=status,
+            checkpoint=latest,
+        )
+
+    expected_hashes: dict[int, str] = {}
+    for checkpoint in checkpoints:
+        if checkpoint.signature is not None and policy.key is not None:
+            signature = sign(policy.key, organization_id, checkpoint.seq, checkpoint.hash)
+            if not hmac.compare_digest(signature, checkpoint.signature):
+                return result(
+                    0,
+                    GENESIS,
+                    checkpoint.seq,
+                    f"the checkpoint at seq {checkpoint.seq} does not carry a valid signature: "
+                    "it was forged or altered",
                 )
-            elif event.prev_hash != previous:
+        expected_hashes[checkpoint.seq] = checkpoint.hash
+
+    if latest is not None and latest.seq > head_seq:
+        return result(
+            0,
+            GENESIS,
+            head_seq + 1,
+            f"the head is seq {head_seq} but a checkpoint was taken at seq {latest.seq}: "
+            "the log was cut back",
+        )
+
+    # From a checkpoint, the first event's link is covered by its hash, which the checkpoint holds.
+    previous: str | None = GENESIS if from_seq == 1 else None
+    expected_seq = from_seq
+    count = 0
+    rows = connection.execute(_EVENTS_FROM, {**params, "from_seq": from_seq})
+    try:
+        for row in rows.mappings():
+            count += 1
+            seq = row["seq"]
+            problem = None
+            if seq != expected_seq:
+                problem = f"sequence jumps from {expected_seq - 1} to {seq}: events are missing"
+            elif previous is not None and row["prev_hash"] != previous:
                 problem = "the link to the previous event is broken"
-            elif _digest(_chained_fields(event)) != event.hash:
+            elif _digest(dict(row)) != row["hash"]:
                 problem = "the event's content does not match its hash: it was altered"
+            elif seq in expected_hashes and expected_hashes[seq] != row["hash"]:
+                problem = (
+                    f"the event does not match the checkpoint taken at seq {seq}: "
+                    "the log was rewritten"
+                )
             if problem is not None:
-                return Verification(False, count, previous, event.seq, problem)
-            previous = event.hash
+                return result(count, previous or GENESIS, seq, problem)
+            previous = row["hash"]
             expected_seq += 1
     finally:
-        events.close()
-    return Verification(True, count, previous, None, None)
+        rows.close()
+    found = expected_seq - 1
+    if count == 0 and from_seq > 1:
+        return result(
+            0,
+            GENESIS,
+            from_seq,
+            f"the event at the checkpoint (seq {from_seq}) and all after it are missing",
+        )
+    if found < head_seq:
+        return result(
+            count,
+            previous or GENESIS,
+            found + 1,
+            f"the log ends at seq {found} but its head is seq {head_seq}: "
+            f"events {found + 1} to {head_seq} are missing",
+        )
+    if found > head_seq:
+        return result(
+            count,
+            previous or GENESIS,
+            head_seq + 1,
+            f"the head is seq {head_seq} but the log goes on to seq {found}: "
+            "events were added outside the service",
+        )
+    if head_seq > 0 and previous != head_hash:
+        return result(
+            count,
+            previous or GENESIS,
+            head_seq,
+            f"the event at seq {head_seq} does not match the head recorded when it was "
+            "appended: the log was rewritten",
+        )
+    return result(count, previous or GENESIS)

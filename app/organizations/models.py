@@ -8,6 +8,8 @@ from sqlmodel import Field, SQLModel
 
 from app.db import JSONType, UTCDateTime, utcnow
 
+AUDIT_GENESIS = "0" * 64  # the prev_hash of an organisation's first audit event
+
 
 class Organization(SQLModel, table=True):
     __tablename__ = "organizations"
@@ -16,6 +18,12 @@ class Organization(SQLModel, table=True):
     slug: str = Field(max_length=64, sa_column_kwargs={"unique": True})
     name: str = Field(max_length=200)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The head of the audit chain, moved by every append in its transaction: deleting events
+    # from the end of the log leaves it pointing past them (see app.audit.service).
+    audit_head_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    audit_head_hash: str = Field(
+        default=AUDIT_GENESIS, max_length=64, sa_column_kwargs={"server_default": AUDIT_GENESIS}
+    )
 
 
 class ApiKey(SQLModel, table=True):

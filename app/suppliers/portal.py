@@ -223,7 +223,7 @@ def submit(
 def _check_writable(engine: Engine, token: str) -> None:
     # A write transaction: the first use of a link records first_opened_at.
     with transaction(engine, write=True) as session:
-        service.ensure_writable(service.open_invitation(session, token))
+        service.ensure_writable(session, service.open_invitation(session, token))
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}

@@ -1175,8 +1175,19 @@ def _ensure_open(access: PortalAccess) -> None:
         )
 
 
-def ensure_writable(access: PortalAccess) -> None:
-    """Answers and evidence change only while the request is an open draft."""
+def ensure_writable(session: Session, access: PortalAccess) -> None:
+    """Answers and evidence change only while the request is an open draft.
+
+    The assessment is locked and read again first (FOR SHARE on PostgreSQL; SQLite serialises
+    write transactions already): a submit running at the same time holds FOR UPDATE, so the
+    change waits for it and then sees the submitted status instead of landing after it.
+    """
+    session.get(
+        Assessment,
+        access.assessment.id,
+        with_for_update={"read": True},
+        populate_existing=True,
+    )
     _ensure_open(access)
     if access.assessment.status != AssessmentStatus.DRAFT:
         raise ConflictError(
@@ -1242,7 +1253,7 @@ def add_evidence(
     item_id: str | None,
 ) -> Evidence:
     """Record an accepted upload and move its bytes into place (removed again on rollback)."""
-    ensure_writable(access)
+    ensure_writable(session, access)
     if item_id is not None:
         version = assessments.pinned_version(catalog, access.assessment)
         if item_id not in version.program.items:
@@ -1295,7 +1306,7 @@ def delete_evidence(
     session: Session, *, access: PortalAccess, store: EvidenceStore, evidence_id: uuid.UUID
 ) -> None:
     """Remove a file the supplier attached to the draft (the bytes go once the change commits)."""
-    ensure_writable(access)
+    ensure_writable(session, access)
     evidence = session.get(Evidence, evidence_id)
     if evidence is None or evidence.request_id != access.request.id:
         raise NotFoundError("evidence", evidence_id)

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.audit.service import Actor, Entry
+from tests.audit.tampering import tampering
 from tests.conftest import Org
 from tests.systems.test_systems import create
 
@@ -57,14 +58,14 @@ async def test_chain_verifies_and_detects_tampering(
     assert report["valid"] is True
     assert report["events"] == 4  # the fixture's admin key, then three systems
 
-    with engine.begin() as connection:
+    with tampering(engine) as connection:
         connection.execute(sa.text("UPDATE audit_events SET actor = 'someone else' WHERE seq = 2"))
     report = (await client.get("/v1/audit-events/verify")).json()
     assert report["valid"] is False
     assert report["first_broken_seq"] == 2
     assert "altered" in report["problem"]
 
-    with engine.begin() as connection:
+    with tampering(engine) as connection:
         connection.execute(sa.text("DELETE FROM audit_events WHERE seq = 2"))
     report = (await client.get("/v1/audit-events/verify")).json()
     assert report["valid"] is False
