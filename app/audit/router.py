@@ -54,6 +54,8 @@ def list_audit_events(
     response_model=Page[AuditCheckpointPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere",
+    description="Oldest first (by the sequence number each checkpoint seals), unlike the other "
+    "lists: a copy kept elsewhere grows page by page at its end.",
 )
 def list_audit_checkpoints(
     session: SessionDep,
