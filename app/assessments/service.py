@@ -712,7 +712,7 @@ def overdue_systems(
     next_cursor = None
     if len(chosen) > limit:
         chosen = chosen[:limit]
-        last_due, last_id = chosen[-1]
+        last_id, last_due = chosen[-1]
         next_cursor = encode_cursor(last_due, last_id)
     order = {system_id: index for index, (system_id, _) in enumerate(chosen)}
     rows = session.exec(
