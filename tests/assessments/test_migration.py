@@ -120,7 +120,10 @@ async def _draft_on_v1(writer: httpx.AsyncClient) -> dict[str, Any]:
 
 async def test_dry_run_reports_and_changes_nothing(writer: httpx.AsyncClient, org: Org) -> None:
     draft = await _draft_on_v1(writer)
-    report = await writer.post(f"/v1/assessments/{draft['id']}/migrate", json={})
+    url = f"/v1/assessments/{draft['id']}/migrate"
+    # Even a dry run names the revision it reports on: the report is about that draft.
+    assert (await writer.post(url, json={})).status_code == 428
+    report = await writer.post(url, json={}, headers={"If-Match": f'"r{draft["revision"]}"'})
     assert report.status_code == 200, report.text
     body = report.json()
     assert body["dry_run"] is True
@@ -158,6 +161,7 @@ async def test_migration_moves_the_draft(writer: httpx.AsyncClient, org: Org) ->
     back = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
         json={"to_version": "1.0.0"},
+        headers={"If-Match": moved.headers["ETag"]},
     )
     assert back.status_code == 422
     assert back.json()["type"] == "/problems/not-a-newer-version"
