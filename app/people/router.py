@@ -18,7 +18,7 @@ from app.auth import (
     Role,
     check_origin,
 )
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -454,7 +454,7 @@ def invite_user(
     "/v1/users/{user_id}",
     operation_id="updateUser",
     response_model=UserPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Change a person's role (needs If-Match)",
 )
 def update_user(
@@ -476,7 +476,7 @@ def update_user(
     "/v1/users/{user_id}/deactivate",
     operation_id="deactivateUser",
     response_model=UserPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Deactivate a person: their sessions and personal keys stop working at once",
 )
 def deactivate_user(
