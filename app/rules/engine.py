@@ -364,7 +364,12 @@ def evaluate(
         (k for k, v in answers.items() if v is not None and states.get(k) is not True),
         key=index.__getitem__,
     )
-    missing = tuple(i for i in program.required if states[i] is True and i not in facts)
+    # an "unknown" option answers the question: it is waited for, never missing
+    missing = tuple(
+        i
+        for i in program.required
+        if states[i] is True and i not in facts and answers.get(i) is None
+    )
 
     return Result(
         engine_version=ENGINE_VERSION,
