@@ -140,6 +140,18 @@ AGAINST_1_1_0: dict[
             for o in r.obligations
         ),
     ),
+    "v2_p2_machinery_generator_on_market_before_august_2026": (
+        lambda a: _to_1_1_0(a),
+        # Art. 4 and Art. 50(2) with an omnibus date, although Art. 2(2) excludes them there
+        lambda r: (
+            any(
+                o.id == f"{OBL}provider.synthetic-content-marking-legacy"
+                and o.applies_from["omnibus"]
+                for o in r.obligations
+            )
+            and any(o.id == f"{OBL}all.ai-literacy" for o in r.obligations)
+        ),
+    ),
     "v2_p3_model_only_provider": (
         # the 1.1.0 help text: "LLMs count ... if unsure, answer Yes"
         lambda a: _to_1_1_0(
@@ -259,7 +271,17 @@ def test_machinery_duties_do_not_arise_under_the_omnibus(catalog: Catalog) -> No
     machinery = [o for o in result.obligations if o.id.endswith("-machinery")]
     assert len(machinery) > 20
     assert all(o.applies_from["omnibus"] is None for o in machinery)
-    assert all(o.applies_from["original"] == date(2027, 8, 2) for o in machinery)
+    chapter_iii = [o for o in machinery if "-annex-i-" in o.id]
+    assert all(o.applies_from["original"] == date(2027, 8, 2) for o in chapter_iii)
+    # Arts. 4 and 50 under the original calendar only
+    assert {o.id for o in machinery} - {o.id for o in chapter_iii} == {
+        "eu-ai-act:all.ai-literacy-machinery",
+        "eu-ai-act:provider.ai-interaction-disclosure-machinery",
+        "eu-ai-act:provider.synthetic-content-marking-machinery",
+        "eu-ai-act:deployer.emotion-biometric-disclosure-machinery",
+        "eu-ai-act:deployer.deep-fake-disclosure-machinery",
+        "eu-ai-act:deployer.public-interest-text-disclosure-machinery",
+    }
 
 
 def test_unknown_answers_leave_what_depends_on_them_waiting(catalog: Catalog) -> None:
@@ -300,3 +322,24 @@ def test_the_market_date_is_read_per_calendar(catalog: Catalog) -> None:
             c for c in ("original", "omnibus") if f"legacy_high_risk_system_{c}_calendar" in flags
         }
         assert got == calendars, when
+
+
+def test_the_readme_worked_example_is_what_2_0_0_gives(catalog: Catalog) -> None:
+    readme = (project_root() / "README.md").read_text()
+    section = readme[readme.index("### Worked example") : readme.index("## Assessments:")]
+    blocks = section.split("```json\n")
+    answers = json.loads(blocks[1].split("```")[0])
+    shown = json.loads(blocks[2].split("```")[0])
+    assert shown["questionnaire"]["version"] == "2.0.0"
+    result = _run(_version(catalog, "2.0.0"), answers).to_dict()
+    assert result["questionnaire"]["content_hash"].startswith(
+        shown["questionnaire"]["content_hash"].rstrip("…")
+    )
+    assert (result["tier"], result["final"]) == (shown["tier"], shown["final"])
+    for part in ("fired", "obligations", "controls"):
+        full = {entry["id"]: entry for entry in result[part]}
+        for entry in shown[part]:
+            assert {k: full[entry["id"]][k] for k in entry} == entry
+    assert result["flags"] == shown["flags"]
+    counts = f"all {len(result['fired'])} fired rules, {len(result['obligations'])} obligations, "
+    assert counts + f"{len(result['controls'])} controls" in section
