@@ -125,6 +125,10 @@ AGAINST_1_1_0: dict[
         lambda a: _to_1_1_0(a),
         lambda r: "notified_body_may_be_required" in _ids(r.flags),
     ),
+    "v2_p1_realtime_rbi_exception_conditions": (
+        lambda a: _to_1_1_0(a),
+        lambda r: r.tier == "high_risk" and "notify_authorities_each_use" not in _ids(r.flags),
+    ),
     "v2_p2_section_b_vehicle_chatbot": (
         lambda a: _to_1_1_0(a),
         lambda r: (
