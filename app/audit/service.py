@@ -12,20 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, col, select
 
+from app.actor import Actor as Actor  # re-exported: services import it from here
 from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.organizations.models import Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
 
 GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change: an API key (by id and name), a supplier invitation, or the system."""
-
-    key_id: uuid.UUID | None
-    name: str
 
 
 _CHAINED = (
@@ -49,11 +42,15 @@ def _digest(row: dict[str, Any]) -> str:
     payload["organization_id"] = str(row["organization_id"])
     payload["occurred_at"] = row["occurred_at"].isoformat()
     payload["actor_key_id"] = str(row["actor_key_id"]) if row["actor_key_id"] else None
+    # A person is chained by id (never name or e-mail), and only where there is one, so events
+    # written before people existed keep their hashes.
+    if row.get("actor_user_id") is not None:
+        payload["actor_user_id"] = str(row["actor_user_id"])
     return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
 
 
 def _chained_fields(event: AuditEvent) -> dict[str, Any]:
-    return {name: getattr(event, name) for name in _CHAINED}
+    return {name: getattr(event, name) for name in (*_CHAINED, "actor_user_id")}
 
 
 @dataclass(frozen=True)
@@ -159,6 +156,7 @@ def _append(session: Session, entries: list[Entry]) -> None:
             "seq": seq + 1,
             "occurred_at": utcnow(),
             "actor_key_id": entry.actor.key_id,
+            "actor_user_id": entry.actor.user_id,
             "actor": entry.actor.name,
             "action": entry.action,
             "entity_type": entry.entity_type,

@@ -4,17 +4,24 @@ import { expect, type Page } from "@playwright/test";
 
 export const shots = "test-results/screens";
 
-export function users(): { keys: Record<string, string> } {
-  return JSON.parse(readFileSync("test-results/e2e-users.json", "utf8")) as { keys: Record<string, string> };
+interface People {
+  people: Record<"manager" | "reviewer", { email: string; password: string; name: string }>;
+  read_key: string;
 }
 
-/** Signs in with the person's credentials. */
+/** The people e2e/serve.py created for this run. */
+export function users(): People {
+  return JSON.parse(readFileSync("test-results/e2e-users.json", "utf8")) as People;
+}
+
+/** Signs in with the person's e-mail and password. */
 export async function signIn(page: Page, who: "manager" | "reviewer") {
+  const person = users().people[who];
   await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Use an API key instead" }).click();
-  await page.getByLabel("API key").fill(users().keys[who] ?? "");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await page.getByLabel("E-mail").fill(person.email);
+  await page.getByRole("textbox", { name: "Password" }).fill(person.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(person.name);
 }
 
 /** No serious or critical axe violation on the screen; a screenshot of it for the record. */

@@ -3,7 +3,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { answer, checkScreen, registerSystem, signIn, users, waitSaved } from "./helpers";
 
 async function serverAnswers(page: Page, id: string): Promise<Record<string, unknown>> {
-  const key = users().keys.manager ?? "";
+  const key = users().read_key;
   return page.evaluate(
     async ([assessment, k]) => {
       const r = await fetch(`/v1/assessments/${assessment}`, { headers: { Authorization: `Bearer ${k}` } });
@@ -24,7 +24,6 @@ test("the second save of a stale tab gets the conflict dialog; keeping mine lose
   const id = /assessments\/([^/]+)\/fill/.exec(fillUrl)?.[1] ?? "";
 
   const tabB = await context.newPage();
-  await signIn(tabB, "manager"); // an API key lives in its tab; a session cookie would be shared
   await tabB.goto(fillUrl);
   await expect(tabB.getByTestId("save-status")).toHaveAttribute("data-status", "saved");
 

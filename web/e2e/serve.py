@@ -17,18 +17,23 @@ import uvicorn  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.audit.service import Actor  # noqa: E402
-from app.auth import Scope  # noqa: E402
+from app.auth import Role, Scope  # noqa: E402
 from app.db import create_db_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.organizations import service as org_service  # noqa: E402
+from app.people import service as people_service  # noqa: E402
+from app.people.passwords import Passwords  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from tests.databases import fresh_database  # noqa: E402
 
+# The people of the scenarios: a product manager (assessor) and a reviewer, each a person with a
+# password; the API key is for tests that read the server's state directly.
 PEOPLE = {
-    "manager": [Scope.READ, Scope.SYSTEMS_WRITE, Scope.ASSESSMENTS_WRITE],
-    "reviewer": [Scope.READ, Scope.ASSESSMENTS_REVIEW],
+    "manager": ("pm@acme.example", "Priya Manager", Role.ASSESSOR),
+    "reviewer": ("reviewer@acme.example", "Rui Reviewer", Role.REVIEWER),
 }
+PASSWORD = "correct horse battery staple"
 
 
 def main() -> None:
@@ -39,27 +44,38 @@ def main() -> None:
     ) as url:
         upgrade(url)
         engine = create_db_engine(url)
-        users: dict[str, str] = {}
-        with Session(engine) as session:
-            org = org_service.create_organization(session, slug="acme", name="Acme")
-            for name, scopes in PEOPLE.items():
-                created = org_service.create_key(
-                    session,
-                    organization_id=org.id,
-                    name=name.title(),
-                    scopes=scopes,
-                    actor=Actor(key_id=None, name="e2e"),
-                )
-                users[name] = created.secret
-            session.commit()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"database": url.split("/")[-1], "keys": users}))
         settings = Settings(
             database_url=url,
             public_base_url=f"http://127.0.0.1:{port}",
+            argon2_time_cost=1,
+            argon2_memory_kib=8192,
             evidence_dir=Path(tmp) / "evidence",
             log_level="WARNING",
         )
+        passwords = Passwords(
+            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        )
+        actor = Actor(key_id=None, name="e2e")
+        people: dict[str, dict[str, str]] = {}
+        with Session(engine) as session:
+            org = org_service.create_organization(session, slug="acme", name="Acme")
+            for name, (email, display_name, role) in PEOPLE.items():
+                people_service.create_user(
+                    session,
+                    email=email,
+                    display_name=display_name,
+                    organization_id=org.id,
+                    role=role,
+                    actor=actor,
+                    password_hash=passwords.hash(PASSWORD),
+                )
+                people[name] = {"email": email, "password": PASSWORD, "name": display_name}
+            key = org_service.create_key(
+                session, organization_id=org.id, name="e2e", scopes=[Scope.READ], actor=actor
+            )
+            session.commit()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"people": people, "read_key": key.secret}))
         app = create_app(settings, engine=engine)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
         engine.dispose()
