@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sys
 import tempfile
 from pathlib import Path
@@ -33,15 +34,16 @@ PEOPLE = {
     "manager": ("pm@acme.example", "Priya Manager", Role.ASSESSOR),
     "reviewer": ("reviewer@acme.example", "Rui Reviewer", Role.REVIEWER),
 }
-PASSWORD = "correct horse battery staple"
+PASSWORD = secrets.token_urlsafe(18)  # new for every run; handed to the tests in the users file
 
 
 def main() -> None:
     port = int(os.environ.get("E2E_PORT", "8765"))
     out = Path(os.environ.get("E2E_USERS_FILE", ROOT / "web" / "test-results" / "e2e-users.json"))
-    with tempfile.TemporaryDirectory() as tmp, fresh_database(
-        os.environ.get("TEST_DATABASE_URL"), Path(tmp), "e2e"
-    ) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(os.environ.get("TEST_DATABASE_URL"), Path(tmp), "e2e") as url,
+    ):
         upgrade(url)
         engine = create_db_engine(url)
         settings = Settings(
