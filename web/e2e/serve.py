@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -37,7 +38,14 @@ PEOPLE = {
 PASSWORD = secrets.token_urlsafe(18)  # new for every run; handed to the tests in the users file
 
 
+def _stop(signum: int, frame: object) -> None:
+    # uvicorn re-raises the signal that stopped it; exiting here runs the clean-up (drop the
+    # database) instead of dying of SIGTERM.
+    raise SystemExit(0)
+
+
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
     port = int(os.environ.get("E2E_PORT", "8765"))
     out = Path(os.environ.get("E2E_USERS_FILE", ROOT / "web" / "test-results" / "e2e-users.json"))
     with (
