@@ -15,6 +15,10 @@ test("register, classify, submit, review with a change request, approve", async 
   await waitSaved(pm);
   // The preview decides high risk before anything is submitted.
   await expect(pm.getByTestId("preview-tier")).toHaveAttribute("data-tier", "high_risk");
+  // Each fired rule says why: its provisions and the answers it read.
+  const fired = pm.getByTestId("fired-annex3_4a_recruitment");
+  await expect(fired).toContainText("EU AI Act Annex III 4(a)");
+  await expect(fired).toContainText("Answers read");
   await checkScreen(pm, "filler-answered");
   await pm.locator('[data-item="annex3_employment"]').scrollIntoViewIfNeeded();
   await pm.screenshot({ path: `${shots}/filler-viewport.png` });
