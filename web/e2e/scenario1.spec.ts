@@ -69,6 +69,13 @@ test("register, classify, submit, review with a change request, approve", async 
   await pm.goto("/systems");
   await expect(pm.getByTestId("system-row-CV screener").locator('[data-tier="high_risk"]')).toBeVisible();
   await checkScreen(pm, "inventory");
+  // Search and filters live in the URL: a link reproduces the view.
+  await pm.getByLabel("Search").fill("screener");
+  await expect(pm).toHaveURL(/q=screener/);
+  await pm.goto("/systems?q=nothing-like-it&sourcing=bought");
+  await expect(pm.getByText("No AI systems match.")).toBeVisible();
+  await expect(pm.getByLabel("Sourcing")).toHaveValue("bought");
+  await pm.goto("/systems?sourcing=bought");
   await pm.getByRole("link", { name: "CV screener" }).click();
   await expect(pm.getByTestId("obligation-eu-ai-act:deployer.human-oversight")).toBeVisible();
   await checkScreen(pm, "system-standing");
