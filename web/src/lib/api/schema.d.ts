@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List the organisation's API keys */
+        /**
+         * List the organisation's API keys
+         * @description Newest first (by creation time, then id).
+         */
         get: operations["listApiKeys"];
         put?: never;
         /** Create an API key (its secret is returned this once) */
@@ -97,7 +100,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List AI systems, newest first */
+        /**
+         * List AI systems, newest first
+         * @description Newest first (by registration time, then id); the filters combine with AND.
+         */
         get: operations["listAiSystems"];
         put?: never;
         /** Register an AI system in the inventory */
@@ -152,7 +158,8 @@ export interface paths {
         };
         /**
          * List Questionnaires
-         * @description Every questionnaire with its versions and the latest published version.
+         * @description Every questionnaire with its versions and the latest published version, in order of key
+         *     (versions in SemVer order); the catalog is small and served whole: `next_cursor` is null.
          */
         get: operations["listQuestionnaires"];
         put?: never;
@@ -310,7 +317,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List assessments, newest first */
+        /**
+         * List assessments, newest first
+         * @description Newest first (by creation time, then id); the filters combine with AND.
+         */
         get: operations["listAssessments"];
         put?: never;
         /** Start an assessment of an AI system (pinned to a questionnaire version) */
@@ -430,7 +440,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every submitted round with its frozen answers, result and decision */
+        /**
+         * Every submitted round with its frozen answers, result and decision
+         * @description Rounds in round order, the first round first (the history reads as it happened); `limit` and `cursor` page through them.
+         */
         get: operations["listAssessmentRounds"];
         put?: never;
         post?: never;
@@ -517,7 +530,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Import an exported assessment with its rounds into this organisation */
+        /**
+         * Import an exported assessment with its rounds into this organisation
+         * @description The body is the document exactly as `exportAssessmentJson` returns it.
+         */
         post: operations["importAssessment"];
         delete?: never;
         options?: never;
@@ -566,7 +582,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Active AI systems with a current assessment past its reassessment date */
+        /**
+         * Active AI systems with a current assessment past its reassessment date
+         * @description Most overdue first: by the earliest due date among the system's current assessments, then by system id; each system lists its overdue assessments, earliest due first.
+         */
         get: operations["listOverdueSystems"];
         put?: never;
         post?: never;
@@ -583,8 +602,31 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The audit log, oldest first */
+        /**
+         * The audit log, newest first
+         * @description Newest first (highest sequence number first); `cursor` continues with the events written before the last one of the previous page. Verification walks the chain oldest first: see `verifyAuditLog`.
+         */
         get: operations["listAuditEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit-events/checkpoints": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere
+         * @description Oldest first (by the sequence number each checkpoint seals), unlike the other lists: a copy kept elsewhere grows page by page at its end.
+         */
+        get: operations["listAuditCheckpoints"];
         put?: never;
         post?: never;
         delete?: never;
@@ -600,7 +642,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Recompute the hash chain and report the first tampered event, if any */
+        /** Check the hash chain from the latest checkpoint (or all of it) to the recorded head */
         get: operations["verifyAuditLog"];
         put?: never;
         post?: never;
@@ -617,7 +659,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List suppliers with their current tier, newest first */
+        /**
+         * List suppliers with their current tier, newest first
+         * @description Newest first (by registration time, then id).
+         */
         get: operations["listSuppliers"];
         put?: never;
         /** Register a supplier with its contacts and AI products (linked to AI systems) */
@@ -740,7 +785,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List vendor requests, newest first */
+        /**
+         * List vendor requests, newest first
+         * @description Newest first (by creation time, then id); the filters combine with AND.
+         */
         get: operations["listSupplierRequests"];
         put?: never;
         post?: never;
@@ -1029,7 +1077,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your open sign-in sessions */
+        /**
+         * Your open sign-in sessions
+         * @description Newest first (by sign-in time, then id).
+         */
         get: operations["listMySessions"];
         put?: never;
         post?: never;
@@ -1148,7 +1199,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The organisation's people */
+        /**
+         * The organisation's people
+         * @description Newest members first (by the time they joined, then id).
+         */
         get: operations["listUsers"];
         put?: never;
         post?: never;
@@ -1321,19 +1375,20 @@ export interface components {
          */
         AISystemUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Purpose */
-            purpose?: string | null;
+            purpose?: string;
             /** Owner */
-            owner?: string | null;
+            owner?: string;
             /** Business Unit */
             business_unit?: string | null;
-            lifecycle_stage?: components["schemas"]["LifecycleStage"] | null;
+            /** Lifecycle Stage */
+            lifecycle_stage?: components["schemas"]["LifecycleStage"];
             /** Deployment Regions */
-            deployment_regions?: string[] | null;
-            sourcing?: components["schemas"]["Sourcing"] | null;
+            deployment_regions?: string[];
+            sourcing?: components["schemas"]["Sourcing"];
             /** Tags */
-            tags?: string[] | null;
+            tags?: string[];
         };
         /** Accepted */
         Accepted: {
@@ -1568,18 +1623,6 @@ export interface components {
             /** Rounds */
             rounds?: components["schemas"]["ExportedRound"][];
         };
-        /**
-         * AssessmentImport
-         * @description An export to import into the caller's organisation.
-         */
-        AssessmentImport: {
-            export: components["schemas"]["AssessmentExport"];
-            /**
-             * System Id
-             * @description Import into this AI system; by default a new system is created from the export's system snapshot.
-             */
-            system_id?: string | null;
-        };
         /** AssessmentPublic */
         AssessmentPublic: {
             /**
@@ -1653,6 +1696,22 @@ export interface components {
             /** Decided At */
             decided_at: string | null;
         };
+        /** AssessmentReviewBody */
+        AssessmentReviewBody: {
+            decision: components["schemas"]["Decision"];
+            /**
+             * Comment
+             * @description Required to reject or to request changes.
+             */
+            comment?: string | null;
+            /**
+             * Item Comments
+             * @description Comments on specific questions, by item id.
+             */
+            item_comments?: {
+                [key: string]: string;
+            };
+        };
         /**
          * AssessmentStatus
          * @enum {string}
@@ -1691,6 +1750,29 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** AuditCheckpointPublic */
+        AuditCheckpointPublic: {
+            /**
+             * Seq
+             * @description The event the checkpoint was taken at.
+             */
+            seq: number;
+            /**
+             * Hash
+             * @description That event's hash.
+             */
+            hash: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Signature
+             * @description HMAC-SHA256 over the organisation id, seq and hash (null: unsigned).
+             */
+            signature: string | null;
         };
         /** AuditEventPublic */
         AuditEventPublic: {
@@ -1745,10 +1827,30 @@ export interface components {
             /** Valid */
             valid: boolean;
             /**
+             * Full
+             * @description Every event was checked, not only those since a checkpoint.
+             */
+            full: boolean;
+            /**
              * Events
-             * @description Events checked.
+             * @description Events read and checked.
              */
             events: number;
+            /**
+             * From Seq
+             * @description The first event checked (the checkpoint's, or 1).
+             */
+            from_seq: number;
+            /**
+             * Expected Head Seq
+             * @description The last event's seq as recorded on the organisation with every append.
+             */
+            expected_head_seq: number;
+            /**
+             * Found Head Seq
+             * @description The seq of the last event found in the log.
+             */
+            found_head_seq: number;
             /**
              * Head Hash
              * @description Hash of the last valid event; keep it to detect rewrites.
@@ -1758,6 +1860,14 @@ export interface components {
             first_broken_seq: number | null;
             /** Problem */
             problem: string | null;
+            /**
+             * Checkpoints
+             * @description unsigned: no checkpoint key is configured, so a rewrite that recomputes every later hash and the head cannot be told from the real log.
+             * @enum {string}
+             */
+            checkpoints: "signed" | "unsigned";
+            /** @description The checkpoint verification started from or ended with; keep a copy outside the database to detect the log being rolled back to before it. */
+            checkpoint: components["schemas"]["AuditCheckpointPublic"] | null;
         };
         /**
          * CalendarAssumption
@@ -1816,12 +1926,12 @@ export interface components {
          */
         ContactUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /**
              * Email
              * @description Later invitations (and resends) go to the new address.
              */
-            email?: string | null;
+            email?: string;
             /** Role */
             role?: string | null;
         };
@@ -2247,7 +2357,7 @@ export interface components {
         };
         /** InvitationCreated */
         InvitationCreated: {
-            invitation: components["schemas"]["app__people__schemas__InvitationPublic"];
+            invitation: components["schemas"]["UserInvitationPublic"];
             /**
              * Link
              * @description The accept link, returned this once when e-mail is off; null when e-mailed.
@@ -2258,6 +2368,35 @@ export interface components {
         InvitationOrganization: {
             /** Name */
             name: string;
+        };
+        /**
+         * InvitationPublic
+         * @description The current invitation of a request (never its token, which is shown once).
+         */
+        InvitationPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Recipient Email */
+            recipient_email: string;
+            state: components["schemas"]["InvitationState"];
+            delivery: components["schemas"]["Delivery"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Revoked At */
+            revoked_at: string | null;
+            /** First Opened At */
+            first_opened_at: string | null;
         };
         /**
          * InvitationState
@@ -2492,6 +2631,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[AuditCheckpointPublic] */
+        Page_AuditCheckpointPublic_: {
+            /** Items */
+            items: components["schemas"]["AuditCheckpointPublic"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[AuditEventPublic] */
         Page_AuditEventPublic_: {
             /** Items */
@@ -2506,6 +2655,26 @@ export interface components {
         Page_ControlOut_: {
             /** Items */
             items: components["schemas"]["ControlOut"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[OverdueSystem] */
+        Page_OverdueSystem_: {
+            /** Items */
+            items: components["schemas"]["OverdueSystem"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[RoundPublic] */
+        Page_RoundPublic_: {
+            /** Items */
+            items: components["schemas"]["RoundPublic"][];
             /**
              * Next Cursor
              * @description Null on the last page.
@@ -2747,11 +2916,11 @@ export interface components {
          */
         ProductUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Description */
             description?: string | null;
             /** System Ids */
-            system_ids?: string[] | null;
+            system_ids?: string[];
         };
         /** Progress */
         Progress: {
@@ -2821,11 +2990,16 @@ export interface components {
         };
         /**
          * QuestionnaireListOut
-         * @description Every questionnaire the service serves.
+         * @description Every questionnaire the service serves: one page, the shape of every list.
          */
         QuestionnaireListOut: {
             /** Items */
             items: components["schemas"]["QuestionnaireSummaryOut"][];
+            /**
+             * Next Cursor
+             * @description Always null: the whole catalog is one page.
+             */
+            next_cursor: string | null;
         };
         /** QuestionnairePin */
         QuestionnairePin: {
@@ -3357,7 +3531,7 @@ export interface components {
          */
         SupplierUpdate: {
             /** Name */
-            name?: string | null;
+            name?: string;
             /** Website */
             website?: string | null;
             /** Country */
@@ -3404,6 +3578,29 @@ export interface components {
             tier: string | null;
             /** Waits For */
             waits_for: string[];
+        };
+        /** UserInvitationPublic */
+        UserInvitationPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Email */
+            email: string;
+            role: components["schemas"]["Role"];
+            /** Display Name */
+            display_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
         };
         /** UserPublic */
         UserPublic: {
@@ -3529,7 +3726,7 @@ export interface components {
             };
             /** Evidence */
             evidence: components["schemas"]["EvidencePublic"][];
-            invitation: components["schemas"]["app__suppliers__schemas__InvitationPublic"] | null;
+            invitation: components["schemas"]["InvitationPublic"] | null;
             /**
              * Created At
              * Format: date-time
@@ -3625,7 +3822,7 @@ export interface components {
             };
             /** Evidence */
             evidence: components["schemas"]["EvidencePublic"][];
-            invitation: components["schemas"]["app__suppliers__schemas__InvitationPublic"] | null;
+            invitation: components["schemas"]["InvitationPublic"] | null;
             /**
              * Created At
              * Format: date-time
@@ -3635,6 +3832,22 @@ export interface components {
             submitted_at: string | null;
             /** Decided At */
             decided_at: string | null;
+        };
+        /** VendorRequestReviewBody */
+        VendorRequestReviewBody: {
+            decision: components["schemas"]["ProcurementDecision"];
+            /**
+             * Comment
+             * @description Required to reject or to ask for clarification.
+             */
+            comment?: string | null;
+            /**
+             * Item Comments
+             * @description Questions to clarify, by item id, with what is unclear.
+             */
+            item_comments?: {
+                [key: string]: string;
+            };
         };
         /** VendorRequestSummary */
         VendorRequestSummary: {
@@ -3679,90 +3892,6 @@ export interface components {
             /** Content Hash */
             content_hash: string;
         };
-        /** ReviewBody */
-        app__assessments__schemas__ReviewBody: {
-            decision: components["schemas"]["Decision"];
-            /**
-             * Comment
-             * @description Required to reject or to request changes.
-             */
-            comment?: string | null;
-            /**
-             * Item Comments
-             * @description Comments on specific questions, by item id.
-             */
-            item_comments?: {
-                [key: string]: string;
-            };
-        };
-        /** InvitationPublic */
-        app__people__schemas__InvitationPublic: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Email */
-            email: string;
-            role: components["schemas"]["Role"];
-            /** Display Name */
-            display_name: string | null;
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Expires At
-             * Format: date-time
-             */
-            expires_at: string;
-        };
-        /**
-         * InvitationPublic
-         * @description The current invitation of a request (never its token, which is shown once).
-         */
-        app__suppliers__schemas__InvitationPublic: {
-            /**
-             * Id
-             * Format: uuid
-             */
-            id: string;
-            /** Recipient Email */
-            recipient_email: string;
-            state: components["schemas"]["InvitationState"];
-            delivery: components["schemas"]["Delivery"];
-            /**
-             * Created At
-             * Format: date-time
-             */
-            created_at: string;
-            /**
-             * Expires At
-             * Format: date-time
-             */
-            expires_at: string;
-            /** Revoked At */
-            revoked_at: string | null;
-            /** First Opened At */
-            first_opened_at: string | null;
-        };
-        /** ReviewBody */
-        app__suppliers__schemas__ReviewBody: {
-            decision: components["schemas"]["ProcurementDecision"];
-            /**
-             * Comment
-             * @description Required to reject or to ask for clarification.
-             */
-            comment?: string | null;
-            /**
-             * Item Comments
-             * @description Questions to clarify, by item id, with what is unclear.
-             */
-            item_comments?: {
-                [key: string]: string;
-            };
-        };
         /**
          * Problem
          * @description RFC 9457 problem details.
@@ -3794,9 +3923,16 @@ export interface components {
             request_id: string | null;
             /**
              * Errors
+             * @description The problems found, at most the first 100.
              * @default null
              */
             errors: components["schemas"]["ProblemItem"][] | null;
+            /**
+             * Errors Total
+             * @description How many problems were found, when there were more than `errors` lists.
+             * @default null
+             */
+            errors_total: number | null;
         };
         /**
          * ProblemItem
@@ -3907,7 +4043,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ApiKeyPublic_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3965,6 +4101,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -4156,7 +4301,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AISystemPublic_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4213,10 +4358,23 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AISystemPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -4262,6 +4420,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4309,9 +4469,9 @@ export interface operations {
     updateAiSystem: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 system_id: string;
@@ -4327,10 +4487,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AISystemPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -4369,9 +4540,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4401,9 +4574,9 @@ export interface operations {
     retireAiSystem: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 system_id: string;
@@ -4415,6 +4588,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4457,9 +4632,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4555,6 +4732,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4564,6 +4743,8 @@ export interface operations {
             /** @description Not modified */
             304: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4626,6 +4807,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4635,6 +4818,8 @@ export interface operations {
             /** @description Not modified */
             304: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -4766,6 +4951,15 @@ export interface operations {
                     "application/json": components["schemas"]["EvaluationResult"];
                 };
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthenticated */
             401: {
                 headers: {
@@ -4829,6 +5023,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EvaluationResult"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -4897,7 +5100,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_ControlOut_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5027,7 +5230,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AssessmentSummary_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5084,10 +5287,23 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AssessmentPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -5151,6 +5367,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5198,9 +5416,9 @@ export interface operations {
     saveAnswers: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
                 /** @description `return=minimal`: answer 204 with the new ETag and no body (RFC 7240). */
                 Prefer?: string | null;
             };
@@ -5218,6 +5436,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5227,9 +5447,20 @@ export interface operations {
             /** @description Saved (with `Prefer: return=minimal`) */
             204: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
             };
             /** @description Unauthenticated */
             401: {
@@ -5267,9 +5498,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5369,9 +5602,9 @@ export interface operations {
     submitAssessment: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 assessment_id: string;
@@ -5387,10 +5620,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AssessmentPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -5429,9 +5673,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5461,9 +5707,9 @@ export interface operations {
     reviewAssessment: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 assessment_id: string;
@@ -5472,17 +5718,28 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["app__assessments__schemas__ReviewBody"];
+                "application/json": components["schemas"]["AssessmentReviewBody"];
             };
         };
         responses: {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["AssessmentPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -5521,9 +5778,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5553,9 +5812,9 @@ export interface operations {
     migrateAssessment: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 assessment_id: string;
@@ -5571,10 +5830,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag?: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["MigrationReport"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -5613,9 +5883,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -5644,7 +5916,12 @@ export interface operations {
     };
     listAssessmentRounds: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
             header?: never;
             path: {
                 assessment_id: string;
@@ -5659,7 +5936,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoundPublic"][];
+                    "application/json": components["schemas"]["Page_RoundPublic_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -5706,6 +5992,7 @@ export interface operations {
             header?: never;
             path: {
                 assessment_id: string;
+                /** @description A whole number from 1 to 2147483647. */
                 round_number: number;
             };
             cookie?: never;
@@ -5968,7 +6255,10 @@ export interface operations {
     };
     importAssessment: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Import into this AI system; by default a new system is created from the export's system snapshot (required for a supplier's answers, which have none). */
+                system_id?: string | null;
+            };
             header?: {
                 /** @description Any unique string; a retry with the same key returns the first response. */
                 "Idempotency-Key"?: string | null;
@@ -5978,7 +6268,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AssessmentImport"];
+                "application/json": components["schemas"]["AssessmentExport"];
             };
         };
         responses: {
@@ -5989,6 +6279,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportedAssessment"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -6153,6 +6452,8 @@ export interface operations {
     listOverdueSystems: {
         parameters: {
             query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
                 /** @description Page size, at most 200. */
                 limit?: number;
             };
@@ -6168,7 +6469,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["OverdueSystem"][];
+                    "application/json": components["schemas"]["Page_OverdueSystem_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -6226,7 +6536,68 @@ export interface operations {
                     "application/json": components["schemas"]["Page_AuditEventPublic_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listAuditCheckpoints: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AuditCheckpointPublic_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6266,7 +6637,10 @@ export interface operations {
     };
     verifyAuditLog: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Check every event, not only those since the latest checkpoint. */
+                full?: boolean;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6293,6 +6667,15 @@ export interface operations {
             };
             /** @description Forbidden */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6327,7 +6710,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SupplierPublic_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -6384,10 +6767,23 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -6442,6 +6838,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6489,9 +6887,9 @@ export interface operations {
     updateSupplier: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 supplier_id: string;
@@ -6507,10 +6905,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -6549,9 +6958,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6603,6 +7014,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ContactPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -6679,6 +7099,15 @@ export interface operations {
                     "application/json": components["schemas"]["ProductPublic"];
                 };
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthenticated */
             401: {
                 headers: {
@@ -6720,9 +7149,9 @@ export interface operations {
     removeSupplierContact: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 supplier_id: string;
@@ -6735,6 +7164,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6777,9 +7208,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6809,9 +7242,9 @@ export interface operations {
     updateSupplierContact: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 supplier_id: string;
@@ -6828,10 +7261,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -6870,9 +7314,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6902,9 +7348,9 @@ export interface operations {
     removeSupplierProduct: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 supplier_id: string;
@@ -6917,6 +7363,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6959,9 +7407,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -6991,9 +7441,9 @@ export interface operations {
     updateSupplierProduct: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 supplier_id: string;
@@ -7010,10 +7460,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["SupplierProfile"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -7052,9 +7513,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7102,10 +7565,23 @@ export interface operations {
             /** @description Successful Response */
             201: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VendorRequestCreated"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -7179,7 +7655,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_VendorRequestSummary_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -7231,6 +7707,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7297,6 +7775,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VendorRequestCreated"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -7407,9 +7894,9 @@ export interface operations {
     reviewSupplierRequest: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 request_id: string;
@@ -7418,17 +7905,28 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["app__suppliers__schemas__ReviewBody"];
+                "application/json": components["schemas"]["VendorRequestReviewBody"];
             };
         };
         responses: {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["VendorRequestPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -7467,9 +7965,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7576,6 +8076,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7681,9 +8183,9 @@ export interface operations {
     savePortalAnswers: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path?: never;
             cookie?: never;
@@ -7697,10 +8199,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["PortalRequest"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -7730,9 +8243,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7771,9 +8286,9 @@ export interface operations {
     submitPortalAnswers: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path?: never;
             cookie?: never;
@@ -7783,6 +8298,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7816,9 +8333,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -7862,10 +8381,7 @@ export interface operations {
                 /** @description The question the file supports. */
                 item_id?: string | null;
             };
-            header?: {
-                "content-type"?: string | null;
-                "content-length"?: number | null;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -7889,6 +8405,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["EvidencePublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -8063,6 +8588,15 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthenticated */
             401: {
                 headers: {
@@ -8179,6 +8713,15 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthenticated */
             401: {
                 headers: {
@@ -8249,7 +8792,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_SessionPublic_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8354,6 +8897,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthenticated */
             401: {
                 headers: {
@@ -8423,6 +8975,15 @@ export interface operations {
                     "application/json": components["schemas"]["Accepted"];
                 };
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Forbidden */
             403: {
                 headers: {
@@ -8463,6 +9024,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Forbidden */
@@ -8556,6 +9126,15 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthenticated */
             401: {
                 headers: {
@@ -8617,7 +9196,7 @@ export interface operations {
                     "application/json": components["schemas"]["Page_UserPublic_"];
                 };
             };
-            /** @description Bad request */
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -8677,6 +9256,15 @@ export interface operations {
                     "application/json": components["schemas"]["InvitationCreated"];
                 };
             };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Unauthenticated */
             401: {
                 headers: {
@@ -8718,9 +9306,9 @@ export interface operations {
     updateUser: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 user_id: string;
@@ -8736,10 +9324,21 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["UserPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description Unauthenticated */
@@ -8778,9 +9377,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8810,9 +9411,9 @@ export interface operations {
     deactivateUser: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description The ETag of the revision this write changes (required). */
-                "If-Match"?: string | null;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
             };
             path: {
                 user_id: string;
@@ -8824,6 +9425,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8866,9 +9469,11 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Precondition failed (stale If-Match) */
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
             412: {
                 headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
                     [name: string]: unknown;
                 };
                 content: {

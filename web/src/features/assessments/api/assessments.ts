@@ -51,7 +51,13 @@ export function usePreview(id: string, enabled: boolean) {
 export function useRounds(id: string) {
   return useQuery({
     queryKey: keys.rounds(id),
-    queryFn: async () => unwrap(await api.GET("/v1/assessments/{assessment_id}/rounds", { params: { path: { assessment_id: id } } })),
+    // Rounds come in round order, a page at a time; an assessment has far fewer than 200.
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/v1/assessments/{assessment_id}/rounds", {
+          params: { path: { assessment_id: id }, query: { limit: 200 } },
+        }),
+      ).items,
   });
 }
 
@@ -101,7 +107,7 @@ export function useSubmit(id: string) {
 export function useReview(id: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ body, etag }: { body: Schemas["app__assessments__schemas__ReviewBody"]; etag: string }) =>
+    mutationFn: async ({ body, etag }: { body: Schemas["AssessmentReviewBody"]; etag: string }) =>
       unwrap(
         await api.POST("/v1/assessments/{assessment_id}/review", {
           params: { path: { assessment_id: id }, header: { "If-Match": etag } },
