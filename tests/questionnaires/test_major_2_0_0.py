@@ -1,0 +1,170 @@
+"""The 2.0.0 versions of five questionnaires (issue 20): each corrected point fails on 1.0.0.
+
+Every case names a golden scenario of the 2.0.0 version (which the golden test checks) and the
+same situation answered in 1.0.0's terms, and asserts what 1.0.0 got wrong. The migrations from
+1.0.0 are run on every 1.0.0 golden scenario.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import pytest
+
+from app.assessments.migration import plan_migration
+from app.questionnaires.catalog import Catalog, load_catalog
+from app.rules import Result
+from tests.conftest import project_root
+
+KEYS = ("data-governance", "human-oversight", "stakeholder-impact", "ai-supplier", "ai-use-triage")
+AS_OF = date(2026, 11, 27)
+
+
+@pytest.fixture(scope="module")
+def catalog() -> Catalog:
+    return load_catalog()
+
+
+def _scenario(key: str, scenario_id: str) -> dict[str, Any]:
+    path = project_root() / "questionnaires" / key / "2.0.0.scenarios.json"
+    for s in json.loads(path.read_text())["scenarios"]:
+        if s["id"] == scenario_id:
+            return dict(s)
+    raise LookupError(scenario_id)
+
+
+def _fired(result: Result) -> set[str]:
+    return {f.id for f in result.fired}
+
+
+def _obligations(result: Result) -> set[str]:
+    return {o.id for o in result.obligations}
+
+
+@dataclass(frozen=True)
+class Case:
+    key: str
+    scenario: str
+    old_answers: dict[str, Any]
+    wrong_in_1_0_0: Callable[[Result], bool]
+
+
+DG_HR = {
+    "dg_role": "provider",
+    "high_risk": "annex_iii",
+    "trains_model": True,
+    "data_sources": ["internal"],
+    "personal_data": ["personal"],
+    "provenance_recorded": "yes",
+    "acquisition_documented": "yes",
+    "rights_confirmed": "yes",
+    "purpose_compatible": "yes",
+    "quality_requirements": "yes",
+    "preparation_documented": "yes",
+    "assumptions_documented": "yes",
+    "representativeness_assessed": "yes",
+    "setting_match": "same",
+    "bias_examined": "yes",
+    "bias_outcome": "none_found",
+    "groups_examined": ["sex_gender", "age", "ethnic_origin", "disability"],
+    "special_for_bias": False,
+    "annotation_used": False,
+    "retention_defined": "yes",
+}
+
+CASES = [
+    Case(
+        "data-governance",
+        "p_art10_6_deployer_uses_supplier_trained_model",
+        {**DG_HR, "dg_role": "deployer", "trains_model": False},
+        lambda r: "testing_data_only" in _fired(r),
+    ),
+    Case(
+        "data-governance",
+        "p_art26_4_deployer_core_gaps_not_art10",
+        {**DG_HR, "dg_role": "deployer", "provenance_recorded": "no", "bias_examined": "no"},
+        lambda r: "high_risk_core_gap" in _fired(r),
+    ),
+    Case(
+        "data-governance",
+        "p_art26_4_deployer_without_input_control",
+        {**DG_HR, "dg_role": "deployer"},
+        lambda r: "eu-ai-act:deployer.input-data-quality" in _obligations(r),
+    ),
+    Case(
+        "data-governance",
+        "p_art10_5_deployer_uses_special_data_for_bias",
+        {
+            **DG_HR,
+            "dg_role": "deployer",
+            "personal_data": ["personal", "special_category"],
+            "special_for_bias": True,
+            "special_conditions": [
+                "not_possible_otherwise",
+                "reuse_limits_security",
+                "access_controls",
+                "no_transfer",
+                "deletion",
+                "records",
+            ],
+        },
+        lambda r: r.tier != "high",
+    ),
+    Case(
+        "data-governance",
+        "p_score_partial_bias_children_criminal",
+        {
+            **DG_HR,
+            "personal_data": ["personal", "children", "criminal"],
+            "bias_examined": "partly",
+            "bias_outcome": "found_mitigated",
+        },
+        lambda r: r.tier == "low",
+    ),
+    Case(
+        "data-governance",
+        "p_score_groups_examined_counts",
+        {**DG_HR, "high_risk": "no", "groups_examined": ["sex_gender", "age"]},
+        lambda r: r.tier == "low",
+    ),
+    Case(
+        "data-governance",
+        "p_score_brokered_data_and_synthetic",
+        {
+            **DG_HR,
+            "high_risk": "no",
+            "data_sources": ["internal", "data_broker", "synthetic"],
+            "acquisition_documented": "partly",
+        },
+        lambda r: r.tier == "low",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.key}:{c.scenario}")
+def test_the_point_was_wrong_in_1_0_0_and_is_right_in_2_0_0(catalog: Catalog, case: Case) -> None:
+    old = catalog.get(case.key, "1.0.0")
+    assert old.validate(case.old_answers) == []
+    assert case.wrong_in_1_0_0(old.evaluate(case.old_answers, as_of=AS_OF))
+    scenario = _scenario(case.key, case.scenario)
+    new = catalog.get(case.key, "2.0.0").evaluate(scenario["answers"], as_of=AS_OF)
+    assert not case.wrong_in_1_0_0(new)
+    assert new.tier == scenario["expect"]["tier"]
+    assert _fired(new) == set(scenario["expect"]["fired"])
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_every_1_0_0_golden_scenario_migrates(catalog: Catalog, key: str) -> None:
+    source, target = catalog.get(key, "1.0.0"), catalog.get(key, "2.0.0")
+    declared = next(m for m in target.model.migrations or [] if m.from_ == "1.0.0")
+    path = project_root() / "questionnaires" / key / "1.0.0.scenarios.json"
+    for scenario in json.loads(path.read_text())["scenarios"]:
+        plan = plan_migration(source, target, scenario["answers"])
+        # Only declared drops are lost; everything else is carried and valid in 2.0.0.
+        assert {d["item"] for d in plan.dropped} <= set(declared.dropped), scenario["id"]
+        assert target.validate(plan.answers) == []
+        target.evaluate(plan.answers, as_of=AS_OF)
