@@ -144,6 +144,86 @@ CASES = [
     ),
 ]
 
+HO_HR = {
+    "ho_role": "deployer",
+    "high_risk": "annex_iii",
+    "decision_impact": "recommends",
+    "is_rbi": False,
+    "oversight_model": "human_in_loop",
+    "oversight_procedure": "yes",
+    "can_override": "yes",
+    "can_stop": "yes",
+    "stop_last_tested": "2026-09-15",
+    "suspend_procedure": "yes",
+    "overseers_assigned": "yes",
+    "overseer_count": 4,
+    "training_provided": "yes",
+    "authority_to_act": True,
+    "understands_limits": "yes",
+    "automation_bias_awareness": "yes",
+    "output_interpretable": "yes",
+    "instructions_received": True,
+    "logs_automatic": "yes",
+    "log_retention_months": 12,
+    "logs_capture_overrides": True,
+}
+RBI = {
+    "is_rbi": True,
+    "two_person_verification": "always",
+    "rbi_log_fields": ["period_of_use", "reference_database", "matched_input", "verifying_persons"],
+}
+PROVIDER_DUTIES = {"eu-ai-act:provider.human-oversight-design", "eu-ai-act:provider.record-keeping"}
+
+CASES += [
+    Case(
+        "human-oversight",
+        "p_rbi_declared_not_high_risk",
+        {**HO_HR, **RBI, "high_risk": "no"},
+        lambda r: r.tier == "low" and not _obligations(r),
+    ),
+    Case(
+        "human-oversight",
+        "p_rbi_exception_claimed_by_retailer",
+        {**HO_HR, **RBI, "two_person_verification": "never", "rbi_exception_claimed": True},
+        lambda r: r.tier != "high",
+    ),
+    Case(
+        "human-oversight",
+        "p_rbi_deployer_gets_deployer_duties",
+        {
+            **HO_HR,
+            **RBI,
+            "rbi_log_fields": ["period_of_use"],
+            "two_person_verification": "sometimes",
+            "rbi_exception_claimed": False,
+        },
+        lambda r: bool(PROVIDER_DUTIES & _obligations(r)),
+    ),
+    Case(
+        "human-oversight",
+        "p_rbi_realtime_police_public_space",
+        {**HO_HR, **RBI},
+        lambda r: "eu-ai-act:deployer.prohibition-realtime-rbi" not in _obligations(r),
+    ),
+    Case(
+        "human-oversight",
+        "p_score_high_risk_no_oversight_model",
+        {**HO_HR, "oversight_model": "none"},
+        lambda r: r.tier == "medium",
+    ),
+    Case(
+        "human-oversight",
+        "p_score_high_risk_automated_periodic_review",
+        {
+            **HO_HR,
+            "decision_impact": "automated",
+            "oversight_model": "periodic_review",
+            "review_coverage_pct": 10,
+        },
+        lambda r: r.tier == "low",
+    ),
+]
+
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.key}:{c.scenario}")
 def test_the_point_was_wrong_in_1_0_0_and_is_right_in_2_0_0(catalog: Catalog, case: Case) -> None:
