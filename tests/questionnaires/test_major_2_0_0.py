@@ -280,6 +280,86 @@ CASES += [
     ),
 ]
 
+SUPPLIER = {
+    "supplier_name": "Acme AI GmbH",
+    "product_name": "Acme Assist 3.2",
+    "supplier_established": "eu",
+    "eu_roles": ["provider"],
+    "product_risk_class": "high_risk_annex_iii",
+    "aims_status": "certified",
+    "cert_body": "Example Certification Ltd",
+    "cert_expiry": "2028-03-31",
+    "other_certs": ["iso_27001"],
+    "model_origin": "own",
+    "training_data_sources": ["own", "licensed"],
+    "training_data_rights": "documented",
+    "evaluations": ["accuracy", "robustness", "bias_fairness"],
+    "results_shared": True,
+    "model_card": True,
+    "security_measures": ["pen_testing", "adversarial_testing", "access_encryption"],
+    "hosting_region": "eu",
+    "incident_process": True,
+    "incident_notice_hours": 24,
+    "uses_subprocessors": True,
+    "subprocessor_list": True,
+    "subprocessor_change_notice": True,
+    "customer_data_training": "never",
+    "retention_days": 30,
+    "deletion_on_exit": True,
+    "generates_content": False,
+    "eu_registration": True,
+    "conformity_route": "internal_control",
+    "declaration_of_conformity": True,
+    "ce_marking": True,
+    "qms_in_place": "yes",
+    "instructions_for_use": True,
+    "declared_accuracy": True,
+}
+OPEN_GPAI = {
+    "supplier_established": "non_eu",
+    "eu_roles": ["gpai_model_provider"],
+    "product_risk_class": "minimal",
+    "eu_registration": None,
+    "conformity_route": None,
+    "declaration_of_conformity": None,
+    "ce_marking": None,
+    "gpai_docs": ["copyright_policy", "training_summary"],
+    "authorised_rep": False,
+}
+
+CASES += [
+    Case(
+        "ai-supplier",
+        "p_gpai_open_source_exempt",
+        {**SUPPLIER, **OPEN_GPAI},
+        lambda r: (
+            "eu-ai-act:provider.gpai-technical-documentation" in _obligations(r)
+            and {"gpai_docs_gap", "no_eu_representative"} <= _fired(r)
+        ),
+    ),
+    Case(
+        "ai-supplier",
+        "p_builds_on_third_party_model",
+        # 1.0.0 offers no base-model answer: the supplier's honest answer is "undisclosed".
+        {
+            **SUPPLIER,
+            "model_origin": "fine_tuned_third_party",
+            "base_model": "Example-LM 7B",
+            "training_data_sources": ["undisclosed"],
+        },
+        lambda r: r.tier == "critical",
+    ),
+    Case(
+        "ai-supplier",
+        "p_high_risk_fully_evidenced_low",
+        SUPPLIER,
+        lambda r: (
+            r.tier == "medium"
+            and _fired(r) == {"baseline_contract", "supplier_high_risk_annex_iii"}
+        ),
+    ),
+]
+
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.key}:{c.scenario}")
 def test_the_point_was_wrong_in_1_0_0_and_is_right_in_2_0_0(catalog: Catalog, case: Case) -> None:
