@@ -544,7 +544,14 @@ def _spec(
             id=score.id,
             pointer=f"/scoring/scores/{k}",
             terms=tuple(
-                ScoreTermSpec(t.when, t.points, f"/scoring/scores/{k}/terms/{j}")
+                ScoreTermSpec(
+                    t.when,
+                    t.points,
+                    f"/scoring/scores/{k}/terms/{j}",
+                    t.id,
+                    t.section,
+                    t.label or {},
+                )
                 for j, t in enumerate(score.terms)
             ),
             bands=tuple(BandSpec(b.id, b.max, b.label) for b in score.bands),

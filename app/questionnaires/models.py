@@ -239,8 +239,15 @@ class Band(_Strict):
 
 
 class ScoreTerm(_Strict):
-    """Points added when the condition is true."""
+    """Points added when the condition is true.
 
+    With an `id` the term is itemised in the result's breakdown of its score (under its
+    `section`, when given), so a reader sees what every answer contributed.
+    """
+
+    id: Slug | None = None
+    section: Slug | None = None
+    label: LocalizedText | None = None
     when: ConditionJson
     points: float
 

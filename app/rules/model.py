@@ -61,11 +61,14 @@ class SectionSpec:
 
 @dataclass(frozen=True, slots=True)
 class ScoreTermSpec:
-    """Points added to a score when the condition is true."""
+    """Points added to a score when the condition is true; `id` itemises it in the breakdown."""
 
     when: Json
     points: float
     pointer: str
+    id: str | None = None
+    section: str | None = None
+    label: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

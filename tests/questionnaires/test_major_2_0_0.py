@@ -360,6 +360,92 @@ CASES += [
     ),
 ]
 
+IMPACT = {
+    "assessor_role": "deployer",
+    "system_description": "System.",
+    "deployer_process": "Process.",
+    "deployer_type": "private_other",
+    "annex3_area": "not_annex3",
+    "use_period_months": 24,
+    "use_frequency": "daily",
+    "affected_groups": ["consumers"],
+    "vulnerable_groups": ["none"],
+    "people_affected_per_year": 300,
+    "stakeholders_consulted": False,
+    "harm_types": ["financial"],
+    "severity": "limited",
+    "likelihood": "possible",
+    "reversibility": "easily_reversible",
+    "decision_effect": "minor",
+    "rights_affected": ["none"],
+    "environmental_impact": "negligible",
+    "oversight_measures": "partial",
+    "mitigation_plan": "partly",
+    "complaint_mechanism": True,
+    "review_plan": True,
+    "dpia_status": "done",
+}
+
+CASES += [
+    Case(
+        "stakeholder-impact",
+        "p_serious_almost_certain_is_high",
+        {**IMPACT, "severity": "serious", "likelihood": "almost_certain"},
+        lambda r: r.tier == "moderate",
+    ),
+    Case(
+        "stakeholder-impact",
+        "p_mitigation_lowers_within_bound",
+        {
+            **IMPACT,
+            "severity": "serious",
+            "likelihood": "almost_certain",
+            "oversight_measures": "documented",
+            "mitigation_plan": "yes",
+            "stakeholders_consulted": True,
+        },
+        # 1.0.0: the same score and tier as without any mitigation.
+        lambda r: (
+            r.tier == "moderate" and not any(f.id == "mitigation_lowered_level" for f in r.flags)
+        ),
+    ),
+    Case(
+        "stakeholder-impact",
+        "p_no_harm_contradiction_flagged",
+        {
+            **IMPACT,
+            "harm_types": ["none"],
+            "severity": "critical",
+            "likelihood": "rare",
+            "reversibility": "irreversible",
+            "decision_effect": "legal_or_significant",
+        },
+        lambda r: r.tier == "severe" and "harm_answers_inconsistent" not in _flags(r),
+    ),
+    Case(
+        "stakeholder-impact",
+        "p_fria_trigger_is_not_a_level",
+        {**IMPACT, "annex3_area": "credit_scoring"},
+        lambda r: r.tier == "moderate" and _fired(r) == {"fria_required"},
+    ),
+]
+
+
+def test_the_impact_tier_is_the_band_of_the_final_score(catalog: Catalog) -> None:
+    version = catalog.get("stakeholder-impact", "2.0.0")
+    for scenario in version.scenarios:
+        result = version.evaluate(scenario.answers, as_of=AS_OF)
+        final = next(s for s in result.scores if s.id == "impact_final")
+        if final.band is not None and result.final:
+            assert result.tier == final.band, scenario.id
+    old = catalog.get("stakeholder-impact", "1.0.0")
+    disagreements = 0
+    for scenario in old.scenarios:
+        result = old.evaluate(scenario.answers, as_of=AS_OF)
+        band = next(s for s in result.scores if s.id == "impact").band
+        disagreements += band is not None and band != result.tier
+    assert disagreements > 0, "1.0.0's tier disagreed with its score's band"
+
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c.key}:{c.scenario}")
 def test_the_point_was_wrong_in_1_0_0_and_is_right_in_2_0_0(catalog: Catalog, case: Case) -> None:
