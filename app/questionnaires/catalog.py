@@ -42,6 +42,7 @@ from app.rules import (
     BandSpec,
     Citation,
     CompileError,
+    DerivedSpec,
     ItemSpec,
     ObligationSpec,
     Program,
@@ -382,6 +383,12 @@ def _load_version(
                 )
     for set_name, option_list in model.option_sets.items():
         _check_codes(option_list, f"/option_sets/{set_name}", problem)
+    for d, fact in enumerate(model.derived):
+        if fact.id in items or any(f.id == fact.id for f in model.derived[:d]):
+            problem(f"/derived/{d}/id", f"duplicate id '{fact.id}'")
+        source = items.get(fact.from_)
+        if source is None or source.type != "date":
+            problem(f"/derived/{d}/from", f"'{fact.from_}' is not a date item")
     tier_ids = {t.id for t in model.scoring.tiers}
     for tier in model.reassessment_months or {}:
         if tier not in tier_ids:
@@ -575,6 +582,17 @@ def _spec(
         )
         for r, rule in enumerate(model.scoring.rules)
     )
+    for d, fact in enumerate(model.derived):
+        source = next(i for i in item_specs if i.id == fact.from_)
+        item_specs.append(
+            ItemSpec(
+                id=fact.id,
+                type="boolean",
+                section=source.section,
+                pointer=f"/derived/{d}",
+                enable_when={"answered": fact.from_},
+            )
+        )
     return QuestionnaireSpec(
         key=model.key,
         version=model.version,
@@ -595,6 +613,7 @@ def _spec(
         },
         calendars=controls.calendars,
         conditions=model.conditions,
+        derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),
     )
 
 

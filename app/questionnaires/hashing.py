@@ -129,6 +129,16 @@ def logic_projection(q: Questionnaire) -> dict[str, Any]:
             for r in scoring.rules
         ],
         "reassessment_months": q.reassessment_months,
+        # Versions written before derived facts existed keep their hash: empty is left out.
+        **(
+            {
+                "derived": [
+                    {"id": f.id, "from": f.from_, "test": f.test, "days": f.days} for f in q.derived
+                ]
+            }
+            if q.derived
+            else {}
+        ),
     }
 
 

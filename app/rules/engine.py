@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import reduce
 from operator import or_
 from types import MappingProxyType
 from typing import Any, Final, overload
 
-from app.rules.conditions import Env, Kleene
+from app.rules.conditions import Env, Kleene, valid_date
 from app.rules.model import Citation
 from app.rules.problems import InvalidAnswerError
 from app.rules.program import (
@@ -343,6 +343,10 @@ def evaluate(
 ) -> Result:
     """Score one set of answers against a compiled questionnaire (`state`: their settled state,
     when the caller has it already)."""
+    if program.spec.derived:
+        # Derived facts depend on as_of, so a state settled without them is settled again.
+        answers = with_derived(program, answers, as_of)
+        state = None
     if state is None:
         state = settle(program, answers)
     facts, ranges, states, env = state.facts, state.ranges, state.items, state.env
@@ -457,6 +461,17 @@ def _itemise(score: CompiledScore, env: Env) -> tuple[TermResult, ...]:
         for (fn, points), spec in zip(score.terms, score.term_specs, strict=True)
         if spec.id is not None
     )
+
+
+def with_derived(program: Program, answers: Mapping[str, Any], as_of: date) -> dict[str, Any]:
+    """The answers plus every derived fact whose date is answered (a valid date, else none)."""
+    out = dict(answers)
+    for fact in program.spec.derived:
+        out.pop(fact.id, None)  # never taken from the caller
+        value = answers.get(fact.source)
+        if isinstance(value, str) and valid_date(value):
+            out[fact.id] = date.fromisoformat(value) < as_of + timedelta(days=fact.days)
+    return out
 
 
 _OUTPUTS_CACHE_SIZE: Final = 4096

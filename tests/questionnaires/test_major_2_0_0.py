@@ -351,6 +351,12 @@ CASES += [
     ),
     Case(
         "ai-supplier",
+        "p_certificate_expired",
+        {**SUPPLIER, "cert_expiry": "2026-06-30"},
+        lambda r: not any("cert" in f.id for f in r.fired),
+    ),
+    Case(
+        "ai-supplier",
         "p_high_risk_fully_evidenced_low",
         SUPPLIER,
         lambda r: (
@@ -471,3 +477,16 @@ def test_every_1_0_0_golden_scenario_migrates(catalog: Catalog, key: str) -> Non
         assert {d["item"] for d in plan.dropped} <= set(declared.dropped), scenario["id"]
         assert target.validate(plan.answers) == []
         target.evaluate(plan.answers, as_of=AS_OF)
+
+
+def test_a_derived_fact_is_computed_never_answered(catalog: Catalog) -> None:
+    version = catalog.get("ai-supplier", "2.0.0")
+    answers = {**SUPPLIER, "cert_expiry": "2026-06-30"}
+    problems = version.validate({**answers, "cert_expired": False})
+    assert [p["pointer"] for p in problems] == ["/answers/cert_expired"]
+    # A value slipped past validation is replaced by the computed one.
+    result = version.evaluate({**answers, "cert_expired": False}, as_of=AS_OF)
+    assert "certificate_expired" in _fired(result)
+    assert "certificate_expired" not in _fired(version.evaluate(answers, as_of=date(2026, 6, 30)))
+    unanswered = {k: v for k, v in answers.items() if k != "cert_expiry"}
+    assert "certificate_expired" not in _fired(version.evaluate(unanswered, as_of=AS_OF))
