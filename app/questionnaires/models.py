@@ -76,6 +76,13 @@ class Option(_Strict):
     exclusive: bool = Field(
         default=False, description="In a multi choice: may not be selected with any other."
     )
+    unknown: bool = Field(
+        default=False,
+        description=(
+            "In a single choice: the answer 'I do not know'. It completes the item, but "
+            "conditions read it as unknown, so what depends on it stays undetermined."
+        ),
+    )
 
 
 class _ItemBase(_Strict):

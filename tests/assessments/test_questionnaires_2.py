@@ -43,7 +43,11 @@ async def test_a_1_0_0_draft_moves_to_2_0_0(
     assert created.status_code == 201, created.text
     draft = created.json()
 
-    dry = await writer.post(f"/v1/assessments/{draft['id']}/migrate", json={})
+    dry = await writer.post(
+        f"/v1/assessments/{draft['id']}/migrate",
+        json={},
+        headers={"If-Match": f'"r{draft["revision"]}"'},
+    )
     assert dry.status_code == 200, dry.text
     report = dry.json()
     assert report["target"] == f"{key}@2.0.0"
