@@ -1870,6 +1870,17 @@ export interface components {
             checkpoint: components["schemas"]["AuditCheckpointPublic"] | null;
         };
         /**
+         * BreakdownOut
+         * @description What every term and section of an itemised score contributes.
+         */
+        BreakdownOut: {
+            scale: components["schemas"]["ScaleOut"] | null;
+            /** Terms */
+            terms: components["schemas"]["TermOut"][];
+            /** Sections */
+            sections: components["schemas"]["SectionTotalOut"][];
+        };
+        /**
          * CalendarAssumption
          * @description The calendars obligation dates are reported under.
          */
@@ -3229,6 +3240,16 @@ export interface components {
             conditions?: components["schemas"]["NamedConditionOut"][];
         };
         /**
+         * ScaleOut
+         * @description The lowest and highest value a score can take at all.
+         */
+        ScaleOut: {
+            /** Min */
+            min: number;
+            /** Max */
+            max: number;
+        };
+        /**
          * Scope
          * @description What a caller may do. ``admin`` may do everything.
          * @enum {string}
@@ -3251,12 +3272,26 @@ export interface components {
             final: boolean;
             /** Band */
             band: string | null;
+            /** @description Only for scores whose questionnaire itemises its terms. */
+            breakdown?: components["schemas"]["BreakdownOut"] | null;
         };
         /**
          * ScoreReadOut
          * @description A score a rule read, as its range.
          */
         ScoreReadOut: {
+            /** Id */
+            id: string;
+            /** Min */
+            min: number;
+            /** Max */
+            max: number;
+        };
+        /**
+         * SectionTotalOut
+         * @description A section's total (a range while some of its terms are unknown).
+         */
+        SectionTotalOut: {
             /** Id */
             id: string;
             /** Min */
@@ -3567,6 +3602,32 @@ export interface components {
          * @enum {string}
          */
         SystemStatus: "active" | "retired";
+        /**
+         * TermOut
+         * @description One itemised term of a score and what it contributes.
+         */
+        TermOut: {
+            /** Id */
+            id: string;
+            /** Section */
+            section: string | null;
+            /** Label */
+            label: {
+                [key: string]: string;
+            };
+            /** Points */
+            points: number;
+            /**
+             * Applies
+             * @enum {string}
+             */
+            applies: "true" | "false" | "unknown";
+            /**
+             * Contribution
+             * @description `points` when the term applies, else 0.
+             */
+            contribution: number;
+        };
         /**
          * UndeterminedOut
          * @description A rule still unknown and the items it waits for.
