@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
 
-class Role(StrEnum):
+class OperatorRole(StrEnum):
     """The organisation's role for the AI system involved (Art. 3(3), 3(4))."""
 
     PROVIDER = "provider"
@@ -38,7 +38,7 @@ class TriageFacts:
     harms: frozenset[Harm] = frozenset()
     widespread_infringement: bool = False
     high_risk_obligations_apply: bool | None = None
-    role: Role | None = None
+    role: OperatorRole | None = None
     provider_reachable: bool | None = None
     sectoral_regime: bool = False  # MDR/IVDR devices or an equivalent sectoral regime
     gpai_systemic_risk: bool = False
@@ -279,7 +279,7 @@ def _ai_act(facts: TriageFacts) -> tuple[list[Clock], list[str], list[str]]:
     if facts.role is None:
         undetermined.append("role: provider or deployer is not known")
         return clocks, notes, undetermined
-    if facts.role is Role.PROVIDER:
+    if facts.role is OperatorRole.PROVIDER:
         found, more = _article_73(facts, "provider")
         return clocks + found, notes + more, undetermined
     clocks.append(

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from app.incidents.deadlines import ClockStatus, Harm, Role
+from app.incidents.deadlines import ClockStatus, Harm, OperatorRole
 from app.incidents.models import IncidentStatus
 from app.partial import PartialUpdate
 from app.text import Name
@@ -48,7 +48,9 @@ class Triage(BaseModel):
         default=None,
         description="The system's high-risk obligations apply (under its calendar); Art. 73.",
     )
-    role: Role | None = Field(default=None, description="Provider (3(3)) or deployer (3(4)).")
+    role: OperatorRole | None = Field(
+        default=None, description="Provider (3(3)) or deployer (3(4))."
+    )
     provider_reachable: bool | None = Field(
         default=None, description="Deployer only: the provider can be reached (Art. 26(5))."
     )

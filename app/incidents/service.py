@@ -154,7 +154,12 @@ def create_incident(
         created_by_key_id=actor.key_id,
         created_by_user_id=actor.user_id,
         reports=[],
-        **{**values, "occurred_at": data.occurred_at, "aware_at": data.aware_at},
+        **{
+            **values,
+            "system_id": data.system_id,
+            "occurred_at": data.occurred_at,
+            "aware_at": data.aware_at,
+        },
     )
     _check_dates(incident)
     incident.next_due_at = _next_due(incident)

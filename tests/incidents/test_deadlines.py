@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from app.incidents.deadlines import (
     ClockStatus,
     Harm,
-    Role,
+    OperatorRole,
     TriageFacts,
     compute,
     count_days,
@@ -28,7 +28,7 @@ def provider(**kw: object) -> TriageFacts:
         "serious": True,
         "harms": frozenset({Harm.HEALTH}),
         "high_risk_obligations_apply": True,
-        "role": Role.PROVIDER,
+        "role": OperatorRole.PROVIDER,
     }
     base.update(kw)
     return TriageFacts(**base)  # type: ignore[arg-type]
@@ -116,7 +116,7 @@ def test_sectoral_regime_reports_only_fundamental_rights_infringements() -> None
 
 
 def test_deployer_informs_the_provider_and_does_not_report_while_it_is_reachable() -> None:
-    facts = provider(role=Role.DEPLOYER, provider_reachable=True)
+    facts = provider(role=OperatorRole.DEPLOYER, provider_reachable=True)
     ids = [c.id for c in compute(facts).clocks]
     assert ids == ["ai_act_art26_5"]
     first = clock(facts, "ai_act_art26_5")
@@ -125,14 +125,14 @@ def test_deployer_informs_the_provider_and_does_not_report_while_it_is_reachable
 
 
 def test_deployer_reports_under_article_73_when_the_provider_cannot_be_reached() -> None:
-    facts = provider(role=Role.DEPLOYER, provider_reachable=False)
+    facts = provider(role=OperatorRole.DEPLOYER, provider_reachable=False)
     c = clock(facts, "ai_act_art73")
     assert c.reporter.startswith("deployer")
     assert c.due_at == end_of(2026, 12, 17)
 
 
 def test_deployer_with_unknown_reachability_is_undetermined() -> None:
-    outcome = compute(provider(role=Role.DEPLOYER))
+    outcome = compute(provider(role=OperatorRole.DEPLOYER))
     assert any(u.startswith("provider_reachable") for u in outcome.undetermined)
 
 
