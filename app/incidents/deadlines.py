@@ -335,7 +335,7 @@ def compute(facts: TriageFacts) -> Outcome:
                 recipient=recipient,
                 hours=24,
                 explanation="Significant incident: early warning within 24 hours of awareness.",
-                refs=("NIS2 Art. 23(4)(a)",),
+                refs=("Directive (EU) 2022/2555 (NIS2) Art. 23(4)(a)",),
                 **common,
             )
         )
@@ -347,7 +347,7 @@ def compute(facts: TriageFacts) -> Outcome:
                 hours=72,
                 explanation="Significant incident: incident notification within 72 hours of "
                 "awareness (final report within one month after it).",
-                refs=("NIS2 Art. 23(4)(b)", "NIS2 Art. 23(4)(d)"),
+                refs=("Directive (EU) 2022/2555 (NIS2) Art. 23(4)(b)", "Directive (EU) 2022/2555 (NIS2) Art. 23(4)(d)"),
                 **common,
             )
         )
