@@ -91,7 +91,7 @@ def list_incidents(
 
 
 @router.get(
-    "/v1/incidents/overdue",
+    "/v1/overdue-incidents",
     operation_id="listOverdueIncidents",
     response_model=Page[IncidentPublic],
     responses=problem_responses(400, 401, 403, 422),

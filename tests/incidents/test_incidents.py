@@ -179,7 +179,7 @@ async def test_another_organisations_system_is_404_and_stores_nothing(
     incident = await record(client, sid)
     assert (await intruder.get(f"/v1/incidents/{incident['id']}")).status_code == 404
     assert (await intruder.get("/v1/incidents")).json()["items"] == []
-    assert (await intruder.get("/v1/incidents/overdue")).json()["items"] == []
+    assert (await intruder.get("/v1/overdue-incidents")).json()["items"] == []
     assert (await intruder.get(f"/v1/ai-systems/{sid}/overdue-incidents")).status_code == 404
 
 
@@ -247,12 +247,12 @@ async def test_overdue_lists_filters_and_standing(client: httpx.AsyncClient) -> 
     )
     assert closing.json()["next_due_at"] is None
 
-    overdue = (await client.get("/v1/incidents/overdue")).json()
+    overdue = (await client.get("/v1/overdue-incidents")).json()
     # Longest overdue first: the death's 10 days end before the 15 days.
     assert [i["id"] for i in overdue["items"]] == [late_death["id"], late_15["id"]]
-    page = (await client.get("/v1/incidents/overdue", params={"limit": 1})).json()
+    page = (await client.get("/v1/overdue-incidents", params={"limit": 1})).json()
     assert [i["id"] for i in page["items"]] == [late_death["id"]]
-    rest = await client.get("/v1/incidents/overdue", params={"cursor": page["next_cursor"]})
+    rest = await client.get("/v1/overdue-incidents", params={"cursor": page["next_cursor"]})
     assert [i["id"] for i in rest.json()["items"]] == [late_15["id"]]
     of_first = (await client.get(f"/v1/ai-systems/{first}/overdue-incidents")).json()
     assert [i["id"] for i in of_first["items"]] == [late_death["id"]]
