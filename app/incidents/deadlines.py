@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 
+NIS2 = "Directive (EU) 2022/2555 (NIS2)"
+
 
 class OperatorRole(StrEnum):
     """The organisation's role for the AI system involved (Art. 3(3), 3(4))."""
@@ -335,7 +337,7 @@ def compute(facts: TriageFacts) -> Outcome:
                 recipient=recipient,
                 hours=24,
                 explanation="Significant incident: early warning within 24 hours of awareness.",
-                refs=("Directive (EU) 2022/2555 (NIS2) Art. 23(4)(a)",),
+                refs=(f"{NIS2} Art. 23(4)(a)",),
                 **common,
             )
         )
@@ -347,7 +349,7 @@ def compute(facts: TriageFacts) -> Outcome:
                 hours=72,
                 explanation="Significant incident: incident notification within 72 hours of "
                 "awareness (final report within one month after it).",
-                refs=("Directive (EU) 2022/2555 (NIS2) Art. 23(4)(b)", "Directive (EU) 2022/2555 (NIS2) Art. 23(4)(d)"),
+                refs=(f"{NIS2} Art. 23(4)(b)", f"{NIS2} Art. 23(4)(d)"),
                 **common,
             )
         )
