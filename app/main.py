@@ -24,6 +24,7 @@ from app.controls.router import router as controls_router
 from app.db import create_db_engine
 from app.errors import install_error_handlers
 from app.health import router as health_router
+from app.incidents.router import router as incidents_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.migrate import head_revisions
 from app.openapi_doc import build_openapi
@@ -138,6 +139,7 @@ def create_app(
         standing_router,
         audit_router,
         suppliers_router,
+        incidents_router,
     ):
         app.include_router(router, dependencies=api_key)
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys

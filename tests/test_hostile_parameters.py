@@ -300,7 +300,21 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
             "/v1/users/invitations", json={"email": "vic@acme.example", "role": "viewer"}
         )
     )
+    incident = await ok(
+        await admin.post(
+            "/v1/incidents",
+            json={
+                "system_id": system["id"],
+                "title": "Wrong triage",
+                "description": "A patient was sent home.",
+                "occurred_at": "2026-10-14T08:00:00Z",
+                "aware_at": "2026-10-14T10:00:00Z",
+                "affected": "One patient.",
+            },
+        )
+    )
     ids = {
+        "incident_id": incident["id"],
         "user_id": user_id,
         "token": pending["link"].split("#token=")[1],
         "session_id": str(uuid.uuid4()),

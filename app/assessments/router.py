@@ -33,6 +33,8 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
+from app.incidents import service as incidents_service
+from app.incidents.schemas import IncidentCounts
 from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -439,6 +441,11 @@ def get_system_standing(
         assessments=entries,
         next_due_at=min(due) if due else None,
         overdue=any(e.overdue for e in entries),
+        incidents=IncidentCounts(
+            **incidents_service.counts_for_system(
+                session, organization_id=principal.organization_id, system_id=system_id
+            )
+        ),
     )
 
 

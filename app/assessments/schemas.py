@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.assessments.models import Assessment, AssessmentStatus, Decision
+from app.incidents.schemas import IncidentCounts
 from app.questionnaires.schemas import EvaluationResult
 
 Answers = dict[str, Any]
@@ -162,6 +163,7 @@ class SystemStanding(BaseModel):
     assessments: list[StandingEntry]
     next_due_at: datetime | None = Field(description="The earliest reassessment due date.")
     overdue: bool = Field(description="At least one current assessment is past its due date.")
+    incidents: IncidentCounts = Field(description="The system's incidents (see Incidents).")
 
 
 class OverdueSystem(BaseModel):

@@ -883,6 +883,85 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List incidents, newest first
+         * @description Newest first (by recording time, then id); the filters combine with AND.
+         */
+        get: operations["listIncidents"];
+        put?: never;
+        /** Record an incident on an AI system; its reporting deadlines come back computed */
+        post: operations["createIncident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/overdue-incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Incidents with a reporting deadline passed and unmet, organisation-wide
+         * @description Longest overdue first (by the earliest deadline no report has met, then id). An incident is overdue when that deadline has passed and it is not closed.
+         */
+        get: operations["listOverdueIncidents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai-systems/{system_id}/overdue-incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Incidents of one AI system with a reporting deadline passed and unmet
+         * @description Longest overdue first (by the earliest deadline no report has met, then id). An incident is overdue when that deadline has passed and it is not closed.
+         */
+        get: operations["listSystemOverdueIncidents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/incidents/{incident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one incident with its deadlines (and its ETag) */
+        get: operations["getIncident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change an incident: triage, status, actions, reports sent (needs If-Match) */
+        patch: operations["updateIncident"];
+        trace?: never;
+    };
     "/v1/supplier-portal": {
         parameters: {
             query?: never;
@@ -1900,6 +1979,35 @@ export interface components {
             /** Description */
             description: string;
         };
+        /** ClockPublic */
+        ClockPublic: {
+            /** Id */
+            id: string;
+            /** Regime */
+            regime: string;
+            /** Reporter */
+            reporter: string;
+            /** Recipient */
+            recipient: string;
+            status: components["schemas"]["ClockStatus"];
+            /** Due At */
+            due_at: string | null;
+            /** Period */
+            period: string | null;
+            /** Met By Report */
+            met_by_report: boolean;
+            /** Overdue */
+            overdue: boolean;
+            /** Explanation */
+            explanation: string;
+            /** Refs */
+            refs: string[];
+        };
+        /**
+         * ClockStatus
+         * @enum {string}
+         */
+        ClockStatus: "due" | "undetermined" | "without_fixed_period";
         /** ContactCreate */
         ContactCreate: {
             /** Name */
@@ -2022,6 +2130,20 @@ export interface components {
             /** Required By */
             required_by: string[];
         };
+        /** CorrectiveAction */
+        CorrectiveAction: {
+            /** Action */
+            action: string;
+            /** Owner */
+            owner: string;
+            /** Due On */
+            due_on?: string | null;
+            /**
+             * Done
+             * @default false
+             */
+            done: boolean;
+        };
         /**
          * CrosswalkLinkOut
          * @description A mapping to or from another control.
@@ -2035,6 +2157,18 @@ export interface components {
             kind: string;
             /** Note */
             note: string | null;
+        };
+        /** Deadlines */
+        Deadlines: {
+            /** Clocks */
+            clocks: components["schemas"]["ClockPublic"][];
+            /** Notes */
+            notes: string[];
+            /**
+             * Undetermined
+             * @description Facts still missing, each with its effect.
+             */
+            undetermined: string[];
         };
         /**
          * Decision
@@ -2266,6 +2400,12 @@ export interface components {
             /** Raised By */
             raised_by: string[];
         };
+        /**
+         * Harm
+         * @description The kinds of serious incident of Art. 3(49)(a)-(d); death is the gravest case of (a).
+         * @enum {string}
+         */
+        Harm: "death" | "health" | "critical_infrastructure" | "fundamental_rights" | "property_or_environment";
         /** Health */
         Health: {
             /**
@@ -2345,6 +2485,144 @@ export interface components {
              */
             reproduced: boolean | null;
             reproduction: components["schemas"]["Reproduction"] | null;
+        };
+        /**
+         * IncidentCounts
+         * @description A system's incidents by status, and how many have a passed, unmet reporting deadline.
+         */
+        IncidentCounts: {
+            /** Open */
+            open: number;
+            /** Reported */
+            reported: number;
+            /** Closed */
+            closed: number;
+            /** Overdue */
+            overdue: number;
+        };
+        /** IncidentCreate */
+        IncidentCreate: {
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             * @description When it happened (not in the future).
+             */
+            occurred_at: string;
+            /**
+             * Aware At
+             * @description When the organisation became aware; deadlines run from it. Not before `occurred_at`, not in the future; without it deadlines are undetermined.
+             */
+            aware_at?: string | null;
+            /**
+             * Affected
+             * @description Who or what is affected.
+             */
+            affected: string;
+            /** People Involved */
+            people_involved?: string[];
+            triage?: components["schemas"]["Triage"];
+            /** Corrective Actions */
+            corrective_actions?: components["schemas"]["CorrectiveAction"][];
+            /** Evidence Links */
+            evidence_links?: string[];
+        };
+        /** IncidentPublic */
+        IncidentPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /** Title */
+            title: string;
+            /** Description */
+            description: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at: string;
+            /** Aware At */
+            aware_at: string | null;
+            /** Affected */
+            affected: string;
+            /** People Involved */
+            people_involved: string[];
+            status: components["schemas"]["IncidentStatus"];
+            triage: components["schemas"]["Triage"];
+            /** Corrective Actions */
+            corrective_actions: components["schemas"]["CorrectiveAction"][];
+            /** Reports */
+            reports: components["schemas"]["ReportSent"][];
+            /** Evidence Links */
+            evidence_links: string[];
+            /**
+             * Next Due At
+             * @description The earliest deadline no report has met yet (null when closed).
+             */
+            next_due_at: string | null;
+            deadlines: components["schemas"]["Deadlines"];
+            /** Revision */
+            revision: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * IncidentStatus
+         * @enum {string}
+         */
+        IncidentStatus: "open" | "reported" | "closed";
+        /**
+         * IncidentUpdate
+         * @description A partial update: only the fields present change.
+         */
+        IncidentUpdate: {
+            /** Title */
+            title?: string;
+            /** Description */
+            description?: string;
+            /**
+             * Occurred At
+             * Format: date-time
+             */
+            occurred_at?: string;
+            /** Aware At */
+            aware_at?: string | null;
+            /** Affected */
+            affected?: string;
+            /** People Involved */
+            people_involved?: string[];
+            /** Status */
+            status?: components["schemas"]["IncidentStatus"];
+            triage?: components["schemas"]["Triage"];
+            /** Corrective Actions */
+            corrective_actions?: components["schemas"]["CorrectiveAction"][];
+            /** Reports */
+            reports?: components["schemas"]["ReportSent"][];
+            /** Evidence Links */
+            evidence_links?: string[];
         };
         /** InvitationAccept */
         InvitationAccept: {
@@ -2567,6 +2845,12 @@ export interface components {
              */
             deferred_by?: string[] | null;
         };
+        /**
+         * OperatorRole
+         * @description The organisation's role for the AI system involved (Art. 3(3), 3(4)).
+         * @enum {string}
+         */
+        OperatorRole: "provider" | "deployer";
         /** OrganizationMembership */
         OrganizationMembership: {
             /**
@@ -2666,6 +2950,16 @@ export interface components {
         Page_ControlOut_: {
             /** Items */
             items: components["schemas"]["ControlOut"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[IncidentPublic] */
+        Page_IncidentPublic_: {
+            /** Items */
+            items: components["schemas"]["IncidentPublic"][];
             /**
              * Next Cursor
              * @description Null on the last page.
@@ -3069,6 +3363,26 @@ export interface components {
              * @constant
              */
             migrations: "at head";
+        };
+        /** ReportSent */
+        ReportSent: {
+            /** Recipient */
+            recipient: string;
+            /**
+             * Sent At
+             * Format: date-time
+             */
+            sent_at: string;
+            /**
+             * Clock Id
+             * @description The deadline this report meets (a clock's `id`).
+             */
+            clock_id?: string | null;
+            /**
+             * Copy Text
+             * @description A copy of what was sent.
+             */
+            copy_text: string;
         };
         /**
          * Reproduction
@@ -3596,6 +3910,8 @@ export interface components {
              * @description At least one current assessment is past its due date.
              */
             overdue: boolean;
+            /** @description The system's incidents (see Incidents). */
+            incidents: components["schemas"]["IncidentCounts"];
         };
         /**
          * SystemStatus
@@ -3627,6 +3943,70 @@ export interface components {
              * @description `points` when the term applies, else 0.
              */
             contribution: number;
+        };
+        /**
+         * Triage
+         * @description The facts that decide who reports and by when; null means not known yet.
+         */
+        Triage: {
+            /**
+             * Serious
+             * @description A serious incident under EU AI Act Art. 3(49).
+             */
+            serious?: boolean | null;
+            /**
+             * Harms
+             * @description The Art. 3(49)(a)-(d) harms (death apart).
+             */
+            harms?: components["schemas"]["Harm"][];
+            /**
+             * Widespread Infringement
+             * @description Art. 3(61), Art. 73(3).
+             * @default false
+             */
+            widespread_infringement: boolean;
+            /**
+             * High Risk Obligations Apply
+             * @description The system's high-risk obligations apply (under its calendar); Art. 73.
+             */
+            high_risk_obligations_apply?: boolean | null;
+            /** @description Provider (3(3)) or deployer (3(4)). */
+            role?: components["schemas"]["OperatorRole"] | null;
+            /**
+             * Provider Reachable
+             * @description Deployer only: the provider can be reached (Art. 26(5)).
+             */
+            provider_reachable?: boolean | null;
+            /**
+             * Sectoral Regime
+             * @description A device under MDR/IVDR or an equivalent sectoral regime (Art. 73(9)-(10)).
+             * @default false
+             */
+            sectoral_regime: boolean;
+            /**
+             * Gpai Systemic Risk
+             * @description A GPAI model with systemic risk (Art. 55(1)(c)).
+             * @default false
+             */
+            gpai_systemic_risk: boolean;
+            /**
+             * Personal Data Breach
+             * @description GDPR Art. 4(12), Art. 33.
+             * @default false
+             */
+            personal_data_breach: boolean;
+            /**
+             * Nis2 In Scope
+             * @description An essential or important entity.
+             * @default false
+             */
+            nis2_in_scope: boolean;
+            /**
+             * Nis2 Significant
+             * @description NIS2 Art. 23(3).
+             * @default false
+             */
+            nis2_significant: boolean;
         };
         /**
          * UndeterminedOut
@@ -8116,6 +8496,436 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIncidents: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["IncidentStatus"] | null;
+                system_id?: string | null;
+                /** @description Only incidents with (true) or without (false) an unmet deadline that has passed. */
+                overdue?: boolean | null;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IncidentPublic_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createIncident: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string; a retry with the same key returns the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOverdueIncidents: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IncidentPublic_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSystemOverdueIncidents: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                system_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_IncidentPublic_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIncident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentPublic"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateIncident: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
+            };
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IncidentPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
+            412: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required (If-Match missing) */
+            428: {
                 headers: {
                     [name: string]: unknown;
                 };
