@@ -11,12 +11,12 @@ from app.text_guard import CONTROL_CHARACTERS, refuse_control_characters
 
 # What `strip_whitespace` removes (Unicode White_Space), spelled out: ECMA-262's `\s` leaves out
 # U+0085 and adds U+FEFF, so `\S` would let the contract accept names the server strips to "".
-_WHITESPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-NOT_BLANK = f"[^{_WHITESPACE}]"
-_INNER = f"[^{_WHITESPACE}{CONTROL_CHARACTERS}]"
+WHITESPACE = r"\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{WHITESPACE}]"
+_INNER = f"[^{WHITESPACE}{CONTROL_CHARACTERS}]"
 # What the server accepts, as one pattern for clients: whitespace around it (stripped), at least
 # one character that is neither whitespace nor control, and no control character inside.
-NAME_PATTERN = f"^[{_WHITESPACE}]*{_INNER}(?:[^{CONTROL_CHARACTERS}]*{_INNER})?[{_WHITESPACE}]*$"
+NAME_PATTERN = f"^[{WHITESPACE}]*{_INNER}(?:[^{CONTROL_CHARACTERS}]*{_INNER})?[{WHITESPACE}]*$"
 
 # A name or title: one line of printable text; it ends up in e-mail subjects, CSV cells and page
 # titles. Surrounding whitespace is dropped, something must remain, control characters are refused.
