@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from app.text_guard import CONTROL_CHARACTERS, refuse_control_characters
 
@@ -18,11 +19,26 @@ _INNER = f"[^{WHITESPACE}{CONTROL_CHARACTERS}]"
 # one character that is neither whitespace nor control, and no control character inside.
 NAME_PATTERN = f"^[{WHITESPACE}]*{_INNER}(?:[^{CONTROL_CHARACTERS}]*{_INNER})?[{WHITESPACE}]*$"
 
+NAME_MAX_LENGTH = 200
+
+
+def _at_most_name_length(value: Any) -> Any:
+    # As the contract's maxLength means it: of the text as sent, before whitespace is stripped.
+    if isinstance(value, str) and len(value) > NAME_MAX_LENGTH:
+        raise PydanticCustomError(
+            "string_too_long",
+            "String should have at most {max_length} characters",
+            {"max_length": NAME_MAX_LENGTH},
+        )
+    return value
+
+
 # A name or title: one line of printable text; it ends up in e-mail subjects, CSV cells and page
 # titles. Surrounding whitespace is dropped, something must remain, control characters are refused.
 Name = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
+    StringConstraints(min_length=1, max_length=NAME_MAX_LENGTH, strip_whitespace=True),
+    BeforeValidator(_at_most_name_length),
     AfterValidator(refuse_control_characters),
     Field(json_schema_extra={"pattern": NAME_PATTERN}),
 ]
