@@ -68,6 +68,7 @@ async def test_a_405_allows_every_documented_method_of_the_path(
         for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - set(documented)):
             response = await client.request(method, path)
             assert response.status_code == 405, (method, template, response.text)
+            assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
             assert response.headers["Allow"].split(", ") == documented, template
 
 

@@ -42,6 +42,7 @@ from app.rules import (
     BandSpec,
     Citation,
     CompileError,
+    DerivedSpec,
     ItemSpec,
     ObligationSpec,
     Program,
@@ -382,6 +383,12 @@ def _load_version(
                 )
     for set_name, option_list in model.option_sets.items():
         _check_codes(option_list, f"/option_sets/{set_name}", problem)
+    for d, fact in enumerate(model.derived):
+        if fact.id in items or any(f.id == fact.id for f in model.derived[:d]):
+            problem(f"/derived/{d}/id", f"duplicate id '{fact.id}'")
+        source = items.get(fact.from_)
+        if source is None or source.type != "date":
+            problem(f"/derived/{d}/from", f"'{fact.from_}' is not a date item")
     tier_ids = {t.id for t in model.scoring.tiers}
     for tier in model.reassessment_months or {}:
         if tier not in tier_ids:
@@ -495,6 +502,13 @@ def _resolve_options(
             problem(f"{pointer}/option_set", f"unknown option set '{name}'")
             return ()
         resolved = tuple(model.option_sets[name])
+    unknown = [i for i, o in enumerate(resolved) if o.unknown]
+    if unknown and isinstance(item, MultiChoiceItem):
+        problem(
+            f"{pointer}/options/{unknown[0]}/unknown", "an unknown option is for single choices"
+        )
+    elif len(unknown) > 1:
+        problem(f"{pointer}/options/{unknown[1]}/unknown", "a second unknown option")
     if isinstance(item, MultiChoiceItem):
         for bound in ("min_selected", "max_selected"):
             value = getattr(item, bound)
@@ -535,6 +549,7 @@ def _spec(
                     pointer=f"/sections/{s}/items/{i}",
                     options=tuple(o.code for o in opts),
                     exclusive=frozenset(o.code for o in opts if o.exclusive),
+                    unknown=frozenset(o.code for o in opts if o.unknown),
                     required=False if isinstance(item, DisplayItem) else item.required,
                     enable_when=item.enable_when,
                 )
@@ -544,7 +559,14 @@ def _spec(
             id=score.id,
             pointer=f"/scoring/scores/{k}",
             terms=tuple(
-                ScoreTermSpec(t.when, t.points, f"/scoring/scores/{k}/terms/{j}")
+                ScoreTermSpec(
+                    t.when,
+                    t.points,
+                    f"/scoring/scores/{k}/terms/{j}",
+                    t.id,
+                    t.section,
+                    t.label or {},
+                )
                 for j, t in enumerate(score.terms)
             ),
             bands=tuple(BandSpec(b.id, b.max, b.label) for b in score.bands),
@@ -568,6 +590,17 @@ def _spec(
         )
         for r, rule in enumerate(model.scoring.rules)
     )
+    for d, fact in enumerate(model.derived):
+        source = next(i for i in item_specs if i.id == fact.from_)
+        item_specs.append(
+            ItemSpec(
+                id=fact.id,
+                type="boolean",
+                section=source.section,
+                pointer=f"/derived/{d}",
+                enable_when={"answered": fact.from_},
+            )
+        )
     return QuestionnaireSpec(
         key=model.key,
         version=model.version,
@@ -588,6 +621,7 @@ def _spec(
         },
         calendars=controls.calendars,
         conditions=model.conditions,
+        derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),
     )
 
 

@@ -76,6 +76,13 @@ class Option(_Strict):
     exclusive: bool = Field(
         default=False, description="In a multi choice: may not be selected with any other."
     )
+    unknown: bool = Field(
+        default=False,
+        description=(
+            "In a single choice: the answer 'I do not know'. It completes the item, but "
+            "conditions read it as unknown, so what depends on it stays undetermined."
+        ),
+    )
 
 
 class _ItemBase(_Strict):
@@ -239,8 +246,15 @@ class Band(_Strict):
 
 
 class ScoreTerm(_Strict):
-    """Points added when the condition is true."""
+    """Points added when the condition is true.
 
+    With an `id` the term is itemised in the result's breakdown of its score (under its
+    `section`, when given), so a reader sees what every answer contributed.
+    """
+
+    id: Slug | None = None
+    section: Slug | None = None
+    label: LocalizedText | None = None
     when: ConditionJson
     points: float
 
@@ -313,6 +327,22 @@ class Migration(_Strict):
     )
 
 
+class DerivedFact(_Strict):
+    """A yes/no fact the engine derives from a date answer and the result's as-of date.
+
+    `before_as_of`: true when the date is before as-of + `days` (so `days: 0` reads "has
+    expired", `days: 90` "expires within 90 days"). It is unanswered while the date is, and
+    conditions read it like a boolean item (`{"==": [{"var": "<id>"}, true]}`); nobody answers it.
+    """
+
+    id: Slug
+    from_: Slug = Field(alias="from", description="The date item the fact is derived from.")
+    test: Literal["before_as_of"] = "before_as_of"
+    days: int = Field(default=0, ge=-3660, le=3660)
+    text: LocalizedText
+    refs: list[Ref] = Field(default_factory=list)
+
+
 class Questionnaire(_Strict):
     """One questionnaire version: `questionnaires/<key>/<version>.json`."""
 
@@ -336,6 +366,10 @@ class Questionnaire(_Strict):
     reassessment_months: dict[Slug, PositiveInt] | None = None
     migrations: list[Migration] | None = Field(
         default=None, description="How answers of earlier versions move to this one."
+    )
+    derived: list[DerivedFact] = Field(
+        default_factory=list,
+        description="Facts the engine derives from date answers and the as-of date.",
     )
 
 

@@ -152,7 +152,7 @@ def portal(
 
 
 def scenario_answers(scenario_id: str = "certified_low_risk_supplier") -> dict[str, Any]:
-    path = project_root() / "questionnaires" / "ai-supplier" / "1.0.0.scenarios.json"
+    path = project_root() / "questionnaires" / "ai-supplier" / "2.0.0.scenarios.json"
     for scenario in json.loads(path.read_text())["scenarios"]:
         if scenario["id"] == scenario_id:
             answers: dict[str, Any] = scenario["answers"]
