@@ -8643,6 +8643,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description `__Host-aas_session`: the new session (HttpOnly, Secure, SameSite=Lax). */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -8708,6 +8710,8 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /** @description Clears `__Host-aas_session`. */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9081,6 +9085,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description `__Host-aas_session`: the new session (HttpOnly, Secure, SameSite=Lax). */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9181,6 +9187,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description `__Host-aas_session`: the new session (HttpOnly, Secure, SameSite=Lax). */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9573,6 +9581,10 @@ export interface operations {
             /** @description To the identity provider (or to /sign-in?error=...) */
             302: {
                 headers: {
+                    /** @description Where the browser goes next. */
+                    Location: string;
+                    /** @description The single sign-on state cookie (set or cleared), and the session cookie `__Host-aas_session` once signed in. */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9595,6 +9607,10 @@ export interface operations {
             /** @description To / when signed in, else to /sign-in?error=<slug> */
             302: {
                 headers: {
+                    /** @description Where the browser goes next. */
+                    Location: string;
+                    /** @description The single sign-on state cookie (set or cleared), and the session cookie `__Host-aas_session` once signed in. */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content?: never;
