@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import (
     SESSION_COOKIE,
@@ -85,6 +86,38 @@ def _public_write(request: Request, settings: SettingsDep) -> None:
 
 PublicWrite = Depends(_public_write)
 
+# The session cookie is read when one is sent (a session to end or replace), never required.
+OPTIONAL_SESSION: dict[str, Any] = {"security": [{}]}
+
+SET_COOKIE: dict[str, Any] = {
+    "Set-Cookie": {
+        "description": f"`{SESSION_COOKIE}`: the new session (HttpOnly, Secure, SameSite=Lax).",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+
+
+CLEARED = f"Clears `{SESSION_COOKIE}`."
+
+
+def _redirect(description: str) -> dict[int | str, dict[str, Any]]:
+    """A 302 to a page of the web app, with the cookies of the sign-in flow."""
+    headers = {
+        "Location": {
+            "description": "Where the browser goes next.",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+        "Set-Cookie": {
+            "description": "The single sign-on state cookie (set or cleared), and the session "
+            f"cookie `{SESSION_COOKIE}` once signed in.",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+    }
+    return {302: {"description": description, "headers": headers}}
+
 
 def _set_cookie(response: Response, settings: Settings, secret: str) -> None:
     response.set_cookie(
@@ -127,8 +160,9 @@ def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
     "/v1/auth/sign-in",
     operation_id="signIn",
     response_model=Me,
-    responses=problem_responses(401, 403, 422, 429),
+    responses={**problem_responses(401, 403, 422, 429), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
+    openapi_extra=OPTIONAL_SESSION,
     summary="Sign in with e-mail and password; sets the session cookie",
 )
 def sign_in(
@@ -159,7 +193,11 @@ def sign_in(
     "/v1/auth/sign-out",
     operation_id="signOut",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(403),
+    responses={
+        **problem_responses(403),
+        204: {"headers": {"Set-Cookie": {**SET_COOKIE["Set-Cookie"], "description": CLEARED}}},
+    },
+    openapi_extra=OPTIONAL_SESSION,
     summary="Sign out: the session ends and the cookie is cleared",
 )
 def sign_out(
@@ -310,8 +348,9 @@ def request_password_reset(
     "/v1/auth/password-reset/complete",
     operation_id="completePasswordReset",
     response_model=Me,
-    responses=problem_responses(403, 404, 422),
+    responses={**problem_responses(403, 404, 422), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
+    openapi_extra=OPTIONAL_SESSION,
     summary="Set a new password with a reset link; signs in",
 )
 def complete_password_reset(
@@ -333,6 +372,12 @@ def complete_password_reset(
         replaces=cookie,
     )
     return _signed_in(session, response, settings, opened)
+
+
+@router.get("/v1/auth/invitations/accept", include_in_schema=False)
+def accept_takes_only_post() -> None:
+    """`accept` is no invitation token: GET on it is a 405 naming POST, not a 404 about a token."""
+    raise StarletteHTTPException(status_code=405)
 
 
 @router.get(
@@ -357,8 +402,9 @@ def get_invitation(token: str, session: SessionDep) -> InvitationView:
     "/v1/auth/invitations/accept",
     operation_id="acceptInvitation",
     response_model=Me,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
+    openapi_extra=OPTIONAL_SESSION,
     summary="Accept an invitation (a new person sets a password); signs in",
 )
 def accept_invitation(
@@ -450,6 +496,13 @@ def invite_user(
     )
 
 
+@router.patch("/v1/users/invitations", include_in_schema=False)
+def invitations_take_only_post() -> None:
+    """`invitations` is no user id: PATCH on it is a 405 naming POST (see the 405 handler), not a
+    422 about an id, which `/v1/users/{user_id}` below would answer."""
+    raise StarletteHTTPException(status_code=405)
+
+
 @router.patch(
     "/v1/users/{user_id}",
     operation_id="updateUser",
@@ -508,7 +561,7 @@ def _sign_in_error(slug: str) -> RedirectResponse:
     operation_id="startOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
-    responses={302: {"description": "To the identity provider (or to /sign-in?error=...)"}},
+    responses=_redirect("To the identity provider (or to /sign-in?error=...)"),
     summary="Start single sign-on: redirects to the identity provider",
 )
 def start_oidc_sign_in(request: Request, settings: SettingsDep) -> RedirectResponse:
@@ -541,7 +594,8 @@ OidcParam = Annotated[str | None, Query(max_length=2048)]
     operation_id="finishOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
-    responses={302: {"description": "To / when signed in, else to /sign-in?error=<slug>"}},
+    responses=_redirect("To / when signed in, else to /sign-in?error=<slug>"),
+    openapi_extra=OPTIONAL_SESSION,
     summary="Where the identity provider sends the browser back; signs in",
 )
 def finish_oidc_sign_in(

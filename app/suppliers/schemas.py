@@ -17,7 +17,8 @@ Email = Annotated[
     StringConstraints(
         min_length=3,
         max_length=320,
-        strip_whitespace=True,
+        # Not stripped: the pattern allows no whitespace around, and pydantic would strip before
+        # it matches, accepting what the contract refuses.
         # Deliberately loose: one @, no spaces, a dot in the domain; the mail server decides.
         # Control characters and the BOM spelled out: `\s` alone means other characters in
         # the contract's regex dialect (ECMA-262) than in the server's (Rust).

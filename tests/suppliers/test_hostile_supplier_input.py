@@ -204,3 +204,12 @@ async def test_forwarded_addresses_count_from_a_trusted_proxy(
     rotating = [f"203.0.113.{i}" for i in range(5)]
     assert await _statuses(client, rotating) == [404] * 5
     assert await _statuses(client, ["198.51.100.7"] * 4) == [404, 404, 404, 429]
+
+
+async def test_an_address_with_whitespace_around_is_refused_as_the_contract_says(
+    procurement: httpx.AsyncClient,
+) -> None:
+    body = {"name": "Acme", "contacts": [{"name": "Ann", "email": " ann@acme.example "}]}
+    response = await procurement.post("/v1/suppliers", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["pointer"] == "/contacts/0/email"

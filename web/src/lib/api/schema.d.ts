@@ -9453,6 +9453,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description `__Host-aas_session`: the new session (HttpOnly, Secure, SameSite=Lax). */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9518,6 +9520,8 @@ export interface operations {
             /** @description Successful Response */
             204: {
                 headers: {
+                    /** @description Clears `__Host-aas_session`. */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -9891,6 +9895,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description `__Host-aas_session`: the new session (HttpOnly, Secure, SameSite=Lax). */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -9991,6 +9997,8 @@ export interface operations {
             /** @description Successful Response */
             200: {
                 headers: {
+                    /** @description `__Host-aas_session`: the new session (HttpOnly, Secure, SameSite=Lax). */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -10383,6 +10391,10 @@ export interface operations {
             /** @description To the identity provider (or to /sign-in?error=...) */
             302: {
                 headers: {
+                    /** @description Where the browser goes next. */
+                    Location: string;
+                    /** @description The single sign-on state cookie (set or cleared), and the session cookie `__Host-aas_session` once signed in. */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -10405,6 +10417,10 @@ export interface operations {
             /** @description To / when signed in, else to /sign-in?error=<slug> */
             302: {
                 headers: {
+                    /** @description Where the browser goes next. */
+                    Location: string;
+                    /** @description The single sign-on state cookie (set or cleared), and the session cookie `__Host-aas_session` once signed in. */
+                    "Set-Cookie": string;
                     [name: string]: unknown;
                 };
                 content?: never;
