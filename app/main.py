@@ -22,6 +22,8 @@ from app.audit.router import router as audit_router
 from app.auth import get_credential, install_identity_store
 from app.controls.router import router as controls_router
 from app.db import create_db_engine
+from app.delivery.router import router as delivery_router
+from app.delivery.worker import OutboxWorker
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
@@ -84,7 +86,14 @@ def create_app(
         # all again and again and hold requests up for tens of milliseconds each time.
         gc.collect()
         gc.freeze()
+        worker: OutboxWorker | None = None
+        if settings.outbox_worker_in_process:
+            worker = OutboxWorker(db_engine, settings)
+            app.state.outbox_worker = worker
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         if engine is None:
             db_engine.dispose()
 
@@ -137,6 +146,7 @@ def create_app(
         standing_router,
         audit_router,
         suppliers_router,
+        delivery_router,
     ):
         app.include_router(router, dependencies=api_key)
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys
