@@ -28,6 +28,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from app.db import transaction
+from app.delivery import service as outbox
 from app.main import create_app
 from app.settings import Settings
 from tests.assessments.test_lifecycle import CV_SCREENING
@@ -300,7 +302,19 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
             "/v1/users/invitations", json={"email": "vic@acme.example", "role": "viewer"}
         )
     )
+    # E-mail is off here, so a queued message is written as a request's transaction would.
+    with transaction(fuzz_app.state.engine, write=True) as session:
+        message = outbox.enqueue_email(
+            session,
+            settings=fuzz_app.state.settings,
+            organization_id=org.id,
+            purpose="fuzz",
+            to="dana@acme.example",
+            subject="s",
+            body="b",
+        )
     ids = {
+        "message_id": str(message.id),
         "user_id": user_id,
         "token": pending["link"].split("#token=")[1],
         "session_id": str(uuid.uuid4()),
