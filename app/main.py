@@ -24,6 +24,7 @@ from app.controls.router import router as controls_router
 from app.db import create_db_engine
 from app.delivery.router import router as delivery_router
 from app.delivery.worker import OutboxWorker
+from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
@@ -102,6 +103,8 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
         generate_unique_id_function=_operation_id,
         dependencies=[Depends(reject_unstorable_text)],
     )
@@ -120,6 +123,7 @@ def create_app(
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(
         RequestGuardMiddleware,
         max_bytes=settings.max_request_bytes,
