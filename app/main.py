@@ -28,6 +28,8 @@ from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
+from app.metrics import MetricsMiddleware
+from app.metrics import router as metrics_router
 from app.migrate import head_revisions
 from app.openapi_doc import build_openapi
 from app.organizations.router import router as keys_router
@@ -124,6 +126,7 @@ def create_app(
     install_identity_store(PeopleIdentityStore())
     install_error_handlers(app)
     install_docs(app)
+    app.include_router(metrics_router)
     app.add_middleware(
         RequestGuardMiddleware,
         max_bytes=settings.max_request_bytes,
@@ -131,6 +134,7 @@ def create_app(
         streamed_paths=frozenset({"/v1/supplier-portal/evidence"}),
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
     trusted_proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     if trusted_proxies:
         # The client address (and the portal's per-address limit) comes from X-Forwarded-For

@@ -196,6 +196,10 @@ class Settings(BaseSettings):
         ge=1,
         description="An audit checkpoint every this many events of an organisation.",
     )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that `/metrics` wants (unset: no metrics, 404).",
+    )
     outbox_key: SecretStr | None = Field(
         default=None,
         description=(

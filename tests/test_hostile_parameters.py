@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 
 from app.db import transaction
 from app.delivery import service as outbox
+from app.delivery.models import OutboxMessage
 from app.main import create_app
 from app.settings import Settings
 from tests.assessments.test_lifecycle import CV_SCREENING
@@ -336,6 +337,8 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
     finally:
         await admin.aclose()
         await portal.aclose()
+        with transaction(fuzz_app.state.engine, write=True) as session:
+            session.delete(session.get(OutboxMessage, message.id))  # never mailed by a later test
 
 
 async def _send(world: World, parameter: Parameter, value: bytes) -> httpx.Response:

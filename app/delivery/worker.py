@@ -159,15 +159,15 @@ def deliver_due(
     return report
 
 
-def pending_count(engine: Engine) -> int:
+def waiting(engine: Engine) -> tuple[int, datetime | None]:
+    """How many messages wait (pending or being sent), and when the oldest was queued."""
     with transaction(engine, write=False) as session:
-        return int(
-            session.exec(
-                select(sa.func.count())
-                .select_from(OutboxMessage)
-                .where(col(OutboxMessage.status).in_(("pending", "sending")))
-            ).one()
-        )
+        count, oldest = session.exec(
+            select(sa.func.count(), sa.func.min(OutboxMessage.created_at)).where(
+                col(OutboxMessage.status).in_(("pending", "sending"))
+            )
+        ).one()
+        return int(count), oldest
 
 
 class OutboxWorker:
