@@ -46,6 +46,7 @@ from app.suppliers.portal import router as supplier_portal_router
 from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
 from app.text_guard import reject_unstorable_text
+from app.web import install_web_app
 
 DESCRIPTION = """
 AI risk and impact assessment service: EU AI Act classification, data governance, human
@@ -159,6 +160,7 @@ def create_app(
         app.include_router(router, dependencies=api_key)
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys
     app.include_router(people_router)  # sign-in is public; the rest authenticate per route
+    install_web_app(app, settings.web_dir)  # last: its fallback answers what nothing else does
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

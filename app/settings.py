@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "questionnaires",
         description="Folder with the questionnaire files and the control catalog.",
     )
+    web_dir: Path = Field(
+        default=PROJECT_ROOT / "web" / "dist",
+        description="The built web app (`vite build` output) served at `/`.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `python -m app serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `python -m app serve` binds.")
     log_level: str = Field(default="INFO", description="Python log level of the JSON logs.")

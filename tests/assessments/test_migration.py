@@ -245,7 +245,11 @@ async def test_a_classification_draft_moves_from_1_1_0_to_2_0_0(
         )
     ).json()
     dropped = {"workplace_use", "high_risk_on_market_before_application"}
-    dry = await writer.post(f"/v1/assessments/{draft['id']}/migrate", json={})
+    dry = await writer.post(
+        f"/v1/assessments/{draft['id']}/migrate",
+        json={},
+        headers={"If-Match": f'"r{draft["revision"]}"'},
+    )
     assert dry.status_code == 200, dry.text
     report = dry.json()
     assert report["dry_run"] is True
