@@ -28,6 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from app.db import transaction
+from app.delivery import service as outbox
+from app.delivery.models import OutboxMessage
 from app.main import create_app
 from app.settings import Settings
 from tests.assessments.test_lifecycle import CV_SCREENING
@@ -313,7 +316,19 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
             },
         )
     )
+    # E-mail is off here, so a queued message is written as a request's transaction would.
+    with transaction(fuzz_app.state.engine, write=True) as session:
+        message = outbox.enqueue_email(
+            session,
+            settings=fuzz_app.state.settings,
+            organization_id=org.id,
+            purpose="fuzz",
+            to="dana@acme.example",
+            subject="s",
+            body="b",
+        )
     ids = {
+        "message_id": str(message.id),
         "incident_id": incident["id"],
         "user_id": user_id,
         "token": pending["link"].split("#token=")[1],
@@ -336,6 +351,8 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
     finally:
         await admin.aclose()
         await portal.aclose()
+        with transaction(fuzz_app.state.engine, write=True) as session:
+            session.delete(session.get(OutboxMessage, message.id))  # never mailed by a later test
 
 
 async def _send(world: World, parameter: Parameter, value: bytes) -> httpx.Response:

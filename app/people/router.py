@@ -21,6 +21,8 @@ from app.auth import (
 )
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
+from app.delivery import service as outbox
+from app.delivery.mail import Mailer
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.people import oidc, service
@@ -48,7 +50,6 @@ from app.people.schemas import (
     UserUpdate,
 )
 from app.settings import Settings
-from app.suppliers.mail import Mailer, MailError
 
 logger = logging.getLogger("app.people")
 
@@ -329,18 +330,20 @@ def request_password_reset(
     mailer = Mailer.from_settings(settings)
     if found is not None and mailer.enabled:
         user, reset_link = found
-        try:
-            mailer.send(
-                to=user.email,
-                subject="Set a new password",
-                body=(
-                    f"Hello {user.display_name},\n\nset a new password here (the link works once, "
-                    f"for {settings.password_reset_valid_hours} hours):\n\n    {reset_link}\n\n"
-                    "If you did not ask for this, ignore this message.\n"
-                ),
-            )
-        except MailError:
-            logger.warning("password-reset e-mail not sent")
+        outbox.enqueue_email(
+            session,
+            settings=settings,
+            organization_id=None,  # a person's own message: no organisation reads its state
+            purpose="password_reset",
+            to=user.email,
+            subject="Set a new password",
+            body=(
+                f"Hello {user.display_name},\n\nset a new password here (the link works once, "
+                f"for {settings.password_reset_valid_hours} hours):\n\n    {outbox.SECRET}\n\n"
+                "If you did not ask for this, ignore this message.\n"
+            ),
+            secret=reset_link,
+        )
     return Accepted(detail=RESET_ACCEPTED)
 
 
@@ -471,18 +474,20 @@ def invite_user(
     mailer = Mailer.from_settings(settings)
     returned: str | None = invite_link
     if mailer.enabled:
-        try:
-            mailer.send(
-                to=token.email,
-                subject="You are invited to the AI assessment service",
-                body=(
-                    f"Hello,\n\nyou are invited as {body.role.value}. Accept here (the link works "
-                    f"once, until {token.expires_at.date().isoformat()}):\n\n    {invite_link}\n"
-                ),
-            )
-            returned = None
-        except MailError:
-            logger.warning("invitation e-mail not sent; the link is returned instead")
+        outbox.enqueue_email(
+            session,
+            settings=settings,
+            organization_id=principal.organization_id,
+            purpose="user_invitation",
+            to=token.email,
+            subject="You are invited to the AI assessment service",
+            body=(
+                f"Hello,\n\nyou are invited as {body.role.value}. Accept here (the link works "
+                f"once, until {token.expires_at.date().isoformat()}):\n\n    {outbox.SECRET}\n"
+            ),
+            secret=invite_link,
+        )
+        returned = None
     return InvitationCreated(
         invitation=UserInvitationPublic(
             id=token.id,

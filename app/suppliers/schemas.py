@@ -127,6 +127,7 @@ class InvitationState(StrEnum):
 
 
 class Delivery(StrEnum):
+    QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
     NOT_CONFIGURED = "not_configured"
@@ -294,8 +295,12 @@ class VendorRequestCreated(VendorRequestPublic):
     """The new request; `link` is shown only when no e-mail went out (forward it yourself)."""
 
     delivery: Delivery
+    message_id: uuid.UUID | None = Field(
+        default=None,
+        description="The queued e-mail (`getOutboxMessage` shows whether it went out).",
+    )
     link: str | None = Field(
-        description="The invitation link, when e-mail is off or failed; shown once, never stored."
+        description="The invitation link, when e-mail is off; shown once, never stored."
     )
     prefill: PrefillReport | None
 

@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from starlette.types import Message
 
+from app.delivery.mail import Mailer, MailError
 from app.main import create_app
 from app.settings import Settings
-from app.suppliers.mail import Mailer, MailError
 from tests.conftest import Org, count_rows
 from tests.suppliers.conftest import (
     ClientFactory,

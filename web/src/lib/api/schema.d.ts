@@ -962,6 +962,23 @@ export interface paths {
         patch: operations["updateIncident"];
         trace?: never;
     };
+    "/v1/outbox/messages/{message_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get the delivery state of a queued e-mail (attempts, last error, sent or dead) */
+        get: operations["getOutboxMessage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/supplier-portal": {
         parameters: {
             query?: never;
@@ -2179,7 +2196,7 @@ export interface components {
          * Delivery
          * @enum {string}
          */
-        Delivery: "sent" | "failed" | "not_configured";
+        Delivery: "queued" | "sent" | "failed" | "not_configured";
         /**
          * EvaluateRequest
          * @description Answers to score; nothing is stored.
@@ -2741,6 +2758,11 @@ export interface components {
             /** Organizations */
             organizations: components["schemas"]["OrganizationMembership"][];
         };
+        /**
+         * MessageStatus
+         * @enum {string}
+         */
+        MessageStatus: "pending" | "sending" | "sent" | "dead";
         /** MigrateBody */
         MigrateBody: {
             /**
@@ -2883,6 +2905,52 @@ export interface components {
              * Format: uuid
              */
             organization_id: string;
+        };
+        /**
+         * OutboxMessagePublic
+         * @description Where a message is on its way: waiting, being sent, sent, or given up (dead-lettered).
+         */
+        OutboxMessagePublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Kind
+             * @description email
+             */
+            kind: string;
+            /**
+             * Purpose
+             * @description What the message is for, e.g. supplier_invitation.
+             */
+            purpose: string;
+            /** Recipient */
+            recipient: string;
+            status: components["schemas"]["MessageStatus"];
+            /**
+             * Attempts
+             * @description Attempts made so far.
+             */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * @description When a pending message is tried next.
+             */
+            next_attempt_at: string | null;
+            /**
+             * Last Error
+             * @description Why the last attempt failed.
+             */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Sent At */
+            sent_at: string | null;
         };
         /** OverdueSystem */
         OverdueSystem: {
@@ -4179,8 +4247,13 @@ export interface components {
             decided_at: string | null;
             delivery: components["schemas"]["Delivery"];
             /**
+             * Message Id
+             * @description The queued e-mail (`getOutboxMessage` shows whether it went out).
+             */
+            message_id?: string | null;
+            /**
              * Link
-             * @description The invitation link, when e-mail is off or failed; shown once, never stored.
+             * @description The invitation link, when e-mail is off; shown once, never stored.
              */
             link: string | null;
             prefill: components["schemas"]["PrefillReport"] | null;
@@ -8926,6 +8999,64 @@ export interface operations {
             };
             /** @description Precondition required (If-Match missing) */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOutboxMessage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxMessagePublic"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
