@@ -46,6 +46,7 @@ bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.engine_bench
 	$(BIN)/python -m bench.http_bench
 	$(BIN)/python -m bench.list_bench
+	$(BIN)/python -m bench.sign_in_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ CLI_ACTOR = Actor(key_id=None, name="command line")
 
 
 def _engine() -> Engine:
+    import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
     from app.db import create_db_engine
 
     return create_db_engine(get_settings().database_url)
@@ -32,24 +33,37 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_bootstrap(_: argparse.Namespace) -> int:
     from app.organizations import service
+    from app.people import service as people
 
     engine = _engine()
+    settings = get_settings()
     with Session(engine, expire_on_commit=False) as session:
         created = service.bootstrap(session)
+        sign_in_link = None
+        if created is not None:
+            sign_in_link = people.bootstrap_admin(
+                session,
+                settings,
+                organization_id=created.key.organization_id,
+                actor=Actor(key_id=None, name="first start"),
+            )
         session.commit()
-    if created is None:
+    if created is None or sign_in_link is None:
         print("organisations exist already; nothing to do", file=sys.stderr)
         return 0
-    _print_first_key(created.secret)
+    _print_first_key(created.secret, sign_in_link, settings.first_admin_email)
     return 0
 
 
-def _print_first_key(secret: str) -> None:
+def _print_first_key(secret: str, sign_in_link: str, email: str) -> None:
     line = "=" * 72
     print(
         f"{line}\nFirst start: created the organisation 'default' and its first admin API key.\n"
         f"It is shown this once and never again; store it now:\n\n    {secret}\n\n"
-        f"Try:  curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8000/v1/me\n{line}",
+        f"Try:  curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8000/v1/me\n\n"
+        f"The first admin user ({email}) sets a password and signs in with this link\n"
+        f"(one use, valid 24 hours; `python -m app users reset-link {email}` makes a new one):\n\n"
+        f"    {sign_in_link}\n{line}",
         flush=True,
     )
 
@@ -219,7 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     from app.questionnaires.cli import register
 
     register(sub)
+    from app.people.cli import register as register_people
     from app.suppliers.cli import register as register_suppliers
+
+    register_people(sub)
 
     register_suppliers(sub)
     return parser

@@ -1,7 +1,9 @@
-"""API-key authentication and scope checks.
+"""Who is calling: API keys and signed-in people, one `Caller` for both, and scope checks.
 
-Keys look like ``aas_<43 url-safe characters>`` (256 random bits). Only their SHA-256 is stored,
-with a short visible prefix; a key is shown once, when it is created.
+Keys look like ``aas_<43 url-safe characters>`` (256 random bits); people sign in and carry a
+server-side session whose 256-bit id travels in the ``__Host-aas_session`` cookie. Only the
+SHA-256 of a key or session id is stored. This module builds the caller from plain records that
+an `IdentityStore` reads (the people package provides it), so it imports no domain package.
 """
 
 from __future__ import annotations
@@ -13,25 +15,24 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Annotated, Protocol
+from typing import Annotated, Literal, Protocol
 
-import sqlalchemy as sa
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import Session, col, select
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
 
 from app.audit.service import Actor
-from app.db import READ_METHODS, SessionDep, record_aside, utcnow
+from app.db import READ_METHODS, SessionDep, utcnow
 from app.errors import AppError
-from app.organizations.models import ApiKey
 from app.settings import Settings
 
 KEY_PREFIX = "aas_"
 VISIBLE_PREFIX_LENGTH = 12
+SESSION_COOKIE = "__Host-aas_session"
 
 
 class Scope(StrEnum):
-    """What a key may do. ``admin`` may do everything."""
+    """What a caller may do. ``admin`` may do everything."""
 
     ADMIN = "admin"
     READ = "read"
@@ -41,8 +42,39 @@ class Scope(StrEnum):
     PROCUREMENT = "procurement"
 
 
+class Role(StrEnum):
+    """A person's role in an organisation; it grants the scopes of `ROLE_SCOPES`."""
+
+    ADMIN = "admin"
+    ASSESSOR = "assessor"
+    REVIEWER = "reviewer"
+    PROCUREMENT = "procurement"
+    VIEWER = "viewer"
+
+
+# The one table from roles to scopes (README "People and sign-in" repeats it): routes check scopes
+# only, so a person and a key pass the same rule.
+ROLE_SCOPES: dict[Role, frozenset[Scope]] = {
+    Role.ADMIN: frozenset({Scope.ADMIN}),
+    Role.ASSESSOR: frozenset({Scope.READ, Scope.SYSTEMS_WRITE, Scope.ASSESSMENTS_WRITE}),
+    Role.REVIEWER: frozenset({Scope.READ, Scope.ASSESSMENTS_REVIEW}),
+    Role.PROCUREMENT: frozenset({Scope.READ, Scope.PROCUREMENT}),
+    Role.VIEWER: frozenset({Scope.READ}),
+}
+
+
+def narrow_to_role(scopes: frozenset[str], role: str) -> frozenset[str]:
+    """A personal key's scopes: what the key has and the role allows (admin allows all)."""
+    allowed = ROLE_SCOPES[Role(role)]
+    if Scope.ADMIN in allowed:
+        return scopes
+    if Scope.ADMIN in scopes:
+        return frozenset(s.value for s in allowed)
+    return frozenset(s for s in scopes if s in allowed)
+
+
 class Caller(Protocol):
-    """Whoever acts on an organisation's data: an API key, or a supplier through its invitation."""
+    """Whoever acts on an organisation's data: a person, an API key, or a supplier's invitation."""
 
     @property
     def organization_id(self) -> uuid.UUID: ...
@@ -51,25 +83,106 @@ class Caller(Protocol):
     def key_id(self) -> uuid.UUID | None: ...
 
     @property
+    def user_id(self) -> uuid.UUID | None: ...
+
+    @property
     def actor(self) -> Actor: ...
 
 
 @dataclass(frozen=True)
 class Principal:
-    """The authenticated caller: one API key of one organisation."""
+    """The authenticated caller: a person (session), a personal key, or a service key."""
 
     organization_id: uuid.UUID
-    key_id: uuid.UUID
-    key_name: str
     scopes: frozenset[str]
+    key_id: uuid.UUID | None = None
+    key_name: str | None = None
+    user_id: uuid.UUID | None = None
+    role: str | None = None
+    session_id: uuid.UUID | None = None
+
+    @property
+    def kind(self) -> Literal["person", "key"]:
+        return "key" if self.key_id is not None else "person"
 
     def has(self, scope: Scope) -> bool:
         return Scope.ADMIN in self.scopes or scope in self.scopes
 
     @property
     def actor(self) -> Actor:
-        """How this caller appears in the audit log."""
+        """How this caller appears in the audit log: a person by id only, never by name."""
+        if self.user_id is not None:
+            return Actor(key_id=self.key_id, user_id=self.user_id, name=f"user {self.user_id}")
         return Actor(key_id=self.key_id, name=f"api key '{self.key_name}'")
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    scopes: list[str]
+    revoked: bool
+    last_used_at: datetime | None
+    user_id: uuid.UUID | None
+    # The owner's role in the key's organisation; None when the owner is inactive or left.
+    owner_role: str | None
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: uuid.UUID
+    user_id: uuid.UUID
+    organization_id: uuid.UUID
+    last_seen_at: datetime
+    expires_at: datetime
+    ended: bool
+    user_active: bool
+    # The user's role in the session's organisation; None when the membership is gone.
+    role: str | None
+
+
+class IdentityStore(Protocol):
+    """Reads keys and sessions by hash, and notes their use."""
+
+    def key(self, session: Session, secret_hash: str) -> KeyRecord | None: ...
+
+    def session(self, session: Session, secret_hash: str) -> SessionRecord | None: ...
+
+    def touch_key(
+        self,
+        session: Session,
+        key_id: uuid.UUID,
+        now: datetime,
+        threshold: datetime,
+        *,
+        read_only: bool,
+    ) -> None: ...
+
+    def touch_session(
+        self,
+        session: Session,
+        session_id: uuid.UUID,
+        now: datetime,
+        threshold: datetime,
+        *,
+        read_only: bool,
+    ) -> None: ...
+
+
+_store: IdentityStore | None = None
+
+
+def install_identity_store(store: IdentityStore) -> None:
+    """Called once by the app factory."""
+    global _store
+    _store = store
+
+
+def identity_store() -> IdentityStore:
+    if _store is None:
+        raise RuntimeError("no identity store installed (create_app installs it)")
+    return _store
 
 
 def generate_key() -> tuple[str, str, str]:
@@ -79,14 +192,18 @@ def generate_key() -> tuple[str, str, str]:
 
 
 def hash_key(secret: str) -> str:
-    # Keys carry 256 random bits, so a fast hash is as safe as a slow one and lookups stay O(1).
+    # Keys, session ids and tokens carry 256 random bits, so a fast hash is as safe as a slow one
+    # and lookups stay O(1).
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer aas_...`")
+def new_secret() -> tuple[str, str]:
+    """A 256-bit random secret (session id, one-time token) and the hash to store."""
+    secret = secrets.token_urlsafe(32)
+    return secret, hash_key(secret)
 
 
-def _unauthenticated(detail: str) -> AppError:
+def unauthenticated(detail: str) -> AppError:
     return AppError(
         status=401,
         type="unauthenticated",
@@ -96,74 +213,141 @@ def _unauthenticated(detail: str) -> AppError:
     )
 
 
-def _record_use(
-    session: Session, key_id: uuid.UUID, now: datetime, threshold: datetime, *, read_only: bool
-) -> None:
-    """Record when a key was last used, at most once per resolution window."""
-    statement = (
-        sa.update(ApiKey)
-        .where(
-            col(ApiKey.id) == key_id,
-            sa.or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) <= threshold),
-        )
-        .values(last_used_at=now)
+def csrf_rejected() -> AppError:
+    return AppError(
+        status=403,
+        type="csrf-rejected",
+        title="Forbidden",
+        detail=(
+            "A write authenticated by the session cookie must come from the service's own origin "
+            "(Origin header); nothing was changed."
+        ),
     )
-    record_aside(session, statement, read_only=read_only, what="the use of an API key")
+
+
+@dataclass(frozen=True)
+class Credential:
+    """What a request authenticates with: an API key, or a session cookie and its request's
+    method and Origin (for the CSRF check)."""
+
+    kind: Literal["key", "session"]
+    secret: str
+    method: str = "GET"
+    origin: str | None = None
+
+
+def check_origin(settings: Settings, origin: str | None, *, required: bool) -> None:
+    """Strict Origin check: a browser write must come from the public origin or a trusted one."""
+    if origin is None:
+        if required:
+            raise csrf_rejected()
+        return
+    if origin.rstrip("/") not in settings.allowed_origins:
+        raise csrf_rejected()
 
 
 def authenticate(
-    session: Session, settings: Settings, token: str, *, read_only: bool = False
+    session: Session, settings: Settings, credential: Credential | str, *, read_only: bool = False
 ) -> Principal:
-    """The principal of a bearer token, or 401; records when the key was last used."""
-    key = session.exec(select(ApiKey).where(ApiKey.secret_hash == hash_key(token))).first()
-    if key is None or key.revoked_at is not None:
-        raise _unauthenticated("The API key is unknown or revoked.")
+    """The caller of a credential, or 401 (403 for a cookie write from a foreign origin)."""
+    if isinstance(credential, str):
+        credential = Credential("key", credential)
+    store = identity_store()
     now = utcnow()
     threshold = now - timedelta(seconds=settings.key_last_used_resolution_seconds)
-    if key.last_used_at is None or key.last_used_at <= threshold:
-        _record_use(session, key.id, now, threshold, read_only=read_only)
+    if credential.kind == "key":
+        key = store.key(session, hash_key(credential.secret))
+        if key is None or key.revoked or (key.user_id is not None and key.owner_role is None):
+            raise unauthenticated("The API key is unknown or revoked.")
+        if key.last_used_at is None or key.last_used_at <= threshold:
+            store.touch_key(session, key.id, now, threshold, read_only=read_only)
+        scopes = frozenset(key.scopes)
+        if key.owner_role is not None:
+            scopes = narrow_to_role(scopes, key.owner_role)
+        return Principal(
+            organization_id=key.organization_id,
+            scopes=scopes,
+            key_id=key.id,
+            key_name=key.name,
+            user_id=key.user_id,
+            role=key.owner_role,
+        )
+    if credential.method not in READ_METHODS:
+        check_origin(settings, credential.origin, required=True)
+    record = store.session(session, hash_key(credential.secret))
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    if (
+        record is None
+        or record.ended
+        or not record.user_active
+        or record.role is None
+        or now >= record.expires_at
+        or now - record.last_seen_at >= idle
+    ):
+        raise unauthenticated("The session has ended; sign in again.")
+    if record.last_seen_at <= threshold:
+        store.touch_session(session, record.id, now, threshold, read_only=read_only)
     return Principal(
-        organization_id=key.organization_id,
-        key_id=key.id,
-        key_name=key.name,
-        scopes=frozenset(key.scopes),
+        organization_id=record.organization_id,
+        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(record.role)]),
+        user_id=record.user_id,
+        role=record.role,
+        session_id=record.id,
     )
 
 
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer aas_...`")
+_cookie = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    description="The session of a signed-in person (set by signIn); writes need our Origin.",
+)
+
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+CookieDep = Annotated[str | None, Depends(_cookie)]
 
 
-def bearer_token(credentials: HTTPAuthorizationCredentials | None) -> str:
-    """The API key sent as `Authorization: Bearer <key>`, or 401."""
-    if credentials is None:  # HTTPBearer answers None for a missing, empty or other scheme
-        raise _unauthenticated("Send an API key as `Authorization: Bearer <key>`.")
-    return credentials.credentials
+def request_credential(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, cookie: str | None
+) -> Credential:
+    """The key (preferred when both are sent) or the session cookie of a request, or 401."""
+    if credentials is not None:
+        return Credential("key", credentials.credentials)
+    if cookie:
+        return Credential("session", cookie, request.method, request.headers.get("origin"))
+    raise unauthenticated("Sign in, or send an API key as `Authorization: Bearer <key>`.")
 
 
-async def get_bearer_token(credentials: BearerDep) -> str:
-    """The API key of a request whose route authenticates it later (see assessments.autosave)."""
-    return bearer_token(credentials)
+async def get_credential(request: Request, credentials: BearerDep, cookie: CookieDep) -> Credential:
+    """The credential of a request whose route authenticates it later (see assessments.autosave)."""
+    return request_credential(request, credentials, cookie)
 
 
-TokenDep = Annotated[str, Depends(get_bearer_token)]
+CredentialDep = Annotated[Credential, Depends(get_credential)]
 
 
-def get_principal(request: Request, session: SessionDep, credentials: BearerDep) -> Principal:
+def get_principal(
+    request: Request, session: SessionDep, credentials: BearerDep, cookie: CookieDep
+) -> Principal:
     settings: Settings = request.app.state.settings
     return authenticate(
-        session, settings, bearer_token(credentials), read_only=request.method in READ_METHODS
+        session,
+        settings,
+        request_credential(request, credentials, cookie),
+        read_only=request.method in READ_METHODS,
     )
 
 
 def check_scope(principal: Principal, *scopes: Scope) -> Principal:
-    """The principal, or 403 when its key has none of `scopes`."""
+    """The principal, or 403 when it has none of `scopes`."""
     if not any(principal.has(scope) for scope in scopes):
         wanted = " or ".join(f"'{scope.value}'" for scope in scopes)
+        who = "This API key lacks" if principal.kind == "key" else "Your role lacks"
         raise AppError(
             status=403,
             type="insufficient-scope",
             title="Forbidden",
-            detail=f"This API key lacks the {wanted} scope.",
+            detail=f"{who} the {wanted} scope.",
         )
     return principal
 

@@ -18,7 +18,7 @@ from app.assessments.export_router import router as export_router
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
 from app.audit.router import router as audit_router
-from app.auth import get_bearer_token
+from app.auth import get_credential, install_identity_store
 from app.controls.router import router as controls_router
 from app.db import create_db_engine
 from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem, install_error_handlers
@@ -26,6 +26,11 @@ from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.migrate import head_revisions
 from app.organizations.router import router as keys_router
+from app.people.identity import PeopleIdentityStore
+from app.people.limiter import SignInLimiter
+from app.people.oidc import OidcProvider
+from app.people.passwords import Passwords
+from app.people.router import router as people_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
 from app.settings import Settings, get_settings
@@ -40,8 +45,11 @@ AI risk and impact assessment service: EU AI Act classification, data governance
 oversight, stakeholder impact and AI-supplier due diligence, scored by an explainable rule engine
 into risk tiers, obligations and ISO/IEC 42001 / NIST AI RMF controls.
 
-Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457 problem details
-(`application/problem+json`). Writes to existing resources need `If-Match` with the ETag.
+People sign in (`signIn`) and are then authenticated by the `__Host-aas_session` cookie; a
+cookie-authenticated write must carry an `Origin` header of the service's own origin. Other
+systems authenticate with `Authorization: Bearer <API key>` (a key wins over a cookie).
+Errors are RFC 9457 problem details (`application/problem+json`). Writes to existing resources
+need `If-Match` with the ETag.
 """
 
 
@@ -91,12 +99,20 @@ def create_app(
     app.state.catalog = loaded_catalog
     app.state.autosave = Autosave(db_engine, loaded_catalog, settings)
     app.state.migration_heads = head_revisions()
+    app.state.passwords = Passwords(
+        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
+    app.state.sign_in_limiter = SignInLimiter(
+        free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
+    )
+    app.state.oidc = OidcProvider.from_settings(settings)
+    install_identity_store(PeopleIdentityStore())
     install_error_handlers(app)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(health_router)
-    # A request without an API key is refused before its route opens a transaction: a write
-    # would otherwise take the write lock (SQLite) only to answer 401.
-    api_key = [Depends(get_bearer_token)]
+    # A request without an API key or session cookie is refused before its route opens a
+    # transaction: a write would otherwise take the write lock (SQLite) only to answer 401.
+    api_key = [Depends(get_credential)]
     for router in (
         keys_router,
         systems_router,
@@ -110,6 +126,7 @@ def create_app(
     ):
         app.include_router(router, dependencies=api_key)
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys
+    app.include_router(people_router)  # sign-in is public; the rest authenticate per route
     install_web_app(app, settings.web_dir)  # last: its fallback answers what nothing else does
 
     def openapi() -> dict[str, Any]:

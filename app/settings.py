@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,52 @@ class Settings(BaseSettings):
 
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="Base URL of the web app; supplier invitation links start with it.",
+        description=(
+            "Base URL of the web app; invitation and sign-in links start with it, and its origin "
+            "is the one cookie-authenticated writes must come from. Plain http is refused except "
+            "on localhost / 127.0.0.1."
+        ),
+    )
+    trusted_origins: str = Field(
+        default="",
+        description=(
+            "More origins (comma separated) allowed to make cookie-authenticated writes, e.g. "
+            "the Vite dev server `http://localhost:5173`."
+        ),
+    )
+    session_idle_minutes: int = Field(
+        default=120, ge=1, description="A sign-in session ends after this many idle minutes."
+    )
+    session_lifetime_hours: int = Field(
+        default=12, ge=1, description="A sign-in session ends this many hours after sign-in."
+    )
+    first_admin_email: str = Field(
+        default="admin@localhost",
+        max_length=254,
+        description="E-mail of the first admin user created on a first start.",
+    )
+    sign_in_free_failures: int = Field(
+        default=5,
+        ge=1,
+        description=(
+            "Failed sign-ins per address (and 4x that per client) before each further attempt "
+            "waits a growing delay."
+        ),
+    )
+    sign_in_max_delay_seconds: int = Field(
+        default=900, ge=1, description="Longest wait imposed after repeated failed sign-ins."
+    )
+    password_reset_valid_hours: int = Field(
+        default=24, ge=1, description="A password-reset (and first sign-in) link works this long."
+    )
+    user_invitation_valid_days: int = Field(
+        default=7, ge=1, description="An invitation of a colleague works this many days."
+    )
+    argon2_time_cost: int = Field(
+        default=3, ge=1, description="Argon2id iterations of password hashes."
+    )
+    argon2_memory_kib: int = Field(
+        default=65536, ge=8, description="Argon2id memory (KiB) of password hashes."
     )
     smtp_host: str | None = Field(
         default=None, description="SMTP server for e-mail; unset turns e-mail off."
@@ -82,6 +128,53 @@ class Settings(BaseSettings):
         pattern=r"^[1-9][0-9]*/(second|minute|hour)$",
         description="Requests per client IP address to the supplier portal.",
     )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="Issuer URL of the OpenID Connect provider; unset turns single sign-on off.",
+    )
+    oidc_name: str = Field(
+        default="Single sign-on", max_length=80, description="Name of the sign-on button."
+    )
+    oidc_client_id: str | None = Field(default=None, description="OIDC client id.")
+    oidc_client_secret: SecretStr | None = Field(default=None, description="OIDC client secret.")
+    oidc_allowed_domains: str = Field(
+        default="",
+        description="E-mail domains (comma separated) whose verified users are let in.",
+    )
+    oidc_organization: str = Field(
+        default="default", description="Slug of the organisation OIDC users are provisioned into."
+    )
+    oidc_default_role: str = Field(
+        default="viewer",
+        pattern=r"^(admin|assessor|reviewer|procurement|viewer)$",
+        description="Role of a user provisioned by OIDC on first sign-in.",
+    )
+    oidc_metadata_cache_seconds: int = Field(
+        default=3600, ge=0, description="How long the provider's discovery and JWKS are cached."
+    )
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _secure_base_url(cls, value: str) -> str:
+        # The session cookie is always Secure: browsers only accept that over https, or over
+        # http on the loopback names, so any other http origin could never sign anyone in.
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("public_base_url must be an http(s) URL")
+        if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+            raise ValueError("public_base_url must use https (plain http only on localhost)")
+        return value.rstrip("/")
+
+    @property
+    def public_origin(self) -> str:
+        parts = urlsplit(self.public_base_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def allowed_origins(self) -> frozenset[str]:
+        """Origins a cookie-authenticated write may come from."""
+        extra = {o.strip().rstrip("/") for o in self.trusted_origins.split(",") if o.strip()}
+        return frozenset({self.public_origin, *extra})
 
 
 @lru_cache

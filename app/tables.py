@@ -6,6 +6,7 @@ from app import idempotency
 from app.assessments import models as assessments_models
 from app.audit import models as audit_models
 from app.organizations import models as organizations_models
+from app.people import models as people_models
 from app.suppliers import models as suppliers_models
 from app.systems import models as systems_models
 
@@ -17,6 +18,7 @@ __all__ = [
     "idempotency",
     "metadata",
     "organizations_models",
+    "people_models",
     "suppliers_models",
     "systems_models",
 ]

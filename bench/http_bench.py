@@ -92,7 +92,9 @@ def seed(url: str, drafts: int) -> tuple[str, list[str]]:
             scopes=[Scope.ADMIN],
             actor=BENCH_ACTOR,
         )
-        principal = Principal(org.id, writer.key.id, "writer", frozenset({Scope.ADMIN}))
+        principal = Principal(
+            org.id, frozenset({Scope.ADMIN}), key_id=writer.key.id, key_name="writer"
+        )
         system = systems_service.create_system(
             session,
             organization_id=org.id,

@@ -17,6 +17,7 @@ import httpx
 from tests.conftest import project_root
 
 KEY_LINE = re.compile(r"^\s+(aas_[A-Za-z0-9_-]{40,})\s*$")
+LINK_LINE = re.compile(r"^\s+(\S+/reset-password#token=[A-Za-z0-9_-]{40,})\s*$")
 
 
 def free_port() -> int:
@@ -27,6 +28,11 @@ def free_port() -> int:
 
 def read_key(process: subprocess.Popen[str], timeout: float) -> str:
     """The key line of the server's stdout, read by a thread so a silent server cannot hang us."""
+    return read_first_start(process, timeout)[0]
+
+
+def read_first_start(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """The admin key and the first admin's sign-in link printed on a first start."""
     stdout = process.stdout
     assert stdout is not None
     lines: queue.Queue[str] = queue.Queue()
@@ -37,6 +43,7 @@ def read_key(process: subprocess.Popen[str], timeout: float) -> str:
 
     threading.Thread(target=pump, daemon=True).start()
     deadline = time.monotonic() + timeout
+    key = None
     while time.monotonic() < deadline:
         try:
             line = lines.get(timeout=0.5)
@@ -44,10 +51,11 @@ def read_key(process: subprocess.Popen[str], timeout: float) -> str:
             if process.poll() is not None:
                 break
             continue
-        match = KEY_LINE.match(line)
-        if match:
-            return match.group(1)
-    raise AssertionError("the server printed no first admin key")
+        if key is None and (match := KEY_LINE.match(line)):
+            key = match.group(1)
+        elif key is not None and (match := LINK_LINE.match(line)):
+            return key, match.group(1)
+    raise AssertionError("the server printed no first admin key and sign-in link")
 
 
 def wait_ready(base: str, timeout: float) -> None:

@@ -70,3 +70,30 @@ def test_operator_flow(scratch_database_url: str) -> None:
     )
     assert other.returncode == 0
     assert json.loads(other.stdout)["organization"] == "globex"
+
+
+def test_people_commands(scratch_database_url: str) -> None:
+    db = scratch_database_url
+    assert run(db, "migrate").returncode == 0
+    first = run(db, "bootstrap")
+    assert "/reset-password#token=" in first.stdout  # the first admin's sign-in link
+    listed = run(db, "users", "list")
+    assert "admin@localhost" in listed.stdout
+    assert " admin " in listed.stdout
+
+    created = run(db, "users", "create", "Bob@Acme.example", "--role", "reviewer")
+    assert created.returncode == 0, created.stderr
+    assert "http://127.0.0.1:8000/reset-password#token=" in created.stdout
+    assert "bob@acme.example" in run(db, "users", "list").stdout
+    assert run(db, "users", "create", "bob@acme.example").returncode == 2  # a member already
+    bad = run(db, "users", "create", "bob\x07@acme.example")
+    assert bad.returncode == 2
+    assert "email" in bad.stderr
+
+    link = run(db, "users", "reset-link", "bob@acme.example")
+    assert link.returncode == 0
+    assert link.stdout.strip() != created.stdout.strip()
+    assert run(db, "users", "deactivate", "admin@localhost").returncode == 2  # last admin
+    assert run(db, "users", "deactivate", "bob@acme.example").returncode == 0
+    assert "deactivated" in run(db, "users", "list").stdout
+    assert run(db, "users", "reset-link", "bob@acme.example").returncode == 2

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import free_port, read_key, serve, wait_ready
+from tests.servers import free_port, read_first_start, serve, wait_ready
 
 
 def test_first_start_prints_a_working_admin_key_once(
@@ -16,8 +16,30 @@ def test_first_start_prints_a_working_admin_key_once(
     base = f"http://127.0.0.1:{port}"
     process = serve(scratch_database_url, port, tmp_path / "first.log")
     try:
-        key = read_key(process, timeout=60)
+        key, sign_in_link = read_first_start(process, timeout=60)
         wait_ready(base, timeout=30)
+        # The first admin sets a password through the printed link and is signed in.
+        assert sign_in_link.startswith("http://127.0.0.1:8000/reset-password#token=")
+        token = sign_in_link.partition("#token=")[2]
+        signed_in = httpx.post(
+            f"{base}/v1/auth/password-reset/complete",
+            json={"token": token, "new_password": "a long first password"},
+        )
+        assert signed_in.status_code == 200, signed_in.text
+        assert signed_in.json()["role"] == "admin"
+        session_cookie = signed_in.cookies["__Host-aas_session"]
+        me = httpx.get(f"{base}/v1/me", headers={"Cookie": f"__Host-aas_session={session_cookie}"})
+        assert me.json()["kind"] == "person"
+        reused = httpx.post(  # the link works once
+            f"{base}/v1/auth/password-reset/complete",
+            json={"token": token, "new_password": "another long password"},
+        )
+        assert reused.status_code == 404
+        password = httpx.post(
+            f"{base}/v1/auth/sign-in",
+            json={"email": "admin@localhost", "password": "a long first password"},
+        )
+        assert password.status_code == 200
         headers = {"Authorization": f"Bearer {key}"}
         created = httpx.post(
             f"{base}/v1/ai-systems",
@@ -41,6 +63,7 @@ def test_first_start_prints_a_working_admin_key_once(
     logs = (tmp_path / "first.log").read_text()
     assert '"path": "/v1/ai-systems"' in logs  # JSON access log with the request path
     assert key not in logs
+    assert token not in logs
 
     # The second start finds the organisation and prints no key.
     port = free_port()

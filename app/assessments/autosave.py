@@ -37,7 +37,7 @@ from sqlmodel import Session, col, select
 from app.assessments import service
 from app.assessments.models import Assessment
 from app.audit import service as audit
-from app.auth import Principal, Scope, authenticate, check_scope
+from app.auth import Credential, Principal, Scope, authenticate, check_scope
 from app.db import transaction
 from app.errors import AppError
 from app.questionnaires.catalog import Catalog
@@ -54,7 +54,7 @@ Render = Callable[[Session, Assessment], Any]
 class Save:
     """One autosave request, as the route received it."""
 
-    token: str
+    token: Credential
     assessment_id: uuid.UUID
     changes: dict[str, Any]
     if_match: str | None
@@ -190,8 +190,8 @@ class Autosave:
 
     def _authenticate(
         self, session: Session, requests: list[Save]
-    ) -> dict[str, Principal | AppError]:
-        callers: dict[str, Principal | AppError] = {}
+    ) -> dict[Credential, Principal | AppError]:
+        callers: dict[Credential, Principal | AppError] = {}
         for token in dict.fromkeys(r.token for r in requests):
             try:
                 principal = authenticate(session, self.settings, token)

@@ -602,9 +602,11 @@ def import_assessment(
         created_at=now,
         updated_at=now,
         created_by_key_id=principal.key_id,
+        created_by_user_id=principal.user_id,
         submitted_at=doc.submitted_at,
         # The importer stands in for the submitter, so it cannot also approve (four eyes).
         submitted_by_key_id=principal.key_id if doc.submitted_at else None,
+        submitted_by_user_id=principal.user_id if doc.submitted_at else None,
         decided_at=doc.decided_at,
     )
     session.add(assessment)

@@ -63,8 +63,10 @@ class Assessment(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = None
+    created_by_user_id: uuid.UUID | None = None
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     submitted_by_key_id: uuid.UUID | None = None
+    submitted_by_user_id: uuid.UUID | None = None
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -86,10 +88,12 @@ class AssessmentRound(SQLModel, table=True):
     engine_version: str = Field(max_length=32)
     submitted_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     submitted_by_key_id: uuid.UUID | None = None
+    submitted_by_user_id: uuid.UUID | None = None
     submitted_by: str = Field(max_length=200)
     decision: str | None = Field(default=None, max_length=20)
     comment: str | None = Field(default=None, max_length=4000)
     item_comments: dict[str, str] = Field(default_factory=dict, sa_type=JSONType)
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by_key_id: uuid.UUID | None = None
+    decided_by_user_id: uuid.UUID | None = None
     decided_by: str | None = Field(default=None, max_length=200)

@@ -27,7 +27,7 @@ from app.assessments.schemas import (
     SubmitBody,
     SystemStanding,
 )
-from app.auth import Principal, ReadDep, Scope, TokenDep, require_scope
+from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep
 from app.errors import problem_responses
@@ -206,7 +206,7 @@ async def save_answers(
     response: Response,
     catalog: CatalogDep,
     autosave: AutosaveDep,
-    token: TokenDep,
+    token: CredentialDep,
     if_match: IfMatchHeader = None,
     prefer: PreferHeader = None,
 ) -> AssessmentPublic | Response:

@@ -210,6 +210,7 @@ def _new_draft(
         content_hash=version.content_hash,
         answers=answers,
         created_by_key_id=caller.key_id,
+        created_by_user_id=caller.user_id,
     )
     session.add(assessment)
     session.flush()
@@ -381,6 +382,7 @@ def submit(
             engine_version=result.engine_version,
             submitted_at=now,
             submitted_by_key_id=caller.key_id,
+            submitted_by_user_id=caller.user_id,
             submitted_by=caller.actor.name,
         )
     )
@@ -389,6 +391,7 @@ def submit(
     assessment.tier = result.tier
     assessment.submitted_at = now
     assessment.submitted_by_key_id = caller.key_id
+    assessment.submitted_by_user_id = caller.user_id
     _touch(assessment)
     session.add(assessment)
     session.flush()
@@ -435,7 +438,7 @@ def review(
     item_comments: dict[str, str],
     if_match: str | None,
 ) -> Assessment:
-    """Approve, reject or request changes; never by the key that submitted."""
+    """Approve, reject or request changes; never by the person or key that submitted."""
     assessment = get_for_change(
         session, caller=caller, assessment_id=assessment_id, subject=subject
     )
@@ -445,7 +448,10 @@ def review(
             f"The assessment is {assessment.status}; only a submitted one can be reviewed.",
             type="assessment-not-submitted",
         )
-    if caller.key_id is None or assessment.submitted_by_key_id == caller.key_id:
+    # Four eyes compare people where there are people: a person's own key is the person.
+    own_key = caller.key_id is not None and assessment.submitted_by_key_id == caller.key_id
+    own_person = caller.user_id is not None and assessment.submitted_by_user_id == caller.user_id
+    if (caller.key_id is None and caller.user_id is None) or own_key or own_person:
         raise AppError(
             status=403,
             type="own-submission",
@@ -477,6 +483,7 @@ def review(
     submitted.item_comments = dict(item_comments)
     submitted.decided_at = now
     submitted.decided_by_key_id = caller.key_id
+    submitted.decided_by_user_id = caller.user_id
     submitted.decided_by = caller.actor.name
     session.add(submitted)
     before = _snapshot(assessment)

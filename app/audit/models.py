@@ -22,6 +22,7 @@ class AuditEvent(SQLModel, table=True):
     seq: int = Field(description="1, 2, 3... per organisation")
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     actor_key_id: uuid.UUID | None = Field(default=None)
+    actor_user_id: uuid.UUID | None = Field(default=None)
     actor: str = Field(max_length=200)
     action: str = Field(max_length=64)
     entity_type: str = Field(max_length=40)

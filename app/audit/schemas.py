@@ -11,6 +11,7 @@ class AuditEventPublic(BaseModel):
     seq: int = Field(description="Position in the organisation's chain, from 1.")
     occurred_at: datetime
     actor_key_id: uuid.UUID | None
+    actor_user_id: uuid.UUID | None = Field(description="The person who acted (by id only).")
     actor: str
     action: str = Field(description="e.g. ai_system.created, assessment.submitted")
     entity_type: str

@@ -32,5 +32,11 @@ class ApiKey(SQLModel, table=True):
     scopes: list[str] = Field(sa_type=JSONType)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = Field(default=None)
+    user_id: uuid.UUID | None = Field(
+        default=None,
+        foreign_key="users.id",
+        ondelete="CASCADE",
+        description="The owner of a personal key (it acts as them); None for a service key.",
+    )
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -5,17 +5,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
-from app.auth import AdminDep, PrincipalDep
+from app.auth import AdminDep
 from app.db import SessionDep
-from app.errors import problem_responses
+from app.errors import AppError, problem_responses
 from app.organizations import service
 from app.organizations.models import ApiKey
 from app.organizations.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,
-    OrganizationPublic,
-    WhoAmI,
 )
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 
@@ -32,23 +30,7 @@ def _public(key: ApiKey) -> ApiKeyPublic:
         last_used_at=key.last_used_at,
         revoked_at=key.revoked_at,
         active=key.revoked_at is None,
-    )
-
-
-@router.get(
-    "/v1/me",
-    operation_id="getCurrentPrincipal",
-    response_model=WhoAmI,
-    responses=problem_responses(401),
-    summary="The organisation and API key making this request",
-)
-def who_am_i(session: SessionDep, principal: PrincipalDep) -> WhoAmI:
-    org = service.get_organization(session, organization_id=principal.organization_id)
-    key = service.get_key(
-        session, organization_id=principal.organization_id, key_id=principal.key_id
-    )
-    return WhoAmI(
-        organization=OrganizationPublic.model_validate(org, from_attributes=True), key=_public(key)
+        user_id=key.user_id,
     )
 
 
@@ -61,12 +43,21 @@ def who_am_i(session: SessionDep, principal: PrincipalDep) -> WhoAmI:
     summary="Create an API key (its secret is returned this once)",
 )
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
+    if body.personal and principal.user_id is None:
+        raise AppError(
+            status=422,
+            type="personal-key-needs-person",
+            title="Invalid request",
+            detail="Only a signed-in person can create a personal key.",
+            errors=[{"pointer": "/personal", "detail": "needs a signed-in person"}],
+        )
     created = service.create_key(
         session,
         organization_id=principal.organization_id,
         name=body.name,
         scopes=body.scopes,
         actor=principal.actor,
+        user_id=principal.user_id if body.personal else None,
     )
     return ApiKeyCreated(**_public(created.key).model_dump(), secret=created.secret)
 

@@ -13,6 +13,13 @@ class ApiKeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=200, description="What or who uses the key.")
     scopes: list[Scope] = Field(min_length=1, description="What the key may do.")
+    personal: bool = Field(
+        default=False,
+        description=(
+            "A personal key of the signed-in person: it acts as them, with its scopes narrowed to "
+            "their role, and stops when they are deactivated. Otherwise a service key."
+        ),
+    )
 
 
 class ApiKeyPublic(BaseModel):
@@ -24,19 +31,8 @@ class ApiKeyPublic(BaseModel):
     last_used_at: datetime | None
     revoked_at: datetime | None
     active: bool
+    user_id: uuid.UUID | None = Field(description="The owner of a personal key; null: service key.")
 
 
 class ApiKeyCreated(ApiKeyPublic):
     secret: str = Field(description="The key itself. Shown this once; store it now.")
-
-
-class OrganizationPublic(BaseModel):
-    id: uuid.UUID
-    slug: str
-    name: str
-    created_at: datetime
-
-
-class WhoAmI(BaseModel):
-    organization: OrganizationPublic
-    key: ApiKeyPublic

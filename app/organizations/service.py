@@ -52,6 +52,7 @@ def create_key(
     name: str,
     scopes: Iterable[Scope | str],
     actor: Actor,
+    user_id: uuid.UUID | None = None,
 ) -> CreatedKey:
     secret, prefix, secret_hash = generate_key()
     key = ApiKey(
@@ -61,6 +62,7 @@ def create_key(
         secret_hash=secret_hash,
         scopes=sorted({Scope(s).value for s in scopes}),
         created_by_key_id=actor.key_id,
+        user_id=user_id,
     )
     session.add(key)
     session.flush()
@@ -75,6 +77,7 @@ def key_snapshot(key: ApiKey) -> dict[str, object]:
         "name": key.name,
         "prefix": key.prefix,
         "scopes": list(key.scopes),
+        "user_id": str(key.user_id) if key.user_id else None,
         "revoked_at": key.revoked_at.isoformat() if key.revoked_at else None,
     }
 

@@ -25,6 +25,7 @@ class Supplier(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = None
+    created_by_user_id: uuid.UUID | None = None
 
 
 class SupplierContact(SQLModel, table=True):
@@ -98,6 +99,7 @@ class VendorRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = None
+    created_by_user_id: uuid.UUID | None = None
 
 
 class Invitation(SQLModel, table=True):
@@ -115,6 +117,7 @@ class Invitation(SQLModel, table=True):
     delivery: str = Field(max_length=20, description="sent, failed or not_configured")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = None
+    created_by_user_id: uuid.UUID | None = None
     first_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -218,6 +218,7 @@ def create_supplier(
         country=data.country,
         description=data.description,
         created_by_key_id=actor.key_id,
+        created_by_user_id=actor.user_id,
     )
     session.add(supplier)
     session.flush()
@@ -758,6 +759,7 @@ def _issue_invitation(
         expires_at=expires_at,
         delivery=delivery.value,
         created_by_key_id=actor.key_id,
+        created_by_user_id=actor.user_id,
     )
     session.add(invitation)
     session.flush()
@@ -863,6 +865,7 @@ def create_request(
         due_date=data.due_date,
         prefilled_from_assessment_id=source.id if source else None,
         created_by_key_id=principal.key_id,
+        created_by_user_id=principal.user_id,
     )
     session.add(request)
     session.flush()
@@ -1099,6 +1102,7 @@ class SupplierCaller:
     organization_id: uuid.UUID
     email: str
     key_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
 
     @property
     def actor(self) -> Actor:

@@ -58,3 +58,4 @@ class AISystem(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = Field(default=None)
+    created_by_user_id: uuid.UUID | None = Field(default=None)

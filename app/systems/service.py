@@ -57,6 +57,7 @@ def create_system(
     system = AISystem(
         organization_id=organization_id,
         created_by_key_id=actor.key_id,
+        created_by_user_id=actor.user_id,
         **data.model_dump(mode="json"),
     )
     session.add(system)

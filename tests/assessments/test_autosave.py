@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.assessments.autosave import Autosave, Save, Saved
 from app.assessments.models import Assessment
 from app.audit.models import AuditEvent
-from app.auth import Scope
+from app.auth import Credential, Scope
 from app.errors import AppError
 from tests.assessments.test_lifecycle import start
 
@@ -64,7 +64,7 @@ async def test_a_group_of_saves_is_checked_save_by_save(
     def save(
         assessment: dict[str, Any], answers: dict[str, Any], if_match: str, token: str = key
     ) -> Save:
-        return Save(token, uuid.UUID(assessment["id"]), answers, if_match)
+        return Save(Credential("key", token), uuid.UUID(assessment["id"]), answers, if_match)
 
     outcomes = autosave_of(app).commit(
         [
@@ -75,7 +75,7 @@ async def test_a_group_of_saves_is_checked_save_by_save(
             save(two, {"people_affected": "many"}, '"r1"'),
             save(two, {"use_case_summary": "no scope"}, '"r1"', token=read_only),
             save(two, {"use_case_summary": "no key"}, "*", token="aas_" + "x" * 43),
-            Save(key, uuid.uuid4(), {"use_case_summary": "nowhere"}, "*"),
+            Save(Credential("key", key), uuid.uuid4(), {"use_case_summary": "nowhere"}, "*"),
             save(two, {"use_case_summary": "second"}, '"r1"'),
         ]
     )
@@ -111,8 +111,16 @@ async def test_when_the_group_fails_each_save_is_retried_alone(
 
     outcomes = autosave_of(app).commit(
         [
-            Save(key, uuid.UUID(good["id"]), {"use_case_summary": "kept"}, '"r1"'),
-            Save(key, uuid.UUID(bad["id"]), {"use_case_summary": "lost"}, '"r1"', broken),
+            Save(
+                Credential("key", key), uuid.UUID(good["id"]), {"use_case_summary": "kept"}, '"r1"'
+            ),
+            Save(
+                Credential("key", key),
+                uuid.UUID(bad["id"]),
+                {"use_case_summary": "lost"},
+                '"r1"',
+                broken,
+            ),
         ]
     )
 

@@ -33,6 +33,7 @@ pytestmark = pytest.mark.asyncio
 class Writer:
     organization_id: uuid.UUID
     key_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
 
     @property
     def actor(self) -> Actor:

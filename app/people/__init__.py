@@ -1,0 +1,1 @@
+"""People: users, their memberships and roles in organisations, sign-in sessions and tokens."""

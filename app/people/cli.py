@@ -1,0 +1,163 @@
+"""`python -m app users create|list|deactivate|reset-link`: people for operators."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+from sqlmodel import Session
+
+from app.audit.service import Actor
+from app.auth import Role
+from app.db import create_db_engine
+from app.errors import AppError
+from app.settings import get_settings
+
+CLI_ACTOR = Actor(key_id=None, name="command line")
+
+
+def _session() -> Session:
+    import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
+
+    return Session(create_db_engine(get_settings().database_url), expire_on_commit=False)
+
+
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 2
+
+
+def _org(session: Session, slug: str) -> Any:
+    from app.organizations import service as organizations
+
+    return organizations.get_organization_by_slug(session, slug=slug)
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from app.people import service
+    from app.people.schemas import InvitationCreate
+
+    try:
+        data = InvitationCreate(email=args.email, role=args.role, display_name=args.name)
+    except ValidationError as exc:
+        return _fail(f"invalid: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
+    settings = get_settings()
+    with _session() as session:
+        org = _org(session, args.org)
+        if org is None:
+            return _fail(f"no organisation '{args.org}'")
+        try:
+            user = service.create_user(
+                session,
+                email=data.email,
+                display_name=data.display_name or data.email,
+                organization_id=org.id,
+                role=data.role,
+                actor=CLI_ACTOR,
+            )
+        except AppError as exc:
+            return _fail(exc.detail or exc.title)
+        reset_link = service.create_reset_link(session, settings, user=user)
+        session.commit()
+    print(f"created {user.id} ({data.email}, {data.role.value} of '{args.org}')", file=sys.stderr)
+    print(f"sign-in link (one use, {settings.password_reset_valid_hours} h): {reset_link}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from app.people import service
+
+    with _session() as session:
+        org = _org(session, args.org)
+        if org is None:
+            return _fail(f"no organisation '{args.org}'")
+        members, _ = service.list_members(session, organization_id=org.id, cursor=None, limit=200)
+    for member in members:
+        user = member.user
+        print(f"{user.id}  {member.membership.role:12} {user.status:12} {user.email}")
+    return 0
+
+
+def cmd_deactivate(args: argparse.Namespace) -> int:
+    from app.people import service
+
+    with _session() as session:
+        org = _org(session, args.org)
+        if org is None:
+            return _fail(f"no organisation '{args.org}'")
+        user = service.find_user_by_email(session, email=args.email.strip().lower())
+        if user is None:
+            return _fail(f"no user {args.email}")
+        try:
+            service.deactivate(
+                session,
+                organization_id=org.id,
+                user_id=user.id,
+                actor=CLI_ACTOR,
+                if_match=None,
+                check_revision=False,
+            )
+        except AppError as exc:
+            return _fail(exc.detail or exc.title)
+        session.commit()
+    print(f"deactivated {args.email}; their sessions and personal keys stop now", file=sys.stderr)
+    return 0
+
+
+def cmd_reset_link(args: argparse.Namespace) -> int:
+    from app.people import service
+
+    settings = get_settings()
+    with _session() as session:
+        user = service.find_user_by_email(session, email=args.email.strip().lower())
+        if user is None or user.status != service.ACTIVE:
+            return _fail(f"no active user {args.email}")
+        reset_link = service.create_reset_link(session, settings, user=user)
+        session.commit()
+    print(reset_link)
+    return 0
+
+
+def cmd_pseudonymise(args: argparse.Namespace) -> int:
+    from app.people import service
+
+    with _session() as session:
+        user = service.find_user_by_email(session, email=args.email.strip().lower())
+        if user is None:
+            return _fail(f"no user {args.email}")
+        try:
+            service.pseudonymise(session, user_id=user.id, actor=CLI_ACTOR)
+        except AppError as exc:
+            return _fail(exc.detail or exc.title)
+        session.commit()
+    print(f"pseudonymised {user.id}: e-mail and name erased, account deactivated", file=sys.stderr)
+    return 0
+
+
+def register(sub: Any) -> None:
+    users = sub.add_parser("users", help="manage people").add_subparsers(
+        dest="users", required=True
+    )
+    create = users.add_parser("create", help="add a person and print a one-time sign-in link")
+    create.add_argument("email")
+    create.add_argument("--name", help="display name (default: the e-mail address)")
+    create.add_argument("--role", default=Role.VIEWER.value, choices=[r.value for r in Role])
+    create.add_argument("--org", default="default", help="organisation slug")
+    create.set_defaults(func=cmd_create)
+    list_ = users.add_parser("list", help="list the people of an organisation")
+    list_.add_argument("--org", default="default")
+    list_.set_defaults(func=cmd_list)
+    deactivate = users.add_parser("deactivate", help="deactivate a person")
+    deactivate.add_argument("email")
+    deactivate.add_argument("--org", default="default")
+    deactivate.set_defaults(func=cmd_deactivate)
+    reset = users.add_parser("reset-link", help="print a one-time link to set a new password")
+    reset.add_argument("email")
+    reset.set_defaults(func=cmd_reset_link)
+    forget = users.add_parser(
+        "pseudonymise", help="erase a leaver's e-mail and name (the audit log keeps their id)"
+    )
+    forget.add_argument("email")
+    forget.set_defaults(func=cmd_pseudonymise)

@@ -1,0 +1,576 @@
+"""HTTP layer of sign-in, sessions, the caller's identity and the organisation's people."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi.responses import RedirectResponse
+
+from app.auth import (
+    SESSION_COOKIE,
+    AdminDep,
+    CookieDep,
+    PrincipalDep,
+    ReadDep,
+    Role,
+    check_origin,
+)
+from app.concurrency import IfMatchHeader, etag
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.people import oidc, service
+from app.people.limiter import SignInLimiter
+from app.people.models import UserSession
+from app.people.passwords import Passwords
+from app.people.schemas import (
+    Accepted,
+    InvitationAccept,
+    InvitationCreate,
+    InvitationCreated,
+    InvitationOrganization,
+    InvitationPublic,
+    InvitationView,
+    Me,
+    OrganizationSwitch,
+    PasswordChange,
+    PasswordResetComplete,
+    PasswordResetRequest,
+    SessionPublic,
+    SignIn,
+    SignInMethodOidc,
+    SignInMethods,
+    UserPublic,
+    UserUpdate,
+)
+from app.settings import Settings
+from app.suppliers.mail import Mailer, MailError
+
+logger = logging.getLogger("app.people")
+
+router = APIRouter(tags=["people"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _passwords(request: Request) -> Passwords:
+    passwords: Passwords = request.app.state.passwords
+    return passwords
+
+
+def _limiter(request: Request) -> SignInLimiter:
+    limiter: SignInLimiter = request.app.state.sign_in_limiter
+    return limiter
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+PasswordsDep = Annotated[Passwords, Depends(_passwords)]
+LimiterDep = Annotated[SignInLimiter, Depends(_limiter)]
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _public_write(request: Request, settings: SettingsDep) -> None:
+    """A public write (sign-in, reset, accept) from a browser must come from our own origin."""
+    check_origin(settings, request.headers.get("origin"), required=False)
+
+
+PublicWrite = Depends(_public_write)
+
+
+def _set_cookie(response: Response, settings: Settings, secret: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        secret,
+        max_age=settings.session_lifetime_hours * 3600,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )
+
+
+def _clear_cookie(response: Response) -> None:
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+
+
+def _signed_in(
+    session: SessionDep, response: Response, settings: Settings, opened: tuple[UserSession, str]
+) -> Me:
+    user_session, secret = opened
+    _set_cookie(response, settings, secret)
+    return service.me(session, service.principal_of(session, user_session))
+
+
+@router.get(
+    "/v1/auth/methods",
+    operation_id="getSignInMethods",
+    response_model=SignInMethods,
+    summary="How people can sign in here",
+)
+def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
+    oidc = None
+    if settings.oidc_issuer:
+        oidc = SignInMethodOidc(name=settings.oidc_name, start_url="/v1/auth/oidc/start")
+    return SignInMethods(password=True, oidc=oidc)
+
+
+@router.post(
+    "/v1/auth/sign-in",
+    operation_id="signIn",
+    response_model=Me,
+    responses=problem_responses(401, 403, 422, 429),
+    dependencies=[PublicWrite],
+    summary="Sign in with e-mail and password; sets the session cookie",
+)
+def sign_in(
+    body: SignIn,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    limiter: LimiterDep,
+    cookie: CookieDep,
+) -> Me:
+    opened = service.sign_in(
+        session,
+        settings,
+        passwords,
+        limiter,
+        email=body.email,
+        password=body.password,
+        client=_client(request),
+        user_agent=request.headers.get("user-agent"),
+        replaces=cookie,
+    )
+    return _signed_in(session, response, settings, opened)
+
+
+@router.post(
+    "/v1/auth/sign-out",
+    operation_id="signOut",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403),
+    summary="Sign out: the session ends and the cookie is cleared",
+)
+def sign_out(
+    request: Request, session: SessionDep, settings: SettingsDep, cookie: CookieDep
+) -> Response:
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    if cookie:
+        check_origin(settings, request.headers.get("origin"), required=True)
+        service.end_cookie_session(session, secret=cookie)
+    _clear_cookie(response)
+    return response
+
+
+@router.get(
+    "/v1/me",
+    operation_id="getMe",
+    response_model=Me,
+    responses=problem_responses(401),
+    summary="Who is calling: a person or an API key, organisation, role, scopes",
+)
+def get_me(session: SessionDep, principal: PrincipalDep) -> Me:
+    return service.me(session, principal)
+
+
+@router.put(
+    "/v1/auth/session/organization",
+    operation_id="switchOrganization",
+    response_model=Me,
+    responses=problem_responses(401, 403, 404, 409, 422),
+    summary="Make another of your organisations the active one of this session",
+)
+def switch_organization(
+    body: OrganizationSwitch, session: SessionDep, principal: PrincipalDep
+) -> Me:
+    switched = service.switch_organization(
+        session, caller=principal, organization_id=body.organization_id
+    )
+    return service.me(session, switched)
+
+
+@router.get(
+    "/v1/auth/sessions",
+    operation_id="listMySessions",
+    response_model=Page[SessionPublic],
+    responses=problem_responses(400, 401, 422),
+    summary="Your open sign-in sessions",
+)
+def list_my_sessions(
+    session: SessionDep,
+    principal: PrincipalDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[SessionPublic]:
+    rows, next_cursor = service.list_sessions(session, caller=principal, cursor=cursor, limit=limit)
+    return Page(
+        items=[
+            SessionPublic(
+                id=s.id,
+                created_at=s.created_at,
+                last_seen_at=s.last_seen_at,
+                expires_at=s.expires_at,
+                current=s.id == principal.session_id,
+                user_agent=s.user_agent,
+            )
+            for s in rows
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.delete(
+    "/v1/auth/sessions/{session_id}",
+    operation_id="endMySession",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="End one of your sessions (sign out there)",
+)
+def end_my_session(session_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
+    service.end_own_session(session, caller=principal, session_id=session_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/v1/auth/password",
+    operation_id="changePassword",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403, 404, 422, 429),
+    summary="Change your password; your other sessions end",
+)
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    session: SessionDep,
+    principal: PrincipalDep,
+    passwords: PasswordsDep,
+    limiter: LimiterDep,
+) -> Response:
+    service.change_password(
+        session,
+        passwords,
+        limiter,
+        caller=principal,
+        client=_client(request),
+        current=body.current_password,
+        new=body.new_password,
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+RESET_ACCEPTED = (
+    "If an active account has this address, a link to set a new password is on its way."
+)
+
+
+@router.post(
+    "/v1/auth/password-reset",
+    operation_id="requestPasswordReset",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses=problem_responses(403, 422),
+    dependencies=[PublicWrite],
+    summary="Ask for a password-reset link by e-mail (the same answer for any address)",
+)
+def request_password_reset(
+    body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
+) -> Accepted:
+    found = service.request_reset(session, settings, email=body.email)
+    mailer = Mailer.from_settings(settings)
+    if found is not None and mailer.enabled:
+        user, reset_link = found
+        try:
+            mailer.send(
+                to=user.email,
+                subject="Set a new password",
+                body=(
+                    f"Hello {user.display_name},\n\nset a new password here (the link works once, "
+                    f"for {settings.password_reset_valid_hours} hours):\n\n    {reset_link}\n\n"
+                    "If you did not ask for this, ignore this message.\n"
+                ),
+            )
+        except MailError:
+            logger.warning("password-reset e-mail not sent")
+    return Accepted(detail=RESET_ACCEPTED)
+
+
+@router.post(
+    "/v1/auth/password-reset/complete",
+    operation_id="completePasswordReset",
+    response_model=Me,
+    responses=problem_responses(403, 404, 422),
+    dependencies=[PublicWrite],
+    summary="Set a new password with a reset link; signs in",
+)
+def complete_password_reset(
+    body: PasswordResetComplete,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    cookie: CookieDep,
+) -> Me:
+    opened = service.complete_reset(
+        session,
+        settings,
+        passwords,
+        secret=body.token,
+        new_password=body.new_password,
+        user_agent=request.headers.get("user-agent"),
+        replaces=cookie,
+    )
+    return _signed_in(session, response, settings, opened)
+
+
+@router.get(
+    "/v1/auth/invitations/{token}",
+    operation_id="getInvitation",
+    response_model=InvitationView,
+    responses=problem_responses(404, 422),
+    summary="What an invitation link invites to",
+)
+def get_invitation(token: str, session: SessionDep) -> InvitationView:
+    invitation, organization = service.view_invitation(session, secret=token)
+    assert invitation.role is not None
+    return InvitationView(
+        email=invitation.email,
+        organization=InvitationOrganization(name=organization.name),
+        role=Role(invitation.role),
+        expires_at=invitation.expires_at,
+    )
+
+
+@router.post(
+    "/v1/auth/invitations/accept",
+    operation_id="acceptInvitation",
+    response_model=Me,
+    responses=problem_responses(401, 403, 404, 422),
+    dependencies=[PublicWrite],
+    summary="Accept an invitation (a new person sets a password); signs in",
+)
+def accept_invitation(
+    body: InvitationAccept,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    cookie: CookieDep,
+) -> Me:
+    opened = service.accept_invitation(
+        session,
+        settings,
+        passwords,
+        secret=body.token,
+        display_name=body.display_name,
+        password=body.password,
+        user_agent=request.headers.get("user-agent"),
+        replaces=cookie,
+    )
+    return _signed_in(session, response, settings, opened)
+
+
+@router.get(
+    "/v1/users",
+    operation_id="listUsers",
+    response_model=Page[UserPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="The organisation's people",
+)
+def list_users(
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[UserPublic]:
+    members, next_cursor = service.list_members(
+        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+    )
+    return Page(items=[m.public() for m in members], next_cursor=next_cursor)
+
+
+@router.post(
+    "/v1/users/invitations",
+    operation_id="inviteUser",
+    status_code=status.HTTP_201_CREATED,
+    response_model=InvitationCreated,
+    responses=problem_responses(401, 403, 409, 422),
+    summary="Invite a colleague by e-mail (the link is returned once when e-mail is off)",
+)
+def invite_user(
+    body: InvitationCreate, session: SessionDep, settings: SettingsDep, principal: AdminDep
+) -> InvitationCreated:
+    token, invite_link = service.invite(
+        session,
+        settings,
+        caller=principal,
+        email=body.email,
+        role=body.role,
+        display_name=body.display_name,
+    )
+    mailer = Mailer.from_settings(settings)
+    returned: str | None = invite_link
+    if mailer.enabled:
+        try:
+            mailer.send(
+                to=token.email,
+                subject="You are invited to the AI assessment service",
+                body=(
+                    f"Hello,\n\nyou are invited as {body.role.value}. Accept here (the link works "
+                    f"once, until {token.expires_at.date().isoformat()}):\n\n    {invite_link}\n"
+                ),
+            )
+            returned = None
+        except MailError:
+            logger.warning("invitation e-mail not sent; the link is returned instead")
+    return InvitationCreated(
+        invitation=InvitationPublic(
+            id=token.id,
+            email=token.email,
+            role=body.role,
+            display_name=token.display_name,
+            created_at=token.created_at,
+            expires_at=token.expires_at,
+        ),
+        link=returned,
+    )
+
+
+@router.patch(
+    "/v1/users/{user_id}",
+    operation_id="updateUser",
+    response_model=UserPublic,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    summary="Change a person's role (needs If-Match)",
+)
+def update_user(
+    user_id: uuid.UUID,
+    body: UserUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: AdminDep,
+    if_match: IfMatchHeader = None,
+) -> UserPublic:
+    member = service.change_role(
+        session, caller=principal, user_id=user_id, role=body.role, if_match=if_match
+    )
+    response.headers["ETag"] = etag(member.membership.revision)
+    return member.public()
+
+
+@router.post(
+    "/v1/users/{user_id}/deactivate",
+    operation_id="deactivateUser",
+    response_model=UserPublic,
+    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    summary="Deactivate a person: their sessions and personal keys stop working at once",
+)
+def deactivate_user(
+    user_id: uuid.UUID,
+    response: Response,
+    session: SessionDep,
+    principal: AdminDep,
+    if_match: IfMatchHeader = None,
+) -> UserPublic:
+    member = service.deactivate(
+        session,
+        organization_id=principal.organization_id,
+        user_id=user_id,
+        actor=principal.actor,
+        if_match=if_match,
+    )
+    response.headers["ETag"] = etag(member.membership.revision)
+    return member.public()
+
+
+def _sign_in_error(slug: str) -> RedirectResponse:
+    response = RedirectResponse(f"/sign-in?error={slug}", status_code=status.HTTP_302_FOUND)
+    response.delete_cookie(oidc.STATE_COOKIE, path="/", secure=True, httponly=True)
+    return response
+
+
+@router.get(
+    "/v1/auth/oidc/start",
+    operation_id="startOidcSignIn",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To the identity provider (or to /sign-in?error=...)"}},
+    summary="Start single sign-on: redirects to the identity provider",
+)
+def start_oidc_sign_in(request: Request, settings: SettingsDep) -> RedirectResponse:
+    provider: oidc.OidcProvider | None = request.app.state.oidc
+    if provider is None:
+        return _sign_in_error("oidc-disabled")
+    try:
+        url, state = oidc.start(request.app.state.engine, settings, provider)
+    except oidc.OidcError as exc:
+        logger.warning("single sign-on not started: %s", exc.detail)
+        return _sign_in_error(exc.slug)
+    response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
+    response.set_cookie(
+        oidc.STATE_COOKIE,
+        state,
+        max_age=oidc.LOGIN_VALID_SECONDS,
+        path="/",
+        secure=True,
+        httponly=True,
+        samesite="lax",
+    )
+    return response
+
+
+OidcParam = Annotated[str | None, Query(max_length=2048)]
+
+
+@router.get(
+    "/v1/auth/oidc/callback",
+    operation_id="finishOidcSignIn",
+    status_code=status.HTTP_302_FOUND,
+    response_class=RedirectResponse,
+    responses={302: {"description": "To / when signed in, else to /sign-in?error=<slug>"}},
+    summary="Where the identity provider sends the browser back; signs in",
+)
+def finish_oidc_sign_in(
+    request: Request,
+    settings: SettingsDep,
+    cookie: CookieDep,
+    code: OidcParam = None,
+    state: OidcParam = None,
+    error: OidcParam = None,
+) -> RedirectResponse:
+    provider: oidc.OidcProvider | None = request.app.state.oidc
+    if provider is None:
+        return _sign_in_error("oidc-disabled")
+    if error is not None or not code or not state:
+        logger.warning("single sign-on refused by the provider: %s", (error or "no code")[:100])
+        return _sign_in_error("oidc-provider-error")
+    try:
+        opened = oidc.finish(
+            request.app.state.engine,
+            settings,
+            provider,
+            code=code,
+            state=state,
+            bound_state=request.cookies.get(oidc.STATE_COOKIE),
+            user_agent=request.headers.get("user-agent"),
+            replaces=cookie,
+        )
+    except oidc.OidcError as exc:
+        logger.warning("single sign-on refused: %s", exc.detail)
+        return _sign_in_error(exc.slug)
+    response = RedirectResponse("/", status_code=status.HTTP_302_FOUND)
+    response.delete_cookie(oidc.STATE_COOKIE, path="/", secure=True, httponly=True)
+    _set_cookie(response, settings, opened[1])
+    return response

@@ -1,0 +1,797 @@
+"""Users, memberships, sign-in, sessions and one-time links. Services flush; the request commits.
+
+Personal data (e-mail, display name) stays in the `users` row; the audit log names a person by id
+only, so that row can be pseudonymised when the person leaves without breaking the chain.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from app.audit import service as audit
+from app.audit.service import Actor
+from app.auth import ROLE_SCOPES, Principal, Role, hash_key, new_secret
+from app.concurrency import check_if_match
+from app.db import utcnow
+from app.errors import AppError, ConflictError, NotFoundError
+from app.organizations.models import ApiKey, Organization
+from app.pagination import finish_page, keyset_page
+from app.people.limiter import SignInLimiter
+from app.people.models import Membership, User, UserSession, UserToken
+from app.people.passwords import Passwords
+from app.people.schemas import (
+    KeyRef,
+    Me,
+    OrganizationMembership,
+    OrganizationRef,
+    UserPublic,
+    UserRef,
+)
+from app.settings import Settings
+
+RESET_PATH = "/reset-password"
+INVITATION_PATH = "/accept-invitation"
+ACTIVE = "active"
+DEACTIVATED = "deactivated"
+INVITATION = "invitation"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (a token kind, not a password)
+
+
+def invalid_credentials() -> AppError:
+    return AppError(
+        status=401,
+        type="invalid-credentials",
+        title="Unauthenticated",
+        detail="The e-mail address or the password is wrong.",
+    )
+
+
+def invalid_token() -> AppError:
+    # One answer for unknown, expired and used links: a guesser learns nothing.
+    return AppError(
+        status=404,
+        type="invalid-token",
+        title="Not found",
+        detail="This link is unknown, expired or used already; ask for a new one.",
+    )
+
+
+def too_many_attempts(retry_after: int) -> AppError:
+    return AppError(
+        status=429,
+        type="too-many-sign-in-attempts",
+        title="Too many requests",
+        detail=f"Too many failed sign-ins; try again in {retry_after} seconds.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def link(settings: Settings, path: str, token: str) -> str:
+    return f"{settings.public_base_url}{path}#token={token}"
+
+
+# --- users and memberships -------------------------------------------------------------------
+
+
+def find_user_by_email(session: Session, *, email: str) -> User | None:
+    return session.exec(select(User).where(User.email == email)).first()
+
+
+def _audit_user(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    actor: Actor,
+    action: str,
+    user_id: uuid.UUID,
+    before: dict[str, object] | None,
+    after: dict[str, object] | None,
+) -> None:
+    # By id, role and status only: never the e-mail or the name (they can be pseudonymised).
+    audit.record(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action=f"user.{action}",
+        entity_type="user",
+        entity_id=user_id,
+        before=before,
+        after=after,
+    )
+
+
+def _snapshot(user: User, membership: Membership | None) -> dict[str, object]:
+    return {
+        "id": str(user.id),
+        "role": membership.role if membership else None,
+        "status": user.status,
+    }
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    organization_id: uuid.UUID,
+    role: Role,
+    actor: Actor,
+    password_hash: str | None = None,
+) -> User:
+    """A new user with a role in the organisation, or an existing user joining it."""
+    user = find_user_by_email(session, email=email)
+    if user is None:
+        user = User(email=email, display_name=display_name, password_hash=password_hash)
+        session.add(user)
+        session.flush()
+    elif _membership(session, user.id, organization_id) is not None:
+        raise ConflictError(
+            "This person is a member of the organisation already.", type="member-exists"
+        )
+    membership = Membership(organization_id=organization_id, user_id=user.id, role=role.value)
+    session.add(membership)
+    session.flush()
+    _audit_user(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action="added",
+        user_id=user.id,
+        before=None,
+        after=_snapshot(user, membership),
+    )
+    return user
+
+
+def _membership(
+    session: Session, user_id: uuid.UUID, organization_id: uuid.UUID
+) -> Membership | None:
+    return session.exec(
+        select(Membership).where(
+            Membership.user_id == user_id, Membership.organization_id == organization_id
+        )
+    ).first()
+
+
+def _memberships(session: Session, user_id: uuid.UUID) -> list[tuple[Membership, Organization]]:
+    rows = session.exec(
+        select(Membership, Organization)
+        .join(Organization, col(Organization.id) == Membership.organization_id)
+        .where(Membership.user_id == user_id)
+        .order_by(col(Membership.created_at), col(Membership.id))
+    ).all()
+    return [(m, o) for m, o in rows]
+
+
+@dataclass(frozen=True)
+class Member:
+    user: User
+    membership: Membership
+
+    def public(self) -> UserPublic:
+        return UserPublic(
+            id=self.user.id,
+            email=self.user.email,
+            display_name=self.user.display_name,
+            role=Role(self.membership.role),
+            status=DEACTIVATED if self.user.status == DEACTIVATED else ACTIVE,
+            created_at=self.user.created_at,
+            last_sign_in_at=self.user.last_sign_in_at,
+            revision=self.membership.revision,
+        )
+
+
+def get_member(session: Session, *, organization_id: uuid.UUID, user_id: uuid.UUID) -> Member:
+    """A member of the organisation, or 404 (also for people of other organisations)."""
+    row = session.exec(
+        select(User, Membership)
+        .join(Membership, col(Membership.user_id) == User.id)
+        .where(User.id == user_id, Membership.organization_id == organization_id)
+    ).first()
+    if row is None:
+        raise NotFoundError("user", user_id)
+    return Member(row[0], row[1])
+
+
+def list_members(
+    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[Member], str | None]:
+    statement = keyset_page(
+        select(Membership).where(Membership.organization_id == organization_id),
+        created_col=Membership.created_at,
+        id_col=Membership.id,
+        cursor=cursor,
+        limit=limit,
+    )
+    memberships, next_cursor = finish_page(list(session.exec(statement).all()), limit)
+    users = {
+        u.id: u
+        for u in session.exec(
+            select(User).where(col(User.id).in_([m.user_id for m in memberships]))
+        ).all()
+    }
+    return [Member(users[m.user_id], m) for m in memberships], next_cursor
+
+
+def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> int:
+    # Locked (PostgreSQL; SQLite serialises writes): two admins demoting each other at once
+    # must not both see the other one still an admin.
+    rows = session.exec(
+        select(Membership.id)
+        .join(User, col(User.id) == Membership.user_id)
+        .where(
+            Membership.organization_id == organization_id,
+            Membership.role == Role.ADMIN.value,
+            User.status == ACTIVE,
+            Membership.user_id != user_id,
+        )
+        .order_by(col(Membership.id))
+        .with_for_update(of=Membership)
+    ).all()
+    return len(rows)
+
+
+def _last_admin() -> ConflictError:
+    return ConflictError(
+        "This is the organisation's last active admin; make someone else admin first.",
+        type="last-admin",
+    )
+
+
+def change_role(
+    session: Session, *, caller: Principal, user_id: uuid.UUID, role: Role, if_match: str | None
+) -> Member:
+    member = get_member(session, organization_id=caller.organization_id, user_id=user_id)
+    check_if_match(if_match, member.membership.revision)
+    before = _snapshot(member.user, member.membership)
+    demoted = member.membership.role == Role.ADMIN.value and role != Role.ADMIN
+    if demoted and _other_active_admins(session, caller.organization_id, user_id) == 0:
+        raise _last_admin()
+    member.membership.role = role.value
+    member.membership.revision += 1
+    session.add(member.membership)
+    session.flush()
+    _audit_user(
+        session,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
+        action="role_changed",
+        user_id=user_id,
+        before=before,
+        after=_snapshot(member.user, member.membership),
+    )
+    return member
+
+
+def deactivate(
+    session: Session,
+    *,
+    organization_id: uuid.UUID,
+    user_id: uuid.UUID,
+    actor: Actor,
+    if_match: str | None,
+    check_revision: bool = True,
+) -> Member:
+    """Deactivate a user: their sessions end and their personal keys stop working at once."""
+    member = get_member(session, organization_id=organization_id, user_id=user_id)
+    if check_revision:
+        check_if_match(if_match, member.membership.revision)
+    if member.user.status == DEACTIVATED:
+        raise ConflictError("This user is deactivated already.", type="already-deactivated")
+    admin = member.membership.role == Role.ADMIN.value
+    if admin and _other_active_admins(session, organization_id, user_id) == 0:
+        raise _last_admin()
+    before = _snapshot(member.user, member.membership)
+    member.user.status = DEACTIVATED
+    member.membership.revision += 1
+    session.add(member.user)
+    session.add(member.membership)
+    end_sessions(session, user_id=user_id)
+    session.flush()
+    _audit_user(
+        session,
+        organization_id=organization_id,
+        actor=actor,
+        action="deactivated",
+        user_id=user_id,
+        before=before,
+        after=_snapshot(member.user, member.membership),
+    )
+    return member
+
+
+# --- sessions --------------------------------------------------------------------------------
+
+
+def start_session(
+    session: Session,
+    settings: Settings,
+    *,
+    user: User,
+    organization_id: uuid.UUID,
+    user_agent: str | None,
+    replaces: str | None = None,
+) -> tuple[UserSession, str]:
+    """A new session with a fresh id (never a reused one); `replaces` (an old cookie) ends."""
+    if replaces:
+        _end_by_secret(session, replaces)
+    secret, secret_hash = new_secret()
+    now = utcnow()
+    user_session = UserSession(
+        secret_hash=secret_hash,
+        user_id=user.id,
+        organization_id=organization_id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=settings.session_lifetime_hours),
+        user_agent=(user_agent or "")[:300] or None,
+    )
+    user.last_sign_in_at = now
+    session.add(user)
+    session.add(user_session)
+    session.flush()
+    return user_session, secret
+
+
+def _end_by_secret(session: Session, secret: str) -> None:
+    session.execute(
+        sa.update(UserSession)
+        .where(
+            col(UserSession.secret_hash) == hash_key(secret), col(UserSession.ended_at).is_(None)
+        )
+        .values(ended_at=utcnow())
+    )
+
+
+def end_cookie_session(session: Session, *, secret: str) -> None:
+    _end_by_secret(session, secret)
+
+
+def end_sessions(session: Session, *, user_id: uuid.UUID, keep: uuid.UUID | None = None) -> None:
+    """End every open session of a user (but `keep`)."""
+    statement = sa.update(UserSession).where(
+        col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None)
+    )
+    if keep is not None:
+        statement = statement.where(col(UserSession.id) != keep)
+    session.execute(statement.values(ended_at=utcnow()))
+
+
+def _first_organization(session: Session, user: User) -> uuid.UUID | None:
+    memberships = _memberships(session, user.id)
+    return memberships[0][0].organization_id if memberships else None
+
+
+def sign_in(
+    session: Session,
+    settings: Settings,
+    passwords: Passwords,
+    limiter: SignInLimiter,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    user_agent: str | None,
+    replaces: str | None,
+) -> tuple[UserSession, str]:
+    """Check a password and open a session. An unknown address does the very same work: one
+    limiter check, one Argon2id verification (against a dummy hash), one 401."""
+    retry_after = limiter.check(email=email, client=client)
+    if retry_after is not None:
+        raise too_many_attempts(retry_after)
+    user = find_user_by_email(session, email=email)
+    usable = user is not None and user.status == ACTIVE and user.password_hash is not None
+    ok = passwords.verify(user.password_hash if user is not None and usable else None, password)
+    organization_id = _first_organization(session, user) if user is not None and ok else None
+    if user is None or not ok or organization_id is None:
+        limiter.failed(email=email, client=client)
+        raise invalid_credentials()
+    limiter.succeeded(email=email)
+    if user.password_hash and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash(password)
+    return start_session(
+        session,
+        settings,
+        user=user,
+        organization_id=organization_id,
+        user_agent=user_agent,
+        replaces=replaces,
+    )
+
+
+def _own_session(session: Session, caller: Principal, session_id: uuid.UUID) -> UserSession:
+    found = session.get(UserSession, session_id)
+    if found is None or caller.user_id is None or found.user_id != caller.user_id:
+        raise NotFoundError("session", session_id)
+    return found
+
+
+def list_sessions(
+    session: Session, *, caller: Principal, cursor: str | None, limit: int
+) -> tuple[list[UserSession], str | None]:
+    if caller.user_id is None:
+        return [], None
+    statement = select(UserSession).where(
+        UserSession.user_id == caller.user_id,
+        col(UserSession.ended_at).is_(None),
+        col(UserSession.expires_at) > utcnow(),
+    )
+    statement = keyset_page(
+        statement,
+        created_col=UserSession.created_at,
+        id_col=UserSession.id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return finish_page(list(session.exec(statement).all()), limit)
+
+
+def end_own_session(session: Session, *, caller: Principal, session_id: uuid.UUID) -> None:
+    found = _own_session(session, caller, session_id)
+    if found.ended_at is None:
+        found.ended_at = utcnow()
+        session.add(found)
+        session.flush()
+
+
+def switch_organization(
+    session: Session, *, caller: Principal, organization_id: uuid.UUID
+) -> Principal:
+    """Make another of the user's organisations the session's active one."""
+    if caller.session_id is None or caller.user_id is None:
+        raise AppError(
+            status=409,
+            type="not-a-session",
+            title="Conflict",
+            detail="Only a signed-in session has an active organisation; an API key has one.",
+        )
+    membership = _membership(session, caller.user_id, organization_id)
+    if membership is None:
+        raise NotFoundError("organisation", organization_id)
+    user_session = session.get(UserSession, caller.session_id)
+    assert user_session is not None
+    user_session.organization_id = organization_id
+    session.add(user_session)
+    session.flush()
+    return Principal(
+        organization_id=organization_id,
+        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(membership.role)]),
+        user_id=caller.user_id,
+        role=membership.role,
+        session_id=caller.session_id,
+    )
+
+
+# --- passwords and one-time links -------------------------------------------------------------
+
+
+def change_password(
+    session: Session,
+    passwords: Passwords,
+    limiter: SignInLimiter,
+    *,
+    caller: Principal,
+    client: str,
+    current: str,
+    new: str,
+) -> None:
+    """Change the caller's password; every other session of theirs ends."""
+    if caller.user_id is None:
+        raise NotFoundError("user", "for this API key")
+    user = session.get(User, caller.user_id)
+    assert user is not None
+    retry_after = limiter.check(email=user.email, client=client)
+    if retry_after is not None:
+        raise too_many_attempts(retry_after)
+    if not passwords.verify(user.password_hash, current):
+        limiter.failed(email=user.email, client=client)
+        raise AppError(
+            status=403,
+            type="invalid-credentials",
+            title="Forbidden",
+            detail="The current password is wrong; nothing was changed.",
+        )
+    user.password_hash = passwords.hash(new)
+    session.add(user)
+    end_sessions(session, user_id=user.id, keep=caller.session_id)
+    session.flush()
+
+
+def _new_token(
+    session: Session,
+    *,
+    kind: str,
+    email: str,
+    expires_at: datetime,
+    user_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID | None = None,
+    role: str | None = None,
+    display_name: str | None = None,
+    actor: Actor | None = None,
+) -> tuple[UserToken, str]:
+    secret, secret_hash = new_secret()
+    token = UserToken(
+        secret_hash=secret_hash,
+        kind=kind,
+        email=email,
+        user_id=user_id,
+        organization_id=organization_id,
+        role=role,
+        display_name=display_name,
+        expires_at=expires_at,
+        created_by_user_id=actor.user_id if actor else None,
+        created_by_key_id=actor.key_id if actor else None,
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def create_reset_link(session: Session, settings: Settings, *, user: User) -> str:
+    """A one-time link with which the user sets a (new) password; valid for a limited time."""
+    _, secret = _new_token(
+        session,
+        kind=PASSWORD_RESET,
+        email=user.email,
+        user_id=user.id,
+        expires_at=utcnow() + timedelta(hours=settings.password_reset_valid_hours),
+    )
+    return link(settings, RESET_PATH, secret)
+
+
+def request_reset(session: Session, settings: Settings, *, email: str) -> tuple[User, str] | None:
+    """A reset link for an active user of this address, or None (the caller answers the same)."""
+    user = find_user_by_email(session, email=email)
+    if user is None or user.status != ACTIVE:
+        return None
+    return user, create_reset_link(session, settings, user=user)
+
+
+def _usable_token(session: Session, secret: str, kind: str) -> UserToken:
+    token = session.exec(
+        select(UserToken)
+        .where(UserToken.secret_hash == hash_key(secret), UserToken.kind == kind)
+        .with_for_update()
+    ).first()
+    if token is None or token.used_at is not None or token.expires_at <= utcnow():
+        raise invalid_token()
+    return token
+
+
+def complete_reset(
+    session: Session,
+    settings: Settings,
+    passwords: Passwords,
+    *,
+    secret: str,
+    new_password: str,
+    user_agent: str | None,
+    replaces: str | None,
+) -> tuple[UserSession, str]:
+    """Set the password through a reset link, end every session, and sign in."""
+    token = _usable_token(session, secret, PASSWORD_RESET)
+    user = session.get(User, token.user_id) if token.user_id else None
+    organization_id = _first_organization(session, user) if user else None
+    if user is None or user.status != ACTIVE or organization_id is None:
+        raise invalid_token()
+    token.used_at = utcnow()
+    user.password_hash = passwords.hash(new_password)
+    session.add(token)
+    session.add(user)
+    end_sessions(session, user_id=user.id)
+    return start_session(
+        session,
+        settings,
+        user=user,
+        organization_id=organization_id,
+        user_agent=user_agent,
+        replaces=replaces,
+    )
+
+
+# --- who is calling --------------------------------------------------------------------------
+
+
+def me(session: Session, caller: Principal) -> Me:
+    organization = session.get(Organization, caller.organization_id)
+    if organization is None:
+        raise NotFoundError("organisation", caller.organization_id)
+    user = session.get(User, caller.user_id) if caller.user_id else None
+    key = session.get(ApiKey, caller.key_id) if caller.key_id else None
+    if user is not None and caller.key_id is None:
+        organizations = [
+            OrganizationMembership(id=o.id, slug=o.slug, name=o.name, role=Role(m.role))
+            for m, o in _memberships(session, user.id)
+        ]
+    else:
+        organizations = [
+            OrganizationMembership(
+                id=organization.id,
+                slug=organization.slug,
+                name=organization.name,
+                role=Role(caller.role) if caller.role else None,
+            )
+        ]
+    return Me(
+        kind=caller.kind,
+        user=UserRef(id=user.id, email=user.email, display_name=user.display_name)
+        if user
+        else None,
+        key=KeyRef(id=key.id, name=key.name, prefix=key.prefix) if key else None,
+        organization=OrganizationRef(
+            id=organization.id, slug=organization.slug, name=organization.name
+        ),
+        role=Role(caller.role) if caller.role else None,
+        scopes=sorted(caller.scopes),
+        organizations=organizations,
+    )
+
+
+def principal_of(session: Session, user_session: UserSession) -> Principal:
+    """The caller a freshly opened session authenticates as."""
+    membership = _membership(session, user_session.user_id, user_session.organization_id)
+    assert membership is not None
+    return Principal(
+        organization_id=user_session.organization_id,
+        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(membership.role)]),
+        user_id=user_session.user_id,
+        role=membership.role,
+        session_id=user_session.id,
+    )
+
+
+# --- first start and operators ---------------------------------------------------------------
+
+
+def bootstrap_admin(
+    session: Session, settings: Settings, *, organization_id: uuid.UUID, actor: Actor
+) -> str:
+    """The first admin user of a new organisation (no password yet) and their sign-in link."""
+    user = create_user(
+        session,
+        email=settings.first_admin_email.strip().lower(),
+        display_name="Administrator",
+        organization_id=organization_id,
+        role=Role.ADMIN,
+        actor=actor,
+    )
+    return create_reset_link(session, settings, user=user)
+
+
+# --- invitations -----------------------------------------------------------------------------
+
+
+def invite(
+    session: Session,
+    settings: Settings,
+    *,
+    caller: Principal,
+    email: str,
+    role: Role,
+    display_name: str | None,
+) -> tuple[UserToken, str]:
+    """An invitation to the caller's organisation (hashed, expiring, single use) and its link."""
+    existing = find_user_by_email(session, email=email)
+    if existing is not None and _membership(session, existing.id, caller.organization_id):
+        raise ConflictError(
+            "This person is a member of the organisation already.", type="member-exists"
+        )
+    token, secret = _new_token(
+        session,
+        kind=INVITATION,
+        email=email,
+        organization_id=caller.organization_id,
+        role=role.value,
+        display_name=display_name,
+        expires_at=utcnow() + timedelta(days=settings.user_invitation_valid_days),
+        actor=caller.actor,
+    )
+    audit.record(
+        session,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
+        action="user.invited",
+        entity_type="user_invitation",
+        entity_id=token.id,
+        after={"id": str(token.id), "role": role.value, "expires_at": token.expires_at.isoformat()},
+    )
+    return token, link(settings, INVITATION_PATH, secret)
+
+
+def view_invitation(session: Session, *, secret: str) -> tuple[UserToken, Organization]:
+    token = _usable_token(session, secret, INVITATION)
+    organization = session.get(Organization, token.organization_id)
+    if organization is None:
+        raise invalid_token()
+    return token, organization
+
+
+def accept_invitation(
+    session: Session,
+    settings: Settings,
+    passwords: Passwords,
+    *,
+    secret: str,
+    display_name: str,
+    password: str,
+    user_agent: str | None,
+    replaces: str | None,
+) -> tuple[UserSession, str]:
+    """Join the organisation (a new user sets a password; an existing one proves theirs)."""
+    token = _usable_token(session, secret, INVITATION)
+    assert token.organization_id is not None
+    assert token.role is not None
+    user = find_user_by_email(session, email=token.email)
+    if user is not None:
+        if user.status != ACTIVE:
+            raise invalid_token()
+        if not passwords.verify(user.password_hash, password):
+            raise invalid_credentials()
+    actor = Actor(key_id=None, name="invitation accepted")
+    if user is None or _membership(session, user.id, token.organization_id) is None:
+        user = create_user(
+            session,
+            email=token.email,
+            display_name=display_name,
+            organization_id=token.organization_id,
+            role=Role(token.role),
+            actor=actor
+            if user is None
+            else Actor(key_id=None, user_id=user.id, name=f"user {user.id}"),
+            password_hash=passwords.hash(password) if user is None else None,
+        )
+    token.used_at = utcnow()
+    session.add(token)
+    return start_session(
+        session,
+        settings,
+        user=user,
+        organization_id=token.organization_id,
+        user_agent=user_agent,
+        replaces=replaces,
+    )
+
+
+# --- leaving ---------------------------------------------------------------------------------
+
+
+def pseudonymise(session: Session, *, user_id: uuid.UUID, actor: Actor) -> User:
+    """Erase a person's e-mail and name (GDPR Arts. 5(1)(e), 17): the audit log names them by id
+    only, so its chain stays intact; the account is deactivated and its sessions and links end."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFoundError("user", user_id)
+    memberships = _memberships(session, user.id)
+    for membership, _ in memberships:
+        admin = membership.role == Role.ADMIN.value and user.status == ACTIVE
+        if admin and _other_active_admins(session, membership.organization_id, user.id) == 0:
+            raise _last_admin()
+    old_email = user.email
+    user.email = f"removed-{user.id}@invalid"
+    user.display_name = "Former user"
+    user.password_hash = None
+    user.status = DEACTIVATED
+    session.add(user)
+    end_sessions(session, user_id=user.id)
+    session.execute(
+        sa.delete(UserToken).where(
+            sa.or_(col(UserToken.user_id) == user.id, col(UserToken.email) == old_email)
+        )
+    )
+    session.flush()
+    for membership, _ in memberships:
+        _audit_user(
+            session,
+            organization_id=membership.organization_id,
+            actor=actor,
+            action="pseudonymised",
+            user_id=user.id,
+            before=None,
+            after=_snapshot(user, membership),
+        )
+    return user

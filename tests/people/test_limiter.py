@@ -1,0 +1,41 @@
+"""The sign-in limiter's growing delay, on a clock the test moves."""
+
+from __future__ import annotations
+
+from app.people.limiter import FORGET_AFTER_SECONDS, SignInLimiter
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_delay_doubles_after_the_free_failures_and_is_capped() -> None:
+    clock = Clock()
+    limiter = SignInLimiter(free=3, max_delay=10.0, clock=clock)
+    waits = []
+    for _ in range(8):
+        assert limiter.check(email="a@x.example", client="c") is None
+        limiter.failed(email="a@x.example", client="c")
+        waits.append(limiter.check(email="a@x.example", client="c"))
+        clock.now += 100.0  # waits it out (and more), but stays within the memory window
+    assert waits == [None, None, 1, 2, 4, 8, 10, 10]
+
+
+def test_success_forgives_the_address_and_quiet_time_forgets_everything() -> None:
+    clock = Clock()
+    limiter = SignInLimiter(free=1, max_delay=60.0, clock=clock)
+    limiter.failed(email="a@x.example", client="c")
+    limiter.failed(email="a@x.example", client="c")
+    assert limiter.check(email="a@x.example", client="other") == 2
+    limiter.succeeded(email="a@x.example")
+    assert limiter.check(email="a@x.example", client="other") is None
+    assert limiter.check(email="b@x.example", client="c") is None  # 2 < 4 x free per client
+    limiter.failed(email="b@x.example", client="c")
+    limiter.failed(email="b@x.example", client="c")
+    assert limiter.check(email="z@x.example", client="c") is not None
+    clock.now += FORGET_AFTER_SECONDS
+    assert limiter.check(email="z@x.example", client="c") is None
