@@ -16,11 +16,13 @@ function page<M extends object>(load: () => Promise<M>, name: keyof M & string) 
 const auth = () => import("@/features/auth");
 const systems = () => import("@/features/systems");
 const assessments = () => import("@/features/assessments");
+const supplierPortal = () => import("@/features/supplier-portal");
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: page(auth, "SignIn") },
   { path: "/reset-password", element: page(auth, "ResetPassword") },
   { path: "/accept-invitation", element: page(auth, "AcceptInvitation") },
+  { path: "/supplier-portal", element: page(supplierPortal, "SupplierPortal") },
   {
     element: <RequireSession />,
     children: [

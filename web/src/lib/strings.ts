@@ -159,6 +159,39 @@ export const t = {
     outcome: "Outcome",
     decision: "Decision",
   },
+  portal: {
+    title: "Supplier portal",
+    for: (org: string) => `Questionnaire for ${org}`,
+    asks: (org: string, supplier: string) => `${org} asks ${supplier} to answer this questionnaire.`,
+    due: "Due",
+    message: (org: string) => `Message from ${org}`,
+    submit: "Submit answers",
+    evidence: "Evidence files",
+    supports: "The file supports",
+    wholeRequest: "The whole questionnaire",
+    dropHere: "Drop a file here, or",
+    chooseFile: "Choose a file",
+    accepted: (max: string) => `PDF, PNG, JPEG, text, CSV, Word (.docx), Excel (.xlsx) or JSON; at most ${max}.`,
+    tooLarge: (name: string, size: string, max: string) => `${name} is ${size}: files can be at most ${max}.`,
+    emptyFile: (name: string) => `${name} is empty.`,
+    wrongType: (name: string) => `${name} is not a file type we accept: PDF, PNG, JPEG, text, CSV, Word (.docx), Excel (.xlsx) or JSON.`,
+    noEvidence: "No files attached yet.",
+    remove: "Remove",
+    removeFile: (name: string) => `Remove ${name}`,
+    submittedTitle: "Answers submitted",
+    submittedBody: (org: string) => `Thank you. ${org} is reviewing your answers; this link shows them meanwhile. If they need anything clarified, you will be told here and by e-mail.`,
+    acceptedTitle: "Accepted",
+    acceptedBody: (org: string) => `${org} has accepted your answers. Nothing more is needed from you.`,
+    rejectedTitle: "Not accepted",
+    rejectedBody: (org: string) => `${org} did not accept your answers. Your contact there will tell you why and what follows.`,
+    clarifyTitle: "Please clarify",
+    clarifyBody: (org: string) => `${org} asks you to clarify these answers, then submit again:`,
+    deadTitle: "This link no longer opens a questionnaire",
+    deadBody: "Invitation links stop working some days after the due date, when a new link is sent, or when the request is withdrawn. Nothing you answered before is lost.",
+    deadWhom: "Whom to contact",
+    deadContact: "The person who sent you the invitation e-mail: reply to it and ask for a new link.",
+    deadContactOrg: (org: string) => `Your contact at ${org}, who sent you the invitation e-mail: reply to it and ask for a new link.`,
+  },
   status: {
     draft: "Draft",
     submitted: "Submitted",
@@ -178,4 +211,11 @@ export const t = {
 export function tierLabel(tier: string | null | undefined): string {
   if (!tier) return t.systems.notAssessed;
   return t.tiers[tier] ?? tier.replaceAll("_", " ");
+}
+
+/** A file size for people: bytes, kB or MB. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${String(n)} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MB`;
 }
