@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Badge, Group, NativeSelect, Table, Text, TextInput } from "@mantine/core";
 import { t } from "@/lib/strings";
 
@@ -109,7 +110,7 @@ export function ObligationsTable({
                     <Table.Td key={c}>
                       <Group gap={6}>
                         <Text size="sm">{from ?? "—"}</Text>
-                        <Badge size="xs" color={applies ? "red.9" : "gray.7"} variant={applies ? "filled" : "outline"}>
+                        <Badge size="xs" color={applies ? tone.severe : "gray.7"} variant={applies ? "filled" : "outline"}>
                           {applies ? t.system.applies : t.system.notYet}
                         </Badge>
                       </Group>

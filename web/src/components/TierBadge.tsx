@@ -1,16 +1,17 @@
+import { tone } from "@/lib/theme";
 import { Badge } from "@mantine/core";
 import { tierLabel } from "@/lib/strings";
 
 // Dark shades so white text keeps AA contrast.
 const COLORS: Record<string, string> = {
-  prohibited: "red.9",
-  high_risk: "red.8",
-  high: "red.8",
-  severe: "red.9",
-  transparency: "yellow.9",
-  medium: "yellow.9",
-  minimal: "green.9",
-  low: "green.9",
+  prohibited: tone.severe,
+  high_risk: tone.bad,
+  high: tone.bad,
+  severe: tone.severe,
+  transparency: tone.warn,
+  medium: tone.warn,
+  minimal: tone.ok,
+  low: tone.ok,
   out_of_scope: "gray.7",
 };
 

@@ -25,6 +25,7 @@ export const t = {
     invalid: "Wrong e-mail or password.",
     tooMany: (s: string) => `Too many attempts. Try again in ${s} seconds.`,
     useKey: "Use an API key instead",
+    usePassword: "Use e-mail and password instead",
     apiKey: "API key",
     apiKeyHelp: "For service accounts and local set-ups: the key stays in this browser tab only.",
     resetTitle: "Reset your password",

@@ -15,3 +15,14 @@ export const cssVariablesResolver: CSSVariablesResolver = () => ({
   light: { "--mantine-color-dimmed": "var(--mantine-color-gray-7)" },
   dark: {},
 });
+
+/** Status colours dark enough for white text and for text on white (all ≥ 4.5:1). */
+export const tone = {
+  ok: "#216e33",
+  warn: "#8a4b00",
+  offline: "#a63a0b",
+  bad: "#c92a2a",
+  severe: "#a61e1e",
+  neutral: "gray.7",
+  info: "blue.8",
+} as const;

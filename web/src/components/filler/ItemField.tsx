@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Alert, Anchor, Badge, Checkbox, Group, NumberInput, Radio, Stack, Text, TextInput, Textarea } from "@mantine/core";
 import { memo } from "react";
 import { optionsOf, type QDocument, type QItem } from "@/lib/conditions/questionnaire";
@@ -165,7 +166,7 @@ export const ItemField = memo(function ItemField({ doc, item, value, error, comm
   return (
     <div id={anchor} className={classes.question} data-item={item.id} data-invalid={error ? "true" : undefined} tabIndex={-1}>
       {comment && (
-        <Alert color="yellow.9" variant="light" title={t.filler.reviewComment} mb="xs" data-testid={`comment-${item.id}`}>
+        <Alert color={tone.warn} variant="light" title={t.filler.reviewComment} mb="xs" data-testid={`comment-${item.id}`}>
           <Text size="sm" c="black">{comment}</Text>
         </Alert>
       )}

@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Alert, Anchor, Badge, Button, Group, Modal, Progress, Stack, Table, Text, Title } from "@mantine/core";
 import { useCallback, useEffect, useMemo, type ReactNode } from "react";
 import { compileQuestionnaire, settle, type QDocument } from "@/lib/conditions/questionnaire";
@@ -25,12 +26,12 @@ export interface FillerProps {
 }
 
 const STATUS_COLOR: Record<SaveStatus, string> = {
-  saved: "green.9",
+  saved: tone.ok,
   pending: "gray.7",
   saving: "blue.8",
-  offline: "orange.9",
-  error: "red.9",
-  conflict: "red.9",
+  offline: tone.offline,
+  error: tone.severe,
+  conflict: tone.severe,
 };
 
 function statusText(s: SaveStatus): string {
@@ -84,7 +85,9 @@ export function QuestionnaireFiller(props: FillerProps) {
           <Text size="sm" fw={700} id="filler-progress-label">
             {t.filler.progress(answered, total)}
           </Text>
-          <Progress value={total ? (100 * answered) / total : 0} aria-labelledby="filler-progress-label" />
+          <Progress.Root>
+            <Progress.Section value={total ? (100 * answered) / total : 0} aria-labelledby="filler-progress-label" />
+          </Progress.Root>
           {sections.map(({ section, questions, answered: a }) => (
             <Anchor key={section.id} href={`#section-${section.id}`} size="sm" onClick={(e) => {
               e.preventDefault();
@@ -94,7 +97,7 @@ export function QuestionnaireFiller(props: FillerProps) {
             }}>
               <Group justify="space-between" wrap="nowrap" gap={4}>
                 <span>{section.title}</span>
-                <Badge size="xs" variant={a === questions ? "filled" : "outline"} color={a === questions ? "green.9" : "gray.7"}>
+                <Badge size="xs" variant={a === questions ? "filled" : "outline"} color={a === questions ? tone.ok : "gray.7"}>
                   {t.filler.sectionProgress(a, questions)}
                 </Badge>
               </Group>
@@ -112,7 +115,7 @@ export function QuestionnaireFiller(props: FillerProps) {
           </Badge>
         </Group>
         {status === "offline" && (
-          <Alert color="orange.9" role="alert" mb="sm">
+          <Alert color={tone.offline} role="alert" mb="sm">
             {t.filler.offline}
           </Alert>
         )}
@@ -122,7 +125,7 @@ export function QuestionnaireFiller(props: FillerProps) {
           </Alert>
         )}
         {readOnly && (
-          <Alert mb="sm" color="gray.8">
+          <Alert mb="sm" variant="default">
             {t.filler.readOnly}
           </Alert>
         )}
@@ -148,7 +151,7 @@ export function QuestionnaireFiller(props: FillerProps) {
         ))}
         {footer?.({ status, flush: auto.flush, hasPending: auto.hasPending })}
       </div>
-      <aside className={classes.sticky} aria-label={t.preview.title}>
+      <aside className={classes.sticky} aria-label={t.preview.title} tabIndex={0}>
         {side}
       </aside>
       <Modal opened={!!conflict} onClose={() => {}} withCloseButton={false} closeOnClickOutside={false} closeOnEscape={false} title={t.filler.conflictTitle} size="lg">

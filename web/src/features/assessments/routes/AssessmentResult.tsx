@@ -63,7 +63,7 @@ export function AssessmentResult() {
         )}
       </Group>
       {round.decision && (
-        <Alert title={`${t.result.decision}: ${round.decision.replaceAll("_", " ")}`} color="gray.8">
+        <Alert title={`${t.result.decision}: ${round.decision.replaceAll("_", " ")}`} variant="default">
           {round.comment}
         </Alert>
       )}

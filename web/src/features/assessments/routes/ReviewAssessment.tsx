@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Alert, Badge, Button, Card, Group, Radio, Stack, Text, Textarea, Title } from "@mantine/core";
 import { useMemo, useState } from "react";
 import { useNavigate, useParams } from "react-router";
@@ -44,7 +45,7 @@ export function ReviewAssessment() {
         </div>
         {current && <TierBadge tier={current.result.tier} size="lg" />}
       </Group>
-      {a.status !== "submitted" && <Alert color="gray.8">{t.status[a.status] ?? a.status}</Alert>}
+      {a.status !== "submitted" && <Alert variant="default">{t.status[a.status] ?? a.status}</Alert>}
       {document.sections.map((section) => {
         const items = section.items.filter((i) => i.type !== "display" && visible.items.get(i.id) === true);
         if (items.length === 0) return null;
@@ -66,7 +67,7 @@ export function ReviewAssessment() {
                     <Group gap="xs">
                       <Text size="sm">{formatAnswer(document, item, value)}</Text>
                       {changed && (
-                        <Badge color="yellow.9" size="sm" variant="filled">
+                        <Badge color={tone.warn} size="sm" variant="filled">
                           {t.review.changed}
                         </Badge>
                       )}

@@ -92,7 +92,7 @@ export function SignIn() {
             {t.auth.forgot}
           </Anchor>
           <Anchor component="button" type="button" size="sm" onClick={() => { setWithKey(!withKey); }}>
-            {withKey ? t.auth.signInTitle : t.auth.useKey}
+            {withKey ? t.auth.usePassword : t.auth.useKey}
           </Anchor>
         </Stack>
       </form>

@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Anchor, Badge, Button, Group, NativeSelect, Stack, Table, Text, TextInput, Title } from "@mantine/core";
 import { useDebouncedValue } from "@mantine/hooks";
 import { useEffect, useMemo, useState } from "react";
@@ -113,7 +114,7 @@ export function Inventory() {
                     <Group gap="xs">
                       <Text size="sm">{st.due ? st.due.slice(0, 10) : "—"}</Text>
                       {st.overdue && (
-                        <Badge color="red.9" size="sm">
+                        <Badge color={tone.severe} size="sm">
                           {t.systems.overdue}
                         </Badge>
                       )}
