@@ -17,6 +17,7 @@ const auth = () => import("@/features/auth");
 const systems = () => import("@/features/systems");
 const assessments = () => import("@/features/assessments");
 const supplierPortal = () => import("@/features/supplier-portal");
+const suppliers = () => import("@/features/suppliers");
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: page(auth, "SignIn") },
@@ -33,6 +34,9 @@ export const router = createBrowserRouter([
       { path: "/assessments/:assessmentId/fill", element: page(assessments, "FillAssessment") },
       { path: "/assessments/:assessmentId/review", element: page(assessments, "ReviewAssessment") },
       { path: "/reviews", element: page(assessments, "ReviewInbox") },
+      { path: "/suppliers", element: page(suppliers, "Suppliers") },
+      { path: "/suppliers/:supplierId", element: page(suppliers, "SupplierProfile") },
+      { path: "/supplier-requests/:requestId", element: page(suppliers, "SupplierRequest") },
       { path: "*", element: <Navigate to="/systems" replace /> },
     ],
   },
