@@ -17,18 +17,24 @@ import uvicorn  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.audit.service import Actor  # noqa: E402
-from app.auth import Scope  # noqa: E402
+from app.auth import Role, Scope  # noqa: E402
 from app.db import create_db_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.organizations import service as org_service  # noqa: E402
+from app.people import service as people_service  # noqa: E402
+from app.people.passwords import Passwords  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from tests.databases import fresh_database  # noqa: E402
 
 PEOPLE = {
     "manager": [Scope.READ, Scope.SYSTEMS_WRITE, Scope.ASSESSMENTS_WRITE],
     "reviewer": [Scope.READ, Scope.ASSESSMENTS_REVIEW],
+    "procurement": [Scope.READ, Scope.PROCUREMENT],
+    "admin": [Scope.ADMIN],
 }
+# People who sign in with a password (e-mail, password, role).
+PERSONS = {"admin": ("ada.admin@example.com", "correct horse battery staple", Role.ADMIN)}
 
 
 def main() -> None:
@@ -51,9 +57,29 @@ def main() -> None:
                     actor=Actor(key_id=None, name="e2e"),
                 )
                 users[name] = created.secret
+            hasher = Passwords(time_cost=1, memory_kib=8192)
+            for email, password, role in PERSONS.values():
+                people_service.create_user(
+                    session,
+                    email=email,
+                    display_name=email.split("@")[0].replace(".", " ").title(),
+                    organization_id=org.id,
+                    role=role,
+                    actor=Actor(key_id=None, name="e2e"),
+                    password_hash=hasher.hash(password),
+                )
             session.commit()
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"database": url.split("/")[-1], "keys": users}))
+        out.write_text(
+            json.dumps(
+                {
+                    "database": url.split("/")[-1],
+                    "database_url": url,
+                    "keys": users,
+                    "persons": {k: {"email": e, "password": p} for k, (e, p, _) in PERSONS.items()},
+                }
+            )
+        )
         settings = Settings(
             database_url=url,
             public_base_url=f"http://127.0.0.1:{port}",

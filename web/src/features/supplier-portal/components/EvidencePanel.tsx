@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Alert, Button, Group, List, NativeSelect, Stack, Text, Title, UnstyledButton, VisuallyHidden } from "@mantine/core";
 import { useId, useRef, useState, type DragEvent } from "react";
 import { ProblemAlert } from "@/components/ProblemAlert";
@@ -89,7 +90,7 @@ export function EvidencePanel({ doc, evidence, round, editable }: Props) {
             </Text>
           </div>
           {refused && (
-            <Alert color="red" role="alert" data-testid="evidence-refused">
+            <Alert color={tone.bad} variant="outline" role="alert" data-testid="evidence-refused">
               {refused}
             </Alert>
           )}

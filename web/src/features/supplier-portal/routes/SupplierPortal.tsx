@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Alert, Anchor, Button, Container, Group, List, Paper, Stack, Text, Title } from "@mantine/core";
 import { useState, type ReactNode } from "react";
 import { PageLoader } from "@/components/PageLoader";
@@ -59,14 +60,14 @@ function Outcome({ request }: { request: PortalRequest }) {
   if (request.status === "closed") {
     const accepted = request.outcome === "accepted";
     return (
-      <Alert color={accepted ? "green.9" : "red.9"} variant="light" title={accepted ? t.portal.acceptedTitle : t.portal.rejectedTitle} data-testid="outcome" data-outcome={request.outcome ?? ""}>
+      <Alert color={accepted ? tone.ok : tone.bad} variant="outline" title={accepted ? t.portal.acceptedTitle : t.portal.rejectedTitle} data-testid="outcome" data-outcome={request.outcome ?? ""}>
         <Text c="black">{accepted ? t.portal.acceptedBody(request.organization) : t.portal.rejectedBody(request.organization)}</Text>
       </Alert>
     );
   }
   if (request.status === "submitted") {
     return (
-      <Alert color="blue.8" variant="light" title={t.portal.submittedTitle} data-testid="outcome" data-outcome="submitted">
+      <Alert color={tone.info} variant="outline" title={t.portal.submittedTitle} data-testid="outcome" data-outcome="submitted">
         <Text c="black">{t.portal.submittedBody(request.organization)}</Text>
       </Alert>
     );
@@ -79,7 +80,7 @@ function Clarifications({ request, doc }: { request: PortalRequest; doc: QDocume
   if (request.status !== "clarification_requested" || ids.length === 0) return null;
   const textOf = (id: string) => doc.sections.flatMap((s) => s.items).find((i) => i.id === id)?.text ?? id;
   return (
-    <Alert color="yellow.9" variant="light" title={t.portal.clarifyTitle} data-testid="clarifications">
+    <Alert color={tone.warn} variant="outline" title={t.portal.clarifyTitle} data-testid="clarifications">
       <Text c="black" size="sm" mb="xs">
         {t.portal.clarifyBody(request.organization)}
       </Text>
@@ -160,7 +161,7 @@ export function SupplierPortal() {
           editable && (
             <Stack mt="xl">
               {missing.length > 0 && (
-                <Alert color="red" role="alert" title={t.filler.missing} data-testid="missing">
+                <Alert color={tone.bad} variant="outline" role="alert" title={t.filler.missing} data-testid="missing">
                   <List size="sm">
                     {missing.map((id) => (
                       <List.Item key={id}>

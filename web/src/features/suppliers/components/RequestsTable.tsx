@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Anchor, Badge, Table, Text } from "@mantine/core";
 import { Link } from "react-router";
 import { TierBadge } from "@/components/TierBadge";
@@ -5,11 +6,11 @@ import { t } from "@/lib/strings";
 import type { VendorRequestSummary } from "../api/suppliers";
 
 export const REQUEST_STATUS_COLOR: Record<string, string> = {
-  open: "gray.7",
-  submitted: "blue.8",
-  clarification_requested: "yellow.9",
-  accepted: "green.9",
-  rejected: "red.9",
+  open: tone.neutral,
+  submitted: tone.info,
+  clarification_requested: tone.warn,
+  accepted: tone.ok,
+  rejected: tone.bad,
 };
 
 /** Vendor requests, overdue first: status, due date, the tier the answers derive. */
@@ -45,7 +46,7 @@ export function RequestsTable({ requests, supplierName }: { requests: VendorRequ
             <Table.Td>
               {r.due_date}{" "}
               {r.overdue && (
-                <Badge color="red.9" size="sm">
+                <Badge color={tone.bad} size="sm">
                   {t.systems.overdue}
                 </Badge>
               )}

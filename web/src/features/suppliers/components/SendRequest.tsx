@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Alert, Button, Checkbox, Code, CopyButton, Group, Modal, NativeSelect, Stack, Text, TextInput, Textarea } from "@mantine/core";
 import { useState } from "react";
 import { ProblemAlert } from "@/components/ProblemAlert";
@@ -27,10 +28,10 @@ export function SendRequest({ supplier, opened, onClose }: { supplier: SupplierP
     onClose();
   };
   return (
-    <Modal opened={opened} onClose={close} title={t.suppliers.send} size="lg">
+    <Modal opened={opened} onClose={close} title={t.suppliers.send} size="lg" closeButtonProps={{ "aria-label": t.common.cancel }}>
       {sent ? (
         <Stack data-testid="request-sent">
-          <Alert color="green.9" variant="light" title={t.suppliers.sentTitle}>
+          <Alert color={tone.ok} variant="outline" title={t.suppliers.sentTitle}>
             <Text c="black" size="sm">
               {sent.delivery === "sent" ? t.suppliers.sentByMail(sent.recipient_email) : t.suppliers.sentNoMail(sent.recipient_email)}
             </Text>
@@ -40,7 +41,7 @@ export function SendRequest({ supplier, opened, onClose }: { supplier: SupplierP
               <Text size="sm" fw={600}>
                 {t.suppliers.linkOnce}
               </Text>
-              <Code block data-testid="invitation-link">
+              <Code block data-testid="invitation-link" style={{ whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
                 {sent.link}
               </Code>
               <CopyButton value={sent.link}>
@@ -74,7 +75,7 @@ export function SendRequest({ supplier, opened, onClose }: { supplier: SupplierP
           }}
         >
           <Stack>
-            {supplier.contacts.length === 0 && <Alert color="red.9">{t.suppliers.needContact}</Alert>}
+            {supplier.contacts.length === 0 && <Alert color={tone.bad} variant="outline">{t.suppliers.needContact}</Alert>}
             <NativeSelect
               label={t.suppliers.contact}
               value={contactId}

@@ -1,3 +1,4 @@
+import { tone } from "@/lib/theme";
 import { Alert, Anchor, Badge, Button, Card, Checkbox, Code, Group, Radio, Stack, Table, Text, Textarea, Title } from "@mantine/core";
 import { useQuery } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
@@ -114,7 +115,7 @@ export function SupplierRequest() {
         </Badge>
       </Group>
       <Text size="sm">
-        {t.suppliers.recipient}: {r.recipient_email} · {t.system.due} {r.due_date} {r.overdue && <Badge color="red.9" size="sm">{t.systems.overdue}</Badge>} · {t.review.round} {r.round} ·{" "}
+        {t.suppliers.recipient}: {r.recipient_email} · {t.system.due} {r.due_date} {r.overdue && <Badge color={tone.bad} size="sm">{t.systems.overdue}</Badge>} · {t.review.round} {r.round} ·{" "}
         {r.questionnaire.key} {r.questionnaire.version}
       </Text>
       <Card withBorder>
@@ -137,7 +138,7 @@ export function SupplierRequest() {
                     {t.suppliers.resend}
                   </Button>
                   {r.invitation.state === "active" && (
-                    <Button size="xs" color="red.9" variant="outline" loading={invitation.isPending} onClick={() => { invitation.mutate("revoke"); }}>
+                    <Button size="xs" color={tone.bad} variant="outline" loading={invitation.isPending} onClick={() => { invitation.mutate("revoke"); }}>
                       {t.suppliers.revoke}
                     </Button>
                   )}
@@ -147,8 +148,8 @@ export function SupplierRequest() {
           )}
         </Group>
         {invitation.data?.link && (
-          <Alert mt="sm" color="blue.8" variant="light" title={t.suppliers.linkOnce}>
-            <Code block data-testid="invitation-link">
+          <Alert mt="sm" color={tone.info} variant="outline" title={t.suppliers.linkOnce}>
+            <Code block data-testid="invitation-link" style={{ whiteSpace: "pre-wrap", wordBreak: "break-all" }}>
               {invitation.data.link}
             </Code>
           </Alert>

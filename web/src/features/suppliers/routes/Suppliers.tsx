@@ -15,7 +15,7 @@ function AddSupplier({ opened, onClose }: { opened: boolean; onClose: () => void
   const [form, setForm] = useState({ name: "", country: "", website: "", contact: "", email: "" });
   const set = (k: keyof typeof form) => (e: React.ChangeEvent<HTMLInputElement>) => { setForm({ ...form, [k]: e.currentTarget.value }); };
   return (
-    <Modal opened={opened} onClose={onClose} title={t.suppliers.add}>
+    <Modal opened={opened} onClose={onClose} title={t.suppliers.add} closeButtonProps={{ "aria-label": t.common.cancel }}>
       <form
         onSubmit={(e) => {
           e.preventDefault();
