@@ -18,6 +18,7 @@ const systems = () => import("@/features/systems");
 const assessments = () => import("@/features/assessments");
 const supplierPortal = () => import("@/features/supplier-portal");
 const suppliers = () => import("@/features/suppliers");
+const admin = () => import("@/features/admin");
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: page(auth, "SignIn") },
@@ -37,6 +38,7 @@ export const router = createBrowserRouter([
       { path: "/suppliers", element: page(suppliers, "Suppliers") },
       { path: "/suppliers/:supplierId", element: page(suppliers, "SupplierProfile") },
       { path: "/supplier-requests/:requestId", element: page(suppliers, "SupplierRequest") },
+      { path: "/admin", element: page(admin, "Admin") },
       { path: "*", element: <Navigate to="/systems" replace /> },
     ],
   },
