@@ -19,6 +19,7 @@ const assessments = () => import("@/features/assessments");
 const supplierPortal = () => import("@/features/supplier-portal");
 const suppliers = () => import("@/features/suppliers");
 const admin = () => import("@/features/admin");
+const portfolio = () => import("@/features/portfolio");
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: page(auth, "SignIn") },
@@ -39,6 +40,7 @@ export const router = createBrowserRouter([
       { path: "/suppliers/:supplierId", element: page(suppliers, "SupplierProfile") },
       { path: "/supplier-requests/:requestId", element: page(suppliers, "SupplierRequest") },
       { path: "/admin", element: page(admin, "Admin") },
+      { path: "/portfolio", element: page(portfolio, "Portfolio") },
       { path: "*", element: <Navigate to="/systems" replace /> },
     ],
   },

@@ -285,6 +285,16 @@ export const t = {
     applicable: "Required",
     justification: "Justification",
   },
+  portfolio: {
+    counts: "Systems by tier",
+    heatMap: "AI systems × questionnaires",
+    none: "—",
+    otherTiers: "Other tiers",
+    overdue: "Overdue reassessments",
+    nothingOverdue: "Nothing is overdue.",
+    neverAssessed: "Never assessed",
+    allAssessed: "Every system has an assessment.",
+  },
   portal: {
     title: "Supplier portal",
     for: (org: string) => `Questionnaire for ${org}`,
