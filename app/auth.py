@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.audit.service import Actor
+from app.actor import Actor
 from app.db import READ_METHODS, SessionDep, utcnow
 from app.errors import AppError
 from app.settings import Settings

@@ -17,6 +17,7 @@ export default defineConfig({
     outDir: "dist",
     assetsDir: "assets",
     sourcemap: false,
+    manifest: true, // read by scripts/check-budget.mjs
   },
   test: {
     environment: "node",

@@ -12,21 +12,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, col, select
 
+from app.actor import Actor as Actor  # re-exported: services import it from here
 from app.audit.models import AuditEvent
 from app.db import utcnow
 from app.organizations.models import Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
 
 GENESIS = "0" * 64
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who made a change: a person (by id), an API key (by id and name), a supplier, the system."""
-
-    key_id: uuid.UUID | None
-    name: str
-    user_id: uuid.UUID | None = None
 
 
 _CHAINED = (

@@ -76,7 +76,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         members, _ = service.list_members(session, organization_id=org.id, cursor=None, limit=200)
     for member in members:
         user = member.user
-        print(f"{user.id}  {member.membership.role:12} {user.status:12} {user.email}")
+        status = member.public().status
+        print(f"{user.id}  {member.membership.role:12} {status:12} {user.email}")
     return 0
 
 

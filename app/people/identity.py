@@ -22,6 +22,7 @@ def _role(session: Session, user_id: uuid.UUID, organization_id: uuid.UUID) -> s
         .where(
             Membership.user_id == user_id,
             Membership.organization_id == organization_id,
+            col(Membership.deactivated_at).is_(None),
             User.status == "active",
         )
     ).first()
@@ -56,6 +57,7 @@ class PeopleIdentityStore:
                 sa.and_(
                     col(Membership.user_id) == UserSession.user_id,
                     col(Membership.organization_id) == UserSession.organization_id,
+                    col(Membership.deactivated_at).is_(None),
                 ),
                 isouter=True,
             )

@@ -38,6 +38,9 @@ class Membership(SQLModel, table=True):
     role: str = Field(max_length=16)
     revision: int = Field(default=1)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # An admin deactivates a person in their own organisation only; the user row goes inactive
+    # when no active membership is left.
+    deactivated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class UserSession(SQLModel, table=True):

@@ -252,6 +252,8 @@ def _provision(
             )
         ).first()
     )
+    if member and member.deactivated_at is not None:
+        raise OidcError("oidc-account-deactivated", "this account is deactivated here")
     if user is None or not member:
         from app.audit.service import Actor
 

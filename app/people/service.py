@@ -106,10 +106,11 @@ def _audit_user(
 
 
 def _snapshot(user: User, membership: Membership | None) -> dict[str, object]:
+    inactive = user.status == DEACTIVATED or (membership and membership.deactivated_at)
     return {
         "id": str(user.id),
         "role": membership.role if membership else None,
-        "status": user.status,
+        "status": DEACTIVATED if inactive else ACTIVE,
     }
 
 
@@ -158,13 +159,18 @@ def _membership(
     ).first()
 
 
-def _memberships(session: Session, user_id: uuid.UUID) -> list[tuple[Membership, Organization]]:
-    rows = session.exec(
+def _memberships(
+    session: Session, user_id: uuid.UUID, *, active_only: bool = True
+) -> list[tuple[Membership, Organization]]:
+    statement = (
         select(Membership, Organization)
         .join(Organization, col(Organization.id) == Membership.organization_id)
         .where(Membership.user_id == user_id)
         .order_by(col(Membership.created_at), col(Membership.id))
-    ).all()
+    )
+    if active_only:
+        statement = statement.where(col(Membership.deactivated_at).is_(None))
+    rows = session.exec(statement).all()
     return [(m, o) for m, o in rows]
 
 
@@ -173,13 +179,17 @@ class Member:
     user: User
     membership: Membership
 
+    @property
+    def deactivated(self) -> bool:
+        return self.user.status == DEACTIVATED or self.membership.deactivated_at is not None
+
     def public(self) -> UserPublic:
         return UserPublic(
             id=self.user.id,
             email=self.user.email,
             display_name=self.user.display_name,
             role=Role(self.membership.role),
-            status=DEACTIVATED if self.user.status == DEACTIVATED else ACTIVE,
+            status=DEACTIVATED if self.deactivated else ACTIVE,
             created_at=self.user.created_at,
             last_sign_in_at=self.user.last_sign_in_at,
             revision=self.membership.revision,
@@ -227,6 +237,7 @@ def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: 
         .where(
             Membership.organization_id == organization_id,
             Membership.role == Role.ADMIN.value,
+            col(Membership.deactivated_at).is_(None),
             User.status == ACTIVE,
             Membership.user_id != user_id,
         )
@@ -277,21 +288,26 @@ def deactivate(
     if_match: str | None,
     check_revision: bool = True,
 ) -> Member:
-    """Deactivate a user: their sessions end and their personal keys stop working at once."""
+    """Deactivate a person in the organisation: their sessions there end and their personal keys
+    of it stop at once. Memberships elsewhere are not this organisation's to end."""
     member = get_member(session, organization_id=organization_id, user_id=user_id)
     if check_revision:
         check_if_match(if_match, member.membership.revision)
-    if member.user.status == DEACTIVATED:
+    if member.deactivated:
         raise ConflictError("This user is deactivated already.", type="already-deactivated")
     admin = member.membership.role == Role.ADMIN.value
     if admin and _other_active_admins(session, organization_id, user_id) == 0:
         raise _last_admin()
     before = _snapshot(member.user, member.membership)
-    member.user.status = DEACTIVATED
+    member.membership.deactivated_at = utcnow()
     member.membership.revision += 1
-    session.add(member.user)
     session.add(member.membership)
-    end_sessions(session, user_id=user_id)
+    session.flush()
+    end_sessions(session, user_id=user_id, organization_id=organization_id)
+    if not _memberships(session, user_id):
+        member.user.status = DEACTIVATED
+        session.add(member.user)
+        end_sessions(session, user_id=user_id)
     session.flush()
     _audit_user(
         session,
@@ -352,11 +368,19 @@ def end_cookie_session(session: Session, *, secret: str) -> None:
     _end_by_secret(session, secret)
 
 
-def end_sessions(session: Session, *, user_id: uuid.UUID, keep: uuid.UUID | None = None) -> None:
-    """End every open session of a user (but `keep`)."""
+def end_sessions(
+    session: Session,
+    *,
+    user_id: uuid.UUID,
+    keep: uuid.UUID | None = None,
+    organization_id: uuid.UUID | None = None,
+) -> None:
+    """End every open session of a user (but `keep`; only those in one organisation if given)."""
     statement = sa.update(UserSession).where(
         col(UserSession.user_id) == user_id, col(UserSession.ended_at).is_(None)
     )
+    if organization_id is not None:
+        statement = statement.where(col(UserSession.organization_id) == organization_id)
     if keep is not None:
         statement = statement.where(col(UserSession.id) != keep)
     session.execute(statement.values(ended_at=utcnow()))
@@ -451,7 +475,7 @@ def switch_organization(
             detail="Only a signed-in session has an active organisation; an API key has one.",
         )
     membership = _membership(session, caller.user_id, organization_id)
-    if membership is None:
+    if membership is None or membership.deactivated_at is not None:
         raise NotFoundError("organisation", organization_id)
     user_session = session.get(UserSession, caller.session_id)
     assert user_session is not None
@@ -733,7 +757,10 @@ def accept_invitation(
         if not passwords.verify(user.password_hash, password):
             raise invalid_credentials()
     actor = Actor(key_id=None, name="invitation accepted")
-    if user is None or _membership(session, user.id, token.organization_id) is None:
+    existing = _membership(session, user.id, token.organization_id) if user else None
+    if existing is not None and existing.deactivated_at is not None:
+        raise invalid_token()
+    if user is None or existing is None:
         user = create_user(
             session,
             email=token.email,
@@ -766,9 +793,9 @@ def pseudonymise(session: Session, *, user_id: uuid.UUID, actor: Actor) -> User:
     user = session.get(User, user_id)
     if user is None:
         raise NotFoundError("user", user_id)
-    memberships = _memberships(session, user.id)
+    memberships = _memberships(session, user.id, active_only=False)
     for membership, _ in memberships:
-        admin = membership.role == Role.ADMIN.value and user.status == ACTIVE
+        admin = membership.role == Role.ADMIN.value and membership.deactivated_at is None
         if admin and _other_active_admins(session, membership.organization_id, user.id) == 0:
             raise _last_admin()
     old_email = user.email

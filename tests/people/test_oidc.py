@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -189,3 +189,19 @@ async def test_without_a_provider_sign_on_is_off(
     plain = create_app(people_settings, engine=engine, catalog=app.state.catalog)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url=ORIGIN) as c:
         assert _error(await c.get("/v1/auth/oidc/start")) == "oidc-disabled"
+
+
+async def test_a_deactivated_person_cannot_sign_on_again(
+    browser: httpx.AsyncClient,
+    make_client: Callable[[str | None], httpx.AsyncClient],
+    org: Org,
+) -> None:
+    await browser.get(await _to_provider(browser))
+    me = (await browser.get("/v1/me")).json()
+    admin = make_client(org.admin_key)
+    gone = await admin.post(
+        f"/v1/users/{me['user']['id']}/deactivate", headers={"If-Match": '"r1"'}
+    )
+    assert gone.status_code == 200
+    browser.cookies.clear()
+    assert _error(await browser.get(await _to_provider(browser))) == "oidc-account-deactivated"

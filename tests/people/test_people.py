@@ -352,3 +352,39 @@ async def test_switching_organisation_changes_what_the_session_acts_on(
     # The system is globex's: acme's admin key does not see it.
     acme = make_client(org.admin_key)
     assert (await acme.get(f"/v1/ai-systems/{created.json()['id']}")).status_code == 404
+
+
+async def test_deactivation_in_one_organisation_leaves_the_others_alone(
+    browser: Callable[..., httpx.AsyncClient],
+    make_person: Callable[..., Person],
+    make_org: Callable[[str], Org],
+    make_client: Callable[[str | None], httpx.AsyncClient],
+    org: Org,
+) -> None:
+    other = make_org("globex")
+    bob = make_person("bob@acme.example", Role.VIEWER)
+    make_person("bob@acme.example", Role.VIEWER, organization_id=other.id)
+    in_acme, in_globex = browser(), browser()
+    await sign_in(in_acme, bob)
+    await sign_in(in_globex, bob)
+    switched = await in_globex.put(
+        "/v1/auth/session/organization", json={"organization_id": str(other.id)}
+    )
+    assert switched.status_code == 200
+    acme_admin = make_client(org.admin_key)
+    gone = await acme_admin.post(f"/v1/users/{bob.id}/deactivate", headers={"If-Match": '"r1"'})
+    assert gone.status_code == 200, gone.text
+    assert gone.json()["status"] == "deactivated"
+    assert (await in_acme.get("/v1/me")).status_code == 401
+    me = await in_globex.get("/v1/me")
+    assert me.status_code == 200
+    assert [o["slug"] for o in me.json()["organizations"]] == ["globex"]
+    # Signing in again lands in the organisation still open to him; acme is closed.
+    again = await sign_in(browser(), bob)
+    assert again.json()["organization"]["slug"] == "globex"
+    back = await in_globex.put(
+        "/v1/auth/session/organization", json={"organization_id": str(org.id)}
+    )
+    assert back.status_code == 404
+    globex_view = (await make_client(other.admin_key).get("/v1/users")).json()["items"]
+    assert [u["status"] for u in globex_view] == ["active"]

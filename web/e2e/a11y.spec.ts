@@ -1,11 +1,27 @@
-import { test } from "@playwright/test";
+// Screens outside the scenarios: sign-in, reset, invitation links (valid form and bad token).
+import { expect, test } from "@playwright/test";
 import { checkScreen, signIn } from "./helpers";
 
-test("sign-in and inventory pass axe", async ({ page }) => {
+test("sign-in, password reset and invitation screens pass axe", async ({ page }) => {
   await page.goto("/sign-in");
   await checkScreen(page, "sign-in");
+  await page.goto("/sign-in?error=oidc-invalid-state");
+  await expect(page.getByRole("alert")).toContainText("Single sign-on did not complete");
   await page.goto("/reset-password");
   await checkScreen(page, "reset-password");
+  await page.getByLabel("E-mail").fill("nobody@acme.example");
+  await page.getByRole("button", { name: "Send reset link" }).click();
+  await expect(page.getByText("If an account uses this address")).toBeVisible();
+  await page.goto("/reset-password#token=usr_not-a-real-token");
+  await checkScreen(page, "reset-password-set");
+  await page.goto("/accept-invitation#token=usr_not-a-real-token");
+  await expect(page.getByRole("alert")).toContainText("invalid or has expired");
+  await checkScreen(page, "accept-invitation-bad-link");
+});
+
+test("an unknown address of the app lands on the inventory once signed in", async ({ page }) => {
   await signIn(page, "manager");
+  await page.goto("/no-such-screen");
+  await expect(page.getByRole("heading", { name: "AI systems" })).toBeVisible();
   await checkScreen(page, "inventory-empty");
 });

@@ -4,17 +4,24 @@ import { expect, type Page } from "@playwright/test";
 
 export const shots = "test-results/screens";
 
-export function users(): { keys: Record<string, string> } {
-  return JSON.parse(readFileSync("test-results/e2e-users.json", "utf8")) as { keys: Record<string, string> };
+interface People {
+  people: Record<"manager" | "reviewer", { email: string; password: string; name: string }>;
+  read_key: string;
 }
 
-/** Signs in with the person's credentials. */
+/** The people e2e/serve.py created for this run. */
+export function users(): People {
+  return JSON.parse(readFileSync("test-results/e2e-users.json", "utf8")) as People;
+}
+
+/** Signs in with the person's e-mail and password. */
 export async function signIn(page: Page, who: "manager" | "reviewer") {
+  const person = users().people[who];
   await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Use an API key instead" }).click();
-  await page.getByLabel("API key").fill(users().keys[who] ?? "");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await page.getByLabel("E-mail").fill(person.email);
+  await page.getByRole("textbox", { name: "Password" }).fill(person.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(person.name);
 }
 
 /** No serious or critical axe violation on the screen; a screenshot of it for the record. */
@@ -73,22 +80,25 @@ export async function registerSystem(page: Page, name: string) {
 }
 
 export interface E2EFile {
+  people: Record<string, { email: string; password: string; name: string }>;
+  /** Service keys for setting the scene through the API. */
   keys: Record<string, string>;
   database_url: string;
-  persons: Record<string, { email: string; password: string }>;
 }
 
 export function e2eFile(): E2EFile {
   return JSON.parse(readFileSync("test-results/e2e-users.json", "utf8")) as E2EFile;
 }
 
-/** Signs in with an API key of the seeded organisation (manager, reviewer, procurement, admin). */
-export async function signInWithKey(page: Page, who: string) {
+/** Signs in as any person e2e/serve.py created (manager, reviewer, admin, procurement). */
+export async function signInAs(page: Page, who: string) {
+  const person = e2eFile().people[who];
+  if (!person) throw new Error(`no person ${who}`);
   await page.goto("/sign-in");
-  await page.getByRole("button", { name: "Use an API key instead" }).click();
-  await page.getByLabel("API key").fill(e2eFile().keys[who] ?? "");
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByTestId("signed-in-as")).toBeVisible();
+  await page.getByLabel("E-mail").fill(person.email);
+  await page.getByRole("textbox", { name: "Password" }).fill(person.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(person.name);
 }
 
 /** Answers the filler's questions from a map of answers (as a scenario file has them), by item type. */

@@ -1,20 +1,20 @@
 // An admin invites a colleague as reviewer; the colleague accepts and works; the admin
 // deactivates them and their open tab is signed out on its next request.
 import { expect, test, type Page } from "@playwright/test";
-import { checkScreen, e2eFile } from "./helpers";
+
+import { checkScreen, signInAs } from "./helpers";
 
 async function signInWithPassword(page: Page, email: string, password: string) {
   await page.goto("/sign-in");
   await page.getByLabel("E-mail").fill(email);
-  await page.locator('input[autocomplete="current-password"]').fill(password);
+  await page.getByRole("textbox", { name: "Password" }).fill(password);
   await page.getByRole("button", { name: "Sign in", exact: true }).click();
   await expect(page.getByTestId("signed-in-as")).toBeVisible();
 }
 
 test("invite a reviewer, accept, sign in, inbox; deactivated, the open tab is signed out", async ({ browser }) => {
-  const { email, password } = e2eFile().persons.admin ?? { email: "", password: "" };
   const admin = await (await browser.newContext()).newPage();
-  await signInWithPassword(admin, email, password);
+  await signInAs(admin, "admin");
   await admin.goto("/admin");
   await checkScreen(admin, "admin-people");
   await admin.getByLabel("E-mail").fill("rene.reviewer@example.com");

@@ -1,7 +1,7 @@
 // The portfolio of an organisation with systems in every tier matches the API's counts.
 import { readFileSync } from "node:fs";
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { checkScreen, e2eFile, signInWithKey } from "./helpers";
+import { checkScreen, e2eFile, signInAs } from "./helpers";
 
 const KEY = "eu-ai-act-classification";
 const VERSION = "1.1.0";
@@ -59,7 +59,7 @@ test("portfolio counts by tier match the API", async ({ page, request }) => {
   }
   for (const tier of TIERS) expect(expected[tier], `API: a system in ${tier}`).toBeGreaterThanOrEqual(1);
 
-  await signInWithKey(page, "manager");
+  await signInAs(page, "manager");
   await page.getByRole("link", { name: "Portfolio" }).click();
   await expect(page.getByTestId("tier-counts")).toBeVisible();
   for (const [tier, n] of Object.entries(expected)) {

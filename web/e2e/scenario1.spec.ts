@@ -1,6 +1,6 @@
 // A product manager classifies a vendor's CV-screening tool; a reviewer asks for a change, then approves.
 import { expect, test } from "@playwright/test";
-import { answer, answerCvScreening, checkScreen, registerSystem, signIn, waitSaved } from "./helpers";
+import { answer, answerCvScreening, checkScreen, registerSystem, shots, signIn, waitSaved } from "./helpers";
 
 test("register, classify, submit, review with a change request, approve", async ({ browser }) => {
   const pm = await (await browser.newContext()).newPage();
@@ -16,6 +16,8 @@ test("register, classify, submit, review with a change request, approve", async 
   // The preview decides high risk before anything is submitted.
   await expect(pm.getByTestId("preview-tier")).toHaveAttribute("data-tier", "high_risk");
   await checkScreen(pm, "filler-answered");
+  await pm.locator('[data-item="annex3_employment"]').scrollIntoViewIfNeeded();
+  await pm.screenshot({ path: `${shots}/filler-viewport.png` });
 
   await pm.getByRole("button", { name: "Submit for review" }).click();
   await expect(pm.getByTestId("result-tier")).toHaveAttribute("data-tier", "high_risk");
@@ -59,6 +61,7 @@ test("register, classify, submit, review with a change request, approve", async 
   await pm.goto(assessmentUrl);
   await expect(pm.getByText("Decision: approve")).toBeVisible();
   await checkScreen(pm, "result-approved");
+  await pm.screenshot({ path: `${shots}/result-viewport.png` });
   await pm.goto("/systems");
   await expect(pm.getByTestId("system-row-CV screener").locator('[data-tier="high_risk"]')).toBeVisible();
   await checkScreen(pm, "inventory");

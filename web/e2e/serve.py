@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -27,64 +29,80 @@ from app.people.passwords import Passwords  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from tests.databases import fresh_database  # noqa: E402
 
+# The people of the scenarios: a product manager (assessor) and a reviewer, each a person with a
+# password; the API key is for tests that read the server's state directly.
 PEOPLE = {
+    "manager": ("pm@acme.example", "Priya Manager", Role.ASSESSOR),
+    "reviewer": ("reviewer@acme.example", "Rui Reviewer", Role.REVIEWER),
+    "admin": ("ada.admin@acme.example", "Ada Admin", Role.ADMIN),
+    "procurement": ("paul@acme.example", "Paul Procurement", Role.PROCUREMENT),
+}
+# Service keys for tests that set the scene through the API (web-2's scenarios).
+KEYS = {
     "manager": [Scope.READ, Scope.SYSTEMS_WRITE, Scope.ASSESSMENTS_WRITE],
     "reviewer": [Scope.READ, Scope.ASSESSMENTS_REVIEW],
     "procurement": [Scope.READ, Scope.PROCUREMENT],
-    "admin": [Scope.ADMIN],
 }
-# People who sign in with a password (e-mail, password, role).
-PERSONS = {"admin": ("ada.admin@example.com", "correct horse battery staple", Role.ADMIN)}
+PASSWORD = secrets.token_urlsafe(18)  # new for every run; handed to the tests in the users file
+
+
+def _stop(signum: int, frame: object) -> None:
+    # uvicorn re-raises the signal that stopped it; exiting here runs the clean-up (drop the
+    # database) instead of dying of SIGTERM.
+    raise SystemExit(0)
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, _stop)
     port = int(os.environ.get("E2E_PORT", "8765"))
     out = Path(os.environ.get("E2E_USERS_FILE", ROOT / "web" / "test-results" / "e2e-users.json"))
-    with tempfile.TemporaryDirectory() as tmp, fresh_database(
-        os.environ.get("TEST_DATABASE_URL"), Path(tmp), "e2e"
-    ) as url:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        fresh_database(os.environ.get("TEST_DATABASE_URL"), Path(tmp), "e2e") as url,
+    ):
         upgrade(url)
         engine = create_db_engine(url)
-        users: dict[str, str] = {}
+        settings = Settings(
+            database_url=url,
+            public_base_url=f"http://127.0.0.1:{port}",
+            argon2_time_cost=1,
+            argon2_memory_kib=8192,
+            evidence_dir=Path(tmp) / "evidence",
+            log_level="WARNING",
+        )
+        passwords = Passwords(
+            time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+        )
+        actor = Actor(key_id=None, name="e2e")
+        people: dict[str, dict[str, str]] = {}
         with Session(engine) as session:
             org = org_service.create_organization(session, slug="acme", name="Acme")
-            for name, scopes in PEOPLE.items():
-                created = org_service.create_key(
-                    session,
-                    organization_id=org.id,
-                    name=name.title(),
-                    scopes=scopes,
-                    actor=Actor(key_id=None, name="e2e"),
-                )
-                users[name] = created.secret
-            hasher = Passwords(time_cost=1, memory_kib=8192)
-            for email, password, role in PERSONS.values():
+            for name, (email, display_name, role) in PEOPLE.items():
                 people_service.create_user(
                     session,
                     email=email,
-                    display_name=email.split("@")[0].replace(".", " ").title(),
+                    display_name=display_name,
                     organization_id=org.id,
                     role=role,
-                    actor=Actor(key_id=None, name="e2e"),
-                    password_hash=hasher.hash(password),
+                    actor=actor,
+                    password_hash=passwords.hash(PASSWORD),
                 )
+                people[name] = {"email": email, "password": PASSWORD, "name": display_name}
+            key = org_service.create_key(
+                session, organization_id=org.id, name="e2e", scopes=[Scope.READ], actor=actor
+            )
+            keys = {
+                name: org_service.create_key(
+                    session, organization_id=org.id, name=f"e2e {name}", scopes=scopes, actor=actor
+                ).secret
+                for name, scopes in KEYS.items()
+            }
             session.commit()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(
             json.dumps(
-                {
-                    "database": url.split("/")[-1],
-                    "database_url": url,
-                    "keys": users,
-                    "persons": {k: {"email": e, "password": p} for k, (e, p, _) in PERSONS.items()},
-                }
+                {"people": people, "read_key": key.secret, "keys": keys, "database_url": url}
             )
-        )
-        settings = Settings(
-            database_url=url,
-            public_base_url=f"http://127.0.0.1:{port}",
-            evidence_dir=Path(tmp) / "evidence",
-            log_level="WARNING",
         )
         app = create_app(settings, engine=engine)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

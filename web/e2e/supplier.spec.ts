@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { checkScreen, e2eFile, fillAnswers, signInWithKey, waitSaved } from "./helpers";
+import { checkScreen, e2eFile, fillAnswers, signInAs, waitSaved } from "./helpers";
 
 const python = process.env.E2E_PYTHON ?? "../.venv/bin/python";
 const scenarios = JSON.parse(readFileSync("../questionnaires/ai-supplier/1.0.0.scenarios.json", "utf8")) as {
@@ -58,7 +58,7 @@ async function requestState(api: APIRequestContext, key: string, requestId: stri
 
 test("procurement sends a questionnaire; the supplier answers with evidence; clarification; accepted", async ({ browser }) => {
   const proc = await (await browser.newContext()).newPage();
-  await signInWithKey(proc, "procurement");
+  await signInAs(proc, "procurement");
   await proc.goto("/suppliers");
   await checkScreen(proc, "suppliers-empty");
   await addSupplier(proc, "Acme Vision GmbH", "sam@acme-vision.example");
@@ -144,7 +144,7 @@ test("procurement sends a questionnaire; the supplier answers with evidence; cla
 test("a revoked and an expired link each show whom to contact; nothing is written", async ({ browser, request }) => {
   const key = e2eFile().keys.procurement ?? "";
   const proc = await (await browser.newContext()).newPage();
-  await signInWithKey(proc, "procurement");
+  await signInAs(proc, "procurement");
   await addSupplier(proc, "Revoked Ltd", "rita@revoked.example");
   const revokedLink = await sendQuestionnaire(proc);
   await addSupplier(proc, "Expired SA", "eve@expired.example");

@@ -1,5 +1,5 @@
 /** The Mantine theme: a primary shade with WCAG AA contrast against white (Mantine's default blue has 3.55:1). */
-import { createTheme, type CSSVariablesResolver } from "@mantine/core";
+import { Alert, createTheme, type CSSVariablesResolver } from "@mantine/core";
 
 export const theme = createTheme({
   primaryColor: "blue",
@@ -7,6 +7,8 @@ export const theme = createTheme({
   primaryShade: { light: 8, dark: 4 },
   defaultRadius: "sm",
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+  // Outlined alerts keep their text on white: the light variants' tinted backgrounds fail AA.
+  components: { Alert: Alert.extend({ defaultProps: { variant: "outline" } }) },
 });
 
 // "Dimmed" text is gray[6] by default (3.3:1 on white): gray[7] passes AA.

@@ -166,7 +166,7 @@ export const ItemField = memo(function ItemField({ doc, item, value, error, comm
   return (
     <div id={anchor} className={classes.question} data-item={item.id} data-invalid={error ? "true" : undefined} tabIndex={-1}>
       {comment && (
-        <Alert color={tone.warn} variant="light" title={t.filler.reviewComment} mb="xs" data-testid={`comment-${item.id}`}>
+        <Alert color={tone.warn} title={t.filler.reviewComment} mb="xs" data-testid={`comment-${item.id}`}>
           <Text size="sm" c="black">{comment}</Text>
         </Alert>
       )}

@@ -97,7 +97,7 @@ export function QuestionnaireFiller(props: FillerProps) {
             }}>
               <Group justify="space-between" wrap="nowrap" gap={4}>
                 <span>{section.title}</span>
-                <Badge size="xs" variant={a === questions ? "filled" : "outline"} color={a === questions ? tone.ok : "gray.7"}>
+                <Badge size="xs" style={{ flexShrink: 0 }} variant={a === questions ? "filled" : "outline"} color={a === questions ? tone.ok : "gray.7"}>
                   {t.filler.sectionProgress(a, questions)}
                 </Badge>
               </Group>

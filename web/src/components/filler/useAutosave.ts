@@ -105,7 +105,18 @@ export function useAutosave({
     }
     inFlight.current = false;
     if (result.kind === "conflict") {
-      conflictRef.current = { mine: batch, theirs: result.answers, etag: result.etag };
+      // Answers the server already has (e.g. a save that landed just before a reload) need no decision.
+      const differing = Object.entries(batch).filter(([id, v]) => !same(result.answers[id] ?? null, v));
+      for (const [id, v] of Object.entries(batch)) {
+        if (same(result.answers[id] ?? null, v) && same(pending.current.get(id), v)) pending.current.delete(id);
+      }
+      if (differing.length === 0) {
+        etag.current = result.etag;
+        persist();
+        again.current();
+        return;
+      }
+      conflictRef.current = { mine: Object.fromEntries(differing), theirs: result.answers, etag: result.etag };
       setConflict(conflictRef.current);
       setStatus("conflict");
       return;

@@ -11,6 +11,16 @@ import { t } from "@/lib/strings";
 import { saveAnswers, useAssessment, usePreview, useQuestionnaireDocument, useSubmit } from "../api/assessments";
 import { PreviewPanel } from "../components/PreviewPanel";
 
+/** This tab's id: it survives a reload, so a tab gets back its own unsaved answers, never another tab's. */
+function tabId(): string {
+  let id = sessionStorage.getItem("aas:tab");
+  if (!id) {
+    id = crypto.randomUUID().slice(0, 8);
+    sessionStorage.setItem("aas:tab", id);
+  }
+  return id;
+}
+
 export function FillAssessment() {
   const { assessmentId = "" } = useParams();
   const navigate = useNavigate();
@@ -32,7 +42,7 @@ export function FillAssessment() {
       // A new server revision from elsewhere (e.g. a reviewer's round) starts a fresh filler.
       key={`${a.id}-${String(a.round)}`}
       doc={document}
-      storageKey={`aas:draft:${a.id}`}
+      storageKey={`aas:draft:${a.id}:${tabId()}`}
       initialAnswers={a.answers}
       initialEtag={a.etag}
       save={save}
