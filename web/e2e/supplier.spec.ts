@@ -57,6 +57,8 @@ async function requestState(api: APIRequestContext, key: string, requestId: stri
 }
 
 test("procurement sends a questionnaire; the supplier answers with evidence; clarification; accepted", async ({ browser }) => {
+  // Two people, about forty answers, eleven screens checked by axe: longer than the default.
+  test.setTimeout(240_000);
   const proc = await (await browser.newContext()).newPage();
   await signInAs(proc, "procurement");
   await proc.goto("/suppliers");
