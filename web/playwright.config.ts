@@ -9,7 +9,7 @@ export default defineConfig({
   outputDir: "test-results/output",
   fullyParallel: false,
   workers: 1,
-  timeout: 90_000,
+  timeout: 240_000, // scenario 1 walks two people through two rounds on a shared 2-core machine
   expect: { timeout: 10_000 },
   reporter: [["list"]],
   use: {

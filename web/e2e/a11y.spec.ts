@@ -1,6 +1,6 @@
 // Screens outside the scenarios: sign-in, reset, invitation links (valid form and bad token).
 import { expect, test } from "@playwright/test";
-import { checkScreen, signIn } from "./helpers";
+import { checkScreen, signIn, users } from "./helpers";
 
 test("sign-in, password reset and invitation screens pass axe", async ({ page }) => {
   await page.goto("/sign-in");
@@ -24,4 +24,17 @@ test("an unknown address of the app lands on the inventory once signed in", asyn
   await page.goto("/no-such-screen");
   await expect(page.getByRole("heading", { name: "AI systems" })).toBeVisible();
   await checkScreen(page, "inventory-empty");
+});
+
+test("a one-time link sets a password and signs the person in", async ({ page }) => {
+  const link = new URL(users().reset_link);
+  await page.goto(`${link.pathname}${link.hash}`);
+  await checkScreen(page, "reset-password-form");
+  await page.getByRole("textbox", { name: "New password" }).fill("a long enough new password");
+  await page.getByRole("button", { name: "Set password and sign in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText("Nia Newcomer");
+  expect(page.url()).not.toContain("token="); // the token left the address bar
+  // A viewer reads the inventory but cannot register systems.
+  await expect(page.getByRole("heading", { name: "AI systems" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Register a system" })).toHaveCount(0);
 });

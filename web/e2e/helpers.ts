@@ -7,6 +7,7 @@ export const shots = "test-results/screens";
 interface People {
   people: Record<"manager" | "reviewer", { email: string; password: string; name: string }>;
   read_key: string;
+  reset_link: string;
 }
 
 /** The people e2e/serve.py created for this run. */

@@ -15,6 +15,10 @@ test("register, classify, submit, review with a change request, approve", async 
   await waitSaved(pm);
   // The preview decides high risk before anything is submitted.
   await expect(pm.getByTestId("preview-tier")).toHaveAttribute("data-tier", "high_risk");
+  // Each fired rule says why: its provisions and the answers it read.
+  const fired = pm.getByTestId("fired-annex3_4a_recruitment");
+  await expect(fired).toContainText("EU AI Act Annex III 4(a)");
+  await expect(fired).toContainText("Answers read");
   await checkScreen(pm, "filler-answered");
   await pm.locator('[data-item="annex3_employment"]').scrollIntoViewIfNeeded();
   await pm.screenshot({ path: `${shots}/filler-viewport.png` });
@@ -65,6 +69,13 @@ test("register, classify, submit, review with a change request, approve", async 
   await pm.goto("/systems");
   await expect(pm.getByTestId("system-row-CV screener").locator('[data-tier="high_risk"]')).toBeVisible();
   await checkScreen(pm, "inventory");
+  // Search and filters live in the URL: a link reproduces the view.
+  await pm.getByLabel("Search").fill("screener");
+  await expect(pm).toHaveURL(/q=screener/);
+  await pm.goto("/systems?q=nothing-like-it&sourcing=bought");
+  await expect(pm.getByText("No AI systems match.")).toBeVisible();
+  await expect(pm.getByLabel("Sourcing")).toHaveValue("bought");
+  await pm.goto("/systems?sourcing=bought");
   await pm.getByRole("link", { name: "CV screener" }).click();
   await expect(pm.getByTestId("obligation-eu-ai-act:deployer.human-oversight")).toBeVisible();
   await checkScreen(pm, "system-standing");

@@ -88,6 +88,16 @@ def main() -> None:
                     password_hash=passwords.hash(PASSWORD),
                 )
                 people[name] = {"email": email, "password": PASSWORD, "name": display_name}
+            # A person without a password yet and a one-time link to set one (as the first admin).
+            newcomer = people_service.create_user(
+                session,
+                email="newcomer@acme.example",
+                display_name="Nia Newcomer",
+                organization_id=org.id,
+                role=Role.VIEWER,
+                actor=actor,
+            )
+            reset_link = people_service.create_reset_link(session, settings, user=newcomer)
             key = org_service.create_key(
                 session, organization_id=org.id, name="e2e", scopes=[Scope.READ], actor=actor
             )
@@ -101,7 +111,13 @@ def main() -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(
             json.dumps(
-                {"people": people, "read_key": key.secret, "keys": keys, "database_url": url}
+                {
+                    "people": people,
+                    "read_key": key.secret,
+                    "reset_link": reset_link,
+                    "keys": keys,
+                    "database_url": url,
+                }
             )
         )
         app = create_app(settings, engine=engine)

@@ -37,7 +37,13 @@ export function useQuestionnaireDocument(key: string | undefined, version: strin
 export function usePreview(id: string, enabled: boolean) {
   return useQuery({
     queryKey: keys.preview(id),
-    queryFn: async () => unwrap(await api.GET("/v1/assessments/{assessment_id}/preview", { params: { path: { assessment_id: id } } })),
+    queryFn: async () =>
+      unwrap(
+        await api.GET("/v1/assessments/{assessment_id}/preview", {
+          // with the trace: each fired rule shows the answers it read
+          params: { path: { assessment_id: id }, query: { trace: true } },
+        }),
+      ),
     enabled,
   });
 }

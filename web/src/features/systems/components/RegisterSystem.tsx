@@ -5,7 +5,7 @@ import type { Schemas } from "@/lib/api/client";
 import { t } from "@/lib/strings";
 import { useRegisterSystem, type AISystem } from "../api/systems";
 
-const LIFECYCLE: Schemas["LifecycleStage"][] = [
+export const LIFECYCLE_STAGES: Schemas["LifecycleStage"][] = [
   "inception",
   "design_and_development",
   "verification_and_validation",
@@ -59,7 +59,7 @@ export function RegisterSystem({ opened, onClose, onCreated }: { opened: boolean
             <NativeSelect
               label={t.systems.lifecycle}
               value={form.lifecycle_stage}
-              data={LIFECYCLE.map((v) => ({ value: v, label: v.replaceAll("_", " ") }))}
+              data={LIFECYCLE_STAGES.map((v) => ({ value: v, label: v.replaceAll("_", " ") }))}
               onChange={(e) => { set("lifecycle_stage", e.currentTarget.value as Schemas["LifecycleStage"]); }}
             />
           </Group>

@@ -10,7 +10,7 @@ import type { Schemas } from "@/lib/api/client";
 import { can, useMe } from "@/lib/session";
 import { t } from "@/lib/strings";
 import { useCurrentAssessments, useSystems, type AssessmentSummary, type SystemFilters } from "../api/systems";
-import { RegisterSystem } from "../components/RegisterSystem";
+import { LIFECYCLE_STAGES, RegisterSystem } from "../components/RegisterSystem";
 
 const TIER_ORDER = ["out_of_scope", "minimal", "transparency", "high_risk", "prohibited"];
 
@@ -45,6 +45,7 @@ export function Inventory() {
     q: params.get("q") ?? undefined,
     sourcing: (params.get("sourcing") as Schemas["Sourcing"] | null) ?? undefined,
     business_unit: params.get("business_unit") ?? undefined,
+    lifecycle_stage: (params.get("lifecycle_stage") as Schemas["LifecycleStage"] | null) ?? undefined,
   };
   const systems = useSystems(filters);
   const current = useCurrentAssessments();
@@ -76,6 +77,12 @@ export function Inventory() {
           value={params.get("sourcing") ?? ""}
           data={[{ value: "", label: "All" }, ...Object.entries(t.systems.sourcingLabels).map(([value, label]) => ({ value, label }))]}
           onChange={(e) => { setFilter("sourcing", e.currentTarget.value); }}
+        />
+        <NativeSelect
+          label={t.systems.lifecycle}
+          value={params.get("lifecycle_stage") ?? ""}
+          data={[{ value: "", label: "All" }, ...LIFECYCLE_STAGES.map((v) => ({ value: v, label: v.replaceAll("_", " ") }))]}
+          onChange={(e) => { setFilter("lifecycle_stage", e.currentTarget.value); }}
         />
         <TextInput label={t.systems.businessUnit} defaultValue={params.get("business_unit") ?? ""} onBlur={(e) => { setFilter("business_unit", e.currentTarget.value); }} />
       </Group>
