@@ -135,6 +135,7 @@ def _view(
         message=request.message,
         due_date=request.due_date,
         status=current,
+        outcome=service.portal_outcome(assessment),
         read_only=assessment.status != AssessmentStatus.DRAFT,
         questionnaire=QuestionnairePin.of(assessment),
         round=assessment.round,

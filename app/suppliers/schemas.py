@@ -3,7 +3,7 @@
 import uuid
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
@@ -344,6 +344,9 @@ class PortalRequest(BaseModel):
     message: str
     due_date: date
     status: PortalStatus
+    outcome: Literal["accepted", "rejected"] | None = Field(
+        default=None, description="The decision, once the request is closed."
+    )
     read_only: bool = Field(description="True once submitted and after the decision.")
     questionnaire: QuestionnairePin
     round: int

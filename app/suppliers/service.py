@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -1182,6 +1182,15 @@ def portal_status(assessment: Assessment) -> PortalStatus:
     if assessment.round > 1:
         return PortalStatus.CLARIFICATION_REQUESTED
     return PortalStatus.OPEN
+
+
+def portal_outcome(assessment: Assessment) -> Literal["accepted", "rejected"] | None:
+    """What the supplier is told of the decision: accepted or rejected (never the tier)."""
+    if assessment.status == AssessmentStatus.APPROVED:
+        return "accepted"
+    if assessment.status == AssessmentStatus.REJECTED:
+        return "rejected"
+    return None
 
 
 def _ensure_open(access: PortalAccess) -> None:

@@ -170,6 +170,7 @@ async def test_supplier_answers_through_its_link_and_procurement_decides(
     # The supplier sees the comment and answers again.
     reopened = (await supplier_client.get("/v1/supplier-portal")).json()
     assert reopened["status"] == "clarification_requested"
+    assert reopened["outcome"] is None
     assert reopened["review_comments"] == {
         "incident_notice_hours": "24 h is too slow for us; can you do 12?"
     }
@@ -211,6 +212,7 @@ async def test_supplier_answers_through_its_link_and_procurement_decides(
     assert closed.status_code == 200
     closed_view = closed.json()
     assert closed_view["status"] == "closed"
+    assert closed_view["outcome"] == "accepted"
     assert closed_view["read_only"] is True
     assert closed_view["answers"]["incident_notice_hours"] == 12
     assert "tier" not in closed_view
@@ -312,6 +314,7 @@ async def test_rejection_closes_the_link_and_sets_no_tier(
     assert profile["history"][0]["status"] == "rejected"
     view = (await client.get("/v1/supplier-portal")).json()
     assert view["status"] == "closed"
+    assert view["outcome"] == "rejected"
     resend = await procurement.post(f"/v1/supplier-requests/{request['id']}/invitation")
     assert resend.status_code == 409
 

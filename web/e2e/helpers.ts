@@ -79,3 +79,42 @@ export async function registerSystem(page: Page, name: string) {
   await dialog.getByRole("button", { name: "Register a system" }).click();
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
 }
+
+export interface E2EFile {
+  people: Record<string, { email: string; password: string; name: string }>;
+  /** Service keys for setting the scene through the API. */
+  keys: Record<string, string>;
+  database_url: string;
+}
+
+export function e2eFile(): E2EFile {
+  return JSON.parse(readFileSync("test-results/e2e-users.json", "utf8")) as E2EFile;
+}
+
+/** Signs in as any person e2e/serve.py created (manager, reviewer, admin, procurement). */
+export async function signInAs(page: Page, who: string) {
+  const person = e2eFile().people[who];
+  if (!person) throw new Error(`no person ${who}`);
+  await page.goto("/sign-in");
+  await page.getByLabel("E-mail").fill(person.email);
+  await page.getByRole("textbox", { name: "Password" }).fill(person.password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByTestId("signed-in-as")).toHaveText(person.name);
+}
+
+/** Answers the filler's questions from a map of answers (as a scenario file has them), by item type. */
+export async function fillAnswers(page: Page, answers: Record<string, unknown>) {
+  for (const [id, value] of Object.entries(answers)) {
+    const question = page.locator(`[data-item="${id}"]`);
+    await expect(question, `question ${id} is shown`).toBeVisible();
+    if (typeof value === "boolean") {
+      await question.getByLabel(value ? "Yes" : "No", { exact: true }).check();
+    } else if (Array.isArray(value)) {
+      for (const code of value as string[]) await question.locator(`input[value="${code}"]`).check();
+    } else if (typeof value === "string" && (await question.locator(`input[type="radio"][value="${value}"]`).count()) > 0) {
+      await question.locator(`input[type="radio"][value="${value}"]`).check();
+    } else {
+      await question.locator("input, textarea").first().fill(String(value));
+    }
+  }
+}

@@ -34,6 +34,14 @@ from tests.databases import fresh_database  # noqa: E402
 PEOPLE = {
     "manager": ("pm@acme.example", "Priya Manager", Role.ASSESSOR),
     "reviewer": ("reviewer@acme.example", "Rui Reviewer", Role.REVIEWER),
+    "admin": ("ada.admin@acme.example", "Ada Admin", Role.ADMIN),
+    "procurement": ("paul@acme.example", "Paul Procurement", Role.PROCUREMENT),
+}
+# Service keys for tests that set the scene through the API (web-2's scenarios).
+KEYS = {
+    "manager": [Scope.READ, Scope.SYSTEMS_WRITE, Scope.ASSESSMENTS_WRITE],
+    "reviewer": [Scope.READ, Scope.ASSESSMENTS_REVIEW],
+    "procurement": [Scope.READ, Scope.PROCUREMENT],
 }
 PASSWORD = secrets.token_urlsafe(18)  # new for every run; handed to the tests in the users file
 
@@ -93,10 +101,24 @@ def main() -> None:
             key = org_service.create_key(
                 session, organization_id=org.id, name="e2e", scopes=[Scope.READ], actor=actor
             )
+            keys = {
+                name: org_service.create_key(
+                    session, organization_id=org.id, name=f"e2e {name}", scopes=scopes, actor=actor
+                ).secret
+                for name, scopes in KEYS.items()
+            }
             session.commit()
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(
-            json.dumps({"people": people, "read_key": key.secret, "reset_link": reset_link})
+            json.dumps(
+                {
+                    "people": people,
+                    "read_key": key.secret,
+                    "reset_link": reset_link,
+                    "keys": keys,
+                    "database_url": url,
+                }
+            )
         )
         app = create_app(settings, engine=engine)
         uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")

@@ -16,11 +16,16 @@ function page<M extends object>(load: () => Promise<M>, name: keyof M & string) 
 const auth = () => import("@/features/auth");
 const systems = () => import("@/features/systems");
 const assessments = () => import("@/features/assessments");
+const supplierPortal = () => import("@/features/supplier-portal");
+const suppliers = () => import("@/features/suppliers");
+const admin = () => import("@/features/admin");
+const portfolio = () => import("@/features/portfolio");
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: page(auth, "SignIn") },
   { path: "/reset-password", element: page(auth, "ResetPassword") },
   { path: "/accept-invitation", element: page(auth, "AcceptInvitation") },
+  { path: "/supplier-portal", element: page(supplierPortal, "SupplierPortal") },
   {
     element: <RequireSession />,
     children: [
@@ -31,6 +36,11 @@ export const router = createBrowserRouter([
       { path: "/assessments/:assessmentId/fill", element: page(assessments, "FillAssessment") },
       { path: "/assessments/:assessmentId/review", element: page(assessments, "ReviewAssessment") },
       { path: "/reviews", element: page(assessments, "ReviewInbox") },
+      { path: "/suppliers", element: page(suppliers, "Suppliers") },
+      { path: "/suppliers/:supplierId", element: page(suppliers, "SupplierProfile") },
+      { path: "/supplier-requests/:requestId", element: page(suppliers, "SupplierRequest") },
+      { path: "/admin", element: page(admin, "Admin") },
+      { path: "/portfolio", element: page(portfolio, "Portfolio") },
       { path: "*", element: <Navigate to="/systems" replace /> },
     ],
   },

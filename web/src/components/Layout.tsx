@@ -2,7 +2,7 @@ import { Anchor, AppShell, Group, NativeSelect, Text, UnstyledButton } from "@ma
 import { useQueryClient } from "@tanstack/react-query";
 import { NavLink, Outlet, useNavigate } from "react-router";
 import { apiKey } from "@/lib/api/client";
-import { actorName, type Me } from "@/lib/session";
+import { actorName, can, type Me } from "@/lib/session";
 import { t } from "@/lib/strings";
 import classes from "./Layout.module.css";
 
@@ -35,6 +35,17 @@ export function Layout({ me, onSignOut, onSwitchOrganization }: LayoutProps) {
                 <Anchor component={NavLink} to="/reviews" className={classes.link}>
                   {t.nav.reviews}
                 </Anchor>
+                <Anchor component={NavLink} to="/portfolio" className={classes.link}>
+                  {t.nav.portfolio}
+                </Anchor>
+                <Anchor component={NavLink} to="/suppliers" className={classes.link}>
+                  {t.nav.suppliers}
+                </Anchor>
+                {can(me, "admin") && (
+                  <Anchor component={NavLink} to="/admin" className={classes.link}>
+                    {t.nav.admin}
+                  </Anchor>
+                )}
               </Group>
             </nav>
           </Group>

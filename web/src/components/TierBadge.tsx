@@ -8,6 +8,7 @@ const COLORS: Record<string, string> = {
   high_risk: tone.bad,
   high: tone.bad,
   severe: tone.severe,
+  critical: tone.severe,
   transparency: tone.warn,
   medium: tone.warn,
   minimal: tone.ok,

@@ -3164,6 +3164,11 @@ export interface components {
             due_date: string;
             status: components["schemas"]["PortalStatus"];
             /**
+             * Outcome
+             * @description The decision, once the request is closed.
+             */
+            outcome?: ("accepted" | "rejected") | null;
+            /**
              * Read Only
              * @description True once submitted and after the decision.
              */

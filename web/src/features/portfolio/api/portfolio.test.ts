@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { buildModel, type AISystem, type AssessmentSummary } from "./portfolio";
+
+const system = (id: string, name: string) => ({ id, name }) as AISystem;
+function assessment(id: string, systemId: string, key: string, extra: Partial<AssessmentSummary>): AssessmentSummary {
+  return {
+    id,
+    system_id: systemId,
+    supplier_id: null,
+    questionnaire: { key, version: "1.0.0", content_hash: "x" },
+    status: "approved",
+    round: 1,
+    tier: null,
+    is_current: false,
+    due_at: null,
+    overdue: false,
+    created_at: "2026-01-01T00:00:00Z",
+    updated_at: "2026-01-01T00:00:00Z",
+    ...extra,
+  };
+}
+
+describe("portfolio model", () => {
+  it("stands each system at its most severe current tier and counts every system once", () => {
+    const model = buildModel({
+      systems: [system("a", "A"), system("b", "B"), system("c", "C"), system("d", "D")],
+      assessments: [
+        assessment("1", "a", "eu-ai-act-classification", { tier: "minimal", is_current: true }),
+        assessment("2", "a", "ai-use-triage", { tier: "high_risk", is_current: true }),
+        // An older approved one that is no longer current does not count.
+        assessment("3", "b", "eu-ai-act-classification", { tier: "prohibited", is_current: false }),
+        assessment("4", "b", "eu-ai-act-classification", { tier: "transparency", is_current: true, updated_at: "2026-02-01T00:00:00Z" }),
+        assessment("5", "c", "eu-ai-act-classification", { status: "draft" }),
+      ],
+      overdue: [{ system_id: "c", system_name: "C", overdue: [] }],
+    });
+    const counts = Object.fromEntries(model.counts.map((c) => [c.tier ?? "none", c.systems]));
+    expect(counts).toEqual({ prohibited: 0, high_risk: 1, transparency: 1, minimal: 0, out_of_scope: 0, none: 2 });
+    expect(model.rows.map((r) => r.system.id)).toEqual(["a", "b", "c", "d"]);
+    expect(model.neverAssessed.map((s) => s.id)).toEqual(["d"]);
+    expect(model.rows.find((r) => r.system.id === "c")?.overdue).toBe(true);
+    expect(model.rows.find((r) => r.system.id === "c")?.cells.get("eu-ai-act-classification")?.latest?.status).toBe("draft");
+    expect(model.rows.find((r) => r.system.id === "b")?.cells.get("eu-ai-act-classification")?.current?.id).toBe("4");
+  });
+});

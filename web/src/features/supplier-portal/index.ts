@@ -1,0 +1,1 @@
+export { SupplierPortal } from "./routes/SupplierPortal";
