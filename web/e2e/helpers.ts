@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import AxeBuilder from "@axe-core/playwright";
 import { expect, type Page } from "@playwright/test";
 
@@ -64,7 +64,8 @@ export async function answerCvScreening(page: Page) {
   await answer(page, "profiles_natural_persons", "Yes");
   await answer(page, "art50_features", "None of these");
   await answer(page, "deployer_type", "Another private organisation");
-  await answer(page, "workplace_use", "Yes");
+  await answer(page, "workers_subject_to_system", "Yes");
+  await answer(page, "high_risk_market_date", "From 2 August 2028, or not yet placed on the market or put into service");
 }
 
 export async function registerSystem(page: Page, name: string) {
@@ -117,4 +118,16 @@ export async function fillAnswers(page: Page, answers: Record<string, unknown>) 
       await question.locator("input, textarea").first().fill(String(value));
     }
   }
+}
+
+/** The newest version of a questionnaire in the repository, the one the service serves as latest. */
+export function latestVersion(key: string): string {
+  const versions = readdirSync(`../questionnaires/${key}`)
+    .map((name) => /^(\d+)\.(\d+)\.(\d+)\.json$/.exec(name))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => [Number(match[1]), Number(match[2]), Number(match[3])] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+  const newest = versions.at(-1);
+  if (!newest) throw new Error(`no versions of ${key}`);
+  return newest.join(".");
 }

@@ -35,7 +35,7 @@ test("register, classify, submit, review with a change request, approve", async 
   await reviewer.getByRole("link", { name: /^Review eu-ai-act/ }).first().click();
   await expect(reviewer.getByRole("heading", { level: 1, name: "Review" })).toBeVisible();
   await reviewer.getByLabel("Request changes").check();
-  await reviewer.getByLabel(/Comment on this answer: Will you use the system at your workplace/).fill("Please confirm: is it used for our own staff too?");
+  await reviewer.getByLabel(/Comment on this answer: As an employer, will you use the system at the workplace/).fill("Please confirm: is it used for our own staff too?");
   await reviewer.getByLabel("Comment", { exact: false }).last().fill("One point to confirm.");
   await checkScreen(reviewer, "review-request-changes");
   await reviewer.getByRole("button", { name: "Request changes" }).click();
@@ -43,11 +43,11 @@ test("register, classify, submit, review with a change request, approve", async 
 
   // The manager sees the comment at the question, answers it and submits round 2.
   await pm.goto(`${assessmentUrl}/fill`);
-  await expect(pm.getByTestId("comment-workplace_use")).toContainText("own staff");
+  await expect(pm.getByTestId("comment-workers_subject_to_system")).toContainText("own staff");
   await checkScreen(pm, "filler-changes-requested");
-  await answer(pm, "workplace_use", "No");
+  await answer(pm, "workers_subject_to_system", "No");
   await waitSaved(pm);
-  await answer(pm, "workplace_use", "Yes");
+  await answer(pm, "workers_subject_to_system", "Yes");
   await pm.locator('[data-item="annex3_employment"]').getByLabel(/Decisions on terms of work/).check();
   await waitSaved(pm);
   await pm.getByRole("button", { name: "Submit for review" }).click();

@@ -3,10 +3,10 @@
 import { readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { checkScreen, e2eFile, fillAnswers, signInAs, waitSaved } from "./helpers";
+import { checkScreen, e2eFile, fillAnswers, latestVersion, signInAs, waitSaved } from "./helpers";
 
 const python = process.env.E2E_PYTHON ?? "../.venv/bin/python";
-const scenarios = JSON.parse(readFileSync("../questionnaires/ai-supplier/1.0.0.scenarios.json", "utf8")) as {
+const scenarios = JSON.parse(readFileSync(`../questionnaires/ai-supplier/${latestVersion("ai-supplier")}.scenarios.json`, "utf8")) as {
   scenarios: { id: string; answers: Record<string, unknown> }[];
 };
 const lowRisk = scenarios.scenarios.find((s) => s.id === "certified_low_risk_supplier")?.answers ?? {};

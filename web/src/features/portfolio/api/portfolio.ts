@@ -36,7 +36,7 @@ export function usePortfolio() {
       const [systems, assessments, overdue] = await Promise.all([
         allPages(async (cursor) => unwrap(await api.GET("/v1/ai-systems", { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }))),
         allPages(async (cursor) => unwrap(await api.GET("/v1/assessments", { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }))),
-        (async () => unwrap(await api.GET("/v1/overdue-systems", { params: { query: { limit: 200 } } })))(),
+        allPages(async (cursor) => unwrap(await api.GET("/v1/overdue-systems", { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }))),
       ]);
       return { systems, assessments: assessments.filter((a) => a.system_id), overdue };
     },

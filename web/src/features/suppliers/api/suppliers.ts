@@ -114,7 +114,7 @@ export function useSendRequest(supplierId: string) {
 export function useReviewRequest(requestId: string) {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: async ({ body, etag }: { body: Schemas["app__suppliers__schemas__ReviewBody"]; etag: string }) =>
+    mutationFn: async ({ body, etag }: { body: Schemas["VendorRequestReviewBody"]; etag: string }) =>
       unwrap(
         await api.POST("/v1/supplier-requests/{request_id}/review", {
           params: { path: { request_id: requestId }, header: { "If-Match": etag } },
