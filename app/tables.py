@@ -7,6 +7,7 @@ from app.assessments import models as assessments_models
 from app.audit import models as audit_models
 from app.organizations import models as organizations_models
 from app.people import models as people_models
+from app.portfolio import models as portfolio_models
 from app.suppliers import models as suppliers_models
 from app.systems import models as systems_models
 
@@ -19,6 +20,7 @@ __all__ = [
     "metadata",
     "organizations_models",
     "people_models",
+    "portfolio_models",
     "suppliers_models",
     "systems_models",
 ]

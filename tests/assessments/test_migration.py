@@ -191,7 +191,7 @@ async def test_a_classification_draft_moves_to_1_1_0_with_every_answer(
     ).json()
     moved = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
-        json={"dry_run": False},
+        json={"dry_run": False, "to_version": "1.1.0"},
         headers={"If-Match": '"r1"'},
     )
     assert moved.status_code == 200, moved.text

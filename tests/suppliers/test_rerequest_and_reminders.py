@@ -86,7 +86,7 @@ async def test_re_request_is_prefilled_from_the_last_accepted_answers(
     assert body["round"] == 1
     prefill = body["prefill"]
     assert prefill["from_assessment_id"] == first["assessment_id"]
-    assert prefill["source"] == prefill["target"] == f"{KEY}@1.0.0"
+    assert prefill["source"] == prefill["target"] == f"{KEY}@1.1.0"
     assert sorted(prefill["carried"]) == sorted(answers)
     assert prefill["dropped"] == []
     assert prefill["to_answer"] == []
