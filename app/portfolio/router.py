@@ -16,6 +16,7 @@ from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag
 from app.db import SessionDep, utcnow
 from app.errors import problem_responses
+from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
 from app.portfolio import plan as plans
@@ -23,6 +24,7 @@ from app.portfolio import reports, service, soa
 from app.portfolio.models import Applicability, ControlRecord, ImplementationStatus
 from app.portfolio.schemas import (
     ControlEvidencePublic,
+    ControlRecordCreate,
     ControlRecordPublic,
     ControlRecordWrite,
     SystemPlan,
@@ -320,25 +322,51 @@ def get_control_record(
     return _record_public(session, catalog, [record])[0]
 
 
-@router.put(
-    "/v1/control-records/{control_id}",
-    operation_id="putControlRecord",
+@router.post(
+    "/v1/control-records",
+    operation_id="createControlRecord",
+    status_code=status.HTTP_201_CREATED,
     response_model=ControlRecordPublic,
-    responses={
-        201: {"description": "Created (no If-Match needed for the first write).", "model": None},
-        **problem_responses(401, 403, 404, 412, 422, 428),
-    },
-    summary="Create or change a control's implementation record (If-Match required to change)",
+    responses=problem_responses(401, 403, 409, 422),
+    summary="Record how the organisation applies and implements a catalog control",
 )
-def put_control_record(
+def create_control_record(
+    body: ControlRecordCreate,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    def create() -> tuple[int, ControlRecordPublic, dict[str, str]]:
+        record = service.create_record(session, catalog.controls, caller=principal, data=body)
+        headers = {
+            "Location": f"/v1/control-records/{record.control_id}",
+            "ETag": etag(record.revision),
+        }
+        return 201, _record_public(session, catalog, [record])[0], headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )
+
+
+@router.patch(
+    "/v1/control-records/{control_id}",
+    operation_id="updateControlRecord",
+    response_model=ControlRecordPublic,
+    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    summary="Change a control's implementation record (needs If-Match)",
+)
+def update_control_record(
     control_id: ControlId,
     body: ControlRecordWrite,
+    response: Response,
     session: SessionDep,
     catalog: CatalogDep,
     principal: WriteDep,
     if_match: IfMatchHeader = None,
-) -> JSONResponse:
-    record, created = service.write_record(
+) -> ControlRecordPublic:
+    record = service.update_record(
         session,
         catalog.controls,
         caller=principal,
@@ -346,12 +374,8 @@ def put_control_record(
         data=body,
         if_match=if_match,
     )
-    public = _record_public(session, catalog, [record])[0]
-    return JSONResponse(
-        public.model_dump(mode="json"),
-        status_code=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
-        headers={"ETag": etag(record.revision)},
-    )
+    response.headers["ETag"] = etag(record.revision)
+    return _record_public(session, catalog, [record])[0]
 
 
 @router.get(

@@ -135,8 +135,7 @@ class EvidenceLink(BaseModel):
 
 
 class ControlRecordWrite(BaseModel):
-    """Set a control's record; fields left out keep their value (a new record starts with
-    applicability `derived` and status `not_started`)."""
+    """Change a control's record; fields left out keep their value."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -160,6 +159,15 @@ class ControlRecordWrite(BaseModel):
             if name in self.model_fields_set and getattr(self, name) is None:
                 raise ValueError(f"'{name}' cannot be null; leave it out to keep its value")
         return self
+
+
+class ControlRecordCreate(ControlRecordWrite):
+    """The first record of a control; applicability defaults to `derived`, status to
+    `not_started`."""
+
+    control_id: Annotated[str, StringConstraints(min_length=1, max_length=100)] = Field(
+        description="A control catalog id, e.g. `iso-42001:A.5.4`."
+    )
 
 
 class ControlEvidencePublic(BaseModel):

@@ -17,7 +17,7 @@ from app.auth import Caller
 from app.concurrency import check_if_match
 from app.controls.catalog import ControlCatalog
 from app.db import utcnow
-from app.errors import AppError, NotFoundError
+from app.errors import AppError, ConflictError, NotFoundError
 from app.people.models import Membership, User
 from app.portfolio import plan as plans
 from app.portfolio.models import (
@@ -27,6 +27,7 @@ from app.portfolio.models import (
     ImplementationStatus,
 )
 from app.portfolio.schemas import (
+    ControlRecordCreate,
     ControlRecordWrite,
     LinkedSupplier,
     MergedControl,
@@ -264,19 +265,20 @@ def _records_by_control(session: Session, organization_id: uuid.UUID) -> dict[st
     }
 
 
-def unknown_control(control_id: str) -> AppError:
+def unknown_control(control_id: str, *, in_body: bool) -> AppError:
+    where = {"pointer": "/control_id"} if in_body else {"parameter": "control_id"}
     return AppError(
         status=422,
         type="unknown-control",
         title="Unknown control",
         detail=f"'{control_id}' is not a control of the control catalog.",
-        errors=[{"parameter": "control_id", "detail": "unknown control"}],
+        errors=[{**where, "detail": "unknown control"}],
     )
 
 
-def check_control(controls: ControlCatalog, control_id: str) -> None:
+def check_control(controls: ControlCatalog, control_id: str, *, in_body: bool = False) -> None:
     if control_id not in controls:
-        raise unknown_control(control_id)
+        raise unknown_control(control_id, in_body=in_body)
 
 
 def find_record(
@@ -332,7 +334,26 @@ def record_snapshot(record: ControlRecord) -> dict[str, Any]:
     }
 
 
-def write_record(
+def create_record(
+    session: Session,
+    controls: ControlCatalog,
+    *,
+    caller: Caller,
+    data: ControlRecordCreate,
+) -> ControlRecord:
+    """The organisation's first record of a catalog control; 409 when it has one already."""
+    check_control(controls, data.control_id, in_body=True)
+    if find_record(session, caller.organization_id, data.control_id) is not None:
+        raise ConflictError(
+            f"There is a record of {data.control_id} already; change it with PATCH.",
+            type="control-record-exists",
+        )
+    record = ControlRecord(organization_id=caller.organization_id, control_id=data.control_id)
+    _apply(session, caller, record, data, before=None)
+    return record
+
+
+def update_record(
     session: Session,
     controls: ControlCatalog,
     *,
@@ -340,23 +361,29 @@ def write_record(
     control_id: str,
     data: ControlRecordWrite,
     if_match: str | None,
-) -> tuple[ControlRecord, bool]:
-    """Create (no If-Match needed) or change (If-Match required) a control's record; every
-    check runs before anything changes. Returns the record and whether it was created."""
+) -> ControlRecord:
+    """Change a record (If-Match required); fields left out keep their value."""
     check_control(controls, control_id)
     record = find_record(session, caller.organization_id, control_id, for_update=True)
-    created = record is None
     if record is None:
-        record = ControlRecord(organization_id=caller.organization_id, control_id=control_id)
-        before = None
-    else:
-        check_if_match(if_match, record.revision)
-        before = record_snapshot(record)
-    changes = data.model_dump(exclude_unset=True, mode="json", exclude={"reviewed"})
+        raise NotFoundError("control record", control_id)
+    check_if_match(if_match, record.revision)
+    _apply(session, caller, record, data, before=record_snapshot(record))
+    return record
+
+
+def _apply(
+    session: Session,
+    caller: Caller,
+    record: ControlRecord,
+    data: ControlRecordWrite,
+    *,
+    before: dict[str, Any] | None,
+) -> None:
+    """Check everything, then change the record and audit it (nothing changes on a 422)."""
+    fields = data.model_fields_set
     applicability = data.applicability or Applicability(record.applicability)
-    justification = (
-        data.justification if "justification" in data.model_fields_set else record.justification
-    )
+    justification = data.justification if "justification" in fields else record.justification
     if applicability == Applicability.EXCLUDED and not justification:
         raise AppError(
             status=422,
@@ -367,24 +394,22 @@ def write_record(
         )
     if data.owner_user_id is not None:
         _check_owner(session, caller.organization_id, data.owner_user_id)
-    if "owner_user_id" in changes:
+    if "owner_user_id" in fields:
         record.owner_user_id = data.owner_user_id
-    if "target_date" in changes:
+    if "target_date" in fields:
         record.target_date = data.target_date
-    if "links" in changes and data.links is not None:
+    if data.links is not None:
         record.links = [link.model_dump(mode="json") for link in data.links]
-    if "status" in changes and data.status is not None:
+    if data.status is not None:
         record.status = data.status.value
-    if "applicability" in changes:
-        record.applicability = applicability.value
-    if "justification" in changes:
-        record.justification = justification or None
+    record.applicability = applicability.value
+    record.justification = justification or None
     if data.reviewed:
         record.last_reviewed_at = utcnow()
         record.reviewed_by_user_id = caller.user_id
-    if not created and record_snapshot(record) == before:
-        return record, False
-    if not created:
+    if before is not None and record_snapshot(record) == before:
+        return
+    if before is not None:
         record.revision += 1
     record.updated_at = utcnow()
     record.updated_by_key_id = caller.key_id
@@ -395,13 +420,12 @@ def write_record(
         session,
         organization_id=caller.organization_id,
         actor=caller.actor,
-        action="control_record.created" if created else "control_record.updated",
+        action="control_record.created" if before is None else "control_record.updated",
         entity_type="control_record",
         entity_id=record.id,
         before=before,
-        after={"control_id": control_id, **record_snapshot(record)},
+        after={"control_id": record.control_id, **record_snapshot(record)},
     )
-    return record, created
 
 
 def is_record_overdue(record: ControlRecord, today: date) -> bool:

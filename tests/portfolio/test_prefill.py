@@ -30,7 +30,8 @@ async def test_a_draft_after_an_approved_classification_starts_prefilled_with_so
 ) -> None:
     system = (await create_system(client)).json()
     before = await draft(writer, system["id"], "data-governance")
-    assert before["answers"] == {} and before["prefilled"] == {}
+    assert before["answers"] == {}
+    assert before["prefilled"] == {}
 
     source = await classify(writer, reviewer, system["id"], "cv_screening_deployer_public_service")
     governance = await draft(writer, system["id"], "data-governance")
