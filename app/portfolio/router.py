@@ -8,20 +8,35 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse
+from sqlalchemy.engine import Engine
 
 from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
-from app.auth import Principal, ReadDep, Scope, require_scope
+from app.auth import (
+    CredentialDep,
+    Principal,
+    ReadDep,
+    Scope,
+    authenticate,
+    check_scope,
+    require_scope,
+)
 from app.concurrency import IfMatchHeader, etag
-from app.db import SessionDep, utcnow
-from app.errors import problem_responses
+from app.db import SessionDep, transaction, utcnow
+from app.errors import AppError, problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
 from app.portfolio import plan as plans
 from app.portfolio import reports, service, soa
-from app.portfolio.models import Applicability, ControlRecord, ImplementationStatus
+from app.portfolio.models import (
+    Applicability,
+    ControlEvidence,
+    ControlRecord,
+    ImplementationStatus,
+)
 from app.portfolio.schemas import (
     ControlEvidencePublic,
     ControlRecordCreate,
@@ -31,8 +46,17 @@ from app.portfolio.schemas import (
     SystemStanding,
     WorkItem,
 )
+from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.settings import Settings
+from app.suppliers.evidence import (
+    ALLOWED_TYPES,
+    EvidenceStore,
+    content_matches,
+    declared_type,
+    too_large,
+    unsupported_type,
+)
 
 router = APIRouter(tags=["portfolio"])
 
@@ -376,6 +400,79 @@ def update_control_record(
     )
     response.headers["ETag"] = etag(record.revision)
     return _record_public(session, catalog, [record])[0]
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.post(
+    "/v1/control-records/{control_id}/evidence",
+    operation_id="uploadControlEvidence",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ControlEvidencePublic,
+    responses=problem_responses(401, 403, 404, 413, 415, 422),
+    summary="Attach an evidence file to a control's record: the raw bytes as the body, its type "
+    "as Content-Type (kept with its SHA-256)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
+    },
+)
+async def upload_control_evidence(
+    control_id: ControlId,
+    request: Request,
+    credential: CredentialDep,
+    filename: Annotated[
+        str, Query(min_length=1, max_length=255, description="The file's name, for display.")
+    ],
+    content_type: Annotated[str | None, Header()] = None,
+    content_length: Annotated[int | None, Header(ge=0)] = None,
+) -> ControlEvidencePublic:
+    settings: Settings = request.app.state.settings
+    engine: Engine = request.app.state.engine
+    catalog: Catalog = request.app.state.catalog
+
+    def check() -> Principal:
+        with transaction(engine, write=False) as session:
+            caller = check_scope(authenticate(session, settings, credential), Scope.SYSTEMS_WRITE)
+            service.check_record_exists(
+                session, catalog.controls, caller=caller, control_id=control_id
+            )
+            return caller
+
+    # Who and what first, then the bytes: no transaction is open while the body streams in.
+    principal = await run_in_threadpool(check)
+    media_type = declared_type(content_type)
+    # Bodies larger than APP_MAX_REQUEST_BYTES are refused before any route runs.
+    limit = min(settings.evidence_max_bytes, settings.max_request_bytes)
+    if content_length is not None and content_length > limit:
+        raise too_large(limit)
+    store = EvidenceStore(settings.evidence_dir)
+    staged = await store.stage(request.stream(), limit=limit)
+    try:
+        if staged.size == 0:
+            raise AppError(
+                status=422, type="empty-file", title="Invalid request", detail="The file is empty."
+            )
+        if not await run_in_threadpool(content_matches, staged.path, media_type):
+            raise unsupported_type(f"The file's content is not {media_type}.")
+
+        def record() -> ControlEvidence:
+            with transaction(engine, write=True) as session:
+                return service.add_evidence(
+                    session,
+                    catalog.controls,
+                    caller=principal,
+                    control_id=control_id,
+                    store=store,
+                    staged=staged,
+                    filename=filename,
+                    content_type=media_type,
+                )
+
+        evidence = await run_in_threadpool(record)
+    finally:
+        staged.discard()
+    return ControlEvidencePublic.model_validate(evidence, from_attributes=True)
 
 
 @router.get(

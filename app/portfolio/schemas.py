@@ -120,8 +120,12 @@ class SystemStanding(BaseModel):
     plan: list[PlanEntryPublic]
     plan_summary: PlanSummary
     assessments: list[StandingEntry]
-    next_due_at: datetime | None = Field(description="The earliest due date of the plan.")
-    overdue: bool = Field(description="At least one required assessment is overdue.")
+    next_due_at: datetime | None = Field(
+        description="The earliest due date of the plan and of the current assessments."
+    )
+    overdue: bool = Field(
+        description="A required assessment is overdue, or a current one is past its due date."
+    )
 
 
 Justification = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]

@@ -221,6 +221,9 @@ def system_standing(
             )
         )
     summary, next_due = _summary(entries)
+    # Assessments outside the plan (a triage, say) still count towards due and overdue.
+    dues = [d for d in [next_due, *(a.due_at for a, _ in standing)] if d is not None]
+    overdue = summary.overdue or any(assessments_service.is_overdue(a) for a, _ in standing)
     return SystemStanding(
         system_id=system.id,
         system_name=system.name,
@@ -248,8 +251,8 @@ def system_standing(
             )
             for assessment, approved in standing
         ],
-        next_due_at=next_due,
-        overdue=summary.overdue,
+        next_due_at=min(dues) if dues else None,
+        overdue=overdue,
     )
 
 
@@ -590,3 +593,69 @@ def dossier(
         suppliers=suppliers,
         generated_at=utcnow().isoformat(timespec="seconds"),
     )
+
+
+def add_evidence(
+    session: Session,
+    controls: ControlCatalog,
+    *,
+    caller: Caller,
+    control_id: str,
+    store: Any,
+    staged: Any,
+    filename: str,
+    content_type: str,
+) -> ControlEvidence:
+    """Keep an accepted upload as evidence of a control's record (bytes moved into the
+    evidence store; removed again if the transaction rolls back); the record's revision moves."""
+    import sqlalchemy as sa
+
+    from app.suppliers.evidence import clean_filename
+
+    check_control(controls, control_id)
+    record = find_record(session, caller.organization_id, control_id, for_update=True)
+    if record is None:
+        raise NotFoundError("control record", control_id)
+    evidence = ControlEvidence(
+        organization_id=caller.organization_id,
+        record_id=record.id,
+        filename=clean_filename(filename),
+        content_type=content_type,
+        size_bytes=staged.size,
+        sha256=staged.sha256,
+        storage_key="",
+        uploaded_by_key_id=caller.key_id,
+        uploaded_by_user_id=caller.user_id,
+    )
+    evidence.storage_key = f"controls/{caller.organization_id}/{record.id}/{evidence.id}"
+    session.add(evidence)
+    record.revision += 1
+    record.updated_at = utcnow()
+    session.add(record)
+    session.flush()
+    audit.record(
+        session,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
+        action="control_record.evidence_added",
+        entity_type="control_record",
+        entity_id=record.id,
+        after={
+            "control_id": control_id,
+            "evidence_id": str(evidence.id),
+            "filename": evidence.filename,
+            "content_type": content_type,
+            "size_bytes": evidence.size_bytes,
+            "sha256": evidence.sha256,
+        },
+    )
+    store.accept(staged, evidence.storage_key)
+    key = evidence.storage_key
+    sa.event.listen(session, "after_rollback", lambda _s: store.remove(key), once=True)
+    return evidence
+
+
+def check_record_exists(
+    session: Session, controls: ControlCatalog, *, caller: Caller, control_id: str
+) -> None:
+    get_record(session, controls, caller=caller, control_id=control_id)

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.auth import Role, Scope
+from app.main import create_app
 from app.people import service as people_service
+from app.settings import Settings
 from tests.conftest import TEST_ACTOR, Org, count_rows
 from tests.portfolio.conftest import classify
 from tests.systems.test_systems import create as create_system
@@ -191,3 +196,50 @@ async def test_the_dossier_renders_with_names_and_escapes_hostile_text(
     assert "high_risk" in html
     assert "eu-ai-act:deployer.human-oversight" in html or "Art. 26" in html
     assert "@media print" in html
+
+
+async def test_evidence_files_are_kept_with_their_sha256_and_shown_in_the_soa(
+    settings: Settings, engine: Engine, org: Org, tmp_path: Path
+) -> None:
+    evidence_app = create_app(settings.model_copy(update={"evidence_dir": tmp_path}), engine=engine)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=evidence_app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {org.admin_key}"},
+    ) as client:
+        url = f"/v1/control-records/{CONTROL}/evidence"
+        content = b"Policy approved by the board on 2026-11-01.\n"
+        missing = await client.post(
+            url,
+            params={"filename": "policy.txt"},
+            content=content,
+            headers={"Content-Type": "text/plain"},
+        )
+        assert missing.status_code == 404  # no record yet
+        assert (await put(client, CONTROL, {"status": "implemented"})).status_code == 201
+        wrong = await client.post(
+            url,
+            params={"filename": "policy.pdf"},
+            content=content,
+            headers={"Content-Type": "application/pdf"},
+        )
+        assert wrong.status_code == 415
+        uploaded = await client.post(
+            url,
+            params={"filename": "policy.txt"},
+            content=content,
+            headers={"Content-Type": "text/plain"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        evidence = uploaded.json()
+        assert evidence["sha256"] == hashlib.sha256(content).hexdigest()
+        assert evidence["size_bytes"] == len(content)
+        record = await client.get(f"/v1/control-records/{CONTROL}")
+        assert record.headers["ETag"] == '"r2"'
+        assert [e["id"] for e in record.json()["evidence"]] == [evidence["id"]]
+        stored = [await p.read_bytes() async for p in anyio.Path(tmp_path).rglob(evidence["id"])]
+        assert stored == [content]
+        statement = (await client.get("/v1/statement-of-applicability/v2")).json()
+        [row] = [r for r in statement["controls"] if r["id"] == CONTROL]
+        assert row["evidence"][0]["sha256"] == evidence["sha256"]
+        assert count_rows(engine, "control_evidence") == 1
