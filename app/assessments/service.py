@@ -762,12 +762,19 @@ def list_assessments(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Listed], str | None]:
-    # Outer joins on primary keys: the names cost one index lookup per row of the page.
-    statement = (
-        select(Assessment, col(AISystem.name), col(Supplier.name))
-        .outerjoin(AISystem, col(AISystem.id) == col(Assessment.system_id))
-        .outerjoin(Supplier, col(Supplier.id) == col(Assessment.supplier_id))
-        .where(Assessment.organization_id == organization_id)
+    # The subject's name as one scalar expression, not joins: PostgreSQL evaluates it for the
+    # rows of the page only (joined, it joined every matching row before sorting and cutting,
+    # 5x slower when overdue); one expression, so its cost always defers it past the sort.
+    subject_name = sa.func.coalesce(
+        select(AISystem.name)
+        .where(col(AISystem.id) == col(Assessment.system_id))
+        .scalar_subquery(),
+        select(Supplier.name)
+        .where(col(Supplier.id) == col(Assessment.supplier_id))
+        .scalar_subquery(),
+    )
+    statement = select(Assessment, subject_name).where(
+        Assessment.organization_id == organization_id
     )
     if filters.system_id is not None:
         statement = statement.where(Assessment.system_id == filters.system_id)
@@ -800,7 +807,10 @@ def list_assessments(
         cursor=cursor,
         limit=limit,
     )
-    rows = [Listed(a, system, supplier) for a, system, supplier in session.exec(statement).all()]
+    rows = [
+        Listed(a, name if a.system_id else None, name if a.supplier_id else None)
+        for a, name in session.exec(statement).all()
+    ]
     kept, next_cursor = finish_page([r.assessment for r in rows], limit)
     return rows[: len(kept)], next_cursor
 
