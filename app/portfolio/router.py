@@ -3,6 +3,7 @@ implementation records and the Statement of Applicability v2."""
 
 from __future__ import annotations
 
+import base64
 import binascii
 import uuid
 from datetime import date
@@ -10,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from sqlalchemy.engine import Engine
 
 from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
@@ -473,6 +474,52 @@ async def upload_control_evidence(
     finally:
         staged.discard()
     return ControlEvidencePublic.model_validate(evidence, from_attributes=True)
+
+
+@router.get(
+    "/v1/control-records/{control_id}/evidence/{evidence_id}/content",
+    operation_id="downloadControlEvidence",
+    response_class=FileResponse,
+    responses={
+        200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
+    summary="Download a control's evidence file (its SHA-256 is in the Repr-Digest header)",
+)
+def download_control_evidence(
+    control_id: ControlId,
+    evidence_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+) -> FileResponse:
+    settings: Settings = request.app.state.settings
+    evidence = service.get_evidence(
+        session,
+        catalog.controls,
+        caller=principal,
+        control_id=control_id,
+        evidence_id=evidence_id,
+    )
+    path = EvidenceStore(settings.evidence_dir).path_of(evidence.storage_key)
+    if not path.is_file():
+        raise AppError(
+            status=409,
+            type="evidence-missing",
+            title="Conflict",
+            detail="The evidence file is recorded but missing from the evidence folder.",
+        )
+    digest = bytes.fromhex(evidence.sha256)
+    return FileResponse(
+        path,
+        media_type=evidence.content_type,
+        filename=evidence.filename,
+        headers={
+            "Repr-Digest": f"sha-256=:{base64.b64encode(digest).decode()}:",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @router.get(

@@ -659,3 +659,19 @@ def check_record_exists(
     session: Session, controls: ControlCatalog, *, caller: Caller, control_id: str
 ) -> None:
     get_record(session, controls, caller=caller, control_id=control_id)
+
+
+def get_evidence(
+    session: Session,
+    controls: ControlCatalog,
+    *,
+    caller: Caller,
+    control_id: str,
+    evidence_id: uuid.UUID,
+) -> ControlEvidence:
+    """One evidence file of the caller's record of a control, or 404."""
+    record = get_record(session, controls, caller=caller, control_id=control_id)
+    evidence = session.get(ControlEvidence, evidence_id)
+    if evidence is None or evidence.record_id != record.id:
+        raise NotFoundError("evidence", evidence_id)
+    return evidence

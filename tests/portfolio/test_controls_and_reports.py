@@ -239,6 +239,14 @@ async def test_evidence_files_are_kept_with_their_sha256_and_shown_in_the_soa(
         assert [e["id"] for e in record.json()["evidence"]] == [evidence["id"]]
         stored = [await p.read_bytes() async for p in anyio.Path(tmp_path).rglob(evidence["id"])]
         assert stored == [content]
+        download = await client.get(f"{url}/{evidence['id']}/content")
+        assert download.status_code == 200
+        assert download.content == content
+        assert download.headers["Repr-Digest"].startswith("sha-256=:")
+        other = await client.get(
+            f"/v1/control-records/iso-42001:A.3.2/evidence/{evidence['id']}/content"
+        )
+        assert other.status_code == 404
         statement = (await client.get("/v1/statement-of-applicability/v2")).json()
         [row] = [r for r in statement["controls"] if r["id"] == CONTROL]
         assert row["evidence"][0]["sha256"] == evidence["sha256"]
