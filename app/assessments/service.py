@@ -191,7 +191,7 @@ def create_assessment(
     carried = carried_over(session, version, organization_id=caller.organization_id, system=system)
     # The caller's own initial answers win over carried-over ones.
     prefilled = {k: v for k, v in carried.items() if data.answers.get(k) is None}
-    answers = {**{k: v["value"] for k, v in prefilled.items()}, **data.answers}
+    answers = {**data.answers, **{k: v["value"] for k, v in prefilled.items()}}
     return _new_draft(
         session, caller, version, answers, system_id=system.id, prefilled=prefilled or None
     )

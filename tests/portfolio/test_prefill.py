@@ -64,6 +64,17 @@ async def test_a_draft_after_an_approved_classification_starts_prefilled_with_so
     )
     assert own.json()["answers"] == {"high_risk": "unsure"}
     assert own.json()["prefilled"] == {}
+    # An explicit null is no answer: the carried-over value fills it.
+    empty = await writer.post(
+        "/v1/assessments",
+        json={
+            "system_id": system["id"],
+            "questionnaire_key": "data-governance",
+            "answers": {"high_risk": None},
+        },
+    )
+    assert empty.json()["answers"] == {"high_risk": "annex_iii"}
+    assert set(empty.json()["prefilled"]) == {"high_risk"}
 
 
 async def test_the_users_change_survives_a_later_re_approval_of_the_source(
