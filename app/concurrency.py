@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Header
 
-from app.errors import PreconditionFailedError, PreconditionRequiredError
+from app.errors import ETAG_HEADER, PreconditionFailedError, PreconditionRequiredError
 
 IfMatchHeader = Annotated[
     str | None,
     Header(
         alias="If-Match",
         max_length=200,
-        description="The ETag of the revision this write changes (required).",
+        description="The ETag of the revision this write changes, or `*` for whatever revision "
+        "is current. Required: without it the write is refused with 428.",
     ),
 ]
+
+LOCATION_HEADER: dict[str, Any] = {
+    "description": "The path of the resource created.",
+    "required": True,
+    "schema": {"type": "string"},
+}
+
+
+def etag_response(
+    status: int, *, always: bool = True, location: bool = False, description: str | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI `responses` entry declaring that a success carries the resource's ETag (and,
+    for a creation, its Location); FastAPI merges it into the route's own response."""
+    headers: dict[str, Any] = {"ETag": {**ETAG_HEADER, "required": always}}
+    if location:
+        headers["Location"] = LOCATION_HEADER
+    entry: dict[str, Any] = {"headers": headers}
+    if description is not None:
+        entry["description"] = description
+    return {status: entry}
 
 
 def etag(revision: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -178,8 +179,26 @@ async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def malformed_body(request: Request, detail: str) -> JSONResponse:
+    """The one answer to a body that is not JSON at all: 400, before any validation."""
+    return problem_response(
+        request,
+        status=400,
+        type="malformed-body",
+        title="Bad request",
+        detail=f"{detail}; nothing was changed.",
+        errors=[{"pointer": "", "detail": detail, "code": "json_invalid"}],
+    )
+
+
 async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            # FastAPI reports a syntax error as a validation error whose "location" is a
+            # character offset, not a JSON pointer: it is an unparseable body, a 400.
+            position = err.get("loc", ("body", "?"))[-1]
+            return malformed_body(request, f"The body is not valid JSON (at character {position})")
     errors = []
     for err in exc.errors():
         item: dict[str, Any] = _pointer(err.get("loc", ()))
@@ -200,16 +219,57 @@ async def _http_exception_handler(request: Request, exc: Exception) -> JSONRespo
     assert isinstance(exc, StarletteHTTPException)
     type_, title = _STATUS_TYPES.get(exc.status_code, ("http-error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 400 and detail == "There was an error parsing the body":
+        return malformed_body(request, "The body could not be read as JSON")
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No resource at {request.url.path}."
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        allowed = allowed_methods(request)
+        if allowed is not None:
+            headers["Allow"] = ", ".join(allowed)
+        detail = f"{request.method} is not allowed here; allowed: {headers.get('Allow')}."
     return problem_response(
         request,
         status=exc.status_code,
         type=type_,
         title=title,
         detail=detail,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers or None,
     )
+
+
+def allowed_methods(request: Request) -> list[str] | None:
+    """Every method the contract gives the resource at this path (RFC 9110 15.5.6); None for a
+    path outside the contract. The router stops at the first route whose path matches, so its own
+    405 names only that route's methods. Where a fixed path and a template both match
+    (`/v1/assessments/import`), the fixed path is the resource."""
+    path = request.scope["path"]
+    matching = [
+        (template, methods)
+        for template, pattern, methods in _path_patterns(request.app)
+        if pattern.fullmatch(path)
+    ]
+    if not matching:
+        return None
+    return min(matching, key=lambda found: found[0].count("{"))[1]
+
+
+def _path_patterns(app: FastAPI) -> list[tuple[str, re.Pattern[str], list[str]]]:
+    patterns: list[tuple[str, re.Pattern[str], list[str]]] | None = getattr(
+        app.state, "path_patterns", None
+    )
+    if patterns is None:
+        patterns = [
+            (
+                template,
+                re.compile(re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))),
+                sorted(method.upper() for method in operations),
+            )
+            for template, operations in app.openapi().get("paths", {}).items()
+        ]
+        app.state.path_patterns = patterns
+    return patterns
 
 
 async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
@@ -280,17 +340,37 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled_handler)
 
 
+ETAG_HEADER: dict[str, Any] = {
+    "description": "The current revision's strong validator: send it back in If-Match.",
+    "schema": {"type": "string"},
+}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries declaring the problem documents a route can return."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
         _, title = _STATUS_TYPES.get(status, ("http-error", "HTTP error"))
+        if status == 400:
+            title = "Bad request: the body is not JSON (`malformed-body`), or a cursor is not one "
+            "this service issued (`invalid-cursor`)"
         if status == 412:
-            title = "Precondition failed (stale If-Match)"
+            out[status] = {
+                "description": "Precondition failed (stale If-Match); ETag names the current "
+                "revision",
+                "headers": {"ETag": {**ETAG_HEADER, "required": True}},
+                "content": {
+                    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            }
+            continue
         elif status == 428:
             title = "Precondition required (If-Match missing)"
         elif status == 304:
-            out[status] = {"description": "Not modified"}
+            out[status] = {
+                "description": "Not modified",
+                "headers": {"ETag": {**ETAG_HEADER, "required": True}},
+            }
             continue
         out[status] = {
             "description": title,

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from sqlalchemy.engine import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -23,10 +22,11 @@ from app.audit.router import router as audit_router
 from app.auth import get_credential, install_identity_store
 from app.controls.router import router as controls_router
 from app.db import create_db_engine
-from app.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemItem, install_error_handlers
+from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.migrate import head_revisions
+from app.openapi_doc import build_openapi
 from app.organizations.router import router as keys_router
 from app.people.identity import PeopleIdentityStore
 from app.people.limiter import SignInLimiter
@@ -146,30 +146,7 @@ def create_app(
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-            )
-            schemas = schema.setdefault("components", {}).setdefault("schemas", {})
-            schemas["Problem"] = Problem.model_json_schema(
-                ref_template="#/components/schemas/{model}"
-            )
-            schemas["Problem"].pop("$defs", None)
-            schemas["ProblemItem"] = ProblemItem.model_json_schema()
-            # FastAPI's default 422 models are replaced by problem details on every route.
-            schemas.pop("HTTPValidationError", None)
-            schemas.pop("ValidationError", None)
-            problem = {"$ref": "#/components/schemas/Problem"}
-            for operations in schema.get("paths", {}).values():
-                for operation in operations.values():
-                    invalid = operation.get("responses", {}).get("422")
-                    if invalid is not None:
-                        invalid["content"] = {PROBLEM_MEDIA_TYPE: {"schema": problem}}
-                        invalid.setdefault("description", "Invalid request")
-            app.openapi_schema = schema
+            app.openapi_schema = build_openapi(app)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import Request
-from pydantic import AfterValidator, Field, StringConstraints
 
 from app.errors import AppError
 
@@ -91,9 +90,8 @@ def _header_name(raw: bytes) -> str:
 
 # C0 and C1 controls, DEL, line and paragraph separators, and the bidirectional controls that
 # make text display in another order than it is stored.
-_CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
-NAME_PATTERN = f"^[^{_CONTROL_CHARACTERS}]*$"
+CONTROL_CHARACTERS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 def control_character(text: str) -> str | None:
@@ -126,12 +124,3 @@ def check_name(value: str, *, field: str = "name") -> str:
             errors=[{"pointer": f"/{field}", "detail": f"found {found}", "code": "value_error"}],
         )
     return value
-
-
-# A name: one line of printable text; it ends up in e-mail subjects, CSV cells and page titles.
-Name = Annotated[
-    str,
-    StringConstraints(min_length=1, max_length=200, strip_whitespace=True),
-    AfterValidator(refuse_control_characters),
-    Field(json_schema_extra={"pattern": NAME_PATTERN}),
-]

@@ -17,6 +17,7 @@ import pytest
 import pytest_asyncio
 import sqlalchemy as sa
 from fastapi import FastAPI
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -29,6 +30,10 @@ from app.organizations import service as org_service
 from app.settings import Settings
 from app.tables import metadata
 from tests.databases import fresh_database
+
+# Two shared cores run the suite next to PostgreSQL and servers: a test case's time says nothing.
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 TEST_ACTOR = Actor(key_id=None, name="test fixture")
 APPEND_ONLY_TABLES = frozenset({"audit_events", "audit_checkpoints"})

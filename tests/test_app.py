@@ -1,12 +1,15 @@
 """The frame: probes, problem details for every error, request ids."""
 
+import json
 import logging
+import re
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from app.errors import PROBLEM_MEDIA_TYPE
+from app.openapi_doc import render_openapi
 
 
 async def test_healthz_answers_without_auth(make_client) -> None:  # type: ignore[no-untyped-def]
@@ -52,6 +55,21 @@ async def test_wrong_method_is_405_problem(client: httpx.AsyncClient) -> None:
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert response.json()["type"] == "/problems/method-not-allowed"
+
+
+async def test_a_405_allows_every_documented_method_of_the_path(
+    client: httpx.AsyncClient,
+) -> None:
+    document = json.loads(render_openapi())
+    for template, operations in document["paths"].items():
+        path = re.sub(r"\{[^}]+\}", "1", template)
+        # A method the path does not have (every path lacks one of these).
+        method = next(m for m in ("put", "delete", "patch", "post") if m not in operations)
+        response = await client.request(method.upper(), path)
+        assert response.status_code == 405, (template, response.text)
+        assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+        documented = sorted(method.upper() for method in operations)
+        assert response.headers["Allow"].split(", ") == documented, template
 
 
 async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
@@ -115,3 +133,20 @@ async def test_an_unavailable_database_is_a_503_to_retry(tmp_path, url: str) -> 
         assert response.headers["Retry-After"] == "1"
         assert response.json()["type"] == "/problems/database-unavailable"
     app.state.engine.dispose()
+
+
+@pytest.mark.parametrize("body", [b"{", b'{"name": ', b"\xff\xfe", b"{} trailing"])
+async def test_an_unparseable_body_is_the_documented_400(
+    client: httpx.AsyncClient, body: bytes
+) -> None:
+    response = await client.post(
+        "/v1/ai-systems", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.json()["type"] == "/problems/malformed-body"
+    assert response.json()["errors"] == [
+        {"pointer": "", "detail": response.json()["errors"][0]["detail"], "code": "json_invalid"}
+    ]
+    operation = json.loads(render_openapi())["paths"]["/v1/ai-systems"]["post"]
+    assert "400" in operation["responses"]

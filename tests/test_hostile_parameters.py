@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -272,7 +273,37 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
             headers={"Content-Type": "text/plain"},
         )
     )
+    # A person who accepted an invitation, and an invitation still open.
+    accepted = await ok(
+        await admin.post(
+            "/v1/users/invitations", json={"email": "rita@acme.example", "role": "reviewer"}
+        )
+    )
+    await ok(
+        await admin.post(
+            "/v1/auth/invitations/accept",
+            json={
+                "token": accepted["link"].split("#token=")[1],
+                "display_name": "Rita",
+                "password": "a long enough password",
+            },
+            headers={"Origin": "http://127.0.0.1:8000"},
+        )
+    )
+    user_id = next(
+        user["id"]
+        for user in (await ok(await admin.get("/v1/users")))["items"]
+        if user["email"] == "rita@acme.example"
+    )
+    pending = await ok(
+        await admin.post(
+            "/v1/users/invitations", json={"email": "vic@acme.example", "role": "viewer"}
+        )
+    )
     ids = {
+        "user_id": user_id,
+        "token": pending["link"].split("#token=")[1],
+        "session_id": str(uuid.uuid4()),
         "key_id": key_id,
         "system_id": system["id"],
         "key": "ai-use-triage",

@@ -132,22 +132,33 @@ def get_assessment_report(
     response_model=ImportedAssessment,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Import an exported assessment with its rounds into this organisation",
+    description="The body is the document exactly as `exportAssessmentJson` returns it.",
 )
 def import_assessment(
-    body: AssessmentImport,
+    body: AssessmentExport,
     session: SessionDep,
     catalog: CatalogDep,
     principal: WriteDep,
     idempotency: IdempotencyDep,
+    system_id: Annotated[
+        uuid.UUID | None,
+        Query(
+            description="Import into this AI system; by default a new system is created from "
+            "the export's system snapshot (required for a supplier's answers, which have none)."
+        ),
+    ] = None,
 ) -> JSONResponse:
     def create() -> tuple[int, ImportedAssessment, dict[str, str]]:
         imported = exports.import_assessment(
-            session, catalog, principal=principal, doc=body.export, system_id=body.system_id
+            session, catalog, principal=principal, doc=body, system_id=system_id
         )
         return 201, imported, {"Location": f"/v1/assessments/{imported.assessment_id}"}
 
+    # The target system is part of what the key stands for: the same export into another system
+    # with the same key is a different request.
+    request = AssessmentImport(export=body, system_id=system_id)
     return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
+        session, organization_id=principal.organization_id, body=request, create=create
     )
 
 

@@ -126,16 +126,12 @@ class AssessmentExport(BaseModel):
 
 
 class AssessmentImport(BaseModel):
-    """An export to import into the caller's organisation."""
+    """What an import asks for, the export and the target system: its idempotency fingerprint."""
 
     model_config = ConfigDict(extra="forbid")
 
     export: AssessmentExport
-    system_id: uuid.UUID | None = Field(
-        default=None,
-        description="Import into this AI system; by default a new system is created from the "
-        "export's system snapshot.",
-    )
+    system_id: uuid.UUID | None = None
 
 
 class Reproduction(BaseModel):
@@ -381,7 +377,7 @@ def _history_problems(doc: AssessmentExport) -> list[dict[str, str]]:
     problems: list[dict[str, str]] = []
     count = len(doc.rounds)
     for index, found in enumerate(doc.rounds):
-        at = f"/export/rounds/{index}"
+        at = f"/rounds/{index}"
         if found.round != index + 1:
             problems.append(
                 _problem(f"{at}/round", f"expected round {index + 1} here", "round_sequence")
@@ -400,7 +396,7 @@ def _history_problems(doc: AssessmentExport) -> list[dict[str, str]]:
         if found.decision != wanted:
             problems.append(
                 _problem(
-                    f"/export/rounds/{index}/decision",
+                    f"/rounds/{index}/decision",
                     f"a {doc.status.value} assessment has "
                     f"{wanted.value if wanted else 'no decision'} on this round",
                     "decision",
@@ -409,20 +405,20 @@ def _history_problems(doc: AssessmentExport) -> list[dict[str, str]]:
     submitted = doc.status != AssessmentStatus.DRAFT
     if submitted and count == 0:
         problems.append(
-            _problem("/export/rounds", f"a {doc.status.value} assessment has rounds", "rounds")
+            _problem("/rounds", f"a {doc.status.value} assessment has rounds", "rounds")
         )
     expected_round = count if submitted else count + 1
     if doc.round != expected_round and not (submitted and count == 0):
         problems.append(
-            _problem("/export/round", f"expected {expected_round} with {count} round(s)", "round")
+            _problem("/round", f"expected {expected_round} with {count} round(s)", "round")
         )
     expected_tier = doc.rounds[-1].tier if doc.rounds else None
     if doc.tier != expected_tier:
-        problems.append(_problem("/export/tier", "differs from the tier of the last round", "tier"))
+        problems.append(_problem("/tier", "differs from the tier of the last round", "tier"))
     if submitted and doc.rounds and doc.answers != doc.rounds[-1].answers:
         problems.append(
             _problem(
-                "/export/answers",
+                "/answers",
                 "a submitted assessment's answers are those of its last round",
                 "answers",
             )
@@ -447,14 +443,14 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
         version=pin.version,
         content_hash=pin.content_hash,
         logic_hash=pin.logic_hash,
-        at="/export/questionnaire",
+        at="/questionnaire",
         problems=problems,
     )
     if version is not None:
-        problems.extend(_answer_problems(version, doc.answers, "/export"))
+        problems.extend(_answer_problems(version, doc.answers, ""))
     round_versions: list[QuestionnaireVersion] = []
     for index, found in enumerate(doc.rounds):
-        at = f"/export/rounds/{index}"
+        at = f"/rounds/{index}"
         ref = found.result.questionnaire
         # A round keeps the version it was scored with (a draft may move to a newer one later).
         round_version = _resolve(
@@ -485,9 +481,7 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
         try:
             again = last_version.evaluate(last.answers, as_of=last.result.as_of, trace=False)
         except InvalidAnswerError as exc:
-            problems.append(
-                _problem(f"/export/rounds/{len(doc.rounds) - 1}/answers", str(exc), "answers")
-            )
+            problems.append(_problem(f"/rounds/{len(doc.rounds) - 1}/answers", str(exc), "answers"))
         else:
             reproduction = Reproduction(
                 round=last.round,
@@ -527,7 +521,13 @@ def _target_system(
             title="Invalid export",
             detail="The export has no AI system snapshot (it holds a supplier's answers); name "
             "the AI system to import it into.",
-            errors=[_problem("/system_id", "required for an export without a system", "required")],
+            errors=[
+                {
+                    "parameter": "system_id",
+                    "detail": "required for an export without a system",
+                    "code": "required",
+                }
+            ],
         )
     data = AISystemCreate.model_validate(
         doc.system.model_dump(mode="json", exclude={"id", "status"})

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.assessments import service
 from app.assessments.autosave import AutosaveDep, Save
@@ -15,18 +16,18 @@ from app.assessments.schemas import (
     AnswersPatch,
     AssessmentCreate,
     AssessmentPublic,
+    AssessmentReviewBody,
     AssessmentSummary,
     MigrateBody,
     MigrationReport,
     OverdueSystem,
     Preview,
     QuestionnairePin,
-    ReviewBody,
     RoundPublic,
     SubmitBody,
 )
 from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
@@ -112,7 +113,7 @@ def _round(found: AssessmentRound) -> RoundPublic:
     operation_id="createAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
     summary="Start an assessment of an AI system (pinned to a questionnaire version)",
 )
 def create_assessment(
@@ -141,6 +142,7 @@ def create_assessment(
     response_model=Page[AssessmentSummary],
     responses=problem_responses(400, 401, 403, 422),
     summary="List assessments, newest first",
+    description="Newest first (by creation time, then id); the filters combine with AND.",
 )
 def list_assessments(
     session: SessionDep,
@@ -176,11 +178,18 @@ def list_assessments(
     return Page(items=[summary(*row) for row in found], next_cursor=next_cursor)
 
 
+@router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def import_takes_only_post() -> None:
+    """`import` is no assessment id: another method on it is a 405 naming POST (see the 405
+    handler), not a 422 about an id, which `/{assessment_id}` below would answer."""
+    raise StarletteHTTPException(status_code=405)
+
+
 @router.get(
     "/{assessment_id}",
     operation_id="getAssessment",
     response_model=AssessmentPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
     summary="Get an assessment with its answers, progress and ETag",
 )
 def get_assessment(
@@ -200,7 +209,11 @@ def get_assessment(
     "/{assessment_id}/answers",
     operation_id="saveAnswers",
     response_model=AssessmentPublic,
-    responses={**WRITE_ERRORS, 204: {"description": "Saved (with `Prefer: return=minimal`)"}},
+    responses={
+        **WRITE_ERRORS,
+        **etag_response(200),
+        **etag_response(204, description="Saved (with `Prefer: return=minimal`)"),
+    },
     summary="Autosave answers of a draft (needs If-Match; null removes an answer)",
 )
 async def save_answers(
@@ -265,7 +278,7 @@ def preview_assessment(
     "/{assessment_id}/submit",
     operation_id="submitAssessment",
     response_model=AssessmentPublic,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Validate, score with the pinned version, store the result and freeze the answers",
 )
 def submit_assessment(
@@ -293,12 +306,12 @@ def submit_assessment(
     "/{assessment_id}/review",
     operation_id="reviewAssessment",
     response_model=AssessmentPublic,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Approve, reject or request changes (a reviewer other than the submitter)",
 )
 def review_assessment(
     assessment_id: uuid.UUID,
-    body: ReviewBody,
+    body: AssessmentReviewBody,
     response: Response,
     session: SessionDep,
     catalog: CatalogDep,
@@ -323,7 +336,7 @@ def review_assessment(
     "/{assessment_id}/migrate",
     operation_id="migrateAssessment",
     response_model=MigrationReport,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200, always=False)},
     summary="Move a draft to a newer questionnaire version (dry run by default)",
 )
 def migrate_assessment(
@@ -361,17 +374,24 @@ def migrate_assessment(
 @router.get(
     "/{assessment_id}/rounds",
     operation_id="listAssessmentRounds",
-    response_model=list[RoundPublic],
-    responses=problem_responses(401, 403, 404, 422),
+    response_model=Page[RoundPublic],
+    responses=problem_responses(400, 401, 403, 404, 422),
     summary="Every submitted round with its frozen answers, result and decision",
+    description="Rounds in round order, the first round first (the history reads as it "
+    "happened); `limit` and `cursor` page through them.",
 )
 def list_rounds(
-    assessment_id: uuid.UUID, session: SessionDep, principal: ReadDep
-) -> list[RoundPublic]:
+    assessment_id: uuid.UUID,
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[RoundPublic]:
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    return [_round(r) for r in service.rounds(session, assessment)]
+    found, next_cursor = service.rounds_page(session, assessment, cursor=cursor, limit=limit)
+    return Page(items=[_round(r) for r in found], next_cursor=next_cursor)
 
 
 @router.get(
@@ -393,20 +413,30 @@ def get_round(
 @standing_router.get(
     "/v1/overdue-systems",
     operation_id="listOverdueSystems",
-    response_model=list[OverdueSystem],
-    responses=problem_responses(401, 403, 422),
+    response_model=Page[OverdueSystem],
+    responses=problem_responses(400, 401, 403, 422),
     summary="Active AI systems with a current assessment past its reassessment date",
+    description="Most overdue first: by the earliest due date among the system's current "
+    "assessments, then by system id; each system lists its overdue assessments, earliest due "
+    "first.",
 )
 def list_overdue_systems(
-    session: SessionDep, principal: ReadDep, limit: LimitQuery = DEFAULT_LIMIT
-) -> list[OverdueSystem]:
-    return [
-        OverdueSystem(
-            system_id=system.id,
-            system_name=system.name,
-            overdue=[summary(a, system.name) for a in assessments],
-        )
-        for system, assessments in service.overdue_systems(
-            session, organization_id=principal.organization_id, limit=limit
-        )
-    ]
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[OverdueSystem]:
+    systems, next_cursor = service.overdue_systems(
+        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+    )
+    return Page(
+        items=[
+            OverdueSystem(
+                system_id=system.id,
+                system_name=system.name,
+                overdue=[summary(a, system.name) for a in assessments],
+            )
+            for system, assessments in systems
+        ],
+        next_cursor=next_cursor,
+    )

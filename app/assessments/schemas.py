@@ -41,7 +41,7 @@ class SubmitBody(BaseModel):
     )
 
 
-class ReviewBody(BaseModel):
+class AssessmentReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Decision

@@ -21,7 +21,14 @@ from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import AppError, ConflictError, NotFoundError
-from app.pagination import finish_page, keyset_page
+from app.pagination import (
+    decode_cursor,
+    decode_seq_cursor,
+    encode_cursor,
+    encode_seq_cursor,
+    finish_page,
+    keyset_page,
+)
 from app.questionnaires.answers import required_problems
 from app.questionnaires.catalog import (
     Catalog,
@@ -229,7 +236,9 @@ def _prefill_value(fill: Prefill, approved: AssessmentRound) -> Any:
         if isinstance(value, str):
             return fill.recode.get(value, value)
         if isinstance(value, list):
-            return [fill.recode.get(v, v) if isinstance(v, str) else v for v in value]
+            # A code recoded to null is not carried over; an empty choice is no answer.
+            kept = [fill.recode.get(v, v) if isinstance(v, str) else v for v in value]
+            return [v for v in kept if v is not None] or None
         return value
     flags = {str(f.get("id")) for f in approved.result.get("flags", [])}
     for case in fill.cases or []:
@@ -722,6 +731,19 @@ def rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:
     )
 
 
+def rounds_page(
+    session: Session, assessment: Assessment, *, cursor: str | None, limit: int
+) -> tuple[list[AssessmentRound], str | None]:
+    """Submitted rounds in round order (the first round first), a page at a time."""
+    statement = select(AssessmentRound).where(AssessmentRound.assessment_id == assessment.id)
+    if cursor is not None:
+        statement = statement.where(AssessmentRound.round > decode_seq_cursor(cursor))
+    found = list(session.exec(statement.order_by(col(AssessmentRound.round)).limit(limit + 1)))
+    if len(found) <= limit:
+        return found, None
+    return found[:limit], encode_seq_cursor(found[limit - 1].round)
+
+
 def review_comments(session: Session, assessment: Assessment) -> dict[str, str]:
     """The comments on questions of the round before, while the draft answers them."""
     if assessment.status != AssessmentStatus.DRAFT or assessment.round == 1:
@@ -840,9 +862,10 @@ def standing(
 
 
 def overdue_systems(
-    session: Session, *, organization_id: uuid.UUID, limit: int
-) -> list[tuple[AISystem, list[Assessment]]]:
-    """Systems with at least one current assessment past its due date, most overdue first."""
+    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+) -> tuple[list[tuple[AISystem, list[Assessment]]], str | None]:
+    """Systems with at least one current assessment past its due date, most overdue first
+    (earliest due date, then system id), a page at a time."""
     overdue = (
         Assessment.organization_id == organization_id,
         col(Assessment.is_current).is_(True),
@@ -851,26 +874,48 @@ def overdue_systems(
     )
     # The `limit` most overdue systems are chosen in SQL, not after loading every overdue row.
     first_due = sa.func.min(Assessment.due_at).label("first_due")
-    most_overdue = (
+    grouped_by_system = (
         select(col(Assessment.system_id).label("system_id"), first_due)
         .join(AISystem, col(AISystem.id) == col(Assessment.system_id))
         .where(*overdue)
         .group_by(col(Assessment.system_id))
-        .order_by(first_due, col(Assessment.system_id))
-        .limit(limit)
         .subquery()
     )
+    most_overdue = select(grouped_by_system.c.system_id, grouped_by_system.c.first_due)
+    if cursor is not None:
+        after_due, after_id = decode_cursor(cursor)
+        most_overdue = most_overdue.where(
+            sa.or_(
+                grouped_by_system.c.first_due > after_due,
+                sa.and_(
+                    grouped_by_system.c.first_due == after_due,
+                    grouped_by_system.c.system_id > after_id,
+                ),
+            )
+        )
+    chosen = list(
+        session.exec(
+            most_overdue.order_by(
+                grouped_by_system.c.first_due, grouped_by_system.c.system_id
+            ).limit(limit + 1)
+        ).all()
+    )
+    next_cursor = None
+    if len(chosen) > limit:
+        chosen = chosen[:limit]
+        last_id, last_due = chosen[-1]
+        next_cursor = encode_cursor(last_due, last_id)
+    order = {system_id: index for index, (system_id, _) in enumerate(chosen)}
     rows = session.exec(
         select(AISystem, Assessment)
         .join(Assessment, col(Assessment.system_id) == col(AISystem.id))
-        .join(most_overdue, most_overdue.c.system_id == col(AISystem.id))
-        .where(*overdue)
-        .order_by(most_overdue.c.first_due, col(AISystem.id), col(Assessment.due_at))
+        .where(*overdue, col(AISystem.id).in_(list(order)))
+        .order_by(col(Assessment.due_at))
     ).all()
     grouped: dict[uuid.UUID, tuple[AISystem, list[Assessment]]] = {}
-    for system, assessment in rows:
+    for system, assessment in sorted(rows, key=lambda row: order[row[0].id]):
         grouped.setdefault(system.id, (system, []))[1].append(assessment)
-    return list(grouped.values())
+    return list(grouped.values()), next_cursor
 
 
 def migrate_draft(
@@ -888,8 +933,8 @@ def migrate_draft(
     assessment = get_for_change(
         session, caller=caller, assessment_id=assessment_id, subject=subject
     )
-    if not dry_run:
-        check_if_match(if_match, assessment.revision)
+    # A dry run needs it too: its report is about the revision the client holds.
+    check_if_match(if_match, assessment.revision)
     if assessment.status != AssessmentStatus.DRAFT:
         raise _not_draft(assessment)
     source = pinned_version(catalog, assessment)

@@ -19,7 +19,10 @@ router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
     operation_id="listAuditEvents",
     response_model=Page[AuditEventPublic],
     responses=problem_responses(400, 401, 403, 422),
-    summary="The audit log, oldest first",
+    summary="The audit log, newest first",
+    description="Newest first (highest sequence number first); `cursor` continues with the "
+    "events written before the last one of the previous page. Verification walks the chain "
+    "oldest first: see `verifyAuditLog`.",
 )
 def list_audit_events(
     session: SessionDep,
@@ -51,6 +54,8 @@ def list_audit_events(
     response_model=Page[AuditCheckpointPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere",
+    description="Oldest first (by the sequence number each checkpoint seals), unlike the other "
+    "lists: a copy kept elsewhere grows page by page at its end.",
 )
 def list_audit_checkpoints(
     session: SessionDep,

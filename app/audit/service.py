@@ -244,7 +244,8 @@ def list_events(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[AuditEvent], str | None]:
-    """Events oldest first (the order of the chain)."""
+    """Events newest first (the reverse of the chain's order), as every list is; the cursor
+    names the last event of the page before, and the next page holds those written before it."""
     statement = select(AuditEvent).where(AuditEvent.organization_id == organization_id)
     if entity_type:
         statement = statement.where(AuditEvent.entity_type == entity_type)
@@ -253,8 +254,8 @@ def list_events(
     if action:
         statement = statement.where(AuditEvent.action == action)
     if cursor:
-        statement = statement.where(AuditEvent.seq > decode_seq_cursor(cursor))
-    rows = list(session.exec(statement.order_by(col(AuditEvent.seq)).limit(limit + 1)).all())
+        statement = statement.where(AuditEvent.seq < decode_seq_cursor(cursor))
+    rows = list(session.exec(statement.order_by(col(AuditEvent.seq).desc()).limit(limit + 1)).all())
     if len(rows) <= limit:
         return rows, None
     return rows[:limit], encode_seq_cursor(rows[limit - 1].seq)

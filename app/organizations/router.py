@@ -68,6 +68,7 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
     response_model=Page[ApiKeyPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="List the organisation's API keys",
+    description="Newest first (by creation time, then id).",
 )
 def list_api_keys(
     session: SessionDep,

@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth import Scope
-from app.text_guard import Name
+from app.text import Name
 
 
 class ApiKeyCreate(BaseModel):

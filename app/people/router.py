@@ -18,7 +18,7 @@ from app.auth import (
     Role,
     check_origin,
 )
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -32,7 +32,6 @@ from app.people.schemas import (
     InvitationCreate,
     InvitationCreated,
     InvitationOrganization,
-    InvitationPublic,
     InvitationView,
     Me,
     OrganizationSwitch,
@@ -43,6 +42,7 @@ from app.people.schemas import (
     SignIn,
     SignInMethodOidc,
     SignInMethods,
+    UserInvitationPublic,
     UserPublic,
     UserUpdate,
 )
@@ -206,6 +206,7 @@ def switch_organization(
     response_model=Page[SessionPublic],
     responses=problem_responses(400, 401, 422),
     summary="Your open sign-in sessions",
+    description="Newest first (by sign-in time, then id).",
 )
 def list_my_sessions(
     session: SessionDep,
@@ -388,6 +389,7 @@ def accept_invitation(
     response_model=Page[UserPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="The organisation's people",
+    description="Newest members first (by the time they joined, then id).",
 )
 def list_users(
     session: SessionDep,
@@ -436,7 +438,7 @@ def invite_user(
         except MailError:
             logger.warning("invitation e-mail not sent; the link is returned instead")
     return InvitationCreated(
-        invitation=InvitationPublic(
+        invitation=UserInvitationPublic(
             id=token.id,
             email=token.email,
             role=body.role,
@@ -452,7 +454,7 @@ def invite_user(
     "/v1/users/{user_id}",
     operation_id="updateUser",
     response_model=UserPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Change a person's role (needs If-Match)",
 )
 def update_user(
@@ -474,7 +476,7 @@ def update_user(
     "/v1/users/{user_id}/deactivate",
     operation_id="deactivateUser",
     response_model=UserPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Deactivate a person: their sessions and personal keys stop working at once",
 )
 def deactivate_user(

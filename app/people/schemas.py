@@ -153,7 +153,7 @@ class UserPublic(BaseModel):
     revision: int = Field(description='Send as If-Match: "r<revision>" (also the ETag).')
 
 
-class InvitationPublic(BaseModel):
+class UserInvitationPublic(BaseModel):
     id: uuid.UUID
     email: str
     role: Role
@@ -163,7 +163,7 @@ class InvitationPublic(BaseModel):
 
 
 class InvitationCreated(BaseModel):
-    invitation: InvitationPublic
+    invitation: UserInvitationPublic
     link: str | None = Field(
         description="The accept link, returned this once when e-mail is off; null when e-mailed."
     )

@@ -24,7 +24,7 @@ from app.auth import (
     check_scope,
     require_scope,
 )
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep, transaction, utcnow
 from app.errors import AppError, problem_responses
 from app.idempotency import IdempotencyDep
@@ -130,7 +130,9 @@ def _read_queue_cursor(cursor: str) -> list[str]:
     response_model=Page[WorkItem],
     responses=problem_responses(400, 401, 403, 422),
     summary="Assessments the organisation's active AI systems need: missing, in progress, due "
-    "soon or overdue; ordered by due date (earliest first), then system, questionnaire, supplier",
+    "soon or overdue",
+    description="Ordered by due date, earliest first (entries without a due date last), then by "
+    "system id, questionnaire key and supplier id.",
 )
 def list_work_queue(
     session: SessionDep,
@@ -285,7 +287,8 @@ def _record_public(
     operation_id="listControlRecords",
     response_model=Page[ControlRecordPublic],
     responses=problem_responses(400, 401, 403, 422),
-    summary="The organisation's control implementation records, ordered by control id",
+    summary="The organisation's control implementation records",
+    description="Ordered by control id, first to last (string order).",
 )
 def list_control_records(
     session: SessionDep,
@@ -332,7 +335,7 @@ def list_control_records(
     "/v1/control-records/{control_id}",
     operation_id="getControlRecord",
     response_model=ControlRecordPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
     summary="One control's implementation record (with its ETag)",
 )
 def get_control_record(
@@ -352,7 +355,7 @@ def get_control_record(
     operation_id="createControlRecord",
     status_code=status.HTTP_201_CREATED,
     response_model=ControlRecordPublic,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
     summary="Record how the organisation applies and implements a catalog control",
 )
 def create_control_record(
@@ -379,7 +382,7 @@ def create_control_record(
     "/v1/control-records/{control_id}",
     operation_id="updateControlRecord",
     response_model=ControlRecordPublic,
-    responses=problem_responses(401, 403, 404, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 412, 422, 428), **etag_response(200)},
     summary="Change a control's implementation record (needs If-Match)",
 )
 def update_control_record(

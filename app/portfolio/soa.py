@@ -32,14 +32,14 @@ from app.systems.models import AISystem, SystemStatus
 FRAMEWORK: Final = "iso-42001"
 
 
-class Decision(StrEnum):
+class ApplicabilityDecision(StrEnum):
     """Who decided applicability: the assessments, or a person."""
 
     DERIVED = "derived"
     PERSON = "person"
 
 
-class RequiringAssessment(BaseModel):
+class SoaRequirement(BaseModel):
     system_id: uuid.UUID
     system_name: str
     assessment_id: uuid.UUID
@@ -57,9 +57,9 @@ class SoaRow(BaseModel):
     title: str
     group: str | None
     applicable: bool
-    decided_by: Decision
+    decided_by: ApplicabilityDecision
     justification: str = Field(description="Why it is included or excluded.")
-    required_by: list[RequiringAssessment]
+    required_by: list[SoaRequirement]
     status: ImplementationStatus | None = Field(description="Null: no implementation record.")
     owner_user_id: uuid.UUID | None
     owner_name: str | None
@@ -81,9 +81,7 @@ class StatementOfApplicabilityV2(BaseModel):
     controls: list[SoaRow]
 
 
-def _requirements(
-    session: Session, organization_id: uuid.UUID
-) -> dict[str, list[RequiringAssessment]]:
+def _requirements(session: Session, organization_id: uuid.UUID) -> dict[str, list[SoaRequirement]]:
     rows = session.exec(
         select(Assessment, AssessmentRound, AISystem)
         .join(
@@ -102,7 +100,7 @@ def _requirements(
         )
         .order_by(col(AISystem.name), col(Assessment.questionnaire_key), col(Assessment.id))
     ).all()
-    out: dict[str, list[RequiringAssessment]] = {}
+    out: dict[str, list[SoaRequirement]] = {}
     for assessment, approved, system in rows:
         obligations = approved.result.get("obligations", [])
         for requirement in approved.result.get("controls", []):
@@ -113,7 +111,7 @@ def _requirements(
                 if set(rules) & {str(r) for r in o.get("required_by", [])}
             )
             out.setdefault(str(requirement.get("id")), []).append(
-                RequiringAssessment(
+                SoaRequirement(
                     system_id=system.id,
                     system_name=system.name,
                     assessment_id=assessment.id,
@@ -126,7 +124,7 @@ def _requirements(
     return out
 
 
-def _because(required_by: list[RequiringAssessment]) -> str:
+def _because(required_by: list[SoaRequirement]) -> str:
     return "; ".join(
         f"{r.system_name} ({r.questionnaire}, tier {r.tier}: rules {', '.join(r.rules)}"
         + (f"; obligations {', '.join(r.obligations)}" if r.obligations else "")
@@ -154,21 +152,21 @@ def build(
         record = records.get(control.id)
         applicability = Applicability(record.applicability) if record else Applicability.DERIVED
         if applicability == Applicability.EXCLUDED:
-            applicable, decided = False, Decision.PERSON
+            applicable, decided = False, ApplicabilityDecision.PERSON
             justification = f"excluded: {record.justification if record else ''}"
             if required_by:
                 justification += f" (although required by {_because(required_by)})"
         elif applicability == Applicability.INCLUDED:
-            applicable, decided = True, Decision.PERSON
+            applicable, decided = True, ApplicabilityDecision.PERSON
             justification = "included: " + (
                 (record.justification if record and record.justification else "decided")
                 + (f"; also required by {_because(required_by)}" if required_by else "")
             )
         elif required_by:
-            applicable, decided = True, Decision.DERIVED
+            applicable, decided = True, ApplicabilityDecision.DERIVED
             justification = f"required by {_because(required_by)}"
         else:
-            applicable, decided = False, Decision.DERIVED
+            applicable, decided = False, ApplicabilityDecision.DERIVED
             justification = "not required by any current approved assessment"
         language = pick_language(accept_language, control.title)
         rows.append(

@@ -451,7 +451,7 @@ def prefill_problems(catalog: Catalog) -> list[FileProblem]:
                     codes = {o.code for o in version.options[fill.item]}
                     for code in sorted(source_codes):
                         mapped = fill.recode.get(code, code)
-                        if mapped not in codes:
+                        if mapped is not None and mapped not in codes:
                             problem(
                                 f"{here}/recode",
                                 f"'{code}' of '{fill.answer}' in {source.ref} maps to '{mapped}', "
@@ -648,6 +648,13 @@ def _resolve_options(
             problem(f"{pointer}/option_set", f"unknown option set '{name}'")
             return ()
         resolved = tuple(model.option_sets[name])
+    unknown = [i for i, o in enumerate(resolved) if o.unknown]
+    if unknown and isinstance(item, MultiChoiceItem):
+        problem(
+            f"{pointer}/options/{unknown[0]}/unknown", "an unknown option is for single choices"
+        )
+    elif len(unknown) > 1:
+        problem(f"{pointer}/options/{unknown[1]}/unknown", "a second unknown option")
     if isinstance(item, MultiChoiceItem):
         for bound in ("min_selected", "max_selected"):
             value = getattr(item, bound)
@@ -688,6 +695,7 @@ def _spec(
                     pointer=f"/sections/{s}/items/{i}",
                     options=tuple(o.code for o in opts),
                     exclusive=frozenset(o.code for o in opts if o.exclusive),
+                    unknown=frozenset(o.code for o in opts if o.unknown),
                     required=False if isinstance(item, DisplayItem) else item.required,
                     enable_when=item.enable_when,
                 )

@@ -74,7 +74,7 @@ def item_logic(
     out["required"] = item.required
     if isinstance(item, SingleChoiceItem | MultiChoiceItem):
         resolved = item.options if item.options is not None else options.get(item.option_set or "")
-        out["options"] = [{"code": o.code, "exclusive": o.exclusive} for o in resolved or []]
+        out["options"] = [_option(o) for o in resolved or []]
     if isinstance(item, MultiChoiceItem):
         out["min_selected"] = item.min_selected
         out["max_selected"] = item.max_selected
@@ -129,3 +129,11 @@ def content_hash(raw: Any) -> str:
 def logic_hash(q: Questionnaire) -> str:
     """The hash of `logic_projection`."""
     return canonical_hash(logic_projection(q))
+
+
+def _option(option: Any) -> dict[str, Any]:
+    # `unknown` only when set, so versions written before it existed keep their logic hash.
+    out: dict[str, Any] = {"code": option.code, "exclusive": option.exclusive}
+    if option.unknown:
+        out["unknown"] = True
+    return out

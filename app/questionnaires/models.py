@@ -77,6 +77,13 @@ class Option(_Strict):
     exclusive: bool = Field(
         default=False, description="In a multi choice: may not be selected with any other."
     )
+    unknown: bool = Field(
+        default=False,
+        description=(
+            "In a single choice: the answer 'I do not know'. It completes the item, but "
+            "conditions read it as unknown, so what depends on it stays undetermined."
+        ),
+    )
 
 
 class _ItemBase(_Strict):
@@ -373,8 +380,9 @@ class Prefill(_Strict):
     item: Slug = Field(description="The item of this version that is prefilled.")
     questionnaire: Key = Field(description="The source questionnaire's key.")
     answer: Slug | None = Field(default=None, description="Copy this answer of the source.")
-    recode: dict[Code, Code] = Field(
-        default_factory=dict, description="Source option code -> option code of the item."
+    recode: dict[Code, Code | None] = Field(
+        default_factory=dict,
+        description="Source option code -> option code of the item; null: not carried over.",
     )
     cases: list[PrefillCase] | None = Field(
         default=None,

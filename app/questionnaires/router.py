@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import Principal, require_scope
+from app.concurrency import etag_response
 from app.controls.i18n import pick_language, text_in
 from app.errors import AppError, problem_responses
 from app.questionnaires.catalog import (
@@ -97,7 +98,8 @@ def _serve(
 def list_questionnaires(
     catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
 ) -> QuestionnaireListOut:
-    """Every questionnaire with its versions and the latest published version."""
+    """Every questionnaire with its versions and the latest published version, in order of key
+    (versions in SemVer order); the catalog is small and served whole: `next_cursor` is null."""
     items = []
     for summary in catalog.summaries():
         language = pick_language(accept_language, summary.title)
@@ -112,14 +114,14 @@ def list_questionnaires(
                 ],
             )
         )
-    return QuestionnaireListOut(items=items)
+    return QuestionnaireListOut(items=items, next_cursor=None)
 
 
 @router.get(
     "/{key}",
     operation_id="getQuestionnaire",
     response_model=QuestionnaireDocument,
-    responses=problem_responses(304, 401, 403, 404),
+    responses={**problem_responses(304, 401, 403, 404), **etag_response(200)},
 )
 def get_questionnaire(
     key: str,
@@ -136,7 +138,7 @@ def get_questionnaire(
     "/{key}/versions/{version}",
     operation_id="getQuestionnaireVersion",
     response_model=QuestionnaireDocument,
-    responses=problem_responses(304, 401, 403, 404),
+    responses={**problem_responses(304, 401, 403, 404), **etag_response(200)},
 )
 def get_questionnaire_version(
     key: str,

@@ -26,9 +26,10 @@ class QuestionnaireSummaryOut(BaseModel):
 
 
 class QuestionnaireListOut(BaseModel):
-    """Every questionnaire the service serves."""
+    """Every questionnaire the service serves: one page, the shape of every list."""
 
     items: list[QuestionnaireSummaryOut]
+    next_cursor: str | None = Field(description="Always null: the whole catalog is one page.")
 
 
 class QuestionnaireDocument(BaseModel):

@@ -241,6 +241,7 @@ def settle(program: Program, answers: Mapping[str, Any]) -> State:
     states: dict[str, Kleene] = {}
     env = Env(facts, ranges)
     get = answers.get
+    unknown_options = program.unknown_options
     for kind, node, fn, aux in program.plan:
         if kind == STEP_ITEM:
             section, check = aux
@@ -257,7 +258,9 @@ def settle(program: Program, answers: Mapping[str, Any]) -> State:
                 if value is not None:
                     if not check(value):
                         raise InvalidAnswerError(node, f"not a {items[node].type} answer")
-                    facts[node] = value
+                    unknown = unknown_options.get(node)
+                    if unknown is None or value not in unknown:
+                        facts[node] = value
         elif kind == STEP_SECTION:
             sections[node] = True if fn is None else fn(env)
         else:
@@ -361,7 +364,12 @@ def evaluate(
         (k for k, v in answers.items() if v is not None and states.get(k) is not True),
         key=index.__getitem__,
     )
-    missing = tuple(i for i in program.required if states[i] is True and i not in facts)
+    # an "unknown" option answers the question: it is waited for, never missing
+    missing = tuple(
+        i
+        for i in program.required
+        if states[i] is True and i not in facts and answers.get(i) is None
+    )
 
     return Result(
         engine_version=ENGINE_VERSION,

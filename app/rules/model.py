@@ -46,6 +46,8 @@ class ItemSpec:
     pointer: str
     options: tuple[str, ...] = ()
     exclusive: frozenset[str] = frozenset()
+    # Option codes that answer "not known": the item is complete but reads as unknown.
+    unknown: frozenset[str] = frozenset()
     required: bool = False
     enable_when: Json | None = None
 

@@ -134,6 +134,8 @@ class Program:
     traced_items: tuple[str, ...]
     item_order: tuple[str, ...]
     display_items: frozenset[str]
+    # item -> its option codes that answer "not known" (read as unanswered by conditions).
+    unknown_options: Mapping[str, frozenset[str]]
     # item_bytes[c][b]: the items of byte value b at bits 8c..8c+7 of an item mask, in order.
     item_bytes: tuple[tuple[tuple[str, ...], ...], ...]
     # Per-program memo of the pure parts of results (see `engine._outputs`).
@@ -185,7 +187,9 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
     )
     named = NamedConditions(spec.conditions, spec.conditions_pointer)
     infos = {
-        item.id: ItemInfo(item.type, frozenset(item.options), item.exclusive) for item in spec.items
+        item.id: ItemInfo(item.type, frozenset(item.options) - item.unknown, item.exclusive)
+        # an "unknown" code is never a fact, so a condition may not name it
+        for item in spec.items
     }
 
     # -- scores, in dependency order --------------------------------------------------------------
@@ -379,6 +383,7 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         ),
         item_order=tuple(item.id for item in spec.items),
         display_items=frozenset(i.id for i in spec.items if i.type == "display"),
+        unknown_options={i.id: i.unknown for i in spec.items if i.unknown},
         item_bytes=_byte_tables(tuple(item.id for item in spec.items)),
         outputs={},
     )

@@ -24,7 +24,7 @@ from app.assessments import service as assessments
 from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.schemas import AnswersPatch, QuestionnairePin
 from app.auth import hash_key
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.controls.i18n import pick_language
 from app.db import READ_METHODS, SessionDep, transaction
 from app.errors import AppError, problem_responses
@@ -151,7 +151,7 @@ def _view(
     "",
     operation_id="getPortalRequest",
     response_model=PortalRequest,
-    responses=READ_ERRORS,
+    responses={**READ_ERRORS, **etag_response(200)},
     summary="The request this invitation opens: message, due date, answers, comments, evidence",
 )
 def get_request(
@@ -183,7 +183,7 @@ def get_questionnaire(
     "/answers",
     operation_id="savePortalAnswers",
     response_model=PortalRequest,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Autosave answers (needs If-Match; null removes an answer)",
 )
 def save_answers(
@@ -205,7 +205,7 @@ def save_answers(
     "/submit",
     operation_id="submitPortalAnswers",
     response_model=PortalRequest,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Submit the answers for review (needs If-Match); they are frozen until then",
 )
 def submit(
@@ -249,8 +249,10 @@ async def upload_evidence(
     item_id: Annotated[
         str | None, Query(max_length=64, description="The question the file supports.")
     ] = None,
-    content_type: Annotated[str | None, Header()] = None,
-    content_length: Annotated[int | None, Header(ge=0)] = None,
+    # Transport headers, not parameters: OpenAPI ignores a Content-Type parameter, and a client
+    # never sets Content-Length itself (the body's media types say what is accepted).
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> EvidencePublic:
     settings: Settings = request.app.state.settings
     engine: Engine = request.app.state.engine

@@ -15,7 +15,7 @@ from app.assessments import service as assessments
 from app.assessments.models import Assessment
 from app.assessments.schemas import QuestionnairePin
 from app.auth import Principal, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import AppError, problem_responses
 from app.idempotency import IdempotencyDep
@@ -41,7 +41,6 @@ from app.suppliers.schemas import (
     ProductUpdate,
     RequestCreate,
     Resend,
-    ReviewBody,
     Standing,
     SupplierCreate,
     SupplierProfile,
@@ -49,6 +48,7 @@ from app.suppliers.schemas import (
     SupplierUpdate,
     VendorRequestCreated,
     VendorRequestPublic,
+    VendorRequestReviewBody,
     VendorRequestSummary,
 )
 
@@ -231,7 +231,7 @@ def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
     operation_id="createSupplier",
     status_code=status.HTTP_201_CREATED,
     response_model=SupplierProfile,
-    responses=problem_responses(401, 403, 409, 422),
+    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
     summary="Register a supplier with its contacts and AI products (linked to AI systems)",
 )
 def create_supplier(
@@ -259,6 +259,7 @@ def create_supplier(
     response_model=Page[SupplierPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="List suppliers with their current tier, newest first",
+    description="Newest first (by registration time, then id).",
 )
 def list_suppliers(
     session: SessionDep,
@@ -278,7 +279,7 @@ def list_suppliers(
     "/v1/suppliers/{supplier_id}",
     operation_id="getSupplier",
     response_model=SupplierProfile,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
     summary="A supplier's profile: current tier, contractual controls, contacts, products, history",
 )
 def get_supplier(
@@ -298,7 +299,7 @@ def get_supplier(
     "/v1/suppliers/{supplier_id}",
     operation_id="updateSupplier",
     response_model=SupplierProfile,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a supplier's details (needs If-Match)",
 )
 def update_supplier(
@@ -392,7 +393,7 @@ def add_product(
     "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
     operation_id="updateSupplierContact",
     response_model=SupplierProfile,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Correct a contact's name, e-mail or role (needs the supplier's If-Match)",
 )
 def update_contact(
@@ -421,7 +422,7 @@ def update_contact(
     "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
     operation_id="removeSupplierContact",
     response_model=SupplierProfile,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Remove a contact that never received a request (needs the supplier's If-Match)",
 )
 def remove_contact(
@@ -448,7 +449,7 @@ def remove_contact(
     "/v1/suppliers/{supplier_id}/products/{product_id}",
     operation_id="updateSupplierProduct",
     response_model=SupplierProfile,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a product or the AI systems linked to it (needs the supplier's If-Match)",
 )
 def update_product(
@@ -477,7 +478,7 @@ def update_product(
     "/v1/suppliers/{supplier_id}/products/{product_id}",
     operation_id="removeSupplierProduct",
     response_model=SupplierProfile,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Remove a product; requests about it stay, without the link (needs If-Match)",
 )
 def remove_product(
@@ -508,7 +509,7 @@ def remove_product(
     operation_id="createSupplierRequest",
     status_code=status.HTTP_201_CREATED,
     response_model=VendorRequestCreated,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
     summary="Send a questionnaire to a supplier contact (e-mails the invitation link)",
 )
 def create_request(
@@ -568,6 +569,7 @@ def create_request(
     response_model=Page[VendorRequestSummary],
     responses=problem_responses(400, 401, 403, 422),
     summary="List vendor requests, newest first",
+    description="Newest first (by creation time, then id); the filters combine with AND.",
 )
 def list_requests(
     session: SessionDep,
@@ -608,7 +610,7 @@ def list_requests(
     "/v1/supplier-requests/{request_id}",
     operation_id="getSupplierRequest",
     response_model=VendorRequestPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
     summary="A vendor request: answers, evidence, derived tier and contractual controls",
 )
 def get_request(
@@ -672,12 +674,12 @@ def revoke_invitation(
     "/v1/supplier-requests/{request_id}/review",
     operation_id="reviewSupplierRequest",
     response_model=VendorRequestPublic,
-    responses=WRITE_ERRORS,
+    responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Accept, reject, or ask the supplier to clarify specific questions (needs If-Match)",
 )
 def review_request(
     request_id: uuid.UUID,
-    body: ReviewBody,
+    body: VendorRequestReviewBody,
     response: Response,
     session: SessionDep,
     catalog: CatalogDep,

@@ -6,9 +6,11 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.schemas import Answers, Progress, QuestionnairePin
-from app.text_guard import Name
+from app.partial import PartialUpdate
+from app.text import Name
 
 Email = Annotated[
     str,
@@ -17,7 +19,10 @@ Email = Annotated[
         max_length=320,
         strip_whitespace=True,
         # Deliberately loose: one @, no spaces, a dot in the domain; the mail server decides.
-        pattern=r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$",
+        # Control characters and the BOM spelled out: `\s` alone means other characters in
+        # the contract's regex dialect (ECMA-262) than in the server's (Rust).
+        pattern=r"^[^@\s<>\"\x00-\x1f\x7f-\x9f\ufeff]+@[^@\s<>\"\x00-\x1f\x7f-\x9f\ufeff]+"
+        r"\.[^@\s<>\"\x00-\x1f\x7f-\x9f\ufeff]+$",
     ),
 ]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
@@ -44,26 +49,26 @@ class ProductCreate(BaseModel):
     )
 
 
-class ContactUpdate(BaseModel):
+class ContactUpdate(PartialUpdate):
     """A partial update of a contact: only the fields present change."""
 
-    model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"role"})
 
-    name: Name | None = None
-    email: Email | None = Field(
+    name: Name | SkipJsonSchema[None] = None
+    email: Email | SkipJsonSchema[None] = Field(
         default=None, description="Later invitations (and resends) go to the new address."
     )
     role: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
-class ProductUpdate(BaseModel):
+class ProductUpdate(PartialUpdate):
     """A partial update of a product; `system_ids`, when present, replaces the linked systems."""
 
-    model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"description"})
 
-    name: Name | None = None
+    name: Name | SkipJsonSchema[None] = None
     description: Description | None = None
-    system_ids: list[uuid.UUID] | None = Field(default=None, max_length=100)
+    system_ids: Annotated[list[uuid.UUID], Field(max_length=100)] | SkipJsonSchema[None] = None
 
 
 class SupplierCreate(BaseModel):
@@ -77,12 +82,12 @@ class SupplierCreate(BaseModel):
     products: list[ProductCreate] = Field(default_factory=list, max_length=100)
 
 
-class SupplierUpdate(BaseModel):
+class SupplierUpdate(PartialUpdate):
     """A partial update: only the fields present change."""
 
-    model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"website", "country", "description"})
 
-    name: Name | None = None
+    name: Name | SkipJsonSchema[None] = None
     website: Annotated[str, StringConstraints(max_length=500)] | None = None
     country: Country | None = None
     description: Description | None = None
@@ -302,7 +307,7 @@ class ProcurementDecision(StrEnum):
     REQUEST_CLARIFICATION = "request_clarification"
 
 
-class ReviewBody(BaseModel):
+class VendorRequestReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: ProcurementDecision

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag
+from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
@@ -31,7 +31,7 @@ def _public(system: AISystem, response: Response) -> AISystemPublic:
     operation_id="createAiSystem",
     status_code=status.HTTP_201_CREATED,
     response_model=AISystemPublic,
-    responses=problem_responses(401, 403, 422),
+    responses={**problem_responses(401, 403, 422), **etag_response(201, location=True)},
     summary="Register an AI system in the inventory",
 )
 def create_ai_system(
@@ -61,6 +61,7 @@ def create_ai_system(
     response_model=Page[AISystemPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="List AI systems, newest first",
+    description="Newest first (by registration time, then id); the filters combine with AND.",
 )
 def list_ai_systems(
     session: SessionDep,
@@ -109,7 +110,7 @@ def list_ai_systems(
     "/{system_id}",
     operation_id="getAiSystem",
     response_model=AISystemPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
     summary="Get one AI system (with its ETag)",
 )
 def get_ai_system(
@@ -125,7 +126,7 @@ def get_ai_system(
     "/{system_id}",
     operation_id="updateAiSystem",
     response_model=AISystemPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Change an AI system (needs If-Match)",
 )
 def update_ai_system(
@@ -151,7 +152,7 @@ def update_ai_system(
     "/{system_id}/retire",
     operation_id="retireAiSystem",
     response_model=AISystemPublic,
-    responses=problem_responses(401, 403, 404, 409, 412, 422, 428),
+    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Retire an AI system (needs If-Match); it is kept, never deleted",
 )
 def retire_ai_system(

@@ -10,11 +10,12 @@ from pydantic import (
     Field,
     StringConstraints,
     field_validator,
-    model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
+from app.partial import PartialUpdate
 from app.systems.models import LifecycleStage, Sourcing, SystemStatus
-from app.text_guard import Name
+from app.text import Name
 
 Region = Annotated[
     str,
@@ -56,31 +57,26 @@ class AISystemCreate(AISystemBase):
         return _dedupe(values)
 
 
-class AISystemUpdate(BaseModel):
+class AISystemUpdate(PartialUpdate):
     """A partial update: only the fields present change. Retire with the retire operation."""
 
-    model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"business_unit"})
 
-    name: Name | None = None
-    purpose: Annotated[str, StringConstraints(min_length=1, max_length=4000)] | None = None
-    owner: Name | None = None
+    name: Name | SkipJsonSchema[None] = None
+    purpose: (
+        Annotated[str, StringConstraints(min_length=1, max_length=4000)] | SkipJsonSchema[None]
+    ) = None
+    owner: Name | SkipJsonSchema[None] = None
     business_unit: Annotated[str, StringConstraints(max_length=200)] | None = None
-    lifecycle_stage: LifecycleStage | None = None
-    deployment_regions: list[Region] | None = Field(default=None, max_length=60)
-    sourcing: Sourcing | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
+    lifecycle_stage: LifecycleStage | SkipJsonSchema[None] = None
+    deployment_regions: Annotated[list[Region], Field(max_length=60)] | SkipJsonSchema[None] = None
+    sourcing: Sourcing | SkipJsonSchema[None] = None
+    tags: Annotated[list[Tag], Field(max_length=50)] | SkipJsonSchema[None] = None
 
     @field_validator("deployment_regions", "tags")
     @classmethod
     def _unique(cls, values: list[str] | None) -> list[str] | None:
         return None if values is None else _dedupe(values)
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> "AISystemUpdate":
-        for name in self.model_fields_set:
-            if name != "business_unit" and getattr(self, name) is None:
-                raise ValueError(f"'{name}' cannot be null; leave it out to keep its value")
-        return self
 
 
 class AISystemPublic(BaseModel):

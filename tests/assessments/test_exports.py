@@ -104,11 +104,18 @@ async def test_round_trip_into_another_organisation_reproduces_answers_rounds_an
     make_client: Callable[[str | None], httpx.AsyncClient],
 ) -> None:
     original = await approved_in_two_rounds(client, writer, reviewer)
-    document = await export_of(writer, original["id"])
-    original_rounds = (await writer.get(f"/v1/assessments/{original['id']}/rounds")).json()
+    exported = await writer.get(f"/v1/assessments/{original['id']}/export.json")
+    document = exported.json()
+    listed = await writer.get(f"/v1/assessments/{original['id']}/rounds")
+    original_rounds = listed.json()["items"]
 
     other = make_client(make_org("globex").admin_key)
-    response = await other.post("/v1/assessments/import", json={"export": document})
+    # The export's bytes, unchanged, are the import's body.
+    response = await other.post(
+        "/v1/assessments/import",
+        content=exported.content,
+        headers={"Content-Type": exported.headers["Content-Type"]},
+    )
     assert response.status_code == 201, response.text
     imported = response.json()
     assert imported["reproduced"] is True
@@ -126,7 +133,9 @@ async def test_round_trip_into_another_organisation_reproduces_answers_rounds_an
     assert copy_["questionnaire"] == original["questionnaire"]
     assert copy_["is_current"] is True
     assert copy_["due_at"] == original["due_at"]
-    rounds = (await other.get(f"/v1/assessments/{imported['assessment_id']}/rounds")).json()
+    rounds = (await other.get(f"/v1/assessments/{imported['assessment_id']}/rounds")).json()[
+        "items"
+    ]
     assert rounds == original_rounds, "answers, results, decisions and comments are kept as is"
 
     system = (await other.get(f"/v1/ai-systems/{imported['system_id']}")).json()
@@ -163,7 +172,7 @@ async def test_a_draft_imports_into_an_existing_system_and_stays_a_draft(
     other = make_client(make_org("globex").admin_key)
     target = (await create_system(other, name="Imported target")).json()
     response = await other.post(
-        "/v1/assessments/import", json={"export": document, "system_id": target["id"]}
+        "/v1/assessments/import", json=document, params={"system_id": target["id"]}
     )
     assert response.status_code == 201, response.text
     imported = response.json()
@@ -192,14 +201,16 @@ async def test_a_recorded_tier_the_engine_does_not_reproduce_is_kept_and_reporte
     document["rounds"][0]["result"]["tier"] = "light"
 
     other = make_client(make_org("globex").admin_key)
-    response = await other.post("/v1/assessments/import", json={"export": document})
+    response = await other.post("/v1/assessments/import", json=document)
     assert response.status_code == 201, response.text
     imported = response.json()
     assert imported["reproduced"] is False
     assert imported["reproduction"]["recorded_tier"] == "light"
     assert imported["reproduction"]["recomputed_tier"] == "full"
     assert imported["tier"] == "light", "results are kept as recorded, never recomputed"
-    [round_] = (await other.get(f"/v1/assessments/{imported['assessment_id']}/rounds")).json()
+    [round_] = (await other.get(f"/v1/assessments/{imported['assessment_id']}/rounds")).json()[
+        "items"
+    ]
     assert round_["result"]["tier"] == "light"
 
 
@@ -222,36 +233,34 @@ def _drop_rounds(document: dict[str, Any]) -> None:
     [
         pytest.param(
             _set(["questionnaire", "content_hash"], "0" * 64),
-            "/export/questionnaire/content_hash",
+            "/questionnaire/content_hash",
             id="tampered-content-hash",
         ),
         pytest.param(
             _set(["rounds", 0, "result", "questionnaire", "content_hash"], "f" * 64),
-            "/export/rounds/0/result/questionnaire/content_hash",
+            "/rounds/0/result/questionnaire/content_hash",
             id="tampered-round-content-hash",
         ),
         pytest.param(
             _set(["questionnaire", "version"], "9.9.9"),
-            "/export/questionnaire/version",
+            "/questionnaire/version",
             id="unknown-version",
         ),
         pytest.param(
             _set(["rounds", 0, "answers", "uses_ai"], "maybe"),
-            "/export/rounds/0/answers/uses_ai",
+            "/rounds/0/answers/uses_ai",
             id="invalid-round-answer",
         ),
         pytest.param(
-            _set(["answers", "no_such_item"], 1), "/export/answers/no_such_item", id="unknown-item"
+            _set(["answers", "no_such_item"], 1), "/answers/no_such_item", id="unknown-item"
         ),
-        pytest.param(
-            _set(["rounds", 0, "tier"], "register_only"), "/export/rounds/0/tier", id="tier"
-        ),
-        pytest.param(_drop_rounds, "/export/rounds", id="submitted-without-rounds"),
-        pytest.param(_set(["format_version"], 2), "/export/format_version", id="format-version"),
-        pytest.param(_set(["system", "name"], ""), "/export/system/name", id="malformed-system"),
+        pytest.param(_set(["rounds", 0, "tier"], "register_only"), "/rounds/0/tier", id="tier"),
+        pytest.param(_drop_rounds, "/rounds", id="submitted-without-rounds"),
+        pytest.param(_set(["format_version"], 2), "/format_version", id="format-version"),
+        pytest.param(_set(["system", "name"], ""), "/system/name", id="malformed-system"),
         pytest.param(
             _set(["rounds", 0, "submitted_at"], "2026-01-01T10:00:00"),
-            "/export/rounds/0/submitted_at",
+            "/rounds/0/submitted_at",
             id="naive-timestamp",
         ),
     ],
@@ -273,7 +282,7 @@ async def test_a_bad_export_is_422_with_a_pointer_and_writes_nothing(
     tampered = copy.deepcopy(document)
     mutate(tampered)
     response = await other.post(
-        "/v1/assessments/import", json={"export": tampered}, headers={"Idempotency-Key": "k1"}
+        "/v1/assessments/import", json=tampered, headers={"Idempotency-Key": "k1"}
     )
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
@@ -281,7 +290,7 @@ async def test_a_bad_export_is_422_with_a_pointer_and_writes_nothing(
     assert table_counts(engine) == before
 
     # The untouched export imports fine, so the 422 was the tampering's doing.
-    fine = await other.post("/v1/assessments/import", json={"export": document})
+    fine = await other.post("/v1/assessments/import", json=document)
     assert fine.status_code == 201, fine.text
 
 
@@ -297,7 +306,7 @@ async def test_import_into_another_organisations_system_is_404(
     other = make_client(make_org("globex").admin_key)
     before = table_counts(engine)
     response = await other.post(
-        "/v1/assessments/import", json={"export": document, "system_id": draft["system_id"]}
+        "/v1/assessments/import", json=document, params={"system_id": draft["system_id"]}
     )
     assert response.status_code == 404
     assert table_counts(engine) == before
@@ -314,7 +323,7 @@ async def test_import_needs_the_write_scope_and_replays_an_idempotent_retry(
     draft = await start(client, writer, {"uses_ai": "yes"})
     document = await export_of(writer, draft["id"])
     reader = make_client(make_key(Scope.READ))
-    denied = await reader.post("/v1/assessments/import", json={"export": document})
+    denied = await reader.post("/v1/assessments/import", json=document)
     assert denied.status_code == 403
 
     # Review decisions come in only with the review scope: a writer alone cannot bring approvals.
@@ -322,17 +331,15 @@ async def test_import_needs_the_write_scope_and_replays_an_idempotent_retry(
     await review(reviewer, approved, decision="approve")
     decided = await export_of(writer, approved["id"])
     before = table_counts(engine)
-    refused = await writer.post("/v1/assessments/import", json={"export": decided})
+    refused = await writer.post("/v1/assessments/import", json=decided)
     assert refused.status_code == 403
     assert refused.json()["type"] == "/problems/insufficient-scope"
     assert table_counts(engine) == before
 
     headers = {"Idempotency-Key": "import-1"}
-    first = await writer.post("/v1/assessments/import", json={"export": document}, headers=headers)
+    first = await writer.post("/v1/assessments/import", json=document, headers=headers)
     assert first.status_code == 201, first.text
-    retried = await writer.post(
-        "/v1/assessments/import", json={"export": document}, headers=headers
-    )
+    retried = await writer.post("/v1/assessments/import", json=document, headers=headers)
     assert retried.status_code == 201
     assert retried.headers["Idempotent-Replayed"] == "true"
     assert retried.json() == first.json()
@@ -350,7 +357,7 @@ async def test_an_imported_submission_is_reviewed_by_someone_other_than_the_impo
     document = await export_of(writer, submitted["id"])
     globex = make_org("globex")
     importer = make_client(globex.admin_key)
-    imported = (await importer.post("/v1/assessments/import", json={"export": document})).json()
+    imported = (await importer.post("/v1/assessments/import", json=document)).json()
     copy_ = (await importer.get(f"/v1/assessments/{imported['assessment_id']}")).json()
     assert copy_["status"] == "submitted"
 
@@ -382,11 +389,12 @@ async def test_a_later_imported_approval_becomes_the_systems_current_one(
 
     other = make_client(make_org("globex").admin_key)
     # The later approval arrives first; the earlier one must not displace it.
-    later = (await other.post("/v1/assessments/import", json={"export": second_export})).json()
+    later = (await other.post("/v1/assessments/import", json=second_export)).json()
     earlier = (
         await other.post(
             "/v1/assessments/import",
-            json={"export": first_export, "system_id": later["system_id"]},
+            json=first_export,
+            params={"system_id": later["system_id"]},
         )
     ).json()
     assert later["is_current"] is True
@@ -588,12 +596,12 @@ async def test_a_suppliers_answers_export_without_a_system_and_import_into_a_nam
     assert "DRAFT — not submitted" in report.text
     assert (await writer.get(f"/v1/assessments/{assessment_id}/export.csv")).status_code == 200
 
-    nowhere = await writer.post("/v1/assessments/import", json={"export": document})
+    nowhere = await writer.post("/v1/assessments/import", json=document)
     assert nowhere.status_code == 422
-    assert nowhere.json()["errors"][0]["pointer"] == "/system_id"
+    assert nowhere.json()["errors"][0]["parameter"] == "system_id"
     target = (await create_system(client, name="HireRank screener")).json()
     placed = await writer.post(
-        "/v1/assessments/import", json={"export": document, "system_id": target["id"]}
+        "/v1/assessments/import", json=document, params={"system_id": target["id"]}
     )
     assert placed.status_code == 201, placed.text
     assert placed.json()["system_id"] == target["id"]
@@ -606,8 +614,8 @@ async def test_a_suppliers_answers_export_without_a_system_and_import_into_a_nam
         b"null",
         b"{",
         b"\xff\xfe",
-        b'{"export": []}',
-        b'{"export": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+        b"[]",
+        b'{"rounds": ' + b"[" * 5000 + b"]" * 5000 + b"}",
     ],
     ids=range(6),
 )
@@ -654,7 +662,7 @@ async def test_hostile_values_inside_an_export_never_cause_a_500(
     # Sent as escaped ASCII JSON: a lone surrogate cannot be encoded any other way.
     response = await writer.post(
         "/v1/assessments/import",
-        content=json.dumps({"export": document}),
+        content=json.dumps(document),
         headers={"Content-Type": "application/json"},
     )
     assert response.status_code == 422, response.text

@@ -217,8 +217,23 @@ async def test_full_flow_submit_review_changes_resubmit_approve(
     assert assessment["is_current"] is True
     assert assessment["due_at"] is not None  # 'full' is reassessed every 6 months
 
-    rounds = (await writer.get(f"/v1/assessments/{assessment['id']}/rounds")).json()
+    listed = (await writer.get(f"/v1/assessments/{assessment['id']}/rounds")).json()
+    assert listed["next_cursor"] is None
+    rounds = listed["items"]
     assert [r["round"] for r in rounds] == [1, 2]
+    # One round a page: the cursor carries on in round order.
+    page = (
+        await writer.get(f"/v1/assessments/{assessment['id']}/rounds", params={"limit": 1})
+    ).json()
+    assert [r["round"] for r in page["items"]] == [1]
+    rest = (
+        await writer.get(
+            f"/v1/assessments/{assessment['id']}/rounds",
+            params={"limit": 1, "cursor": page["next_cursor"]},
+        )
+    ).json()
+    assert [r["round"] for r in rest["items"]] == [2]
+    assert rest["next_cursor"] is None
     assert rounds[0]["answers"]["people_affected"] == 5000
     assert rounds[0]["decision"] == "request_changes"
     assert rounds[1]["answers"]["people_affected"] == 50000
@@ -318,14 +333,14 @@ async def test_every_step_is_in_the_audit_log(
             "/v1/audit-events", params={"entity_type": "assessment", "entity_id": assessment["id"]}
         )
     ).json()["items"]
-    assert [e["action"] for e in events] == [
-        "assessment.created",
-        "assessment.answers_saved",
-        "assessment.submitted",
+    assert [e["action"] for e in events] == [  # newest first
         "assessment.approved",
+        "assessment.submitted",
+        "assessment.answers_saved",
+        "assessment.created",
     ]
-    assert events[1]["before"] == {"people_affected": 1}
-    assert events[1]["after"] == {"people_affected": 5000}
+    assert events[2]["before"] == {"people_affected": 1}
+    assert events[2]["after"] == {"people_affected": 5000}
     assert (await client.get("/v1/audit-events/verify")).json()["valid"] is True
 
 
@@ -370,7 +385,8 @@ async def test_standing_rolls_up_the_latest_approved_and_lists_overdue(
         session.add(stored)
         session.commit()
     overdue = (await client.get("/v1/overdue-systems")).json()
-    assert [o["system_id"] for o in overdue] == [system_id]
+    assert [o["system_id"] for o in overdue["items"]] == [system_id]
+    assert overdue["next_cursor"] is None
     assert (await client.get(f"/v1/ai-systems/{system_id}/standing")).json()["overdue"] is True
     listed = (await client.get("/v1/assessments", params={"overdue": True})).json()["items"]
     assert [a["id"] for a in listed] == [second_body["id"]]
@@ -411,4 +427,11 @@ async def test_overdue_systems_come_most_overdue_first_up_to_the_limit(
             session.commit()
         systems.append(approved["system_id"])
     overdue = (await client.get("/v1/overdue-systems", params={"limit": 2})).json()
-    assert [o["system_id"] for o in overdue] == [systems[1], systems[2]]
+    assert [o["system_id"] for o in overdue["items"]] == [systems[1], systems[2]]
+    rest = (
+        await client.get(
+            "/v1/overdue-systems", params={"limit": 2, "cursor": overdue["next_cursor"]}
+        )
+    ).json()
+    assert [o["system_id"] for o in rest["items"]] == [systems[0]]
+    assert rest["next_cursor"] is None

@@ -120,7 +120,10 @@ async def _draft_on_v1(writer: httpx.AsyncClient) -> dict[str, Any]:
 
 async def test_dry_run_reports_and_changes_nothing(writer: httpx.AsyncClient, org: Org) -> None:
     draft = await _draft_on_v1(writer)
-    report = await writer.post(f"/v1/assessments/{draft['id']}/migrate", json={})
+    url = f"/v1/assessments/{draft['id']}/migrate"
+    # Even a dry run names the revision it reports on: the report is about that draft.
+    assert (await writer.post(url, json={})).status_code == 428
+    report = await writer.post(url, json={}, headers={"If-Match": f'"r{draft["revision"]}"'})
     assert report.status_code == 200, report.text
     body = report.json()
     assert body["dry_run"] is True
@@ -158,6 +161,7 @@ async def test_migration_moves_the_draft(writer: httpx.AsyncClient, org: Org) ->
     back = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
         json={"to_version": "1.0.0"},
+        headers={"If-Match": moved.headers["ETag"]},
     )
     assert back.status_code == 422
     assert back.json()["type"] == "/problems/not-a-newer-version"
@@ -211,3 +215,82 @@ async def test_a_classification_draft_moves_to_1_1_0_with_every_answer(
     preview = (await writer.get(f"/v1/assessments/{draft['id']}/preview")).json()["result"]
     assert preview["tier"] == "high_risk"
     assert "legacy_high_risk_system" in [f["id"] for f in preview["flags"]]
+
+
+async def test_a_classification_draft_moves_from_1_1_0_to_2_0_0(
+    client: httpx.AsyncClient,
+    make_client: Callable[[str | None], httpx.AsyncClient],
+    make_key: Callable[..., str],
+) -> None:
+    """2.0.0 (issue 15) asks differently about workers (Art. 26(7)) and the placing-on-market
+    date (Art. 111(2), per calendar): a 1.1.0 draft drops those answers, keeps every other one,
+    and is asked them again; a dry run changes nothing."""
+    writer = make_client(make_key(Scope.ASSESSMENTS_WRITE, Scope.READ))
+    scenarios = project_root() / "questionnaires/eu-ai-act-classification/1.1.0.scenarios.json"
+    legacy = next(
+        s
+        for s in json.loads(scenarios.read_text())["scenarios"]
+        if s["id"] == "legacy_cv_screening_private_deployer"
+    )
+    system = (await client.post("/v1/ai-systems", json=system_body())).json()
+    draft = (
+        await writer.post(
+            "/v1/assessments",
+            json={
+                "system_id": system["id"],
+                "questionnaire_key": "eu-ai-act-classification",
+                "questionnaire_version": "1.1.0",
+                "answers": legacy["answers"],
+            },
+        )
+    ).json()
+    dropped = {"workplace_use", "high_risk_on_market_before_application"}
+    dry = await writer.post(
+        f"/v1/assessments/{draft['id']}/migrate",
+        json={"to_version": "2.0.0"},
+        headers={"If-Match": f'"r{draft["revision"]}"'},
+    )
+    assert dry.status_code == 200, dry.text
+    report = dry.json()
+    assert report["dry_run"] is True
+    assert report["target"] == "eu-ai-act-classification@2.0.0"
+    assert {d["item"] for d in report["dropped"]} == dropped
+    assert sorted(report["carried"]) == sorted(set(legacy["answers"]) - dropped)
+    assert {"workers_subject_to_system", "high_risk_market_date"} <= set(report["to_answer"])
+    assert report["assessment"] is None
+    still = (await writer.get(f"/v1/assessments/{draft['id']}")).json()
+    assert still["questionnaire"]["version"] == "1.1.0"
+    assert still["answers"] == legacy["answers"]
+    assert still["revision"] == draft["revision"]
+
+    moved = await writer.post(
+        f"/v1/assessments/{draft['id']}/migrate",
+        json={"dry_run": False, "to_version": "2.0.0"},
+        headers={"If-Match": f'"r{draft["revision"]}"'},
+    )
+    assert moved.status_code == 200, moved.text
+    after = moved.json()["assessment"]
+    assert after["questionnaire"]["version"] == "2.0.0"
+    assert after["answers"] == {k: v for k, v in legacy["answers"].items() if k not in dropped}
+    assert {"workers_subject_to_system", "high_risk_market_date"} <= set(
+        after["progress"]["missing_required"]
+    )
+    # placed on the market in 2027, unchanged: grandfathered under the Omnibus calendar only
+    saved = await writer.patch(
+        f"/v1/assessments/{draft['id']}/answers",
+        json={
+            "answers": {
+                "workers_subject_to_system": False,
+                "high_risk_market_date": "from_2026_08_02_to_2027_08_01",
+                "high_risk_significant_change": "no",
+            }
+        },
+        headers={"If-Match": f'"r{after["revision"]}"'},
+    )
+    assert saved.status_code == 200, saved.text
+    preview = (await writer.get(f"/v1/assessments/{draft['id']}/preview")).json()["result"]
+    assert preview["tier"] == "high_risk"
+    flags = {f["id"] for f in preview["flags"]}
+    assert "legacy_high_risk_system_omnibus_calendar" in flags
+    assert "legacy_high_risk_system_original_calendar" not in flags
+    assert "eu-ai-act:deployer.inform-workers" not in {o["id"] for o in preview["obligations"]}

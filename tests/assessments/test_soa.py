@@ -47,7 +47,7 @@ async def assess(
 
 async def iso_controls_of(writer: httpx.AsyncClient, assessment: dict[str, Any]) -> dict[str, Any]:
     """The ISO/IEC 42001 controls the assessment's stored result requires, with their rules."""
-    [found] = (await writer.get(f"/v1/assessments/{assessment['id']}/rounds")).json()
+    [found] = (await writer.get(f"/v1/assessments/{assessment['id']}/rounds")).json()["items"]
     return {
         c["id"]: c["required_by"]
         for c in found["result"]["controls"]

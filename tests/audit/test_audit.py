@@ -15,10 +15,11 @@ from tests.systems.test_systems import create
 
 
 async def _events(client: httpx.AsyncClient, **params: str) -> list[dict[str, object]]:
+    """The events in chain order (the API lists them newest first)."""
     response = await client.get("/v1/audit-events", params=params)
     assert response.status_code == 200, response.text
     items: list[dict[str, object]] = response.json()["items"]
-    return items
+    return items[::-1]
 
 
 async def test_changes_are_recorded_with_before_and_after(client: httpx.AsyncClient) -> None:
@@ -77,7 +78,7 @@ async def test_key_changes_are_audited_without_secrets(client: httpx.AsyncClient
     await client.post(f"/v1/api-keys/{created['id']}/revoke")
     response = await client.get("/v1/audit-events", params={"entity_type": "api_key"})
     events = response.json()["items"]
-    assert [e["action"] for e in events][-2:] == ["api_key.created", "api_key.revoked"]
+    assert [e["action"] for e in events][:2] == ["api_key.revoked", "api_key.created"]
     assert created["secret"] not in response.text
 
 
@@ -98,15 +99,16 @@ async def test_each_organisation_sees_and_chains_only_its_own(
     assert (await other.get("/v1/audit-events/verify")).json()["valid"] is True
 
 
-async def test_pagination_follows_the_chain(client: httpx.AsyncClient) -> None:
+async def test_pagination_is_newest_first_down_the_chain(client: httpx.AsyncClient) -> None:
     for i in range(5):
         await create(client, name=f"System {i}")
     first = (await client.get("/v1/audit-events", params={"limit": 2})).json()
-    assert [e["seq"] for e in first["items"]] == [1, 2]
+    assert [e["seq"] for e in first["items"]] == [6, 5]
+    assert first["items"][0]["action"] == "ai_system.created"
     second = (
         await client.get("/v1/audit-events", params={"limit": 10, "cursor": first["next_cursor"]})
     ).json()
-    assert [e["seq"] for e in second["items"]] == [3, 4, 5, 6]
+    assert [e["seq"] for e in second["items"]] == [4, 3, 2, 1]
     assert second["next_cursor"] is None
 
 

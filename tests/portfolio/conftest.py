@@ -76,5 +76,5 @@ async def classify(
     scenario_id: str = "cv_screening_deployer",
 ) -> dict[str, Any]:
     return await approve(
-        writer, reviewer, system_id, CLASSIFICATION, scenario(CLASSIFICATION, "1.1.0", scenario_id)
+        writer, reviewer, system_id, CLASSIFICATION, scenario(CLASSIFICATION, "2.0.0", scenario_id)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +345,57 @@ def test_migrations_are_typed_and_checked_against_both_versions(scratch: Path) -
     errors = _errors(scratch)
     assert any(e.startswith(f"{f}:/migrations/0/moved: ") for e in errors)
     assert any(e.startswith(f"{f}:/migrations/0/renamed/a: ") for e in errors)  # not a slug
+
+
+def _with_unknown_role(data: dict[str, Any]) -> dict[str, Any]:
+    for section in data["sections"]:
+        for item in section["items"]:
+            if item["id"] == "our_role":
+                item["options"].append(
+                    {"code": "not_known", "label": {"en": "We do not know"}, "unknown": True}
+                )
+    return data
+
+
+def test_an_unknown_option_answers_but_leaves_dependents_waiting(scratch: Path) -> None:
+    before = load_catalog(scratch).get("ai-use-triage", "1.0.0")
+    _write(scratch, _with_unknown_role(_read(scratch)))
+    version = load_catalog(scratch).get("ai-use-triage", "1.0.0")
+    assert version.logic_hash != before.logic_hash
+    reads_role = [r.spec.id for r in version.program.rules if "our_role" in r.condition.reads]
+    assert reads_role
+    answers = {"uses_ai": "yes", "our_role": "develop"}
+    known = version.evaluate(answers, as_of=date(2026, 11, 27))
+    unknown = version.evaluate({**answers, "our_role": "not_known"}, as_of=date(2026, 11, 27))
+    assert version.validate({**answers, "our_role": "not_known"}) == []
+    assert "our_role" not in unknown.missing_required
+    waiting = {u.id for u in unknown.undetermined if "our_role" in u.waits_for}
+    assert waiting == set(reads_role) - {f.id for f in unknown.fired}
+    assert waiting, "a rule reading the item must wait for it"
+    assert not any("our_role" in u.waits_for for u in known.undetermined)
+
+
+def test_unknown_options_are_checked_at_load(scratch: Path) -> None:
+    data = _with_unknown_role(_read(scratch))
+    f = "questionnaires/" + TRIAGE
+    for section in data["sections"]:
+        for item in section["items"]:
+            if item["id"] == "our_role":
+                item["options"].append(
+                    {"code": "no_idea", "label": {"en": "No idea"}, "unknown": True}
+                )
+            if item["id"] == "purpose_areas":
+                item["options"][0]["unknown"] = True
+    data["scoring"]["rules"][0]["when"] = {
+        "all": [data["scoring"]["rules"][0]["when"], {"==": [{"var": "our_role"}, "not_known"]}]
+    }
+    _write(scratch, data)
+    errors = _errors(scratch)
+    assert any(e.endswith("/options/4/unknown: a second unknown option") for e in errors), errors
+    assert any(
+        e.endswith("/options/0/unknown: an unknown option is for single choices") for e in errors
+    ), errors
+    # a condition may not test for the unknown code: it never becomes a fact
+    assert any(
+        e.startswith(f"{f}:/scoring/rules/0/when/all/1") and "not_known" in e for e in errors
+    ), errors

@@ -20,7 +20,7 @@ async def audited(admin: httpx.AsyncClient, supplier: dict[str, Any]) -> list[st
     events = await admin.get(
         "/v1/audit-events", params={"entity_type": "supplier", "entity_id": supplier["id"]}
     )
-    return [e["action"] for e in events.json()["items"]]
+    return [e["action"] for e in events.json()["items"]][::-1]  # in the order they happened
 
 
 async def test_a_contact_is_corrected_and_resends_go_to_the_new_address(

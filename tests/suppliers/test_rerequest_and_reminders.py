@@ -246,9 +246,9 @@ async def test_reminders_are_sent_once_before_the_due_date_and_once_when_overdue
     assert all("#token=" not in m.get_body().get_content() for m in inbox.messages)  # type: ignore[union-attr]
     events = (await admin.get("/v1/audit-events", params={"limit": 200})).json()["items"]
     reminded = [e["action"] for e in events if e["action"].startswith("supplier_request.reminded")]
-    assert reminded == [
-        "supplier_request.reminded_due_soon",
+    assert reminded == [  # newest first
         "supplier_request.reminded_overdue",
+        "supplier_request.reminded_due_soon",
     ]
 
 

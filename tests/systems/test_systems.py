@@ -66,12 +66,12 @@ async def test_malformed_body_is_422_with_pointers_and_stores_nothing(
     assert count_rows(engine, "ai_systems") == 0
 
 
-async def test_invalid_json_is_422(client: httpx.AsyncClient) -> None:
+async def test_invalid_json_is_400(client: httpx.AsyncClient) -> None:
     response = await client.post(
         "/v1/ai-systems", content=b"{not json", headers={"Content-Type": "application/json"}
     )
-    assert response.status_code == 422
-    assert response.json()["type"] == "/problems/validation-error"
+    assert response.status_code == 400
+    assert response.json()["type"] == "/problems/malformed-body"
 
 
 async def test_patch_requires_if_match(client: httpx.AsyncClient) -> None:
