@@ -1,4 +1,13 @@
 # syntax=docker/dockerfile:1
+# Web stage: build the single-page app with Node; only its static output reaches the runtime.
+FROM node:20-bookworm-slim AS web
+ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+WORKDIR /src/web
+COPY web/package.json web/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY web/ ./
+RUN npx vite build
+
 # Build stage: resolve and install the dependencies into a virtual environment.
 FROM python:3.11-slim AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
@@ -26,6 +35,7 @@ COPY --chown=app:app alembic.ini ./
 COPY --chown=app:app app ./app
 COPY --chown=app:app migrations ./migrations
 COPY --chown=app:app questionnaires ./questionnaires
+COPY --from=web --chown=app:app /src/web/dist ./web/dist
 USER app
 EXPOSE 8000
 VOLUME ["/srv/data"]

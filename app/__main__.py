@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
@@ -88,6 +89,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # proxies in APP_TRUSTED_PROXIES (see app.main).
         proxy_headers=False,
     )
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Deliver the outbox until SIGTERM/SIGINT; `--once` makes one pass and exits."""
+    import signal
+
+    from app.delivery.worker import OutboxWorker, deliver_due
+
+    engine = _engine()
+    settings = get_settings()
+    if args.once:
+        report = deliver_due(engine, settings)
+        print(json.dumps({"sent": report.sent, "retried": report.retried, "dead": report.dead}))
+        return 0
+    worker = OutboxWorker(engine, settings)
+    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
+    with contextlib.suppress(KeyboardInterrupt):
+        worker.run()
     return 0
 
 
@@ -216,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
 
     sub.add_parser("migrate", help="apply the migrations").set_defaults(func=cmd_migrate)
+    worker = sub.add_parser("worker", help="deliver queued e-mail (the outbox) until stopped")
+    worker.add_argument("--once", action="store_true", help="one pass, then exit")
+    worker.set_defaults(func=cmd_worker)
     sub.add_parser(
         "bootstrap", help="on an empty database: default organisation and first admin key"
     ).set_defaults(func=cmd_bootstrap)

@@ -52,6 +52,7 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
 
 WRITE_TRANSACTION = "app_write_transaction"
+OUTBOX_QUEUED = "app_outbox_queued"
 
 # SQLite has one writer at a time and its busy handler retries with growing sleeps, so under load
 # an unlucky request can wait seconds. Write requests of one process queue on a lock instead.
@@ -127,6 +128,11 @@ def get_session(request: Request) -> Iterator[Session]:
     engine: Engine = request.app.state.engine
     with transaction(engine, write=request.method not in READ_METHODS) as session:
         yield session
+    if session.info.get(OUTBOX_QUEUED):
+        # Committed: the in-process worker (if any) sends now rather than at its next poll.
+        worker = getattr(request.app.state, "outbox_worker", None)
+        if worker is not None:
+            worker.wake()
 
 
 # scope="function": the commit runs before the response is sent, so a failed commit is an error

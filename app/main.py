@@ -22,9 +22,15 @@ from app.audit.router import router as audit_router
 from app.auth import get_credential, install_identity_store
 from app.controls.router import router as controls_router
 from app.db import create_db_engine
+from app.delivery.router import router as delivery_router
+from app.delivery.worker import OutboxWorker
+from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.health import router as health_router
+from app.incidents.router import router as incidents_router
 from app.logs import RequestIdMiddleware, configure_logging
+from app.metrics import MetricsMiddleware
+from app.metrics import router as metrics_router
 from app.migrate import head_revisions
 from app.openapi_doc import build_openapi
 from app.organizations.router import router as keys_router
@@ -42,6 +48,7 @@ from app.suppliers.portal import router as supplier_portal_router
 from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
 from app.text_guard import reject_unstorable_text
+from app.web import install_web_app
 
 DESCRIPTION = """
 AI risk and impact assessment service: EU AI Act classification, data governance, human
@@ -85,7 +92,14 @@ def create_app(
         # all again and again and hold requests up for tens of milliseconds each time.
         gc.collect()
         gc.freeze()
+        worker: OutboxWorker | None = None
+        if settings.outbox_worker_in_process:
+            worker = OutboxWorker(db_engine, settings)
+            app.state.outbox_worker = worker
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         if engine is None:
             db_engine.dispose()
 
@@ -94,6 +108,8 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs, without a CDN
+        redoc_url=None,
         generate_unique_id_function=_operation_id,
         dependencies=[Depends(reject_unstorable_text)],
     )
@@ -112,6 +128,8 @@ def create_app(
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
     install_error_handlers(app)
+    install_docs(app)
+    app.include_router(metrics_router)
     app.add_middleware(
         RequestGuardMiddleware,
         max_bytes=settings.max_request_bytes,
@@ -119,6 +137,7 @@ def create_app(
         streamed_paths=frozenset({"/v1/supplier-portal/evidence"}),
     )
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
     trusted_proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     if trusted_proxies:
         # The client address (and the portal's per-address limit) comes from X-Forwarded-For
@@ -139,10 +158,13 @@ def create_app(
         portfolio_router,
         audit_router,
         suppliers_router,
+        incidents_router,
+        delivery_router,
     ):
         app.include_router(router, dependencies=api_key)
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys
     app.include_router(people_router)  # sign-in is public; the rest authenticate per route
+    install_web_app(app, settings.web_dir)  # last: its fallback answers what nothing else does
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -25,6 +25,10 @@ class Settings(BaseSettings):
         default=PROJECT_ROOT / "questionnaires",
         description="Folder with the questionnaire files and the control catalog.",
     )
+    web_dir: Path = Field(
+        default=PROJECT_ROOT / "web" / "dist",
+        description="The built web app (`vite build` output) served at `/`.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `python -m app serve` binds.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `python -m app serve` binds.")
     log_level: str = Field(default="INFO", description="Python log level of the JSON logs.")
@@ -210,6 +214,41 @@ class Settings(BaseSettings):
         default=100,
         ge=1,
         description="An audit checkpoint every this many events of an organisation.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token that `/metrics` wants (unset: no metrics, 404).",
+    )
+    outbox_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Secret that encrypts the links (tokens) of queued e-mails until they are sent; set "
+            "it on every process of a deployment (unset: a key kept in APP_OUTBOX_KEY_FILE)."
+        ),
+    )
+    outbox_key_file: Path = Field(
+        default=Path("outbox.key"),
+        description="Where the outbox key is made and kept when APP_OUTBOX_KEY is unset.",
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, le=50, description="Attempts before a message is dead-lettered."
+    )
+    outbox_backoff_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="First retry delay; it doubles each attempt (with jitter), capped at 6 h.",
+    )
+    outbox_lease_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="A claimed message whose worker died is claimed again after this long.",
+    )
+    outbox_poll_seconds: float = Field(
+        default=2.0, gt=0, description="How often an idle worker looks for due messages."
+    )
+    outbox_worker_in_process: bool = Field(
+        default=True,
+        description="`serve` runs an outbox worker in its process (off: `python -m app worker`).",
     )
 
 

@@ -5,6 +5,8 @@ from sqlmodel import SQLModel
 from app import idempotency
 from app.assessments import models as assessments_models
 from app.audit import models as audit_models
+from app.delivery import models as delivery_models
+from app.incidents import models as incidents_models
 from app.organizations import models as organizations_models
 from app.people import models as people_models
 from app.portfolio import models as portfolio_models
@@ -16,7 +18,9 @@ metadata = SQLModel.metadata
 __all__ = [
     "assessments_models",
     "audit_models",
+    "delivery_models",
     "idempotency",
+    "incidents_models",
     "metadata",
     "organizations_models",
     "people_models",

@@ -18,6 +18,7 @@ import pytest_asyncio
 import sqlalchemy as sa
 from fastapi import FastAPI
 from hypothesis import settings as hypothesis_settings
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -78,7 +79,12 @@ def _clean_tables(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(database_url=database_url, key_last_used_resolution_seconds=0)
+    return Settings(
+        database_url=database_url,
+        key_last_used_resolution_seconds=0,
+        outbox_key=SecretStr("test-outbox-key"),
+        outbox_backoff_seconds=0.01,
+    )
 
 
 @pytest.fixture(scope="session")

@@ -385,3 +385,16 @@ async def test_names_with_control_characters_are_422(
         assert response.json()["errors"][0]["pointer"] == pointer, response.text
     assert count_rows(engine, "ai_systems") == 0
     assert count_rows(engine, "suppliers") == 0
+
+
+async def test_a_name_is_measured_as_sent_as_the_contract_says(
+    client: httpx.AsyncClient, engine: Engine
+) -> None:
+    # maxLength 200 of the text as sent: stripping must not let a longer one through.
+    too_long = await client.post("/v1/ai-systems", json=system_body(name="\u2003" * 3 + "a" * 198))
+    assert too_long.status_code == 422, too_long.text
+    assert too_long.json()["errors"][0]["pointer"] == "/name"
+    assert count_rows(engine, "ai_systems") == 0
+    fits = await client.post("/v1/ai-systems", json=system_body(name="\u2003" * 2 + "a" * 198))
+    assert fits.status_code == 201, fits.text
+    assert fits.json()["name"] == "a" * 198

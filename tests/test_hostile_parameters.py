@@ -28,6 +28,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.engine import Engine
 
+from app.db import transaction
+from app.delivery import service as outbox
+from app.delivery.models import OutboxMessage
 from app.main import create_app
 from app.settings import Settings
 from tests.assessments.test_lifecycle import CV_SCREENING
@@ -300,7 +303,33 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
             "/v1/users/invitations", json={"email": "vic@acme.example", "role": "viewer"}
         )
     )
+    incident = await ok(
+        await admin.post(
+            "/v1/incidents",
+            json={
+                "system_id": system["id"],
+                "title": "Wrong triage",
+                "description": "A patient was sent home.",
+                "occurred_at": "2026-10-14T08:00:00Z",
+                "aware_at": "2026-10-14T10:00:00Z",
+                "affected": "One patient.",
+            },
+        )
+    )
+    # E-mail is off here, so a queued message is written as a request's transaction would.
+    with transaction(fuzz_app.state.engine, write=True) as session:
+        message = outbox.enqueue_email(
+            session,
+            settings=fuzz_app.state.settings,
+            organization_id=org.id,
+            purpose="fuzz",
+            to="dana@acme.example",
+            subject="s",
+            body="b",
+        )
     ids = {
+        "message_id": str(message.id),
+        "incident_id": incident["id"],
         "user_id": user_id,
         "token": pending["link"].split("#token=")[1],
         "session_id": str(uuid.uuid4()),
@@ -322,6 +351,8 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
     finally:
         await admin.aclose()
         await portal.aclose()
+        with transaction(fuzz_app.state.engine, write=True) as session:
+            session.delete(session.get(OutboxMessage, message.id))  # never mailed by a later test
 
 
 async def _send(world: World, parameter: Parameter, value: bytes) -> httpx.Response:

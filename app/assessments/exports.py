@@ -33,7 +33,7 @@ from app.questionnaires.models import (
     Section,
     SingleChoiceItem,
 )
-from app.questionnaires.schemas import EvaluationResult
+from app.questionnaires.schemas import EvaluationResult, ScoreOut
 from app.rules import ENGINE_VERSION, InvalidAnswerError
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
@@ -1105,6 +1105,37 @@ def _controls_section(r: _Report) -> str:
     )
 
 
+def _breakdown(score: ScoreOut, lang: str) -> str:
+    """Every term and section of an itemised score, and the scale its levels are read against."""
+    b = score.breakdown
+    assert b is not None
+    applies = {"true": "yes", "false": "no", "unknown": "not yet known"}
+    scale = f" (scale {_e(b.scale.min)} to {_e(b.scale.max)})" if b.scale else ""
+    terms = _table(
+        ["Section", "Term", "Points", "Applies", "Contribution"],
+        [
+            [
+                _e(t.section or "—"),
+                f"{_e(t.label.get(lang) or t.label.get('en') or t.id)}<br><code>{_e(t.id)}</code>",
+                _e(t.points),
+                _e(applies[t.applies]),
+                _e(t.contribution),
+            ]
+            for t in b.terms
+        ],
+        "No itemised terms.",
+    )
+    sections = _table(
+        ["Section", "Total"],
+        [
+            [_e(s.id), _e(s.min) if s.min == s.max else f"{_e(s.min)} to {_e(s.max)}"]
+            for s in b.sections
+        ],
+        "No sections.",
+    )
+    return f"<h3>Breakdown of <code>{_e(score.id)}</code>{scale}</h3>{sections}{terms}"
+
+
 def _flags_scores_undetermined(r: _Report) -> str:
     result = r.result
     parts = [
@@ -1132,6 +1163,7 @@ def _flags_scores_undetermined(r: _Report) -> str:
                 "No scores.",
             )
         )
+        parts.extend(_breakdown(s, r.lang) for s in result.scores if s.breakdown is not None)
     parts.append("<h2>Undetermined rules</h2>")
     parts.append(
         _table(

@@ -128,8 +128,11 @@ def progress(
     program = version.program
     if state is None:
         state = settled(version, answers)
+    derived = {f.id for f in program.spec.derived}  # computed, never asked
     visible = [
-        i for i, item in program.items.items() if item.type != "display" and state.items.get(i)
+        i
+        for i, item in program.items.items()
+        if item.type != "display" and i not in derived and state.items.get(i)
     ]
     answered = [i for i in visible if i in state.facts]
     required = [i for i in program.required if state.items.get(i) is True]

@@ -3,7 +3,7 @@
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.auth import Scope
 from app.text import Name
@@ -14,7 +14,8 @@ class ApiKeyCreate(BaseModel):
 
     name: Name = Field(description="What or who uses the key.")
     scopes: list[Scope] = Field(min_length=1, description="What the key may do.")
-    personal: bool = Field(
+    # Strict: `0` or `"no"` is a mistake to point out, not a service key to create.
+    personal: StrictBool = Field(
         default=False,
         description=(
             "A personal key of the signed-in person: it acts as them, with its scopes narrowed to "

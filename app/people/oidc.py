@@ -31,7 +31,7 @@ from app.db import transaction, utcnow
 from app.organizations.models import Organization
 from app.people import service
 from app.people.models import Membership, OidcLogin, UserSession
-from app.people.schemas import _display_name, normalise_email
+from app.people.schemas import display_name, normalise_email
 from app.settings import Settings
 
 logger = logging.getLogger("app.people.oidc")
@@ -222,7 +222,7 @@ def _allowed_email(settings: Settings, claims: dict[str, Any]) -> tuple[str, str
     try:
         email = normalise_email(email_claim)
         name_claim = claims.get("name")
-        name = _display_name(name_claim[:200]) if isinstance(name_claim, str) else email
+        name = display_name(name_claim[:200]) if isinstance(name_claim, str) else email
     except ValueError as exc:
         raise OidcError("oidc-invalid-token", f"unusable e-mail or name: {exc}") from exc
     allowed = {d.strip().lower() for d in settings.oidc_allowed_domains.split(",") if d.strip()}

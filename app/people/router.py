@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import (
     SESSION_COOKIE,
@@ -20,6 +21,8 @@ from app.auth import (
 )
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
+from app.delivery import service as outbox
+from app.delivery.mail import Mailer
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.people import oidc, service
@@ -47,7 +50,6 @@ from app.people.schemas import (
     UserUpdate,
 )
 from app.settings import Settings
-from app.suppliers.mail import Mailer, MailError
 
 logger = logging.getLogger("app.people")
 
@@ -84,6 +86,38 @@ def _public_write(request: Request, settings: SettingsDep) -> None:
 
 
 PublicWrite = Depends(_public_write)
+
+# The session cookie is read when one is sent (a session to end or replace), never required.
+OPTIONAL_SESSION: dict[str, Any] = {"security": [{}]}
+
+SET_COOKIE: dict[str, Any] = {
+    "Set-Cookie": {
+        "description": f"`{SESSION_COOKIE}`: the new session (HttpOnly, Secure, SameSite=Lax).",
+        "required": True,
+        "schema": {"type": "string"},
+    }
+}
+
+
+CLEARED = f"Clears `{SESSION_COOKIE}`."
+
+
+def _redirect(description: str) -> dict[int | str, dict[str, Any]]:
+    """A 302 to a page of the web app, with the cookies of the sign-in flow."""
+    headers = {
+        "Location": {
+            "description": "Where the browser goes next.",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+        "Set-Cookie": {
+            "description": "The single sign-on state cookie (set or cleared), and the session "
+            f"cookie `{SESSION_COOKIE}` once signed in.",
+            "required": True,
+            "schema": {"type": "string"},
+        },
+    }
+    return {302: {"description": description, "headers": headers}}
 
 
 def _set_cookie(response: Response, settings: Settings, secret: str) -> None:
@@ -127,8 +161,9 @@ def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
     "/v1/auth/sign-in",
     operation_id="signIn",
     response_model=Me,
-    responses=problem_responses(401, 403, 422, 429),
+    responses={**problem_responses(401, 403, 422, 429), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
+    openapi_extra=OPTIONAL_SESSION,
     summary="Sign in with e-mail and password; sets the session cookie",
 )
 def sign_in(
@@ -159,7 +194,11 @@ def sign_in(
     "/v1/auth/sign-out",
     operation_id="signOut",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(403),
+    responses={
+        **problem_responses(403),
+        204: {"headers": {"Set-Cookie": {**SET_COOKIE["Set-Cookie"], "description": CLEARED}}},
+    },
+    openapi_extra=OPTIONAL_SESSION,
     summary="Sign out: the session ends and the cookie is cleared",
 )
 def sign_out(
@@ -291,18 +330,20 @@ def request_password_reset(
     mailer = Mailer.from_settings(settings)
     if found is not None and mailer.enabled:
         user, reset_link = found
-        try:
-            mailer.send(
-                to=user.email,
-                subject="Set a new password",
-                body=(
-                    f"Hello {user.display_name},\n\nset a new password here (the link works once, "
-                    f"for {settings.password_reset_valid_hours} hours):\n\n    {reset_link}\n\n"
-                    "If you did not ask for this, ignore this message.\n"
-                ),
-            )
-        except MailError:
-            logger.warning("password-reset e-mail not sent")
+        outbox.enqueue_email(
+            session,
+            settings=settings,
+            organization_id=None,  # a person's own message: no organisation reads its state
+            purpose="password_reset",
+            to=user.email,
+            subject="Set a new password",
+            body=(
+                f"Hello {user.display_name},\n\nset a new password here (the link works once, "
+                f"for {settings.password_reset_valid_hours} hours):\n\n    {outbox.SECRET}\n\n"
+                "If you did not ask for this, ignore this message.\n"
+            ),
+            secret=reset_link,
+        )
     return Accepted(detail=RESET_ACCEPTED)
 
 
@@ -310,8 +351,9 @@ def request_password_reset(
     "/v1/auth/password-reset/complete",
     operation_id="completePasswordReset",
     response_model=Me,
-    responses=problem_responses(403, 404, 422),
+    responses={**problem_responses(403, 404, 422), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
+    openapi_extra=OPTIONAL_SESSION,
     summary="Set a new password with a reset link; signs in",
 )
 def complete_password_reset(
@@ -333,6 +375,12 @@ def complete_password_reset(
         replaces=cookie,
     )
     return _signed_in(session, response, settings, opened)
+
+
+@router.get("/v1/auth/invitations/accept", include_in_schema=False)
+def accept_takes_only_post() -> None:
+    """`accept` is no invitation token: GET on it is a 405 naming POST, not a 404 about a token."""
+    raise StarletteHTTPException(status_code=405)
 
 
 @router.get(
@@ -357,8 +405,9 @@ def get_invitation(token: str, session: SessionDep) -> InvitationView:
     "/v1/auth/invitations/accept",
     operation_id="acceptInvitation",
     response_model=Me,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
+    openapi_extra=OPTIONAL_SESSION,
     summary="Accept an invitation (a new person sets a password); signs in",
 )
 def accept_invitation(
@@ -425,18 +474,20 @@ def invite_user(
     mailer = Mailer.from_settings(settings)
     returned: str | None = invite_link
     if mailer.enabled:
-        try:
-            mailer.send(
-                to=token.email,
-                subject="You are invited to the AI assessment service",
-                body=(
-                    f"Hello,\n\nyou are invited as {body.role.value}. Accept here (the link works "
-                    f"once, until {token.expires_at.date().isoformat()}):\n\n    {invite_link}\n"
-                ),
-            )
-            returned = None
-        except MailError:
-            logger.warning("invitation e-mail not sent; the link is returned instead")
+        outbox.enqueue_email(
+            session,
+            settings=settings,
+            organization_id=principal.organization_id,
+            purpose="user_invitation",
+            to=token.email,
+            subject="You are invited to the AI assessment service",
+            body=(
+                f"Hello,\n\nyou are invited as {body.role.value}. Accept here (the link works "
+                f"once, until {token.expires_at.date().isoformat()}):\n\n    {outbox.SECRET}\n"
+            ),
+            secret=invite_link,
+        )
+        returned = None
     return InvitationCreated(
         invitation=UserInvitationPublic(
             id=token.id,
@@ -448,6 +499,13 @@ def invite_user(
         ),
         link=returned,
     )
+
+
+@router.patch("/v1/users/invitations", include_in_schema=False)
+def invitations_take_only_post() -> None:
+    """`invitations` is no user id: PATCH on it is a 405 naming POST (see the 405 handler), not a
+    422 about an id, which `/v1/users/{user_id}` below would answer."""
+    raise StarletteHTTPException(status_code=405)
 
 
 @router.patch(
@@ -508,7 +566,7 @@ def _sign_in_error(slug: str) -> RedirectResponse:
     operation_id="startOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
-    responses={302: {"description": "To the identity provider (or to /sign-in?error=...)"}},
+    responses=_redirect("To the identity provider (or to /sign-in?error=...)"),
     summary="Start single sign-on: redirects to the identity provider",
 )
 def start_oidc_sign_in(request: Request, settings: SettingsDep) -> RedirectResponse:
@@ -541,7 +599,8 @@ OidcParam = Annotated[str | None, Query(max_length=2048)]
     operation_id="finishOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
-    responses={302: {"description": "To / when signed in, else to /sign-in?error=<slug>"}},
+    responses=_redirect("To / when signed in, else to /sign-in?error=<slug>"),
+    openapi_extra=OPTIONAL_SESSION,
     summary="Where the identity provider sends the browser back; signs in",
 )
 def finish_oidc_sign_in(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 import uuid
 from datetime import datetime
 from typing import Annotated, Literal
@@ -12,34 +11,48 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.auth import Role
 from app.people.passwords import MAX_LENGTH, MIN_LENGTH
+from app.text import WHITESPACE, Name
+from app.text_guard import CONTROL_CHARACTERS, control_character, refuse_control_characters
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
-
-
-def _no_control(value: str) -> str:
-    if any(unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
+# Any character but @, whitespace, control characters and invisible ones (soft hyphen, zero-width
+# characters, BOM), so that no two accounts look alike; the mail server decides the rest.
+_ADDRESS_CHAR = f"[^@{WHITESPACE}{CONTROL_CHARACTERS}\\u00ad\\u200b-\\u200d\\u2060-\\u2064\\ufeff]"
+# One @ with something on both sides; whitespace around it is dropped. Explicit classes, no `\s`:
+# the contract's regex dialect (ECMA-262) and the server's (Python) then accept the same addresses.
+EMAIL_PATTERN = f"^[{WHITESPACE}]*{_ADDRESS_CHAR}+@{_ADDRESS_CHAR}+[{WHITESPACE}]*$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+MAX_EMAIL_LENGTH = 254
 
 
 def normalise_email(value: str) -> str:
-    """Lower-cased and checked: one @, no spaces or control characters."""
-    _no_control(value)
-    value = value.strip().lower()
+    """Lower-cased and checked: one @, no spaces or control characters (EMAIL_PATTERN)."""
     if not _EMAIL.match(value):
-        raise ValueError("is not an e-mail address")
+        found = control_character(value.strip())
+        raise ValueError(
+            f"must not contain control characters; found {found}"
+            if found
+            else "is not an e-mail address"
+        )
+    value = value.strip().lower()
+    # Lower-casing can lengthen an address (U+0130 becomes two characters); the column cannot.
+    if len(value) > MAX_EMAIL_LENGTH:
+        raise ValueError(f"is longer than {MAX_EMAIL_LENGTH} characters once lower-cased")
     return value
 
 
-def _display_name(value: str) -> str:
-    value = _no_control(value).strip()
+def display_name(value: str) -> str:
+    """A name from outside a request body (the identity provider): the rule of `Name`."""
+    value = refuse_control_characters(value.strip())
     if not value:
         raise ValueError("must not be blank")
     return value
 
 
-Email = Annotated[str, Field(min_length=3, max_length=254), AfterValidator(normalise_email)]
-DisplayName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_display_name)]
+Email = Annotated[
+    str,
+    Field(min_length=3, max_length=MAX_EMAIL_LENGTH, json_schema_extra={"pattern": EMAIL_PATTERN}),
+    AfterValidator(normalise_email),
+]
 NewPassword = Annotated[
     str,
     Field(
@@ -77,14 +90,14 @@ class PasswordResetComplete(_Input):
 
 class InvitationAccept(_Input):
     token: Token
-    display_name: DisplayName
+    display_name: Name
     password: NewPassword
 
 
 class InvitationCreate(_Input):
     email: Email
     role: Role
-    display_name: DisplayName | None = None
+    display_name: Name | None = None
 
 
 class UserUpdate(_Input):

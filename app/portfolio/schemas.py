@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from app.assessments.schemas import StandingEntry
+from app.incidents.schemas import IncidentCounts
 from app.portfolio.models import Applicability, ImplementationStatus
 from app.portfolio.plan import PlanState, Urgency
 
@@ -126,6 +127,7 @@ class SystemStanding(BaseModel):
     overdue: bool = Field(
         description="A required assessment is overdue, or a current one is past its due date."
     )
+    incidents: IncidentCounts = Field(description="The system's incidents (see Incidents).")
 
 
 Justification = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]

@@ -18,6 +18,8 @@ from app.concurrency import check_if_match
 from app.controls.catalog import ControlCatalog
 from app.db import utcnow
 from app.errors import AppError, ConflictError, NotFoundError
+from app.incidents import service as incidents_service
+from app.incidents.schemas import IncidentCounts
 from app.people.models import Membership, User
 from app.portfolio import plan as plans
 from app.portfolio.models import (
@@ -253,6 +255,11 @@ def system_standing(
         ],
         next_due_at=min(dues) if dues else None,
         overdue=overdue,
+        incidents=IncidentCounts(
+            **incidents_service.counts_for_system(
+                session, organization_id=caller.organization_id, system_id=system.id
+            )
+        ),
     )
 
 

@@ -42,6 +42,7 @@ from app.rules import (
     BandSpec,
     Citation,
     CompileError,
+    DerivedSpec,
     ItemSpec,
     ObligationSpec,
     Program,
@@ -535,6 +536,12 @@ def _load_version(
                 )
     for set_name, option_list in model.option_sets.items():
         _check_codes(option_list, f"/option_sets/{set_name}", problem)
+    for d, fact in enumerate(model.derived):
+        if fact.id in items or any(f.id == fact.id for f in model.derived[:d]):
+            problem(f"/derived/{d}/id", f"duplicate id '{fact.id}'")
+        source = items.get(fact.from_)
+        if source is None or source.type != "date":
+            problem(f"/derived/{d}/from", f"'{fact.from_}' is not a date item")
     tier_ids = {t.id for t in model.scoring.tiers}
     for tier in model.reassessment_months or {}:
         if tier not in tier_ids:
@@ -705,7 +712,14 @@ def _spec(
             id=score.id,
             pointer=f"/scoring/scores/{k}",
             terms=tuple(
-                ScoreTermSpec(t.when, t.points, f"/scoring/scores/{k}/terms/{j}")
+                ScoreTermSpec(
+                    t.when,
+                    t.points,
+                    f"/scoring/scores/{k}/terms/{j}",
+                    t.id,
+                    t.section,
+                    t.label or {},
+                )
                 for j, t in enumerate(score.terms)
             ),
             bands=tuple(BandSpec(b.id, b.max, b.label) for b in score.bands),
@@ -729,6 +743,17 @@ def _spec(
         )
         for r, rule in enumerate(model.scoring.rules)
     )
+    for d, fact in enumerate(model.derived):
+        source = next(i for i in item_specs if i.id == fact.from_)
+        item_specs.append(
+            ItemSpec(
+                id=fact.id,
+                type="boolean",
+                section=source.section,
+                pointer=f"/derived/{d}",
+                enable_when={"answered": fact.from_},
+            )
+        )
     return QuestionnaireSpec(
         key=model.key,
         version=model.version,
@@ -749,6 +774,7 @@ def _spec(
         },
         calendars=controls.calendars,
         conditions=model.conditions,
+        derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),
     )
 
 

@@ -25,6 +25,7 @@ from app.questionnaires.models import (
     MultiChoiceItem,
     Option,
     Questionnaire,
+    ScoreTerm,
     SingleChoiceItem,
     StringItem,
     TextItem,
@@ -96,6 +97,16 @@ def _then(then: Then) -> dict[str, Any]:
     return dumped
 
 
+def _term(term: ScoreTerm, named: Mapping[str, Any]) -> dict[str, Any]:
+    # An itemised term's id and section shape the breakdown; versions without them keep their hash.
+    out: dict[str, Any] = {"when": expand(term.when, named), "points": term.points}
+    if term.id is not None:
+        out["id"] = term.id
+    if term.section is not None:
+        out["section"] = term.section
+    return out
+
+
 def logic_projection(q: Questionnaire) -> dict[str, Any]:
     """The part of a questionnaire that can change a result, as plain JSON."""
     scoring = q.scoring
@@ -108,7 +119,7 @@ def logic_projection(q: Questionnaire) -> dict[str, Any]:
         "scores": [
             {
                 "id": s.id,
-                "terms": [{"when": expand(t.when, named), "points": t.points} for t in s.terms],
+                "terms": [_term(t, named) for t in s.terms],
                 "bands": [{"id": b.id, "max": b.max} for b in s.bands],
             }
             for s in scoring.scores
@@ -118,6 +129,16 @@ def logic_projection(q: Questionnaire) -> dict[str, Any]:
             for r in scoring.rules
         ],
         "reassessment_months": q.reassessment_months,
+        # Versions written before derived facts existed keep their hash: empty is left out.
+        **(
+            {
+                "derived": [
+                    {"id": f.id, "from": f.from_, "test": f.test, "days": f.days} for f in q.derived
+                ]
+            }
+            if q.derived
+            else {}
+        ),
     }
 
 

@@ -247,8 +247,15 @@ class Band(_Strict):
 
 
 class ScoreTerm(_Strict):
-    """Points added when the condition is true."""
+    """Points added when the condition is true.
 
+    With an `id` the term is itemised in the result's breakdown of its score (under its
+    `section`, when given), so a reader sees what every answer contributed.
+    """
+
+    id: Slug | None = None
+    section: Slug | None = None
+    label: LocalizedText | None = None
     when: ConditionJson
     points: float
 
@@ -399,6 +406,22 @@ class Prefill(_Strict):
         return self
 
 
+class DerivedFact(_Strict):
+    """A yes/no fact the engine derives from a date answer and the result's as-of date.
+
+    `before_as_of`: true when the date is before as-of + `days` (so `days: 0` reads "has
+    expired", `days: 90` "expires within 90 days"). It is unanswered while the date is, and
+    conditions read it like a boolean item (`{"==": [{"var": "<id>"}, true]}`); nobody answers it.
+    """
+
+    id: Slug
+    from_: Slug = Field(alias="from", description="The date item the fact is derived from.")
+    test: Literal["before_as_of"] = "before_as_of"
+    days: int = Field(default=0, ge=-3660, le=3660)
+    text: LocalizedText
+    refs: list[Ref] = Field(default_factory=list)
+
+
 class Questionnaire(_Strict):
     """One questionnaire version: `questionnaires/<key>/<version>.json`."""
 
@@ -428,6 +451,10 @@ class Questionnaire(_Strict):
     )
     prefill: list[Prefill] | None = Field(
         default=None, description="Items that start from another questionnaire's approved answers."
+    )
+    derived: list[DerivedFact] = Field(
+        default_factory=list,
+        description="Facts the engine derives from date answers and the as-of date.",
     )
 
 

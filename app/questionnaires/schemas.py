@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -124,6 +124,40 @@ class FlagOut(BaseModel):
     raised_by: list[str]
 
 
+class ScaleOut(BaseModel):
+    """The lowest and highest value a score can take at all."""
+
+    min: float
+    max: float
+
+
+class TermOut(BaseModel):
+    """One itemised term of a score and what it contributes."""
+
+    id: str
+    section: str | None
+    label: dict[str, str]
+    points: float
+    applies: Literal["true", "false", "unknown"]
+    contribution: float = Field(description="`points` when the term applies, else 0.")
+
+
+class SectionTotalOut(BaseModel):
+    """A section's total (a range while some of its terms are unknown)."""
+
+    id: str
+    min: float
+    max: float
+
+
+class BreakdownOut(BaseModel):
+    """What every term and section of an itemised score contributes."""
+
+    scale: ScaleOut | None
+    terms: list[TermOut]
+    sections: list[SectionTotalOut]
+
+
 class ScoreOut(BaseModel):
     """A weighted score; `value` is set once the score is final."""
 
@@ -133,6 +167,9 @@ class ScoreOut(BaseModel):
     max: float
     final: bool
     band: str | None
+    breakdown: BreakdownOut | None = Field(
+        default=None, description="Only for scores whose questionnaire itemises its terms."
+    )
 
 
 class UndeterminedOut(BaseModel):

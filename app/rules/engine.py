@@ -9,16 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from functools import reduce
 from operator import or_
 from types import MappingProxyType
 from typing import Any, Final, overload
 
-from app.rules.conditions import Env, Kleene
+from app.rules.conditions import Env, Kleene, valid_date
 from app.rules.model import Citation
 from app.rules.problems import InvalidAnswerError
-from app.rules.program import STEP_ITEM, STEP_SECTION, CompiledRule, FiredRule, Program
+from app.rules.program import (
+    STEP_ITEM,
+    STEP_SECTION,
+    CompiledRule,
+    CompiledScore,
+    FiredRule,
+    Program,
+)
 
 ENGINE_VERSION: Final = "1.0.0"
 
@@ -53,13 +60,61 @@ class ObligationResult:
 
 
 @dataclass(frozen=True, slots=True)
+class TermResult:
+    """One itemised score term: its points and whether it applies (true, false or unknown)."""
+
+    id: str
+    section: str | None
+    label: Mapping[str, str]
+    points: float
+    outcome: str
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreResult:
-    """A weighted score: its range (a single value once final) and band."""
+    """A weighted score: its range (a single value once final) and band.
+
+    `terms` itemises the score when its questionnaire names its terms; `scale` is then the
+    lowest and highest value the score can take at all (levels are read against it).
+    """
 
     id: str
     min: float
     max: float
     band: str | None
+    terms: tuple[TermResult, ...] = ()
+    scale: tuple[float, float] | None = None
+
+    def breakdown(self) -> dict[str, Any]:
+        """Every term's contribution and each section's total (unknown terms count as ranges)."""
+        sections: dict[str, list[float]] = {}
+        for t in self.terms:
+            if t.section is None:
+                continue
+            lo_hi = sections.setdefault(t.section, [0.0, 0.0])
+            if t.outcome == "true":
+                lo_hi[0] += t.points
+                lo_hi[1] += t.points
+            elif t.outcome == "unknown":
+                lo_hi[0] += min(t.points, 0.0)
+                lo_hi[1] += max(t.points, 0.0)
+        return {
+            "scale": {"min": self.scale[0], "max": self.scale[1]} if self.scale else None,
+            "terms": [
+                {
+                    "id": t.id,
+                    "section": t.section,
+                    "label": dict(t.label),
+                    "points": t.points,
+                    "applies": t.outcome,
+                    "contribution": t.points if t.outcome == "true" else 0.0,
+                }
+                for t in self.terms
+            ],
+            "sections": [
+                {"id": k, "min": round(v[0], 9), "max": round(v[1], 9)} for k, v in sections.items()
+            ],
+        }
 
     @property
     def final(self) -> bool:
@@ -193,6 +248,8 @@ class Result:
                     "max": s.max,
                     "final": s.final,
                     "band": s.band,
+                    # Only for itemised scores: results stored before stay reproducible.
+                    **({"breakdown": s.breakdown()} if s.terms else {}),
                 }
                 for s in self.scores
             ],
@@ -289,6 +346,10 @@ def evaluate(
 ) -> Result:
     """Score one set of answers against a compiled questionnaire (`state`: their settled state,
     when the caller has it already)."""
+    if program.spec.derived:
+        # Derived facts depend on as_of, so a state settled without them is settled again.
+        answers = with_derived(program, answers, as_of)
+        state = None
     if state is None:
         state = settle(program, answers)
     facts, ranges, states, env = state.facts, state.ranges, state.items, state.env
@@ -357,7 +418,15 @@ def evaluate(
         band = score.band(lo)
         if band is not None and lo != hi and score.band(hi) != band:
             band = None
-        score_out.append(ScoreResult(score.id, lo, hi, band))
+        if score.term_specs:
+            # Fractional weights add up with float noise (16.150000000000002); show 9 places.
+            score_out.append(
+                ScoreResult(
+                    score.id, round(lo, 9), round(hi, 9), band, _itemise(score, env), score.static
+                )
+            )
+        else:
+            score_out.append(ScoreResult(score.id, lo, hi, band))
 
     index = program.item_index
     ignored = sorted(
@@ -391,6 +460,26 @@ def evaluate(
         missing_required=missing,
         trace=Trace(program, state, outcomes) if trace else None,
     )
+
+
+def _itemise(score: CompiledScore, env: Env) -> tuple[TermResult, ...]:
+    """The outcome of every term of an itemised score (terms without an id are not listed)."""
+    return tuple(
+        TermResult(spec.id, spec.section, spec.label, points, _OUTCOME[fn(env)])
+        for (fn, points), spec in zip(score.terms, score.term_specs, strict=True)
+        if spec.id is not None
+    )
+
+
+def with_derived(program: Program, answers: Mapping[str, Any], as_of: date) -> dict[str, Any]:
+    """The answers plus every derived fact whose date is answered (a valid date, else none)."""
+    out = dict(answers)
+    for fact in program.spec.derived:
+        out.pop(fact.id, None)  # never taken from the caller
+        value = answers.get(fact.source)
+        if isinstance(value, str) and valid_date(value):
+            out[fact.id] = date.fromisoformat(value) < as_of + timedelta(days=fact.days)
+    return out
 
 
 _OUTPUTS_CACHE_SIZE: Final = 4096

@@ -63,11 +63,14 @@ class SectionSpec:
 
 @dataclass(frozen=True, slots=True)
 class ScoreTermSpec:
-    """Points added to a score when the condition is true."""
+    """Points added to a score when the condition is true; `id` itemises it in the breakdown."""
 
     when: Json
     points: float
     pointer: str
+    id: str | None = None
+    section: str | None = None
+    label: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +132,19 @@ class Citation:
 
 
 @dataclass(frozen=True, slots=True)
+class DerivedSpec:
+    """A boolean fact derived at evaluation: is the date answer of `source` before as-of + days?
+
+    Its item (type boolean, enabled while `source` is answered) is among the spec's items, so
+    conditions read it like any other; `evaluate` supplies its value.
+    """
+
+    id: str
+    source: str
+    days: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class QuestionnaireSpec:
     """Everything of one questionnaire version that can change a result, plus its identity.
 
@@ -150,6 +166,7 @@ class QuestionnaireSpec:
     citations: Mapping[str, Citation] = field(default_factory=dict)
     calendars: Mapping[str, str] = field(default_factory=dict)
     conditions: Mapping[str, Json] = field(default_factory=dict)
+    derived: tuple[DerivedSpec, ...] = ()
     tiers_pointer: str = "/scoring/tiers"
     default_tier_pointer: str = "/scoring/default_tier"
     conditions_pointer: str = "/conditions"

@@ -27,7 +27,14 @@ from app.rules.conditions import (
     shared_subconditions,
     valid_date,
 )
-from app.rules.model import ITEM_TYPES, BandSpec, ItemSpec, QuestionnaireSpec, RuleSpec
+from app.rules.model import (
+    ITEM_TYPES,
+    BandSpec,
+    ItemSpec,
+    QuestionnaireSpec,
+    RuleSpec,
+    ScoreTermSpec,
+)
 from app.rules.problems import CompileError, Problem, join_pointer
 
 STEP_SECTION: Final = 0
@@ -77,6 +84,8 @@ class CompiledScore:
     bands: tuple[BandSpec, ...]
     static: tuple[float, float]
     label: Mapping[str, str]
+    # The specs of `terms`, in order: itemised in the result when any has an id.
+    term_specs: tuple[ScoreTermSpec, ...] = ()
 
     def band(self, value: float) -> str | None:
         """The band a value falls in (None when the score has no bands)."""
@@ -209,7 +218,22 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
             infos, score_infos, sections=section_ids, shared=shared, named=named
         )
         terms: list[tuple[Condition, float]] = []
+        term_ids: set[str] = set()
         for term in score.terms:
+            if term.id is not None:
+                if term.id in term_ids:
+                    problem(
+                        join_pointer(term.pointer, "id"),
+                        f"duplicate term '{term.id}' in score '{score_id}'",
+                        "duplicate",
+                    )
+                term_ids.add(term.id)
+            elif term.section is not None:
+                problem(
+                    join_pointer(term.pointer, "section"),
+                    "a term with a section needs an id (it is itemised under that section)",
+                    "invalid",
+                )
             ptr = join_pointer(term.pointer, "when")
             before = len(compiler.problems)
             cond = compiler.compile(term.when, ptr)
@@ -230,6 +254,9 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
                 lo += min(points, 0.0)
                 hi += max(points, 0.0)
         live = tuple((c, p) for c, p in terms if c.const is not False)
+        live_specs = tuple(
+            t for (c, _), t in zip(terms, score.terms, strict=True) if c.const is not False
+        )
         score_conditions[score_id] = [c for c, _ in live]
         score_infos[score_id] = ScoreInfo(
             static=(lo, hi),
@@ -238,7 +265,12 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
             probe=_score_waits(tuple(c for c, _ in live)),
         )
         compiled_scores[score_id] = CompiledScore(
-            score_id, tuple((generate(c), p) for c, p in live), score.bands, (lo, hi), score.label
+            score_id,
+            tuple((generate(c), p) for c, p in live),
+            score.bands,
+            (lo, hi),
+            score.label,
+            live_specs if any(t.id is not None for t in live_specs) else (),
         )
 
     compiler = ConditionCompiler(

@@ -114,7 +114,7 @@ class Invitation(SQLModel, table=True):
     recipient_email: str = Field(max_length=320)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    delivery: str = Field(max_length=20, description="sent, failed or not_configured")
+    delivery: str = Field(max_length=20, description="queued, sent, failed or not_configured")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = None
     created_by_user_id: uuid.UUID | None = None

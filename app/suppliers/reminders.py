@@ -1,9 +1,9 @@
 """Reminders to suppliers: one a few days before the due date, one once it is overdue.
 
 Run from cron (`python -m app suppliers remind`) or as a loop (`--loop SECONDS`). Each reminder
-is claimed with a conditional UPDATE in its own transaction before it is sent, so runs that
-overlap (two cron jobs, two instances) send it once; a send that fails is rolled back and tried
-again on the next run. This is a job, not a request service: it owns its transactions.
+is claimed with a conditional UPDATE and queued in the outbox in one transaction, so runs that
+overlap (two cron jobs, two instances) queue it once; the outbox worker sends and retries it.
+This is a job, not a request service: it owns its transactions.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.controls.i18n import text_in
 from app.db import transaction, utcnow
+from app.delivery import service as outbox
+from app.delivery.mail import Mailer
 from app.organizations.models import Organization
 from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError
 from app.settings import Settings
-from app.suppliers.mail import Mailer, MailError, reminder_email
+from app.suppliers.mail import reminder_email
 from app.suppliers.models import Invitation, VendorRequest
 
 logger = logging.getLogger("app.suppliers.reminders")
@@ -89,13 +91,13 @@ def _title(catalog: Catalog | None, assessment: Assessment) -> str:
 
 def _send_one(
     engine: Engine,
-    mailer: Mailer,
+    settings: Settings,
     catalog: Catalog | None,
     request_id: uuid.UUID,
     kind: str,
     now: datetime,
 ) -> bool:
-    """Claim, send and record one reminder; False when another run had it."""
+    """Claim, queue (the outbox sends it after the commit) and record one reminder."""
     column: Any = (
         VendorRequest.due_soon_reminded_at
         if kind == "due_soon"
@@ -122,7 +124,15 @@ def _send_one(
             due_date=request.due_date,
             overdue=kind == "overdue",
         )
-        mailer.send(to=request.recipient_email, subject=subject, body=body)
+        outbox.enqueue_email(
+            session,
+            settings=settings,
+            organization_id=request.organization_id,
+            purpose=f"supplier_reminder_{kind}",
+            to=request.recipient_email,
+            subject=subject,
+            body=body,
+        )
         audit.record(
             session,
             organization_id=request.organization_id,
@@ -153,11 +163,7 @@ def send_reminders(
     with Session(engine) as session:
         due = _candidates(session, now=now, days_before=settings.reminder_days_before_due)
     for request_id, kind in due:
-        try:
-            sent = _send_one(engine, mailer, catalog, request_id, kind, now)
-        except MailError:
-            report.failed += 1
-            continue
+        sent = _send_one(engine, settings, catalog, request_id, kind, now)
         if not sent:
             continue
         if kind == "due_soon":

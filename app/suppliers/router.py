@@ -4,6 +4,7 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 """
 
 import base64
+import dataclasses
 import json
 import uuid
 from typing import Annotated, Any
@@ -17,6 +18,7 @@ from app.assessments.schemas import QuestionnairePin
 from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
+from app.delivery.mail import Mailer
 from app.errors import AppError, problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
@@ -25,7 +27,6 @@ from app.questionnaires.dependencies import CatalogDep
 from app.settings import Settings
 from app.suppliers import service
 from app.suppliers.evidence import EvidenceStore
-from app.suppliers.mail import Mailer
 from app.suppliers.models import Evidence, Supplier, VendorRequest
 from app.suppliers.schemas import (
     ContactCreate,
@@ -208,6 +209,7 @@ def _created_view(
     return VendorRequestCreated(
         **request_view(session, catalog, request, assessment).model_dump(),
         delivery=issued.delivery,
+        message_id=issued.message_id,
         link=issued.link,
         prefill=prefill,
     )
@@ -549,7 +551,7 @@ def create_request(
                 to_answer=plan.to_answer,
             )
         # The stored (replayable) response never carries the link; see _with_link.
-        hidden = service.Issued(created.issued.invitation, created.issued.delivery, None)
+        hidden = dataclasses.replace(created.issued, link=None)
         view = _created_view(session, catalog, created.request, created.assessment, hidden, prefill)
         headers = {
             "Location": f"/v1/supplier-requests/{created.request.id}",

@@ -17,7 +17,8 @@ Email = Annotated[
     StringConstraints(
         min_length=3,
         max_length=320,
-        strip_whitespace=True,
+        # Not stripped: the pattern allows no whitespace around, and pydantic would strip before
+        # it matches, accepting what the contract refuses.
         # Deliberately loose: one @, no spaces, a dot in the domain; the mail server decides.
         # Control characters and the BOM spelled out: `\s` alone means other characters in
         # the contract's regex dialect (ECMA-262) than in the server's (Rust).
@@ -126,6 +127,7 @@ class InvitationState(StrEnum):
 
 
 class Delivery(StrEnum):
+    QUEUED = "queued"
     SENT = "sent"
     FAILED = "failed"
     NOT_CONFIGURED = "not_configured"
@@ -295,8 +297,12 @@ class VendorRequestCreated(VendorRequestPublic):
     """The new request; `link` is shown only when no e-mail went out (forward it yourself)."""
 
     delivery: Delivery
+    message_id: uuid.UUID | None = Field(
+        default=None,
+        description="The queued e-mail (`getOutboxMessage` shows whether it went out).",
+    )
     link: str | None = Field(
-        description="The invitation link, when e-mail is off or failed; shown once, never stored."
+        description="The invitation link, when e-mail is off; shown once, never stored."
     )
     prefill: PrefillReport | None
 

@@ -26,13 +26,15 @@ from app.auth import Principal, hash_key
 from app.concurrency import check_if_match
 from app.controls.i18n import text_in
 from app.db import contains_text, record_aside, utcnow
+from app.delivery import service as outbox
+from app.delivery.mail import Mailer
 from app.errors import AppError, ConflictError, NotFoundError
 from app.organizations import service as organizations
 from app.pagination import finish_page, keyset_page
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
 from app.settings import Settings
 from app.suppliers.evidence import EvidenceStore, StagedFile, clean_filename
-from app.suppliers.mail import Mailer, MailError, invitation_email
+from app.suppliers.mail import invitation_email
 from app.suppliers.models import (
     Evidence,
     Invitation,
@@ -697,6 +699,7 @@ class Issued:
     invitation: Invitation
     delivery: Delivery
     link: str | None
+    message_id: uuid.UUID | None = None
 
 
 def _title(version: QuestionnaireVersion) -> str:
@@ -735,6 +738,7 @@ def _issue_invitation(
     link = invitation_link(settings, token)
     expires_at = expiry_for(request.due_date, settings)
     delivery = Delivery.NOT_CONFIGURED
+    message_id: uuid.UUID | None = None
     if mailer.enabled:
         org = organizations.get_organization(session, organization_id=request.organization_id)
         subject, body = invitation_email(
@@ -743,14 +747,22 @@ def _issue_invitation(
             questionnaire_title=_title(version),
             due_date=request.due_date,
             message=request.message,
-            link=link,
+            link=outbox.SECRET,
             expires=(expires_at - timedelta(days=1)).date(),
         )
-        try:
-            mailer.send(to=request.recipient_email, subject=subject, body=body)
-            delivery = Delivery.SENT
-        except MailError:
-            delivery = Delivery.FAILED
+        # Sent by the outbox worker after the commit; the link rests encrypted until then.
+        message = outbox.enqueue_email(
+            session,
+            settings=settings,
+            organization_id=request.organization_id,
+            purpose="supplier_invitation",
+            to=request.recipient_email,
+            subject=subject,
+            body=body,
+            secret=link,
+        )
+        message_id = message.id
+        delivery = Delivery.QUEUED
     invitation = Invitation(
         organization_id=request.organization_id,
         request_id=request.id,
@@ -778,7 +790,8 @@ def _issue_invitation(
             "delivery": delivery.value,
         },
     )
-    return Issued(invitation, delivery, None if delivery == Delivery.SENT else link)
+    shown = None if delivery == Delivery.QUEUED else link
+    return Issued(invitation, delivery, shown, message_id)
 
 
 @dataclass(frozen=True)

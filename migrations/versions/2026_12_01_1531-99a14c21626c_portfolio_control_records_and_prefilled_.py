@@ -1,7 +1,7 @@
 """portfolio control records and prefilled answers
 
 Revision ID: 99a14c21626c
-Revises: dbc2f006cfcd
+Revises: 2715ba32c68d
 Create Date: 2026-12-01 15:31:36.796463
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import app.db
 
 revision: str = '99a14c21626c'
-down_revision: str | Sequence[str] | None = 'dbc2f006cfcd'
+down_revision: str | Sequence[str] | None = '2715ba32c68d'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

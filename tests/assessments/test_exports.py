@@ -409,7 +409,7 @@ async def test_a_later_imported_approval_becomes_the_systems_current_one(
 async def test_csv_has_one_row_per_answer_with_question_text_and_labels(
     client: httpx.AsyncClient, writer: httpx.AsyncClient
 ) -> None:
-    answers = {**CV_SCREENING, "our_role": "develop"}  # supplier_name is then ignored
+    answers = {**CV_SCREENING, "our_role": "develop", "places_general_model": False}
     submitted = (await submit(writer, await start(client, writer, answers))).json()
     response = await writer.get(f"/v1/assessments/{submitted['id']}/export.csv")
     assert response.status_code == 200, response.text

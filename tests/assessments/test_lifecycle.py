@@ -26,6 +26,7 @@ CV_SCREENING = {
     "our_role": "buy",
     "supplier_name": "HireRank",
     "purpose_areas": ["employment"],
+    "annex_i_product": "no",
     "practices": ["none"],
     "interacts_with_people": False,
     "generates_content": False,

@@ -15,7 +15,12 @@ from tests.systems.test_systems import create as create_system
 
 NOT_REQUIRED = "not required by any current approved assessment"
 # Building it ourselves brings other controls: the development and design rules fire.
-IN_HOUSE = {**CV_SCREENING, "our_role": "develop", "supplier_name": None}
+IN_HOUSE = {
+    **CV_SCREENING,
+    "our_role": "develop",
+    "supplier_name": None,
+    "places_general_model": False,
+}
 
 
 async def assess(

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 import httpx
+import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -132,6 +133,14 @@ async def test_unknown_scope_is_422_with_pointer(client: httpx.AsyncClient) -> N
     response = await client.post("/v1/api-keys", json={"name": "k", "scopes": ["root"]})
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/scopes/0"
+
+
+@pytest.mark.parametrize("personal", [0, "false", "no", None])
+async def test_personal_must_be_a_json_boolean(client: httpx.AsyncClient, personal: object) -> None:
+    body = {"name": "ci", "scopes": ["read"], "personal": personal}
+    response = await client.post("/v1/api-keys", json=body)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["pointer"] == "/personal"
 
 
 async def test_keys_of_another_organisation_are_invisible(

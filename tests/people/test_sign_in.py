@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import subprocess
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -14,7 +18,9 @@ from sqlalchemy.engine import Engine
 
 from app.auth import SESSION_COOKIE, Role
 from app.db import utcnow
+from app.openapi_doc import render_openapi
 from app.people.models import UserSession
+from app.people.schemas import EMAIL_PATTERN, SignIn
 from app.settings import Settings
 from tests.conftest import Org, count_rows
 from tests.people.conftest import ORIGIN, Person, sign_in
@@ -258,6 +264,55 @@ async def test_control_characters_in_an_address_are_refused(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["pointer"] == "/email"
+
+
+ADDRESSES = {
+    # address as sent: what the server keeps, or None when it refuses it
+    "Alice@Acme.Example": "alice@acme.example",
+    " \t alice@acme.example\u3000\n": "alice@acme.example",
+    "a@b": "a@b",
+    "j\u00f6rg@m\u00fcller.example": "j\u00f6rg@m\u00fcller.example",
+    "000": None,
+    "a@@b": None,
+    "a b@acme.example": None,
+    "alice@acme\u00a0example": None,
+    "alice\u200b@acme.example": None,
+    "alice\u200e@acme.example": None,
+    "alice@acme.example\ufeff": None,
+    "alice@acme.\u0085example": None,
+}
+
+
+@pytest.mark.parametrize(("sent", "kept"), ADDRESSES.items())
+def test_the_contract_pattern_and_the_server_agree_on_addresses(
+    sent: str, kept: str | None
+) -> None:
+    pattern = json.loads(render_openapi())["components"]["schemas"]["SignIn"]["properties"]
+    pattern = pattern["email"]["pattern"]
+    assert (re.search(pattern, sent) is not None) == (kept is not None)
+    try:
+        assert SignIn(email=sent, password="x").email == kept
+    except ValidationError:
+        assert kept is None
+
+
+@pytest.mark.skipif(
+    shutil.which("node") is None, reason="needs node for ECMA-262 regular expressions"
+)
+def test_the_contract_pattern_means_the_same_in_ecma_262() -> None:
+    # What clients and schemathesis check with: JavaScript's RegExp, in Unicode mode.
+    script = (
+        "const [p, xs] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+        "console.log(JSON.stringify(xs.map((x) => new RegExp(p, 'u').test(x))));"
+    )
+    found = subprocess.run(
+        ["node", "-e", script],
+        input=json.dumps([EMAIL_PATTERN, list(ADDRESSES)]),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(found.stdout) == [kept is not None for kept in ADDRESSES.values()]
 
 
 async def test_a_browser_sign_in_from_a_foreign_origin_is_refused(

@@ -17,8 +17,10 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 def scratch(tmp_path: Path) -> Path:
-    """A copy of the control catalog and the triage questionnaire only."""
+    """A copy of the control catalog and version 1.0.0 of the triage questionnaire only."""
     root = tmp_path / "questionnaires"
     shutil.copytree(DEFAULT_ROOT / "controls", root / "controls")
-    shutil.copytree(DEFAULT_ROOT / "ai-use-triage", root / "ai-use-triage")
+    (root / "ai-use-triage").mkdir()
+    for name in ("1.0.0.json", "1.0.0.scenarios.json"):
+        shutil.copy(DEFAULT_ROOT / "ai-use-triage" / name, root / "ai-use-triage" / name)
     return root

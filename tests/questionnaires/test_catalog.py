@@ -42,10 +42,10 @@ def _errors(root: Path) -> list[str]:
 def test_real_catalog_loads_and_lists(catalog: Catalog) -> None:
     summaries = {s.key: s for s in catalog.summaries()}
     triage = summaries["ai-use-triage"]
-    assert triage.latest == "1.0.0"
+    assert triage.latest == "2.0.0"
     assert triage.title["en"] == "AI use-case intake triage"
-    version = catalog.get("ai-use-triage")
-    assert version.version == "1.0.0"
+    assert catalog.get("ai-use-triage").version == "2.0.0"
+    version = catalog.get("ai-use-triage", "1.0.0")
     assert len(version.content_hash) == 64
     assert version.content_hash == content_hash(_read(DEFAULT_ROOT))
 

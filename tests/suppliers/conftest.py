@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
 from app.auth import Scope
+from app.delivery.worker import deliver_due
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import Org, project_root
@@ -40,6 +41,8 @@ class Inbox:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._messages: list[EmailMessage] = []
+        # Runs the outbox worker once, as `serve` would after the commit.
+        self.drain: Callable[[], object] | None = None
 
     async def handle_DATA(self, server: SMTP, session: SMTPSession, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
@@ -52,10 +55,14 @@ class Inbox:
 
     @property
     def messages(self) -> list[EmailMessage]:
+        if self.drain is not None:
+            self.drain()
         with self._lock:
             return list(self._messages)
 
     def clear(self) -> None:
+        if self.drain is not None:
+            self.drain()  # what was queued before the clear is sent before it, not after
         with self._lock:
             self._messages.clear()
 
@@ -80,10 +87,16 @@ def smtp_server() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def inbox(smtp_server: tuple[Inbox, int]) -> Iterator[Inbox]:
-    smtp_server[0].clear()
-    yield smtp_server[0]
-    smtp_server[0].clear()
+def inbox(smtp_server: tuple[Inbox, int], engine: Engine, settings: Settings) -> Iterator[Inbox]:
+    mailing = settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp_server[1], "smtp_starttls": False}
+    )
+    box = smtp_server[0]
+    box.clear()
+    box.drain = lambda: deliver_due(engine, mailing)
+    yield box
+    box.drain = None
+    box.clear()
 
 
 @pytest.fixture(scope="session")
@@ -152,7 +165,7 @@ def portal(
 
 
 def scenario_answers(scenario_id: str = "certified_low_risk_supplier") -> dict[str, Any]:
-    path = project_root() / "questionnaires" / "ai-supplier" / "1.0.0.scenarios.json"
+    path = project_root() / "questionnaires" / "ai-supplier" / "2.0.0.scenarios.json"
     for scenario in json.loads(path.read_text())["scenarios"]:
         if scenario["id"] == scenario_id:
             answers: dict[str, Any] = scenario["answers"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
+from app.delivery.models import OutboxMessage
 from app.settings import Settings
 from tests.conftest import count_rows
 from tests.suppliers.conftest import (
@@ -44,8 +47,16 @@ async def test_supplier_answers_through_its_link_and_procurement_decides(
     created = await send_request(procurement, supplier)
     assert created.status_code == 201, created.text
     request = created.json()
-    assert request["delivery"] == "sent"
-    assert request["link"] is None  # it went by e-mail; the API never shows it then
+    assert request["delivery"] == "queued"
+    assert request["link"] is None  # it goes by e-mail; the API never shows it then
+    # Queued in the request's transaction: the link rests only encrypted, never in clear.
+    with Session(engine) as session:
+        queued = session.get(OutboxMessage, uuid.UUID(request["message_id"]))
+        assert queued is not None
+        assert queued.status == "pending"
+        assert queued.secret_ciphertext is not None
+        assert "inv_" not in queued.secret_ciphertext
+        assert "inv_" not in queued.body
     assert request["questionnaire"]["key"] == "ai-supplier"
     assert request["status"] == "open"
     assert request["invitation"]["state"] == "active"
@@ -56,6 +67,14 @@ async def test_supplier_answers_through_its_link_and_procurement_decides(
     assert "Please answer before our contract review." in mail.get_body().get_content()  # type: ignore[union-attr]
     token = token_from(mail)
     assert token.startswith("inv_")
+    state = await procurement.get(f"/v1/outbox/messages/{request['message_id']}")
+    assert state.status_code == 200, state.text
+    assert state.json()["status"] == "sent"
+    assert state.json()["attempts"] == 1
+    with Session(engine) as session:
+        sent = session.get(OutboxMessage, uuid.UUID(request["message_id"]))
+        assert sent is not None
+        assert sent.secret_ciphertext is None
     assert len(token) >= 4 + 43
     supplier_client = portal(token)
 

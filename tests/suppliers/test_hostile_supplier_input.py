@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from starlette.types import Message
 
+from app.delivery.mail import Mailer, MailError
 from app.main import create_app
 from app.settings import Settings
-from app.suppliers.mail import Mailer, MailError
 from tests.conftest import Org, count_rows
 from tests.suppliers.conftest import (
     ClientFactory,
@@ -204,3 +204,12 @@ async def test_forwarded_addresses_count_from_a_trusted_proxy(
     rotating = [f"203.0.113.{i}" for i in range(5)]
     assert await _statuses(client, rotating) == [404] * 5
     assert await _statuses(client, ["198.51.100.7"] * 4) == [404, 404, 404, 429]
+
+
+async def test_an_address_with_whitespace_around_is_refused_as_the_contract_says(
+    procurement: httpx.AsyncClient,
+) -> None:
+    body = {"name": "Acme", "contacts": [{"name": "Ann", "email": " ann@acme.example "}]}
+    response = await procurement.post("/v1/suppliers", json=body)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["pointer"] == "/contacts/0/email"

@@ -45,7 +45,7 @@ async def test_resend_issues_a_new_token_and_kills_the_old_one(
         json={"due_date": request["due_date"], "message": "Second try."},
     )
     assert resent.status_code == 200, resent.text
-    assert resent.json()["delivery"] == "sent"
+    assert resent.json()["delivery"] == "queued"
     assert len(inbox.messages) == 2
     new = token_from(inbox.messages[-1])
     assert new != old

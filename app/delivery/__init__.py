@@ -1,0 +1,1 @@
+"""The outbox: messages written in the request's transaction and delivered after commit."""

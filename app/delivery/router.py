@@ -1,0 +1,41 @@
+"""Reading the delivery state of an organisation's queued messages."""
+
+import uuid
+
+from fastapi import APIRouter
+
+from app.auth import PrincipalDep
+from app.db import SessionDep
+from app.delivery import service
+from app.delivery.schemas import MessageStatus, OutboxMessagePublic
+from app.errors import problem_responses
+
+router = APIRouter(prefix="/v1/outbox/messages", tags=["delivery"])
+
+
+@router.get(
+    "/{message_id}",
+    operation_id="getOutboxMessage",
+    response_model=OutboxMessagePublic,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Get the delivery state of a queued e-mail (attempts, last error, sent or dead)",
+)
+def get_outbox_message(
+    message_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+) -> OutboxMessagePublic:
+    message = service.get_message(
+        session, organization_id=principal.organization_id, message_id=message_id
+    )
+    status = MessageStatus(message.status)
+    return OutboxMessagePublic(
+        id=message.id,
+        kind=message.kind,
+        purpose=message.purpose,
+        recipient=message.recipient,
+        status=status,
+        attempts=message.attempts,
+        next_attempt_at=message.next_attempt_at if status == MessageStatus.PENDING else None,
+        last_error=message.last_error,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+    )

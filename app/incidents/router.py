@@ -1,0 +1,181 @@
+"""HTTP layer of incidents: record, read, change with If-Match, list, list the overdue."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.responses import JSONResponse
+
+from app.auth import Principal, ReadDep, Scope, require_scope
+from app.concurrency import IfMatchHeader, etag, etag_response
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.idempotency import IdempotencyDep
+from app.incidents import service
+from app.incidents.models import Incident, IncidentStatus
+from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+
+router = APIRouter(tags=["incidents"])
+
+WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
+OVERDUE_ORDER = (
+    "Longest overdue first (by the earliest deadline no report has met, then id). An incident "
+    "is overdue when that deadline has passed and it is not closed."
+)
+
+
+def _public(incident: Incident, response: Response) -> IncidentPublic:
+    response.headers["ETag"] = etag(incident.revision)
+    return service.public(incident)
+
+
+@router.post(
+    "/v1/incidents",
+    operation_id="createIncident",
+    status_code=status.HTTP_201_CREATED,
+    response_model=IncidentPublic,
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(201, location=True)},
+    summary="Record an incident on an AI system; its reporting deadlines come back computed",
+)
+def create_incident(
+    body: IncidentCreate,
+    session: SessionDep,
+    principal: WriteDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    def create() -> tuple[int, IncidentPublic, dict[str, str]]:
+        incident = service.create_incident(
+            session, organization_id=principal.organization_id, data=body, actor=principal.actor
+        )
+        headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
+        return 201, service.public(incident), headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )
+
+
+@router.get(
+    "/v1/incidents",
+    operation_id="listIncidents",
+    response_model=Page[IncidentPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="List incidents, newest first",
+    description="Newest first (by recording time, then id); the filters combine with AND.",
+)
+def list_incidents(
+    session: SessionDep,
+    principal: ReadDep,
+    status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
+    system_id: uuid.UUID | None = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="Only incidents with (true) or without (false) an unmet "
+            "deadline that has passed."
+        ),
+    ] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[IncidentPublic]:
+    filters = service.IncidentFilters(status=status_, system_id=system_id, overdue=overdue)
+    incidents, next_cursor = service.list_incidents(
+        session,
+        organization_id=principal.organization_id,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/overdue-incidents",
+    operation_id="listOverdueIncidents",
+    response_model=Page[IncidentPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="Incidents with a reporting deadline passed and unmet, organisation-wide",
+    description=OVERDUE_ORDER,
+)
+def list_overdue_incidents(
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[IncidentPublic]:
+    incidents, next_cursor = service.list_overdue(
+        session,
+        organization_id=principal.organization_id,
+        system_id=None,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/ai-systems/{system_id}/overdue-incidents",
+    operation_id="listSystemOverdueIncidents",
+    response_model=Page[IncidentPublic],
+    responses=problem_responses(400, 401, 403, 404, 422),
+    summary="Incidents of one AI system with a reporting deadline passed and unmet",
+    description=OVERDUE_ORDER,
+)
+def list_system_overdue_incidents(
+    system_id: uuid.UUID,
+    session: SessionDep,
+    principal: ReadDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[IncidentPublic]:
+    incidents, next_cursor = service.list_overdue_of_system(
+        session,
+        organization_id=principal.organization_id,
+        system_id=system_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+
+
+@router.get(
+    "/v1/incidents/{incident_id}",
+    operation_id="getIncident",
+    response_model=IncidentPublic,
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    summary="Get one incident with its deadlines (and its ETag)",
+)
+def get_incident(
+    incident_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
+) -> IncidentPublic:
+    incident = service.get_incident(
+        session, organization_id=principal.organization_id, incident_id=incident_id
+    )
+    return _public(incident, response)
+
+
+@router.patch(
+    "/v1/incidents/{incident_id}",
+    operation_id="updateIncident",
+    response_model=IncidentPublic,
+    responses={**problem_responses(401, 403, 404, 412, 422, 428), **etag_response(200)},
+    summary="Change an incident: triage, status, actions, reports sent (needs If-Match)",
+)
+def update_incident(
+    incident_id: uuid.UUID,
+    body: IncidentUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: WriteDep,
+    if_match: IfMatchHeader = None,
+) -> IncidentPublic:
+    incident = service.update_incident(
+        session,
+        organization_id=principal.organization_id,
+        incident_id=incident_id,
+        data=body,
+        if_match=if_match,
+        actor=principal.actor,
+    )
+    return _public(incident, response)

@@ -1,0 +1,115 @@
+"""Prometheus metrics: requests by route template, status and duration, and the outbox's depth.
+
+Several worker processes share their counts through prometheus-client's multiprocess mode when
+PROMETHEUS_MULTIPROC_DIR names an (empty at start) directory; `/metrics` then adds them all up.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import time
+from collections.abc import Iterator
+
+from fastapi import APIRouter, Request, Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+from sqlalchemy.engine import Engine
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.db import utcnow
+from app.delivery.worker import waiting
+from app.errors import AppError
+
+REQUESTS = Counter(
+    "app_http_requests_total",
+    "HTTP requests by route template and status",
+    ["method", "route", "status"],
+)
+DURATION = Histogram(
+    "app_http_request_duration_seconds",
+    "HTTP request duration by route template",
+    ["method", "route"],
+)
+
+
+class MetricsMiddleware:
+    """Counts each request under its route template (`/v1/ai-systems/{system_id}`), not its path."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def record_status(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, record_status)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", None) or "unmatched"
+            method = scope["method"]
+            REQUESTS.labels(method, template, str(status["code"])).inc()
+            DURATION.labels(method, template).observe(time.perf_counter() - started)
+
+
+class OutboxCollector(Collector):
+    """The outbox read at scrape time: messages waiting and the age of the oldest."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        count, oldest = waiting(self.engine)
+        depth = GaugeMetricFamily("app_outbox_depth", "Messages waiting to be delivered")
+        depth.add_metric([], float(count))
+        yield depth
+        age = GaugeMetricFamily("app_outbox_oldest_age_seconds", "Oldest waiting message's age")
+        age.add_metric([], max((utcnow() - oldest).total_seconds(), 0.0) if oldest else 0.0)
+        yield age
+        pool = GaugeMetricFamily("app_db_pool_checked_out", "Database connections in use")
+        checked_out = getattr(self.engine.pool, "checkedout", None)
+        pool.add_metric([], float(checked_out()) if callable(checked_out) else 0.0)
+        yield pool
+
+
+router = APIRouter()
+
+
+class MetricsOff(AppError):
+    def __init__(self) -> None:
+        super().__init__(status=404, type="not-found", title="Not found", detail="No metrics here.")
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request) -> Response:
+    token = request.app.state.settings.metrics_token
+    if token is None:
+        raise MetricsOff
+    given = request.headers.get("authorization", "")
+    if not hmac.compare_digest(given.encode(), f"Bearer {token.get_secret_value()}".encode()):
+        raise MetricsOff  # a wrong token learns nothing, not even that metrics exist
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    else:
+        registry.register(REQUESTS)
+        registry.register(DURATION)
+    registry.register(OutboxCollector(request.app.state.engine))
+    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,24 @@
+import { tone } from "@/lib/theme";
+import { Badge } from "@mantine/core";
+import { tierLabel } from "@/lib/strings";
+
+// Dark shades so white text keeps AA contrast.
+const COLORS: Record<string, string> = {
+  prohibited: tone.severe,
+  high_risk: tone.bad,
+  high: tone.bad,
+  severe: tone.severe,
+  transparency: tone.warn,
+  medium: tone.warn,
+  minimal: tone.ok,
+  low: tone.ok,
+  out_of_scope: "gray.7",
+};
+
+export function TierBadge({ tier, size = "md" }: { tier: string | null | undefined; size?: "sm" | "md" | "lg" }) {
+  return (
+    <Badge color={tier ? (COLORS[tier] ?? "blue.8") : "gray.7"} variant={tier ? "filled" : "outline"} size={size} data-tier={tier ?? "none"}>
+      {tierLabel(tier)}
+    </Badge>
+  );
+}

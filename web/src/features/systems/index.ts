@@ -1,0 +1,2 @@
+export { Inventory } from "./routes/Inventory";
+export { SystemPage } from "./routes/SystemPage";
