@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -12,6 +13,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from pydantic import BeforeValidator
 from sqlalchemy.engine import Engine
 
 from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
@@ -65,8 +67,22 @@ WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 ControlId = Annotated[
     str, Path(max_length=100, description="A control catalog id, e.g. `iso-42001:A.5.4`.")
 ]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # pydantic reads "0" as a Unix time (1970-01-01); the contract promises an ISO date.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("not a date (YYYY-MM-DD)")
+    return value
+
+
 AsOfQuery = Annotated[
-    date | None, Query(description="The date obligations are judged at; today (UTC) by default.")
+    date | None,
+    BeforeValidator(_iso_date),
+    Query(description="The date obligations are judged at; today (UTC) by default."),
 ]
 CalendarQuery = Annotated[
     str | None,
@@ -428,8 +444,8 @@ async def upload_control_evidence(
     filename: Annotated[
         str, Query(min_length=1, max_length=255, description="The file's name, for display.")
     ],
-    content_type: Annotated[str | None, Header()] = None,
-    content_length: Annotated[int | None, Header(ge=0)] = None,
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> ControlEvidencePublic:
     settings: Settings = request.app.state.settings
     engine: Engine = request.app.state.engine

@@ -7,10 +7,12 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.schemas import StandingEntry
 from app.incidents.schemas import IncidentCounts
+from app.partial import PartialUpdate
 from app.portfolio.models import Applicability, ImplementationStatus
 from app.portfolio.plan import PlanState, Urgency
 
@@ -140,31 +142,24 @@ class EvidenceLink(BaseModel):
     title: Annotated[str, StringConstraints(max_length=200)] | None = None
 
 
-class ControlRecordWrite(BaseModel):
+class ControlRecordWrite(PartialUpdate):
     """Change a control's record; fields left out keep their value."""
 
-    model_config = ConfigDict(extra="forbid")
+    nullable = frozenset({"justification", "owner_user_id", "target_date"})
 
-    applicability: Applicability | None = None
+    applicability: Applicability | SkipJsonSchema[None] = None
     justification: Justification | None = Field(
         default=None, description="Required to exclude a control; explains a person's decision."
     )
-    status: ImplementationStatus | None = None
+    status: ImplementationStatus | SkipJsonSchema[None] = None
     owner_user_id: uuid.UUID | None = Field(
         default=None, description="A person of this organisation who owns the control."
     )
     target_date: date | None = None
-    links: list[EvidenceLink] | None = Field(default=None, max_length=50)
+    links: Annotated[list[EvidenceLink], Field(max_length=50)] | SkipJsonSchema[None] = None
     reviewed: bool = Field(
         default=False, description="Record a review now, by the caller (a person)."
     )
-
-    @model_validator(mode="after")
-    def _no_null_for_required(self) -> ControlRecordWrite:
-        for name in ("applicability", "status", "links"):
-            if name in self.model_fields_set and getattr(self, name) is None:
-                raise ValueError(f"'{name}' cannot be null; leave it out to keep its value")
-        return self
 
 
 class ControlRecordCreate(ControlRecordWrite):

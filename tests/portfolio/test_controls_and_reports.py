@@ -116,6 +116,10 @@ async def test_bad_records_are_422_and_store_nothing(
     foreign = await put(client, CONTROL, {"owner_user_id": str(outsider)})
     assert foreign.status_code == 422
     assert foreign.json()["errors"][0]["pointer"] == "/owner_user_id"
+    # Null is no value for a field that cannot be empty: leave it out to keep the value.
+    null = await put(client, CONTROL, {"applicability": None})
+    assert null.status_code == 422
+    assert null.json()["errors"][0]["pointer"] == "/applicability"
     assert count_rows(engine, "control_records") == 0
 
     # Another organisation's record is a 404.

@@ -155,6 +155,9 @@ async def test_the_merged_standing_lists_each_obligation_once_with_all_its_sourc
     bad = await client.get(f"/v1/ai-systems/{system['id']}/standing", params={"calendar": "x"})
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["parameter"] == "calendar"
+    # as_of is an ISO date: "0" is not read as Unix time 1970-01-01.
+    epoch = await client.get(f"/v1/ai-systems/{system['id']}/standing", params={"as_of": "0"})
+    assert epoch.status_code == 422
 
 
 async def test_another_organisations_system_has_no_plan_or_standing(

@@ -2325,13 +2325,14 @@ export interface components {
          *     `not_started`.
          */
         ControlRecordCreate: {
-            applicability?: components["schemas"]["Applicability"] | null;
+            applicability?: components["schemas"]["Applicability"];
             /**
              * Justification
              * @description Required to exclude a control; explains a person's decision.
              */
             justification?: string | null;
-            status?: components["schemas"]["ImplementationStatus"] | null;
+            /** Status */
+            status?: components["schemas"]["ImplementationStatus"];
             /**
              * Owner User Id
              * @description A person of this organisation who owns the control.
@@ -2340,7 +2341,7 @@ export interface components {
             /** Target Date */
             target_date?: string | null;
             /** Links */
-            links?: components["schemas"]["EvidenceLink"][] | null;
+            links?: components["schemas"]["EvidenceLink"][];
             /**
              * Reviewed
              * @description Record a review now, by the caller (a person).
@@ -2406,13 +2407,14 @@ export interface components {
          * @description Change a control's record; fields left out keep their value.
          */
         ControlRecordWrite: {
-            applicability?: components["schemas"]["Applicability"] | null;
+            applicability?: components["schemas"]["Applicability"];
             /**
              * Justification
              * @description Required to exclude a control; explains a person's decision.
              */
             justification?: string | null;
-            status?: components["schemas"]["ImplementationStatus"] | null;
+            /** Status */
+            status?: components["schemas"]["ImplementationStatus"];
             /**
              * Owner User Id
              * @description A person of this organisation who owns the control.
@@ -2421,7 +2423,7 @@ export interface components {
             /** Target Date */
             target_date?: string | null;
             /** Links */
-            links?: components["schemas"]["EvidenceLink"][] | null;
+            links?: components["schemas"]["EvidenceLink"][];
             /**
              * Reviewed
              * @description Record a review now, by the caller (a person).
@@ -8286,10 +8288,7 @@ export interface operations {
                 /** @description The file's name, for display. */
                 filename: string;
             };
-            header?: {
-                "content-type"?: string | null;
-                "content-length"?: number | null;
-            };
+            header?: never;
             path: {
                 /** @description A control catalog id, e.g. `iso-42001:A.5.4`. */
                 control_id: string;
