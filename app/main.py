@@ -39,6 +39,7 @@ from app.people.limiter import SignInLimiter
 from app.people.oidc import OidcProvider
 from app.people.passwords import Passwords
 from app.people.router import router as people_router
+from app.portfolio.router import router as portfolio_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
 from app.request_guard import RequestGuardMiddleware
@@ -154,6 +155,7 @@ def create_app(
         assessments_router,
         export_router,
         standing_router,
+        portfolio_router,
         audit_router,
         suppliers_router,
         incidents_router,

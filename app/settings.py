@@ -113,6 +113,21 @@ class Settings(BaseSettings):
         ge=0,
         description="A supplier invitation expires this many days after its due date.",
     )
+    plan_grace_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description=(
+            "An assessment the plan newly requires is due this many days after the system's "
+            "registration or the approval that made it required."
+        ),
+    )
+    plan_due_soon_days: int = Field(
+        default=30,
+        ge=0,
+        le=3650,
+        description="The work queue shows an assessment as due soon this many days ahead.",
+    )
     reminder_days_before_due: int = Field(
         default=7,
         ge=0,

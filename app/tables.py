@@ -9,6 +9,7 @@ from app.delivery import models as delivery_models
 from app.incidents import models as incidents_models
 from app.organizations import models as organizations_models
 from app.people import models as people_models
+from app.portfolio import models as portfolio_models
 from app.suppliers import models as suppliers_models
 from app.systems import models as systems_models
 
@@ -23,6 +24,7 @@ __all__ = [
     "metadata",
     "organizations_models",
     "people_models",
+    "portfolio_models",
     "suppliers_models",
     "systems_models",
 ]

@@ -54,6 +54,11 @@ class Assessment(SQLModel, table=True):
     status: str = Field(default=AssessmentStatus.DRAFT.value, max_length=20)
     round: int = Field(default=1, description="1 for the first submission, +1 per reopening")
     answers: dict[str, Any] = Field(default_factory=dict, sa_type=JSONType)
+    prefilled: dict[str, Any] | None = Field(
+        default=None,
+        sa_type=JSONType,
+        description="Answers carried over from other approved assessments: item id -> source",
+    )
     revision: int = Field(default=1)
     tier: str | None = Field(default=None, max_length=64)
     is_current: bool = Field(

@@ -24,17 +24,13 @@ from app.assessments.schemas import (
     Preview,
     QuestionnairePin,
     RoundPublic,
-    StandingEntry,
     SubmitBody,
-    SystemStanding,
 )
 from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
-from app.incidents import service as incidents_service
-from app.incidents.schemas import IncidentCounts
 from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -66,6 +62,7 @@ def public(session: SessionDep, catalog: Catalog, assessment: Assessment) -> Ass
         round=assessment.round,
         revision=assessment.revision,
         answers=assessment.answers,
+        prefilled=assessment.prefilled or {},
         progress=service.progress(version, assessment.answers),
         tier=assessment.tier,
         is_current=assessment.is_current,
@@ -86,11 +83,15 @@ def _with_etag(
     return public(session, catalog, assessment)
 
 
-def summary(assessment: Assessment) -> AssessmentSummary:
+def summary(
+    assessment: Assessment, system_name: str | None = None, supplier_name: str | None = None
+) -> AssessmentSummary:
     return AssessmentSummary(
         id=assessment.id,
         system_id=assessment.system_id,
+        system_name=system_name,
         supplier_id=assessment.supplier_id,
+        supplier_name=supplier_name,
         questionnaire=QuestionnairePin.of(assessment),
         status=AssessmentStatus(assessment.status),
         round=assessment.round,
@@ -174,7 +175,7 @@ def list_assessments(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[summary(a) for a in found], next_cursor=next_cursor)
+    return Page(items=[summary(*row) for row in found], next_cursor=next_cursor)
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -410,46 +411,6 @@ def get_round(
 
 
 @standing_router.get(
-    "/v1/ai-systems/{system_id}/standing",
-    operation_id="getSystemStanding",
-    response_model=SystemStanding,
-    responses=problem_responses(401, 403, 404, 422),
-    summary="The system's current tiers, obligations and controls, and when it is due",
-)
-def get_system_standing(
-    system_id: uuid.UUID, session: SessionDep, principal: ReadDep
-) -> SystemStanding:
-    entries = [
-        StandingEntry(
-            assessment_id=assessment.id,
-            questionnaire=QuestionnairePin.of(assessment),
-            tier=approved.tier,
-            approved_at=approved.decided_at,
-            due_at=assessment.due_at,
-            overdue=service.is_overdue(assessment),
-            obligations=approved.result.get("obligations", []),
-            controls=approved.result.get("controls", []),
-            flags=approved.result.get("flags", []),
-        )
-        for assessment, approved in service.standing(
-            session, organization_id=principal.organization_id, system_id=system_id
-        )
-    ]
-    due = [e.due_at for e in entries if e.due_at is not None]
-    return SystemStanding(
-        system_id=system_id,
-        assessments=entries,
-        next_due_at=min(due) if due else None,
-        overdue=any(e.overdue for e in entries),
-        incidents=IncidentCounts(
-            **incidents_service.counts_for_system(
-                session, organization_id=principal.organization_id, system_id=system_id
-            )
-        ),
-    )
-
-
-@standing_router.get(
     "/v1/overdue-systems",
     operation_id="listOverdueSystems",
     response_model=Page[OverdueSystem],
@@ -473,7 +434,7 @@ def list_overdue_systems(
             OverdueSystem(
                 system_id=system.id,
                 system_name=system.name,
-                overdue=[summary(a) for a in assessments],
+                overdue=[summary(a, system.name) for a in assessments],
             )
             for system, assessments in systems
         ],

@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.assessments.models import Assessment, AssessmentStatus, Decision
-from app.incidents.schemas import IncidentCounts
 from app.questionnaires.schemas import EvaluationResult
 
 Answers = dict[str, Any]
@@ -79,6 +78,17 @@ class Progress(BaseModel):
     complete: bool = Field(description="Every visible required question is answered.")
 
 
+class PrefillSource(BaseModel):
+    """Where a carried-over answer came from (prefill declared by the questionnaire version)."""
+
+    value: Any = Field(description="The value carried over.")
+    assessment_id: uuid.UUID = Field(description="The approved source assessment.")
+    round: int = Field(description="Its approved round.")
+    questionnaire: str = Field(description="The source's key@version.")
+    source: str = Field(description="`answer:<item id>` of the source, or `result` (tier/flags).")
+    changed: bool = Field(description="The person has changed the answer since (it is theirs).")
+
+
 class AssessmentPublic(BaseModel):
     id: uuid.UUID
     system_id: uuid.UUID | None = Field(description="The AI system assessed (null for a supplier).")
@@ -90,6 +100,10 @@ class AssessmentPublic(BaseModel):
     round: int = Field(description="1 for the first submission; +1 each time changes are requested")
     revision: int = Field(description="Bumped by every write; the ETag is built from it.")
     answers: Answers
+    prefilled: dict[str, PrefillSource] = Field(
+        default_factory=dict,
+        description="Answers carried over from other approved assessments, by item id.",
+    )
     progress: Progress
     tier: str | None = Field(description="Tier of the latest submitted round.")
     is_current: bool = Field(
@@ -109,7 +123,11 @@ class AssessmentPublic(BaseModel):
 class AssessmentSummary(BaseModel):
     id: uuid.UUID
     system_id: uuid.UUID | None
+    system_name: str | None = Field(default=None, description="The assessed AI system's name.")
     supplier_id: uuid.UUID | None = None
+    supplier_name: str | None = Field(
+        default=None, description="The supplier's name (a supplier's questionnaire)."
+    )
     questionnaire: QuestionnairePin
     status: AssessmentStatus
     round: int
@@ -154,16 +172,6 @@ class StandingEntry(BaseModel):
     obligations: list[dict[str, Any]]
     controls: list[dict[str, Any]]
     flags: list[dict[str, Any]]
-
-
-class SystemStanding(BaseModel):
-    """Where an AI system stands: per questionnaire, its latest approved result."""
-
-    system_id: uuid.UUID
-    assessments: list[StandingEntry]
-    next_due_at: datetime | None = Field(description="The earliest reassessment due date.")
-    overdue: bool = Field(description="At least one current assessment is past its due date.")
-    incidents: IncidentCounts = Field(description="The system's incidents (see Incidents).")
 
 
 class OverdueSystem(BaseModel):

@@ -280,6 +280,8 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
     }
     catalog = Catalog(root, controls, ordered)
     problems.extend(migration_problems(catalog))
+    problems.extend(plan_problems(catalog))
+    problems.extend(prefill_problems(catalog))
     problems.extend(lock_module.lock_mismatches(catalog))
     problems.extend(scenario_module.semver_problems(catalog))
     return catalog, problems
@@ -335,6 +337,157 @@ def migration_problems(catalog: Catalog) -> list[FileProblem]:
                         problem(
                             f"{here}/dropped/{d}", f"'{old}' is not an item of {key}@{step.from_}"
                         )
+    return out
+
+
+def _source_facts(
+    catalog: Catalog, key: str
+) -> tuple[QuestionnaireVersion | None, set[str], set[str]]:
+    """The latest published version of a source key (what new drafts are filled from), its tier
+    ids and the flags its rules can raise."""
+    if key not in catalog.by_key:
+        return None, set(), set()
+    source = catalog.latest(key)
+    if source is None:
+        return None, set(), set()
+    scoring = source.model.scoring
+    tiers = {t.id for t in scoring.tiers}
+    flags = {f for rule in scoring.rules for f in rule.then.flags}
+    return source, tiers, flags
+
+
+def _check_result_test(
+    catalog: Catalog,
+    key: str,
+    tier_in: Sequence[str] | None,
+    flag: str | None,
+    pointer: str,
+    problem: Any,
+) -> None:
+    source, tiers, flags = _source_facts(catalog, key)
+    if source is None:
+        return
+    for t, tier in enumerate(tier_in or []):
+        if tier not in tiers:
+            problem(f"{pointer}/tier_in/{t}", f"'{tier}' is not a tier of {source.ref}")
+    if flag is not None and flag not in flags:
+        problem(f"{pointer}/flag", f"no rule of {source.ref} raises the flag '{flag}'")
+
+
+def plan_problems(catalog: Catalog) -> list[FileProblem]:
+    """Check every plan declaration: the questionnaire it depends on is another published key,
+    and the tiers and flags it tests exist in that key's latest published version."""
+    out: list[FileProblem] = []
+    for version in catalog:
+        if version.model.plan is None:
+            continue
+
+        def problem(pointer: str, message: str, file: str = version.file) -> None:
+            out.append(FileProblem(file, pointer, message))
+
+        for t, trigger in enumerate(version.model.plan.required_when):
+            here = f"/plan/required_when/{t}"
+            key = trigger.questionnaire
+            if key is None:
+                continue
+            if key == version.key:
+                problem(f"{here}/questionnaire", "a questionnaire cannot depend on itself")
+            elif key not in catalog.by_key or catalog.latest(key) is None:
+                problem(f"{here}/questionnaire", f"no published questionnaire '{key}'")
+            else:
+                _check_result_test(catalog, key, trigger.tier_in, trigger.flag, here, problem)
+    return out
+
+
+def prefill_problems(catalog: Catalog) -> list[FileProblem]:
+    """Check every prefill declaration against this version and the source's latest published
+    version: the item is answerable, the source exists, the copied answer has the same type and
+    every code it can carry (after recoding) is an option here, result cases test existing
+    tiers and flags and give valid values; and no two questionnaires fill each other (cycle)."""
+    out: list[FileProblem] = []
+    edges: dict[str, set[str]] = {}
+    for version in catalog:
+        for p, fill in enumerate(version.model.prefill or []):
+            here = f"/prefill/{p}"
+
+            def problem(pointer: str, message: str, file: str = version.file) -> None:
+                out.append(FileProblem(file, pointer, message))
+
+            if not _answerable(version, fill.item):
+                problem(f"{here}/item", f"'{fill.item}' is not an answerable item of {version.ref}")
+                continue
+            key = fill.questionnaire
+            if key == version.key:
+                problem(f"{here}/questionnaire", "a questionnaire cannot fill itself")
+                continue
+            source, _, _ = _source_facts(catalog, key)
+            if source is None:
+                problem(f"{here}/questionnaire", f"no published questionnaire '{key}'")
+                continue
+            edges.setdefault(version.key, set()).add(key)
+            target = version.items[fill.item]
+            if fill.answer is not None:
+                origin = source.items.get(fill.answer)
+                if origin is None or isinstance(origin, DisplayItem):
+                    problem(
+                        f"{here}/answer",
+                        f"'{fill.answer}' is not an answerable item of {source.ref}",
+                    )
+                    continue
+                if origin.type != target.type:
+                    problem(
+                        f"{here}/answer",
+                        f"'{fill.answer}' of {source.ref} is {origin.type}, "
+                        f"'{fill.item}' is {target.type}",
+                    )
+                    continue
+                if fill.item in version.options:
+                    source_codes = {o.code for o in source.options.get(fill.answer, ())}
+                    for old in fill.recode:
+                        if old not in source_codes:
+                            problem(
+                                f"{here}/recode/{old}",
+                                f"'{old}' is not an option of '{fill.answer}' in {source.ref}",
+                            )
+                    codes = {o.code for o in version.options[fill.item]}
+                    for code in sorted(source_codes):
+                        mapped = fill.recode.get(code, code)
+                        if mapped is not None and mapped not in codes:
+                            problem(
+                                f"{here}/recode",
+                                f"'{code}' of '{fill.answer}' in {source.ref} maps to '{mapped}', "
+                                f"not an option of '{fill.item}'",
+                            )
+                elif fill.recode:
+                    problem(f"{here}/recode", f"'{fill.item}' has no options to recode")
+            for c, case in enumerate(fill.cases or []):
+                ptr = f"{here}/cases/{c}"
+                _check_result_test(catalog, key, case.tier_in, case.flag, ptr, problem)
+                for answer_problem in version.validate({fill.item: case.value}):
+                    problem(f"{ptr}/value", answer_problem["detail"])
+    out.extend(_prefill_cycles(catalog, edges))
+    return out
+
+
+def _prefill_cycles(catalog: Catalog, edges: Mapping[str, set[str]]) -> list[FileProblem]:
+    """One problem per questionnaire that fills itself through others."""
+    out = []
+    for start in sorted(edges):
+        seen: set[str] = set()
+        stack = list(edges[start])
+        while stack:
+            key = stack.pop()
+            if key == start:
+                latest = catalog.latest(start) or catalog.versions(start)[-1]
+                out.append(
+                    FileProblem(
+                        latest.file, "/prefill", f"'{start}' is prefilled from itself (a cycle)"
+                    )
+                )
+                break
+            if key not in seen:
+                seen.add(key)
+                stack.extend(edges.get(key, ()))
     return out
 
 

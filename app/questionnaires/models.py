@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
     NonNegativeInt,
     PositiveInt,
     WithJsonSchema,
@@ -327,6 +328,84 @@ class Migration(_Strict):
     )
 
 
+class PlanTrigger(_Strict):
+    """One reason an AI system needs this questionnaire (exactly one form per entry).
+
+    `every_system`: every active system; `linked_supplier`: each supplier of a product the system
+    is built on (the questionnaire is then about the supplier); `questionnaire` with `tier_in`
+    or `flag`: the current approved result of that questionnaire (named by key, so that any
+    version counts) has one of the tiers or raised the flag.
+    """
+
+    every_system: Literal[True] | None = None
+    linked_supplier: Literal[True] | None = None
+    questionnaire: Key | None = None
+    tier_in: list[Slug] | None = Field(default=None, min_length=1)
+    flag: Slug | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> PlanTrigger:
+        forms = [
+            self.every_system is not None,
+            self.linked_supplier is not None,
+            self.questionnaire is not None,
+        ]
+        if sum(forms) != 1:
+            raise ValueError("give exactly one of every_system, linked_supplier, questionnaire")
+        if self.questionnaire is not None and (self.tier_in is None) == (self.flag is None):
+            raise ValueError("a questionnaire trigger gives exactly one of tier_in or flag")
+        if self.questionnaire is None and (self.tier_in is not None or self.flag is not None):
+            raise ValueError("tier_in and flag go with questionnaire")
+        return self
+
+
+class Plan(_Strict):
+    """When an AI system's assessment plan includes this questionnaire (any trigger suffices)."""
+
+    required_when: list[PlanTrigger] = Field(min_length=1)
+
+
+class PrefillCase(_Strict):
+    """A value for the item when the source result has one of the tiers or raised the flag."""
+
+    tier_in: list[Slug] | None = Field(default=None, min_length=1)
+    flag: Slug | None = None
+    value: JsonValue
+
+    @model_validator(mode="after")
+    def _one_test(self) -> PrefillCase:
+        if (self.tier_in is None) == (self.flag is None):
+            raise ValueError("give exactly one of tier_in or flag")
+        return self
+
+
+class Prefill(_Strict):
+    """Carry-over: the item starts with a value from the same AI system's current approved
+    assessment of another questionnaire (named by key): one of its answers, or from its result.
+    """
+
+    item: Slug = Field(description="The item of this version that is prefilled.")
+    questionnaire: Key = Field(description="The source questionnaire's key.")
+    answer: Slug | None = Field(default=None, description="Copy this answer of the source.")
+    recode: dict[Code, Code | None] = Field(
+        default_factory=dict,
+        description="Source option code -> option code of the item; null: not carried over.",
+    )
+    cases: list[PrefillCase] | None = Field(
+        default=None,
+        min_length=1,
+        description="From the source result: the first case that holds gives the value.",
+    )
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Prefill:
+        if (self.answer is None) == (self.cases is None):
+            raise ValueError("give exactly one of answer or cases")
+        if self.recode and self.answer is None:
+            raise ValueError("recode goes with answer")
+        return self
+
+
 class DerivedFact(_Strict):
     """A yes/no fact the engine derives from a date answer and the result's as-of date.
 
@@ -366,6 +445,12 @@ class Questionnaire(_Strict):
     reassessment_months: dict[Slug, PositiveInt] | None = None
     migrations: list[Migration] | None = Field(
         default=None, description="How answers of earlier versions move to this one."
+    )
+    plan: Plan | None = Field(
+        default=None, description="When an AI system's assessment plan needs this questionnaire."
+    )
+    prefill: list[Prefill] | None = Field(
+        default=None, description="Items that start from another questionnaire's approved answers."
     )
     derived: list[DerivedFact] = Field(
         default_factory=list,

@@ -592,6 +592,8 @@ def list_requests(
             VendorRequestSummary(
                 id=r.id,
                 supplier_id=r.supplier_id,
+                supplier_name=name,
+                product_id=r.product_id,
                 recipient_email=r.recipient_email,
                 due_date=r.due_date,
                 overdue=service.is_overdue(r, a),
@@ -600,7 +602,7 @@ def list_requests(
                 tier=a.tier,
                 created_at=r.created_at,
             )
-            for r, a in rows
+            for r, a, name in rows
         ],
         next_cursor=next_cursor,
     )

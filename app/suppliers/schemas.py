@@ -282,6 +282,8 @@ class VendorRequestPublic(BaseModel):
 class VendorRequestSummary(BaseModel):
     id: uuid.UUID
     supplier_id: uuid.UUID
+    supplier_name: str = Field(description="The supplier's name.")
+    product_id: uuid.UUID | None = Field(default=None, description="The product asked about.")
     recipient_email: str
     due_date: date
     overdue: bool

@@ -940,10 +940,12 @@ def list_requests(
     supplier_id: uuid.UUID | None,
     cursor: str | None,
     limit: int,
-) -> tuple[list[tuple[VendorRequest, Assessment]], str | None]:
+) -> tuple[list[tuple[VendorRequest, Assessment, str]], str | None]:
+    """A page of requests with their assessments and the supplier's name, newest first."""
     statement = (
-        select(VendorRequest, Assessment)
+        select(VendorRequest, Assessment, col(Supplier.name))
         .join(Assessment, col(Assessment.id) == col(VendorRequest.assessment_id))
+        .join(Supplier, col(Supplier.id) == col(VendorRequest.supplier_id))
         .where(VendorRequest.organization_id == organization_id)
     )
     if supplier_id is not None:
@@ -955,8 +957,8 @@ def list_requests(
         cursor=cursor,
         limit=limit,
     )
-    rows = [(r, a) for r, a in session.exec(statement).all()]
-    kept, next_cursor = finish_page([r for r, _ in rows], limit)
+    rows = [(r, a, name) for r, a, name in session.exec(statement).all()]
+    kept, next_cursor = finish_page([r for r, _, _ in rows], limit)
     return rows[: len(kept)], next_cursor
 
 

@@ -247,7 +247,7 @@ async def test_a_classification_draft_moves_from_1_1_0_to_2_0_0(
     dropped = {"workplace_use", "high_risk_on_market_before_application"}
     dry = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
-        json={},
+        json={"to_version": "2.0.0"},
         headers={"If-Match": f'"r{draft["revision"]}"'},
     )
     assert dry.status_code == 200, dry.text
@@ -265,7 +265,7 @@ async def test_a_classification_draft_moves_from_1_1_0_to_2_0_0(
 
     moved = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
-        json={"dry_run": False},
+        json={"dry_run": False, "to_version": "2.0.0"},
         headers={"If-Match": f'"r{draft["revision"]}"'},
     )
     assert moved.status_code == 200, moved.text

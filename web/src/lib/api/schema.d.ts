@@ -558,23 +558,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/v1/ai-systems/{system_id}/standing": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The system's current tiers, obligations and controls, and when it is due */
-        get: operations["getSystemStanding"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/v1/overdue-systems": {
         parameters: {
             query?: never;
@@ -587,6 +570,167 @@ export interface paths {
          * @description Most overdue first: by the earliest due date among the system's current assessments, then by system id; each system lists its overdue assessments, earliest due first.
          */
         get: operations["listOverdueSystems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai-systems/{system_id}/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The questionnaires the AI system needs (as their files declare) and their state */
+        get: operations["getAiSystemPlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/work-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Assessments the organisation's active AI systems need: missing, in progress, due soon or overdue
+         * @description Ordered by due date, earliest first (entries without a due date last), then by system id, questionnaire key and supplier id.
+         */
+        get: operations["listWorkQueue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai-systems/{system_id}/standing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One standing per AI system: overall tier, merged obligations and controls, suppliers' tiers, the plan and the next due date */
+        get: operations["getSystemStanding"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai-systems/{system_id}/dossier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Printable dossier of an AI system (HTML with print CSS) */
+        get: operations["getAiSystemDossier"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/control-records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's control implementation records
+         * @description Ordered by control id, first to last (string order).
+         */
+        get: operations["listControlRecords"];
+        put?: never;
+        /** Record how the organisation applies and implements a catalog control */
+        post: operations["createControlRecord"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/control-records/{control_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One control's implementation record (with its ETag) */
+        get: operations["getControlRecord"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Change a control's implementation record (needs If-Match) */
+        patch: operations["updateControlRecord"];
+        trace?: never;
+    };
+    "/v1/control-records/{control_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Attach an evidence file to a control's record: the raw bytes as the body, its type as Content-Type (kept with its SHA-256) */
+        post: operations["uploadControlEvidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/control-records/{control_id}/evidence/{evidence_id}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Download a control's evidence file (its SHA-256 is in the Repr-Digest header) */
+        get: operations["downloadControlEvidence"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/statement-of-applicability/v2": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Statement of Applicability (ISO/IEC 42001 6.1.3 d): applicability, justification, implementation status, owner and evidence of every Annex A control */
+        get: operations["getStatementOfApplicabilityV2"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1592,6 +1736,18 @@ export interface components {
             user_id: string | null;
         };
         /**
+         * Applicability
+         * @description Whether a control applies: as the assessments say, or as a person decided (and why).
+         * @enum {string}
+         */
+        Applicability: "derived" | "included" | "excluded";
+        /**
+         * ApplicabilityDecision
+         * @description Who decided applicability: the assessments, or a person.
+         * @enum {string}
+         */
+        ApplicabilityDecision: "derived" | "person";
+        /**
          * ApplicabilityEntry
          * @description One Annex A control and whether it is required.
          */
@@ -1752,6 +1908,13 @@ export interface components {
             answers: {
                 [key: string]: unknown;
             };
+            /**
+             * Prefilled
+             * @description Answers carried over from other approved assessments, by item id.
+             */
+            prefilled?: {
+                [key: string]: components["schemas"]["PrefillSource"];
+            };
             progress: components["schemas"]["Progress"];
             /**
              * Tier
@@ -1822,8 +1985,18 @@ export interface components {
             id: string;
             /** System Id */
             system_id: string | null;
+            /**
+             * System Name
+             * @description The assessed AI system's name.
+             */
+            system_name?: string | null;
             /** Supplier Id */
             supplier_id?: string | null;
+            /**
+             * Supplier Name
+             * @description The supplier's name (a supplier's questionnaire).
+             */
+            supplier_name?: string | null;
             questionnaire: components["schemas"]["QuestionnairePin"];
             status: components["schemas"]["AssessmentStatus"];
             /** Round */
@@ -2099,6 +2272,27 @@ export interface components {
             /** Crosswalk */
             crosswalk: components["schemas"]["CrosswalkLinkOut"][];
         };
+        /** ControlEvidencePublic */
+        ControlEvidencePublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Filename */
+            filename: string;
+            /** Content Type */
+            content_type: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /** Sha256 */
+            sha256: string;
+            /**
+             * Uploaded At
+             * Format: date-time
+             */
+            uploaded_at: string;
+        };
         /**
          * ControlOut
          * @description A control, EU AI Act obligation or framework category.
@@ -2124,6 +2318,118 @@ export interface components {
             } | null;
             /** Confidence */
             confidence: string | null;
+        };
+        /**
+         * ControlRecordCreate
+         * @description The first record of a control; applicability defaults to `derived`, status to
+         *     `not_started`.
+         */
+        ControlRecordCreate: {
+            applicability?: components["schemas"]["Applicability"];
+            /**
+             * Justification
+             * @description Required to exclude a control; explains a person's decision.
+             */
+            justification?: string | null;
+            /** Status */
+            status?: components["schemas"]["ImplementationStatus"];
+            /**
+             * Owner User Id
+             * @description A person of this organisation who owns the control.
+             */
+            owner_user_id?: string | null;
+            /** Target Date */
+            target_date?: string | null;
+            /** Links */
+            links?: components["schemas"]["EvidenceLink"][];
+            /**
+             * Reviewed
+             * @description Record a review now, by the caller (a person).
+             * @default false
+             */
+            reviewed: boolean;
+            /**
+             * Control Id
+             * @description A control catalog id, e.g. `iso-42001:A.5.4`.
+             */
+            control_id: string;
+        };
+        /** ControlRecordPublic */
+        ControlRecordPublic: {
+            /** Control Id */
+            control_id: string;
+            /** Ref */
+            ref: string;
+            /** Title */
+            title: string;
+            applicability: components["schemas"]["Applicability"];
+            /** Justification */
+            justification: string | null;
+            status: components["schemas"]["ImplementationStatus"];
+            /** Owner User Id */
+            owner_user_id: string | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /** Target Date */
+            target_date: string | null;
+            /**
+             * Overdue
+             * @description Not implemented and past its target date.
+             */
+            overdue: boolean;
+            /** Links */
+            links: {
+                [key: string]: unknown;
+            }[];
+            /** Evidence */
+            evidence: components["schemas"]["ControlEvidencePublic"][];
+            /** Last Reviewed At */
+            last_reviewed_at: string | null;
+            /** Reviewed By User Id */
+            reviewed_by_user_id: string | null;
+            /** Reviewed By Name */
+            reviewed_by_name: string | null;
+            /** Revision */
+            revision: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * ControlRecordWrite
+         * @description Change a control's record; fields left out keep their value.
+         */
+        ControlRecordWrite: {
+            applicability?: components["schemas"]["Applicability"];
+            /**
+             * Justification
+             * @description Required to exclude a control; explains a person's decision.
+             */
+            justification?: string | null;
+            /** Status */
+            status?: components["schemas"]["ImplementationStatus"];
+            /**
+             * Owner User Id
+             * @description A person of this organisation who owns the control.
+             */
+            owner_user_id?: string | null;
+            /** Target Date */
+            target_date?: string | null;
+            /** Links */
+            links?: components["schemas"]["EvidenceLink"][];
+            /**
+             * Reviewed
+             * @description Record a review now, by the caller (a person).
+             * @default false
+             */
+            reviewed: boolean;
         };
         /**
          * ControlRequirementOut
@@ -2254,6 +2560,16 @@ export interface components {
             missing_required: string[];
             /** Trace */
             trace: components["schemas"]["RuleTraceOut"][] | null;
+        };
+        /** EvidenceLink */
+        EvidenceLink: {
+            /**
+             * Url
+             * Format: uri
+             */
+            url: string;
+            /** Title */
+            title?: string | null;
         };
         /** EvidencePublic */
         EvidencePublic: {
@@ -2463,6 +2779,11 @@ export interface components {
              */
             tier: string | null;
         };
+        /**
+         * ImplementationStatus
+         * @enum {string}
+         */
+        ImplementationStatus: "not_started" | "planned" | "partially_implemented" | "implemented";
         /**
          * ImportedAssessment
          * @description What an import created.
@@ -2739,6 +3060,25 @@ export interface components {
          * @enum {string}
          */
         LifecycleStage: "inception" | "design_and_development" | "verification_and_validation" | "deployment" | "operation_and_monitoring" | "re_evaluation" | "retirement";
+        /** LinkedSupplier */
+        LinkedSupplier: {
+            /**
+             * Supplier Id
+             * Format: uuid
+             */
+            supplier_id: string;
+            /** Supplier Name */
+            supplier_name: string;
+            /** Product Name */
+            product_name: string;
+            /**
+             * Tier
+             * @description The supplier's current approved vendor-assessment tier.
+             */
+            tier: string | null;
+            /** Assessment Id */
+            assessment_id: string | null;
+        };
         /**
          * Me
          * @description Who is calling: a signed-in person, or an API key (personal or service).
@@ -2757,6 +3097,54 @@ export interface components {
             scopes: string[];
             /** Organizations */
             organizations: components["schemas"]["OrganizationMembership"][];
+        };
+        /** MergedControl */
+        MergedControl: {
+            /** Id */
+            id: string;
+            /** Ref */
+            ref: string | null;
+            /** Title */
+            title: {
+                [key: string]: string;
+            } | null;
+            /** Required By */
+            required_by: components["schemas"]["RequiredBy"][];
+            /** @description From the organisation's implementation record (null: no record). */
+            implementation_status: components["schemas"]["ImplementationStatus"] | null;
+            applicability: components["schemas"]["Applicability"] | null;
+        };
+        /** MergedObligation */
+        MergedObligation: {
+            /** Id */
+            id: string;
+            /** Ref */
+            ref: string | null;
+            /** Title */
+            title: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Roles
+             * @description The roles the obligation binds (control catalog).
+             */
+            roles: string[];
+            /**
+             * Applies From
+             * @description Per calendar (the chosen one only).
+             */
+            applies_from: {
+                [key: string]: string | null;
+            };
+            /**
+             * Applies
+             * @description Per calendar, as of `as_of`.
+             */
+            applies: {
+                [key: string]: boolean;
+            };
+            /** Raised By */
+            raised_by: components["schemas"]["RequiredBy"][];
         };
         /**
          * MessageStatus
@@ -3024,6 +3412,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[ControlRecordPublic] */
+        Page_ControlRecordPublic_: {
+            /** Items */
+            items: components["schemas"]["ControlRecordPublic"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[IncidentPublic] */
         Page_IncidentPublic_: {
             /** Items */
@@ -3094,6 +3492,16 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[WorkItem] */
+        Page_WorkItem_: {
+            /** Items */
+            items: components["schemas"]["WorkItem"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** PasswordChange */
         PasswordChange: {
             /** Current Password */
@@ -3118,6 +3526,75 @@ export interface components {
         PasswordResetRequest: {
             /** Email */
             email: string;
+        };
+        /**
+         * PlanEntryPublic
+         * @description One questionnaire the AI system needs and where it stands.
+         */
+        PlanEntryPublic: {
+            /** Questionnaire Key */
+            questionnaire_key: string;
+            /**
+             * Title
+             * @description The questionnaire's title (English).
+             */
+            title: string;
+            /**
+             * Reasons
+             * @description Why the plan requires it (from the plan declaration).
+             */
+            reasons: string[];
+            /** @description missing (never started), in_progress (a draft or submission is open), current (an approved assessment stands). */
+            state: components["schemas"]["PlanState"];
+            /** @description overdue, due_soon or on_time, from `due_at`. */
+            urgency: components["schemas"]["Urgency"];
+            /**
+             * Due At
+             * @description Not yet approved: registration (or the approval that made it required) plus the grace period; approved: the reassessment date (null when none is set).
+             */
+            due_at: string | null;
+            /** Current Assessment Id */
+            current_assessment_id: string | null;
+            /**
+             * Open Assessment Id
+             * @description The oldest open draft/submission.
+             */
+            open_assessment_id: string | null;
+            /**
+             * Tier
+             * @description The current approved assessment's tier.
+             */
+            tier: string | null;
+            /**
+             * Supplier Id
+             * @description For a vendor questionnaire: the supplier it is about (else null).
+             */
+            supplier_id: string | null;
+            /** Supplier Name */
+            supplier_name: string | null;
+        };
+        /**
+         * PlanState
+         * @description Where one required questionnaire stands.
+         * @enum {string}
+         */
+        PlanState: "missing" | "in_progress" | "current";
+        /** PlanSummary */
+        PlanSummary: {
+            /**
+             * Complete
+             * @description Every required questionnaire has a current approval.
+             */
+            complete: boolean;
+            /**
+             * Overdue
+             * @description At least one required questionnaire is overdue.
+             */
+            overdue: boolean;
+            /** Required */
+            required: number;
+            /** Current */
+            current: number;
         };
         /**
          * PortalQuestionnaire
@@ -3243,6 +3720,43 @@ export interface components {
              * @description Required questions to answer (again).
              */
             to_answer: string[];
+        };
+        /**
+         * PrefillSource
+         * @description Where a carried-over answer came from (prefill declared by the questionnaire version).
+         */
+        PrefillSource: {
+            /**
+             * Value
+             * @description The value carried over.
+             */
+            value: unknown;
+            /**
+             * Assessment Id
+             * Format: uuid
+             * @description The approved source assessment.
+             */
+            assessment_id: string;
+            /**
+             * Round
+             * @description Its approved round.
+             */
+            round: number;
+            /**
+             * Questionnaire
+             * @description The source's key@version.
+             */
+            questionnaire: string;
+            /**
+             * Source
+             * @description `answer:<item id>` of the source, or `result` (tier/flags).
+             */
+            source: string;
+            /**
+             * Changed
+             * @description The person has changed the answer since (it is theirs).
+             */
+            changed: boolean;
         };
         /**
          * Preview
@@ -3528,6 +4042,29 @@ export interface components {
          */
         RequestStatus: "open" | "submitted" | "clarification_requested" | "accepted" | "rejected";
         /**
+         * RequiredBy
+         * @description An approved assessment that raised an obligation or requires a control.
+         */
+        RequiredBy: {
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /**
+             * Questionnaire
+             * @description key@version
+             */
+            questionnaire: string;
+            /** Tier */
+            tier: string;
+            /**
+             * Rules
+             * @description The fired rules behind it.
+             */
+            rules: string[];
+        };
+        /**
          * RequiringAssessment
          * @description A current approved assessment whose result requires the control.
          */
@@ -3733,6 +4270,72 @@ export interface components {
             password: boolean;
             oidc: components["schemas"]["SignInMethodOidc"] | null;
         };
+        /** SoaRequirement */
+        SoaRequirement: {
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /** System Name */
+            system_name: string;
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /**
+             * Questionnaire
+             * @description key@version
+             */
+            questionnaire: string;
+            /** Tier */
+            tier: string;
+            /** Rules */
+            rules: string[];
+            /**
+             * Obligations
+             * @description Obligations the same fired rules raise (what the control serves).
+             */
+            obligations: string[];
+        };
+        /** SoaRow */
+        SoaRow: {
+            /** Id */
+            id: string;
+            /** Ref */
+            ref: string;
+            /** Title */
+            title: string;
+            /** Group */
+            group: string | null;
+            /** Applicable */
+            applicable: boolean;
+            decided_by: components["schemas"]["ApplicabilityDecision"];
+            /**
+             * Justification
+             * @description Why it is included or excluded.
+             */
+            justification: string;
+            /** Required By */
+            required_by: components["schemas"]["SoaRequirement"][];
+            /** @description Null: no implementation record. */
+            status: components["schemas"]["ImplementationStatus"] | null;
+            /** Owner User Id */
+            owner_user_id: string | null;
+            /** Owner Name */
+            owner_name: string | null;
+            /** Target Date */
+            target_date: string | null;
+            /** Last Reviewed At */
+            last_reviewed_at: string | null;
+            /** Evidence */
+            evidence: components["schemas"]["ControlEvidencePublic"][];
+            /** Links */
+            links: {
+                [key: string]: string | null;
+            }[];
+        };
         /**
          * Sourcing
          * @description Whether the organisation builds the system or buys it (which decides its AI Act role).
@@ -3844,6 +4447,40 @@ export interface components {
             required_count: number;
             /** Controls */
             controls: components["schemas"]["ApplicabilityEntry"][];
+        };
+        /** StatementOfApplicabilityV2 */
+        StatementOfApplicabilityV2: {
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /** Framework */
+            framework: string;
+            /** Standard */
+            standard: string;
+            /**
+             * As Of
+             * Format: date
+             * @description The date the statement is made for.
+             */
+            as_of: string;
+            /**
+             * Generated At
+             * Format: date-time
+             */
+            generated_at: string;
+            /**
+             * Digest
+             * @description SHA-256 of the statement without `generated_at`.
+             */
+            digest: string;
+            /** Applicable Count */
+            applicable_count: number;
+            /** Implemented Count */
+            implemented_count: number;
+            /** Controls */
+            controls: components["schemas"]["SoaRow"][];
         };
         /** SubmitBody */
         SubmitBody: {
@@ -3962,8 +4599,26 @@ export interface components {
             description?: string | null;
         };
         /**
+         * SystemPlan
+         * @description The AI system's assessment plan.
+         */
+        SystemPlan: {
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /** System Name */
+            system_name: string;
+            /** Entries */
+            entries: components["schemas"]["PlanEntryPublic"][];
+            summary: components["schemas"]["PlanSummary"];
+            /** Next Due At */
+            next_due_at: string | null;
+        };
+        /**
          * SystemStanding
-         * @description Where an AI system stands: per questionnaire, its latest approved result.
+         * @description Where an AI system stands: one merged view of every current approved assessment.
          */
         SystemStanding: {
             /**
@@ -3971,16 +4626,56 @@ export interface components {
              * Format: uuid
              */
             system_id: string;
+            /** System Name */
+            system_name: string;
+            /** Owner */
+            owner: string;
+            /**
+             * Overall Tier
+             * @description The tier of the questionnaire every system's plan requires (the EU AI Act classification); null until it is approved.
+             */
+            overall_tier: string | null;
+            /**
+             * Overall Tier Source
+             * @description key@version the overall tier comes from.
+             */
+            overall_tier_source: string | null;
+            /**
+             * As Of
+             * Format: date
+             * @description The date obligations are judged at.
+             */
+            as_of: string;
+            /**
+             * Calendar
+             * @description The calendar dates are given in (null: all).
+             */
+            calendar: string | null;
+            /**
+             * Obligations
+             * @description Each obligation once, by id.
+             */
+            obligations: components["schemas"]["MergedObligation"][];
+            /**
+             * Controls
+             * @description Each required control once, by id.
+             */
+            controls: components["schemas"]["MergedControl"][];
+            /** Suppliers */
+            suppliers: components["schemas"]["LinkedSupplier"][];
+            /** Plan */
+            plan: components["schemas"]["PlanEntryPublic"][];
+            plan_summary: components["schemas"]["PlanSummary"];
             /** Assessments */
             assessments: components["schemas"]["StandingEntry"][];
             /**
              * Next Due At
-             * @description The earliest reassessment due date.
+             * @description The earliest due date of the plan and of the current assessments.
              */
             next_due_at: string | null;
             /**
              * Overdue
-             * @description At least one current assessment is past its due date.
+             * @description A required assessment is overdue, or a current one is past its due date.
              */
             overdue: boolean;
             /** @description The system's incidents (see Incidents). */
@@ -4093,6 +4788,11 @@ export interface components {
             /** Waits For */
             waits_for: string[];
         };
+        /**
+         * Urgency
+         * @enum {string}
+         */
+        Urgency: "overdue" | "due_soon" | "on_time";
         /** UserInvitationPublic */
         UserInvitationPublic: {
             /**
@@ -4380,6 +5080,16 @@ export interface components {
              * Format: uuid
              */
             supplier_id: string;
+            /**
+             * Supplier Name
+             * @description The supplier's name.
+             */
+            supplier_name: string;
+            /**
+             * Product Id
+             * @description The product asked about.
+             */
+            product_id?: string | null;
             /** Recipient Email */
             recipient_email: string;
             /**
@@ -4410,6 +5120,61 @@ export interface components {
             status: string;
             /** Content Hash */
             content_hash: string;
+        };
+        /**
+         * WorkItem
+         * @description A plan entry that needs work, with its system.
+         */
+        WorkItem: {
+            /** Questionnaire Key */
+            questionnaire_key: string;
+            /**
+             * Title
+             * @description The questionnaire's title (English).
+             */
+            title: string;
+            /**
+             * Reasons
+             * @description Why the plan requires it (from the plan declaration).
+             */
+            reasons: string[];
+            /** @description missing (never started), in_progress (a draft or submission is open), current (an approved assessment stands). */
+            state: components["schemas"]["PlanState"];
+            /** @description overdue, due_soon or on_time, from `due_at`. */
+            urgency: components["schemas"]["Urgency"];
+            /**
+             * Due At
+             * @description Not yet approved: registration (or the approval that made it required) plus the grace period; approved: the reassessment date (null when none is set).
+             */
+            due_at: string | null;
+            /** Current Assessment Id */
+            current_assessment_id: string | null;
+            /**
+             * Open Assessment Id
+             * @description The oldest open draft/submission.
+             */
+            open_assessment_id: string | null;
+            /**
+             * Tier
+             * @description The current approved assessment's tier.
+             */
+            tier: string | null;
+            /**
+             * Supplier Id
+             * @description For a vendor questionnaire: the supplier it is about (else null).
+             */
+            supplier_id: string | null;
+            /** Supplier Name */
+            supplier_name: string | null;
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /** System Name */
+            system_name: string;
+            /** System Owner */
+            system_owner: string;
         };
         /**
          * Problem
@@ -6910,9 +7675,200 @@ export interface operations {
             };
         };
     };
-    getSystemStanding: {
+    listOverdueSystems: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_OverdueSystem_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAiSystemPlan: {
         parameters: {
             query?: never;
+            header?: never;
+            path: {
+                system_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemPlan"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWorkQueue: {
+        parameters: {
+            query?: {
+                urgency?: components["schemas"]["Urgency"] | null;
+                state?: components["schemas"]["PlanState"] | null;
+                questionnaire_key?: string | null;
+                system_id?: string | null;
+                /** @description The system owner. */
+                owner?: string | null;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WorkItem_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSystemStanding: {
+        parameters: {
+            query?: {
+                /** @description The date obligations are judged at; today (UTC) by default. */
+                as_of?: string | null;
+                /** @description Report obligation dates under this application calendar only (see GET /v1/controls calendars); all calendars when left out. */
+                calendar?: string | null;
+            };
             header?: never;
             path: {
                 system_id: string;
@@ -6968,9 +7924,77 @@ export interface operations {
             };
         };
     };
-    listOverdueSystems: {
+    getAiSystemDossier: {
         parameters: {
             query?: {
+                /** @description The date obligations are judged at; today (UTC) by default. */
+                as_of?: string | null;
+                /** @description Report obligation dates under this application calendar only (see GET /v1/controls calendars); all calendars when left out. */
+                calendar?: string | null;
+            };
+            header?: never;
+            path: {
+                system_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A printable HTML page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listControlRecords: {
+        parameters: {
+            query?: {
+                status?: components["schemas"]["ImplementationStatus"] | null;
+                owner_user_id?: string | null;
+                /** @description Not implemented and past the target date. */
+                overdue?: boolean | null;
+                applicability?: components["schemas"]["Applicability"] | null;
                 /** @description The `next_cursor` of the previous page. */
                 cursor?: string | null;
                 /** @description Page size, at most 200. */
@@ -6988,7 +8012,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Page_OverdueSystem_"];
+                    "application/json": components["schemas"]["Page_ControlRecordPublic_"];
                 };
             };
             /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
@@ -6998,6 +8022,465 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createControlRecord: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string; a retry with the same key returns the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ControlRecordCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlRecordPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getControlRecord: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A control catalog id, e.g. `iso-42001:A.5.4`. */
+                control_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlRecordPublic"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateControlRecord: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
+            };
+            path: {
+                /** @description A control catalog id, e.g. `iso-42001:A.5.4`. */
+                control_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ControlRecordWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlRecordPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
+            412: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required (If-Match missing) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    uploadControlEvidence: {
+        parameters: {
+            query: {
+                /** @description The file's name, for display. */
+                filename: string;
+            };
+            header?: never;
+            path: {
+                /** @description A control catalog id, e.g. `iso-42001:A.5.4`. */
+                control_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/pdf": string;
+                "image/png": string;
+                "image/jpeg": string;
+                "text/plain": string;
+                "text/csv": string;
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": string;
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                "application/json": string;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ControlEvidencePublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    downloadControlEvidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A control catalog id, e.g. `iso-42001:A.5.4`. */
+                control_id: string;
+                evidence_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The file as uploaded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getStatementOfApplicabilityV2: {
+        parameters: {
+            query?: {
+                format?: "json" | "csv" | "html";
+                /** @description The date obligations are judged at; today (UTC) by default. */
+                as_of?: string | null;
+            };
+            header?: {
+                /** @description Preferred languages (RFC 9110). */
+                "accept-language"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description JSON; CSV with `format=csv`; a printable HTML page with `format=html`. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatementOfApplicabilityV2"];
+                    "text/csv": string;
+                    "text/html": unknown;
                 };
             };
             /** @description Unauthenticated */

@@ -1,0 +1,585 @@
+"""HTTP layer of the portfolio: plans, the work queue, merged standing, dossier, control
+implementation records and the Statement of Applicability v2."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import uuid
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from pydantic import BeforeValidator
+from sqlalchemy.engine import Engine
+
+from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
+from app.auth import (
+    CredentialDep,
+    Principal,
+    ReadDep,
+    Scope,
+    authenticate,
+    check_scope,
+    require_scope,
+)
+from app.concurrency import IfMatchHeader, etag, etag_response
+from app.db import SessionDep, transaction, utcnow
+from app.errors import AppError, problem_responses
+from app.idempotency import IdempotencyDep
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
+from app.pagination import invalid_cursor as _invalid_cursor
+from app.portfolio import plan as plans
+from app.portfolio import reports, service, soa
+from app.portfolio.models import (
+    Applicability,
+    ControlEvidence,
+    ControlRecord,
+    ImplementationStatus,
+)
+from app.portfolio.schemas import (
+    ControlEvidencePublic,
+    ControlRecordCreate,
+    ControlRecordPublic,
+    ControlRecordWrite,
+    SystemPlan,
+    SystemStanding,
+    WorkItem,
+)
+from app.questionnaires.catalog import Catalog
+from app.questionnaires.dependencies import CatalogDep
+from app.settings import Settings
+from app.suppliers.evidence import (
+    ALLOWED_TYPES,
+    EvidenceStore,
+    content_matches,
+    declared_type,
+    too_large,
+    unsupported_type,
+)
+
+router = APIRouter(tags=["portfolio"])
+
+WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
+ControlId = Annotated[
+    str, Path(max_length=100, description="A control catalog id, e.g. `iso-42001:A.5.4`.")
+]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: object) -> object:
+    # pydantic reads "0" as a Unix time (1970-01-01); the contract promises an ISO date.
+    if isinstance(value, str) and not _ISO_DATE.fullmatch(value):
+        raise ValueError("not a date (YYYY-MM-DD)")
+    return value
+
+
+AsOfQuery = Annotated[
+    date | None,
+    BeforeValidator(_iso_date),
+    Query(description="The date obligations are judged at; today (UTC) by default."),
+]
+CalendarQuery = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="Report obligation dates under this application calendar only "
+        "(see GET /v1/controls calendars); all calendars when left out.",
+    ),
+]
+
+
+async def _plan_settings(request: Request) -> service.PlanSettings:
+    settings: Settings = request.app.state.settings
+    return service.PlanSettings(
+        grace_days=settings.plan_grace_days, due_soon_days=settings.plan_due_soon_days
+    )
+
+
+PlanSettingsDep = Annotated[service.PlanSettings, Depends(_plan_settings)]
+
+
+@router.get(
+    "/v1/ai-systems/{system_id}/plan",
+    operation_id="getAiSystemPlan",
+    response_model=SystemPlan,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="The questionnaires the AI system needs (as their files declare) and their state",
+)
+def get_plan(
+    system_id: uuid.UUID,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    settings: PlanSettingsDep,
+) -> SystemPlan:
+    return service.system_plan(
+        session, catalog, caller=principal, system_id=system_id, settings=settings
+    )
+
+
+def _queue_cursor(key: list[str]) -> str:
+    return _encode({"after": key})
+
+
+def _read_queue_cursor(cursor: str) -> list[str]:
+    try:
+        value = _decode(cursor)
+        after = value.get("after") if isinstance(value, dict) else None
+        if not (
+            isinstance(after, list) and len(after) == 4 and all(isinstance(v, str) for v in after)
+        ):
+            raise ValueError("not a work-queue cursor")
+        return after
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise _invalid_cursor() from exc
+
+
+@router.get(
+    "/v1/work-queue",
+    operation_id="listWorkQueue",
+    response_model=Page[WorkItem],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="Assessments the organisation's active AI systems need: missing, in progress, due "
+    "soon or overdue",
+    description="Ordered by due date, earliest first (entries without a due date last), then by "
+    "system id, questionnaire key and supplier id.",
+)
+def list_work_queue(
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    settings: PlanSettingsDep,
+    urgency: plans.Urgency | None = None,
+    state: plans.PlanState | None = None,
+    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
+    system_id: uuid.UUID | None = None,
+    owner: Annotated[str | None, Query(max_length=200, description="The system owner.")] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[WorkItem]:
+    after = _read_queue_cursor(cursor) if cursor is not None else None
+    rows = plans.work_queue(
+        session,
+        catalog,
+        organization_id=principal.organization_id,
+        filters=plans.QueueFilters(
+            urgency=urgency,
+            state=state,
+            questionnaire_key=questionnaire_key,
+            system_id=system_id,
+            owner=owner,
+        ),
+        grace_days=settings.grace_days,
+        due_soon_days=settings.due_soon_days,
+    )
+    if after is not None:
+        rows = [r for r in rows if plans.queue_sort_key(*r) > after]
+    page, more = rows[:limit], len(rows) > limit
+    return Page(
+        items=[
+            WorkItem(
+                **service.entry_public(entry).model_dump(),
+                system_id=system.id,
+                system_name=system.name,
+                system_owner=system.owner,
+            )
+            for system, entry in page
+        ],
+        next_cursor=_queue_cursor(plans.queue_sort_key(*page[-1])) if more else None,
+    )
+
+
+@router.get(
+    "/v1/ai-systems/{system_id}/standing",
+    operation_id="getSystemStanding",
+    response_model=SystemStanding,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="One standing per AI system: overall tier, merged obligations and controls, "
+    "suppliers' tiers, the plan and the next due date",
+)
+def get_standing(
+    system_id: uuid.UUID,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    settings: PlanSettingsDep,
+    as_of: AsOfQuery = None,
+    calendar: CalendarQuery = None,
+) -> SystemStanding:
+    return service.system_standing(
+        session,
+        catalog,
+        caller=principal,
+        system_id=system_id,
+        as_of=as_of or utcnow().date(),
+        calendar=calendar,
+        settings=settings,
+    )
+
+
+HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "A printable HTML page.", "content": {"text/html": {}}}
+}
+
+
+@router.get(
+    "/v1/ai-systems/{system_id}/dossier",
+    operation_id="getAiSystemDossier",
+    response_class=HTMLResponse,
+    responses={**HTML_RESPONSE, **problem_responses(401, 403, 404, 422)},
+    summary="Printable dossier of an AI system (HTML with print CSS)",
+)
+def get_dossier(
+    system_id: uuid.UUID,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    settings: PlanSettingsDep,
+    as_of: AsOfQuery = None,
+    calendar: CalendarQuery = None,
+) -> HTMLResponse:
+    return HTMLResponse(
+        service.dossier(
+            session,
+            catalog,
+            caller=principal,
+            system_id=system_id,
+            as_of=as_of or utcnow().date(),
+            calendar=calendar,
+            settings=settings,
+        )
+    )
+
+
+def _record_public(
+    session: SessionDep, catalog: CatalogDep, records: list[ControlRecord]
+) -> list[ControlRecordPublic]:
+    evidence = service.evidence_of(session, records)
+    names = service.names_of(
+        session, {r.owner_user_id for r in records} | {r.reviewed_by_user_id for r in records}
+    )
+    today = utcnow().date()
+    out = []
+    for record in records:
+        control = catalog.controls.get(record.control_id)
+        out.append(
+            ControlRecordPublic(
+                control_id=record.control_id,
+                ref=control.ref if control else record.control_id,
+                title=control.title.get("en", "") if control else "",
+                applicability=Applicability(record.applicability),
+                justification=record.justification,
+                status=ImplementationStatus(record.status),
+                owner_user_id=record.owner_user_id,
+                owner_name=names.get(record.owner_user_id) if record.owner_user_id else None,
+                target_date=record.target_date,
+                overdue=service.is_record_overdue(record, today),
+                links=list(record.links),
+                evidence=[
+                    ControlEvidencePublic.model_validate(e, from_attributes=True)
+                    for e in evidence.get(record.id, [])
+                ],
+                last_reviewed_at=record.last_reviewed_at,
+                reviewed_by_user_id=record.reviewed_by_user_id,
+                reviewed_by_name=names.get(record.reviewed_by_user_id)
+                if record.reviewed_by_user_id
+                else None,
+                revision=record.revision,
+                created_at=record.created_at,
+                updated_at=record.updated_at,
+            )
+        )
+    return out
+
+
+@router.get(
+    "/v1/control-records",
+    operation_id="listControlRecords",
+    response_model=Page[ControlRecordPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="The organisation's control implementation records",
+    description="Ordered by control id, first to last (string order).",
+)
+def list_control_records(
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    status_: Annotated[ImplementationStatus | None, Query(alias="status")] = None,
+    owner_user_id: uuid.UUID | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="Not implemented and past the target date.")
+    ] = None,
+    applicability: Applicability | None = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[ControlRecordPublic]:
+    after = None
+    if cursor is not None:
+        try:
+            value = _decode(cursor)
+            after = value.get("after") if isinstance(value, dict) else None
+            if not isinstance(after, str):
+                raise ValueError("not a control-record cursor")
+        except (ValueError, TypeError, binascii.Error) as exc:
+            raise _invalid_cursor() from exc
+    records = service.list_records(
+        session,
+        caller=principal,
+        filters=service.RecordFilters(
+            status=status_,
+            owner_user_id=owner_user_id,
+            overdue=overdue,
+            applicability=applicability,
+        ),
+    )
+    if after is not None:
+        records = [r for r in records if r.control_id > after]
+    page, more = records[:limit], len(records) > limit
+    return Page(
+        items=_record_public(session, catalog, page),
+        next_cursor=_encode({"after": page[-1].control_id}) if more else None,
+    )
+
+
+@router.get(
+    "/v1/control-records/{control_id}",
+    operation_id="getControlRecord",
+    response_model=ControlRecordPublic,
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    summary="One control's implementation record (with its ETag)",
+)
+def get_control_record(
+    control_id: ControlId,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+) -> ControlRecordPublic:
+    record = service.get_record(session, catalog.controls, caller=principal, control_id=control_id)
+    response.headers["ETag"] = etag(record.revision)
+    return _record_public(session, catalog, [record])[0]
+
+
+@router.post(
+    "/v1/control-records",
+    operation_id="createControlRecord",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ControlRecordPublic,
+    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
+    summary="Record how the organisation applies and implements a catalog control",
+)
+def create_control_record(
+    body: ControlRecordCreate,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    def create() -> tuple[int, ControlRecordPublic, dict[str, str]]:
+        record = service.create_record(session, catalog.controls, caller=principal, data=body)
+        headers = {
+            "Location": f"/v1/control-records/{record.control_id}",
+            "ETag": etag(record.revision),
+        }
+        return 201, _record_public(session, catalog, [record])[0], headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )
+
+
+@router.patch(
+    "/v1/control-records/{control_id}",
+    operation_id="updateControlRecord",
+    response_model=ControlRecordPublic,
+    responses={**problem_responses(401, 403, 404, 412, 422, 428), **etag_response(200)},
+    summary="Change a control's implementation record (needs If-Match)",
+)
+def update_control_record(
+    control_id: ControlId,
+    body: ControlRecordWrite,
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    if_match: IfMatchHeader = None,
+) -> ControlRecordPublic:
+    record = service.update_record(
+        session,
+        catalog.controls,
+        caller=principal,
+        control_id=control_id,
+        data=body,
+        if_match=if_match,
+    )
+    response.headers["ETag"] = etag(record.revision)
+    return _record_public(session, catalog, [record])[0]
+
+
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.post(
+    "/v1/control-records/{control_id}/evidence",
+    operation_id="uploadControlEvidence",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ControlEvidencePublic,
+    responses=problem_responses(401, 403, 404, 413, 415, 422),
+    summary="Attach an evidence file to a control's record: the raw bytes as the body, its type "
+    "as Content-Type (kept with its SHA-256)",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
+    },
+)
+async def upload_control_evidence(
+    control_id: ControlId,
+    request: Request,
+    credential: CredentialDep,
+    filename: Annotated[
+        str, Query(min_length=1, max_length=255, description="The file's name, for display.")
+    ],
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
+) -> ControlEvidencePublic:
+    settings: Settings = request.app.state.settings
+    engine: Engine = request.app.state.engine
+    catalog: Catalog = request.app.state.catalog
+
+    def check() -> Principal:
+        with transaction(engine, write=False) as session:
+            caller = check_scope(authenticate(session, settings, credential), Scope.SYSTEMS_WRITE)
+            service.check_record_exists(
+                session, catalog.controls, caller=caller, control_id=control_id
+            )
+            return caller
+
+    # Who and what first, then the bytes: no transaction is open while the body streams in.
+    principal = await run_in_threadpool(check)
+    media_type = declared_type(content_type)
+    # Bodies larger than APP_MAX_REQUEST_BYTES are refused before any route runs.
+    limit = min(settings.evidence_max_bytes, settings.max_request_bytes)
+    if content_length is not None and content_length > limit:
+        raise too_large(limit)
+    store = EvidenceStore(settings.evidence_dir)
+    staged = await store.stage(request.stream(), limit=limit)
+    try:
+        if staged.size == 0:
+            raise AppError(
+                status=422, type="empty-file", title="Invalid request", detail="The file is empty."
+            )
+        if not await run_in_threadpool(content_matches, staged.path, media_type):
+            raise unsupported_type(f"The file's content is not {media_type}.")
+
+        def record() -> ControlEvidence:
+            with transaction(engine, write=True) as session:
+                return service.add_evidence(
+                    session,
+                    catalog.controls,
+                    caller=principal,
+                    control_id=control_id,
+                    store=store,
+                    staged=staged,
+                    filename=filename,
+                    content_type=media_type,
+                )
+
+        evidence = await run_in_threadpool(record)
+    finally:
+        staged.discard()
+    return ControlEvidencePublic.model_validate(evidence, from_attributes=True)
+
+
+@router.get(
+    "/v1/control-records/{control_id}/evidence/{evidence_id}/content",
+    operation_id="downloadControlEvidence",
+    response_class=FileResponse,
+    responses={
+        200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
+        **problem_responses(401, 403, 404, 409, 422),
+    },
+    summary="Download a control's evidence file (its SHA-256 is in the Repr-Digest header)",
+)
+def download_control_evidence(
+    control_id: ControlId,
+    evidence_id: uuid.UUID,
+    request: Request,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+) -> FileResponse:
+    settings: Settings = request.app.state.settings
+    evidence = service.get_evidence(
+        session,
+        catalog.controls,
+        caller=principal,
+        control_id=control_id,
+        evidence_id=evidence_id,
+    )
+    path = EvidenceStore(settings.evidence_dir).path_of(evidence.storage_key)
+    if not path.is_file():
+        raise AppError(
+            status=409,
+            type="evidence-missing",
+            title="Conflict",
+            detail="The evidence file is recorded but missing from the evidence folder.",
+        )
+    digest = bytes.fromhex(evidence.sha256)
+    return FileResponse(
+        path,
+        media_type=evidence.content_type,
+        filename=evidence.filename,
+        headers={
+            "Repr-Digest": f"sha-256=:{base64.b64encode(digest).decode()}:",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get(
+    "/v1/statement-of-applicability/v2",
+    operation_id="getStatementOfApplicabilityV2",
+    response_model=soa.StatementOfApplicabilityV2,
+    responses={
+        200: {
+            "description": "JSON; CSV with `format=csv`; a printable HTML page with `format=html`.",
+            "content": {"text/csv": {"schema": {"type": "string"}}, "text/html": {}},
+        },
+        **problem_responses(401, 403, 422),
+    },
+    summary="Statement of Applicability (ISO/IEC 42001 6.1.3 d): applicability, justification, "
+    "implementation status, owner and evidence of every Annex A control",
+)
+def get_soa_v2(
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ReadDep,
+    format_: Annotated[Literal["json", "csv", "html"], Query(alias="format")] = "json",
+    as_of: AsOfQuery = None,
+    accept_language: AcceptLanguage = None,
+) -> Response:
+    statement = soa.build(
+        session,
+        catalog.controls,
+        caller=principal,
+        as_of=as_of,
+        accept_language=accept_language,
+    )
+    vary = {"Vary": VARY_LANGUAGE}
+    if format_ == "csv":
+        return Response(
+            soa.to_csv(statement),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": 'attachment; filename="statement-of-applicability.csv"',
+                **vary,
+            },
+        )
+    if format_ == "html":
+        return HTMLResponse(reports.render("soa.html", s=statement), headers=vary)
+    return JSONResponse(statement.model_dump(mode="json"), headers=vary)
