@@ -5,6 +5,7 @@ import { checkScreen, e2eFile, signInAs } from "./helpers";
 
 const KEY = "eu-ai-act-classification";
 const VERSION = "1.1.0";
+const CONTROL = "iso-42001:A.5.4";
 const TIERS = ["prohibited", "high_risk", "transparency", "minimal", "out_of_scope"];
 const scenarios = (
   JSON.parse(readFileSync(`../questionnaires/${KEY}/${VERSION}.scenarios.json`, "utf8")) as {
@@ -70,5 +71,43 @@ test("portfolio counts by tier match the API", async ({ page, request }) => {
   await expect(page.getByTestId("never-assessed")).toContainText("Portfolio never assessed");
   await expect(page.getByTestId("never-assessed")).not.toContainText("Portfolio in work");
   await expect(page.getByTestId("heat-row-Portfolio in work")).toContainText("Draft");
+
+  // The work queue shows every entry GET /v1/work-queue returns (all pages), in its order.
+  type WorkItem = { system_id: string; system_name: string; questionnaire_key: string; state: string; urgency: string; due_at: string | null };
+  const queue: WorkItem[] = [];
+  for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const p = (await (await call(request, "manager", "get", `/v1/work-queue?limit=200${query}`)).json()) as { items: WorkItem[]; next_cursor: string | null };
+    queue.push(...p.items);
+    cursor = p.next_cursor;
+  }
+  expect(queue.length, "API: the work queue has entries").toBeGreaterThan(0);
+  const workQueue = page.getByTestId("work-queue");
+  await expect(workQueue).toHaveAttribute("data-count", String(queue.length));
+  await expect(workQueue.locator("tbody tr")).toHaveCount(queue.length);
+  const entry = queue.find((w) => w.system_name === "Portfolio never assessed");
+  expect(entry, "API: the never-assessed system needs a questionnaire").toBeDefined();
+  if (!entry) return;
+  expect(entry.state).toBe("missing");
+  const row = workQueue.getByTestId(`work-row-${entry.system_name}-${entry.questionnaire_key}`);
+  await expect(row).toHaveAttribute("data-state", entry.state);
+  await expect(row).toHaveAttribute("data-urgency", entry.urgency);
+  await expect(row).toContainText("Missing");
+  await expect(row).toContainText({ overdue: "Overdue", due_soon: "Due soon", on_time: "On time" }[entry.urgency] ?? entry.urgency);
+  await expect(row).toContainText(entry.due_at ? entry.due_at.slice(0, 10) : "No due date");
+  await expect(row.getByRole("link", { name: entry.system_name })).toHaveAttribute("href", `/systems/${entry.system_id}`);
+
+  // Control implementation: no records yet is a stated empty state; one planned record is counted and listed.
+  await expect(page.getByTestId("control-status")).toContainText("No control implementation records yet.");
+  await call(request, "manager", "post", "/v1/control-records", { control_id: CONTROL, status: "planned", target_date: "2027-06-30" });
+  const records = ((await (await call(request, "manager", "get", "/v1/control-records?limit=200")).json()) as { items: { control_id: string; status: string }[] }).items;
+  await page.reload();
+  const controls = page.getByTestId("control-status");
+  await expect(controls).toHaveAttribute("data-count", String(records.length));
+  await expect(controls.getByTestId("control-count-planned")).toHaveAttribute("data-count", String(records.filter((r) => r.status === "planned").length));
+  await expect(controls.getByTestId("control-count-implemented")).toHaveAttribute("data-count", "0");
+  await expect(controls.getByTestId(`control-row-${CONTROL}`)).toContainText("Planned");
+  await expect(controls.getByTestId(`control-row-${CONTROL}`)).toContainText("2027-06-30");
+  await expect(page.getByTestId("work-queue")).toHaveAttribute("data-count", String(queue.length));
   await checkScreen(page, "portfolio");
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildModel, type AISystem, type AssessmentSummary } from "./portfolio";
+import { buildModel, countByStatus, type AISystem, type AssessmentSummary, type ControlRecord } from "./portfolio";
 
 const system = (id: string, name: string) => ({ id, name }) as AISystem;
 function assessment(id: string, systemId: string, key: string, extra: Partial<AssessmentSummary>): AssessmentSummary {
@@ -41,5 +41,18 @@ describe("portfolio model", () => {
     expect(model.rows.find((r) => r.system.id === "c")?.overdue).toBe(true);
     expect(model.rows.find((r) => r.system.id === "c")?.cells.get("eu-ai-act-classification")?.latest?.status).toBe("draft");
     expect(model.rows.find((r) => r.system.id === "b")?.cells.get("eu-ai-act-classification")?.current?.id).toBe("4");
+  });
+});
+
+describe("control implementation counts", () => {
+  it("lists every status once, zeros included, in order from not started to implemented", () => {
+    const record = (control_id: string, status: ControlRecord["status"]) => ({ control_id, status }) as ControlRecord;
+    expect(countByStatus([record("a", "planned"), record("b", "implemented"), record("c", "planned")])).toEqual([
+      { status: "not_started", records: 0 },
+      { status: "planned", records: 2 },
+      { status: "partially_implemented", records: 0 },
+      { status: "implemented", records: 1 },
+    ]);
+    expect(countByStatus([]).every((c) => c.records === 0)).toBe(true);
   });
 });

@@ -8,6 +8,9 @@ import { api, unwrap, type Schemas } from "@/lib/api/client";
 export type AISystem = Schemas["AISystemPublic"];
 export type AssessmentSummary = Schemas["AssessmentSummary"];
 export type OverdueSystem = Schemas["OverdueSystem"];
+export type WorkItem = Schemas["WorkItem"];
+export type ControlRecord = Schemas["ControlRecordPublic"];
+export type ImplementationStatus = Schemas["ImplementationStatus"];
 
 const MAX_PAGES = 50;
 
@@ -41,6 +44,30 @@ export function usePortfolio() {
       return { systems, assessments: assessments.filter((a) => a.system_id), overdue };
     },
   });
+}
+
+/** The work queue: every required assessment per system, all pages, earliest due first (the API's order). */
+export function useWorkQueue() {
+  return useQuery({
+    queryKey: ["portfolio", "work-queue"],
+    queryFn: () => allPages(async (cursor) => unwrap(await api.GET("/v1/work-queue", { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }))),
+  });
+}
+
+/** Every control implementation record of the organisation, all pages. */
+export function useControlRecords() {
+  return useQuery({
+    queryKey: ["portfolio", "control-records"],
+    queryFn: () => allPages(async (cursor) => unwrap(await api.GET("/v1/control-records", { params: { query: { limit: 200, ...(cursor ? { cursor } : {}) } } }))),
+  });
+}
+
+/** Implementation statuses, least to most done. */
+export const IMPLEMENTATION_ORDER: ImplementationStatus[] = ["not_started", "planned", "partially_implemented", "implemented"];
+
+/** How many control records stand at each implementation status (every status listed, zeros too). */
+export function countByStatus(records: ControlRecord[]): { status: ImplementationStatus; records: number }[] {
+  return IMPLEMENTATION_ORDER.map((status) => ({ status, records: records.filter((r) => r.status === status).length }));
 }
 
 /** The EU AI Act tiers, least to most severe: a system stands at its most severe current tier. */

@@ -8,6 +8,7 @@ import { tone } from "@/lib/theme";
 import { t, tierLabel } from "@/lib/strings";
 import { buildModel, usePortfolio, type Cell } from "../api/portfolio";
 import classes from "./Portfolio.module.css";
+import { ControlStatus, WorkQueue } from "./WorkQueue";
 
 function HeatCell({ cell }: { cell: Cell | undefined }) {
   if (!cell?.latest) return <Text size="xs" c="dimmed">{t.portfolio.none}</Text>;
@@ -129,6 +130,8 @@ export function Portfolio() {
           )}
         </Card>
       </SimpleGrid>
+      <WorkQueue />
+      <ControlStatus />
     </Stack>
   );
 }
