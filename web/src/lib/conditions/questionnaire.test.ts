@@ -65,3 +65,50 @@ describe("settle", () => {
     expect(off.sections.get("second")).toBe(null);
   });
 });
+
+describe("an option that answers 'we do not know'", () => {
+  const unsure: QDocument = {
+    key: "u",
+    version: "1.0.0",
+    title: "u",
+    sections: [
+      {
+        id: "only",
+        items: [
+          {
+            id: "kind",
+            type: "single_choice",
+            options: [{ code: "public" }, { code: "private" }, { code: "dont_know", unknown: true }],
+          },
+          { id: "asked_if_answered", type: "boolean", enable_when: { answered: "kind" } },
+          { id: "asked_unless_public", type: "boolean", enable_when: { "!=": [{ var: "kind" }, "public"] } },
+        ],
+      },
+    ],
+  };
+  const program = compileQuestionnaire(unsure);
+  it("is read by conditions as unanswered, as the server reads it", () => {
+    const v = settle(program, { kind: "dont_know" });
+    expect(v.facts.has("kind")).toBe(false);
+    expect(v.items.get("asked_if_answered")).toBe(false);
+    expect(v.items.get("asked_unless_public")).toBe(null);
+    const known = settle(program, { kind: "private" });
+    expect(known.items.get("asked_if_answered")).toBe(true);
+    expect(known.items.get("asked_unless_public")).toBe(true);
+  });
+  it("is not a code a condition may compare with", () => {
+    const naming = compileQuestionnaire({
+      ...unsure,
+      sections: [
+        {
+          id: "only",
+          items: [
+            ...(unsure.sections[0]?.items ?? []),
+            { id: "bad", type: "boolean", enable_when: { "==": [{ var: "kind" }, "dont_know"] } },
+          ],
+        },
+      ],
+    });
+    expect(naming.problems.length).toBeGreaterThan(0);
+  });
+});

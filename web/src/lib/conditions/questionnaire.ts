@@ -20,6 +20,8 @@ export interface QOption {
   label?: string;
   help?: string;
   exclusive?: boolean;
+  /** "We do not know": completes the question, but conditions read the item as unanswered. */
+  unknown?: boolean;
 }
 
 export interface QItem {
@@ -68,6 +70,8 @@ export interface Program {
   plan: Step[];
   items: Map<string, QItem>;
   sectionOf: Map<string, string>;
+  /** Per item, the option codes that answer "not known" (never a fact, as on the server). */
+  unknownOptions: Map<string, ReadonlySet<string>>;
   problems: Problem[];
 }
 
@@ -86,14 +90,17 @@ export function compileQuestionnaire(doc: QDocument): Program {
   const items = new Map<string, QItem>();
   const infos = new Map<string, ItemInfo>();
   const sectionOf = new Map<string, string>();
+  const unknownOptions = new Map<string, ReadonlySet<string>>();
   for (const section of doc.sections) {
     for (const item of section.items) {
       items.set(item.id, item);
       sectionOf.set(item.id, section.id);
       const options = optionsOf(doc, item);
+      const unknown = options.filter((o) => o.unknown === true).map((o) => o.code);
+      if (unknown.length > 0) unknownOptions.set(item.id, new Set(unknown));
       infos.set(item.id, {
         type: item.type,
-        options: new Set(options.map((o) => o.code)),
+        options: new Set(options.filter((o) => o.unknown !== true).map((o) => o.code)),
         exclusive: new Set(options.filter((o) => o.exclusive).map((o) => o.code)),
       });
     }
@@ -154,7 +161,7 @@ export function compileQuestionnaire(doc: QDocument): Program {
     plan.push(steps.get(node) as Step);
   };
   for (const node of deps.keys()) visit(node);
-  return { plan, items, sectionOf, problems: compiler.problems };
+  return { plan, items, sectionOf, unknownOptions, problems: compiler.problems };
 }
 
 /** Which sections and items are enabled for these answers (true), disabled (false) or undetermined (null). */
@@ -176,7 +183,10 @@ export function settle(program: Program, answers: Readonly<Record<string, unknow
       states.set(step.id, e);
       if (e === true) {
         const value = answers[step.id];
-        if (value !== undefined && value !== null) facts.set(step.id, value);
+        const unknown = program.unknownOptions.get(step.id);
+        if (value !== undefined && value !== null && !(typeof value === "string" && unknown?.has(value))) {
+          facts.set(step.id, value);
+        }
       }
     } else if (step.kind === "section") {
       sections.set(step.id, step.fn === null ? true : step.fn(env));
