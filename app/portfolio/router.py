@@ -3,7 +3,6 @@ implementation records and the Statement of Applicability v2."""
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 import uuid
@@ -521,24 +520,7 @@ def download_control_evidence(
         control_id=control_id,
         evidence_id=evidence_id,
     )
-    path = EvidenceStore(settings.evidence_dir).path_of(evidence.storage_key)
-    if not path.is_file():
-        raise AppError(
-            status=409,
-            type="evidence-missing",
-            title="Conflict",
-            detail="The evidence file is recorded but missing from the evidence folder.",
-        )
-    digest = bytes.fromhex(evidence.sha256)
-    return FileResponse(
-        path,
-        media_type=evidence.content_type,
-        filename=evidence.filename,
-        headers={
-            "Repr-Digest": f"sha-256=:{base64.b64encode(digest).decode()}:",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return EvidenceStore(settings.evidence_dir).download(evidence)
 
 
 @router.get(

@@ -8,6 +8,7 @@ comes from the supplier.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -19,6 +20,9 @@ import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
+
+from fastapi.responses import FileResponse
 
 from app.errors import AppError
 
@@ -131,6 +135,19 @@ class StagedFile:
             self.path.unlink()
 
 
+class StoredFile(Protocol):
+    """What the store keeps of an evidence file, whoever it belongs to (a request, a control)."""
+
+    @property
+    def storage_key(self) -> str: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class EvidenceStore:
     root: Path
@@ -152,6 +169,24 @@ class EvidenceStore:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staged.path, target)
         return target
+
+    def download(self, evidence: StoredFile) -> FileResponse:
+        """The file as uploaded, its SHA-256 in Repr-Digest; 409 when the file has gone missing."""
+        path = self.path_of(evidence.storage_key)
+        if not path.is_file():
+            raise AppError(
+                status=409,
+                type="evidence-missing",
+                title="Conflict",
+                detail="The evidence file is recorded but missing from the evidence folder.",
+            )
+        digest = base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
+        return FileResponse(
+            path,
+            media_type=evidence.content_type,
+            filename=evidence.filename,
+            headers={"Repr-Digest": f"sha-256=:{digest}:", "X-Content-Type-Options": "nosniff"},
+        )
 
     def remove(self, storage_key: str) -> None:
         with contextlib.suppress(FileNotFoundError):

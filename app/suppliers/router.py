@@ -3,7 +3,6 @@
 Writes need the `procurement` scope; reads take `read` or `procurement`.
 """
 
-import base64
 import dataclasses
 import json
 import uuid
@@ -19,7 +18,7 @@ from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.delivery.mail import Mailer
-from app.errors import AppError, problem_responses
+from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
@@ -725,21 +724,4 @@ def download_evidence(
         request_id=request_id,
         evidence_id=evidence_id,
     )
-    path = EvidenceStore(settings.evidence_dir).path_of(evidence.storage_key)
-    if not path.is_file():
-        raise AppError(
-            status=409,
-            type="evidence-missing",
-            title="Conflict",
-            detail="The evidence file is recorded but missing from the evidence folder.",
-        )
-    digest = bytes.fromhex(evidence.sha256)
-    return FileResponse(
-        path,
-        media_type=evidence.content_type,
-        filename=evidence.filename,
-        headers={
-            "Repr-Digest": f"sha-256=:{base64.b64encode(digest).decode()}:",
-            "X-Content-Type-Options": "nosniff",
-        },
-    )
+    return EvidenceStore(settings.evidence_dir).download(evidence)

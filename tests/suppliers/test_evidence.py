@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import zipfile
 from collections.abc import AsyncIterator, Callable
@@ -158,3 +160,30 @@ async def test_evidence_can_be_removed_while_the_draft_is_open(
     assert count_rows(engine, "supplier_evidence") == 0
     again = await supplier_client.delete(f"/v1/supplier-portal/evidence/{uploaded['id']}")
     assert again.status_code == 404
+
+
+async def test_a_download_carries_the_digest_and_a_lost_file_is_a_409(
+    procurement: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    portal: Callable[[str], httpx.AsyncClient],
+    inbox: Inbox,
+    portal_settings: Settings,
+) -> None:
+    supplier = await create_supplier(procurement, admin)
+    request = (await send_request(procurement, supplier)).json()
+    client = portal(token_from(inbox.messages[-1]))
+    uploaded = (await _upload(client, b"our policy", "text/plain", "policy.txt")).json()
+    url = f"/v1/supplier-requests/{request['id']}/evidence/{uploaded['id']}/content"
+
+    download = await procurement.get(url)
+    assert download.status_code == 200
+    assert download.content == b"our policy"
+    digest = base64.b64encode(hashlib.sha256(b"our policy").digest()).decode()
+    assert download.headers["Repr-Digest"] == f"sha-256=:{digest}:"
+    assert download.headers["X-Content-Type-Options"] == "nosniff"
+
+    for path in evidence_files(portal_settings.evidence_dir):
+        path.unlink()
+    lost = await procurement.get(url)
+    assert lost.status_code == 409
+    assert lost.json()["type"] == "/problems/evidence-missing"
