@@ -25,7 +25,7 @@ from app.questionnaires.models import (
     StringItem,
     TextItem,
 )
-from app.rules.conditions import valid_date
+from app.rules.language import valid_date
 from app.rules.problems import escape_token
 
 if TYPE_CHECKING:

@@ -15,7 +15,7 @@ from operator import or_
 from types import MappingProxyType
 from typing import Any, Final, overload
 
-from app.rules.conditions import Env, Kleene, valid_date
+from app.rules.language import Env, Kleene, valid_date
 from app.rules.model import Citation
 from app.rules.problems import InvalidAnswerError
 from app.rules.program import (

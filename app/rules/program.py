@@ -12,19 +12,17 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from app.rules.conditions import (
+from app.rules.codegen import generate, generate_all, shared_subconditions
+from app.rules.conditions import ConditionCompiler
+from app.rules.language import (
     EMPTY,
     CondFn,
     Condition,
-    ConditionCompiler,
     Env,
     ItemInfo,
     Kleene,
     NamedConditions,
     ScoreInfo,
-    generate,
-    generate_all,
-    shared_subconditions,
     valid_date,
 )
 from app.rules.model import (
