@@ -17,7 +17,7 @@ from app.assessments.models import Assessment
 from app.audit.models import AuditEvent
 from app.auth import Credential, Scope
 from app.errors import AppError
-from tests.assessments.test_lifecycle import start
+from tests.factories import start
 
 
 def autosave_of(app: FastAPI) -> Autosave:

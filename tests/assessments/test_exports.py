@@ -17,9 +17,8 @@ from sqlmodel import Session
 
 from app.assessments.models import Assessment
 from app.auth import Scope
-from tests.assessments.test_lifecycle import CV_SCREENING, KEY, review, save, start, submit
 from tests.conftest import Org, count_rows
-from tests.systems.test_systems import create as create_system
+from tests.factories import CV_SCREENING, KEY, create_system, review, save, start, submit
 
 TABLES = ("ai_systems", "assessments", "assessment_rounds", "audit_events", "idempotency_records")
 

@@ -19,7 +19,7 @@ from app.questionnaires import lock as lock_module
 from app.questionnaires.catalog import Catalog, load_catalog, load_catalog_with_problems
 from app.settings import Settings
 from tests.conftest import Org, project_root
-from tests.systems.test_systems import system_body
+from tests.factories import system_body
 
 KEY = "ai-use-triage"
 
