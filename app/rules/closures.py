@@ -73,57 +73,39 @@ def _compare_item(op: str, item_id: str, lit: object) -> CondFn:
     return ordered
 
 
-def _all(fns: tuple[CondFn, ...]) -> CondFn:
+def _junction(fns: tuple[CondFn, ...], absorbing: bool) -> CondFn:
+    """`all` (absorbing False) or `any` (absorbing True) in Kleene logic, short-circuiting."""
+    neutral = not absorbing
     if len(fns) == 2:
         a, b = fns
 
-        def all2(env: Env) -> Kleene:
+        def junction2(env: Env) -> Kleene:
             va = a(env)
-            if va is False:
-                return False
+            if va is absorbing:
+                return absorbing
             vb = b(env)
-            if vb is False:
-                return False
-            return None if va is None or vb is None else True
+            if vb is absorbing:
+                return absorbing
+            return None if va is None or vb is None else neutral
 
-        return all2
+        return junction2
 
-    def all_n(env: Env) -> Kleene:
+    def junction_n(env: Env) -> Kleene:
         unknown = False
         for f in fns:
             v = f(env)
-            if v is False:
-                return False
+            if v is absorbing:
+                return absorbing
             if v is None:
                 unknown = True
-        return None if unknown else True
+        return None if unknown else neutral
 
-    return all_n
+    return junction_n
+
+
+def _all(fns: tuple[CondFn, ...]) -> CondFn:
+    return _junction(fns, absorbing=False)
 
 
 def _any(fns: tuple[CondFn, ...]) -> CondFn:
-    if len(fns) == 2:
-        a, b = fns
-
-        def any2(env: Env) -> Kleene:
-            va = a(env)
-            if va is True:
-                return True
-            vb = b(env)
-            if vb is True:
-                return True
-            return None if va is None or vb is None else False
-
-        return any2
-
-    def any_n(env: Env) -> Kleene:
-        unknown = False
-        for f in fns:
-            v = f(env)
-            if v is True:
-                return True
-            if v is None:
-                unknown = True
-        return None if unknown else False
-
-    return any_n
+    return _junction(fns, absorbing=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -29,17 +29,24 @@ def _problem(pointer: str, detail: str, code: str) -> dict[str, str]:
     return {"pointer": pointer, "detail": detail, "code": code}
 
 
+class _Pin(Protocol):
+    """A questionnaire version as an export names it (the assessment's, or a round's)."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def logic_hash(self) -> str: ...
+
+
 def _resolve(
-    catalog: Catalog,
-    *,
-    key: str,
-    version: str,
-    content_hash: str,
-    logic_hash: str,
-    at: str,
-    problems: list[dict[str, str]],
+    catalog: Catalog, pin: _Pin, *, at: str, problems: list[dict[str, str]]
 ) -> QuestionnaireVersion | None:
     """The catalog's version with the same hashes, or None with a problem pointing at `at`."""
+    key, version, content_hash, logic_hash = pin.key, pin.version, pin.content_hash, pin.logic_hash
     try:
         found = catalog.get(key, version)
     except QuestionnaireNotFoundError:
@@ -157,31 +164,15 @@ class _Checked:
 def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
     """Every problem with an export, as one 422 with pointers; nothing is written before this."""
     problems: list[dict[str, str]] = []
-    pin = doc.questionnaire
-    version = _resolve(
-        catalog,
-        key=pin.key,
-        version=pin.version,
-        content_hash=pin.content_hash,
-        logic_hash=pin.logic_hash,
-        at="/questionnaire",
-        problems=problems,
-    )
+    version = _resolve(catalog, doc.questionnaire, at="/questionnaire", problems=problems)
     if version is not None:
         problems.extend(_answer_problems(version, doc.answers, ""))
     round_versions: list[QuestionnaireVersion] = []
     for index, found in enumerate(doc.rounds):
         at = f"/rounds/{index}"
-        ref = found.result.questionnaire
         # A round keeps the version it was scored with (a draft may move to a newer one later).
         round_version = _resolve(
-            catalog,
-            key=ref.key,
-            version=ref.version,
-            content_hash=ref.content_hash,
-            logic_hash=ref.logic_hash,
-            at=f"{at}/result/questionnaire",
-            problems=problems,
+            catalog, found.result.questionnaire, at=f"{at}/result/questionnaire", problems=problems
         )
         if round_version is None:
             continue
