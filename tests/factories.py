@@ -1,18 +1,31 @@
 """Test data made the way a client makes it: AI systems, answer sets read from the shipped golden
-scenarios, and the steps of an assessment (start, save, submit, review) over the HTTP API; and
-questionnaire files written to a scratch catalog."""
+scenarios, and the steps of an assessment (start, save, submit, review) over the HTTP API;
+questionnaire files written to a scratch catalog; a clock to move by hand; outbox e-mail."""
 
 from __future__ import annotations
 
 import json
+import shutil
+import uuid
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
+from sqlalchemy.engine import Engine
 
-from app.questionnaires.catalog import CatalogError, load_catalog
+from app.db import transaction
+from app.delivery import service as outbox
+from app.questionnaires import lock as lock_module
+from app.questionnaires.catalog import (
+    Catalog,
+    CatalogError,
+    load_catalog,
+    load_catalog_with_problems,
+)
+from app.settings import Settings
 
 ROOT: Final = Path(__file__).resolve().parents[1]
 QUESTIONNAIRES: Final = ROOT / "questionnaires"
@@ -144,3 +157,59 @@ def catalog_errors(root: Path) -> list[str]:
     with pytest.raises(CatalogError) as info:
         load_catalog(root)
     return [str(p) for p in info.value.problems]
+
+
+def catalog_with_a_second_version(
+    root: Path,
+    key: str,
+    v2: Callable[[dict[str, Any]], dict[str, Any]],
+    v2_scenarios: Callable[[str], dict[str, Any]],
+) -> Catalog:
+    """The control catalog and `key` 1.0.0 as shipped, with a 2.0.0 made from them, locked."""
+    shutil.copytree(QUESTIONNAIRES / "controls", root / "controls")
+    (root / key).mkdir()
+    v1 = json.loads((QUESTIONNAIRES / key / "1.0.0.json").read_text())
+    scenarios = (QUESTIONNAIRES / key / "1.0.0.scenarios.json").read_text()
+    (root / key / "1.0.0.json").write_text(json.dumps(v1))
+    (root / key / "1.0.0.scenarios.json").write_text(scenarios)
+    (root / key / "2.0.0.json").write_text(json.dumps(v2(v1)))
+    (root / key / "2.0.0.scenarios.json").write_text(json.dumps(v2_scenarios(scenarios)))
+    catalog, _ = load_catalog_with_problems(root)
+    lock_module.update_lock(catalog)
+    return load_catalog(root)
+
+
+# -- time and the outbox ---------------------------------------------------------------------
+
+
+class Clock:
+    """A monotonic clock the test moves by hand (`clock.now += 60`)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def queue_email(
+    engine: Engine,
+    settings: Settings,
+    *,
+    subject: str = "Hello",
+    body: str = "Hi",
+    secret: str | None = None,
+) -> uuid.UUID:
+    """One e-mail to dana@example.com in the outbox, committed."""
+    with transaction(engine, write=True) as session:
+        message = outbox.enqueue_email(
+            session,
+            settings=settings,
+            organization_id=None,
+            purpose="test",
+            to="dana@example.com",
+            subject=subject,
+            body=body,
+            secret=secret,
+        )
+        return message.id

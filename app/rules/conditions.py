@@ -279,15 +279,24 @@ class ConditionCompiler:
         code = _leaf_code(item_id, f"{{x}} {op} {{lit}}", right)
         return Condition(leaf, _leaf_explain(leaf, item_id), ids, EMPTY, ids, None, EMPTY, code)
 
-    def _in(self, arg: object, here: str) -> Condition:
-        pair = self._pair("in", arg, here)
+    def _item_and_literal(
+        self, op: str, arg: object, here: str
+    ) -> tuple[str, ItemInfo, object] | None:
+        """The item an operator's first operand names, its info, and the second operand."""
+        pair = self._pair(op, arg, here)
         if pair is None:
-            return _inert()
+            return None
         left, right = pair
         ref = self._var(left, join_pointer(here, 0))
         if ref is None:
+            return None
+        return ref[0], ref[1], right
+
+    def _in(self, arg: object, here: str) -> Condition:
+        operands = self._item_and_literal("in", arg, here)
+        if operands is None:
             return _inert()
-        item_id, info = ref
+        item_id, info, right = operands
         if info.type not in _IN_TYPES:
             return self._fail(
                 here, f"'in' cannot be used on a {info.type} item ('{item_id}')", "item_type"
@@ -317,14 +326,10 @@ class ConditionCompiler:
         return Condition(fn, _leaf_explain(fn, item_id), ids, EMPTY, ids, None, EMPTY, in_code)
 
     def _includes(self, op: str, arg: object, here: str) -> Condition:
-        pair = self._pair(op, arg, here)
-        if pair is None:
+        operands = self._item_and_literal(op, arg, here)
+        if operands is None:
             return _inert()
-        left, right = pair
-        ref = self._var(left, join_pointer(here, 0))
-        if ref is None:
-            return _inert()
-        item_id, info = ref
+        item_id, info, right = operands
         if info.type != "multi_choice":
             return self._fail(
                 here, f"'{op}' needs a multi_choice item, '{item_id}' is {info.type}", "item_type"

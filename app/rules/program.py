@@ -8,7 +8,7 @@ that never apply), rules without effect, and cycles through visibility condition
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -33,6 +33,7 @@ from app.rules.model import (
     RuleSpec,
     ScoreSpec,
     ScoreTermSpec,
+    SectionSpec,
 )
 from app.rules.problems import CompileError, Problem, join_pointer
 
@@ -350,27 +351,21 @@ def _compile_visibility(
     spec: QuestionnaireSpec, compiler: ConditionCompiler, problem: _Problems
 ) -> tuple[dict[str, Condition], dict[str, Condition]]:
     """The `enable_when` of every section and item that has one."""
-    section_conditions: dict[str, Condition] = {}
-    for section in spec.sections:
-        if section.enable_when is None:
-            continue
-        ptr = join_pointer(section.pointer, "enable_when")
-        before = len(compiler.problems)
-        cond = compiler.compile(section.enable_when, ptr)
-        if cond.const is False and len(compiler.problems) == before:
-            problem(ptr, f"section '{section.id}' can never be enabled", "never_enabled")
-        section_conditions[section.id] = cond
-    item_conditions: dict[str, Condition] = {}
-    for item in spec.items:
-        if item.enable_when is None:
-            continue
-        ptr = join_pointer(item.pointer, "enable_when")
-        before = len(compiler.problems)
-        cond = compiler.compile(item.enable_when, ptr)
-        if cond.const is False and len(compiler.problems) == before:
-            problem(ptr, f"item '{item.id}' can never be enabled", "never_enabled")
-        item_conditions[item.id] = cond
-    return section_conditions, item_conditions
+
+    def visibility(kind: str, parts: Sequence[SectionSpec | ItemSpec]) -> dict[str, Condition]:
+        conditions: dict[str, Condition] = {}
+        for part in parts:
+            if part.enable_when is None:
+                continue
+            ptr = join_pointer(part.pointer, "enable_when")
+            before = len(compiler.problems)
+            cond = compiler.compile(part.enable_when, ptr)
+            if cond.const is False and len(compiler.problems) == before:
+                problem(ptr, f"{kind} '{part.id}' can never be enabled", "never_enabled")
+            conditions[part.id] = cond
+        return conditions
+
+    return visibility("section", spec.sections), visibility("item", spec.items)
 
 
 def _compile_rule(

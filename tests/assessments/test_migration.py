@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -16,11 +15,10 @@ from sqlalchemy.engine import Engine
 from app.assessments.migration import _recode, plan_migration
 from app.auth import Scope
 from app.main import create_app
-from app.questionnaires import lock as lock_module
-from app.questionnaires.catalog import Catalog, load_catalog, load_catalog_with_problems
+from app.questionnaires.catalog import Catalog
 from app.settings import Settings
 from tests.conftest import Org, project_root
-from tests.factories import system_body
+from tests.factories import catalog_with_a_second_version, system_body
 
 KEY = "ai-use-triage"
 
@@ -67,18 +65,7 @@ def _v2_scenarios(v1_text: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def two_version_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     root = tmp_path_factory.mktemp("catalog") / "questionnaires"
-    source = project_root() / "questionnaires"
-    shutil.copytree(source / "controls", root / "controls")
-    (root / KEY).mkdir()
-    v1 = json.loads((source / KEY / "1.0.0.json").read_text())
-    scenarios = (source / KEY / "1.0.0.scenarios.json").read_text()
-    (root / KEY / "1.0.0.json").write_text(json.dumps(v1))
-    (root / KEY / "1.0.0.scenarios.json").write_text(scenarios)
-    (root / KEY / "2.0.0.json").write_text(json.dumps(_v2(v1)))
-    (root / KEY / "2.0.0.scenarios.json").write_text(json.dumps(_v2_scenarios(scenarios)))
-    catalog, _ = load_catalog_with_problems(root)
-    lock_module.update_lock(catalog)
-    return load_catalog(root)
+    return catalog_with_a_second_version(root, KEY, _v2, _v2_scenarios)
 
 
 @pytest_asyncio.fixture

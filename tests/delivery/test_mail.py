@@ -14,11 +14,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, delete
 
 from app.db import transaction
-from app.delivery import service as outbox
 from app.delivery.mail import Mailer, MailError
 from app.delivery.models import OutboxMessage
 from app.delivery.worker import deliver_due
 from app.settings import Settings
+from tests.factories import queue_email
 
 
 class Refusing:
@@ -80,15 +80,7 @@ def test_the_outbox_keeps_a_refused_message_for_another_attempt(
 ) -> None:
     with transaction(engine, write=True) as session:
         session.exec(delete(OutboxMessage))
-        message_id = outbox.enqueue_email(
-            session,
-            settings=settings,
-            organization_id=None,
-            purpose="test",
-            to="dana@example.com",
-            subject="Hello",
-            body="Hi",
-        ).id
+    message_id = queue_email(engine, settings)
     try:
         report = deliver_due(engine, settings, mailer=_mailer(refusing_port))
         assert report.retried == 1

@@ -6,14 +6,7 @@ import pytest
 
 from app.suppliers import ratelimit
 from app.suppliers.ratelimit import PortalLimiter, SlidingWindow, parse_rate
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.factories import Clock
 
 
 def test_a_full_window_waits_until_its_oldest_hit_expires() -> None:
