@@ -23,6 +23,7 @@ from sqlmodel import Session
 
 from app.actor import Actor
 from app.db import READ_METHODS, SessionDep, utcnow
+from app.deps import SettingsDep
 from app.errors import AppError
 from app.settings import Settings
 
@@ -327,9 +328,12 @@ CredentialDep = Annotated[Credential, Depends(get_credential)]
 
 
 def get_principal(
-    request: Request, session: SessionDep, credentials: BearerDep, cookie: CookieDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: BearerDep,
+    cookie: CookieDep,
 ) -> Principal:
-    settings: Settings = request.app.state.settings
     return authenticate(
         session,
         settings,

@@ -6,9 +6,9 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from app.deps import EngineDep
 from app.errors import problem_response, problem_responses
 from app.migrate import current_revisions
 
@@ -37,8 +37,7 @@ def healthz() -> Health:
     responses=problem_responses(503),
     summary="Database reachable and migrations at head",
 )
-def readyz(request: Request) -> Readiness | JSONResponse:
-    engine: Engine = request.app.state.engine
+def readyz(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
     heads: set[str] = request.app.state.migration_heads
     try:
         with engine.connect() as connection:

@@ -23,6 +23,7 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
+from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.people import oidc, service
@@ -56,11 +57,6 @@ logger = logging.getLogger("app.people")
 router = APIRouter(tags=["people"])
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
@@ -71,7 +67,6 @@ def _limiter(request: Request) -> SignInLimiter:
     return limiter
 
 
-SettingsDep = Annotated[Settings, Depends(_settings)]
 PasswordsDep = Annotated[Passwords, Depends(_passwords)]
 LimiterDep = Annotated[SignInLimiter, Depends(_limiter)]
 
@@ -569,12 +564,14 @@ def _sign_in_error(slug: str) -> RedirectResponse:
     responses=_redirect("To the identity provider (or to /sign-in?error=...)"),
     summary="Start single sign-on: redirects to the identity provider",
 )
-def start_oidc_sign_in(request: Request, settings: SettingsDep) -> RedirectResponse:
+def start_oidc_sign_in(
+    request: Request, settings: SettingsDep, engine: EngineDep
+) -> RedirectResponse:
     provider: oidc.OidcProvider | None = request.app.state.oidc
     if provider is None:
         return _sign_in_error("oidc-disabled")
     try:
-        url, state = oidc.start(request.app.state.engine, settings, provider)
+        url, state = oidc.start(engine, settings, provider)
     except oidc.OidcError as exc:
         logger.warning("single sign-on not started: %s", exc.detail)
         return _sign_in_error(exc.slug)
@@ -606,6 +603,7 @@ OidcParam = Annotated[str | None, Query(max_length=2048)]
 def finish_oidc_sign_in(
     request: Request,
     settings: SettingsDep,
+    engine: EngineDep,
     cookie: CookieDep,
     code: OidcParam = None,
     state: OidcParam = None,
@@ -619,7 +617,7 @@ def finish_oidc_sign_in(
         return _sign_in_error("oidc-provider-error")
     try:
         opened = oidc.finish(
-            request.app.state.engine,
+            engine,
             settings,
             provider,
             code=code,

@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
-from sqlalchemy.engine import Engine
 
 from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
 from app.auth import (
@@ -27,6 +26,7 @@ from app.auth import (
 )
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep, transaction, utcnow
+from app.deps import EngineDep, SettingsDep
 from app.errors import AppError, problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
@@ -48,9 +48,7 @@ from app.portfolio.schemas import (
     SystemStanding,
     WorkItem,
 )
-from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
-from app.settings import Settings
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
@@ -93,8 +91,7 @@ CalendarQuery = Annotated[
 ]
 
 
-async def _plan_settings(request: Request) -> service.PlanSettings:
-    settings: Settings = request.app.state.settings
+async def _plan_settings(settings: SettingsDep) -> service.PlanSettings:
     return service.PlanSettings(
         grace_days=settings.plan_grace_days, due_soon_days=settings.plan_due_soon_days
     )
@@ -439,6 +436,9 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 async def upload_control_evidence(
     control_id: ControlId,
     request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    catalog: CatalogDep,
     credential: CredentialDep,
     filename: Annotated[
         str, Query(min_length=1, max_length=255, description="The file's name, for display.")
@@ -446,10 +446,6 @@ async def upload_control_evidence(
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
     content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> ControlEvidencePublic:
-    settings: Settings = request.app.state.settings
-    engine: Engine = request.app.state.engine
-    catalog: Catalog = request.app.state.catalog
-
     def check() -> Principal:
         with transaction(engine, write=False) as session:
             caller = check_scope(authenticate(session, settings, credential), Scope.SYSTEMS_WRITE)
@@ -507,12 +503,11 @@ async def upload_control_evidence(
 def download_control_evidence(
     control_id: ControlId,
     evidence_id: uuid.UUID,
-    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     catalog: CatalogDep,
     principal: ReadDep,
 ) -> FileResponse:
-    settings: Settings = request.app.state.settings
     evidence = service.get_evidence(
         session,
         catalog.controls,

@@ -27,6 +27,7 @@ from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.controls.i18n import pick_language
 from app.db import READ_METHODS, SessionDep, transaction
+from app.deps import EngineDep, SettingsDep
 from app.errors import AppError, problem_responses
 from app.organizations import service as organizations
 from app.questionnaires.catalog import Catalog
@@ -243,6 +244,9 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 )
 async def upload_evidence(
     request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    catalog: CatalogDep,
     credentials: InvitationCredentials,
     filename: Annotated[
         str, Query(min_length=1, max_length=255, description="The file's name, for display.")
@@ -255,9 +259,6 @@ async def upload_evidence(
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
     content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> EvidencePublic:
-    settings: Settings = request.app.state.settings
-    engine: Engine = request.app.state.engine
-    catalog: Catalog = request.app.state.catalog
     token = _token(credentials)
     # Who and what first, then the bytes: no transaction is open while the body streams in.
     await run_in_threadpool(_check_writable, engine, token)
@@ -307,9 +308,8 @@ async def upload_evidence(
     summary="Remove a file attached in this round, while the answers are a draft",
 )
 def delete_evidence(
-    evidence_id: uuid.UUID, request: Request, session: SessionDep, access: AccessDep
+    evidence_id: uuid.UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
-    settings: Settings = request.app.state.settings
     service.delete_evidence(
         session, access=access, store=EvidenceStore(settings.evidence_dir), evidence_id=evidence_id
     )

@@ -8,7 +8,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.assessments import service as assessments
@@ -18,12 +18,12 @@ from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.delivery.mail import Mailer
+from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
-from app.settings import Settings
 from app.suppliers import service
 from app.suppliers.evidence import EvidenceStore
 from app.suppliers.models import Evidence, Supplier, VendorRequest
@@ -59,14 +59,6 @@ ProcurementDep = Annotated[Principal, Depends(require_scope(Scope.PROCUREMENT))]
 
 ReaderDep = Annotated[Principal, Depends(require_scope(Scope.READ, Scope.PROCUREMENT))]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
-
-
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
 
 
 # --- views ----------------------------------------------------------------------------------
