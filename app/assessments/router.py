@@ -4,7 +4,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -34,13 +34,14 @@ from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
-standing_router = APIRouter(tags=["standing"])
+router = problem_router(AUTHENTICATED, prefix="/v1/assessments", tags=["assessments"])
+standing_router = problem_router(AUTHENTICATED, tags=["standing"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 ReviewDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_REVIEW))]
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 PreferHeader = Annotated[
     str | None,
     Header(
@@ -113,7 +114,7 @@ def _round(found: AssessmentRound) -> RoundPublic:
     operation_id="createAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentPublic,
-    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Start an assessment of an AI system (pinned to a questionnaire version)",
 )
 def create_assessment(
@@ -140,7 +141,7 @@ def create_assessment(
     "",
     operation_id="listAssessments",
     response_model=Page[AssessmentSummary],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List assessments, newest first",
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
@@ -189,7 +190,7 @@ def import_takes_only_post() -> None:
     "/{assessment_id}",
     operation_id="getAssessment",
     response_model=AssessmentPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="Get an assessment with its answers, progress and ETag",
 )
 def get_assessment(
@@ -256,7 +257,7 @@ async def save_answers(
     "/{assessment_id}/preview",
     operation_id="previewAssessment",
     response_model=Preview,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="The live result of the answers as they stand, with undetermined rules",
 )
 def preview_assessment(
@@ -375,7 +376,7 @@ def migrate_assessment(
     "/{assessment_id}/rounds",
     operation_id="listAssessmentRounds",
     response_model=Page[RoundPublic],
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 404),
     summary="Every submitted round with its frozen answers, result and decision",
     description="Rounds in round order, the first round first (the history reads as it "
     "happened); `limit` and `cursor` page through them.",
@@ -398,7 +399,7 @@ def list_rounds(
     "/{assessment_id}/rounds/{round_number}",
     operation_id="getAssessmentRound",
     response_model=RoundPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="One submitted round",
 )
 def get_round(
@@ -414,7 +415,7 @@ def get_round(
     "/v1/overdue-systems",
     operation_id="listOverdueSystems",
     response_model=Page[OverdueSystem],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="Active AI systems with a current assessment past its reassessment date",
     description="Most overdue first: by the earliest due date among the system's current "
     "assessments, then by system id; each system lists its overdue assessments, earliest due "

@@ -2,22 +2,21 @@
 
 import uuid
 
-from fastapi import APIRouter
-
 from app.auth import PrincipalDep
 from app.db import SessionDep
 from app.delivery import service
 from app.delivery.schemas import MessageStatus, OutboxMessagePublic
 from app.errors import problem_responses
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(prefix="/v1/outbox/messages", tags=["delivery"])
+router = problem_router(AUTHENTICATED, prefix="/v1/outbox/messages", tags=["delivery"])
 
 
 @router.get(
     "/{message_id}",
     operation_id="getOutboxMessage",
     response_model=OutboxMessagePublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Get the delivery state of a queued e-mail (attempts, last error, sent or dead)",
 )
 def get_outbox_message(

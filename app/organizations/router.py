@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from app.auth import AdminDep
 from app.db import SessionDep
@@ -16,8 +16,9 @@ from app.organizations.schemas import (
     ApiKeyPublic,
 )
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(tags=["api keys"])
+router = problem_router(AUTHENTICATED, tags=["api keys"])
 
 
 def _public(key: ApiKey) -> ApiKeyPublic:
@@ -39,7 +40,6 @@ def _public(key: ApiKey) -> ApiKeyPublic:
     operation_id="createApiKey",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
-    responses=problem_responses(401, 403, 422),
     summary="Create an API key (its secret is returned this once)",
 )
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
@@ -66,7 +66,7 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
     "/v1/api-keys",
     operation_id="listApiKeys",
     response_model=Page[ApiKeyPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List the organisation's API keys",
     description="Newest first (by creation time, then id).",
 )
@@ -91,7 +91,7 @@ def list_api_keys(
     "/v1/api-keys/{key_id}",
     operation_id="getApiKey",
     response_model=ApiKeyPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Get one API key",
 )
 def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
@@ -104,7 +104,7 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
     "/v1/api-keys/{key_id}/revoke",
     operation_id="revokeApiKey",
     response_model=ApiKeyPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="Revoke an API key; it stops working at once",
 )
 def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:

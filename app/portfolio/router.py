@@ -9,7 +9,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
@@ -49,6 +49,7 @@ from app.portfolio.schemas import (
     WorkItem,
 )
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import AUTHENTICATED, problem_router
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
@@ -58,7 +59,7 @@ from app.suppliers.evidence import (
     unsupported_type,
 )
 
-router = APIRouter(tags=["portfolio"])
+router = problem_router(AUTHENTICATED, tags=["portfolio"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 ControlId = Annotated[
@@ -104,7 +105,7 @@ PlanSettingsDep = Annotated[service.PlanSettings, Depends(_plan_settings)]
     "/v1/ai-systems/{system_id}/plan",
     operation_id="getAiSystemPlan",
     response_model=SystemPlan,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="The questionnaires the AI system needs (as their files declare) and their state",
 )
 def get_plan(
@@ -140,7 +141,7 @@ def _read_queue_cursor(cursor: str) -> list[str]:
     "/v1/work-queue",
     operation_id="listWorkQueue",
     response_model=Page[WorkItem],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="Assessments the organisation's active AI systems need: missing, in progress, due "
     "soon or overdue",
     description="Ordered by due date, earliest first (entries without a due date last), then by "
@@ -195,7 +196,7 @@ def list_work_queue(
     "/v1/ai-systems/{system_id}/standing",
     operation_id="getSystemStanding",
     response_model=SystemStanding,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="One standing per AI system: overall tier, merged obligations and controls, "
     "suppliers' tiers, the plan and the next due date",
 )
@@ -228,7 +229,7 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
     "/v1/ai-systems/{system_id}/dossier",
     operation_id="getAiSystemDossier",
     response_class=HTMLResponse,
-    responses={**HTML_RESPONSE, **problem_responses(401, 403, 404, 422)},
+    responses={**HTML_RESPONSE, **problem_responses(404)},
     summary="Printable dossier of an AI system (HTML with print CSS)",
 )
 def get_dossier(
@@ -298,7 +299,7 @@ def _record_public(
     "/v1/control-records",
     operation_id="listControlRecords",
     response_model=Page[ControlRecordPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="The organisation's control implementation records",
     description="Ordered by control id, first to last (string order).",
 )
@@ -347,7 +348,7 @@ def list_control_records(
     "/v1/control-records/{control_id}",
     operation_id="getControlRecord",
     response_model=ControlRecordPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="One control's implementation record (with its ETag)",
 )
 def get_control_record(
@@ -367,7 +368,7 @@ def get_control_record(
     operation_id="createControlRecord",
     status_code=status.HTTP_201_CREATED,
     response_model=ControlRecordPublic,
-    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(409), **etag_response(201, location=True)},
     summary="Record how the organisation applies and implements a catalog control",
 )
 def create_control_record(
@@ -394,7 +395,7 @@ def create_control_record(
     "/v1/control-records/{control_id}",
     operation_id="updateControlRecord",
     response_model=ControlRecordPublic,
-    responses={**problem_responses(401, 403, 404, 412, 422, 428), **etag_response(200)},
+    responses={**problem_responses(404, 412, 428), **etag_response(200)},
     summary="Change a control's implementation record (needs If-Match)",
 )
 def update_control_record(
@@ -426,7 +427,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     operation_id="uploadControlEvidence",
     status_code=status.HTTP_201_CREATED,
     response_model=ControlEvidencePublic,
-    responses=problem_responses(401, 403, 404, 413, 415, 422),
+    responses=problem_responses(404, 413, 415),
     summary="Attach an evidence file to a control's record: the raw bytes as the body, its type "
     "as Content-Type (kept with its SHA-256)",
     openapi_extra={
@@ -496,7 +497,7 @@ async def upload_control_evidence(
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(404, 409),
     },
     summary="Download a control's evidence file (its SHA-256 is in the Repr-Digest header)",
 )
@@ -527,7 +528,6 @@ def download_control_evidence(
             "description": "JSON; CSV with `format=csv`; a printable HTML page with `format=html`.",
             "content": {"text/csv": {"schema": {"type": "string"}}, "text/html": {}},
         },
-        **problem_responses(401, 403, 422),
     },
     summary="Statement of Applicability (ISO/IEC 42001 6.1.3 d): applicability, justification, "
     "implementation status, owner and evidence of every Annex A control",

@@ -13,7 +13,7 @@ import threading
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response, status
+from fastapi import Depends, FastAPI, Header, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security.http import HTTPBase
@@ -32,6 +32,7 @@ from app.errors import AppError, problem_responses
 from app.organizations import service as organizations
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import INVITATION, problem_router
 from app.settings import Settings
 from app.suppliers import service
 from app.suppliers.evidence import (
@@ -110,11 +111,13 @@ def portal_access(
 
 AccessDep = Annotated[service.PortalAccess, Depends(portal_access)]
 
-router = APIRouter(
-    prefix="/v1/supplier-portal", tags=["supplier portal"], dependencies=[Depends(rate_limit)]
+router = problem_router(
+    INVITATION,
+    prefix="/v1/supplier-portal",
+    tags=["supplier portal"],
+    dependencies=[Depends(rate_limit)],
 )
-READ_ERRORS = problem_responses(401, 404, 422, 429)
-WRITE_ERRORS = problem_responses(401, 404, 409, 412, 422, 428, 429)
+WRITE_ERRORS = problem_responses(409, 412, 428)
 
 
 def _evidence(found: Evidence) -> EvidencePublic:
@@ -153,7 +156,7 @@ def _view(
     "",
     operation_id="getPortalRequest",
     response_model=PortalRequest,
-    responses={**READ_ERRORS, **etag_response(200)},
+    responses=etag_response(200),
     summary="The request this invitation opens: message, due date, answers, comments, evidence",
 )
 def get_request(
@@ -168,7 +171,6 @@ def get_request(
     "/questionnaire",
     operation_id="getPortalQuestionnaire",
     response_model=PortalQuestionnaire,
-    responses=READ_ERRORS,
     summary="The questionnaire to answer, localised per Accept-Language",
 )
 def get_questionnaire(
@@ -236,7 +238,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     operation_id="uploadPortalEvidence",
     status_code=status.HTTP_201_CREATED,
     response_model=EvidencePublic,
-    responses=problem_responses(401, 404, 409, 413, 415, 422, 429),
+    responses=problem_responses(409, 413, 415),
     summary="Attach an evidence file: the raw bytes as the body, its type as Content-Type",
     openapi_extra={
         "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
@@ -304,7 +306,7 @@ async def upload_evidence(
     "/evidence/{evidence_id}",
     operation_id="deletePortalEvidence",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404, 409, 422, 429),
+    responses=problem_responses(409),
     summary="Remove a file attached in this round, while the answers are a draft",
 )
 def delete_evidence(

@@ -8,7 +8,7 @@ import json
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.assessments import service as assessments
@@ -24,6 +24,7 @@ from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import AUTHENTICATED, problem_router
 from app.suppliers import service
 from app.suppliers.evidence import EvidenceStore
 from app.suppliers.models import Evidence, Supplier, VendorRequest
@@ -52,13 +53,13 @@ from app.suppliers.schemas import (
     VendorRequestSummary,
 )
 
-router = APIRouter(tags=["procurement"])
+router = problem_router(AUTHENTICATED, tags=["procurement"])
 
 ProcurementDep = Annotated[Principal, Depends(require_scope(Scope.PROCUREMENT))]
 
 
 ReaderDep = Annotated[Principal, Depends(require_scope(Scope.READ, Scope.PROCUREMENT))]
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 
 
 # --- views ----------------------------------------------------------------------------------
@@ -224,7 +225,7 @@ def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
     operation_id="createSupplier",
     status_code=status.HTTP_201_CREATED,
     response_model=SupplierProfile,
-    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(409), **etag_response(201, location=True)},
     summary="Register a supplier with its contacts and AI products (linked to AI systems)",
 )
 def create_supplier(
@@ -250,7 +251,7 @@ def create_supplier(
     "/v1/suppliers",
     operation_id="listSuppliers",
     response_model=Page[SupplierPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List suppliers with their current tier, newest first",
     description="Newest first (by registration time, then id).",
 )
@@ -272,7 +273,7 @@ def list_suppliers(
     "/v1/suppliers/{supplier_id}",
     operation_id="getSupplier",
     response_model=SupplierProfile,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="A supplier's profile: current tier, contractual controls, contacts, products, history",
 )
 def get_supplier(
@@ -320,7 +321,7 @@ def update_supplier(
     operation_id="addSupplierContact",
     status_code=status.HTTP_201_CREATED,
     response_model=ContactPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="Add a contact to a supplier",
 )
 def add_contact(
@@ -350,7 +351,7 @@ def add_contact(
     operation_id="addSupplierProduct",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Add an AI product or service of a supplier, linked to the AI systems built on it",
 )
 def add_product(
@@ -502,7 +503,7 @@ def remove_product(
     operation_id="createSupplierRequest",
     status_code=status.HTTP_201_CREATED,
     response_model=VendorRequestCreated,
-    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Send a questionnaire to a supplier contact (e-mails the invitation link)",
 )
 def create_request(
@@ -560,7 +561,7 @@ def create_request(
     "/v1/supplier-requests",
     operation_id="listSupplierRequests",
     response_model=Page[VendorRequestSummary],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List vendor requests, newest first",
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
@@ -603,7 +604,7 @@ def list_requests(
     "/v1/supplier-requests/{request_id}",
     operation_id="getSupplierRequest",
     response_model=VendorRequestPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="A vendor request: answers, evidence, derived tier and contractual controls",
 )
 def get_request(
@@ -624,7 +625,7 @@ def get_request(
     "/v1/supplier-requests/{request_id}/invitation",
     operation_id="resendSupplierInvitation",
     response_model=VendorRequestCreated,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="Issue a new invitation link (the old one stops working) and e-mail it",
 )
 def resend_invitation(
@@ -651,7 +652,7 @@ def resend_invitation(
     "/v1/supplier-requests/{request_id}/invitation/revoke",
     operation_id="revokeSupplierInvitation",
     response_model=VendorRequestPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Stop the invitation link from opening anything",
 )
 def revoke_invitation(
@@ -699,7 +700,7 @@ def review_request(
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(404, 409),
     },
     summary="Download an evidence file (its SHA-256 is in the Repr-Digest header)",
 )
