@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.assessments import service
+from app.assessments import service, views
 from app.assessments.autosave import AutosaveDep, Save
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.schemas import (
     AnswersPatch,
     AssessmentCreate,
@@ -22,7 +22,6 @@ from app.assessments.schemas import (
     MigrationReport,
     OverdueSystem,
     Preview,
-    QuestionnairePin,
     RoundPublic,
     SubmitBody,
 )
@@ -52,61 +51,11 @@ PreferHeader = Annotated[
 ]
 
 
-def public(session: SessionDep, catalog: Catalog, assessment: Assessment) -> AssessmentPublic:
-    version = service.pinned_version(catalog, assessment)
-    return AssessmentPublic(
-        id=assessment.id,
-        system_id=assessment.system_id,
-        supplier_id=assessment.supplier_id,
-        questionnaire=QuestionnairePin.of(assessment),
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        prefilled=assessment.prefilled or {},
-        progress=service.progress(version, assessment.answers),
-        tier=assessment.tier,
-        is_current=assessment.is_current,
-        due_at=assessment.due_at,
-        overdue=service.is_overdue(assessment),
-        review_comments=service.review_comments(session, assessment),
-        created_at=assessment.created_at,
-        updated_at=assessment.updated_at,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at,
-    )
-
-
 def _with_etag(
     response: Response, session: SessionDep, catalog: Catalog, assessment: Assessment
 ) -> AssessmentPublic:
     response.headers["ETag"] = etag(assessment.revision)
-    return public(session, catalog, assessment)
-
-
-def summary(
-    assessment: Assessment, system_name: str | None = None, supplier_name: str | None = None
-) -> AssessmentSummary:
-    return AssessmentSummary(
-        id=assessment.id,
-        system_id=assessment.system_id,
-        system_name=system_name,
-        supplier_id=assessment.supplier_id,
-        supplier_name=supplier_name,
-        questionnaire=QuestionnairePin.of(assessment),
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        tier=assessment.tier,
-        is_current=assessment.is_current,
-        due_at=assessment.due_at,
-        overdue=service.is_overdue(assessment),
-        created_at=assessment.created_at,
-        updated_at=assessment.updated_at,
-    )
-
-
-def _round(found: AssessmentRound) -> RoundPublic:
-    return RoundPublic.model_validate(found, from_attributes=True)
+    return views.assessment_public(session, catalog, assessment)
 
 
 @router.post(
@@ -130,7 +79,7 @@ def create_assessment(
             "Location": f"/v1/assessments/{assessment.id}",
             "ETag": etag(assessment.revision),
         }
-        return 201, public(session, catalog, assessment), headers
+        return 201, views.assessment_public(session, catalog, assessment), headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -176,7 +125,7 @@ def list_assessments(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[summary(*row) for row in found], next_cursor=next_cursor)
+    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -232,7 +181,7 @@ async def save_answers(
     minimal = bool(prefer and "return=minimal" in prefer)
 
     def render(session: Session, assessment: Assessment) -> AssessmentPublic:
-        return public(session, catalog, assessment)
+        return views.assessment_public(session, catalog, assessment)
 
     saved = await autosave.save(
         Save(
@@ -360,14 +309,8 @@ def migrate_assessment(
         if_match=if_match,
     )
     return MigrationReport(
-        source=plan.source,
-        target=plan.target,
+        **views.plan_fields(plan),
         dry_run=body.dry_run,
-        carried=plan.carried,
-        renamed=plan.renamed,
-        recoded=plan.recoded,
-        dropped=plan.dropped,
-        to_answer=plan.to_answer,
         assessment=None if body.dry_run else _with_etag(response, session, catalog, assessment),
     )
 
@@ -392,7 +335,7 @@ def list_rounds(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
     found, next_cursor = service.rounds_page(session, assessment, cursor=cursor, limit=limit)
-    return Page(items=[_round(r) for r in found], next_cursor=next_cursor)
+    return Page(items=[views.round_public(r) for r in found], next_cursor=next_cursor)
 
 
 @router.get(
@@ -408,7 +351,7 @@ def get_round(
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    return _round(service.get_round(session, assessment, round_number))
+    return views.round_public(service.get_round(session, assessment, round_number))
 
 
 @standing_router.get(
@@ -435,7 +378,7 @@ def list_overdue_systems(
             OverdueSystem(
                 system_id=system.id,
                 system_name=system.name,
-                overdue=[summary(a, system.name) for a in assessments],
+                overdue=[views.assessment_summary(a, system.name) for a in assessments],
             )
             for system, assessments in systems
         ],

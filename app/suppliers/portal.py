@@ -18,23 +18,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security.http import HTTPBase
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from app.assessments import service as assessments
-from app.assessments.models import Assessment, AssessmentStatus
-from app.assessments.schemas import AnswersPatch, QuestionnairePin
+from app.assessments.schemas import AnswersPatch
 from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.controls.i18n import pick_language
 from app.db import READ_METHODS, SessionDep, transaction
 from app.deps import EngineDep, SettingsDep
 from app.errors import AppError, problem_responses
-from app.organizations import service as organizations
-from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import INVITATION, problem_router
 from app.settings import Settings
-from app.suppliers import service
+from app.suppliers import service, views
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
@@ -43,7 +39,7 @@ from app.suppliers.evidence import (
     too_large,
     unsupported_type,
 )
-from app.suppliers.models import Evidence, Supplier
+from app.suppliers.models import Evidence
 from app.suppliers.ratelimit import PortalLimiter
 from app.suppliers.schemas import EvidencePublic, PortalQuestionnaire, PortalRequest
 
@@ -120,38 +116,6 @@ router = problem_router(
 WRITE_ERRORS = problem_responses(409, 412, 428)
 
 
-def _evidence(found: Evidence) -> EvidencePublic:
-    return EvidencePublic.model_validate(found, from_attributes=True)
-
-
-def _view(
-    session: Session, catalog: Catalog, access: service.PortalAccess, assessment: Assessment
-) -> PortalRequest:
-    request = access.request
-    version = assessments.pinned_version(catalog, assessment)
-    supplier = session.get(Supplier, request.supplier_id)
-    org = organizations.get_organization(session, organization_id=request.organization_id)
-    current = service.portal_status(assessment)
-    return PortalRequest(
-        organization=org.name,
-        supplier=supplier.name if supplier else "",
-        recipient_email=request.recipient_email,
-        message=request.message,
-        due_date=request.due_date,
-        status=current,
-        outcome=service.portal_outcome(assessment),
-        read_only=assessment.status != AssessmentStatus.DRAFT,
-        questionnaire=QuestionnairePin.of(assessment),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        progress=assessments.progress(version, assessment.answers),
-        review_comments=assessments.review_comments(session, assessment),
-        evidence=[_evidence(e) for e in service.evidence_of(session, request)],
-        submitted_at=assessment.submitted_at,
-    )
-
-
 @router.get(
     "",
     operation_id="getPortalRequest",
@@ -164,7 +128,7 @@ def get_request(
 ) -> PortalRequest:
     response.headers["ETag"] = etag(access.assessment.revision)
     response.headers["Cache-Control"] = "no-store"
-    return _view(session, catalog, access, access.assessment)
+    return views.portal_request(session, catalog, access, access.assessment)
 
 
 @router.get(
@@ -202,7 +166,7 @@ def save_answers(
         session, catalog, access=access, changes=body.answers, if_match=if_match
     )
     response.headers["ETag"] = etag(assessment.revision)
-    return _view(session, catalog, access, assessment)
+    return views.portal_request(session, catalog, access, assessment)
 
 
 @router.post(
@@ -221,7 +185,7 @@ def submit(
 ) -> PortalRequest:
     assessment = service.portal_submit(session, catalog, access=access, if_match=if_match)
     response.headers["ETag"] = etag(assessment.revision)
-    return _view(session, catalog, access, assessment)
+    return views.portal_request(session, catalog, access, assessment)
 
 
 def _check_writable(engine: Engine, token: str) -> None:
@@ -299,7 +263,7 @@ async def upload_evidence(
         evidence = await run_in_threadpool(record)
     finally:
         staged.discard()  # gone already when accepted (moved into place)
-    return _evidence(evidence)
+    return views.evidence_public(evidence)
 
 
 @router.delete(

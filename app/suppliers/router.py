@@ -6,14 +6,11 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 import dataclasses
 import json
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
 
-from app.assessments import service as assessments
-from app.assessments.models import Assessment
-from app.assessments.schemas import QuestionnairePin
 from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
@@ -25,24 +22,18 @@ from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
-from app.suppliers import service
+from app.suppliers import service, views
 from app.suppliers.evidence import EvidenceStore
-from app.suppliers.models import Evidence, Supplier, VendorRequest
+from app.suppliers.models import Supplier
 from app.suppliers.schemas import (
     ContactCreate,
     ContactPublic,
     ContactUpdate,
-    Delivery,
-    EvidencePublic,
-    HistoryEntry,
-    InvitationPublic,
-    PrefillReport,
     ProductCreate,
     ProductPublic,
     ProductUpdate,
     RequestCreate,
     Resend,
-    Standing,
     SupplierCreate,
     SupplierProfile,
     SupplierPublic,
@@ -62,149 +53,11 @@ ReaderDep = Annotated[Principal, Depends(require_scope(Scope.READ, Scope.PROCURE
 WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 
 
-# --- views ----------------------------------------------------------------------------------
-
-
-def _supplier(supplier: Supplier, tier: str | None) -> SupplierPublic:
-    return SupplierPublic(
-        id=supplier.id,
-        name=supplier.name,
-        website=supplier.website,
-        country=supplier.country,
-        description=supplier.description,
-        revision=supplier.revision,
-        tier=tier,
-        created_at=supplier.created_at,
-        updated_at=supplier.updated_at,
-    )
-
-
-def _profile(session: SessionDep, catalog: Catalog, supplier: Supplier) -> SupplierProfile:
-    current = service.standing(session, supplier.id)
-    standing = None
-    if current is not None:
-        result = current.accepted.result
-        version = assessments.pinned_version(catalog, current.assessment)
-        labels = {t.id: t.label.get("en") for t in version.model.scoring.tiers}
-        standing = Standing(
-            tier=current.accepted.tier,
-            tier_label=labels.get(current.accepted.tier),
-            request_id=current.request.id if current.request else None,
-            assessment_id=current.assessment.id,
-            questionnaire=QuestionnairePin.of(current.assessment),
-            accepted_at=current.assessment.decided_at,
-            review_due_at=current.assessment.due_at,
-            controls=result.get("controls", []),
-            obligations=result.get("obligations", []),
-            flags=result.get("flags", []),
-        )
-    history = [
-        HistoryEntry(
-            request_id=request.id,
-            questionnaire=QuestionnairePin.of(assessment),
-            status=service.request_status(assessment),
-            sent_at=request.created_at,
-            due_date=request.due_date,
-            submitted_at=assessment.submitted_at,
-            decided_at=assessment.decided_at if service.is_decided(assessment) else None,
-            tier=assessment.tier,
-        )
-        for request, assessment in service.history(session, supplier.id)
-    ]
-    return SupplierProfile(
-        **_supplier(supplier, standing.tier if standing else None).model_dump(),
-        contacts=[
-            ContactPublic.model_validate(c, from_attributes=True)
-            for c in service.contacts(session, supplier)
-        ],
-        products=[
-            ProductPublic(
-                id=p.id,
-                name=p.name,
-                description=p.description,
-                system_ids=system_ids,
-                created_at=p.created_at,
-            )
-            for p, system_ids in service.products(session, supplier)
-        ],
-        standing=standing,
-        history=history,
-    )
-
-
 def _profile_with_etag(
     response: Response, session: SessionDep, catalog: Catalog, supplier: Supplier
 ) -> SupplierProfile:
     response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
-
-
-def _evidence(found: Evidence) -> EvidencePublic:
-    return EvidencePublic.model_validate(found, from_attributes=True)
-
-
-def request_view(
-    session: SessionDep, catalog: Catalog, request: VendorRequest, assessment: Assessment
-) -> VendorRequestPublic:
-    version = assessments.pinned_version(catalog, assessment)
-    latest = service.latest_round(session, assessment)
-    result: dict[str, Any] = latest.result if latest else {}
-    invitation = service.current_invitation(session, request)
-    return VendorRequestPublic(
-        id=request.id,
-        supplier_id=request.supplier_id,
-        contact_id=request.contact_id,
-        product_id=request.product_id,
-        assessment_id=assessment.id,
-        recipient_email=request.recipient_email,
-        message=request.message,
-        due_date=request.due_date,
-        overdue=service.is_overdue(request, assessment),
-        status=service.request_status(assessment),
-        questionnaire=QuestionnairePin.of(assessment),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        progress=assessments.progress(version, assessment.answers),
-        tier=assessment.tier,
-        controls=result.get("controls", []),
-        obligations=result.get("obligations", []),
-        flags=result.get("flags", []),
-        review_comments=assessments.review_comments(session, assessment),
-        evidence=[_evidence(e) for e in service.evidence_of(session, request)],
-        invitation=None
-        if invitation is None
-        else InvitationPublic(
-            id=invitation.id,
-            recipient_email=invitation.recipient_email,
-            state=service.invitation_state(invitation),
-            delivery=Delivery(invitation.delivery),
-            created_at=invitation.created_at,
-            expires_at=invitation.expires_at,
-            revoked_at=invitation.revoked_at,
-            first_opened_at=invitation.first_opened_at,
-        ),
-        created_at=request.created_at,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at if service.is_decided(assessment) else None,
-    )
-
-
-def _created_view(
-    session: SessionDep,
-    catalog: Catalog,
-    request: VendorRequest,
-    assessment: Assessment,
-    issued: service.Issued,
-    prefill: PrefillReport | None,
-) -> VendorRequestCreated:
-    return VendorRequestCreated(
-        **request_view(session, catalog, request, assessment).model_dump(),
-        delivery=issued.delivery,
-        message_id=issued.message_id,
-        link=issued.link,
-        prefill=prefill,
-    )
+    return views.supplier_profile(session, catalog, supplier)
 
 
 def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
@@ -240,7 +93,7 @@ def create_supplier(
             session, organization_id=principal.organization_id, data=body, actor=principal.actor
         )
         headers = {"Location": f"/v1/suppliers/{supplier.id}", "ETag": etag(supplier.revision)}
-        return 201, _profile(session, catalog, supplier), headers
+        return 201, views.supplier_profile(session, catalog, supplier), headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -266,7 +119,9 @@ def list_suppliers(
         session, organization_id=principal.organization_id, q=q, cursor=cursor, limit=limit
     )
     tiers = service.current_tiers(session, [s.id for s in found])
-    return Page(items=[_supplier(s, tiers.get(s.id)) for s in found], next_cursor=next_cursor)
+    return Page(
+        items=[views.supplier_public(s, tiers.get(s.id)) for s in found], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -369,14 +224,8 @@ def add_product(
             data=body,
             actor=principal.actor,
         )
-        public = ProductPublic(
-            id=product.id,
-            name=product.name,
-            description=product.description,
-            system_ids=sorted(dict.fromkeys(body.system_ids), key=str),
-            created_at=product.created_at,
-        )
-        return 201, public, {}
+        system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
+        return 201, views.product_public(product, system_ids), {}
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -528,23 +377,12 @@ def create_request(
             data=body,
         )
         issued_link[0] = created.issued.link
-        prefill = None
-        source_id = created.request.prefilled_from_assessment_id
-        if created.prefill is not None and source_id is not None:
-            plan = created.prefill
-            prefill = PrefillReport(
-                source=plan.source,
-                target=plan.target,
-                from_assessment_id=source_id,
-                carried=plan.carried,
-                renamed=plan.renamed,
-                recoded=plan.recoded,
-                dropped=plan.dropped,
-                to_answer=plan.to_answer,
-            )
+        prefill = views.prefill_report(created.request, created.prefill)
         # The stored (replayable) response never carries the link; see _with_link.
         hidden = dataclasses.replace(created.issued, link=None)
-        view = _created_view(session, catalog, created.request, created.assessment, hidden, prefill)
+        view = views.request_created(
+            session, catalog, created.request, created.assessment, hidden, prefill
+        )
         headers = {
             "Location": f"/v1/supplier-requests/{created.request.id}",
             "ETag": etag(created.assessment.revision),
@@ -580,22 +418,7 @@ def list_requests(
         limit=limit,
     )
     return Page(
-        items=[
-            VendorRequestSummary(
-                id=r.id,
-                supplier_id=r.supplier_id,
-                supplier_name=name,
-                product_id=r.product_id,
-                recipient_email=r.recipient_email,
-                due_date=r.due_date,
-                overdue=service.is_overdue(r, a),
-                status=service.request_status(a),
-                questionnaire=QuestionnairePin.of(a),
-                tier=a.tier,
-                created_at=r.created_at,
-            )
-            for r, a, name in rows
-        ],
+        items=[views.request_summary(r, a, name) for r, a, name in rows],
         next_cursor=next_cursor,
     )
 
@@ -618,7 +441,7 @@ def get_request(
         session, organization_id=principal.organization_id, request_id=request_id
     )
     response.headers["ETag"] = etag(assessment.revision)
-    return request_view(session, catalog, request, assessment)
+    return views.request_public(session, catalog, request, assessment)
 
 
 @router.post(
@@ -645,7 +468,7 @@ def resend_invitation(
         request_id=request_id,
         data=body or Resend(),
     )
-    return _created_view(session, catalog, request, assessment, issued, None)
+    return views.request_created(session, catalog, request, assessment, issued, None)
 
 
 @router.post(
@@ -661,7 +484,7 @@ def revoke_invitation(
     request, assessment = service.revoke_invitation(
         session, principal=principal, request_id=request_id
     )
-    return request_view(session, catalog, request, assessment)
+    return views.request_public(session, catalog, request, assessment)
 
 
 @router.post(
@@ -691,7 +514,7 @@ def review_request(
         if_match=if_match,
     )
     response.headers["ETag"] = etag(assessment.revision)
-    return request_view(session, catalog, request, assessment)
+    return views.request_public(session, catalog, request, assessment)
 
 
 @router.get(
