@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import EngineDep
-from app.errors import problem_response, problem_responses
+from app.errors import ProblemType, problem_response, problem_responses
 from app.migrate import current_revisions
 
 router = APIRouter(tags=["health"])
@@ -47,7 +47,7 @@ def readyz(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
         return problem_response(
             request,
             status=503,
-            type="database-unavailable",
+            type=ProblemType.DATABASE_UNAVAILABLE,
             title="Service unavailable",
             detail="The database cannot be reached.",
         )
@@ -55,7 +55,7 @@ def readyz(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
         return problem_response(
             request,
             status=503,
-            type="migrations-pending",
+            type=ProblemType.MIGRATIONS_PENDING,
             title="Service unavailable",
             detail=f"The database is at {sorted(current) or 'no revision'}, the code expects "
             f"{sorted(heads)}; run `python -m app migrate`.",

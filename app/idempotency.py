@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from sqlmodel import Field, Session, SQLModel, select
 
 from app.db import JSONType, UTCDateTime, utcnow
-from app.errors import AppError
+from app.errors import InvalidRequestError, ProblemType, parameter_problem
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -83,16 +83,11 @@ class Idempotency:
             ).first()
             if record is not None:
                 if record.fingerprint != request_fingerprint:
-                    raise AppError(
-                        status=422,
-                        type="idempotency-key-reused",
+                    raise InvalidRequestError(
+                        ProblemType.IDEMPOTENCY_KEY_REUSED,
+                        "This Idempotency-Key was used for a different request; use a new key.",
+                        errors=[parameter_problem("Idempotency-Key", "used for another request")],
                         title="Idempotency key reused",
-                        detail=(
-                            "This Idempotency-Key was used for a different request; use a new key."
-                        ),
-                        errors=[
-                            {"parameter": "Idempotency-Key", "detail": "used for another request"}
-                        ],
                     )
                 return JSONResponse(
                     record.body,

@@ -27,7 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import utcnow
 from app.delivery.worker import waiting
-from app.errors import AppError
+from app.errors import NotFoundError
 
 REQUESTS = Counter(
     "app_http_requests_total",
@@ -92,9 +92,9 @@ class OutboxCollector(Collector):
 router = APIRouter()
 
 
-class MetricsOff(AppError):
+class MetricsOff(NotFoundError):
     def __init__(self) -> None:
-        super().__init__(status=404, type="not-found", title="Not found", detail="No metrics here.")
+        super().__init__(detail="No metrics here.")
 
 
 @router.get("/metrics", include_in_schema=False)

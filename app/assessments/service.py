@@ -20,7 +20,16 @@ from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    InvalidFieldError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+    field_problem,
+)
 from app.pagination import (
     decode_cursor,
     decode_seq_cursor,
@@ -44,12 +53,11 @@ from app.systems.models import AISystem, SystemStatus
 
 
 def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any]]) -> AppError:
-    return AppError(
-        status=422,
-        type="invalid-answers",
-        title="Invalid answers",
-        detail=f"{len(problems)} answer problem(s) for {version.ref}; nothing was changed.",
+    return InvalidRequestError(
+        ProblemType.INVALID_ANSWERS,
+        f"{len(problems)} answer problem(s) for {version.ref}; nothing was changed.",
         errors=problems,
+        title="Invalid answers",
     )
 
 
@@ -57,7 +65,7 @@ def _not_draft(
     assessment: Assessment, only: str = "answers can change only while it is a draft"
 ) -> ConflictError:
     return ConflictError(
-        f"The assessment is {assessment.status}; {only}.", type="assessment-not-draft"
+        f"The assessment is {assessment.status}; {only}.", type=ProblemType.ASSESSMENT_NOT_DRAFT
     )
 
 
@@ -69,20 +77,16 @@ def resolve_version(catalog: Catalog, key: str, version: str | None) -> Question
         pointer = (
             "/questionnaire_version" if version and key in catalog.by_key else "/questionnaire_key"
         )
-        raise AppError(
-            status=422,
-            type="unknown-questionnaire",
-            title="Unknown questionnaire",
-            detail=str(exc),
-            errors=[{"pointer": pointer, "detail": str(exc)}],
+        raise InvalidFieldError(
+            pointer, str(exc), type=ProblemType.UNKNOWN_QUESTIONNAIRE, title="Unknown questionnaire"
         ) from exc
     if found.status != "published":
-        raise AppError(
-            status=422,
-            type="questionnaire-not-published",
+        raise InvalidFieldError(
+            "/questionnaire_version",
+            f"{found.ref} is {found.status}; new assessments use published versions.",
+            type=ProblemType.QUESTIONNAIRE_NOT_PUBLISHED,
+            reason=f"{found.status} version",
             title="Questionnaire not published",
-            detail=f"{found.ref} is {found.status}; new assessments use published versions.",
-            errors=[{"pointer": "/questionnaire_version", "detail": f"{found.status} version"}],
         )
     return found
 
@@ -95,13 +99,13 @@ def pinned_version(catalog: Catalog, assessment: Assessment) -> QuestionnaireVer
         raise ConflictError(
             f"{assessment.questionnaire_key}@{assessment.questionnaire_version} is not loaded "
             "by this service.",
-            type="questionnaire-version-unavailable",
+            type=ProblemType.QUESTIONNAIRE_VERSION_UNAVAILABLE,
         ) from exc
     if found.content_hash != assessment.content_hash:
         raise ConflictError(
             f"{found.ref} was changed after this assessment was pinned to it (content hash "
             "differs); published versions must never change.",
-            type="questionnaire-version-changed",
+            type=ProblemType.QUESTIONNAIRE_VERSION_CHANGED,
         )
     return found
 
@@ -196,7 +200,9 @@ def create_assessment(
         session, organization_id=caller.organization_id, system_id=data.system_id
     )
     if system.status == SystemStatus.RETIRED:
-        raise ConflictError("A retired AI system is not assessed any more.", type="system-retired")
+        raise ConflictError(
+            "A retired AI system is not assessed any more.", type=ProblemType.SYSTEM_RETIRED
+        )
     version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
     carried = carried_over(session, version, organization_id=caller.organization_id, system=system)
     # The caller's own initial answers win over carried-over ones.
@@ -430,7 +436,7 @@ def check_subject(
     if subject == Subject.SYSTEM and assessment.supplier_id is not None:
         raise ConflictError(
             "This is a supplier's questionnaire; change it through /v1/supplier-requests.",
-            type="supplier-assessment",
+            type=ProblemType.SUPPLIER_ASSESSMENT,
         )
     if subject == Subject.SUPPLIER and assessment.supplier_id is None:
         raise NotFoundError("assessment", assessment_id)
@@ -612,35 +618,30 @@ def review(
     if assessment.status != AssessmentStatus.SUBMITTED:
         raise ConflictError(
             f"The assessment is {assessment.status}; only a submitted one can be reviewed.",
-            type="assessment-not-submitted",
+            type=ProblemType.ASSESSMENT_NOT_SUBMITTED,
         )
     # Four eyes compare people where there are people: a person's own key is the person.
     own_key = caller.key_id is not None and assessment.submitted_by_key_id == caller.key_id
     own_person = caller.user_id is not None and assessment.submitted_by_user_id == caller.user_id
     if (caller.key_id is None and caller.user_id is None) or own_key or own_person:
-        raise AppError(
-            status=403,
-            type="own-submission",
-            title="Forbidden",
-            detail="A submission is reviewed by someone else than its submitter (four eyes).",
+        raise ForbiddenError(
+            ProblemType.OWN_SUBMISSION,
+            "A submission is reviewed by someone else than its submitter (four eyes).",
         )
     if decision != Decision.APPROVE and not (comment and comment.strip()):
-        raise AppError(
-            status=422,
-            type="comment-required",
-            title="Invalid request",
-            detail="Say why when rejecting or requesting changes.",
-            errors=[{"pointer": "/comment", "detail": "required for this decision"}],
+        raise InvalidFieldError(
+            "/comment",
+            "Say why when rejecting or requesting changes.",
+            type=ProblemType.COMMENT_REQUIRED,
+            reason="required for this decision",
         )
     version = pinned_version(catalog, assessment)
     unknown = sorted(set(item_comments) - set(version.program.items))
     if unknown:
-        raise AppError(
-            status=422,
-            type="unknown-item",
-            title="Invalid request",
-            detail="Comments name questions this questionnaire does not have.",
-            errors=[{"pointer": f"/item_comments/{i}", "detail": "no such item"} for i in unknown],
+        raise InvalidRequestError(
+            ProblemType.UNKNOWN_ITEM,
+            "Comments name questions this questionnaire does not have.",
+            errors=[field_problem(f"/item_comments/{i}", "no such item") for i in unknown],
         )
     now = utcnow()
     submitted = current_round(session, assessment)
@@ -943,12 +944,11 @@ def migrate_draft(
     source = pinned_version(catalog, assessment)
     target = resolve_version(catalog, assessment.questionnaire_key, to_version)
     if semver(target.version) <= semver(source.version):
-        raise AppError(
-            status=422,
-            type="not-a-newer-version",
-            title="Invalid request",
-            detail=f"{target.ref} is not newer than {source.ref}.",
-            errors=[{"pointer": "/to_version", "detail": "must be a newer published version"}],
+        raise InvalidFieldError(
+            "/to_version",
+            f"{target.ref} is not newer than {source.ref}.",
+            type=ProblemType.NOT_A_NEWER_VERSION,
+            reason="must be a newer published version",
         )
     plan = plan_migration(source, target, assessment.answers)
     if dry_run:

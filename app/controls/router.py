@@ -14,7 +14,7 @@ from app.auth import Principal, require_scope
 from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language
 from app.controls.models import Control
-from app.errors import AppError, problem_responses
+from app.errors import NotFoundError, problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, invalid_cursor
 from app.routing import AUTHENTICATED_READ, problem_router
 
@@ -145,9 +145,7 @@ def get_control(
     """One control with its crosswalk links."""
     control = controls.get(control_id)
     if control is None:
-        raise AppError(
-            status=404, type="not-found", title="Not found", detail=f"No control {control_id}."
-        )
+        raise NotFoundError("control", control_id)
     base = _out(control, accept_language)
     links = [
         CrosswalkLinkOut(from_=link.from_, to=link.to, kind=link.kind, note=link.note)

@@ -15,7 +15,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, NotFoundError
+from app.errors import AppError, InvalidRequestError, NotFoundError, ProblemType
 from app.incidents import deadlines
 from app.incidents.models import Incident, IncidentStatus
 from app.incidents.schemas import (
@@ -134,11 +134,9 @@ def _check_dates(incident: Incident) -> None:
         if datetime.fromisoformat(report["sent_at"]) > now:
             errors.append({"pointer": f"/reports/{index}/sent_at", "detail": "is in the future"})
     if errors:
-        raise AppError(
-            status=422,
-            type="incident-dates",
-            title="Invalid request",
-            detail="The incident's dates are impossible; nothing was stored.",
+        raise InvalidRequestError(
+            ProblemType.INCIDENT_DATES,
+            "The incident's dates are impossible; nothing was stored.",
             errors=errors,
         )
 

@@ -7,7 +7,7 @@ from fastapi import Query, status
 
 from app.auth import AdminDep
 from app.db import SessionDep
-from app.errors import AppError, problem_responses
+from app.errors import InvalidFieldError, ProblemType, problem_responses
 from app.organizations import service
 from app.organizations.models import ApiKey
 from app.organizations.schemas import (
@@ -44,12 +44,11 @@ def _public(key: ApiKey) -> ApiKeyPublic:
 )
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
     if body.personal and principal.user_id is None:
-        raise AppError(
-            status=422,
-            type="personal-key-needs-person",
-            title="Invalid request",
-            detail="Only a signed-in person can create a personal key.",
-            errors=[{"pointer": "/personal", "detail": "needs a signed-in person"}],
+        raise InvalidFieldError(
+            "/personal",
+            "Only a signed-in person can create a personal key.",
+            type=ProblemType.PERSONAL_KEY_NEEDS_PERSON,
+            reason="needs a signed-in person",
         )
     created = service.create_key(
         session,

@@ -18,7 +18,15 @@ from app.audit.service import Actor
 from app.auth import ROLE_SCOPES, Principal, Role, hash_key, new_secret
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ProblemType,
+    TooManyRequestsError,
+    UnauthenticatedError,
+)
 from app.organizations.models import ApiKey, Organization
 from app.pagination import finish_page, keyset_page
 from app.people.limiter import SignInLimiter
@@ -43,31 +51,26 @@ PASSWORD_RESET = "password_reset"  # noqa: S105 (a token kind, not a password)
 
 
 def invalid_credentials() -> AppError:
-    return AppError(
-        status=401,
-        type="invalid-credentials",
-        title="Unauthenticated",
-        detail="The e-mail address or the password is wrong.",
+    return UnauthenticatedError(
+        "The e-mail address or the password is wrong.",
+        type=ProblemType.INVALID_CREDENTIALS,
+        challenge=None,
     )
 
 
 def invalid_token() -> AppError:
     # One answer for unknown, expired and used links: a guesser learns nothing.
-    return AppError(
-        status=404,
-        type="invalid-token",
-        title="Not found",
+    return NotFoundError(
         detail="This link is unknown, expired or used already; ask for a new one.",
+        type=ProblemType.INVALID_TOKEN,
     )
 
 
 def too_many_attempts(retry_after: int) -> AppError:
-    return AppError(
-        status=429,
-        type="too-many-sign-in-attempts",
-        title="Too many requests",
-        detail=f"Too many failed sign-ins; try again in {retry_after} seconds.",
-        headers={"Retry-After": str(retry_after)},
+    return TooManyRequestsError(
+        f"Too many failed sign-ins; try again in {retry_after} seconds.",
+        retry_after=retry_after,
+        type=ProblemType.TOO_MANY_SIGN_IN_ATTEMPTS,
     )
 
 
@@ -132,7 +135,7 @@ def create_user(
         session.flush()
     elif _membership(session, user.id, organization_id) is not None:
         raise ConflictError(
-            "This person is a member of the organisation already.", type="member-exists"
+            "This person is a member of the organisation already.", type=ProblemType.MEMBER_EXISTS
         )
     membership = Membership(organization_id=organization_id, user_id=user.id, role=role.value)
     session.add(membership)
@@ -250,7 +253,7 @@ def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: 
 def _last_admin() -> ConflictError:
     return ConflictError(
         "This is the organisation's last active admin; make someone else admin first.",
-        type="last-admin",
+        type=ProblemType.LAST_ADMIN,
     )
 
 
@@ -294,7 +297,9 @@ def deactivate(
     if check_revision:
         check_if_match(if_match, member.membership.revision)
     if member.deactivated:
-        raise ConflictError("This user is deactivated already.", type="already-deactivated")
+        raise ConflictError(
+            "This user is deactivated already.", type=ProblemType.ALREADY_DEACTIVATED
+        )
     admin = member.membership.role == Role.ADMIN.value
     if admin and _other_active_admins(session, organization_id, user_id) == 0:
         raise _last_admin()
@@ -468,11 +473,9 @@ def switch_organization(
 ) -> Principal:
     """Make another of the user's organisations the session's active one."""
     if caller.session_id is None or caller.user_id is None:
-        raise AppError(
-            status=409,
-            type="not-a-session",
-            title="Conflict",
-            detail="Only a signed-in session has an active organisation; an API key has one.",
+        raise ConflictError(
+            "Only a signed-in session has an active organisation; an API key has one.",
+            type=ProblemType.NOT_A_SESSION,
         )
     membership = _membership(session, caller.user_id, organization_id)
     if membership is None or membership.deactivated_at is not None:
@@ -514,11 +517,8 @@ def change_password(
         raise too_many_attempts(retry_after)
     if not passwords.verify(user.password_hash, current):
         limiter.failed(email=user.email, client=client)
-        raise AppError(
-            status=403,
-            type="invalid-credentials",
-            title="Forbidden",
-            detail="The current password is wrong; nothing was changed.",
+        raise ForbiddenError(
+            ProblemType.INVALID_CREDENTIALS, "The current password is wrong; nothing was changed."
         )
     user.password_hash = passwords.hash(new)
     session.add(user)
@@ -703,7 +703,7 @@ def invite(
     existing = find_user_by_email(session, email=email)
     if existing is not None and _membership(session, existing.id, caller.organization_id):
         raise ConflictError(
-            "This person is a member of the organisation already.", type="member-exists"
+            "This person is a member of the organisation already.", type=ProblemType.MEMBER_EXISTS
         )
     token, secret = _new_token(
         session,

@@ -27,7 +27,7 @@ from app.auth import (
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
-from app.errors import AppError, problem_responses
+from app.errors import AppError, ProblemType, problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
@@ -467,7 +467,10 @@ async def upload_control_evidence(
     try:
         if staged.size == 0:
             raise AppError(
-                status=422, type="empty-file", title="Invalid request", detail="The file is empty."
+                status=422,
+                type=ProblemType.EMPTY_FILE,
+                title="Invalid request",
+                detail="The file is empty.",
             )
         if not await run_in_threadpool(content_matches, staged.path, media_type):
             raise unsupported_type(f"The file's content is not {media_type}.")

@@ -17,7 +17,15 @@ from app.auth import Caller
 from app.concurrency import check_if_match
 from app.controls.catalog import ControlCatalog
 from app.db import utcnow
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import (
+    AppError,
+    ConflictError,
+    InvalidFieldError,
+    InvalidParameterError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+)
 from app.incidents import service as incidents_service
 from app.incidents.schemas import IncidentCounts
 from app.people.models import Membership, User
@@ -119,12 +127,11 @@ def _required_by(assessment: Any, approved: Any, rules: list[Any]) -> RequiredBy
 
 
 def unknown_calendar(calendar: str, known: list[str]) -> AppError:
-    return AppError(
-        status=422,
-        type="unknown-calendar",
-        title="Invalid request",
-        detail=f"No calendar '{calendar}'; the control catalog has {', '.join(known)}.",
-        errors=[{"parameter": "calendar", "detail": "unknown calendar"}],
+    return InvalidParameterError(
+        "calendar",
+        f"No calendar '{calendar}'; the control catalog has {', '.join(known)}.",
+        type=ProblemType.UNKNOWN_CALENDAR,
+        reason="unknown calendar",
     )
 
 
@@ -277,12 +284,11 @@ def _records_by_control(session: Session, organization_id: uuid.UUID) -> dict[st
 
 def unknown_control(control_id: str, *, in_body: bool) -> AppError:
     where = {"pointer": "/control_id"} if in_body else {"parameter": "control_id"}
-    return AppError(
-        status=422,
-        type="unknown-control",
-        title="Unknown control",
-        detail=f"'{control_id}' is not a control of the control catalog.",
+    return InvalidRequestError(
+        ProblemType.UNKNOWN_CONTROL,
+        f"'{control_id}' is not a control of the control catalog.",
         errors=[{**where, "detail": "unknown control"}],
+        title="Unknown control",
     )
 
 
@@ -320,12 +326,11 @@ def _check_owner(session: Session, organization_id: uuid.UUID, user_id: uuid.UUI
         )
     ).first()
     if member is None:
-        raise AppError(
-            status=422,
-            type="unknown-owner",
-            title="Invalid request",
-            detail="The owner must be a person of this organisation.",
-            errors=[{"pointer": "/owner_user_id", "detail": "not a member of this organisation"}],
+        raise InvalidFieldError(
+            "/owner_user_id",
+            "The owner must be a person of this organisation.",
+            type=ProblemType.UNKNOWN_OWNER,
+            reason="not a member of this organisation",
         )
 
 
@@ -356,7 +361,7 @@ def create_record(
     if find_record(session, caller.organization_id, data.control_id) is not None:
         raise ConflictError(
             f"There is a record of {data.control_id} already; change it with PATCH.",
-            type="control-record-exists",
+            type=ProblemType.CONTROL_RECORD_EXISTS,
         )
     record = ControlRecord(organization_id=caller.organization_id, control_id=data.control_id)
     _apply(session, caller, record, data, before=None)
@@ -395,12 +400,11 @@ def _apply(
     applicability = data.applicability or Applicability(record.applicability)
     justification = data.justification if "justification" in fields else record.justification
     if applicability == Applicability.EXCLUDED and not justification:
-        raise AppError(
-            status=422,
-            type="justification-required",
-            title="Invalid request",
-            detail="Excluding a control needs a justification (ISO/IEC 42001 clause 6.1.3 d).",
-            errors=[{"pointer": "/justification", "detail": "required to exclude a control"}],
+        raise InvalidFieldError(
+            "/justification",
+            "Excluding a control needs a justification (ISO/IEC 42001 clause 6.1.3 d).",
+            type=ProblemType.JUSTIFICATION_REQUIRED,
+            reason="required to exclude a control",
         )
     if data.owner_user_id is not None:
         _check_owner(session, caller.organization_id, data.owner_user_id)

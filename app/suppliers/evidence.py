@@ -24,7 +24,13 @@ from typing import Protocol
 
 from fastapi.responses import FileResponse
 
-from app.errors import AppError
+from app.errors import (
+    AppError,
+    ConflictError,
+    PayloadTooLargeError,
+    ProblemType,
+    UnsupportedMediaTypeError,
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,22 +49,11 @@ _INCOMING = ".incoming"
 
 
 def unsupported_type(detail: str) -> AppError:
-    return AppError(
-        status=415,
-        type="unsupported-media-type",
-        title="Unsupported media type",
-        detail=detail,
-        errors=[{"parameter": "Content-Type", "detail": detail}],
-    )
+    return UnsupportedMediaTypeError(detail)
 
 
 def too_large(limit: int) -> AppError:
-    return AppError(
-        status=413,
-        type="payload-too-large",
-        title="Payload too large",
-        detail=f"Evidence files may be at most {limit} bytes; nothing was stored.",
-    )
+    return PayloadTooLargeError(f"Evidence files may be at most {limit} bytes; nothing was stored.")
 
 
 def declared_type(header: str | None) -> str:
@@ -174,11 +169,9 @@ class EvidenceStore:
         """The file as uploaded, its SHA-256 in Repr-Digest; 409 when the file has gone missing."""
         path = self.path_of(evidence.storage_key)
         if not path.is_file():
-            raise AppError(
-                status=409,
-                type="evidence-missing",
-                title="Conflict",
-                detail="The evidence file is recorded but missing from the evidence folder.",
+            raise ConflictError(
+                "The evidence file is recorded but missing from the evidence folder.",
+                type=ProblemType.EVIDENCE_MISSING,
             )
         digest = base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
         return FileResponse(

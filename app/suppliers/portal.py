@@ -26,7 +26,13 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.controls.i18n import pick_language
 from app.db import READ_METHODS, SessionDep, transaction
 from app.deps import EngineDep, SettingsDep
-from app.errors import AppError, problem_responses
+from app.errors import (
+    AppError,
+    ProblemType,
+    TooManyRequestsError,
+    UnauthenticatedError,
+    problem_responses,
+)
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import INVITATION, problem_router
 from app.settings import Settings
@@ -70,12 +76,9 @@ def _limiter(app: FastAPI) -> PortalLimiter:
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "invitation":
-        raise AppError(
-            status=401,
-            type="unauthenticated",
-            title="Unauthenticated",
-            detail="Send the invitation token as `Authorization: Invitation <token>`.",
-            headers={"WWW-Authenticate": 'Invitation realm="supplier-portal"'},
+        raise UnauthenticatedError(
+            "Send the invitation token as `Authorization: Invitation <token>`.",
+            challenge='Invitation realm="supplier-portal"',
         )
     return credentials.credentials
 
@@ -88,12 +91,8 @@ async def rate_limit(request: Request, credentials: InvitationCredentials) -> No
         token_hash=hash_key(token) if token else None,
     )
     if wait is not None:
-        raise AppError(
-            status=429,
-            type="too-many-requests",
-            title="Too many requests",
-            detail=f"Too many requests to the supplier portal; retry in {wait} s.",
-            headers={"Retry-After": str(wait)},
+        raise TooManyRequestsError(
+            f"Too many requests to the supplier portal; retry in {wait} s.", retry_after=wait
         )
 
 
@@ -238,7 +237,7 @@ async def upload_evidence(
         if staged.size == 0:
             raise AppError(
                 status=422,
-                type="empty-file",
+                type=ProblemType.EMPTY_FILE,
                 title="Invalid request",
                 detail="The file is empty.",
             )

@@ -28,7 +28,16 @@ from app.controls.i18n import text_in
 from app.db import contains_text, record_aside, utcnow
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import (
+    AppError,
+    ConflictError,
+    InvalidFieldError,
+    InvalidParameterError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+    field_problem,
+)
 from app.organizations import service as organizations
 from app.pagination import finish_page, keyset_page
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
@@ -117,14 +126,10 @@ def _check_systems(
     )
     missing = [(i, s) for i, s in enumerate(system_ids) if s not in found]
     if missing:
-        raise AppError(
-            status=422,
-            type="unknown-ai-system",
-            title="Invalid request",
-            detail="Products name AI systems that are not in the inventory.",
-            errors=[
-                {"pointer": f"{pointer}/{i}", "detail": f"no AI system {s}"} for i, s in missing
-            ],
+        raise InvalidRequestError(
+            ProblemType.UNKNOWN_AI_SYSTEM,
+            "Products name AI systems that are not in the inventory.",
+            errors=[field_problem(f"{pointer}/{i}", f"no AI system {s}") for i, s in missing],
         )
 
 
@@ -139,7 +144,7 @@ def _add_contact(
     ).first()
     if exists is not None:
         raise ConflictError(
-            f"{email} is a contact of this supplier already.", type="contact-exists"
+            f"{email} is a contact of this supplier already.", type=ProblemType.CONTACT_EXISTS
         )
     contact = SupplierContact(
         organization_id=supplier.organization_id,
@@ -204,12 +209,10 @@ def create_supplier(
     emails = [c.email.lower() for c in data.contacts]
     duplicates = [i for i, e in enumerate(emails) if e in emails[:i]]
     if duplicates:
-        raise AppError(
-            status=422,
-            type="duplicate-contact",
-            title="Invalid request",
-            detail="Each contact e-mail address appears once.",
-            errors=[{"pointer": f"/contacts/{i}/email", "detail": "repeated"} for i in duplicates],
+        raise InvalidRequestError(
+            ProblemType.DUPLICATE_CONTACT,
+            "Each contact e-mail address appears once.",
+            errors=[field_problem(f"/contacts/{i}/email", "repeated") for i in duplicates],
         )
     for p, product in enumerate(data.products):
         _check_systems(session, organization_id, product.system_ids, f"/products/{p}/system_ids")
@@ -337,7 +340,7 @@ def _supplier_changed(session: Session, supplier: Supplier) -> None:
 def _not_null(changes: dict[str, Any], *fields: str) -> None:
     for field in fields:
         if field in changes and changes[field] is None:
-            raise _field_error(f"/{field}", f"{field} cannot be null: it must keep a value")
+            raise InvalidFieldError(f"/{field}", f"{field} cannot be null: it must keep a value")
 
 
 def _contact_of(session: Session, supplier: Supplier, contact_id: uuid.UUID) -> SupplierContact:
@@ -382,7 +385,7 @@ def update_contact(
         if taken is not None:
             raise ConflictError(
                 f"{changes['email']} is a contact of this supplier already.",
-                type="contact-exists",
+                type=ProblemType.CONTACT_EXISTS,
             )
     before = _contact_view(contact)
     for field, value in changes.items():
@@ -424,7 +427,7 @@ def remove_contact(
         raise ConflictError(
             f"{contact.email} received {requests} questionnaire request(s), which keep naming "
             "them; change the contact's details instead.",
-            type="contact-in-use",
+            type=ProblemType.CONTACT_IN_USE,
         )
     before = _contact_view(contact)
     session.delete(contact)
@@ -815,16 +818,6 @@ def _last_accepted(session: Session, supplier_id: uuid.UUID, key: str) -> Assess
     ).first()
 
 
-def _field_error(pointer: str, detail: str, type_: str = "validation-error") -> AppError:
-    return AppError(
-        status=422,
-        type=type_,
-        title="Invalid request",
-        detail=detail,
-        errors=[{"pointer": pointer, "detail": detail}],
-    )
-
-
 def create_request(
     session: Session,
     catalog: Catalog,
@@ -841,13 +834,17 @@ def create_request(
     )
     contact = session.get(SupplierContact, data.contact_id)
     if contact is None or contact.supplier_id != supplier.id:
-        raise _field_error("/contact_id", "not a contact of this supplier", "unknown-contact")
+        raise InvalidFieldError(
+            "/contact_id", "not a contact of this supplier", type=ProblemType.UNKNOWN_CONTACT
+        )
     if data.product_id is not None:
         product = session.get(SupplierProduct, data.product_id)
         if product is None or product.supplier_id != supplier.id:
-            raise _field_error("/product_id", "not a product of this supplier", "unknown-product")
+            raise InvalidFieldError(
+                "/product_id", "not a product of this supplier", type=ProblemType.UNKNOWN_PRODUCT
+            )
     if data.due_date < utcnow().date():
-        raise _field_error("/due_date", "the due date is in the past")
+        raise InvalidFieldError("/due_date", "the due date is in the past")
     version = assessments.resolve_version(
         catalog, data.questionnaire_key, data.questionnaire_version
     )
@@ -857,10 +854,10 @@ def create_request(
     if data.prefill_from_last_accepted:
         source = _last_accepted(session, supplier.id, version.key)
         if source is None:
-            raise _field_error(
+            raise InvalidFieldError(
                 "/prefill_from_last_accepted",
                 f"the supplier has no accepted answers to {version.key} to start from",
-                "nothing-to-prefill",
+                type=ProblemType.NOTHING_TO_PREFILL,
             )
         plan = plan_migration(assessments.pinned_version(catalog, source), version, source.answers)
         answers = dict(plan.answers)
@@ -978,11 +975,11 @@ def resend_invitation(
     )
     if is_decided(assessment):
         raise ConflictError(
-            "The request is decided; send a new request instead.", type="request-decided"
+            "The request is decided; send a new request instead.", type=ProblemType.REQUEST_DECIDED
         )
     if data.due_date is not None and data.due_date != request.due_date:
         if data.due_date < utcnow().date():
-            raise _field_error("/due_date", "the due date is in the past")
+            raise InvalidFieldError("/due_date", "the due date is in the past")
         request.due_date = data.due_date
         request.due_soon_reminded_at = None
         request.overdue_reminded_at = None
@@ -992,7 +989,9 @@ def resend_invitation(
     if contact is not None:  # the contact's address may have been corrected since
         request.recipient_email = contact.email
     if expiry_for(request.due_date, settings) <= utcnow():
-        raise _field_error("/due_date", "the invitation would expire at once; set a new due date")
+        raise InvalidFieldError(
+            "/due_date", "the invitation would expire at once; set a new due date"
+        )
     request.updated_at = utcnow()
     session.add(request)
     session.flush()
@@ -1048,7 +1047,9 @@ def review_request(
         session, organization_id=principal.organization_id, request_id=request_id
     )
     if decision == ProcurementDecision.REQUEST_CLARIFICATION and not item_comments:
-        raise _field_error("/item_comments", "name the questions to clarify, with what is unclear")
+        raise InvalidFieldError(
+            "/item_comments", "name the questions to clarify, with what is unclear"
+        )
     assessment = assessments.review(
         session,
         catalog,
@@ -1135,11 +1136,8 @@ class PortalAccess:
 
 def unknown_invitation() -> AppError:
     # One answer for unknown, expired and revoked tokens: nothing tells them apart.
-    return AppError(
-        status=404,
-        type="not-found",
-        title="Not found",
-        detail="This invitation link is unknown, expired or replaced; ask its sender for a new one.",  # noqa: E501
+    return NotFoundError(
+        detail="This invitation link is unknown, expired or replaced; ask its sender for a new one."
     )
 
 
@@ -1199,7 +1197,7 @@ def _ensure_open(access: PortalAccess) -> None:
     if is_decided(access.assessment):
         raise ConflictError(
             "This request is decided; the link now only shows what was submitted.",
-            type="request-closed",
+            type=ProblemType.REQUEST_CLOSED,
         )
 
 
@@ -1220,7 +1218,7 @@ def ensure_writable(session: Session, access: PortalAccess) -> None:
     if access.assessment.status != AssessmentStatus.DRAFT:
         raise ConflictError(
             "The answers are submitted and wait for review; nothing can change now.",
-            type="assessment-not-draft",
+            type=ProblemType.ASSESSMENT_NOT_DRAFT,
         )
 
 
@@ -1285,12 +1283,11 @@ def add_evidence(
     if item_id is not None:
         version = assessments.pinned_version(catalog, access.assessment)
         if item_id not in version.program.items:
-            raise AppError(
-                status=422,
-                type="unknown-item",
-                title="Invalid request",
-                detail=f"{version.ref} has no question '{item_id}'.",
-                errors=[{"parameter": "item_id", "detail": "no such question"}],
+            raise InvalidParameterError(
+                "item_id",
+                f"{version.ref} has no question '{item_id}'.",
+                type=ProblemType.UNKNOWN_ITEM,
+                reason="no such question",
             )
     evidence = Evidence(
         organization_id=access.request.organization_id,
@@ -1341,7 +1338,7 @@ def delete_evidence(
     if evidence.round != access.assessment.round:
         raise ConflictError(
             "Evidence of an earlier round is part of what was submitted; it stays.",
-            type="evidence-submitted",
+            type=ProblemType.EVIDENCE_SUBMITTED,
         )
     key = evidence.storage_key
     session.delete(evidence)

@@ -13,7 +13,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.concurrency import check_if_match
 from app.db import contains_text, utcnow
-from app.errors import ConflictError, NotFoundError
+from app.errors import ConflictError, NotFoundError, ProblemType
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
@@ -96,7 +96,9 @@ def update_system(
     )
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
-        raise ConflictError("A retired AI system cannot be changed.", type="system-retired")
+        raise ConflictError(
+            "A retired AI system cannot be changed.", type=ProblemType.SYSTEM_RETIRED
+        )
     before = snapshot(system)
     changes = data.model_dump(mode="json", exclude_unset=True)
     changed = False
@@ -126,7 +128,7 @@ def retire_system(
     )
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
-        raise ConflictError("This AI system is retired already.", type="system-retired")
+        raise ConflictError("This AI system is retired already.", type=ProblemType.SYSTEM_RETIRED)
     before = snapshot(system)
     now = utcnow()
     system.status = SystemStatus.RETIRED.value
