@@ -36,7 +36,7 @@ from app.errors import (
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import INVITATION, problem_router
 from app.settings import Settings
-from app.suppliers import service, views
+from app.suppliers import portal_service, views
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
@@ -98,13 +98,13 @@ async def rate_limit(request: Request, credentials: InvitationCredentials) -> No
 
 def portal_access(
     request: Request, session: SessionDep, credentials: InvitationCredentials
-) -> service.PortalAccess:
-    return service.open_invitation(
+) -> portal_service.PortalAccess:
+    return portal_service.open_invitation(
         session, _token(credentials), read_only=request.method in READ_METHODS
     )
 
 
-AccessDep = Annotated[service.PortalAccess, Depends(portal_access)]
+AccessDep = Annotated[portal_service.PortalAccess, Depends(portal_access)]
 
 router = problem_router(
     INVITATION,
@@ -161,7 +161,7 @@ def save_answers(
     access: AccessDep,
     if_match: IfMatchHeader = None,
 ) -> PortalRequest:
-    assessment = service.portal_save(
+    assessment = portal_service.portal_save(
         session, catalog, access=access, changes=body.answers, if_match=if_match
     )
     response.headers["ETag"] = etag(assessment.revision)
@@ -182,7 +182,7 @@ def submit(
     access: AccessDep,
     if_match: IfMatchHeader = None,
 ) -> PortalRequest:
-    assessment = service.portal_submit(session, catalog, access=access, if_match=if_match)
+    assessment = portal_service.portal_submit(session, catalog, access=access, if_match=if_match)
     response.headers["ETag"] = etag(assessment.revision)
     return views.portal_request(session, catalog, access, assessment)
 
@@ -190,7 +190,7 @@ def submit(
 def _check_writable(engine: Engine, token: str) -> None:
     # A write transaction: the first use of a link records first_opened_at.
     with transaction(engine, write=True) as session:
-        service.ensure_writable(session, service.open_invitation(session, token))
+        portal_service.ensure_writable(session, portal_service.open_invitation(session, token))
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -247,8 +247,8 @@ async def upload_evidence(
         def record() -> Evidence:
             # Its own write transaction: the upload must not hold one while its body streams in.
             with transaction(engine, write=True) as session:
-                access = service.open_invitation(session, token)
-                return service.add_evidence(
+                access = portal_service.open_invitation(session, token)
+                return portal_service.add_evidence(
                     session,
                     catalog,
                     access=access,
@@ -275,7 +275,7 @@ async def upload_evidence(
 def delete_evidence(
     evidence_id: uuid.UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
-    service.delete_evidence(
+    portal_service.delete_evidence(
         session, access=access, store=EvidenceStore(settings.evidence_dir), evidence_id=evidence_id
     )
     return Response(status_code=204)

@@ -22,7 +22,7 @@ from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
-from app.suppliers import service, views
+from app.suppliers import service, vendor_requests, views
 from app.suppliers.evidence import EvidenceStore
 from app.suppliers.models import Supplier
 from app.suppliers.schemas import (
@@ -367,7 +367,7 @@ def create_request(
     issued_link: list[str | None] = [None]
 
     def create() -> tuple[int, VendorRequestCreated, dict[str, str]]:
-        created = service.create_request(
+        created = vendor_requests.create_request(
             session,
             catalog,
             settings=settings,
@@ -410,7 +410,7 @@ def list_requests(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[VendorRequestSummary]:
-    rows, next_cursor = service.list_requests(
+    rows, next_cursor = vendor_requests.list_requests(
         session,
         organization_id=principal.organization_id,
         supplier_id=supplier_id,
@@ -437,7 +437,7 @@ def get_request(
     catalog: CatalogDep,
     principal: ReaderDep,
 ) -> VendorRequestPublic:
-    request, assessment = service.get_request(
+    request, assessment = vendor_requests.get_request(
         session, organization_id=principal.organization_id, request_id=request_id
     )
     response.headers["ETag"] = etag(assessment.revision)
@@ -459,7 +459,7 @@ def resend_invitation(
     principal: ProcurementDep,
     body: Resend | None = None,
 ) -> VendorRequestCreated:
-    request, assessment, issued = service.resend_invitation(
+    request, assessment, issued = vendor_requests.resend_invitation(
         session,
         catalog,
         settings=settings,
@@ -481,7 +481,7 @@ def resend_invitation(
 def revoke_invitation(
     request_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ProcurementDep
 ) -> VendorRequestPublic:
-    request, assessment = service.revoke_invitation(
+    request, assessment = vendor_requests.revoke_invitation(
         session, principal=principal, request_id=request_id
     )
     return views.request_public(session, catalog, request, assessment)
@@ -503,7 +503,7 @@ def review_request(
     principal: ProcurementDep,
     if_match: IfMatchHeader = None,
 ) -> VendorRequestPublic:
-    request, assessment = service.review_request(
+    request, assessment = vendor_requests.review_request(
         session,
         catalog,
         principal=principal,
@@ -534,7 +534,7 @@ def download_evidence(
     settings: SettingsDep,
     principal: ReaderDep,
 ) -> FileResponse:
-    evidence = service.get_evidence(
+    evidence = vendor_requests.get_evidence(
         session,
         organization_id=principal.organization_id,
         request_id=request_id,

@@ -14,7 +14,7 @@ from app.assessments.schemas import QuestionnairePin
 from app.assessments.views import plan_fields, result_lists
 from app.organizations import service as organizations
 from app.questionnaires.catalog import Catalog
-from app.suppliers import service
+from app.suppliers import portal_service, service, vendor_requests
 from app.suppliers.models import Evidence, Invitation, Supplier, SupplierProduct, VendorRequest
 from app.suppliers.schemas import (
     ContactPublic,
@@ -90,11 +90,11 @@ def supplier_profile(session: Session, catalog: Catalog, supplier: Supplier) -> 
         HistoryEntry(
             request_id=request.id,
             questionnaire=QuestionnairePin.of(assessment),
-            status=service.request_status(assessment),
+            status=vendor_requests.request_status(assessment),
             sent_at=request.created_at,
             due_date=request.due_date,
             submitted_at=assessment.submitted_at,
-            decided_at=assessment.decided_at if service.is_decided(assessment) else None,
+            decided_at=assessment.decided_at if vendor_requests.is_decided(assessment) else None,
             tier=assessment.tier,
         )
         for request, assessment in service.history(session, supplier.id)
@@ -117,7 +117,7 @@ def _invitation(invitation: Invitation | None) -> InvitationPublic | None:
     return InvitationPublic(
         id=invitation.id,
         recipient_email=invitation.recipient_email,
-        state=service.invitation_state(invitation),
+        state=vendor_requests.invitation_state(invitation),
         delivery=Delivery(invitation.delivery),
         created_at=invitation.created_at,
         expires_at=invitation.expires_at,
@@ -131,7 +131,7 @@ def request_public(
 ) -> VendorRequestPublic:
     """A vendor request as procurement reads it: answers, result, comments, evidence, link."""
     version = assessments.pinned_version(catalog, assessment)
-    latest = service.latest_round(session, assessment)
+    latest = vendor_requests.latest_round(session, assessment)
     lists = result_lists(latest.result if latest else None)
     return VendorRequestPublic(
         id=request.id,
@@ -142,8 +142,8 @@ def request_public(
         recipient_email=request.recipient_email,
         message=request.message,
         due_date=request.due_date,
-        overdue=service.is_overdue(request, assessment),
-        status=service.request_status(assessment),
+        overdue=vendor_requests.is_overdue(request, assessment),
+        status=vendor_requests.request_status(assessment),
         questionnaire=QuestionnairePin.of(assessment),
         round=assessment.round,
         revision=assessment.revision,
@@ -154,11 +154,11 @@ def request_public(
         obligations=lists["obligations"],
         flags=lists["flags"],
         review_comments=assessments.review_comments(session, assessment),
-        evidence=[evidence_public(e) for e in service.evidence_of(session, request)],
-        invitation=_invitation(service.current_invitation(session, request)),
+        evidence=[evidence_public(e) for e in vendor_requests.evidence_of(session, request)],
+        invitation=_invitation(vendor_requests.current_invitation(session, request)),
         created_at=request.created_at,
         submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at if service.is_decided(assessment) else None,
+        decided_at=assessment.decided_at if vendor_requests.is_decided(assessment) else None,
     )
 
 
@@ -175,7 +175,7 @@ def request_created(
     catalog: Catalog,
     request: VendorRequest,
     assessment: Assessment,
-    issued: service.Issued,
+    issued: vendor_requests.Issued,
     prefill: PrefillReport | None,
 ) -> VendorRequestCreated:
     return VendorRequestCreated(
@@ -197,8 +197,8 @@ def request_summary(
         product_id=request.product_id,
         recipient_email=request.recipient_email,
         due_date=request.due_date,
-        overdue=service.is_overdue(request, assessment),
-        status=service.request_status(assessment),
+        overdue=vendor_requests.is_overdue(request, assessment),
+        status=vendor_requests.request_status(assessment),
         questionnaire=QuestionnairePin.of(assessment),
         tier=assessment.tier,
         created_at=request.created_at,
@@ -206,7 +206,7 @@ def request_summary(
 
 
 def portal_request(
-    session: Session, catalog: Catalog, access: service.PortalAccess, assessment: Assessment
+    session: Session, catalog: Catalog, access: portal_service.PortalAccess, assessment: Assessment
 ) -> PortalRequest:
     """The request as the supplier sees it behind the invitation link."""
     request = access.request
@@ -219,8 +219,8 @@ def portal_request(
         recipient_email=request.recipient_email,
         message=request.message,
         due_date=request.due_date,
-        status=service.portal_status(assessment),
-        outcome=service.portal_outcome(assessment),
+        status=portal_service.portal_status(assessment),
+        outcome=portal_service.portal_outcome(assessment),
         read_only=assessment.status != AssessmentStatus.DRAFT,
         questionnaire=QuestionnairePin.of(assessment),
         round=assessment.round,
@@ -228,6 +228,6 @@ def portal_request(
         answers=assessment.answers,
         progress=assessments.progress(version, assessment.answers),
         review_comments=assessments.review_comments(session, assessment),
-        evidence=[evidence_public(e) for e in service.evidence_of(session, request)],
+        evidence=[evidence_public(e) for e in vendor_requests.evidence_of(session, request)],
         submitted_at=assessment.submitted_at,
     )
