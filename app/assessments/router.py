@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.assessments import service, views
+from app.assessments import queries, service, views
 from app.assessments.autosave import AutosaveDep, Save
 from app.assessments.models import Assessment, AssessmentStatus
 from app.assessments.schemas import (
@@ -110,7 +110,7 @@ def list_assessments(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
-    filters = service.AssessmentFilters(
+    filters = queries.AssessmentFilters(
         system_id=system_id,
         questionnaire_key=questionnaire_key,
         status=status_,
@@ -118,7 +118,7 @@ def list_assessments(
         current=current,
         overdue=overdue,
     )
-    found, next_cursor = service.list_assessments(
+    found, next_cursor = queries.list_assessments(
         session,
         organization_id=principal.organization_id,
         filters=filters,
@@ -334,7 +334,7 @@ def list_rounds(
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    found, next_cursor = service.rounds_page(session, assessment, cursor=cursor, limit=limit)
+    found, next_cursor = queries.rounds_page(session, assessment, cursor=cursor, limit=limit)
     return Page(items=[views.round_public(r) for r in found], next_cursor=next_cursor)
 
 
@@ -370,7 +370,7 @@ def list_overdue_systems(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[OverdueSystem]:
-    systems, next_cursor = service.overdue_systems(
+    systems, next_cursor = queries.overdue_systems(
         session, organization_id=principal.organization_id, cursor=cursor, limit=limit
     )
     return Page(

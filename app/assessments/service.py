@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
+from app.assessments.queries import find_round, with_decided_round
 from app.assessments.schemas import AssessmentCreate, Progress
 from app.audit import service as audit
 from app.audit.service import Actor
@@ -30,14 +29,6 @@ from app.errors import (
     ProblemType,
     field_problem,
 )
-from app.pagination import (
-    decode_cursor,
-    decode_seq_cursor,
-    encode_cursor,
-    encode_seq_cursor,
-    finish_page,
-    keyset_page,
-)
 from app.questionnaires.answers import required_problems
 from app.questionnaires.catalog import (
     Catalog,
@@ -47,7 +38,6 @@ from app.questionnaires.catalog import (
 )
 from app.questionnaires.models import Prefill
 from app.rules import InvalidAnswerError, State, settle
-from app.suppliers.models import Supplier
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 
@@ -220,15 +210,7 @@ def _current_with_round(
     if not keys:
         return {}
     rows = session.exec(
-        select(Assessment, AssessmentRound)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
-        .where(
+        with_decided_round().where(
             Assessment.organization_id == organization_id,
             Assessment.system_id == system_id,
             col(Assessment.questionnaire_key).in_(sorted(keys)),
@@ -578,14 +560,6 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def find_round(session: Session, assessment: Assessment, number: int) -> AssessmentRound | None:
-    return session.exec(
-        select(AssessmentRound).where(
-            AssessmentRound.assessment_id == assessment.id, AssessmentRound.round == number
-        )
-    ).first()
-
-
 def get_round(session: Session, assessment: Assessment, number: int) -> AssessmentRound:
     """One submitted round of the assessment, or 404."""
     found = find_round(session, assessment, number)
@@ -735,191 +709,10 @@ def rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:
     )
 
 
-def rounds_page(
-    session: Session, assessment: Assessment, *, cursor: str | None, limit: int
-) -> tuple[list[AssessmentRound], str | None]:
-    """Submitted rounds in round order (the first round first), a page at a time."""
-    statement = select(AssessmentRound).where(AssessmentRound.assessment_id == assessment.id)
-    if cursor is not None:
-        statement = statement.where(AssessmentRound.round > decode_seq_cursor(cursor))
-    found = list(session.exec(statement.order_by(col(AssessmentRound.round)).limit(limit + 1)))
-    if len(found) <= limit:
-        return found, None
-    return found[:limit], encode_seq_cursor(found[limit - 1].round)
-
-
-def review_comments(session: Session, assessment: Assessment) -> dict[str, str]:
-    """The comments on questions of the round before, while the draft answers them."""
-    if assessment.status != AssessmentStatus.DRAFT or assessment.round == 1:
-        return {}
-    earlier = find_round(session, assessment, assessment.round - 1)
-    return dict(earlier.item_comments) if earlier else {}
-
-
 def is_overdue(assessment: Assessment, now: datetime | None = None) -> bool:
     return bool(
         assessment.is_current and assessment.due_at and assessment.due_at < (now or utcnow())
     )
-
-
-@dataclass(frozen=True)
-class AssessmentFilters:
-    system_id: uuid.UUID | None = None
-    questionnaire_key: str | None = None
-    status: AssessmentStatus | None = None
-    tier: str | None = None
-    current: bool | None = None
-    overdue: bool | None = None
-
-
-class Listed(NamedTuple):
-    """An assessment of a list with the name of its subject, so a list needs no call per row."""
-
-    assessment: Assessment
-    system_name: str | None
-    supplier_name: str | None
-
-
-def list_assessments(
-    session: Session,
-    *,
-    organization_id: uuid.UUID,
-    filters: AssessmentFilters,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Listed], str | None]:
-    # The subject's name as one scalar expression, not joins: PostgreSQL evaluates it for the
-    # rows of the page only (joined, it joined every matching row before sorting and cutting,
-    # 5x slower when overdue); one expression, so its cost always defers it past the sort.
-    subject_name = sa.func.coalesce(
-        select(AISystem.name)
-        .where(col(AISystem.id) == col(Assessment.system_id))
-        .scalar_subquery(),
-        select(Supplier.name)
-        .where(col(Supplier.id) == col(Assessment.supplier_id))
-        .scalar_subquery(),
-    )
-    statement = select(Assessment, subject_name).where(
-        Assessment.organization_id == organization_id
-    )
-    if filters.system_id is not None:
-        statement = statement.where(Assessment.system_id == filters.system_id)
-    if filters.questionnaire_key is not None:
-        statement = statement.where(Assessment.questionnaire_key == filters.questionnaire_key)
-    if filters.status is not None:
-        statement = statement.where(Assessment.status == filters.status.value)
-    if filters.tier is not None:
-        statement = statement.where(Assessment.tier == filters.tier)
-    if filters.current is not None:
-        statement = statement.where(col(Assessment.is_current).is_(filters.current))
-    if filters.overdue is not None:
-        now = utcnow()
-        if filters.overdue:
-            statement = statement.where(
-                col(Assessment.is_current).is_(True), col(Assessment.due_at) < now
-            )
-        else:
-            statement = statement.where(
-                sa.or_(
-                    col(Assessment.is_current).is_(False),
-                    col(Assessment.due_at).is_(None),
-                    col(Assessment.due_at) >= now,
-                )
-            )
-    statement = keyset_page(
-        statement,
-        created_col=Assessment.created_at,
-        id_col=Assessment.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    rows = [
-        Listed(a, name if a.system_id else None, name if a.supplier_id else None)
-        for a, name in session.exec(statement).all()
-    ]
-    kept, next_cursor = finish_page([r.assessment for r in rows], limit)
-    return rows[: len(kept)], next_cursor
-
-
-def standing(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID
-) -> list[tuple[Assessment, AssessmentRound]]:
-    """The current approved assessments of a system with their approved rounds."""
-    systems_service.get_system(session, organization_id=organization_id, system_id=system_id)
-    rows = session.exec(
-        select(Assessment, AssessmentRound)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
-        .where(
-            Assessment.organization_id == organization_id,
-            Assessment.system_id == system_id,
-            col(Assessment.is_current).is_(True),
-        )
-        .order_by(col(Assessment.questionnaire_key))
-    ).all()
-    return [(a, r) for a, r in rows]
-
-
-def overdue_systems(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
-) -> tuple[list[tuple[AISystem, list[Assessment]]], str | None]:
-    """Systems with at least one current assessment past its due date, most overdue first
-    (earliest due date, then system id), a page at a time."""
-    overdue = (
-        Assessment.organization_id == organization_id,
-        col(Assessment.is_current).is_(True),
-        col(Assessment.due_at) < utcnow(),
-        AISystem.status == SystemStatus.ACTIVE.value,
-    )
-    # The `limit` most overdue systems are chosen in SQL, not after loading every overdue row.
-    first_due = sa.func.min(Assessment.due_at).label("first_due")
-    grouped_by_system = (
-        select(col(Assessment.system_id).label("system_id"), first_due)
-        .join(AISystem, col(AISystem.id) == col(Assessment.system_id))
-        .where(*overdue)
-        .group_by(col(Assessment.system_id))
-        .subquery()
-    )
-    most_overdue = select(grouped_by_system.c.system_id, grouped_by_system.c.first_due)
-    if cursor is not None:
-        after_due, after_id = decode_cursor(cursor)
-        most_overdue = most_overdue.where(
-            sa.or_(
-                grouped_by_system.c.first_due > after_due,
-                sa.and_(
-                    grouped_by_system.c.first_due == after_due,
-                    grouped_by_system.c.system_id > after_id,
-                ),
-            )
-        )
-    chosen = list(
-        session.exec(
-            most_overdue.order_by(
-                grouped_by_system.c.first_due, grouped_by_system.c.system_id
-            ).limit(limit + 1)
-        ).all()
-    )
-    next_cursor = None
-    if len(chosen) > limit:
-        chosen = chosen[:limit]
-        last_id, last_due = chosen[-1]
-        next_cursor = encode_cursor(last_due, last_id)
-    order = {system_id: index for index, (system_id, _) in enumerate(chosen)}
-    rows = session.exec(
-        select(AISystem, Assessment)
-        .join(Assessment, col(Assessment.system_id) == col(AISystem.id))
-        .where(*overdue, col(AISystem.id).in_(list(order)))
-        .order_by(col(Assessment.due_at))
-    ).all()
-    grouped: dict[uuid.UUID, tuple[AISystem, list[Assessment]]] = {}
-    for system, assessment in sorted(rows, key=lambda row: order[row[0].id]):
-        grouped.setdefault(system.id, (system, []))[1].append(assessment)
-    return list(grouped.values()), next_cursor
 
 
 def migrate_draft(

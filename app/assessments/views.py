@@ -7,7 +7,7 @@ from typing import Any, TypedDict
 
 from sqlmodel import Session
 
-from app.assessments import service
+from app.assessments import queries, service
 from app.assessments.migration import MigrationPlan
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
 from app.assessments.schemas import (
@@ -80,7 +80,7 @@ def assessment_public(
         is_current=assessment.is_current,
         due_at=assessment.due_at,
         overdue=service.is_overdue(assessment),
-        review_comments=service.review_comments(session, assessment),
+        review_comments=queries.review_comments(session, assessment),
         created_at=assessment.created_at,
         updated_at=assessment.updated_at,
         submitted_at=assessment.submitted_at,

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.assessments import queries as assessment_queries
 from app.assessments import service as assessments_service
 from app.assessments.schemas import QuestionnairePin, StandingEntry
 from app.audit import service as audit
@@ -153,7 +154,7 @@ def system_standing(
     system = systems_service.get_system(
         session, organization_id=caller.organization_id, system_id=system_id
     )
-    standing = assessments_service.standing(
+    standing = assessment_queries.standing(
         session, organization_id=caller.organization_id, system_id=system_id
     )
     entries, facts = plans.system_plan(
@@ -556,7 +557,7 @@ def dossier(
     system = systems_service.get_system(
         session, organization_id=caller.organization_id, system_id=system_id
     )
-    rows = assessments_service.standing(
+    rows = assessment_queries.standing(
         session, organization_id=caller.organization_id, system_id=system_id
     )
     people = names_of(

@@ -14,7 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.assessments import queries as assessment_queries
+from app.assessments.models import Assessment, AssessmentRound
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.concurrency import check_if_match
@@ -558,25 +559,10 @@ class SupplierStanding:
 
 
 def standing(session: Session, supplier_id: uuid.UUID) -> SupplierStanding | None:
-    row = session.exec(
-        select(Assessment, AssessmentRound)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
-        .where(
-            Assessment.supplier_id == supplier_id,
-            Assessment.status == AssessmentStatus.APPROVED.value,
-        )
-        .order_by(col(Assessment.decided_at).desc(), col(Assessment.id).desc())
-        .limit(1)
-    ).first()
-    if row is None:
+    found = assessment_queries.supplier_standing(session, supplier_id)
+    if found is None:
         return None
-    assessment, accepted = row
+    assessment, accepted = found
     request = session.exec(
         select(VendorRequest).where(VendorRequest.assessment_id == assessment.id)
     ).first()
@@ -585,28 +571,14 @@ def standing(session: Session, supplier_id: uuid.UUID) -> SupplierStanding | Non
 
 def current_tiers(session: Session, supplier_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
     """Each supplier's tier from its latest accepted answers (for lists)."""
-    if not supplier_ids:
-        return {}
-    rows = session.exec(
-        select(Assessment.supplier_id, Assessment.tier, Assessment.decided_at)
-        .where(
-            col(Assessment.supplier_id).in_(supplier_ids),
-            Assessment.status == AssessmentStatus.APPROVED.value,
-        )
-        .order_by(col(Assessment.decided_at))
-    ).all()
-    tiers: dict[uuid.UUID, str] = {}
-    for supplier_id, tier, _ in rows:  # ascending: the latest decision wins
-        if supplier_id is not None and tier is not None:
-            tiers[supplier_id] = tier
-    return tiers
+    return assessment_queries.supplier_tiers(session, supplier_ids)
 
 
 def history(session: Session, supplier_id: uuid.UUID) -> list[tuple[VendorRequest, Assessment]]:
-    rows = session.exec(
-        select(VendorRequest, Assessment)
-        .join(Assessment, col(Assessment.id) == col(VendorRequest.assessment_id))
+    requests = session.exec(
+        select(VendorRequest)
         .where(VendorRequest.supplier_id == supplier_id)
         .order_by(col(VendorRequest.created_at).desc(), col(VendorRequest.id).desc())
     ).all()
-    return [(r, a) for r, a in rows]
+    found = assessment_queries.by_ids(session, [r.assessment_id for r in requests])
+    return [(r, found[r.assessment_id]) for r in requests]

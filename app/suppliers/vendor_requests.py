@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.assessments import queries as assessment_queries
 from app.assessments import service as assessments
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
@@ -222,19 +223,6 @@ class CreatedRequest:
     prefill: MigrationPlan | None
 
 
-def _last_accepted(session: Session, supplier_id: uuid.UUID, key: str) -> Assessment | None:
-    return session.exec(
-        select(Assessment)
-        .where(
-            Assessment.supplier_id == supplier_id,
-            Assessment.questionnaire_key == key,
-            Assessment.status == AssessmentStatus.APPROVED.value,
-        )
-        .order_by(col(Assessment.decided_at).desc(), col(Assessment.id).desc())
-        .limit(1)
-    ).first()
-
-
 def create_request(
     session: Session,
     catalog: Catalog,
@@ -269,7 +257,9 @@ def create_request(
     answers: dict[str, Any] = {}
     source: Assessment | None = None
     if data.prefill_from_last_accepted:
-        source = _last_accepted(session, supplier.id, version.key)
+        source = assessment_queries.last_approved_of_supplier(
+            session, supplier_id=supplier.id, questionnaire_key=version.key
+        )
         if source is None:
             raise InvalidFieldError(
                 "/prefill_from_last_accepted",

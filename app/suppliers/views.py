@@ -7,6 +7,7 @@ import uuid
 
 from sqlmodel import Session
 
+from app.assessments import queries as assessment_queries
 from app.assessments import service as assessments
 from app.assessments.migration import MigrationPlan
 from app.assessments.models import Assessment, AssessmentStatus
@@ -153,7 +154,7 @@ def request_public(
         controls=lists["controls"],
         obligations=lists["obligations"],
         flags=lists["flags"],
-        review_comments=assessments.review_comments(session, assessment),
+        review_comments=assessment_queries.review_comments(session, assessment),
         evidence=[evidence_public(e) for e in vendor_requests.evidence_of(session, request)],
         invitation=_invitation(vendor_requests.current_invitation(session, request)),
         created_at=request.created_at,
@@ -227,7 +228,7 @@ def portal_request(
         revision=assessment.revision,
         answers=assessment.answers,
         progress=assessments.progress(version, assessment.answers),
-        review_comments=assessments.review_comments(session, assessment),
+        review_comments=assessment_queries.review_comments(session, assessment),
         evidence=[evidence_public(e) for e in vendor_requests.evidence_of(session, request)],
         submitted_at=assessment.submitted_at,
     )
