@@ -26,7 +26,7 @@ from app.delivery.mail import Mailer
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from app.people import oidc, service
+from app.people import credentials, oidc, service
 from app.people.limiter import SignInLimiter
 from app.people.models import UserSession
 from app.people.passwords import Passwords
@@ -292,7 +292,7 @@ def change_password(
     passwords: PasswordsDep,
     limiter: LimiterDep,
 ) -> Response:
-    service.change_password(
+    credentials.change_password(
         session,
         passwords,
         limiter,
@@ -321,7 +321,7 @@ RESET_ACCEPTED = (
 def request_password_reset(
     body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
 ) -> Accepted:
-    found = service.request_reset(session, settings, email=body.email)
+    found = credentials.request_reset(session, settings, email=body.email)
     mailer = Mailer.from_settings(settings)
     if found is not None and mailer.enabled:
         user, reset_link = found
@@ -360,7 +360,7 @@ def complete_password_reset(
     passwords: PasswordsDep,
     cookie: CookieDep,
 ) -> Me:
-    opened = service.complete_reset(
+    opened = credentials.complete_reset(
         session,
         settings,
         passwords,
@@ -386,7 +386,7 @@ def accept_takes_only_post() -> None:
     summary="What an invitation link invites to",
 )
 def get_invitation(token: str, session: SessionDep) -> InvitationView:
-    invitation, organization = service.view_invitation(session, secret=token)
+    invitation, organization = credentials.view_invitation(session, secret=token)
     assert invitation.role is not None
     return InvitationView(
         email=invitation.email,
@@ -414,7 +414,7 @@ def accept_invitation(
     passwords: PasswordsDep,
     cookie: CookieDep,
 ) -> Me:
-    opened = service.accept_invitation(
+    opened = credentials.accept_invitation(
         session,
         settings,
         passwords,
@@ -458,7 +458,7 @@ def list_users(
 def invite_user(
     body: InvitationCreate, session: SessionDep, settings: SettingsDep, principal: AdminDep
 ) -> InvitationCreated:
-    token, invite_link = service.invite(
+    token, invite_link = credentials.invite(
         session,
         settings,
         caller=principal,
