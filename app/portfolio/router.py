@@ -27,7 +27,7 @@ from app.auth import (
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
-from app.errors import AppError, ProblemType, problem_responses
+from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
@@ -53,10 +53,8 @@ from app.routing import AUTHENTICATED, problem_router
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
-    content_matches,
-    declared_type,
-    too_large,
-    unsupported_type,
+    Upload,
+    receive,
 )
 
 router = problem_router(AUTHENTICATED, tags=["portfolio"])
@@ -457,23 +455,12 @@ async def upload_control_evidence(
 
     # Who and what first, then the bytes: no transaction is open while the body streams in.
     principal = await run_in_threadpool(check)
-    media_type = declared_type(content_type)
+    store = EvidenceStore(settings.evidence_dir)
     # Bodies larger than APP_MAX_REQUEST_BYTES are refused before any route runs.
     limit = min(settings.evidence_max_bytes, settings.max_request_bytes)
-    if content_length is not None and content_length > limit:
-        raise too_large(limit)
-    store = EvidenceStore(settings.evidence_dir)
-    staged = await store.stage(request.stream(), limit=limit)
+    upload = Upload(content_type, content_length, request.stream())
+    staged, media_type = await receive(store, upload, limit=limit)
     try:
-        if staged.size == 0:
-            raise AppError(
-                status=422,
-                type=ProblemType.EMPTY_FILE,
-                title="Invalid request",
-                detail="The file is empty.",
-            )
-        if not await run_in_threadpool(content_matches, staged.path, media_type):
-            raise unsupported_type(f"The file's content is not {media_type}.")
 
         def record() -> ControlEvidence:
             with transaction(engine, write=True) as session:

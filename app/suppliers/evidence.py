@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
 from app.errors import (
     AppError,
     ConflictError,
+    InvalidRequestError,
     PayloadTooLargeError,
     ProblemType,
     UnsupportedMediaTypeError,
@@ -206,3 +208,31 @@ class EvidenceStore:
             raise
         staged.sha256 = digest.hexdigest()
         return staged
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An upload's body as it arrives: the type and length its headers declare, and the bytes."""
+
+    content_type: str | None
+    content_length: int | None
+    chunks: AsyncIterator[bytes]
+
+
+async def receive(store: EvidenceStore, upload: Upload, *, limit: int) -> tuple[StagedFile, str]:
+    """The body staged on disk with its media type, once it is an allowed type (else 415), at
+    most `limit` bytes (413), not empty (422) and what its type says (415). The caller discards
+    the staged file; it is gone already when refused."""
+    media_type = declared_type(upload.content_type)
+    if upload.content_length is not None and upload.content_length > limit:
+        raise too_large(limit)
+    staged = await store.stage(upload.chunks, limit=limit)
+    try:
+        if staged.size == 0:
+            raise InvalidRequestError(ProblemType.EMPTY_FILE, "The file is empty.")
+        if not await run_in_threadpool(content_matches, staged.path, media_type):
+            raise unsupported_type(f"The file's content is not {media_type}.")
+    except BaseException:
+        staged.discard()
+        raise
+    return staged, media_type

@@ -14,21 +14,17 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security.http import HTTPBase
-from sqlalchemy.engine import Engine
 
 from app.assessments import service as assessments
 from app.assessments.schemas import AnswersPatch
 from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.controls.i18n import pick_language
-from app.db import READ_METHODS, SessionDep, transaction
+from app.db import READ_METHODS, SessionDep
 from app.deps import EngineDep, SettingsDep
 from app.errors import (
-    AppError,
-    ProblemType,
     TooManyRequestsError,
     UnauthenticatedError,
     problem_responses,
@@ -40,12 +36,8 @@ from app.suppliers import portal_service, views
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
-    content_matches,
-    declared_type,
-    too_large,
-    unsupported_type,
+    Upload,
 )
-from app.suppliers.models import Evidence
 from app.suppliers.ratelimit import PortalLimiter
 from app.suppliers.schemas import EvidencePublic, PortalQuestionnaire, PortalRequest
 
@@ -187,12 +179,6 @@ def submit(
     return views.portal_request(session, catalog, access, assessment)
 
 
-def _check_writable(engine: Engine, token: str) -> None:
-    # A write transaction: the first use of a link records first_opened_at.
-    with transaction(engine, write=True) as session:
-        portal_service.ensure_writable(session, portal_service.open_invitation(session, token))
-
-
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
@@ -224,44 +210,16 @@ async def upload_evidence(
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
     content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> EvidencePublic:
-    token = _token(credentials)
-    # Who and what first, then the bytes: no transaction is open while the body streams in.
-    await run_in_threadpool(_check_writable, engine, token)
-    media_type = declared_type(content_type)
-    limit = settings.evidence_max_bytes
-    if content_length is not None and content_length > limit:
-        raise too_large(limit)
-    store = EvidenceStore(settings.evidence_dir)
-    staged = await store.stage(request.stream(), limit=limit)
-    try:
-        if staged.size == 0:
-            raise AppError(
-                status=422,
-                type=ProblemType.EMPTY_FILE,
-                title="Invalid request",
-                detail="The file is empty.",
-            )
-        if not await run_in_threadpool(content_matches, staged.path, media_type):
-            raise unsupported_type(f"The file's content is not {media_type}.")
-
-        def record() -> Evidence:
-            # Its own write transaction: the upload must not hold one while its body streams in.
-            with transaction(engine, write=True) as session:
-                access = portal_service.open_invitation(session, token)
-                return portal_service.add_evidence(
-                    session,
-                    catalog,
-                    access=access,
-                    store=store,
-                    staged=staged,
-                    filename=filename,
-                    content_type=media_type,
-                    item_id=item_id,
-                )
-
-        evidence = await run_in_threadpool(record)
-    finally:
-        staged.discard()  # gone already when accepted (moved into place)
+    evidence = await portal_service.upload_evidence(
+        engine,
+        catalog,
+        EvidenceStore(settings.evidence_dir),
+        token=_token(credentials),
+        upload=Upload(content_type, content_length, request.stream()),
+        limit=settings.evidence_max_bytes,
+        filename=filename,
+        item_id=item_id,
+    )
     return views.evidence_public(evidence)
 
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.assessments import service as assessments
@@ -15,7 +17,7 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import hash_key
-from app.db import record_aside, utcnow
+from app.db import record_aside, transaction, utcnow
 from app.errors import (
     AppError,
     ConflictError,
@@ -24,7 +26,7 @@ from app.errors import (
     ProblemType,
 )
 from app.questionnaires.catalog import Catalog
-from app.suppliers.evidence import EvidenceStore, StagedFile, clean_filename
+from app.suppliers.evidence import EvidenceStore, StagedFile, Upload, clean_filename, receive
 from app.suppliers.models import (
     Evidence,
     Invitation,
@@ -253,6 +255,48 @@ def add_evidence(
     # The file is in place before the commit; a rollback takes it away again.
     sa.event.listen(session, "after_rollback", lambda _s: store.remove(key), once=True)
     return evidence
+
+
+def _check_upload(engine: Engine, token: str) -> None:
+    # A write transaction: the first use of a link records first_opened_at.
+    with transaction(engine, write=True) as session:
+        ensure_writable(session, open_invitation(session, token))
+
+
+async def upload_evidence(
+    engine: Engine,
+    catalog: Catalog,
+    store: EvidenceStore,
+    *,
+    token: str,
+    upload: Upload,
+    limit: int,
+    filename: str,
+    item_id: str | None,
+) -> Evidence:
+    """Take an evidence file through an invitation link: the link is checked first, then the
+    bytes stream in with no transaction open, then one short write transaction records them
+    (the bytes move into place with it and are removed again if it rolls back)."""
+    await run_in_threadpool(_check_upload, engine, token)
+    staged, media_type = await receive(store, upload, limit=limit)
+
+    def record() -> Evidence:
+        with transaction(engine, write=True) as session:
+            return add_evidence(
+                session,
+                catalog,
+                access=open_invitation(session, token),
+                store=store,
+                staged=staged,
+                filename=filename,
+                content_type=media_type,
+                item_id=item_id,
+            )
+
+    try:
+        return await run_in_threadpool(record)
+    finally:
+        staged.discard()  # gone already when accepted (moved into place)
 
 
 def delete_evidence(
