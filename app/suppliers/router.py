@@ -89,9 +89,7 @@ def create_supplier(
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, SupplierProfile, dict[str, str]]:
-        supplier = service.create_supplier(
-            session, organization_id=principal.organization_id, data=body, actor=principal.actor
-        )
+        supplier = service.create_supplier(session, caller=principal, data=body)
         headers = {"Location": f"/v1/suppliers/{supplier.id}", "ETag": etag(supplier.revision)}
         return 201, views.supplier_profile(session, catalog, supplier), headers
 
@@ -116,7 +114,7 @@ def list_suppliers(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SupplierPublic]:
     found, next_cursor = service.list_suppliers(
-        session, organization_id=principal.organization_id, q=q, cursor=cursor, limit=limit
+        session, caller=principal, q=q, cursor=cursor, limit=limit
     )
     tiers = service.current_tiers(session, [s.id for s in found])
     return Page(
@@ -138,9 +136,7 @@ def get_supplier(
     catalog: CatalogDep,
     principal: ReaderDep,
 ) -> SupplierProfile:
-    supplier = service.get_supplier(
-        session, organization_id=principal.organization_id, supplier_id=supplier_id
-    )
+    supplier = service.get_supplier(session, caller=principal, supplier_id=supplier_id)
     return _profile_with_etag(response, session, catalog, supplier)
 
 
@@ -162,11 +158,10 @@ def update_supplier(
 ) -> SupplierProfile:
     supplier = service.update_supplier(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -189,10 +184,9 @@ def add_contact(
     def create() -> tuple[int, ContactPublic, dict[str, str]]:
         contact = service.add_contact(
             session,
-            organization_id=principal.organization_id,
+            caller=principal,
             supplier_id=supplier_id,
             data=body,
-            actor=principal.actor,
         )
         return 201, ContactPublic.model_validate(contact, from_attributes=True), {}
 
@@ -219,10 +213,9 @@ def add_product(
     def create() -> tuple[int, ProductPublic, dict[str, str]]:
         product = service.add_product(
             session,
-            organization_id=principal.organization_id,
+            caller=principal,
             supplier_id=supplier_id,
             data=body,
-            actor=principal.actor,
         )
         system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
         return 201, views.product_public(product, system_ids), {}
@@ -251,12 +244,11 @@ def update_contact(
 ) -> SupplierProfile:
     supplier = service.update_contact(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         contact_id=contact_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -279,11 +271,10 @@ def remove_contact(
 ) -> SupplierProfile:
     supplier = service.remove_contact(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         contact_id=contact_id,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -307,12 +298,11 @@ def update_product(
 ) -> SupplierProfile:
     supplier = service.update_product(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         product_id=product_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -335,11 +325,10 @@ def remove_product(
 ) -> SupplierProfile:
     supplier = service.remove_product(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         product_id=product_id,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -372,7 +361,7 @@ def create_request(
             catalog,
             settings=settings,
             mailer=Mailer.from_settings(settings),
-            principal=principal,
+            caller=principal,
             supplier_id=supplier_id,
             data=body,
         )
@@ -412,7 +401,7 @@ def list_requests(
 ) -> Page[VendorRequestSummary]:
     rows, next_cursor = vendor_requests.list_requests(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         cursor=cursor,
         limit=limit,
@@ -438,7 +427,7 @@ def get_request(
     principal: ReaderDep,
 ) -> VendorRequestPublic:
     request, assessment = vendor_requests.get_request(
-        session, organization_id=principal.organization_id, request_id=request_id
+        session, caller=principal, request_id=request_id
     )
     response.headers["ETag"] = etag(assessment.revision)
     return views.request_public(session, catalog, request, assessment)
@@ -464,7 +453,7 @@ def resend_invitation(
         catalog,
         settings=settings,
         mailer=Mailer.from_settings(settings),
-        principal=principal,
+        caller=principal,
         request_id=request_id,
         data=body or Resend(),
     )
@@ -482,7 +471,7 @@ def revoke_invitation(
     request_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ProcurementDep
 ) -> VendorRequestPublic:
     request, assessment = vendor_requests.revoke_invitation(
-        session, principal=principal, request_id=request_id
+        session, caller=principal, request_id=request_id
     )
     return views.request_public(session, catalog, request, assessment)
 
@@ -506,7 +495,7 @@ def review_request(
     request, assessment = vendor_requests.review_request(
         session,
         catalog,
-        principal=principal,
+        caller=principal,
         request_id=request_id,
         decision=body.decision,
         comment=body.comment,
@@ -536,7 +525,7 @@ def download_evidence(
 ) -> FileResponse:
     evidence = vendor_requests.get_evidence(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         request_id=request_id,
         evidence_id=evidence_id,
     )

@@ -18,6 +18,7 @@ from app.assessments import queries as assessment_queries
 from app.assessments.models import Assessment, AssessmentRound
 from app.audit import service as audit
 from app.audit.service import Actor
+from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import contains_text, utcnow
 from app.errors import (
@@ -150,9 +151,7 @@ def _add_product(
     return product
 
 
-def create_supplier(
-    session: Session, *, organization_id: uuid.UUID, data: SupplierCreate, actor: Actor
-) -> Supplier:
+def create_supplier(session: Session, *, caller: Caller, data: SupplierCreate) -> Supplier:
     emails = [c.email.lower() for c in data.contacts]
     duplicates = [i for i, e in enumerate(emails) if e in emails[:i]]
     if duplicates:
@@ -162,38 +161,40 @@ def create_supplier(
             errors=[field_problem(f"/contacts/{i}/email", "repeated") for i in duplicates],
         )
     for p, product in enumerate(data.products):
-        _check_systems(session, organization_id, product.system_ids, f"/products/{p}/system_ids")
+        _check_systems(
+            session, caller.organization_id, product.system_ids, f"/products/{p}/system_ids"
+        )
     supplier = Supplier(
-        organization_id=organization_id,
+        organization_id=caller.organization_id,
         name=data.name,
         website=data.website,
         country=data.country,
         description=data.description,
-        created_by_key_id=actor.key_id,
-        created_by_user_id=actor.user_id,
+        created_by_key_id=caller.actor.key_id,
+        created_by_user_id=caller.actor.user_id,
     )
     session.add(supplier)
     session.flush()
     audit.record(
         session,
-        organization_id=organization_id,
-        actor=actor,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
         action="supplier.created",
         entity_type="supplier",
         entity_id=supplier.id,
         after=_snapshot(supplier),
     )
     for contact in data.contacts:
-        _add_contact(session, supplier, contact, actor)
+        _add_contact(session, supplier, contact, caller.actor)
     for product in data.products:
-        _add_product(session, supplier, product, actor)
+        _add_product(session, supplier, product, caller.actor)
     return supplier
 
 
 def get_supplier(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     for_update: bool = False,
 ) -> Supplier:
@@ -202,7 +203,7 @@ def get_supplier(
     supplier = session.get(
         Supplier, supplier_id, with_for_update=for_update or None, populate_existing=for_update
     )
-    if supplier is None or supplier.organization_id != organization_id:
+    if supplier is None or supplier.organization_id != caller.organization_id:
         raise NotFoundError("supplier", supplier_id)
     return supplier
 
@@ -210,13 +211,12 @@ def get_supplier(
 def update_supplier(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     data: SupplierUpdate,
     if_match: str | None,
-    actor: Actor,
 ) -> Supplier:
-    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    supplier = _supplier_for_change(session, caller, supplier_id, if_match)
     changes = data.model_dump(exclude_unset=True)
     _not_null(changes, "name")
     before = _snapshot(supplier)
@@ -229,8 +229,8 @@ def update_supplier(
         _supplier_changed(session, supplier)
         audit.record(
             session,
-            organization_id=organization_id,
-            actor=actor,
+            organization_id=caller.organization_id,
+            actor=caller.actor,
             action="supplier.updated",
             entity_type="supplier",
             entity_id=supplier.id,
@@ -243,36 +243,32 @@ def update_supplier(
 def add_contact(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     data: ContactCreate,
-    actor: Actor,
 ) -> SupplierContact:
-    supplier = get_supplier(session, organization_id=organization_id, supplier_id=supplier_id)
-    return _add_contact(session, supplier, data, actor)
+    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id)
+    return _add_contact(session, supplier, data, caller.actor)
 
 
 def add_product(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     data: ProductCreate,
-    actor: Actor,
 ) -> SupplierProduct:
-    supplier = get_supplier(session, organization_id=organization_id, supplier_id=supplier_id)
-    _check_systems(session, organization_id, data.system_ids, "/system_ids")
-    return _add_product(session, supplier, data, actor)
+    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id)
+    _check_systems(session, caller.organization_id, data.system_ids, "/system_ids")
+    return _add_product(session, supplier, data, caller.actor)
 
 
 def _supplier_for_change(
-    session: Session, organization_id: uuid.UUID, supplier_id: uuid.UUID, if_match: str | None
+    session: Session, caller: Caller, supplier_id: uuid.UUID, if_match: str | None
 ) -> Supplier:
     """The supplier whose contacts or products change: they are part of its record, so a change
     needs its ETag and moves its revision on."""
-    supplier = get_supplier(
-        session, organization_id=organization_id, supplier_id=supplier_id, for_update=True
-    )
+    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id, for_update=True)
     check_if_match(if_match, supplier.revision)
     return supplier
 
@@ -309,14 +305,13 @@ def _contact_view(contact: SupplierContact) -> dict[str, Any]:
 def update_contact(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
     data: ContactUpdate,
     if_match: str | None,
-    actor: Actor,
 ) -> Supplier:
-    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    supplier = _supplier_for_change(session, caller, supplier_id, if_match)
     contact = _contact_of(session, supplier, contact_id)
     changes = data.model_dump(exclude_unset=True)
     _not_null(changes, "name", "email")
@@ -343,8 +338,8 @@ def update_contact(
     _supplier_changed(session, supplier)
     audit.record(
         session,
-        organization_id=organization_id,
-        actor=actor,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
         action="supplier.contact_updated",
         entity_type="supplier",
         entity_id=supplier.id,
@@ -357,13 +352,12 @@ def update_contact(
 def remove_contact(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
     if_match: str | None,
-    actor: Actor,
 ) -> Supplier:
-    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    supplier = _supplier_for_change(session, caller, supplier_id, if_match)
     contact = _contact_of(session, supplier, contact_id)
     requests = session.exec(
         select(sa.func.count())
@@ -381,8 +375,8 @@ def remove_contact(
     _supplier_changed(session, supplier)
     audit.record(
         session,
-        organization_id=organization_id,
-        actor=actor,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
         action="supplier.contact_removed",
         entity_type="supplier",
         entity_id=supplier.id,
@@ -421,14 +415,13 @@ def _product_view(product: SupplierProduct, system_ids: list[uuid.UUID]) -> dict
 def update_product(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
     data: ProductUpdate,
     if_match: str | None,
-    actor: Actor,
 ) -> Supplier:
-    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    supplier = _supplier_for_change(session, caller, supplier_id, if_match)
     product = _product_of(session, supplier, product_id)
     changes = data.model_dump(exclude_unset=True)
     _not_null(changes, "name", "system_ids")
@@ -437,7 +430,7 @@ def update_product(
     wanted = linked
     if "system_ids" in changes:
         wanted = sorted(dict.fromkeys(data.system_ids or []), key=str)
-        _check_systems(session, organization_id, wanted, "/system_ids")
+        _check_systems(session, caller.organization_id, wanted, "/system_ids")
     for field in ("name", "description"):
         if field in changes:
             setattr(product, field, changes[field])
@@ -450,15 +443,15 @@ def update_product(
     for system_id in [s for s in wanted if s not in set(linked)]:
         session.add(
             SupplierProductSystem(
-                product_id=product.id, system_id=system_id, organization_id=organization_id
+                product_id=product.id, system_id=system_id, organization_id=caller.organization_id
             )
         )
     session.add(product)
     _supplier_changed(session, supplier)
     audit.record(
         session,
-        organization_id=organization_id,
-        actor=actor,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
         action="supplier.product_updated",
         entity_type="supplier",
         entity_id=supplier.id,
@@ -471,14 +464,13 @@ def update_product(
 def remove_product(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
     if_match: str | None,
-    actor: Actor,
 ) -> Supplier:
     """Remove a product and its links to AI systems; requests about it stay, without the link."""
-    supplier = _supplier_for_change(session, organization_id, supplier_id, if_match)
+    supplier = _supplier_for_change(session, caller, supplier_id, if_match)
     product = _product_of(session, supplier, product_id)
     before = _product_view(product, _linked_systems(session, product))
     session.execute(
@@ -493,8 +485,8 @@ def remove_product(
     _supplier_changed(session, supplier)
     audit.record(
         session,
-        organization_id=organization_id,
-        actor=actor,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
         action="supplier.product_removed",
         entity_type="supplier",
         entity_id=supplier.id,
@@ -535,12 +527,12 @@ def products(session: Session, supplier: Supplier) -> list[tuple[SupplierProduct
 def list_suppliers(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     q: str | None,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Supplier], str | None]:
-    statement = select(Supplier).where(Supplier.organization_id == organization_id)
+    statement = select(Supplier).where(Supplier.organization_id == caller.organization_id)
     if q:
         statement = statement.where(contains_text(Supplier.name, q))
     statement = keyset_page(

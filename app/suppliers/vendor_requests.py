@@ -21,7 +21,7 @@ from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import Principal, hash_key
+from app.auth import Caller, hash_key
 from app.controls.i18n import text_in
 from app.db import utcnow
 from app.delivery import service as outbox
@@ -229,14 +229,12 @@ def create_request(
     *,
     settings: Settings,
     mailer: Mailer,
-    principal: Principal,
+    caller: Caller,
     supplier_id: uuid.UUID,
     data: RequestCreate,
 ) -> CreatedRequest:
     """Send a questionnaire to a supplier contact: a draft assessment and an invitation."""
-    supplier = get_supplier(
-        session, organization_id=principal.organization_id, supplier_id=supplier_id
-    )
+    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id)
     contact = session.get(SupplierContact, data.contact_id)
     if contact is None or contact.supplier_id != supplier.id:
         raise InvalidFieldError(
@@ -269,10 +267,10 @@ def create_request(
         plan = plan_migration(assessments.pinned_version(catalog, source), version, source.answers)
         answers = dict(plan.answers)
     assessment = assessments.create_supplier_assessment(
-        session, caller=principal, supplier_id=supplier.id, version=version, answers=answers
+        session, caller=caller, supplier_id=supplier.id, version=version, answers=answers
     )
     request = VendorRequest(
-        organization_id=principal.organization_id,
+        organization_id=caller.organization_id,
         supplier_id=supplier.id,
         contact_id=contact.id,
         product_id=data.product_id,
@@ -281,15 +279,15 @@ def create_request(
         message=data.message,
         due_date=data.due_date,
         prefilled_from_assessment_id=source.id if source else None,
-        created_by_key_id=principal.key_id,
-        created_by_user_id=principal.user_id,
+        created_by_key_id=caller.key_id,
+        created_by_user_id=caller.user_id,
     )
     session.add(request)
     session.flush()
     audit.record(
         session,
-        organization_id=principal.organization_id,
-        actor=principal.actor,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
         action="supplier_request.created",
         entity_type="supplier_request",
         entity_id=request.id,
@@ -311,16 +309,16 @@ def create_request(
         request=request,
         supplier=supplier,
         version=version,
-        actor=principal.actor,
+        actor=caller.actor,
     )
     return CreatedRequest(request, assessment, issued, plan)
 
 
 def get_request(
-    session: Session, *, organization_id: uuid.UUID, request_id: uuid.UUID
+    session: Session, *, caller: Caller, request_id: uuid.UUID
 ) -> tuple[VendorRequest, Assessment]:
     request = session.get(VendorRequest, request_id)
-    if request is None or request.organization_id != organization_id:
+    if request is None or request.organization_id != caller.organization_id:
         raise NotFoundError("supplier request", request_id)
     assessment = session.get(Assessment, request.assessment_id)
     if assessment is None:  # the FK forbids it; guards a hand-edited database
@@ -340,7 +338,7 @@ def current_invitation(session: Session, request: VendorRequest) -> Invitation |
 def list_requests(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     supplier_id: uuid.UUID | None,
     cursor: str | None,
     limit: int,
@@ -350,7 +348,7 @@ def list_requests(
         select(VendorRequest, Assessment, col(Supplier.name))
         .join(Assessment, col(Assessment.id) == col(VendorRequest.assessment_id))
         .join(Supplier, col(Supplier.id) == col(VendorRequest.supplier_id))
-        .where(VendorRequest.organization_id == organization_id)
+        .where(VendorRequest.organization_id == caller.organization_id)
     )
     if supplier_id is not None:
         statement = statement.where(VendorRequest.supplier_id == supplier_id)
@@ -372,14 +370,12 @@ def resend_invitation(
     *,
     settings: Settings,
     mailer: Mailer,
-    principal: Principal,
+    caller: Caller,
     request_id: uuid.UUID,
     data: Resend,
 ) -> tuple[VendorRequest, Assessment, Issued]:
     """A new token (the old one dies), e-mailed again; optionally a new due date or message."""
-    request, assessment = get_request(
-        session, organization_id=principal.organization_id, request_id=request_id
-    )
+    request, assessment = get_request(session, caller=caller, request_id=request_id)
     if is_decided(assessment):
         raise ConflictError(
             "The request is decided; send a new request instead.", type=ProblemType.REQUEST_DECIDED
@@ -402,9 +398,7 @@ def resend_invitation(
     request.updated_at = utcnow()
     session.add(request)
     session.flush()
-    supplier = get_supplier(
-        session, organization_id=principal.organization_id, supplier_id=request.supplier_id
-    )
+    supplier = get_supplier(session, caller=caller, supplier_id=request.supplier_id)
     issued = _issue_invitation(
         session,
         settings=settings,
@@ -412,24 +406,22 @@ def resend_invitation(
         request=request,
         supplier=supplier,
         version=assessments.pinned_version(catalog, assessment),
-        actor=principal.actor,
+        actor=caller.actor,
     )
     return request, assessment, issued
 
 
 def revoke_invitation(
-    session: Session, *, principal: Principal, request_id: uuid.UUID
+    session: Session, *, caller: Caller, request_id: uuid.UUID
 ) -> tuple[VendorRequest, Assessment]:
-    request, assessment = get_request(
-        session, organization_id=principal.organization_id, request_id=request_id
-    )
+    request, assessment = get_request(session, caller=caller, request_id=request_id)
     live = _revoke_live(session, request, utcnow())
     session.flush()
     if live:
         audit.record(
             session,
             organization_id=request.organization_id,
-            actor=principal.actor,
+            actor=caller.actor,
             action="supplier_request.invitation_revoked",
             entity_type="supplier_request",
             entity_id=request.id,
@@ -442,7 +434,7 @@ def review_request(
     session: Session,
     catalog: Catalog,
     *,
-    principal: Principal,
+    caller: Caller,
     request_id: uuid.UUID,
     decision: ProcurementDecision,
     comment: str | None,
@@ -450,9 +442,7 @@ def review_request(
     if_match: str | None,
 ) -> tuple[VendorRequest, Assessment]:
     """Accept, reject, or ask for clarification on specific questions (reopens the draft)."""
-    request, _ = get_request(
-        session, organization_id=principal.organization_id, request_id=request_id
-    )
+    request, _ = get_request(session, caller=caller, request_id=request_id)
     if decision == ProcurementDecision.REQUEST_CLARIFICATION and not item_comments:
         raise InvalidFieldError(
             "/item_comments", "name the questions to clarify, with what is unclear"
@@ -460,7 +450,7 @@ def review_request(
     assessment = assessments.review(
         session,
         catalog,
-        caller=principal,
+        caller=caller,
         assessment_id=request.assessment_id,
         subject=assessments.Subject.SUPPLIER,
         decision=_DECISIONS[decision],
@@ -471,7 +461,7 @@ def review_request(
     audit.record(
         session,
         organization_id=request.organization_id,
-        actor=principal.actor,
+        actor=caller.actor,
         action=f"supplier_request.{decision.value}",
         entity_type="supplier_request",
         entity_id=request.id,
@@ -506,9 +496,9 @@ def evidence_of(session: Session, request: VendorRequest) -> list[Evidence]:
 
 
 def get_evidence(
-    session: Session, *, organization_id: uuid.UUID, request_id: uuid.UUID, evidence_id: uuid.UUID
+    session: Session, *, caller: Caller, request_id: uuid.UUID, evidence_id: uuid.UUID
 ) -> Evidence:
-    get_request(session, organization_id=organization_id, request_id=request_id)
+    get_request(session, caller=caller, request_id=request_id)
     evidence = session.get(Evidence, evidence_id)
     if evidence is None or evidence.request_id != request_id:
         raise NotFoundError("evidence", evidence_id)
