@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.auth import Caller
 from app.db import utcnow
 from app.pagination import (
     decode_cursor,
@@ -90,7 +91,7 @@ class Listed(NamedTuple):
 def list_assessments(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     filters: AssessmentFilters,
     cursor: str | None,
     limit: int,
@@ -107,7 +108,7 @@ def list_assessments(
         .scalar_subquery(),
     )
     statement = select(Assessment, subject_name).where(
-        Assessment.organization_id == organization_id
+        Assessment.organization_id == caller.organization_id
     )
     if filters.system_id is not None:
         statement = statement.where(Assessment.system_id == filters.system_id)
@@ -166,12 +167,12 @@ def standing(
 
 
 def overdue_systems(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+    session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[tuple[AISystem, list[Assessment]]], str | None]:
     """Systems with at least one current assessment past its due date, most overdue first
     (earliest due date, then system id), a page at a time."""
     overdue = (
-        Assessment.organization_id == organization_id,
+        Assessment.organization_id == caller.organization_id,
         col(Assessment.is_current).is_(True),
         col(Assessment.due_at) < utcnow(),
         AISystem.status == SystemStatus.ACTIVE.value,

@@ -120,7 +120,7 @@ def list_assessments(
     )
     found, next_cursor = queries.list_assessments(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
@@ -371,7 +371,7 @@ def list_overdue_systems(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[OverdueSystem]:
     systems, next_cursor = queries.overdue_systems(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+        session, caller=principal, cursor=cursor, limit=limit
     )
     return Page(
         items=[

@@ -36,7 +36,7 @@ def list_audit_events(
 ) -> Page[AuditEventPublic]:
     events, next_cursor = service.list_events(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         entity_type=entity_type,
         entity_id=entity_id,
         action=action,
@@ -65,7 +65,7 @@ def list_audit_checkpoints(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AuditCheckpointPublic]:
     checkpoints, next_cursor = service.list_checkpoints(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+        session, caller=principal, cursor=cursor, limit=limit
     )
     return Page(
         items=[AuditCheckpointPublic.model_validate(c, from_attributes=True) for c in checkpoints],

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.actor import Actor as Actor  # re-exported: services import it from here
 from app.audit.models import AuditCheckpoint, AuditEvent
+from app.auth import Caller
 from app.db import utcnow
 from app.organizations.models import AUDIT_GENESIS, Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
@@ -237,7 +238,7 @@ def _append(session: Session, entries: list[Entry]) -> None:
 def list_events(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     entity_type: str | None,
     entity_id: str | None,
     action: str | None,
@@ -246,7 +247,7 @@ def list_events(
 ) -> tuple[list[AuditEvent], str | None]:
     """Events newest first (the reverse of the chain's order), as every list is; the cursor
     names the last event of the page before, and the next page holds those written before it."""
-    statement = select(AuditEvent).where(AuditEvent.organization_id == organization_id)
+    statement = select(AuditEvent).where(AuditEvent.organization_id == caller.organization_id)
     if entity_type:
         statement = statement.where(AuditEvent.entity_type == entity_type)
     if entity_id:
@@ -262,10 +263,12 @@ def list_events(
 
 
 def list_checkpoints(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+    session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[AuditCheckpoint], str | None]:
     """Checkpoints oldest first (the order of the chain), for keeping a copy elsewhere."""
-    statement = select(AuditCheckpoint).where(AuditCheckpoint.organization_id == organization_id)
+    statement = select(AuditCheckpoint).where(
+        AuditCheckpoint.organization_id == caller.organization_id
+    )
     if cursor:
         statement = statement.where(AuditCheckpoint.seq > decode_seq_cursor(cursor))
     rows = list(session.exec(statement.order_by(col(AuditCheckpoint.seq)).limit(limit + 1)).all())

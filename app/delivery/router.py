@@ -22,9 +22,7 @@ router = problem_router(AUTHENTICATED, prefix="/v1/outbox/messages", tags=["deli
 def get_outbox_message(
     message_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> OutboxMessagePublic:
-    message = service.get_message(
-        session, organization_id=principal.organization_id, message_id=message_id
-    )
+    message = service.get_message(session, caller=principal, message_id=message_id)
     status = MessageStatus(message.status)
     return OutboxMessagePublic(
         id=message.id,

@@ -46,9 +46,7 @@ def create_incident(
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, IncidentPublic, dict[str, str]]:
-        incident = service.create_incident(
-            session, organization_id=principal.organization_id, data=body, actor=principal.actor
-        )
+        incident = service.create_incident(session, caller=principal, data=body)
         headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
         return 201, service.public(incident), headers
 
@@ -83,7 +81,7 @@ def list_incidents(
     filters = service.IncidentFilters(status=status_, system_id=system_id, overdue=overdue)
     incidents, next_cursor = service.list_incidents(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
@@ -107,7 +105,7 @@ def list_overdue_incidents(
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=None,
         cursor=cursor,
         limit=limit,
@@ -132,7 +130,7 @@ def list_system_overdue_incidents(
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue_of_system(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=system_id,
         cursor=cursor,
         limit=limit,
@@ -150,9 +148,7 @@ def list_system_overdue_incidents(
 def get_incident(
     incident_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
 ) -> IncidentPublic:
-    incident = service.get_incident(
-        session, organization_id=principal.organization_id, incident_id=incident_id
-    )
+    incident = service.get_incident(session, caller=principal, incident_id=incident_id)
     return _public(incident, response)
 
 
@@ -173,10 +169,9 @@ def update_incident(
 ) -> IncidentPublic:
     incident = service.update_incident(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         incident_id=incident_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _public(incident, response)
