@@ -9,7 +9,6 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import rfc8785
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import SessionTransaction
@@ -18,6 +17,7 @@ from sqlmodel import Session, SQLModel, col, select
 from app.actor import Actor as Actor  # re-exported: services import it from here
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth import Caller
+from app.canonical import canonical_hash
 from app.db import utcnow
 from app.organizations.models import AUDIT_GENESIS, Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
@@ -51,7 +51,7 @@ def _digest(row: dict[str, Any]) -> str:
     # written before people existed keep their hashes.
     if row.get("actor_user_id") is not None:
         payload["actor_user_id"] = str(row["actor_user_id"])
-    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+    return canonical_hash(payload)
 
 
 @dataclass(frozen=True)
