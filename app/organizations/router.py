@@ -8,8 +8,7 @@ from fastapi import Query, status
 from app.auth import AdminDep
 from app.db import SessionDep
 from app.errors import InvalidFieldError, ProblemType, problem_responses
-from app.organizations import service
-from app.organizations.models import ApiKey
+from app.organizations import service, views
 from app.organizations.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -19,20 +18,6 @@ from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, tags=["api keys"])
-
-
-def _public(key: ApiKey) -> ApiKeyPublic:
-    return ApiKeyPublic(
-        id=key.id,
-        name=key.name,
-        prefix=key.prefix,
-        scopes=key.scopes,
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked_at=key.revoked_at,
-        active=key.revoked_at is None,
-        user_id=key.user_id,
-    )
 
 
 @router.post(
@@ -58,7 +43,7 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
         actor=principal.actor,
         user_id=principal.user_id if body.personal else None,
     )
-    return ApiKeyCreated(**_public(created.key).model_dump(), secret=created.secret)
+    return ApiKeyCreated(**views.api_key_public(created.key).model_dump(), secret=created.secret)
 
 
 @router.get(
@@ -83,7 +68,7 @@ def list_api_keys(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[_public(k) for k in keys], next_cursor=next_cursor)
+    return Page(items=[views.api_key_public(k) for k in keys], next_cursor=next_cursor)
 
 
 @router.get(
@@ -94,7 +79,7 @@ def list_api_keys(
     summary="Get one API key",
 )
 def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return _public(
+    return views.api_key_public(
         service.get_key(session, organization_id=principal.organization_id, key_id=key_id)
     )
 
@@ -107,7 +92,7 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
     summary="Revoke an API key; it stops working at once",
 )
 def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return _public(
+    return views.api_key_public(
         service.revoke_key(
             session,
             organization_id=principal.organization_id,

@@ -26,7 +26,7 @@ from app.delivery.mail import Mailer
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from app.people import credentials, oidc, service
+from app.people import credentials, oidc, service, views
 from app.people.limiter import SignInLimiter
 from app.people.models import UserSession
 from app.people.passwords import Passwords
@@ -249,20 +249,8 @@ def list_my_sessions(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SessionPublic]:
     rows, next_cursor = service.list_sessions(session, caller=principal, cursor=cursor, limit=limit)
-    return Page(
-        items=[
-            SessionPublic(
-                id=s.id,
-                created_at=s.created_at,
-                last_seen_at=s.last_seen_at,
-                expires_at=s.expires_at,
-                current=s.id == principal.session_id,
-                user_agent=s.user_agent,
-            )
-            for s in rows
-        ],
-        next_cursor=next_cursor,
-    )
+    items = [views.session_public(s, current=s.id == principal.session_id) for s in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.delete(

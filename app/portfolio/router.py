@@ -32,11 +32,10 @@ from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
 from app.portfolio import plan as plans
-from app.portfolio import reports, service, soa
+from app.portfolio import reports, service, soa, views
 from app.portfolio.models import (
     Applicability,
     ControlEvidence,
-    ControlRecord,
     ImplementationStatus,
 )
 from app.portfolio.schemas import (
@@ -252,47 +251,6 @@ def get_dossier(
     )
 
 
-def _record_public(
-    session: SessionDep, catalog: CatalogDep, records: list[ControlRecord]
-) -> list[ControlRecordPublic]:
-    evidence = service.evidence_of(session, records)
-    names = service.names_of(
-        session, {r.owner_user_id for r in records} | {r.reviewed_by_user_id for r in records}
-    )
-    today = utcnow().date()
-    out = []
-    for record in records:
-        control = catalog.controls.get(record.control_id)
-        out.append(
-            ControlRecordPublic(
-                control_id=record.control_id,
-                ref=control.ref if control else record.control_id,
-                title=control.title.get("en", "") if control else "",
-                applicability=Applicability(record.applicability),
-                justification=record.justification,
-                status=ImplementationStatus(record.status),
-                owner_user_id=record.owner_user_id,
-                owner_name=names.get(record.owner_user_id) if record.owner_user_id else None,
-                target_date=record.target_date,
-                overdue=service.is_record_overdue(record, today),
-                links=list(record.links),
-                evidence=[
-                    ControlEvidencePublic.model_validate(e, from_attributes=True)
-                    for e in evidence.get(record.id, [])
-                ],
-                last_reviewed_at=record.last_reviewed_at,
-                reviewed_by_user_id=record.reviewed_by_user_id,
-                reviewed_by_name=names.get(record.reviewed_by_user_id)
-                if record.reviewed_by_user_id
-                else None,
-                revision=record.revision,
-                created_at=record.created_at,
-                updated_at=record.updated_at,
-            )
-        )
-    return out
-
-
 @router.get(
     "/v1/control-records",
     operation_id="listControlRecords",
@@ -337,7 +295,7 @@ def list_control_records(
         records = [r for r in records if r.control_id > after]
     page, more = records[:limit], len(records) > limit
     return Page(
-        items=_record_public(session, catalog, page),
+        items=views.control_records(session, catalog, page),
         next_cursor=_encode({"after": page[-1].control_id}) if more else None,
     )
 
@@ -358,7 +316,7 @@ def get_control_record(
 ) -> ControlRecordPublic:
     record = service.get_record(session, catalog.controls, caller=principal, control_id=control_id)
     response.headers["ETag"] = etag(record.revision)
-    return _record_public(session, catalog, [record])[0]
+    return views.control_records(session, catalog, [record])[0]
 
 
 @router.post(
@@ -382,7 +340,7 @@ def create_control_record(
             "Location": f"/v1/control-records/{record.control_id}",
             "ETag": etag(record.revision),
         }
-        return 201, _record_public(session, catalog, [record])[0], headers
+        return 201, views.control_records(session, catalog, [record])[0], headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -414,7 +372,7 @@ def update_control_record(
         if_match=if_match,
     )
     response.headers["ETag"] = etag(record.revision)
-    return _record_public(session, catalog, [record])[0]
+    return views.control_records(session, catalog, [record])[0]
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
