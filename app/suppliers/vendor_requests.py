@@ -223,18 +223,9 @@ class CreatedRequest:
     prefill: MigrationPlan | None
 
 
-def create_request(
-    session: Session,
-    catalog: Catalog,
-    *,
-    settings: Settings,
-    mailer: Mailer,
-    caller: Caller,
-    supplier_id: uuid.UUID,
-    data: RequestCreate,
-) -> CreatedRequest:
-    """Send a questionnaire to a supplier contact: a draft assessment and an invitation."""
-    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id)
+def _recipient(session: Session, supplier: Supplier, data: RequestCreate) -> SupplierContact:
+    """The contact a new request goes to, once its product and due date are the supplier's and
+    still ahead; 422 naming the field otherwise."""
     contact = session.get(SupplierContact, data.contact_id)
     if contact is None or contact.supplier_id != supplier.id:
         raise InvalidFieldError(
@@ -248,24 +239,51 @@ def create_request(
             )
     if data.due_date < utcnow().date():
         raise InvalidFieldError("/due_date", "the due date is in the past")
+    return contact
+
+
+def _prefill(
+    session: Session,
+    catalog: Catalog,
+    supplier: Supplier,
+    version: QuestionnaireVersion,
+    data: RequestCreate,
+) -> tuple[Assessment | None, MigrationPlan | None]:
+    """The accepted answers a new request starts from, moved to its version (when asked for)."""
+    if not data.prefill_from_last_accepted:
+        return None, None
+    source = assessment_queries.last_approved_of_supplier(
+        session, supplier_id=supplier.id, questionnaire_key=version.key
+    )
+    if source is None:
+        raise InvalidFieldError(
+            "/prefill_from_last_accepted",
+            f"the supplier has no accepted answers to {version.key} to start from",
+            type=ProblemType.NOTHING_TO_PREFILL,
+        )
+    return source, plan_migration(
+        assessments.pinned_version(catalog, source), version, source.answers
+    )
+
+
+def create_request(
+    session: Session,
+    catalog: Catalog,
+    *,
+    settings: Settings,
+    mailer: Mailer,
+    caller: Caller,
+    supplier_id: uuid.UUID,
+    data: RequestCreate,
+) -> CreatedRequest:
+    """Send a questionnaire to a supplier contact: a draft assessment and an invitation."""
+    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id)
+    contact = _recipient(session, supplier, data)
     version = assessments.resolve_version(
         catalog, data.questionnaire_key, data.questionnaire_version
     )
-    plan: MigrationPlan | None = None
-    answers: dict[str, Any] = {}
-    source: Assessment | None = None
-    if data.prefill_from_last_accepted:
-        source = assessment_queries.last_approved_of_supplier(
-            session, supplier_id=supplier.id, questionnaire_key=version.key
-        )
-        if source is None:
-            raise InvalidFieldError(
-                "/prefill_from_last_accepted",
-                f"the supplier has no accepted answers to {version.key} to start from",
-                type=ProblemType.NOTHING_TO_PREFILL,
-            )
-        plan = plan_migration(assessments.pinned_version(catalog, source), version, source.answers)
-        answers = dict(plan.answers)
+    source, plan = _prefill(session, catalog, supplier, version, data)
+    answers: dict[str, Any] = dict(plan.answers) if plan else {}
     assessment = assessments.create_supplier_assessment(
         session, caller=caller, supplier_id=supplier.id, version=version, answers=answers
     )
