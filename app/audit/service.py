@@ -325,6 +325,69 @@ def _checkpoints(
     return [latest] if latest is not None else []
 
 
+def _forged_checkpoint(
+    key: bytes | None, organization_id: uuid.UUID, checkpoints: list[AuditCheckpoint]
+) -> int | None:
+    """The seq of the first checkpoint whose signature does not match it (with a key set)."""
+    if key is None:
+        return None
+    for checkpoint in checkpoints:
+        if checkpoint.signature is None:
+            continue
+        signature = sign(key, organization_id, checkpoint.seq, checkpoint.hash)
+        if not hmac.compare_digest(signature, checkpoint.signature):
+            return checkpoint.seq
+    return None
+
+
+def _event_problem(
+    row: dict[str, Any], expected_seq: int, previous: str | None, expected_hashes: dict[int, str]
+) -> str | None:
+    """What is wrong with one event read in order, if anything."""
+    seq = row["seq"]
+    if seq != expected_seq:
+        return f"sequence jumps from {expected_seq - 1} to {seq}: events are missing"
+    if previous is not None and row["prev_hash"] != previous:
+        return "the link to the previous event is broken"
+    if _digest(row) != row["hash"]:
+        return "the event's content does not match its hash: it was altered"
+    if seq in expected_hashes and expected_hashes[seq] != row["hash"]:
+        return f"the event does not match the checkpoint taken at seq {seq}: the log was rewritten"
+    return None
+
+
+def _ending_problem(
+    *,
+    count: int,
+    from_seq: int,
+    found: int,
+    head_seq: int,
+    head_hash: str,
+    last_hash: str | None,
+) -> tuple[int, str] | None:
+    """Where and how the events read end away from the head the appends recorded, if they do."""
+    if count == 0 and from_seq > 1:
+        return from_seq, (
+            f"the event at the checkpoint (seq {from_seq}) and all after it are missing"
+        )
+    if found < head_seq:
+        return found + 1, (
+            f"the log ends at seq {found} but its head is seq {head_seq}: "
+            f"events {found + 1} to {head_seq} are missing"
+        )
+    if found > head_seq:
+        return head_seq + 1, (
+            f"the head is seq {head_seq} but the log goes on to seq {found}: "
+            "events were added outside the service"
+        )
+    if head_seq > 0 and last_hash != head_hash:
+        return head_seq, (
+            f"the event at seq {head_seq} does not match the head recorded when it was "
+            "appended: the log was rewritten"
+        )
+    return None
+
+
 def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) -> Verification:
     """Check the chain from the latest checkpoint (or, `full`, from the first event) to the head.
 
@@ -364,19 +427,16 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
             checkpoint=latest,
         )
 
-    expected_hashes: dict[int, str] = {}
-    for checkpoint in checkpoints:
-        if checkpoint.signature is not None and policy.key is not None:
-            signature = sign(policy.key, organization_id, checkpoint.seq, checkpoint.hash)
-            if not hmac.compare_digest(signature, checkpoint.signature):
-                return result(
-                    0,
-                    GENESIS,
-                    checkpoint.seq,
-                    f"the checkpoint at seq {checkpoint.seq} does not carry a valid signature: "
-                    "it was forged or altered",
-                )
-        expected_hashes[checkpoint.seq] = checkpoint.hash
+    forged = _forged_checkpoint(policy.key, organization_id, checkpoints)
+    if forged is not None:
+        return result(
+            0,
+            GENESIS,
+            forged,
+            f"the checkpoint at seq {forged} does not carry a valid signature: "
+            "it was forged or altered",
+        )
+    expected_hashes = {checkpoint.seq: checkpoint.hash for checkpoint in checkpoints}
 
     if latest is not None and latest.seq > head_seq:
         return result(
@@ -395,55 +455,22 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
     try:
         for row in rows.mappings():
             count += 1
-            seq = row["seq"]
-            problem = None
-            if seq != expected_seq:
-                problem = f"sequence jumps from {expected_seq - 1} to {seq}: events are missing"
-            elif previous is not None and row["prev_hash"] != previous:
-                problem = "the link to the previous event is broken"
-            elif _digest(dict(row)) != row["hash"]:
-                problem = "the event's content does not match its hash: it was altered"
-            elif seq in expected_hashes and expected_hashes[seq] != row["hash"]:
-                problem = (
-                    f"the event does not match the checkpoint taken at seq {seq}: "
-                    "the log was rewritten"
-                )
+            problem = _event_problem(dict(row), expected_seq, previous, expected_hashes)
             if problem is not None:
-                return result(count, previous or GENESIS, seq, problem)
+                return result(count, previous or GENESIS, row["seq"], problem)
             previous = row["hash"]
             expected_seq += 1
     finally:
         rows.close()
-    found = expected_seq - 1
-    if count == 0 and from_seq > 1:
-        return result(
-            0,
-            GENESIS,
-            from_seq,
-            f"the event at the checkpoint (seq {from_seq}) and all after it are missing",
-        )
-    if found < head_seq:
-        return result(
-            count,
-            previous or GENESIS,
-            found + 1,
-            f"the log ends at seq {found} but its head is seq {head_seq}: "
-            f"events {found + 1} to {head_seq} are missing",
-        )
-    if found > head_seq:
-        return result(
-            count,
-            previous or GENESIS,
-            head_seq + 1,
-            f"the head is seq {head_seq} but the log goes on to seq {found}: "
-            "events were added outside the service",
-        )
-    if head_seq > 0 and previous != head_hash:
-        return result(
-            count,
-            previous or GENESIS,
-            head_seq,
-            f"the event at seq {head_seq} does not match the head recorded when it was "
-            "appended: the log was rewritten",
-        )
+    ending = _ending_problem(
+        count=count,
+        from_seq=from_seq,
+        found=expected_seq - 1,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        last_hash=previous,
+    )
+    if ending is not None:
+        broken, problem = ending
+        return result(count, previous or GENESIS, broken, problem)
     return result(count, previous or GENESIS)
