@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.assessments import queries as assessment_queries
 from app.assessments import service as assessments_service
 from app.assessments.schemas import QuestionnairePin, StandingEntry
+from app.assessments.views import result_lists
 from app.audit import service as audit
 from app.auth import Caller
 from app.concurrency import check_if_match
@@ -136,6 +137,75 @@ def unknown_calendar(calendar: str, known: list[str]) -> AppError:
     )
 
 
+def _obligation(
+    found: dict[str, Any],
+    source: RequiredBy,
+    controls: ControlCatalog,
+    as_of: date,
+    calendar: str | None,
+) -> MergedObligation:
+    """An obligation of a result, the first time the standing meets it: the dates it applies
+    from (under `calendar` only, when given) and whether it applies on `as_of`."""
+    oid = str(found.get("id"))
+    dates = {
+        k: date.fromisoformat(v) if isinstance(v, str) else None
+        for k, v in (found.get("applies_from") or {}).items()
+        if calendar is None or k == calendar
+    }
+    meta = controls.get(oid)
+    return MergedObligation(
+        id=oid,
+        ref=found.get("ref"),
+        title=found.get("title"),
+        roles=list(meta.roles or []) if meta is not None else [],
+        applies_from=dates,
+        applies={k: d is not None and as_of >= d for k, d in dates.items()},
+        raised_by=[source],
+    )
+
+
+def _control(
+    found: dict[str, Any], source: RequiredBy, records: dict[str, ControlRecord]
+) -> MergedControl:
+    """A required control of a result, with how far the organisation has implemented it."""
+    cid = str(found.get("id"))
+    record = records.get(cid)
+    return MergedControl(
+        id=cid,
+        ref=found.get("ref"),
+        title=found.get("title"),
+        required_by=[source],
+        implementation_status=ImplementationStatus(record.status) if record else None,
+        applicability=Applicability(record.applicability) if record else None,
+    )
+
+
+def _linked_suppliers(
+    facts: plans.Facts, system_id: uuid.UUID, vendor_keys: list[str]
+) -> list[LinkedSupplier]:
+    """The suppliers whose products the system is built on, with their current tiers."""
+    suppliers = []
+    for supplier_id, supplier_name, product_name in facts.links.get(system_id, []):
+        current = next(
+            (
+                facts.supplier_current[(supplier_id, key)]
+                for key in vendor_keys
+                if (supplier_id, key) in facts.supplier_current
+            ),
+            None,
+        )
+        suppliers.append(
+            LinkedSupplier(
+                supplier_id=supplier_id,
+                supplier_name=supplier_name,
+                product_name=product_name,
+                tier=current.tier if current else None,
+                assessment_id=current.id if current else None,
+            )
+        )
+    return suppliers
+
+
 def system_standing(
     session: Session,
     catalog: Catalog,
@@ -175,61 +245,20 @@ def system_standing(
             pin = f"{assessment.questionnaire_key}@{assessment.questionnaire_version}"
             overall = (approved.tier, pin)
         for o in approved.result.get("obligations", []):
-            oid = str(o.get("id"))
             source = _required_by(assessment, approved, o.get("required_by", []))
-            if oid in obligations:
-                obligations[oid].raised_by.append(source)
-                continue
-            dates = {
-                k: date.fromisoformat(v) if isinstance(v, str) else None
-                for k, v in (o.get("applies_from") or {}).items()
-                if calendar is None or k == calendar
-            }
-            meta = controls.get(oid)
-            obligations[oid] = MergedObligation(
-                id=oid,
-                ref=o.get("ref"),
-                title=o.get("title"),
-                roles=list(meta.roles or []) if meta is not None else [],
-                applies_from=dates,
-                applies={k: d is not None and as_of >= d for k, d in dates.items()},
-                raised_by=[source],
-            )
+            found = obligations.get(str(o.get("id")))
+            if found is not None:
+                found.raised_by.append(source)
+            else:
+                obligations[str(o.get("id"))] = _obligation(o, source, controls, as_of, calendar)
         for c in approved.result.get("controls", []):
-            cid = str(c.get("id"))
             source = _required_by(assessment, approved, c.get("required_by", []))
-            if cid in merged_controls:
-                merged_controls[cid].required_by.append(source)
-                continue
-            record = records.get(cid)
-            merged_controls[cid] = MergedControl(
-                id=cid,
-                ref=c.get("ref"),
-                title=c.get("title"),
-                required_by=[source],
-                implementation_status=ImplementationStatus(record.status) if record else None,
-                applicability=Applicability(record.applicability) if record else None,
-            )
-    suppliers = []
-    vendor_keys = [d.key for d in declared if d.for_supplier]
-    for supplier_id, supplier_name, product_name in facts.links.get(system.id, []):
-        current = next(
-            (
-                facts.supplier_current[(supplier_id, key)]
-                for key in vendor_keys
-                if (supplier_id, key) in facts.supplier_current
-            ),
-            None,
-        )
-        suppliers.append(
-            LinkedSupplier(
-                supplier_id=supplier_id,
-                supplier_name=supplier_name,
-                product_name=product_name,
-                tier=current.tier if current else None,
-                assessment_id=current.id if current else None,
-            )
-        )
+            merged = merged_controls.get(str(c.get("id")))
+            if merged is not None:
+                merged.required_by.append(source)
+            else:
+                merged_controls[str(c.get("id"))] = _control(c, source, records)
+    suppliers = _linked_suppliers(facts, system.id, [d.key for d in declared if d.for_supplier])
     summary, next_due = _summary(entries)
     # Assessments outside the plan (a triage, say) still count towards due and overdue.
     dues = [d for d in [next_due, *(a.due_at for a, _ in standing)] if d is not None]
@@ -255,9 +284,7 @@ def system_standing(
                 approved_at=approved.decided_at,
                 due_at=assessment.due_at,
                 overdue=assessments_service.is_overdue(assessment),
-                obligations=approved.result.get("obligations", []),
-                controls=approved.result.get("controls", []),
-                flags=approved.result.get("flags", []),
+                **result_lists(approved.result),
             )
             for assessment, approved in standing
         ],
