@@ -226,16 +226,8 @@ def update_supplier(
             setattr(supplier, field, value)
             changed = True
     if changed:
-        _supplier_changed(session, supplier)
-        audit.record(
-            session,
-            organization_id=caller.organization_id,
-            actor=caller.actor,
-            action="supplier.updated",
-            entity_type="supplier",
-            entity_id=supplier.id,
-            before=before,
-            after=_snapshot(supplier),
+        _record_change(
+            session, caller, supplier, "supplier.updated", before=before, after=_snapshot(supplier)
         )
     return supplier
 
@@ -271,6 +263,29 @@ def _supplier_for_change(
     supplier = get_supplier(session, caller=caller, supplier_id=supplier_id, for_update=True)
     check_if_match(if_match, supplier.revision)
     return supplier
+
+
+def _record_change(
+    session: Session,
+    caller: Caller,
+    supplier: Supplier,
+    action: str,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any] | None = None,
+) -> None:
+    """The supplier's record changed: its revision moves on and the audit log says how."""
+    _supplier_changed(session, supplier)
+    audit.record(
+        session,
+        organization_id=caller.organization_id,
+        actor=caller.actor,
+        action=action,
+        entity_type="supplier",
+        entity_id=supplier.id,
+        before=before,
+        after=after,
+    )
 
 
 def _supplier_changed(session: Session, supplier: Supplier) -> None:
@@ -335,14 +350,11 @@ def update_contact(
     if _contact_view(contact) == before:
         return supplier
     session.add(contact)
-    _supplier_changed(session, supplier)
-    audit.record(
+    _record_change(
         session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="supplier.contact_updated",
-        entity_type="supplier",
-        entity_id=supplier.id,
+        caller,
+        supplier,
+        "supplier.contact_updated",
         before=before,
         after=_contact_view(contact),
     )
@@ -372,16 +384,7 @@ def remove_contact(
         )
     before = _contact_view(contact)
     session.delete(contact)
-    _supplier_changed(session, supplier)
-    audit.record(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="supplier.contact_removed",
-        entity_type="supplier",
-        entity_id=supplier.id,
-        before=before,
-    )
+    _record_change(session, caller, supplier, "supplier.contact_removed", before=before)
     return supplier
 
 
@@ -447,14 +450,11 @@ def update_product(
             )
         )
     session.add(product)
-    _supplier_changed(session, supplier)
-    audit.record(
+    _record_change(
         session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="supplier.product_updated",
-        entity_type="supplier",
-        entity_id=supplier.id,
+        caller,
+        supplier,
+        "supplier.product_updated",
         before=before,
         after=_product_view(product, wanted),
     )
@@ -482,16 +482,7 @@ def remove_product(
         sa.delete(SupplierProductSystem).where(col(SupplierProductSystem.product_id) == product.id)
     )
     session.delete(product)
-    _supplier_changed(session, supplier)
-    audit.record(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="supplier.product_removed",
-        entity_type="supplier",
-        entity_id=supplier.id,
-        before=before,
-    )
+    _record_change(session, caller, supplier, "supplier.product_removed", before=before)
     return supplier
 
 
