@@ -67,6 +67,40 @@ def _operation_id(route: APIRoute) -> str:
     return route.operation_id or route.name
 
 
+def _install_state(app: FastAPI, settings: Settings, engine: Engine, catalog: Catalog) -> None:
+    """What the routes read from the app: settings, engine, catalog and the process's helpers."""
+    app.state.settings = settings
+    audit.configure(engine, audit.CheckpointPolicy.of(settings))
+    app.state.engine = engine
+    app.state.catalog = catalog
+    app.state.autosave = Autosave(engine, catalog, settings)
+    app.state.migration_heads = head_revisions()
+    app.state.passwords = Passwords(
+        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
+    app.state.sign_in_limiter = SignInLimiter(
+        free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
+    )
+    app.state.oidc = OidcProvider.from_settings(settings)
+    install_identity_store(PeopleIdentityStore())
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_bytes=settings.max_request_bytes,
+        # Evidence streams to disk under its own limit (APP_EVIDENCE_MAX_BYTES).
+        streamed_paths=frozenset({"/v1/supplier-portal/evidence"}),
+    )
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    trusted_proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if trusted_proxies:
+        # The client address (and the portal's per-address limit) comes from X-Forwarded-For
+        # only when the peer is one of these proxies; uvicorn's own handling is turned off.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -113,36 +147,11 @@ def create_app(
         generate_unique_id_function=_operation_id,
         dependencies=[Depends(reject_unstorable_text)],
     )
-    app.state.settings = settings
-    audit.configure(db_engine, audit.CheckpointPolicy.of(settings))
-    app.state.engine = db_engine
-    app.state.catalog = loaded_catalog
-    app.state.autosave = Autosave(db_engine, loaded_catalog, settings)
-    app.state.migration_heads = head_revisions()
-    app.state.passwords = Passwords(
-        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
-    )
-    app.state.sign_in_limiter = SignInLimiter(
-        free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
-    )
-    app.state.oidc = OidcProvider.from_settings(settings)
-    install_identity_store(PeopleIdentityStore())
+    _install_state(app, settings, db_engine, loaded_catalog)
     install_error_handlers(app)
     install_docs(app)
     app.include_router(metrics_router)
-    app.add_middleware(
-        RequestGuardMiddleware,
-        max_bytes=settings.max_request_bytes,
-        # Evidence streams to disk under its own limit (APP_EVIDENCE_MAX_BYTES).
-        streamed_paths=frozenset({"/v1/supplier-portal/evidence"}),
-    )
-    app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(MetricsMiddleware)
-    trusted_proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
-    if trusted_proxies:
-        # The client address (and the portal's per-address limit) comes from X-Forwarded-For
-        # only when the peer is one of these proxies; uvicorn's own handling is turned off.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
+    _install_middleware(app, settings)
     app.include_router(health_router)
     # A request without an API key or session cookie is refused before its route opens a
     # transaction: a write would otherwise take the write lock (SQLite) only to answer 401.
