@@ -161,7 +161,7 @@ def list_work_queue(
     rows = plans.work_queue(
         session,
         catalog,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=plans.QueueFilters(
             urgency=urgency,
             state=state,

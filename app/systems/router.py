@@ -96,7 +96,7 @@ def list_ai_systems(
     )
     systems, next_cursor = service.list_systems(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
@@ -140,11 +140,10 @@ def update_ai_system(
 ) -> AISystemPublic:
     system = service.update_system(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=system_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _public(system, response)
 
@@ -165,9 +164,8 @@ def retire_ai_system(
 ) -> AISystemPublic:
     system = service.retire_system(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=system_id,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _public(system, response)
