@@ -35,7 +35,7 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 def cmd_bootstrap(_: argparse.Namespace) -> int:
     from app.organizations import service
-    from app.people import service as people
+    from app.people import credentials
 
     engine = _engine()
     settings = get_settings()
@@ -43,7 +43,7 @@ def cmd_bootstrap(_: argparse.Namespace) -> int:
         created = service.bootstrap(session)
         sign_in_link = None
         if created is not None:
-            sign_in_link = people.bootstrap_admin(
+            sign_in_link = credentials.bootstrap_admin(
                 session,
                 settings,
                 organization_id=created.key.organization_id,

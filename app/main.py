@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -24,7 +24,7 @@ from app.auth import get_credential, install_identity_store
 from app.controls.router import router as controls_router
 from app.db import create_db_engine
 from app.delivery.router import router as delivery_router
-from app.delivery.worker import OutboxWorker
+from app.delivery.worker import OutboxWorker, waiting
 from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.health import router as health_router
@@ -69,6 +69,66 @@ def _operation_id(route: APIRoute) -> str:
     return route.operation_id or route.name
 
 
+def _install_state(app: FastAPI, settings: Settings, engine: Engine, catalog: Catalog) -> None:
+    """What the routes read from the app: settings, engine, catalog and the process's helpers."""
+    app.state.settings = settings
+    audit.configure(engine, audit.CheckpointPolicy.of(settings))
+    app.state.engine = engine
+    app.state.catalog = catalog
+    app.state.autosave = Autosave(engine, catalog, settings)
+    app.state.migration_heads = head_revisions()
+    app.state.outbox_waiting = waiting
+    app.state.passwords = Passwords(
+        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
+    )
+    app.state.sign_in_limiter = SignInLimiter(
+        free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
+    )
+    app.state.oidc = OidcProvider.from_settings(settings)
+    install_identity_store(PeopleIdentityStore())
+    install_supplier_facts(supplier_facts)
+
+
+def _install_middleware(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(
+        RequestGuardMiddleware,
+        max_bytes=settings.max_request_bytes,
+        # Evidence streams to disk under its own limit (APP_EVIDENCE_MAX_BYTES).
+        streamed_paths=frozenset({"/v1/supplier-portal/evidence"}),
+    )
+    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(MetricsMiddleware)
+    trusted_proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    if trusted_proxies:
+        # The client address (and the portal's per-address limit) comes from X-Forwarded-For
+        # only when the peer is one of these proxies; uvicorn's own handling is turned off.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
+
+
+def _lifespan(
+    settings: Settings, engine: Engine, *, owns_engine: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What start-up built (compiled questionnaires, control catalog, routes) lives as long as
+        # the process: keep it out of the garbage collector's full passes, which would walk it
+        # all again and again and hold requests up for tens of milliseconds each time.
+        gc.collect()
+        gc.freeze()
+        worker: OutboxWorker | None = None
+        if settings.outbox_worker_in_process:
+            worker = OutboxWorker(engine, settings)
+            app.state.outbox_worker = worker
+            worker.start()
+        yield
+        if worker is not None:
+            worker.stop()
+        if owns_engine:
+            engine.dispose()
+
+    return lifespan
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -87,65 +147,21 @@ def create_app(
         settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
     )
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # What start-up built (compiled questionnaires, control catalog, routes) lives as long as
-        # the process: keep it out of the garbage collector's full passes, which would walk it
-        # all again and again and hold requests up for tens of milliseconds each time.
-        gc.collect()
-        gc.freeze()
-        worker: OutboxWorker | None = None
-        if settings.outbox_worker_in_process:
-            worker = OutboxWorker(db_engine, settings)
-            app.state.outbox_worker = worker
-            worker.start()
-        yield
-        if worker is not None:
-            worker.stop()
-        if engine is None:
-            db_engine.dispose()
-
     app = FastAPI(
         title="AI Assessment Service",
         version=__version__,
         description=DESCRIPTION,
-        lifespan=lifespan,
+        lifespan=_lifespan(settings, db_engine, owns_engine=engine is None),
         docs_url=None,  # served by install_docs, without a CDN
         redoc_url=None,
         generate_unique_id_function=_operation_id,
         dependencies=[Depends(reject_unstorable_text)],
     )
-    app.state.settings = settings
-    audit.configure(db_engine, audit.CheckpointPolicy.of(settings))
-    app.state.engine = db_engine
-    app.state.catalog = loaded_catalog
-    app.state.autosave = Autosave(db_engine, loaded_catalog, settings)
-    app.state.migration_heads = head_revisions()
-    app.state.passwords = Passwords(
-        time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
-    )
-    app.state.sign_in_limiter = SignInLimiter(
-        free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
-    )
-    app.state.oidc = OidcProvider.from_settings(settings)
-    install_identity_store(PeopleIdentityStore())
-    install_supplier_facts(supplier_facts)
+    _install_state(app, settings, db_engine, loaded_catalog)
     install_error_handlers(app)
     install_docs(app)
     app.include_router(metrics_router)
-    app.add_middleware(
-        RequestGuardMiddleware,
-        max_bytes=settings.max_request_bytes,
-        # Evidence streams to disk under its own limit (APP_EVIDENCE_MAX_BYTES).
-        streamed_paths=frozenset({"/v1/supplier-portal/evidence"}),
-    )
-    app.add_middleware(RequestIdMiddleware)
-    app.add_middleware(MetricsMiddleware)
-    trusted_proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
-    if trusted_proxies:
-        # The client address (and the portal's per-address limit) comes from X-Forwarded-For
-        # only when the peer is one of these proxies; uvicorn's own handling is turned off.
-        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=trusted_proxies)
+    _install_middleware(app, settings)
     app.include_router(health_router)
     # A request without an API key or session cookie is refused before its route opens a
     # transaction: a write would otherwise take the write lock (SQLite) only to answer 401.

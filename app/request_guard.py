@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response
+from app.errors import ProblemType, problem_response
 from app.jsonpointer import escape_token
 from app.text_guard import SUSPECT_ESCAPES, find_unstorable
 
@@ -272,7 +272,7 @@ class RequestGuardMiddleware:
         response = problem_response(
             Request(scope),
             status=413,
-            type="payload-too-large",
+            type=ProblemType.PAYLOAD_TOO_LARGE,
             title="Payload too large",
             detail=f"Request bodies may be at most {self.max_bytes} bytes; nothing was read.",
             # The rest of the body is never read: the connection cannot carry another request.

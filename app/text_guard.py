@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi import Request
 
-from app.errors import AppError
+from app.errors import InvalidRequestError, ProblemType, field_problem
 from app.jsonpointer import escape_token
 
 _SURROGATES = range(0xD800, 0xE000)
@@ -72,11 +72,9 @@ async def reject_unstorable_text(request: Request) -> None:
                 }
             )
     if problems:
-        raise AppError(
-            status=422,
-            type="unstorable-text",
-            title="Invalid request",
-            detail="Text values must be valid Unicode without NUL characters; nothing was changed.",
+        raise InvalidRequestError(
+            ProblemType.UNSTORABLE_TEXT,
+            "Text values must be valid Unicode without NUL characters; nothing was changed.",
             errors=problems,
         )
 
@@ -113,11 +111,9 @@ def check_name(value: str, *, field: str = "name") -> str:
     """The same rule for names that arrive outside a request body (the command line)."""
     found = control_character(value)
     if found is not None:
-        raise AppError(
-            status=422,
-            type="validation-error",
-            title="Invalid request",
-            detail=f"The {field} must be one line of text without control characters.",
-            errors=[{"pointer": f"/{field}", "detail": f"found {found}", "code": "value_error"}],
+        raise InvalidRequestError(
+            ProblemType.VALIDATION_ERROR,
+            f"The {field} must be one line of text without control characters.",
+            errors=[field_problem(f"/{field}", f"found {found}", code="value_error")],
         )
     return value

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
@@ -15,8 +15,9 @@ from app.incidents import service
 from app.incidents.models import Incident, IncidentStatus
 from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(tags=["incidents"])
+router = problem_router(AUTHENTICATED, tags=["incidents"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 OVERDUE_ORDER = (
@@ -35,7 +36,7 @@ def _public(incident: Incident, response: Response) -> IncidentPublic:
     operation_id="createIncident",
     status_code=status.HTTP_201_CREATED,
     response_model=IncidentPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(404), **etag_response(201, location=True)},
     summary="Record an incident on an AI system; its reporting deadlines come back computed",
 )
 def create_incident(
@@ -45,9 +46,7 @@ def create_incident(
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, IncidentPublic, dict[str, str]]:
-        incident = service.create_incident(
-            session, organization_id=principal.organization_id, data=body, actor=principal.actor
-        )
+        incident = service.create_incident(session, caller=principal, data=body)
         headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
         return 201, service.public(incident), headers
 
@@ -60,7 +59,7 @@ def create_incident(
     "/v1/incidents",
     operation_id="listIncidents",
     response_model=Page[IncidentPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List incidents, newest first",
     description="Newest first (by recording time, then id); the filters combine with AND.",
 )
@@ -82,7 +81,7 @@ def list_incidents(
     filters = service.IncidentFilters(status=status_, system_id=system_id, overdue=overdue)
     incidents, next_cursor = service.list_incidents(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
@@ -94,7 +93,7 @@ def list_incidents(
     "/v1/overdue-incidents",
     operation_id="listOverdueIncidents",
     response_model=Page[IncidentPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="Incidents with a reporting deadline passed and unmet, organisation-wide",
     description=OVERDUE_ORDER,
 )
@@ -106,7 +105,7 @@ def list_overdue_incidents(
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=None,
         cursor=cursor,
         limit=limit,
@@ -118,7 +117,7 @@ def list_overdue_incidents(
     "/v1/ai-systems/{system_id}/overdue-incidents",
     operation_id="listSystemOverdueIncidents",
     response_model=Page[IncidentPublic],
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 404),
     summary="Incidents of one AI system with a reporting deadline passed and unmet",
     description=OVERDUE_ORDER,
 )
@@ -131,7 +130,7 @@ def list_system_overdue_incidents(
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue_of_system(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=system_id,
         cursor=cursor,
         limit=limit,
@@ -143,15 +142,13 @@ def list_system_overdue_incidents(
     "/v1/incidents/{incident_id}",
     operation_id="getIncident",
     response_model=IncidentPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="Get one incident with its deadlines (and its ETag)",
 )
 def get_incident(
     incident_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
 ) -> IncidentPublic:
-    incident = service.get_incident(
-        session, organization_id=principal.organization_id, incident_id=incident_id
-    )
+    incident = service.get_incident(session, caller=principal, incident_id=incident_id)
     return _public(incident, response)
 
 
@@ -159,7 +156,7 @@ def get_incident(
     "/v1/incidents/{incident_id}",
     operation_id="updateIncident",
     response_model=IncidentPublic,
-    responses={**problem_responses(401, 403, 404, 412, 422, 428), **etag_response(200)},
+    responses={**problem_responses(404, 412, 428), **etag_response(200)},
     summary="Change an incident: triage, status, actions, reports sent (needs If-Match)",
 )
 def update_incident(
@@ -172,10 +169,9 @@ def update_incident(
 ) -> IncidentPublic:
     incident = service.update_incident(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         incident_id=incident_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _public(incident, response)

@@ -13,9 +13,10 @@ from sqlmodel import Session, col, func, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
+from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, NotFoundError
+from app.errors import AppError, InvalidRequestError, NotFoundError, ProblemType
 from app.incidents import deadlines
 from app.incidents.models import Incident, IncidentStatus
 from app.incidents.schemas import (
@@ -134,25 +135,23 @@ def _check_dates(incident: Incident) -> None:
         if datetime.fromisoformat(report["sent_at"]) > now:
             errors.append({"pointer": f"/reports/{index}/sent_at", "detail": "is in the future"})
     if errors:
-        raise AppError(
-            status=422,
-            type="incident-dates",
-            title="Invalid request",
-            detail="The incident's dates are impossible; nothing was stored.",
+        raise InvalidRequestError(
+            ProblemType.INCIDENT_DATES,
+            "The incident's dates are impossible; nothing was stored.",
             errors=errors,
         )
 
 
-def create_incident(
-    session: Session, *, organization_id: uuid.UUID, data: IncidentCreate, actor: Actor
-) -> Incident:
+def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -> Incident:
     # 404 for another organisation's system; a retired system may have incidents.
-    systems_service.get_system(session, organization_id=organization_id, system_id=data.system_id)
+    systems_service.get_system(
+        session, organization_id=caller.organization_id, system_id=data.system_id
+    )
     values = data.model_dump(mode="json")
     incident = Incident(
-        organization_id=organization_id,
-        created_by_key_id=actor.key_id,
-        created_by_user_id=actor.user_id,
+        organization_id=caller.organization_id,
+        created_by_key_id=caller.actor.key_id,
+        created_by_user_id=caller.actor.user_id,
         reports=[],
         **{
             **values,
@@ -165,14 +164,14 @@ def create_incident(
     incident.next_due_at = _next_due(incident)
     session.add(incident)
     session.flush()
-    _audit(session, incident, actor, "created", None)
+    _audit(session, incident, caller.actor, "created", None)
     return incident
 
 
 def get_incident(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     incident_id: uuid.UUID,
     for_update: bool = False,
 ) -> Incident:
@@ -180,7 +179,7 @@ def get_incident(
     incident = session.get(
         Incident, incident_id, with_for_update=for_update or None, populate_existing=for_update
     )
-    if incident is None or incident.organization_id != organization_id:
+    if incident is None or incident.organization_id != caller.organization_id:
         raise NotFoundError("incident", incident_id)
     return incident
 
@@ -188,15 +187,12 @@ def get_incident(
 def update_incident(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     incident_id: uuid.UUID,
     data: IncidentUpdate,
     if_match: str | None,
-    actor: Actor,
 ) -> Incident:
-    incident = get_incident(
-        session, organization_id=organization_id, incident_id=incident_id, for_update=True
-    )
+    incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
     check_if_match(if_match, incident.revision)
     before = public(incident).model_dump(mode="json", exclude={"deadlines"})
     changes = data.model_dump(mode="json", exclude_unset=True)
@@ -220,19 +216,19 @@ def update_incident(
     incident.updated_at = utcnow()
     session.add(incident)
     session.flush()
-    _audit(session, incident, actor, "updated", before)
+    _audit(session, incident, caller.actor, "updated", before)
     return incident
 
 
 def list_incidents(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     filters: IncidentFilters,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Incident], str | None]:
-    statement = select(Incident).where(Incident.organization_id == organization_id)
+    statement = select(Incident).where(Incident.organization_id == caller.organization_id)
     if filters.status is not None:
         statement = statement.where(Incident.status == filters.status.value)
     if filters.system_id is not None:
@@ -251,7 +247,7 @@ def list_incidents(
 def list_overdue(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     system_id: uuid.UUID | None,
     cursor: str | None,
     limit: int,
@@ -259,7 +255,7 @@ def list_overdue(
     """Incidents with a deadline passed and unmet, the longest overdue first."""
     due = col(Incident.next_due_at)
     statement = select(Incident).where(
-        Incident.organization_id == organization_id, due.is_not(None), due < utcnow()
+        Incident.organization_id == caller.organization_id, due.is_not(None), due < utcnow()
     )
     if system_id is not None:
         statement = statement.where(Incident.system_id == system_id)
@@ -303,13 +299,11 @@ def counts_for_system(
 def list_overdue_of_system(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     system_id: uuid.UUID,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Incident], str | None]:
     """One system's overdue incidents; 404 when the system is not the organisation's."""
-    systems_service.get_system(session, organization_id=organization_id, system_id=system_id)
-    return list_overdue(
-        session, organization_id=organization_id, system_id=system_id, cursor=cursor, limit=limit
-    )
+    systems_service.get_system(session, organization_id=caller.organization_id, system_id=system_id)
+    return list_overdue(session, caller=caller, system_id=system_id, cursor=cursor, limit=limit)

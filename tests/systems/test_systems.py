@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.audit.service import Actor
-from app.auth import Scope
+from app.auth import Principal, Scope
 from app.errors import PreconditionFailedError
 from app.systems import service as systems_service
 from app.systems.schemas import AISystemUpdate
@@ -243,17 +242,16 @@ async def test_two_updates_at_once_never_lose_one(
     """The second update of the same revision waits for the first, then gets 412; with
     `If-Match: *` it applies on top of the first instead of over a stale copy."""
     system_id = uuid.UUID((await create_system(client)).json()["id"])
-    actor = Actor(key_id=None, name="concurrency test")
+    caller = Principal(organization_id=org.id, scopes=frozenset({"admin"}), key_name="test")
 
     def update(if_match: str, **fields: Any) -> Write:
         def write(session: Session) -> None:
             systems_service.update_system(
                 session,
-                organization_id=org.id,
+                caller=caller,
                 system_id=system_id,
                 data=AISystemUpdate.model_validate(fields),
                 if_match=if_match,
-                actor=actor,
             )
 
         return write
