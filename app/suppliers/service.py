@@ -33,6 +33,7 @@ from app.organizations import service as organizations
 from app.pagination import finish_page, keyset_page
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
 from app.settings import Settings
+from app.suppliers import events
 from app.suppliers.evidence import EvidenceStore, StagedFile, clean_filename
 from app.suppliers.mail import invitation_email
 from app.suppliers.models import (
@@ -60,6 +61,7 @@ from app.suppliers.schemas import (
     SupplierUpdate,
 )
 from app.systems.models import AISystem
+from app.webhooks import service as webhooks
 
 TOKEN_PREFIX = "inv_"  # noqa: S105 - never `aas_`: an invitation must not look like an API key
 PORTAL_PATH = "/supplier-portal"
@@ -1074,6 +1076,8 @@ def review_request(
             "item_comments": dict(item_comments),
         },
     )
+    decided = events.data(request, assessment, decision.value)
+    webhooks.emit(session, request.organization_id, "vendor_request.decided", decided)
     return request, assessment
 
 
@@ -1266,6 +1270,8 @@ def portal_submit(
         entity_id=access.request.id,
         after={"round": assessment.round, "tier": assessment.tier},
     )
+    submitted = events.data(access.request, assessment)
+    webhooks.emit(session, access.request.organization_id, "vendor_request.submitted", submitted)
     return assessment
 
 
