@@ -33,8 +33,10 @@ class Receiver:
     failures: int = 0  # answer 500 to this many requests first
     hold_seconds: float = 0.0  # keep each request this long (to make overlaps visible)
     stall_first: bool = False  # hold the first request until `release` (the sender dies meanwhile)
+    redirect_paths: set[str] = field(default_factory=set)  # answered with 307 to /hook
     received: list[Received] = field(default_factory=list)
     overlaps: list[str] = field(default_factory=list)  # webhook-ids received twice at once
+    most_at_once: int = 0  # the most requests in progress together
     port: int = 0
     first_arrived: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -64,6 +66,7 @@ class Receiver:
             if webhook_id in self._in_flight:
                 self.overlaps.append(webhook_id)
             self._in_flight.add(webhook_id)
+            self.most_at_once = max(self.most_at_once, len(self._in_flight))
         try:
             if self.stall_first and call == 1:
                 self.first_arrived.set()
@@ -92,6 +95,12 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if self.path in receiver.redirect_paths:
+                self.send_response(307)
+                self.send_header("location", "/hook")
+                self.send_header("content-length", "0")
+                self.end_headers()
+                return
             status = receiver.handle(headers, body)
             payload = b'{"ok": true}' if status == 200 else b"failing on purpose" * 200
             try:
