@@ -3,13 +3,13 @@
 import json
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import AdminDep
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.delivery.models import OutboxMessage
 from app.delivery.schemas import MessageStatus
@@ -40,6 +40,12 @@ def _settings(request: Request) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Queued: follow the delivery at Location.",
+        "headers": {"Location": LOCATION_HEADER},
+    }
+}
 
 
 def _public(subscription: WebhookSubscription, response: Response) -> WebhookSubscriptionPublic:
@@ -222,7 +228,7 @@ def rotate_webhook_secret(
     operation_id="pingWebhook",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses={**problem_responses(401, 403, 404, 422), **ACCEPTED},
     summary="Queue a signed `webhook.ping` to the subscription's URL; follow its delivery",
 )
 def ping_webhook(
@@ -292,7 +298,7 @@ def get_webhook_delivery(
     operation_id="redeliverWebhook",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses={**problem_responses(401, 403, 404, 409, 422), **ACCEPTED},
     summary="Send a sent or dead delivery again, as a new delivery with the same `webhook-id`",
 )
 def redeliver_webhook(
