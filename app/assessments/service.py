@@ -648,15 +648,7 @@ def review(
             errors=[{"pointer": f"/item_comments/{i}", "detail": "no such item"} for i in unknown],
         )
     now = utcnow()
-    submitted = current_round(session, assessment)
-    submitted.decision = decision.value
-    submitted.comment = comment
-    submitted.item_comments = dict(item_comments)
-    submitted.decided_at = now
-    submitted.decided_by_key_id = caller.key_id
-    submitted.decided_by_user_id = caller.user_id
-    submitted.decided_by = caller.actor.name
-    session.add(submitted)
+    _decide_round(session, assessment, caller, decision, comment, item_comments, now)
     before = _snapshot(assessment)
     assessment.decided_at = now
     previous_tier: str | None = None
@@ -679,6 +671,27 @@ def review(
     _audit(session, assessment, caller.actor, action, before, after)
     events.emit_reviewed(session, assessment, action, previous_tier)
     return assessment
+
+
+def _decide_round(
+    session: Session,
+    assessment: Assessment,
+    caller: Caller,
+    decision: Decision,
+    comment: str | None,
+    item_comments: dict[str, str],
+    now: datetime,
+) -> None:
+    """Record the decision on the submitted round."""
+    submitted = current_round(session, assessment)
+    submitted.decision = decision.value
+    submitted.comment = comment
+    submitted.item_comments = dict(item_comments)
+    submitted.decided_at = now
+    submitted.decided_by_key_id = caller.key_id
+    submitted.decided_by_user_id = caller.user_id
+    submitted.decided_by = caller.actor.name
+    session.add(submitted)
 
 
 def current_assessments(
