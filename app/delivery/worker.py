@@ -171,7 +171,13 @@ def deliver_due(
     """One pass: claim due messages, send each outside any transaction, record each result."""
     mailer = mailer or Mailer.from_settings(settings)
     report = DeliveryReport()
-    for item in claim(engine, settings, now=now(), limit=limit):
+    claimed_at = now()
+    claimed = claim(engine, settings, now=claimed_at, limit=limit)
+    budget = _sending_budget(settings)
+    for index, item in enumerate(claimed):
+        if now() - claimed_at > budget:
+            _release(engine, claimed[index:])
+            break
         error: str | None = None
         call: sender.Outcome | None = None
         if item.webhook is not None:
@@ -191,6 +197,27 @@ def deliver_due(
         elif outcome == "pending":
             report.retried += 1
     return report
+
+
+def _sending_budget(settings: Settings) -> timedelta:
+    """How long after its claim a pass may still start a send: one that starts later could
+    outlast the lease, and another worker could then take the same message at the same time."""
+    lease = settings.outbox_lease_seconds
+    longest_send = settings.webhook_timeout_seconds + 10  # the call, and a name to resolve
+    return timedelta(seconds=max(lease - longest_send, lease / 2))
+
+
+def _release(engine: Engine, items: list[Claimed]) -> None:
+    """Give back claimed messages this pass has no time left for; the next pass takes them."""
+    with transaction(engine, write=True) as session:
+        for item in items:
+            message = session.get(OutboxMessage, item.id)
+            if message is None or message.status != "sending" or message.attempts != item.attempts:
+                continue
+            message.status = "pending"
+            message.attempts -= 1
+            message.lease_until = None
+            session.add(message)
 
 
 def waiting(engine: Engine) -> tuple[int, datetime | None]:

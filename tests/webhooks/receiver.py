@@ -3,6 +3,7 @@ library a subscriber would use) and can fail, or stall, on purpose."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -95,6 +96,14 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
             headers = {k.lower(): v for k, v in self.headers.items()}
+            if self.path == "/trickle":  # an answer a byte at a time, never finished
+                with contextlib.suppress(OSError):
+                    self.wfile.write(b"HTTP/1.1 200 OK\r\nX-Slow: ")
+                    for _ in range(40):
+                        self.wfile.write(b"z")
+                        self.wfile.flush()
+                        time.sleep(0.25)
+                return
             if self.path in receiver.redirect_paths:
                 self.send_response(307)
                 self.send_header("location", "/hook")

@@ -4,6 +4,7 @@ rolled-back change, refused after DNS, pinned to the address checked, rotated wi
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -11,9 +12,10 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.db import transaction
+from app.db import transaction, utcnow
 from app.delivery.models import OutboxMessage
-from app.delivery.worker import DeliveryReport
+from app.delivery.worker import DeliveryReport, deliver_due
+from app.settings import Settings
 from app.webhooks import service as webhooks
 from app.webhooks.sender import RESPONSE_PREFIX_BYTES
 from tests.assessments.test_lifecycle import CV_SCREENING, review, start, submit
@@ -243,3 +245,31 @@ async def test_redelivery_sends_the_same_message_again(
     assert len(await deliveries(client, hook)) == 2
     with Session(engine) as session:
         assert len(session.exec(select(OutboxMessage)).all()) == 2
+
+
+async def test_a_receiver_answering_a_byte_at_a_time_is_cut_off_at_the_deadline(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings, receiver: Receiver
+) -> None:
+    hook = await subscribe(client, receiver.url.replace("/hook", "/trickle"))
+    ping = (await client.post(f"/v1/webhooks/{hook['id']}/ping")).json()
+    quick = settings.model_copy(update={"webhook_timeout_seconds": 1.0})
+    assert deliver_due(engine, quick).retried == 1  # each byte came well within the read timeout
+    (attempt,) = (await detail(client, hook, ping["id"]))["attempt_log"]
+    assert attempt["error"] == "no answer within 1 s"
+    assert attempt["duration_ms"] < 5000
+
+
+async def test_what_a_pass_has_no_time_left_for_is_given_back(
+    client: httpx.AsyncClient, engine: Engine, settings: Settings, receiver: Receiver
+) -> None:
+    hook = await subscribe(client, receiver.url)
+    for _ in range(2):
+        await client.post(f"/v1/webhooks/{hook['id']}/ping")
+    start = utcnow()
+    # The claim, the first send's start and end, then the second send would start past the lease.
+    moments = iter([start, start, start, start + timedelta(seconds=settings.outbox_lease_seconds)])
+    report = deliver_due(engine, settings, now=lambda: next(moments, start))
+    assert report.sent == 1
+    assert len(receiver.wait_for(1)) == 1
+    states = sorted((d["status"], d["attempts"]) for d in await deliveries(client, hook))
+    assert states == [("pending", 0), ("sent", 1)]
