@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
+from app.webhooks import models as webhooks_models  # the table `subscription_id` points at
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -39,3 +40,6 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+__all__ = ["OutboxMessage", "webhooks_models"]

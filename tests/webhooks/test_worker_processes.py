@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 
@@ -22,7 +21,8 @@ from app.settings import Settings
 from app.webhooks import service as webhooks
 from app.webhooks.models import WebhookSubscription
 from app.webhooks.schemas import WebhookSubscriptionCreate
-from tests.conftest import Org, project_root
+from tests.conftest import Org
+from tests.servers import outbox_worker
 from tests.webhooks.receiver import Receiver, running
 
 
@@ -31,22 +31,11 @@ def admin(org: Org) -> Principal:
 
 
 def start_worker(database_url: str, lease: int = 5) -> subprocess.Popen[bytes]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("APP_OUTBOX", "APP_WEB"))}
-    env = {
-        **clean,
-        "APP_DATABASE_URL": database_url,
-        "APP_OUTBOX_KEY": "test-outbox-key",  # the tests' settings seal with this key
-        "APP_OUTBOX_LEASE_SECONDS": str(lease),
-        "APP_OUTBOX_POLL_SECONDS": "0.2",
-        "APP_WEBHOOK_ALLOW_HTTP": "true",
-        "APP_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "app", "worker"],
-        cwd=project_root(),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return outbox_worker(
+        database_url,
+        APP_OUTBOX_LEASE_SECONDS=str(lease),
+        APP_WEBHOOK_ALLOW_HTTP="true",
+        APP_WEBHOOK_ALLOWED_NETWORKS="127.0.0.0/8",
     )
 
 
