@@ -127,7 +127,7 @@ export function Webhooks() {
                 checked={hook.enabled}
                 onChange={(e) => { setEnabled.mutate({ hook, enabled: e.currentTarget.checked }); }}
               />
-              <Button size="xs" variant="default" onClick={() => { ping.mutate(hook); setShown(hook.id); }}>
+              <Button size="xs" variant="default" onClick={() => { ping.mutate(hook, { onSuccess: () => { setShown(hook.id); } }); }}>
                 {t.admin.ping}
               </Button>
               <Button size="xs" variant="default" onClick={() => { setShown(shown === hook.id ? null : hook.id); }} aria-label={t.admin.showDeliveries(hook.url)}>
