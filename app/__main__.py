@@ -97,6 +97,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
     from app.delivery.worker import OutboxWorker, deliver_due
+    from app.portfolio import overdue
 
     engine = _engine()
     settings = get_settings()
@@ -104,7 +105,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         report = deliver_due(engine, settings)
         print(json.dumps({"sent": report.sent, "retried": report.retried, "dead": report.dead}))
         return 0
-    worker = OutboxWorker(engine, settings)
+    worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
     signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
     with contextlib.suppress(KeyboardInterrupt):
         worker.run()

@@ -40,6 +40,7 @@ from app.people.limiter import SignInLimiter
 from app.people.oidc import OidcProvider
 from app.people.passwords import Passwords
 from app.people.router import router as people_router
+from app.portfolio import overdue
 from app.portfolio.router import router as portfolio_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
@@ -51,6 +52,8 @@ from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
 from app.text_guard import reject_unstorable_text
 from app.web import install_web_app
+from app.webhooks.docs import install_webhook_docs
+from app.webhooks.router import router as webhooks_router
 
 DESCRIPTION = """
 AI risk and impact assessment service: EU AI Act classification, data governance, human
@@ -117,7 +120,7 @@ def _lifespan(
         gc.freeze()
         worker: OutboxWorker | None = None
         if settings.outbox_worker_in_process:
-            worker = OutboxWorker(engine, settings)
+            worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
             app.state.outbox_worker = worker
             worker.start()
         yield
@@ -160,6 +163,7 @@ def create_app(
     _install_state(app, settings, db_engine, loaded_catalog)
     install_error_handlers(app)
     install_docs(app)
+    install_webhook_docs(app)
     app.include_router(metrics_router)
     _install_middleware(app, settings)
     app.include_router(health_router)
@@ -179,6 +183,7 @@ def create_app(
         suppliers_router,
         incidents_router,
         delivery_router,
+        webhooks_router,
     ):
         app.include_router(router, dependencies=api_key)
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys

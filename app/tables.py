@@ -12,6 +12,7 @@ from app.people import models as people_models
 from app.portfolio import models as portfolio_models
 from app.suppliers import models as suppliers_models
 from app.systems import models as systems_models
+from app.webhooks import models as webhooks_models
 
 metadata = SQLModel.metadata
 
@@ -27,4 +28,5 @@ __all__ = [
     "portfolio_models",
     "suppliers_models",
     "systems_models",
+    "webhooks_models",
 ]

@@ -82,3 +82,23 @@ def serve(database: str, port: int, log: Path, **settings: str) -> subprocess.Po
             stderr=stderr,
             text=True,
         )
+
+
+def outbox_worker(database_url: str, **settings: str) -> subprocess.Popen[bytes]:
+    """`python -m app worker` with the tests' outbox key and a quick poll; `settings` are more
+    APP_... variables. Outbox, SMTP and webhook variables of this environment are left out."""
+    inherited = ("APP_SMTP_", "APP_OUTBOX", "APP_WEBHOOK")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(inherited)},
+        "APP_DATABASE_URL": database_url,
+        "APP_OUTBOX_KEY": "test-outbox-key",  # the tests' settings seal with this key
+        "APP_OUTBOX_POLL_SECONDS": "0.2",
+        **settings,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "worker"],
+        cwd=project_root(),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

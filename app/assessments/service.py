@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.assessments import events
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.assessments.queries import find_round, with_decided_round
@@ -40,6 +41,7 @@ from app.questionnaires.models import Prefill
 from app.rules import InvalidAnswerError, State, settle
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
+from app.webhooks import service as webhooks
 
 
 def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any]]) -> AppError:
@@ -550,6 +552,9 @@ def submit(
     session.add(assessment)
     session.flush()
     _audit(session, assessment, caller.actor, "submitted", before, _snapshot(assessment))
+    webhooks.emit(
+        session, assessment.organization_id, "assessment.submitted", events.data(assessment)
+    )
     return assessment
 
 
@@ -618,19 +623,12 @@ def review(
             errors=[field_problem(f"/item_comments/{i}", "no such item") for i in unknown],
         )
     now = utcnow()
-    submitted = current_round(session, assessment)
-    submitted.decision = decision.value
-    submitted.comment = comment
-    submitted.item_comments = dict(item_comments)
-    submitted.decided_at = now
-    submitted.decided_by_key_id = caller.key_id
-    submitted.decided_by_user_id = caller.user_id
-    submitted.decided_by = caller.actor.name
-    session.add(submitted)
+    _decide_round(session, assessment, caller, decision, comment, item_comments, now)
     before = _snapshot(assessment)
     assessment.decided_at = now
+    previous_tier: str | None = None
     if decision == Decision.APPROVE:
-        _approve(session, version, assessment, now)
+        previous_tier = _approve(session, version, assessment, now)
         action = "approved"
         session.flush()
         refresh_prefilled(session, catalog, approved=assessment, actor=caller.actor)
@@ -646,7 +644,29 @@ def review(
     session.flush()
     after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
     _audit(session, assessment, caller.actor, action, before, after)
+    events.emit_reviewed(session, assessment, action, previous_tier)
     return assessment
+
+
+def _decide_round(
+    session: Session,
+    assessment: Assessment,
+    caller: Caller,
+    decision: Decision,
+    comment: str | None,
+    item_comments: dict[str, str],
+    now: datetime,
+) -> None:
+    """Record the decision on the submitted round."""
+    submitted = current_round(session, assessment)
+    submitted.decision = decision.value
+    submitted.comment = comment
+    submitted.item_comments = dict(item_comments)
+    submitted.decided_at = now
+    submitted.decided_by_key_id = caller.key_id
+    submitted.decided_by_user_id = caller.user_id
+    submitted.decided_by = caller.actor.name
+    session.add(submitted)
 
 
 def current_assessments(
@@ -680,23 +700,22 @@ def step_down(session: Session, assessments: list[Assessment]) -> None:
 
 def _approve(
     session: Session, version: QuestionnaireVersion, assessment: Assessment, now: datetime
-) -> None:
+) -> str | None:
     """Make this the current assessment of its system (or supplier) and questionnaire; set the
-    due date."""
-    step_down(
+    due date. Returns the tier of the one it replaces (None when none was current)."""
+    replaced = current_assessments(
         session,
-        current_assessments(
-            session,
-            organization_id=assessment.organization_id,
-            system_id=assessment.system_id,
-            supplier_id=assessment.supplier_id,
-            questionnaire_key=assessment.questionnaire_key,
-        ),
+        organization_id=assessment.organization_id,
+        system_id=assessment.system_id,
+        supplier_id=assessment.supplier_id,
+        questionnaire_key=assessment.questionnaire_key,
     )
+    step_down(session, replaced)
     months = (version.model.reassessment_months or {}).get(assessment.tier or "")
     assessment.status = AssessmentStatus.APPROVED.value
     assessment.is_current = True
     assessment.due_at = add_months(now, months) if months else None
+    return replaced[0].tier if replaced else None
 
 
 def rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:

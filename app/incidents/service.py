@@ -29,6 +29,7 @@ from app.incidents.schemas import (
 )
 from app.pagination import decode_cursor, encode_cursor, finish_page, keyset_page
 from app.systems import service as systems_service
+from app.webhooks import service as webhooks
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,14 @@ def _audit(
     )
 
 
+def _announce_reported(session: Session, incident: Incident, status_before: str | None) -> None:
+    """The `incident.reported` webhook event, when the status has just become reported."""
+    if incident.status == IncidentStatus.REPORTED and status_before != IncidentStatus.REPORTED:
+        org = incident.organization_id
+        data = {"incident_id": incident.id, "organization_id": org, "system_id": incident.system_id}
+        webhooks.emit(session, org, "incident.reported", {**data, "title": incident.title})
+
+
 def _check_dates(incident: Incident) -> None:
     """Awareness not before occurrence and nothing in the future: else 422 with pointers."""
     now = utcnow()
@@ -165,6 +174,7 @@ def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -
     session.add(incident)
     session.flush()
     _audit(session, incident, caller.actor, "created", None)
+    _announce_reported(session, incident, None)
     return incident
 
 
@@ -217,6 +227,7 @@ def update_incident(
     session.add(incident)
     session.flush()
     _audit(session, incident, caller.actor, "updated", before)
+    _announce_reported(session, incident, before["status"])
     return incident
 
 

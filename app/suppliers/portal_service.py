@@ -26,6 +26,7 @@ from app.errors import (
     ProblemType,
 )
 from app.questionnaires.catalog import Catalog
+from app.suppliers import events
 from app.suppliers.evidence import EvidenceStore, StagedFile, Upload, clean_filename, receive
 from app.suppliers.models import (
     Evidence,
@@ -37,6 +38,7 @@ from app.suppliers.schemas import (
     PortalStatus,
 )
 from app.suppliers.vendor_requests import TOKEN_PREFIX, invitation_state, is_decided
+from app.webhooks import service as webhooks
 
 # --- the supplier portal --------------------------------------------------------------------
 
@@ -194,6 +196,8 @@ def portal_submit(
         entity_id=access.request.id,
         after={"round": assessment.round, "tier": assessment.tier},
     )
+    submitted = events.data(access.request, assessment)
+    webhooks.emit(session, access.request.organization_id, "vendor_request.submitted", submitted)
     return assessment
 
 

@@ -36,6 +36,7 @@ from app.organizations import service as organizations
 from app.pagination import finish_page, keyset_page
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
 from app.settings import Settings
+from app.suppliers import events
 from app.suppliers.mail import invitation_email
 from app.suppliers.models import (
     Evidence,
@@ -54,6 +55,7 @@ from app.suppliers.schemas import (
     Resend,
 )
 from app.suppliers.service import get_supplier
+from app.webhooks import service as webhooks
 
 TOKEN_PREFIX = "inv_"  # noqa: S105 - never `aas_`: an invitation must not look like an API key
 PORTAL_PATH = "/supplier-portal"
@@ -490,6 +492,8 @@ def review_request(
             "item_comments": dict(item_comments),
         },
     )
+    decided = events.data(request, assessment, decision.value)
+    webhooks.emit(session, request.organization_id, "vendor_request.decided", decided)
     return request, assessment
 
 

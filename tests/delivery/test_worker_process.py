@@ -4,11 +4,9 @@ goes out once a new worker takes over after the lease."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,8 +22,8 @@ from app.db import transaction
 from app.delivery import service as outbox
 from app.delivery.models import OutboxMessage
 from app.settings import Settings
-from tests.conftest import project_root
 from tests.factories import queue_email
+from tests.servers import outbox_worker
 
 
 class StallingInbox:
@@ -64,23 +62,12 @@ def stalling_smtp() -> Iterator[tuple[StallingInbox, int]]:
 
 
 def start_worker(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("APP_SMTP_", "APP_OUTBOX"))}
-    env = {
-        **clean,
-        "APP_DATABASE_URL": database_url,
-        "APP_SMTP_HOST": "127.0.0.1",
-        "APP_SMTP_PORT": str(port),
-        "APP_SMTP_STARTTLS": "false",
-        "APP_OUTBOX_KEY": "test-outbox-key",  # the tests' settings seal with this key
-        "APP_OUTBOX_LEASE_SECONDS": "5",
-        "APP_OUTBOX_POLL_SECONDS": "0.2",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "app", "worker"],
-        cwd=project_root(),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return outbox_worker(
+        database_url,
+        APP_SMTP_HOST="127.0.0.1",
+        APP_SMTP_PORT=str(port),
+        APP_SMTP_STARTTLS="false",
+        APP_OUTBOX_LEASE_SECONDS="5",
     )
 
 
