@@ -21,6 +21,7 @@ from app.audit import service as audit
 from app.audit.router import router as audit_router
 from app.auth import get_credential, install_identity_store
 from app.controls.router import router as controls_router
+from app.counters.store import make_counters
 from app.db import create_db_engine
 from app.delivery.router import router as delivery_router
 from app.delivery.worker import OutboxWorker
@@ -122,8 +123,11 @@ def create_app(
     app.state.passwords = Passwords(
         time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
     )
+    app.state.counters = make_counters(db_engine, settings.rate_limit_redis_url)
     app.state.sign_in_limiter = SignInLimiter(
-        free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
+        app.state.counters,
+        free=settings.sign_in_free_failures,
+        max_delay=float(settings.sign_in_max_delay_seconds),
     )
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())

@@ -158,6 +158,14 @@ class Settings(BaseSettings):
         pattern=r"^[1-9][0-9]*/(second|minute|hour)$",
         description="Requests per client IP address to the supplier portal.",
     )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        pattern=r"^(redis|rediss|redis\+unix|redis\+sentinel|redis\+cluster)://",
+        description=(
+            "Redis that keeps the sign-in and supplier-portal rate limits shared by every "
+            "process (redis://host:6379/0); unset: a table in the database does."
+        ),
+    )
     oidc_issuer: str | None = Field(
         default=None,
         description="Issuer URL of the OpenID Connect provider; unset turns single sign-on off.",
