@@ -84,7 +84,7 @@ def test_a_taken_port_stops_with_a_clear_message(tmp_path: Path) -> None:
 
 
 def test_the_banner_names_the_bound_port_and_the_wildcard() -> None:
-    sock = bind("0.0.0.0", 0)  # noqa: S104
+    sock = bind("0.0.0.0", 0)
     try:
         port = sock.getsockname()[1]
         text = banner(sock, 3)
