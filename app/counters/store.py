@@ -181,28 +181,35 @@ class RedisCounters:
         key = stored_key(key)
         try:
             value = self.storage.incr(key, ttl)
-            if not extend:
-                return Count(value, self.storage.get_expiry(key))
-            # limits sets the expiry on a counter's first hit only; a quiet spell needs it moved.
-            self.storage.get_connection().expire(self.storage.prefixed_key(key), ttl)
+            if extend:
+                # limits sets the expiry on a counter's first hit only; a quiet spell needs it
+                # moved on every hit.
+                self.storage.get_connection().expire(self.storage.prefixed_key(key), ttl)
+                return Count(value, time.time() + ttl)
+            return Count(value, self._expires_at(key))
         except self._errors() as exc:
             raise CountersUnavailable from exc
-        return Count(value, time.time() + ttl)
 
     def peek(self, key: str) -> Count | None:
         key = stored_key(key)
         try:
             value = self.storage.get(key)
-            expires_at = self.storage.get_expiry(key) if value > 0 else 0.0
+            return Count(value, self._expires_at(key)) if value > 0 else None
         except self._errors() as exc:
             raise CountersUnavailable from exc
-        return Count(value, expires_at) if value > 0 else None
 
     def clear(self, key: str) -> None:
         try:
             self.storage.clear(stored_key(key))
         except self._errors() as exc:
             raise CountersUnavailable from exc
+
+    def _expires_at(self, key: str) -> float:
+        # In milliseconds (limits' get_expiry rounds to whole seconds, and a sign-in delay of
+        # one second is measured from the last failure).
+        connection: Any = self.storage.get_connection(readonly=True)  # redis-py's client
+        left = connection.pttl(self.storage.prefixed_key(key))
+        return time.time() + max(int(left), 0) / 1000
 
 
 def make_counters(engine: Engine, redis_url: str | None) -> Counters:
