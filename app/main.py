@@ -35,6 +35,7 @@ from app.metrics import router as metrics_router
 from app.migrate import head_revisions
 from app.openapi_doc import build_openapi
 from app.organizations.router import router as keys_router
+from app.oscal.router import router as oscal_router
 from app.people.identity import PeopleIdentityStore
 from app.people.limiter import SignInLimiter
 from app.people.oidc import OidcProvider
@@ -155,6 +156,7 @@ def create_app(
         keys_router,
         systems_router,
         questionnaires_router,
+        oscal_router,  # before the controls: /v1/controls/oscal-catalog is no control id
         controls_router,
         assessments_router,
         export_router,
