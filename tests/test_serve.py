@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -16,22 +15,9 @@ import httpx
 
 from app.serving import MULTIPROC_ENV, banner, bind, share_metrics
 from tests.conftest import project_root
-from tests.servers import serve, wait_ready
+from tests.servers import serve, stdout_lines, wait_ready
 
 BANNER = re.compile(r"^Serving on (http://127\.0\.0\.1:(\d+)): API docs at \1/docs")
-
-
-def _lines(process: subprocess.Popen[str]) -> queue.Queue[str]:
-    stdout = process.stdout
-    assert stdout is not None
-    lines: queue.Queue[str] = queue.Queue()
-
-    def pump() -> None:
-        for line in stdout:
-            lines.put(line)
-
-    threading.Thread(target=pump, daemon=True).start()
-    return lines
 
 
 def test_port_0_serves_on_a_free_port_and_says_which(
@@ -39,7 +25,7 @@ def test_port_0_serves_on_a_free_port_and_says_which(
 ) -> None:
     process = serve(scratch_database_url, 0, tmp_path / "serve.log")
     try:
-        lines, seen = _lines(process), []
+        lines, seen = stdout_lines(process), []
         deadline = time.monotonic() + 90
         match = None
         while match is None and time.monotonic() < deadline:

@@ -13,23 +13,12 @@ import httpx
 import pytest
 from trestle.core.parser import parse_dict
 
-from app.auth import Scope
 from app.controls.catalog import ControlCatalog
 from tests.conftest import Org, project_root
 from tests.portfolio.conftest import CLASSIFICATION, classify
 from tests.systems.test_systems import create as create_system
 
 ClientFactory = Callable[[str | None], httpx.AsyncClient]
-
-
-@pytest.fixture
-def writer(make_client: ClientFactory, make_key: Callable[..., str]) -> httpx.AsyncClient:
-    return make_client(make_key(Scope.ASSESSMENTS_WRITE, Scope.SYSTEMS_WRITE, Scope.READ))
-
-
-@pytest.fixture
-def reviewer(make_client: ClientFactory, make_key: Callable[..., str]) -> httpx.AsyncClient:
-    return make_client(make_key(Scope.ASSESSMENTS_REVIEW, Scope.READ))
 
 
 def round_trip(document: dict[str, Any], root: str, model: str) -> Any:
