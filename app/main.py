@@ -22,6 +22,7 @@ from app.audit import service as audit
 from app.audit.router import router as audit_router
 from app.auth import get_credential, install_identity_store
 from app.controls.router import router as controls_router
+from app.counters.store import make_counters
 from app.db import create_db_engine
 from app.delivery.router import router as delivery_router
 from app.delivery.worker import OutboxWorker, waiting
@@ -35,6 +36,7 @@ from app.metrics import router as metrics_router
 from app.migrate import head_revisions
 from app.openapi_doc import build_openapi
 from app.organizations.router import router as keys_router
+from app.oscal.router import router as oscal_router
 from app.people.identity import PeopleIdentityStore
 from app.people.limiter import SignInLimiter
 from app.people.oidc import OidcProvider
@@ -84,8 +86,11 @@ def _install_state(app: FastAPI, settings: Settings, engine: Engine, catalog: Ca
     app.state.passwords = Passwords(
         time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
     )
+    app.state.counters = make_counters(engine, settings.rate_limit_redis_url)
     app.state.sign_in_limiter = SignInLimiter(
-        free=settings.sign_in_free_failures, max_delay=float(settings.sign_in_max_delay_seconds)
+        app.state.counters,
+        free=settings.sign_in_free_failures,
+        max_delay=float(settings.sign_in_max_delay_seconds),
     )
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
@@ -174,6 +179,7 @@ def create_app(
         keys_router,
         systems_router,
         questionnaires_router,
+        oscal_router,  # before the controls: /v1/controls/oscal-catalog is no control id
         controls_router,
         assessments_router,
         export_router,

@@ -31,7 +31,12 @@ class Settings(BaseSettings):
         description="The built web app (`vite build` output) served at `/`.",
     )
     host: str = Field(default="127.0.0.1", description="Address `python -m app serve` binds.")
-    port: int = Field(default=8000, ge=1, le=65535, description="Port `python -m app serve` binds.")
+    port: int = Field(
+        default=8000,
+        ge=0,
+        le=65535,
+        description="Port `python -m app serve` binds (0: any free port, named at start-up).",
+    )
     log_level: str = Field(default="INFO", description="Python log level of the JSON logs.")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
     db_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
@@ -158,6 +163,14 @@ class Settings(BaseSettings):
         default="300/minute",
         pattern=r"^[1-9][0-9]*/(second|minute|hour)$",
         description="Requests per client IP address to the supplier portal.",
+    )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        pattern=r"^(redis|rediss|redis\+unix|redis\+sentinel|redis\+cluster)://",
+        description=(
+            "Redis that keeps the sign-in and supplier-portal rate limits shared by every "
+            "process (redis://host:6379/0); unset: a table in the database does."
+        ),
     )
     oidc_issuer: str | None = Field(
         default=None,

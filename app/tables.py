@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app import idempotency
 from app.assessments import models as assessments_models
 from app.audit import models as audit_models
+from app.counters import models as counters_models
 from app.delivery import models as delivery_models
 from app.incidents import models as incidents_models
 from app.organizations import models as organizations_models
@@ -19,6 +20,7 @@ metadata = SQLModel.metadata
 __all__ = [
     "assessments_models",
     "audit_models",
+    "counters_models",
     "delivery_models",
     "idempotency",
     "incidents_models",

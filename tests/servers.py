@@ -31,8 +31,8 @@ def read_key(process: subprocess.Popen[str], timeout: float) -> str:
     return read_first_start(process, timeout)[0]
 
 
-def read_first_start(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
-    """The admin key and the first admin's sign-in link printed on a first start."""
+def stdout_lines(process: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The server's stdout line by line, read by a thread so a silent server cannot hang us."""
     stdout = process.stdout
     assert stdout is not None
     lines: queue.Queue[str] = queue.Queue()
@@ -42,6 +42,12 @@ def read_first_start(process: subprocess.Popen[str], timeout: float) -> tuple[st
             lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def read_first_start(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """The admin key and the first admin's sign-in link printed on a first start."""
+    lines = stdout_lines(process)
     deadline = time.monotonic() + timeout
     key = None
     while time.monotonic() < deadline:

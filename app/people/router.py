@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -20,7 +21,7 @@ from app.auth import (
     check_origin,
 )
 from app.concurrency import IfMatchHeader, etag, etag_response
-from app.db import SessionDep
+from app.db import SessionDep, after_transaction
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
 from app.deps import EngineDep, SettingsDep
@@ -62,9 +63,10 @@ def _passwords(request: Request) -> Passwords:
     return passwords
 
 
-def _limiter(request: Request) -> SignInLimiter:
+def _limiter(request: Request, session: SessionDep) -> SignInLimiter:
     limiter: SignInLimiter = request.app.state.sign_in_limiter
-    return limiter
+    # Failures are recorded once the request's transaction has ended: a 401 rolls it back.
+    return limiter.after(partial(after_transaction, session))
 
 
 PasswordsDep = Annotated[Passwords, Depends(_passwords)]

@@ -4,7 +4,7 @@ The token travels in the header ``Authorization: Invitation inv_...`` (never in 
 so it stays out of access logs and Referer headers; the e-mailed link carries it in the URL
 fragment, which browsers do not send). It opens exactly one vendor request; every other endpoint
 treats it as no credential at all (401). Unknown, expired and revoked tokens get the same 404.
-Every request here is rate-limited per token and per client address, in this process.
+Every request here is rate-limited per token and per client address, across every process.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def _limiter(app: FastAPI) -> PortalLimiter:
             if limiter is None:
                 settings: Settings = app.state.settings
                 limiter = PortalLimiter.from_rates(
-                    settings.portal_rate_limit, settings.portal_ip_rate_limit
+                    app.state.counters, settings.portal_rate_limit, settings.portal_ip_rate_limit
                 )
                 app.state.portal_limiter = limiter
     return limiter
@@ -75,8 +75,9 @@ def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-async def rate_limit(request: Request, credentials: InvitationCredentials) -> None:
-    """429 with Retry-After past the per-address or per-token limit (before any lookup)."""
+def rate_limit(request: Request, credentials: InvitationCredentials) -> None:
+    """429 with Retry-After past the per-address or per-token limit (before any lookup); a
+    plain function, so the shared counter's round trip runs on the thread pool."""
     token = credentials.credentials if credentials is not None else None
     wait = _limiter(request.app).check(
         ip=request.client.host if request.client else "unknown",

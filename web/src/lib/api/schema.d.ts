@@ -270,6 +270,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/controls/oscal-catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The control catalog as an OSCAL catalog
+         * @description Every framework of the control catalog as an OSCAL group, each control with its citation
+         *     (`label`), paraphrased statement and crosswalk links. Control ids become OSCAL tokens
+         *     (`iso-42001:A.2.2` → `iso-42001_A.2.2`); the original id is the `control-id` property.
+         *     501 when the installation left out the `oscal` extra.
+         */
+        get: operations["getOscalCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai-systems/{system_id}/oscal-assessment-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An AI system's approved results as OSCAL assessment results
+         * @description One OSCAL result per current approved assessment of the system (questionnaire, tier,
+         *     approval), an observation of its scored answers and a finding per required control or
+         *     obligation: `satisfied` when the control's implementation record says implemented.
+         *     409 before any approval; 501 when the installation left out the `oscal` extra.
+         */
+        get: operations["getAiSystemOscalAssessmentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/controls": {
         parameters: {
             query?: never;
@@ -3837,6 +3883,32 @@ export interface components {
             organization_id: string;
         };
         /**
+         * OscalAssessmentResultsDocument
+         * @description An OSCAL assessment-results document (OSCAL 1.1 JSON, validated by compliance-trestle).
+         */
+        OscalAssessmentResultsDocument: {
+            /**
+             * Assessment-Results
+             * @description One result per current approved assessment, with findings per control.
+             */
+            "assessment-results": {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * OscalCatalogDocument
+         * @description An OSCAL catalog document (OSCAL 1.1 JSON, validated by compliance-trestle).
+         */
+        OscalCatalogDocument: {
+            /**
+             * Catalog
+             * @description The catalog: `uuid`, `metadata`, one group per framework with its controls.
+             */
+            catalog: {
+                [key: string]: unknown;
+            };
+        };
+        /**
          * OutboxMessagePublic
          * @description Where a message is on its way: waiting, being sent, sent, or given up (dead-lettered).
          */
@@ -7361,6 +7433,129 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOscalCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OscalCatalogDocument"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description HTTP error */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAiSystemOscalAssessmentResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                system_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OscalAssessmentResultsDocument"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description HTTP error */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
