@@ -22,6 +22,7 @@ from app.controls import ControlCatalog, ControlCatalogError, FileProblem, load_
 from app.controls.catalog import pointer_of, read_json, validation_problems
 from app.controls.i18n import languages_in, localize
 from app.questionnaires import hashing
+from app.questionnaires import holders as holders_module
 from app.questionnaires.answers import AnswerProblem, answer_schema, validate_answers
 from app.questionnaires.models import (
     ITEM_ID_PATTERN,
@@ -40,7 +41,6 @@ from app.questionnaires.models import (
 from app.rules import (
     ITEM_TYPES,
     BandSpec,
-    Citation,
     CompileError,
     DerivedSpec,
     ItemSpec,
@@ -251,6 +251,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
         controls = ControlCatalog({})
         controls_ok = False
 
+    holders = holders_module.load_holders(root, display(root / holders_module.FILE_NAME), problems)
     by_key: dict[str, list[QuestionnaireVersion]] = {}
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
         if directory.name in RESERVED_DIRS or directory.name.startswith("."):
@@ -271,7 +272,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
                         FileProblem(display(path), "", "scenarios without a questionnaire version")
                     )
                 continue
-            loaded = _load_version(path, display(path), controls, controls_ok, problems)
+            loaded = _load_version(path, display(path), (controls, holders), controls_ok, problems)
             if loaded is not None:
                 by_key.setdefault(loaded.key, []).append(loaded)
     ordered = {
@@ -282,6 +283,8 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
     problems.extend(migration_problems(catalog))
     problems.extend(plan_problems(catalog))
     problems.extend(prefill_problems(catalog))
+    if controls_ok:
+        problems.extend(holders_module.holder_problems(catalog, holders))
     problems.extend(lock_module.lock_mismatches(catalog))
     problems.extend(scenario_module.semver_problems(catalog))
     return catalog, problems
@@ -499,10 +502,11 @@ def _answerable(version: QuestionnaireVersion, item_id: str) -> bool:
 def _load_version(
     path: Path,
     name: str,
-    controls: ControlCatalog,
+    catalogs: tuple[ControlCatalog, holders_module.Holders],
     controls_ok: bool,
     problems: list[FileProblem],
 ) -> QuestionnaireVersion | None:
+    controls = catalogs[0]
     raw = read_json(path, problems, name)
     if raw is None:
         return None
@@ -578,7 +582,7 @@ def _load_version(
     logic_hash = hashing.logic_hash(model)
     try:
         program = compile_questionnaire(
-            _spec(model, options, obligation_specs, controls, (content_hash, logic_hash))
+            _spec(model, options, obligation_specs, catalogs, (content_hash, logic_hash))
         )
     except CompileError as exc:
         for p in exc.problems:
@@ -684,10 +688,11 @@ def _spec(
     model: Questionnaire,
     options: Mapping[str, tuple[Option, ...]],
     obligations: Mapping[str, ObligationSpec],
-    controls: ControlCatalog,
+    catalogs: tuple[ControlCatalog, holders_module.Holders],
     hashes: tuple[str, str],
 ) -> QuestionnaireSpec:
     """Translate the typed model into the engine's spec."""
+    controls, holders = catalogs
     sections = []
     item_specs = []
     for s, section in enumerate(model.sections):
@@ -766,12 +771,7 @@ def _spec(
         rules=rules,
         scores=scores,
         obligations=obligations,
-        citations={
-            cid: Citation(control.ref, dict(control.title))
-            for rule in model.scoring.rules
-            for cid in (*rule.then.obligations, *rule.then.controls)
-            if (control := controls.get(cid)) is not None
-        },
+        citations=holders_module.citations(model, holders.of(model.key), controls),
         calendars=controls.calendars,
         conditions=model.conditions,
         derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),
