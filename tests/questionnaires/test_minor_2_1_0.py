@@ -17,7 +17,7 @@ from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError
 from app.questionnaires.scenarios import scenario_as_of
 
 KEYS = ("ai-use-triage", "stakeholder-impact", "data-governance", "human-oversight", "ai-supplier")
-CITED = re.compile(r"\[(EU AI Act|ISO/IEC 420\d\d|GDPR|MCC-AI|FRAIA)[^\]]*\]")
+CITED = re.compile(r"\[(EU AI Act|EU Charter|ISO/IEC 420\d\d|GDPR|MCC-AI|FRAIA)[^\]]*\]")
 
 
 @pytest.mark.parametrize("key", KEYS)
