@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from app.auth import Principal, get_principal
-from app.controls.router import router as controls_router
-from app.errors import install_error_handlers
 from app.questionnaires.catalog import (
     DEFAULT_ROOT,
     Catalog,
-    load_catalog,
     load_catalog_with_problems,
 )
-from app.questionnaires.router import router
+from tests.questionnaires.test_questionnaire_routes import _app
 
 
 def test_supplier_holds_provider_duties_and_buyer_holds_supplier_management(
@@ -132,14 +126,7 @@ def test_a_malformed_declaration_is_a_problem_not_a_crash(tmp_path: Path) -> Non
 
 @pytest.mark.asyncio
 async def test_results_and_catalog_entries_carry_holder_and_level() -> None:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(router)
-    app.include_router(controls_router)
-    app.state.catalog = load_catalog(DEFAULT_ROOT)
-    app.dependency_overrides[get_principal] = lambda: Principal(
-        organization_id=uuid.uuid4(), key_id=uuid.uuid4(), key_name="t", scopes=frozenset({"read"})
-    )
+    app = _app()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         body = {"answers": {"product_risk_class": "high_risk_annex_iii", "supplier_name": "A"}}

@@ -1,9 +1,10 @@
 // @vitest-environment happy-dom
 import { MantineProvider } from "@mantine/core";
 import { cleanup, render, screen, within } from "@testing-library/react";
-import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ControlsTable, ObligationsTable, holderText } from "@/components/Obligations";
 import type { components } from "@/lib/api/schema";
+import { mockMatchMedia } from "@/lib/testing/browser";
 import { ScoreBreakdown, scoreLabels } from "./ScoreBreakdown";
 
 type Score = components["schemas"]["ScoreOut"];
@@ -64,18 +65,7 @@ const scores: Score[] = [
   },
 ];
 
-beforeAll(() => {
-  window.matchMedia = vi.fn().mockImplementation((query: string) => ({
-    matches: false,
-    media: query,
-    addEventListener: vi.fn(),
-    removeEventListener: vi.fn(),
-    addListener: vi.fn(),
-    removeListener: vi.fn(),
-    onchange: null,
-    dispatchEvent: vi.fn(),
-  }));
-});
+beforeAll(mockMatchMedia);
 afterEach(cleanup);
 
 describe("the score breakdown", () => {
