@@ -17,6 +17,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, S
 from sqlmodel import Session
 
 from app.assessments import service
+from app.assessments.holding import binding, held_by
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.assessments.schemas import QuestionnairePin
 from app.audit import service as audit
@@ -33,7 +34,12 @@ from app.questionnaires.models import (
     Section,
     SingleChoiceItem,
 )
-from app.questionnaires.schemas import EvaluationResult, ScoreOut
+from app.questionnaires.schemas import (
+    ControlRequirementOut,
+    EvaluationResult,
+    ObligationOut,
+    ScoreOut,
+)
 from app.rules import ENGINE_VERSION, InvalidAnswerError
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
@@ -1072,6 +1078,7 @@ def _obligations_section(r: _Report) -> str:
             [
                 f"{cite}<br><code>{_e(obligation.id)}</code>",
                 name,
+                _held(obligation),
                 by_calendar,
                 _rules(obligation.required_by),
             ]
@@ -1085,6 +1092,7 @@ def _obligations_section(r: _Report) -> str:
             [
                 "Citation",
                 "Obligation",
+                "Held by",
                 f"Application as of {result.as_of.isoformat()}",
                 "Required by rules",
             ],
@@ -1099,10 +1107,22 @@ def _controls_section(r: _Report) -> str:
     rows = []
     for control in r.result.controls:
         cite, name = _control_cite(r.catalog, control.id, r.lang)
-        rows.append([f"{cite}<br><code>{_e(control.id)}</code>", name, _rules(control.required_by)])
+        rows.append(
+            [
+                f"{cite}<br><code>{_e(control.id)}</code>",
+                name,
+                _held(control),
+                _rules(control.required_by),
+            ]
+        )
     return "<h2>Required controls</h2>" + _table(
-        ["Citation", "Control", "Required by rules"], rows, "No controls required."
+        ["Citation", "Control", "Held by", "Required by rules"], rows, "No controls required."
     )
+
+
+def _held(entry: ObligationOut | ControlRequirementOut) -> str:
+    """Who holds it and how binding it is: must (legal), should (good practice), could."""
+    return f"{_e(held_by(entry.holder))}<br><small>{_e(binding(entry.level))}</small>"
 
 
 def _breakdown(score: ScoreOut, lang: str) -> str:
