@@ -125,8 +125,8 @@ def test_a_malformed_declaration_is_a_problem_not_a_crash(tmp_path: Path) -> Non
 
 
 @pytest.mark.asyncio
-async def test_results_and_catalog_entries_carry_holder_and_level() -> None:
-    app = _app()
+async def test_results_and_catalog_entries_carry_holder_and_level(catalog: Catalog) -> None:
+    app = _app(catalog)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         body = {"answers": {"product_risk_class": "high_risk_annex_iii", "supplier_name": "A"}}
