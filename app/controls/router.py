@@ -58,6 +58,10 @@ class ControlOut(BaseModel):
     roles: list[str] | None
     applies_from: dict[str, date | None] | None
     confidence: str | None
+    level: Literal["must", "should", "could"] = Field(
+        description="must: a legal requirement; should: good practice; could: optional "
+        "(the ICO AI and data protection risk toolkit's grades)."
+    )
 
 
 class ControlDetailOut(ControlOut):
@@ -82,6 +86,7 @@ def _out(control: Control, accept_language: str | None) -> ControlOut:
         roles=list(control.roles) if control.roles is not None else None,
         applies_from=control.applies_from.as_mapping() if control.applies_from else None,
         confidence=control.confidence,
+        level=control.binding,
     )
 
 

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from app.controls import ControlCatalog, ControlCatalogError, FileProblem, load_controls
 from app.controls.catalog import pointer_of, read_json, validation_problems
 from app.questionnaires import hashing
+from app.questionnaires import holders as holders_module
 from app.questionnaires import lock as lock_module
 from app.questionnaires import scenarios as scenario_module
 from app.questionnaires.models import (
@@ -46,7 +47,6 @@ from app.questionnaires.version import (
 from app.rules import (
     ITEM_TYPES,
     BandSpec,
-    Citation,
     CompileError,
     DerivedSpec,
     ItemSpec,
@@ -95,6 +95,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
         controls = ControlCatalog({})
         controls_ok = False
 
+    holders = holders_module.load_holders(root, display(root / holders_module.FILE_NAME), problems)
     by_key: dict[str, list[QuestionnaireVersion]] = {}
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
         if directory.name in RESERVED_DIRS or directory.name.startswith("."):
@@ -115,7 +116,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
                         FileProblem(display(path), "", "scenarios without a questionnaire version")
                     )
                 continue
-            loaded = _load_version(path, display(path), controls, controls_ok, problems)
+            loaded = _load_version(path, display(path), (controls, holders), controls_ok, problems)
             if loaded is not None:
                 by_key.setdefault(loaded.key, []).append(loaded)
     ordered = {
@@ -126,6 +127,8 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
     problems.extend(migration_problems(catalog))
     problems.extend(plan_problems(catalog))
     problems.extend(prefill_problems(catalog))
+    if controls_ok:
+        problems.extend(holders_module.holder_problems(catalog, holders))
     problems.extend(lock_module.lock_mismatches(catalog))
     problems.extend(scenario_module.semver_problems(catalog))
     return catalog, problems
@@ -346,10 +349,11 @@ ProblemAt = Callable[[str, str], None]
 def _load_version(
     path: Path,
     name: str,
-    controls: ControlCatalog,
+    catalogs: tuple[ControlCatalog, holders_module.Holders],
     controls_ok: bool,
     problems: list[FileProblem],
 ) -> QuestionnaireVersion | None:
+    controls = catalogs[0]
     loaded = _read_model(path, name, problems)
     if loaded is None:
         return None
@@ -371,7 +375,7 @@ def _load_version(
     logic_hash = hashing.logic_hash(model)
     try:
         program: Program | None = compile_questionnaire(
-            _spec(model, options, obligation_specs, controls, (content_hash, logic_hash))
+            _spec(model, options, obligation_specs, catalogs, (content_hash, logic_hash))
         )
     except CompileError as exc:
         for p in exc.problems:
@@ -575,10 +579,11 @@ def _spec(
     model: Questionnaire,
     options: Mapping[str, tuple[Option, ...]],
     obligations: Mapping[str, ObligationSpec],
-    controls: ControlCatalog,
+    catalogs: tuple[ControlCatalog, holders_module.Holders],
     hashes: tuple[str, str],
 ) -> QuestionnaireSpec:
     """Translate the typed model into the engine's spec."""
+    controls, holders = catalogs
     sections = tuple(
         SectionSpec(section.id, f"/sections/{s}", section.enable_when)
         for s, section in enumerate(model.sections)
@@ -595,12 +600,7 @@ def _spec(
         rules=_rule_specs(model),
         scores=_score_specs(model),
         obligations=obligations,
-        citations={
-            cid: Citation(control.ref, dict(control.title))
-            for rule in model.scoring.rules
-            for cid in (*rule.then.obligations, *rule.then.controls)
-            if (control := controls.get(cid)) is not None
-        },
+        citations=holders_module.citations(model, holders.of(model.key), controls),
         calendars=controls.calendars,
         conditions=model.conditions,
         derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),

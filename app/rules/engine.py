@@ -35,7 +35,12 @@ _OUTCOME: Final[dict[Kleene, str]] = {True: "true", False: "false", None: "unkno
 def _cite(citation: Citation | None) -> dict[str, Any]:
     if citation is None:
         return {"ref": None, "title": None}
-    return {"ref": citation.ref, "title": dict(citation.title)}
+    out: dict[str, Any] = {"ref": citation.ref, "title": dict(citation.title)}
+    if citation.party is not None:
+        out["holder"] = {"party": citation.party, "roles": list(citation.roles)}
+    if citation.level is not None:
+        out["level"] = citation.level
+    return out
 
 
 @dataclass(frozen=True, slots=True)

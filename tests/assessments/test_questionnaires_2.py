@@ -39,7 +39,7 @@ async def test_a_1_0_0_draft_moves_to_2_0_0(
 
     dry = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
-        json={},
+        json={"to_version": "2.0.0"},
         headers={"If-Match": f'"r{draft["revision"]}"'},
     )
     assert dry.status_code == 200, dry.text
@@ -53,7 +53,7 @@ async def test_a_1_0_0_draft_moves_to_2_0_0(
 
     moved = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
-        json={"dry_run": False},
+        json={"dry_run": False, "to_version": "2.0.0"},
         headers={"If-Match": f'"r{draft["revision"]}"'},
     )
     assert moved.status_code == 200, moved.text
@@ -114,3 +114,7 @@ async def test_the_impact_breakdown_is_in_the_printable_report(
     assert "Breakdown of <code>impact_final</code>" in page
     assert "<code>harm_at_least_12</code>" in page
     assert "mitigation_reduction" in page
+    # Who holds each control and how binding it is (issue 20).
+    assert "<th>Held by</th>" in page
+    assert "Your organisation<br><small>Should (good practice)</small>" in page
+    assert "Could (optional)" in page

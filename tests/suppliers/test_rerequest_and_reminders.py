@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from app.auth import Scope
 from app.db import utcnow
 from app.main import create_app
-from app.questionnaires.catalog import Catalog
+from app.questionnaires.catalog import Catalog, load_catalog
 from app.settings import Settings
 from app.suppliers.reminders import send_reminders
 from tests.conftest import Org
@@ -85,7 +85,8 @@ async def test_re_request_is_prefilled_from_the_last_accepted_answers(
     assert body["round"] == 1
     prefill = body["prefill"]
     assert prefill["from_assessment_id"] == first["assessment_id"]
-    assert prefill["source"] == prefill["target"] == f"{KEY}@2.0.0"
+    latest = load_catalog().get(KEY)  # the latest published version: 2.1.0 since issue 20
+    assert prefill["source"] == prefill["target"] == latest.ref
     assert sorted(prefill["carried"]) == sorted(answers)
     assert prefill["dropped"] == []
     assert prefill["to_answer"] == []
@@ -95,7 +96,7 @@ async def test_re_request_is_prefilled_from_the_last_accepted_answers(
     assert view["progress"]["complete"] is True
     profile = (await procurement.get(f"/v1/suppliers/{supplier['id']}")).json()
     assert [h["status"] for h in profile["history"]] == ["open", "accepted"]
-    assert profile["tier"] == "low"  # 2.0.0: a fully evidenced high-risk supplier
+    assert profile["tier"] == "low"  # since 2.0.0: a fully evidenced high-risk supplier
 
 
 def _v2(v1: dict[str, Any]) -> dict[str, Any]:

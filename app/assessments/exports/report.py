@@ -21,6 +21,7 @@ from app.assessments.exports.common import (
     value_text,
     version_or_none,
 )
+from app.assessments.holding import binding, held_by
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
 from app.controls.i18n import pick_language, text_in
 from app.db import utcnow
@@ -168,5 +169,7 @@ def report_html(
         decision_text=decision_text,
         value_text=value_text,
         term_applies=_TERM_APPLIES,
+        held_by=held_by,
+        binding=binding,
     )
     return document + "\n", lang

@@ -2810,6 +2810,12 @@ export interface components {
             } | null;
             /** Confidence */
             confidence: string | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the ICO AI and data protection risk toolkit's grades).
+             * @enum {string}
+             */
+            level: "must" | "should" | "could";
             /** Crosswalk */
             crosswalk: components["schemas"]["CrosswalkLinkOut"][];
         };
@@ -2859,6 +2865,12 @@ export interface components {
             } | null;
             /** Confidence */
             confidence: string | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the ICO AI and data protection risk toolkit's grades).
+             * @enum {string}
+             */
+            level: "must" | "should" | "could";
         };
         /**
          * ControlRecordCreate
@@ -2991,6 +3003,13 @@ export interface components {
             title?: {
                 [key: string]: string;
             } | null;
+            /** @description Who holds it (absent in results stored before it was reported). */
+            holder?: components["schemas"]["HolderOut"] | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the UK ICO AI and data protection risk toolkit's grades). Absent in results stored before it was reported.
+             */
+            level?: ("must" | "should" | "could") | null;
             /** Required By */
             required_by: string[];
         };
@@ -3324,6 +3343,23 @@ export interface components {
              * @description The tier of the latest submitted answers.
              */
             tier: string | null;
+        };
+        /**
+         * HolderOut
+         * @description Who holds an obligation or control.
+         */
+        HolderOut: {
+            /**
+             * Party
+             * @description organisation: whoever runs the assessment (for a supplier questionnaire, the buyer); supplier: the third party the questionnaire is about.
+             * @enum {string}
+             */
+            party: "organisation" | "supplier";
+            /**
+             * Roles
+             * @description The EU AI Act roles the obligation binds (provider, deployer, ...); empty for management-system controls.
+             */
+            roles: string[];
         };
         /**
          * ImplementationStatus
@@ -3827,6 +3863,13 @@ export interface components {
             title?: {
                 [key: string]: string;
             } | null;
+            /** @description Who holds it (absent in results stored before it was reported). */
+            holder?: components["schemas"]["HolderOut"] | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the UK ICO AI and data protection risk toolkit's grades). Absent in results stored before it was reported.
+             */
+            level?: ("must" | "should" | "could") | null;
             /** Required By */
             required_by: string[];
             /** Applies From */
