@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.assessments import hooks
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.assessments.schemas import AssessmentCreate, Progress
@@ -41,6 +42,9 @@ from app.rules import InvalidAnswerError, State, settle
 from app.suppliers.models import Supplier
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
+
+# Questionnaires answered on an incident (POST /v1/incidents/{id}/triage), never on a system.
+INCIDENT_QUESTIONNAIRES = frozenset({"ai-incident-triage"})
 
 
 def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any]]) -> AppError:
@@ -197,6 +201,15 @@ def create_assessment(
     )
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("A retired AI system is not assessed any more.", type="system-retired")
+    if data.questionnaire_key in INCIDENT_QUESTIONNAIRES:
+        raise AppError(
+            status=422,
+            type="incident-questionnaire",
+            title="Invalid request",
+            detail=f"{data.questionnaire_key} is answered on an incident: "
+            "POST /v1/incidents/{incident_id}/triage.",
+            errors=[{"pointer": "/questionnaire_key", "detail": "answered on an incident"}],
+        )
     version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
     carried = carried_over(session, version, organization_id=caller.organization_id, system=system)
     # The caller's own initial answers win over carried-over ones.
@@ -352,6 +365,7 @@ def _new_draft(
     *,
     system_id: uuid.UUID | None = None,
     supplier_id: uuid.UUID | None = None,
+    incident_id: uuid.UUID | None = None,
     prefilled: dict[str, Any] | None = None,
 ) -> Assessment:
     """A draft pinned to `version`, of an AI system or of a supplier; its creation audited."""
@@ -361,6 +375,7 @@ def _new_draft(
         organization_id=caller.organization_id,
         system_id=system_id,
         supplier_id=supplier_id,
+        incident_id=incident_id,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
@@ -388,6 +403,22 @@ def create_supplier_assessment(
 ) -> Assessment:
     """A draft of a supplier's answers (procurement); the caller has checked the supplier."""
     return _new_draft(session, caller, version, answers, supplier_id=supplier_id)
+
+
+def create_incident_assessment(
+    session: Session,
+    *,
+    caller: Caller,
+    incident_id: uuid.UUID,
+    system_id: uuid.UUID,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+) -> Assessment:
+    """A triage draft answered on an incident (the caller has checked the incident); allowed on
+    a retired system, since incidents outlive systems."""
+    return _new_draft(
+        session, caller, version, answers, system_id=system_id, incident_id=incident_id
+    )
 
 
 class Subject(StrEnum):
@@ -562,6 +593,7 @@ def submit(
     session.add(assessment)
     session.flush()
     _audit(session, assessment, caller.actor, "submitted", before, _snapshot(assessment))
+    hooks.result_changed(session, assessment, caller.actor)
     return assessment
 
 
@@ -671,6 +703,7 @@ def review(
     session.flush()
     after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
     _audit(session, assessment, caller.actor, action, before, after)
+    hooks.result_changed(session, assessment, caller.actor)
     return assessment
 
 
@@ -707,7 +740,10 @@ def _approve(
     session: Session, version: QuestionnaireVersion, assessment: Assessment, now: datetime
 ) -> None:
     """Make this the current assessment of its system (or supplier) and questionnaire; set the
-    due date."""
+    due date. An incident's triage is approved without becoming its system's current one."""
+    if assessment.incident_id is not None:
+        assessment.status = AssessmentStatus.APPROVED.value
+        return
     step_down(
         session,
         current_assessments(

@@ -11,22 +11,19 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from app.assessments import service as assessments_service
+from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
+from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, NotFoundError
-from app.incidents import deadlines
+from app.errors import AppError, ConflictError, NotFoundError
+from app.incidents import deadlines, triage
 from app.incidents.models import Incident, IncidentStatus
-from app.incidents.schemas import (
-    ClockPublic,
-    Deadlines,
-    IncidentCreate,
-    IncidentPublic,
-    IncidentUpdate,
-    Triage,
-)
+from app.incidents.schemas import IncidentCreate, IncidentUpdate, Triage
 from app.pagination import decode_cursor, encode_cursor, finish_page, keyset_page
+from app.questionnaires.catalog import Catalog
 from app.systems import service as systems_service
 
 
@@ -38,31 +35,18 @@ class IncidentFilters:
 
 
 def facts(incident: Incident) -> deadlines.TriageFacts:
-    triage = Triage.model_validate(incident.triage)
-    return deadlines.TriageFacts(
-        aware_at=incident.aware_at,
-        serious=triage.serious,
-        harms=frozenset(triage.harms),
-        widespread_infringement=triage.widespread_infringement,
-        high_risk_obligations_apply=triage.high_risk_obligations_apply,
-        role=triage.role,
-        provider_reachable=triage.provider_reachable,
-        sectoral_regime=triage.sectoral_regime,
-        gpai_systemic_risk=triage.gpai_systemic_risk,
-        personal_data_breach=triage.personal_data_breach,
-        nis2_in_scope=triage.nis2_in_scope,
-        nis2_significant=triage.nis2_significant,
-    )
+    return triage.deadline_facts(Triage.model_validate(incident.triage), incident.aware_at)
 
 
-def _met(incident: Incident) -> set[str]:
+def met_clocks(incident: Incident) -> set[str]:
+    """The clocks a report sent says it meets."""
     return {r["clock_id"] for r in incident.reports if r.get("clock_id")}
 
 
 def _next_due(incident: Incident) -> datetime | None:
     if incident.status == IncidentStatus.CLOSED:
         return None
-    met = _met(incident)
+    met = met_clocks(incident)
     due = [
         c.due_at
         for c in deadlines.compute(facts(incident)).clocks
@@ -71,37 +55,29 @@ def _next_due(incident: Incident) -> datetime | None:
     return min(due, default=None)
 
 
-def public(incident: Incident, now: datetime | None = None) -> IncidentPublic:
-    """The incident as the API shows it, with its deadlines computed afresh."""
-    now = now or utcnow()
-    outcome = deadlines.compute(facts(incident))
-    met = _met(incident)
-    closed = incident.status == IncidentStatus.CLOSED
-    clocks = [
-        ClockPublic(
-            id=c.id,
-            regime=c.regime,
-            reporter=c.reporter,
-            recipient=c.recipient,
-            status=c.status,
-            due_at=c.due_at,
-            period=c.period,
-            met_by_report=c.id in met,
-            overdue=c.due_at is not None and c.due_at < now and c.id not in met and not closed,
-            explanation=c.explanation,
-            refs=list(c.refs),
-        )
-        for c in outcome.clocks
-    ]
-    data: dict[str, Any] = {
-        name: getattr(incident, name)
-        for name in IncidentPublic.model_fields
-        if name not in ("deadlines",)
-    }
-    data["deadlines"] = Deadlines(
-        clocks=clocks, notes=list(outcome.notes), undetermined=list(outcome.undetermined)
-    )
-    return IncidentPublic.model_validate(data)
+AUDITED = (
+    "system_id",
+    "title",
+    "description",
+    "occurred_at",
+    "aware_at",
+    "affected",
+    "people_involved",
+    "status",
+    "triage",
+    "corrective_actions",
+    "reports",
+    "evidence_links",
+    "next_due_at",
+    "revision",
+)
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    values = {name: getattr(incident, name) for name in AUDITED}
+    for name in ("system_id", "occurred_at", "aware_at", "next_due_at"):
+        values[name] = None if values[name] is None else str(values[name])
+    return values
 
 
 def _audit(
@@ -115,7 +91,7 @@ def _audit(
         entity_type="incident",
         entity_id=incident.id,
         before=before,
-        after=public(incident).model_dump(mode="json", exclude={"deadlines"}),
+        after=_snapshot(incident),
     )
 
 
@@ -198,30 +174,128 @@ def update_incident(
         session, organization_id=organization_id, incident_id=incident_id, for_update=True
     )
     check_if_match(if_match, incident.revision)
-    before = public(incident).model_dump(mode="json", exclude={"deadlines"})
+    before = _snapshot(incident)
     changes = data.model_dump(mode="json", exclude_unset=True)
     for moment in ("occurred_at", "aware_at"):
         if moment in changes:
             changes[moment] = getattr(data, moment)
-    changed = False
-    for field, value in changes.items():
-        if getattr(incident, field) != value:
-            setattr(incident, field, value)  # JSON values are reassigned, never mutated in place
-            changed = True
-    if not changed:
+    changes = {k: v for k, v in changes.items() if getattr(incident, k) != v}
+    if not changes:
         return incident
+    if "triage" in changes:
+        _check_triage_writable(session, incident)
+    for field, value in changes.items():
+        setattr(incident, field, value)  # JSON values are reassigned, never mutated in place
     try:
         _check_dates(incident)
     except AppError:
         session.expire(incident)  # the refused values never reach the database
         raise
+    _changed(session, incident)
+    if changes.get("status") == IncidentStatus.REPORTED:
+        reported(session, incident, actor, before)
+    else:
+        _audit(session, incident, actor, "updated", before)
+    return incident
+
+
+def _changed(session: Session, incident: Incident) -> None:
     incident.next_due_at = _next_due(incident)
     incident.revision += 1
     incident.updated_at = utcnow()
     session.add(incident)
     session.flush()
-    _audit(session, incident, actor, "updated", before)
-    return incident
+
+
+def reported(session: Session, incident: Incident, actor: Actor, before: dict[str, Any]) -> None:
+    """The incident has just become `reported` (flushed, in the request's transaction): audited
+    as `incident.reported`; the one place an `incident.reported` event leaves from."""
+    _audit(session, incident, actor, "reported", before)
+
+
+def _check_triage_writable(session: Session, incident: Incident) -> None:
+    """Once a triage assessment is started, only its submissions write the triage facts."""
+    started = session.exec(
+        select(Assessment.id).where(Assessment.incident_id == incident.id).limit(1)
+    ).first()
+    if started is not None:
+        raise AppError(
+            status=409,
+            type="triage-from-assessment",
+            title="Conflict",
+            detail=f"The triage facts come from the triage assessment {started}: change its "
+            "answers and submit it (or start a new triage) instead.",
+            errors=[{"pointer": "/triage", "detail": "written by the triage assessment"}],
+        )
+
+
+def start_triage(
+    session: Session,
+    catalog: Catalog,
+    *,
+    caller: Caller,
+    incident_id: uuid.UUID,
+    questionnaire_version: str | None,
+) -> Assessment:
+    """A new triage assessment on the incident, starting from its current facts; 409 while
+    another one is still a draft or waiting for review."""
+    incident = get_incident(
+        session, organization_id=caller.organization_id, incident_id=incident_id, for_update=True
+    )
+    open_triage = session.exec(
+        select(Assessment).where(
+            Assessment.incident_id == incident.id,
+            col(Assessment.status).in_([AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED]),
+        )
+    ).first()
+    if open_triage is not None:
+        raise ConflictError(
+            f"The triage assessment {open_triage.id} is still {open_triage.status}: answer and "
+            "submit it, or have it reviewed, before starting another.",
+            type="triage-open",
+        )
+    version = assessments_service.resolve_version(catalog, triage.TRIAGE_KEY, questionnaire_version)
+    return assessments_service.create_incident_assessment(
+        session,
+        caller=caller,
+        incident_id=incident.id,
+        system_id=incident.system_id,
+        version=version,
+        answers=triage.answers_from_facts(Triage.model_validate(incident.triage)),
+    )
+
+
+def triage_submitted(session: Session, assessment: Assessment, actor: Actor) -> None:
+    """A triage assessment was submitted or reviewed: a submission's answers become the
+    incident's triage facts (a review keeps them; deadlines never wait for a reviewer)."""
+    if assessment.incident_id is None or assessment.status != AssessmentStatus.SUBMITTED:
+        return
+    unanswered = triage.unanswered_facts(assessment.answers)
+    if unanswered:
+        raise AppError(
+            status=422,
+            type="triage-incomplete",
+            title="Invalid answers",
+            detail="The incident's reporting deadlines depend on these questions; answer them "
+            "before submitting the triage. Nothing was submitted.",
+            errors=[
+                {"pointer": f"/answers/{item}", "detail": "the deadlines depend on it: answer it"}
+                for item in unanswered
+            ],
+        )
+    incident = get_incident(
+        session,
+        organization_id=assessment.organization_id,
+        incident_id=assessment.incident_id,
+        for_update=True,
+    )
+    found = triage.facts_from_answers(assessment.answers).model_dump(mode="json")
+    if found == incident.triage:
+        return
+    before = _snapshot(incident)
+    incident.triage = found
+    _changed(session, incident)
+    _audit(session, incident, actor, "triaged", before)
 
 
 def list_incidents(
