@@ -54,6 +54,18 @@ async def answer(
     return dict(submitted.json())
 
 
+async def review(
+    reviewer: httpx.AsyncClient, submitted: dict[str, Any], decision: str, comment: str = ""
+) -> dict[str, Any]:
+    response = await reviewer.post(
+        f"/v1/assessments/{submitted['id']}/review",
+        json={"decision": decision, **({"comment": comment} if comment else {})},
+        headers={"If-Match": f'"r{submitted["revision"]}"'},
+    )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
 async def submit_raw(client: httpx.AsyncClient, assessment_id: str) -> httpx.Response:
     current = (await client.get(f"/v1/assessments/{assessment_id}")).json()
     return await client.post(
@@ -98,14 +110,9 @@ async def test_the_triage_belongs_to_the_incident_and_its_submission_sets_the_de
     assert after["next_due_at"] == "2026-10-26T23:59:59Z"
 
     # Approval keeps the facts and never makes the triage its system's current assessment.
-    approved = await reviewer.post(
-        f"/v1/assessments/{link['assessment_id']}/review",
-        json={"decision": "approve"},
-        headers={"If-Match": f'"r{submitted["revision"]}"'},
-    )
-    assert approved.status_code == 200, approved.text
-    assert approved.json()["is_current"] is False
-    assert approved.json()["due_at"] is None
+    approved = await review(reviewer, submitted, "approve")
+    assert approved["is_current"] is False
+    assert approved["due_at"] is None
     final = (await client.get(url)).json()
     assert final["triage_assessment"]["status"] == "approved"
     assert final["revision"] == 2
@@ -157,12 +164,7 @@ async def test_a_second_triage_while_one_is_open_is_409_and_stores_nothing(
     assert count_rows(engine, "assessments") == 1
     submitted = await answer(client, first["assessment_id"], {**PROVIDER_HEALTH, "harms": ["none"]})
     assert (await start(client, incident["id"])).status_code == 409  # waiting for review
-    rejected = await reviewer.post(
-        f"/v1/assessments/{first['assessment_id']}/review",
-        json={"decision": "reject", "comment": "The patient was harmed."},
-        headers={"If-Match": f'"r{submitted["revision"]}"'},
-    )
-    assert rejected.status_code == 200, rejected.text
+    await review(reviewer, submitted, "reject", "The patient was harmed.")
     # A rejection keeps the facts of the last submission until a new triage is submitted.
     kept = (await client.get(f"/v1/incidents/{incident['id']}")).json()
     assert kept["triage"]["serious"] is False
@@ -185,12 +187,7 @@ async def test_changes_requested_keep_the_submitted_facts(
     incident = await untriaged(client)
     link = (await start(client, incident["id"])).json()
     submitted = await answer(client, link["assessment_id"], PROVIDER_HEALTH)
-    reopened = await reviewer.post(
-        f"/v1/assessments/{link['assessment_id']}/review",
-        json={"decision": "request_changes", "comment": "Check the harm again."},
-        headers={"If-Match": f'"r{submitted["revision"]}"'},
-    )
-    assert reopened.status_code == 200, reopened.text
+    await review(reviewer, submitted, "request_changes", "Check the harm again.")
     after = (await client.get(f"/v1/incidents/{incident['id']}")).json()
     assert after["triage_assessment"]["status"] == "draft"
     assert after["triage_assessment"]["round"] == 2

@@ -60,7 +60,17 @@ test("record an incident, triage it on the incident, and see who reports by when
   // The triage is answered on the incident with the ordinary assessment form.
   await page.getByRole("button", { name: "Start the triage" }).click();
   await expect(page.locator('[data-item="harms"]')).toBeVisible();
-  await fillAnswers(page, { harms: ["death"], causal_link: "established", high_risk_applies: true, role: "provider" });
+  await fillAnswers(page, {
+    harms: ["death"],
+    causal_link: "established",
+    widespread_infringement: false,
+    high_risk_applies: true,
+    role: "provider",
+    sectoral_regime: false,
+    gpai_systemic_risk: false,
+    personal_data_breach: false,
+    nis2_entity: false,
+  });
   await expect(page.getByTestId("save-status")).toHaveAttribute("data-status", "saved");
   await page.getByRole("button", { name: "Submit for review" }).click();
   await expect(page.getByTestId("result-tier")).toHaveAttribute("data-tier", "urgent");

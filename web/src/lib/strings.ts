@@ -5,6 +5,7 @@ export const t = {
   common: {
     loading: "Loading…",
     cancel: "Cancel",
+    close: "Close",
     save: "Save",
     retry: "Try again",
     none: "None",

@@ -19,7 +19,7 @@ export function DeadlinesPanel({ incident }: { incident: Incident }) {
               <Table.Tr>
                 <Table.Th>{t.incidents.reporter}</Table.Th>
                 <Table.Th>{t.incidents.recipient}</Table.Th>
-                <Table.Th>{t.incidents.byWhen}</Table.Th>
+                <Table.Th miw={200}>{t.incidents.byWhen}</Table.Th>
                 <Table.Th>{t.incidents.basis}</Table.Th>
               </Table.Tr>
             </Table.Thead>

@@ -34,7 +34,7 @@ export function RecordIncident({ opened, onClose, onRecorded, systems, systemId 
   const shown = new Set(["system_id", "title", "description", "occurred_at", "aware_at", "affected"]);
   const unplaced = record.error && Object.keys(server).every((k) => !shown.has(k)) ? record.error : null;
   return (
-    <Modal opened={opened} onClose={onClose} title={t.incidents.record} size="lg">
+    <Modal opened={opened} onClose={onClose} title={t.incidents.record} size="lg" closeButtonProps={{ "aria-label": t.common.close }}>
       <form
         noValidate
         onSubmit={(e) => {

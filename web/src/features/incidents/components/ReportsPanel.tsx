@@ -1,9 +1,9 @@
-import { Button, Card, Group, NativeSelect, Stack, Table, Text, TextInput, Textarea, Title } from "@mantine/core";
+import { Button, Group, NativeSelect, Stack, Text, TextInput, Textarea } from "@mantine/core";
 import { useState } from "react";
-import { ProblemAlert } from "@/components/ProblemAlert";
 import { t } from "@/lib/strings";
 import { fieldErrors, useUpdateIncident, utcMoment, type Clock, type ReportSent } from "../api/incidents";
 import { formatMoment } from "../routes/Incidents";
+import { ListPanel } from "./ListPanel";
 
 interface Props {
   incidentId: string;
@@ -24,75 +24,57 @@ export function ReportsPanel({ incidentId, reports, clocks, etag, canWrite }: Pr
   const index = reports.length;
   const error = (field: string) => local[field] || server[`reports/${String(index)}/${field}`] || undefined;
   const regimeOf = new Map(clocks.map((c) => [c.id, `${c.regime}: ${c.recipient}`]));
-  return (
-    <Card withBorder>
-      <Stack>
-        <Title order={2}>{t.incidents.reports}</Title>
-        {reports.length === 0 ? (
-          <Text size="sm">{t.incidents.noReports}</Text>
-        ) : (
-          <Table aria-label={t.incidents.reports}>
-            <Table.Thead>
-              <Table.Tr>
-                <Table.Th>{t.incidents.recipientField}</Table.Th>
-                <Table.Th>{t.incidents.sentAt}</Table.Th>
-                <Table.Th>{t.incidents.clock}</Table.Th>
-                <Table.Th>{t.incidents.copy}</Table.Th>
-              </Table.Tr>
-            </Table.Thead>
-            <Table.Tbody>
-              {reports.map((r, i) => (
-                <Table.Tr key={i}>
-                  <Table.Td>{r.recipient}</Table.Td>
-                  <Table.Td>{formatMoment(r.sent_at)}</Table.Td>
-                  <Table.Td>{r.clock_id ? (regimeOf.get(r.clock_id) ?? r.clock_id) : t.incidents.noClock}</Table.Td>
-                  <Table.Td>
-                    <Text size="sm" lineClamp={3}>
-                      {r.copy_text}
-                    </Text>
-                  </Table.Td>
-                </Table.Tr>
-              ))}
-            </Table.Tbody>
-          </Table>
-        )}
-        {canWrite && (
-          <form
-            noValidate
-            onSubmit={(e) => {
-              e.preventDefault();
-              const sent = utcMoment(draft.sent_at);
-              const found: Record<string, string> = {};
-              if (!draft.recipient.trim()) found.recipient = "To whom was it sent?";
-              if (!sent) found.sent_at = "When was it sent?";
-              else if (new Date(sent) > new Date()) found.sent_at = "is in the future";
-              if (!draft.copy_text.trim()) found.copy_text = "Paste a copy of what was sent.";
-              setLocal(found);
-              if (Object.keys(found).length || !sent) return;
-              const added: ReportSent = { recipient: draft.recipient.trim(), sent_at: sent, clock_id: draft.clock_id || null, copy_text: draft.copy_text.trim() };
-              update.mutate({ body: { reports: [...reports, added] }, etag }, { onSuccess: () => { setDraft(EMPTY); } });
-            }}
-          >
-            <Stack gap="sm">
-              <Group align="start" grow>
-                <TextInput label={t.incidents.recipientField} value={draft.recipient} error={error("recipient")} onChange={(e) => { setDraft({ ...draft, recipient: e.currentTarget.value }); }} />
-                <TextInput type="datetime-local" label={t.incidents.sentAt} value={draft.sent_at} error={error("sent_at")} onChange={(e) => { setDraft({ ...draft, sent_at: e.currentTarget.value }); }} />
-                <NativeSelect
-                  label={t.incidents.clock}
-                  value={draft.clock_id}
-                  data={[{ value: "", label: t.incidents.noClock }, ...clocks.map((c) => ({ value: c.id, label: `${c.regime}: ${c.recipient}` }))]}
-                  onChange={(e) => { setDraft({ ...draft, clock_id: e.currentTarget.value }); }}
-                />
-              </Group>
-              <Textarea label={t.incidents.copy} value={draft.copy_text} error={error("copy_text")} onChange={(e) => { setDraft({ ...draft, copy_text: e.currentTarget.value }); }} />
-              <Button type="submit" variant="default" w="fit-content" loading={update.isPending}>
-                {t.incidents.addReport}
-              </Button>
-            </Stack>
-          </form>
-        )}
-        <ProblemAlert error={update.error && Object.keys(server).length === 0 ? update.error : null} />
+  const rows = reports.map((r) => [
+    r.recipient,
+    formatMoment(r.sent_at),
+    r.clock_id ? (regimeOf.get(r.clock_id) ?? r.clock_id) : t.incidents.noClock,
+    <Text key="copy" size="sm" lineClamp={3}>
+      {r.copy_text}
+    </Text>,
+  ]);
+  const form = canWrite && (
+    <form
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const sent = utcMoment(draft.sent_at);
+        const found: Record<string, string> = {};
+        if (!draft.recipient.trim()) found.recipient = "To whom was it sent?";
+        if (!sent) found.sent_at = "When was it sent?";
+        else if (new Date(sent) > new Date()) found.sent_at = "is in the future";
+        if (!draft.copy_text.trim()) found.copy_text = "Paste a copy of what was sent.";
+        setLocal(found);
+        if (Object.keys(found).length || !sent) return;
+        const added: ReportSent = { recipient: draft.recipient.trim(), sent_at: sent, clock_id: draft.clock_id || null, copy_text: draft.copy_text.trim() };
+        update.mutate({ body: { reports: [...reports, added] }, etag }, { onSuccess: () => { setDraft(EMPTY); } });
+      }}
+    >
+      <Stack gap="sm">
+        <Group align="start" grow>
+          <TextInput label={t.incidents.recipientField} value={draft.recipient} error={error("recipient")} onChange={(e) => { setDraft({ ...draft, recipient: e.currentTarget.value }); }} />
+          <TextInput type="datetime-local" label={t.incidents.sentAt} value={draft.sent_at} error={error("sent_at")} onChange={(e) => { setDraft({ ...draft, sent_at: e.currentTarget.value }); }} />
+          <NativeSelect
+            label={t.incidents.clock}
+            value={draft.clock_id}
+            data={[{ value: "", label: t.incidents.noClock }, ...clocks.map((c) => ({ value: c.id, label: `${c.regime}: ${c.recipient}` }))]}
+            onChange={(e) => { setDraft({ ...draft, clock_id: e.currentTarget.value }); }}
+          />
+        </Group>
+        <Textarea label={t.incidents.copy} value={draft.copy_text} error={error("copy_text")} onChange={(e) => { setDraft({ ...draft, copy_text: e.currentTarget.value }); }} />
+        <Button type="submit" variant="default" w="fit-content" loading={update.isPending}>
+          {t.incidents.addReport}
+        </Button>
       </Stack>
-    </Card>
+    </form>
+  );
+  return (
+    <ListPanel
+      title={t.incidents.reports}
+      empty={t.incidents.noReports}
+      headers={[t.incidents.recipientField, t.incidents.sentAt, t.incidents.clock, t.incidents.copy]}
+      rows={rows}
+      form={form}
+      error={update.error && Object.keys(server).length === 0 ? update.error : null}
+    />
   );
 }

@@ -26,6 +26,13 @@ function shown(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
+/** A fact that only means something on another's answer is left out without it. */
+function relevant(triage: Incident["triage"], key: keyof Incident["triage"]): boolean {
+  if (key === "provider_reachable") return triage.role === "deployer";
+  if (key === "nis2_significant") return triage.nis2_in_scope;
+  return true;
+}
+
 /** The triage assessment of the incident: its state, its tier, and the facts it wrote. */
 export function TriageCard({ incident }: { incident: Incident }) {
   const me = useMe();
@@ -59,7 +66,7 @@ export function TriageCard({ incident }: { incident: Incident }) {
         </Title>
         <Text size="sm" data-testid="facts">
           <span>Harms: {shown(incident.triage.harms)}</span>
-          {FACTS.map(([key, label]) => (
+          {FACTS.filter(([key]) => relevant(incident.triage, key)).map(([key, label]) => (
             <span key={key}>
               {" · "}
               {label}: {shown(incident.triage[key])}

@@ -71,9 +71,6 @@ export function IncidentPage() {
         </Card>
         <Card withBorder>
           <Stack gap="xs">
-            <Title order={2} size="h4">
-              {t.incidents.changeStatus}
-            </Title>
             {canWrite ? (
               <Group align="end">
                 <NativeSelect
