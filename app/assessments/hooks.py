@@ -1,4 +1,4 @@
-"""Listeners told when an assessment's submitted result changes (submitted or reviewed).
+"""Listeners told when an assessment is submitted (its answers frozen into a round).
 
 Another domain that keeps facts derived from an assessment (incidents derive their triage facts
 from their triage assessment) subscribes here, so this package never imports it. A listener runs
@@ -12,17 +12,17 @@ from sqlmodel import Session
 from app.assessments.models import Assessment
 from app.audit.service import Actor
 
-ResultListener = Callable[[Session, Assessment, Actor], None]
+SubmitListener = Callable[[Session, Assessment, Actor], None]
 
-_listeners: list[ResultListener] = []
+_listeners: list[SubmitListener] = []
 
 
-def subscribe(listener: ResultListener) -> None:
-    """Tell `listener` of every submission and review; subscribing twice changes nothing."""
+def subscribe(listener: SubmitListener) -> None:
+    """Tell `listener` of every submission; subscribing twice changes nothing."""
     if listener not in _listeners:
         _listeners.append(listener)
 
 
-def result_changed(session: Session, assessment: Assessment, actor: Actor) -> None:
+def submitted(session: Session, assessment: Assessment, actor: Actor) -> None:
     for listener in _listeners:
         listener(session, assessment, actor)

@@ -593,7 +593,7 @@ def submit(
     session.add(assessment)
     session.flush()
     _audit(session, assessment, caller.actor, "submitted", before, _snapshot(assessment))
-    hooks.result_changed(session, assessment, caller.actor)
+    hooks.submitted(session, assessment, caller.actor)
     return assessment
 
 
@@ -703,7 +703,6 @@ def review(
     session.flush()
     after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
     _audit(session, assessment, caller.actor, action, before, after)
-    hooks.result_changed(session, assessment, caller.actor)
     return assessment
 
 

@@ -266,9 +266,10 @@ def start_triage(
 
 
 def triage_submitted(session: Session, assessment: Assessment, actor: Actor) -> None:
-    """A triage assessment was submitted or reviewed: a submission's answers become the
-    incident's triage facts (a review keeps them; deadlines never wait for a reviewer)."""
-    if assessment.incident_id is None or assessment.status != AssessmentStatus.SUBMITTED:
+    """An assessment was submitted: a triage's answers become its incident's triage facts (a
+    review never changes them: deadlines do not wait for a reviewer); 422 when a fact the
+    deadlines depend on is left unanswered, and then nothing is submitted."""
+    if assessment.incident_id is None:
         return
     unanswered = triage.unanswered_facts(assessment.answers)
     if unanswered:
