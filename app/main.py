@@ -16,6 +16,7 @@ from app import __version__
 from app.assessments import hooks as assessment_hooks
 from app.assessments.autosave import Autosave
 from app.assessments.export_router import router as export_router
+from app.assessments.exports import install_supplier_facts
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
 from app.audit import service as audit
@@ -47,6 +48,7 @@ from app.questionnaires.router import router as questionnaires_router
 from app.request_guard import RequestGuardMiddleware
 from app.settings import Settings, get_settings
 from app.suppliers.portal import router as supplier_portal_router
+from app.suppliers.report import supplier_facts
 from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
 from app.text_guard import reject_unstorable_text
@@ -129,6 +131,7 @@ def create_app(
     )
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
+    install_supplier_facts(supplier_facts)
     # An incident's triage facts follow its triage assessment's submissions.
     assessment_hooks.subscribe(incidents_service.triage_submitted)
     install_error_handlers(app)

@@ -9,8 +9,8 @@ from sqlalchemy.engine import Engine
 
 from app.auth import Scope
 from tests.conftest import Org, count_rows
+from tests.factories import create_system
 from tests.incidents.test_incidents import FRI, clocks, record, system_id
-from tests.systems.test_systems import create as create_system
 
 ClientFactory = Callable[[str | None], httpx.AsyncClient]
 PROVIDER_HEALTH = {
