@@ -101,6 +101,8 @@ class ProblemType(StrEnum):
     REQUEST_DECIDED = "request-decided"
     SUPPLIER_ASSESSMENT = "supplier-assessment"
     SYSTEM_RETIRED = "system-retired"
+    TRIAGE_FROM_ASSESSMENT = "triage-from-assessment"
+    TRIAGE_OPEN = "triage-open"
     # 412, 413, 415, 428
     PRECONDITION_FAILED = "precondition-failed"
     PAYLOAD_TOO_LARGE = "payload-too-large"
@@ -113,6 +115,8 @@ class ProblemType(StrEnum):
     EMPTY_FILE = "empty-file"
     IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused"
     INCIDENT_DATES = "incident-dates"
+    INCIDENT_QUESTIONNAIRE = "incident-questionnaire"
+    TRIAGE_INCOMPLETE = "triage-incomplete"
     INVALID_ANSWERS = "invalid-answers"
     INVALID_EXPORT = "invalid-export"
     JUSTIFICATION_REQUIRED = "justification-required"
@@ -231,8 +235,14 @@ class NotFoundError(AppError):
 class ConflictError(AppError):
     """409: the resource's state does not allow this (the kind says which state)."""
 
-    def __init__(self, detail: str, *, type: str = ProblemType.CONFLICT) -> None:
-        super().__init__(status=409, type=type, title="Conflict", detail=detail)
+    def __init__(
+        self,
+        detail: str,
+        *,
+        type: str = ProblemType.CONFLICT,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(status=409, type=type, title="Conflict", detail=detail, errors=errors)
 
 
 class PreconditionFailedError(AppError):

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
+from app.assessments import hooks as assessment_hooks
 from app.assessments.autosave import Autosave
 from app.assessments.export_router import router as export_router
 from app.assessments.exports import install_supplier_facts
@@ -29,6 +30,7 @@ from app.delivery.worker import OutboxWorker, waiting
 from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.health import router as health_router
+from app.incidents import service as incidents_service
 from app.incidents.router import router as incidents_router
 from app.logs import RequestIdMiddleware, configure_logging
 from app.metrics import MetricsMiddleware
@@ -95,6 +97,8 @@ def _install_state(app: FastAPI, settings: Settings, engine: Engine, catalog: Ca
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
     install_supplier_facts(supplier_facts)
+    # An incident's triage facts follow its triage assessment's submissions.
+    assessment_hooks.subscribe(incidents_service.triage_submitted)
 
 
 def _install_middleware(app: FastAPI, settings: Settings) -> None:

@@ -36,6 +36,7 @@ class Assessment(SQLModel, table=True):
         sa.Index("ix_assessments_org_tier", "organization_id", "tier", "created_at"),
         sa.Index("ix_assessments_org_current_due", "organization_id", "is_current", "due_at"),
         sa.Index("ix_assessments_org_supplier", "organization_id", "supplier_id", "created_at"),
+        sa.Index("ix_assessments_org_incident", "organization_id", "incident_id", "created_at"),
         # An assessment is of exactly one subject: an AI system, or a supplier (procurement).
         sa.CheckConstraint("(system_id IS NULL) <> (supplier_id IS NULL)", name="one_subject"),
     )
@@ -47,6 +48,11 @@ class Assessment(SQLModel, table=True):
     )
     supplier_id: uuid.UUID | None = Field(
         default=None, foreign_key="suppliers.id", ondelete="RESTRICT"
+    )
+    # A triage answered on an incident: its system_id is the incident's system, but it is never
+    # the system's current assessment (app.incidents reads it; standing and plans skip it).
+    incident_id: uuid.UUID | None = Field(
+        default=None, foreign_key="incidents.id", ondelete="RESTRICT"
     )
     questionnaire_key: str = Field(max_length=64)
     questionnaire_version: str = Field(max_length=32)

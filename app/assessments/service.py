@@ -10,10 +10,11 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.assessments import events
+from app.assessments import events, hooks
+from app.assessments.carry_over import carried_over
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
-from app.assessments.queries import find_round, with_decided_round
+from app.assessments.queries import find_round
 from app.assessments.schemas import AssessmentCreate, Progress
 from app.audit import service as audit
 from app.audit.service import Actor
@@ -37,11 +38,13 @@ from app.questionnaires.catalog import (
     QuestionnaireVersion,
     semver,
 )
-from app.questionnaires.models import Prefill
 from app.rules import InvalidAnswerError, State, settle
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 from app.webhooks import service as webhooks
+
+# Questionnaires answered on an incident (POST /v1/incidents/{id}/triage), never on a system.
+INCIDENT_QUESTIONNAIRES = frozenset({"ai-incident-triage"})
 
 
 def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any]]) -> AppError:
@@ -195,6 +198,14 @@ def create_assessment(
         raise ConflictError(
             "A retired AI system is not assessed any more.", type=ProblemType.SYSTEM_RETIRED
         )
+    if data.questionnaire_key in INCIDENT_QUESTIONNAIRES:
+        raise InvalidFieldError(
+            "/questionnaire_key",
+            f"{data.questionnaire_key} is answered on an incident: "
+            "POST /v1/incidents/{incident_id}/triage.",
+            type=ProblemType.INCIDENT_QUESTIONNAIRE,
+            reason="answered on an incident",
+        )
     version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
     carried = carried_over(session, version, organization_id=caller.organization_id, system=system)
     # The caller's own initial answers win over carried-over ones.
@@ -203,76 +214,6 @@ def create_assessment(
     return _new_draft(
         session, caller, version, answers, system_id=system.id, prefilled=prefilled or None
     )
-
-
-def _current_with_round(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, keys: set[str]
-) -> dict[str, tuple[Assessment, AssessmentRound]]:
-    """The current approved assessment of each of `keys` for one system, with its round."""
-    if not keys:
-        return {}
-    rows = session.exec(
-        with_decided_round().where(
-            Assessment.organization_id == organization_id,
-            Assessment.system_id == system_id,
-            col(Assessment.questionnaire_key).in_(sorted(keys)),
-            col(Assessment.is_current).is_(True),
-        )
-    ).all()
-    return {a.questionnaire_key: (a, r) for a, r in rows}
-
-
-def _prefill_value(fill: Prefill, approved: AssessmentRound) -> Any:
-    """The value a declaration takes from an approved round, or None when it gives none."""
-    if fill.answer is not None:
-        value = approved.answers.get(fill.answer)
-        if isinstance(value, str):
-            return fill.recode.get(value, value)
-        if isinstance(value, list):
-            # A code recoded to null is not carried over; an empty choice is no answer.
-            kept = [fill.recode.get(v, v) if isinstance(v, str) else v for v in value]
-            return [v for v in kept if v is not None] or None
-        return value
-    flags = {str(f.get("id")) for f in approved.result.get("flags", [])}
-    for case in fill.cases or []:
-        if (case.tier_in is not None and approved.tier in case.tier_in) or (
-            case.flag is not None and case.flag in flags
-        ):
-            return case.value
-    return None
-
-
-def carried_over(
-    session: Session, version: QuestionnaireVersion, *, organization_id: uuid.UUID, system: AISystem
-) -> dict[str, dict[str, Any]]:
-    """What the version's prefill declarations take from the system's current approved
-    assessments: item id -> {value, source assessment, round, questionnaire, item or result}.
-    A value that does not fit this version (a source version with other codes) is left out."""
-    fills = version.model.prefill or []
-    sources = _current_with_round(
-        session,
-        organization_id=organization_id,
-        system_id=system.id,
-        keys={f.questionnaire for f in fills},
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for fill in fills:
-        found = sources.get(fill.questionnaire)
-        if found is None or fill.item in out:
-            continue
-        source, approved = found
-        value = _prefill_value(fill, approved)
-        if value is None or version.validate({fill.item: value}):
-            continue
-        out[fill.item] = {
-            "value": value,
-            "assessment_id": str(source.id),
-            "round": approved.round,
-            "questionnaire": f"{source.questionnaire_key}@{source.questionnaire_version}",
-            "source": f"answer:{fill.answer}" if fill.answer is not None else "result",
-            "changed": False,
-        }
-    return out
 
 
 def refresh_prefilled(
@@ -342,6 +283,7 @@ def _new_draft(
     *,
     system_id: uuid.UUID | None = None,
     supplier_id: uuid.UUID | None = None,
+    incident_id: uuid.UUID | None = None,
     prefilled: dict[str, Any] | None = None,
 ) -> Assessment:
     """A draft pinned to `version`, of an AI system or of a supplier; its creation audited."""
@@ -351,6 +293,7 @@ def _new_draft(
         organization_id=caller.organization_id,
         system_id=system_id,
         supplier_id=supplier_id,
+        incident_id=incident_id,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
@@ -378,6 +321,22 @@ def create_supplier_assessment(
 ) -> Assessment:
     """A draft of a supplier's answers (procurement); the caller has checked the supplier."""
     return _new_draft(session, caller, version, answers, supplier_id=supplier_id)
+
+
+def create_incident_assessment(
+    session: Session,
+    *,
+    caller: Caller,
+    incident_id: uuid.UUID,
+    system_id: uuid.UUID,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+) -> Assessment:
+    """A triage draft answered on an incident (the caller has checked the incident); allowed on
+    a retired system, since incidents outlive systems."""
+    return _new_draft(
+        session, caller, version, answers, system_id=system_id, incident_id=incident_id
+    )
 
 
 class Subject(StrEnum):
@@ -555,6 +514,7 @@ def submit(
     webhooks.emit(
         session, assessment.organization_id, "assessment.submitted", events.data(assessment)
     )
+    hooks.submitted(session, assessment, caller.actor)
     return assessment
 
 
@@ -702,7 +662,11 @@ def _approve(
     session: Session, version: QuestionnaireVersion, assessment: Assessment, now: datetime
 ) -> str | None:
     """Make this the current assessment of its system (or supplier) and questionnaire; set the
-    due date. Returns the tier of the one it replaces (None when none was current)."""
+    due date. Returns the tier of the one it replaces (None when none was current). An
+    incident's triage is approved without becoming its system's current one."""
+    if assessment.incident_id is not None:
+        assessment.status = AssessmentStatus.APPROVED.value
+        return None
     replaced = current_assessments(
         session,
         organization_id=assessment.organization_id,

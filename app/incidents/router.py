@@ -11,24 +11,32 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
-from app.incidents import service
+from app.incidents import service, views
 from app.incidents.models import Incident, IncidentStatus
-from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
+from app.incidents.schemas import (
+    IncidentCreate,
+    IncidentPublic,
+    IncidentUpdate,
+    TriageAssessmentLink,
+    TriageStart,
+)
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, tags=["incidents"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
+AssessDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 OVERDUE_ORDER = (
     "Longest overdue first (by the earliest deadline no report has met, then id). An incident "
     "is overdue when that deadline has passed and it is not closed."
 )
 
 
-def _public(incident: Incident, response: Response) -> IncidentPublic:
+def _public(session: SessionDep, incident: Incident, response: Response) -> IncidentPublic:
     response.headers["ETag"] = etag(incident.revision)
-    return service.public(incident)
+    return views.one(session, incident)
 
 
 @router.post(
@@ -48,7 +56,7 @@ def create_incident(
     def create() -> tuple[int, IncidentPublic, dict[str, str]]:
         incident = service.create_incident(session, caller=principal, data=body)
         headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
-        return 201, service.public(incident), headers
+        return 201, views.one(session, incident), headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -86,7 +94,7 @@ def list_incidents(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+    return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
 
 @router.get(
@@ -110,7 +118,7 @@ def list_overdue_incidents(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+    return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
 
 @router.get(
@@ -135,7 +143,7 @@ def list_system_overdue_incidents(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+    return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
 
 @router.get(
@@ -149,7 +157,7 @@ def get_incident(
     incident_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
 ) -> IncidentPublic:
     incident = service.get_incident(session, caller=principal, incident_id=incident_id)
-    return _public(incident, response)
+    return _public(session, incident, response)
 
 
 @router.patch(
@@ -174,4 +182,44 @@ def update_incident(
         data=body,
         if_match=if_match,
     )
-    return _public(incident, response)
+    return _public(session, incident, response)
+
+
+@router.post(
+    "/v1/incidents/{incident_id}/triage",
+    operation_id="startIncidentTriage",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TriageAssessmentLink,
+    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
+    summary="Start the incident's triage assessment (ai-incident-triage), answered through "
+    "/v1/assessments/{id}",
+    description="The new draft starts from the incident's current triage facts. 409 while "
+    "another triage of the incident is a draft or waits for review. Once started, the triage "
+    "facts change only through the triage's submissions. The Location and ETag are the "
+    "assessment's.",
+)
+def start_incident_triage(
+    incident_id: uuid.UUID,
+    body: TriageStart,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: AssessDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    def create() -> tuple[int, TriageAssessmentLink, dict[str, str]]:
+        assessment = service.start_triage(
+            session,
+            catalog,
+            caller=principal,
+            incident_id=incident_id,
+            questionnaire_version=body.questionnaire_version,
+        )
+        headers = {
+            "Location": f"/v1/assessments/{assessment.id}",
+            "ETag": etag(assessment.revision),
+        }
+        return 201, views.link(assessment), headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )

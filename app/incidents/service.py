@@ -11,23 +11,26 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from app.assessments import service as assessments_service
+from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, InvalidRequestError, NotFoundError, ProblemType
-from app.incidents import deadlines
-from app.incidents.models import Incident, IncidentStatus
-from app.incidents.schemas import (
-    ClockPublic,
-    Deadlines,
-    IncidentCreate,
-    IncidentPublic,
-    IncidentUpdate,
-    Triage,
+from app.errors import (
+    AppError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+    field_problem,
 )
+from app.incidents import deadlines, triage
+from app.incidents.models import Incident, IncidentStatus
+from app.incidents.schemas import IncidentCreate, IncidentUpdate, Triage
 from app.pagination import decode_cursor, encode_cursor, finish_page, keyset_page
+from app.questionnaires.catalog import Catalog
 from app.systems import service as systems_service
 from app.webhooks import service as webhooks
 
@@ -40,31 +43,18 @@ class IncidentFilters:
 
 
 def facts(incident: Incident) -> deadlines.TriageFacts:
-    triage = Triage.model_validate(incident.triage)
-    return deadlines.TriageFacts(
-        aware_at=incident.aware_at,
-        serious=triage.serious,
-        harms=frozenset(triage.harms),
-        widespread_infringement=triage.widespread_infringement,
-        high_risk_obligations_apply=triage.high_risk_obligations_apply,
-        role=triage.role,
-        provider_reachable=triage.provider_reachable,
-        sectoral_regime=triage.sectoral_regime,
-        gpai_systemic_risk=triage.gpai_systemic_risk,
-        personal_data_breach=triage.personal_data_breach,
-        nis2_in_scope=triage.nis2_in_scope,
-        nis2_significant=triage.nis2_significant,
-    )
+    return triage.deadline_facts(Triage.model_validate(incident.triage), incident.aware_at)
 
 
-def _met(incident: Incident) -> set[str]:
+def met_clocks(incident: Incident) -> set[str]:
+    """The clocks a report sent says it meets."""
     return {r["clock_id"] for r in incident.reports if r.get("clock_id")}
 
 
 def _next_due(incident: Incident) -> datetime | None:
     if incident.status == IncidentStatus.CLOSED:
         return None
-    met = _met(incident)
+    met = met_clocks(incident)
     due = [
         c.due_at
         for c in deadlines.compute(facts(incident)).clocks
@@ -73,37 +63,29 @@ def _next_due(incident: Incident) -> datetime | None:
     return min(due, default=None)
 
 
-def public(incident: Incident, now: datetime | None = None) -> IncidentPublic:
-    """The incident as the API shows it, with its deadlines computed afresh."""
-    now = now or utcnow()
-    outcome = deadlines.compute(facts(incident))
-    met = _met(incident)
-    closed = incident.status == IncidentStatus.CLOSED
-    clocks = [
-        ClockPublic(
-            id=c.id,
-            regime=c.regime,
-            reporter=c.reporter,
-            recipient=c.recipient,
-            status=c.status,
-            due_at=c.due_at,
-            period=c.period,
-            met_by_report=c.id in met,
-            overdue=c.due_at is not None and c.due_at < now and c.id not in met and not closed,
-            explanation=c.explanation,
-            refs=list(c.refs),
-        )
-        for c in outcome.clocks
-    ]
-    data: dict[str, Any] = {
-        name: getattr(incident, name)
-        for name in IncidentPublic.model_fields
-        if name not in ("deadlines",)
-    }
-    data["deadlines"] = Deadlines(
-        clocks=clocks, notes=list(outcome.notes), undetermined=list(outcome.undetermined)
-    )
-    return IncidentPublic.model_validate(data)
+AUDITED = (
+    "system_id",
+    "title",
+    "description",
+    "occurred_at",
+    "aware_at",
+    "affected",
+    "people_involved",
+    "status",
+    "triage",
+    "corrective_actions",
+    "reports",
+    "evidence_links",
+    "next_due_at",
+    "revision",
+)
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    values = {name: getattr(incident, name) for name in AUDITED}
+    for name in ("system_id", "occurred_at", "aware_at", "next_due_at"):
+        values[name] = None if values[name] is None else str(values[name])
+    return values
 
 
 def _audit(
@@ -117,16 +99,8 @@ def _audit(
         entity_type="incident",
         entity_id=incident.id,
         before=before,
-        after=public(incident).model_dump(mode="json", exclude={"deadlines"}),
+        after=_snapshot(incident),
     )
-
-
-def _announce_reported(session: Session, incident: Incident, status_before: str | None) -> None:
-    """The `incident.reported` webhook event, when the status has just become reported."""
-    if incident.status == IncidentStatus.REPORTED and status_before != IncidentStatus.REPORTED:
-        org = incident.organization_id
-        data = {"incident_id": incident.id, "organization_id": org, "system_id": incident.system_id}
-        webhooks.emit(session, org, "incident.reported", {**data, "title": incident.title})
 
 
 def _check_dates(incident: Incident) -> None:
@@ -174,7 +148,8 @@ def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -
     session.add(incident)
     session.flush()
     _audit(session, incident, caller.actor, "created", None)
-    _announce_reported(session, incident, None)
+    if incident.status == IncidentStatus.REPORTED:
+        _emit_reported(session, incident)
     return incident
 
 
@@ -186,10 +161,16 @@ def get_incident(
     for_update: bool = False,
 ) -> Incident:
     """The incident, or 404 — also when it belongs to another organisation."""
+    return _load(session, caller.organization_id, incident_id, for_update=for_update)
+
+
+def _load(
+    session: Session, organization_id: uuid.UUID, incident_id: uuid.UUID, *, for_update: bool
+) -> Incident:
     incident = session.get(
         Incident, incident_id, with_for_update=for_update or None, populate_existing=for_update
     )
-    if incident is None or incident.organization_id != caller.organization_id:
+    if incident is None or incident.organization_id != organization_id:
         raise NotFoundError("incident", incident_id)
     return incident
 
@@ -204,31 +185,126 @@ def update_incident(
 ) -> Incident:
     incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
     check_if_match(if_match, incident.revision)
-    before = public(incident).model_dump(mode="json", exclude={"deadlines"})
+    before = _snapshot(incident)
     changes = data.model_dump(mode="json", exclude_unset=True)
     for moment in ("occurred_at", "aware_at"):
         if moment in changes:
             changes[moment] = getattr(data, moment)
-    changed = False
-    for field, value in changes.items():
-        if getattr(incident, field) != value:
-            setattr(incident, field, value)  # JSON values are reassigned, never mutated in place
-            changed = True
-    if not changed:
+    changes = {k: v for k, v in changes.items() if getattr(incident, k) != v}
+    if not changes:
         return incident
+    if "triage" in changes:
+        _check_triage_writable(session, incident)
+    for field, value in changes.items():
+        setattr(incident, field, value)  # JSON values are reassigned, never mutated in place
     try:
         _check_dates(incident)
     except AppError:
         session.expire(incident)  # the refused values never reach the database
         raise
+    _changed(session, incident)
+    if changes.get("status") == IncidentStatus.REPORTED:
+        reported(session, incident, caller.actor, before)
+    else:
+        _audit(session, incident, caller.actor, "updated", before)
+    return incident
+
+
+def _changed(session: Session, incident: Incident) -> None:
     incident.next_due_at = _next_due(incident)
     incident.revision += 1
     incident.updated_at = utcnow()
     session.add(incident)
     session.flush()
-    _audit(session, incident, caller.actor, "updated", before)
-    _announce_reported(session, incident, before["status"])
-    return incident
+
+
+def reported(session: Session, incident: Incident, actor: Actor, before: dict[str, Any]) -> None:
+    """The incident has just become `reported` (flushed, in the request's transaction): audited
+    as `incident.reported`; the one place an `incident.reported` event leaves from."""
+    _audit(session, incident, actor, "reported", before)
+    _emit_reported(session, incident)
+
+
+def _emit_reported(session: Session, incident: Incident) -> None:
+    org = incident.organization_id
+    data = {"incident_id": incident.id, "organization_id": org, "system_id": incident.system_id}
+    webhooks.emit(session, org, "incident.reported", {**data, "title": incident.title})
+
+
+def _check_triage_writable(session: Session, incident: Incident) -> None:
+    """Once a triage assessment is started, only its submissions write the triage facts."""
+    started = session.exec(
+        select(Assessment.id).where(Assessment.incident_id == incident.id).limit(1)
+    ).first()
+    if started is not None:
+        raise ConflictError(
+            f"The triage facts come from the triage assessment {started}: change its "
+            "answers and submit it (or start a new triage) instead.",
+            type=ProblemType.TRIAGE_FROM_ASSESSMENT,
+            errors=[field_problem("/triage", "written by the triage assessment")],
+        )
+
+
+def start_triage(
+    session: Session,
+    catalog: Catalog,
+    *,
+    caller: Caller,
+    incident_id: uuid.UUID,
+    questionnaire_version: str | None,
+) -> Assessment:
+    """A new triage assessment on the incident, starting from its current facts; 409 while
+    another one is still a draft or waiting for review."""
+    incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
+    open_triage = session.exec(
+        select(Assessment).where(
+            Assessment.incident_id == incident.id,
+            col(Assessment.status).in_([AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED]),
+        )
+    ).first()
+    if open_triage is not None:
+        raise ConflictError(
+            f"The triage assessment {open_triage.id} is still {open_triage.status}: answer and "
+            "submit it, or have it reviewed, before starting another.",
+            type=ProblemType.TRIAGE_OPEN,
+        )
+    version = assessments_service.resolve_version(catalog, triage.TRIAGE_KEY, questionnaire_version)
+    return assessments_service.create_incident_assessment(
+        session,
+        caller=caller,
+        incident_id=incident.id,
+        system_id=incident.system_id,
+        version=version,
+        answers=triage.answers_from_facts(Triage.model_validate(incident.triage)),
+    )
+
+
+def triage_submitted(session: Session, assessment: Assessment, actor: Actor) -> None:
+    """An assessment was submitted: a triage's answers become its incident's triage facts (a
+    review never changes them: deadlines do not wait for a reviewer); 422 when a fact the
+    deadlines depend on is left unanswered, and then nothing is submitted."""
+    if assessment.incident_id is None:
+        return
+    unanswered = triage.unanswered_facts(assessment.answers)
+    if unanswered:
+        raise InvalidRequestError(
+            ProblemType.TRIAGE_INCOMPLETE,
+            "The incident's reporting deadlines depend on these questions; answer them "
+            "before submitting the triage. Nothing was submitted.",
+            errors=[
+                field_problem(f"/answers/{item}", "the deadlines depend on it: answer it")
+                for item in unanswered
+            ],
+            title="Invalid answers",
+        )
+    incident = _load(session, assessment.organization_id, assessment.incident_id, for_update=True)
+    found = triage.facts_from_answers(assessment.answers).model_dump(mode="json")
+    if found == incident.triage:
+        return
+    before = _snapshot(incident)
+    incident.triage = found
+    _changed(session, incident)
+    _audit(session, incident, actor, "triaged", before)
 
 
 def list_incidents(

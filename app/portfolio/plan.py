@@ -136,6 +136,7 @@ def load_facts(
                 col(Assessment.system_id).in_(chunk),
                 col(Assessment.questionnaire_key).in_(sorted(keys)),
                 col(Assessment.status).in_(OPEN_STATUSES),
+                col(Assessment.incident_id).is_(None),  # an incident's triage is not the plan's
             )
             .order_by(col(Assessment.created_at), col(Assessment.id))
         ).all()

@@ -14,6 +14,11 @@ const COLORS: Record<string, string> = {
   minimal: tone.ok,
   low: tone.ok,
   out_of_scope: "gray.7",
+  // ai-incident-triage
+  urgent: tone.severe,
+  report: tone.bad,
+  notify: tone.warn,
+  record: tone.ok,
 };
 
 export function TierBadge({ tier, size = "md" }: { tier: string | null | undefined; size?: "sm" | "md" | "lg" }) {

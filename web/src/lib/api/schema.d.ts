@@ -1152,6 +1152,26 @@ export interface paths {
         patch: operations["updateIncident"];
         trace?: never;
     };
+    "/v1/incidents/{incident_id}/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the incident's triage assessment (ai-incident-triage), answered through /v1/assessments/{id}
+         * @description The new draft starts from the incident's current triage facts. 409 while another triage of the incident is a draft or waits for review. Once started, the triage facts change only through the triage's submissions. The Location and ETag are the assessment's.
+         */
+        post: operations["startIncidentTriage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/outbox/messages/{message_id}": {
         parameters: {
             query?: never;
@@ -2414,6 +2434,11 @@ export interface components {
              * @description The supplier whose answers these are (procurement).
              */
             supplier_id?: string | null;
+            /**
+             * Incident Id
+             * @description The incident this triage is answered on (its system is the incident's); never the system's current assessment.
+             */
+            incident_id?: string | null;
             questionnaire: components["schemas"]["QuestionnairePin"];
             status: components["schemas"]["AssessmentStatus"];
             /**
@@ -2538,6 +2563,11 @@ export interface components {
              * @description The supplier's name (a supplier's questionnaire).
              */
             supplier_name?: string | null;
+            /**
+             * Incident Id
+             * @description The incident this triage is answered on (not the system's own).
+             */
+            incident_id?: string | null;
             questionnaire: components["schemas"]["QuestionnairePin"];
             status: components["schemas"]["AssessmentStatus"];
             /** Round */
@@ -3483,7 +3513,12 @@ export interface components {
             /** People Involved */
             people_involved: string[];
             status: components["schemas"]["IncidentStatus"];
+            /** @description The facts the deadlines are computed from. Written directly until a triage assessment is started; from then on only its submissions write them. */
             triage: components["schemas"]["Triage"];
+            /** @description The latest triage assessment answered on the incident (null: none yet). */
+            triage_assessment: components["schemas"]["TriageAssessmentLink"] | null;
+            /** @description The submitted triage round the facts come from (null: entered directly). */
+            triage_facts_from: components["schemas"]["TriageFactsSource"] | null;
             /** Corrective Actions */
             corrective_actions: components["schemas"]["CorrectiveAction"][];
             /** Reports */
@@ -5524,6 +5559,59 @@ export interface components {
              * @default false
              */
             nis2_significant: boolean;
+        };
+        /**
+         * TriageAssessmentLink
+         * @description An `ai-incident-triage` assessment answered on the incident (read and answer it through
+         *     /v1/assessments/{id}: autosave, submit, review).
+         */
+        TriageAssessmentLink: {
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /**
+             * Questionnaire
+             * @description `key@version` it is pinned to.
+             */
+            questionnaire: string;
+            status: components["schemas"]["AssessmentStatus"];
+            /** Round */
+            round: number;
+            /**
+             * Tier
+             * @description Tier of its latest submitted round.
+             */
+            tier: string | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Decided At */
+            decided_at: string | null;
+        };
+        /**
+         * TriageFactsSource
+         * @description The submitted triage round whose answers are the incident's triage facts.
+         */
+        TriageFactsSource: {
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /** Round */
+            round: number;
+        };
+        /**
+         * TriageStart
+         * @description Start the incident's triage; it begins with the facts known so far as its answers.
+         */
+        TriageStart: {
+            /**
+             * Questionnaire Version
+             * @description A published version; the latest when omitted.
+             */
+            questionnaire_version?: string | null;
         };
         /**
          * UndeterminedOut
@@ -11739,6 +11827,93 @@ export interface operations {
             };
             /** @description Precondition required (If-Match missing) */
             428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startIncidentTriage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string; a retry with the same key returns the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriageStart"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriageAssessmentLink"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -59,6 +59,11 @@ export function AssessmentResult() {
         <Button variant="default" onClick={() => void download(`${base}/report.html`, null)}>
           {t.result.report}
         </Button>
+        {a.incident_id && (
+          <Button variant="default" component={Link} to={`/incidents/${a.incident_id}`}>
+            {t.incidents.backToIncident}
+          </Button>
+        )}
         {a.status === "submitted" && can(me.data, "assessments:review") && (
           <Button component={Link} to={`/assessments/${a.id}/review`}>
             {t.review.review}
