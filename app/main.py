@@ -43,6 +43,7 @@ from app.portfolio.router import router as portfolio_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
 from app.request_guard import RequestGuardMiddleware
+from app.route_prefixes import guard_included_routers
 from app.settings import Settings, get_settings
 from app.suppliers.portal import router as supplier_portal_router
 from app.suppliers.router import router as suppliers_router
@@ -165,6 +166,7 @@ def create_app(
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys
     app.include_router(people_router)  # sign-in is public; the rest authenticate per route
     install_web_app(app, settings.web_dir)  # last: its fallback answers what nothing else does
+    guard_included_routers(app)  # once every router is in
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
