@@ -7,9 +7,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.assessments.migration import MigrationPlan, plan_migration
@@ -798,8 +799,15 @@ def list_assessments(
         .where(col(Supplier.id) == col(Assessment.supplier_id))
         .scalar_subquery(),
     )
-    statement = select(Assessment, subject_name).where(
-        Assessment.organization_id == organization_id
+    statement = (
+        select(Assessment, subject_name)
+        # A summary shows neither the answers nor what was carried over: they are not read or
+        # parsed (100 rows of answers were most of a page's time), and touching them raises.
+        .options(
+            defer(cast(Any, Assessment.answers), raiseload=True),
+            defer(cast(Any, Assessment.prefilled), raiseload=True),
+        )
+        .where(Assessment.organization_id == organization_id)
     )
     if filters.system_id is not None:
         statement = statement.where(Assessment.system_id == filters.system_id)
