@@ -29,6 +29,7 @@ from app.errors import install_error_handlers
 from app.health import router as health_router
 from app.incidents.router import router as incidents_router
 from app.logs import RequestIdMiddleware, configure_logging
+from app.memory import limit_malloc_arenas
 from app.metrics import MetricsMiddleware
 from app.metrics import router as metrics_router
 from app.migrate import head_revisions
@@ -93,6 +94,7 @@ def create_app(
         # all again and again and hold requests up for tens of milliseconds each time.
         gc.collect()
         gc.freeze()
+        limit_malloc_arenas()  # before the thread pool's threads start allocating
         worker: OutboxWorker | None = None
         if settings.outbox_worker_in_process:
             worker = OutboxWorker(db_engine, settings)
