@@ -44,14 +44,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.assessments import service as assessments_service
 from app.assessments.schemas import AssessmentCreate
 from app.audit.service import Actor
 from app.auth import Principal, Scope
-from app.db import create_db_engine, normalise_url
+from app.db import create_db_engine
 from app.migrate import upgrade
 from app.organizations import service as org_service
 from app.questionnaires.catalog import load_catalog
@@ -59,12 +58,12 @@ from app.systems import service as systems_service
 from app.systems.models import Sourcing
 from app.systems.schemas import AISystemCreate
 from bench.http_bench import COMPLETE as TRIAGE_ANSWERS
+from bench.http_bench import POSTGRES, postgres_available
 from bench.profile_summary import summarise
 from tests.databases import fresh_database
 from tests.servers import free_port, wait_ready
 
 ROOT = Path(__file__).resolve().parent.parent
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 LARGEST = "eu-ai-act-classification"
 AS_OF = date(2026, 11, 27)
 SUBMITTED = 20  # the assessments GET one cycles through
@@ -573,17 +572,6 @@ def scaling(url: str, options: Options) -> None:
     for row in rows:
         ratio = rates[(row.key, 2)] / max(rates[(row.key, 1)], 1e-9)
         print(f"{row.label}: 2 workers / 1 worker = {ratio:.2f}x")
-
-
-def postgres_available() -> bool:
-    try:
-        engine = sa.create_engine(normalise_url(POSTGRES))
-        with engine.connect():
-            pass
-        engine.dispose()
-        return True
-    except sa.exc.SQLAlchemyError:
-        return False
 
 
 def main() -> None:
