@@ -322,7 +322,7 @@ def start(
     with log.open("w") as stderr:
         server = subprocess.Popen(command, cwd=ROOT, env=env, stderr=stderr)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # a loaded machine starts slowly
     while time.monotonic() < deadline:
         try:
             wait_ready(base, timeout=1) if target[0] != "bench.plain_app:app" else _wait_plain(base)
@@ -330,7 +330,7 @@ def start(
         except AssertionError:
             if server.poll() is not None:
                 break
-    server.terminate()
+    stop(server)
     raise SystemExit(f"the server {target[0]} did not start; see {log}")
 
 
