@@ -15,6 +15,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from app import jsonpointer
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"
 # A problem document lists this many problems at most (one body can hold thousands).
@@ -161,8 +163,7 @@ def _pointer(loc: Sequence[int | str]) -> dict[str, str]:
         return {"pointer": ""}
     where, *rest = loc
     if where == "body":
-        escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in rest]
-        return {"pointer": "/" + "/".join(escaped) if escaped else ""}
+        return {"pointer": jsonpointer.pointer(rest)}
     return {"parameter": ".".join(str(p) for p in rest) or str(where)}
 
 

@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from app import __version__
 from app.assessments.autosave import Autosave
 from app.assessments.export_router import router as export_router
+from app.assessments.exports import install_supplier_facts
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
 from app.audit import service as audit
@@ -47,6 +48,7 @@ from app.request_guard import RequestGuardMiddleware
 from app.route_prefixes import guard_included_routers
 from app.settings import Settings, get_settings
 from app.suppliers.portal import router as supplier_portal_router
+from app.suppliers.report import supplier_facts
 from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
 from app.text_guard import reject_unstorable_text
@@ -130,6 +132,7 @@ def create_app(
     )
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
+    install_supplier_facts(supplier_facts)
     install_error_handlers(app)
     install_docs(app)
     app.include_router(metrics_router)

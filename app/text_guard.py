@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import Request
 
 from app.errors import AppError
+from app.jsonpointer import escape_token
 
 _SURROGATES = range(0xD800, 0xE000)
 # In valid JSON both can only arrive escaped: \u0000, or \uD800 to \uDFFF. Other escapes (most
@@ -32,10 +33,6 @@ def _bad(text: str) -> str | None:
     return None
 
 
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
-
-
 def find_unstorable(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """(JSON pointer, reason) for every string key or value that cannot be stored."""
     if isinstance(value, str):
@@ -45,7 +42,7 @@ def find_unstorable(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             reason = _bad(key)
-            child = f"{pointer}/{_escape(key)}"
+            child = f"{pointer}/{escape_token(key)}"
             if reason:
                 yield child, f"the key {reason}"
             yield from find_unstorable(item, child)

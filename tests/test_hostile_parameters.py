@@ -33,9 +33,8 @@ from app.delivery import service as outbox
 from app.delivery.models import OutboxMessage
 from app.main import create_app
 from app.settings import Settings
-from tests.assessments.test_lifecycle import CV_SCREENING
 from tests.conftest import Org
-from tests.systems.test_systems import system_body
+from tests.factories import CV_SCREENING, system_body
 
 
 def _cursor(value: Any) -> str:

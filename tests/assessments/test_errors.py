@@ -17,9 +17,8 @@ from app.main import create_app
 from app.questionnaires import lock as lock_module
 from app.questionnaires.catalog import Catalog, load_catalog, load_catalog_with_problems
 from app.settings import Settings
-from tests.assessments.test_lifecycle import CV_SCREENING, KEY, review, start, submit
 from tests.conftest import count_rows, project_root
-from tests.systems.test_systems import create as create_system
+from tests.factories import CV_SCREENING, KEY, create_system, review, start, submit
 
 
 async def test_a_retired_system_gets_no_new_assessment(

@@ -25,6 +25,7 @@ from app.delivery import service as outbox
 from app.delivery.models import OutboxMessage
 from app.settings import Settings
 from tests.conftest import project_root
+from tests.factories import queue_email
 
 
 class StallingInbox:
@@ -92,16 +93,13 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_message_arrives(
     inbox, port = stalling_smtp
     with transaction(engine, write=True) as session:
         session.exec(delete(OutboxMessage))
-        message = outbox.enqueue_email(
-            session,
-            settings=settings,
-            organization_id=None,
-            purpose="test",
-            to="dana@example.com",
-            subject="Your link",
-            body=f"Open {outbox.SECRET}\n",
-            secret="https://x/#token=inv_k1ll",
-        )
+    message_id = queue_email(
+        engine,
+        settings,
+        subject="Your link",
+        body=f"Open {outbox.SECRET}\n",
+        secret="https://x/#token=inv_k1ll",
+    )
     first = start_worker(database_url, port)
     try:
         assert inbox.first_data.wait(60), "the first worker never reached the SMTP server"
@@ -112,7 +110,7 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_message_arrives(
             first.kill()
     inbox.release.set()
     with Session(engine) as session:
-        claimed = session.get(OutboxMessage, message.id)
+        claimed = session.get(OutboxMessage, message_id)
         assert claimed is not None
         assert claimed.status == "sending"  # the dead worker's claim, waiting for its lease
     second = start_worker(database_url, port)
@@ -126,7 +124,7 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_message_arrives(
     assert len(inbox.accepted) == 1
     assert b"inv_k1ll" in inbox.accepted[0]
     with Session(engine) as session:
-        done = session.get(OutboxMessage, message.id)
+        done = session.get(OutboxMessage, message_id)
         assert done is not None
         assert done.status == "sent"
         assert done.attempts == 2

@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from app.people.limiter import FORGET_AFTER_SECONDS, SignInLimiter
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.factories import Clock
 
 
 def test_the_delay_doubles_after_the_free_failures_and_is_capped() -> None:

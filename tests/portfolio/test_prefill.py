@@ -12,8 +12,8 @@ import httpx
 
 from app.questionnaires.catalog import load_catalog_with_problems
 from tests.conftest import project_root
+from tests.factories import create_system
 from tests.portfolio.conftest import CLASSIFICATION, classify
-from tests.systems.test_systems import create as create_system
 
 
 async def draft(writer: httpx.AsyncClient, system_id: str, key: str) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from app.delivery.worker import deliver_due
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import Org, project_root
-from tests.systems.test_systems import create as create_system
+from tests.factories import create_system
 
 TOKEN_IN_LINK = re.compile(r"supplier-portal#token=(inv_[A-Za-z0-9_-]+)")
 EVIDENCE_LIMIT = 64 * 1024
