@@ -82,6 +82,7 @@ openapi: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(BIN)/python -m bench.engine_bench
 	$(BIN)/python -m bench.http_bench
+	$(BIN)/python -m bench.http_read_bench
 	$(BIN)/python -m bench.list_bench
 	$(BIN)/python -m bench.audit_bench
 	$(BIN)/python -m bench.sign_in_bench

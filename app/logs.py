@@ -5,27 +5,49 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import os
+import random
 import re
 import sys
 import time
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_RESERVED = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+_RESERVED = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
     "message",
     "asctime",
     "color_message",
+    "time",
+    "level",
+    "logger",
 }
 
 access_logger = logging.getLogger("app.access")
+
+# Request ids need to be unique, not secret: a generator seeded from the OS once per process (and
+# again in a forked child) instead of a system call for every request, as uuid4 makes.
+_ids = random.Random(os.urandom(32))  # noqa: S311 (identifiers, not secrets)
+os.register_at_fork(after_in_child=lambda: _ids.seed(os.urandom(32)))
+
+
+def new_request_id() -> str:
+    """32 hex digits, as uuid4().hex has."""
+    return f"{_ids.getrandbits(128):032x}"
+
+
+_encode = json.JSONEncoder(default=str).encode
+
+
+def _timestamp(created: float) -> str:
+    """ISO 8601 in UTC to the millisecond (`2026-12-01T18:00:00.123+00:00`)."""
+    seconds = int(created)
+    millis = int((created - seconds) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}+00:00"
 
 
 class JsonFormatter(logging.Formatter):
@@ -33,7 +55,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": _timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -46,7 +68,7 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = value
         if record.exc_info:
             payload["traceback"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str)
+        return _encode(payload)
 
 
 def configure_logging(level: str = "INFO") -> None:
@@ -79,19 +101,20 @@ class RequestIdMiddleware:
             if name == b"x-request-id":
                 incoming = value.decode("latin-1")
                 break
-        request_id = (
-            incoming if incoming and _VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        )
+        valid = incoming is not None and _VALID_REQUEST_ID.match(incoming) is not None
+        request_id = incoming if valid and incoming else new_request_id()
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         status_holder = {"status": 500}
+        id_header = (b"x-request-id", request_id.encode("latin-1"))
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                headers = MutableHeaders(scope=message)
-                headers["X-Request-ID"] = request_id
+                headers = [h for h in message.get("headers", ()) if h[0].lower() != b"x-request-id"]
+                headers.append(id_header)
+                message["headers"] = headers
             await send(message)
 
         try:

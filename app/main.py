@@ -33,6 +33,7 @@ from app.health import router as health_router
 from app.incidents import service as incidents_service
 from app.incidents.router import router as incidents_router
 from app.logs import RequestIdMiddleware, configure_logging
+from app.memory import limit_malloc_arenas
 from app.metrics import MetricsMiddleware
 from app.metrics import router as metrics_router
 from app.migrate import head_revisions
@@ -49,6 +50,7 @@ from app.portfolio.router import router as portfolio_router
 from app.questionnaires.catalog import Catalog, load_catalog
 from app.questionnaires.router import router as questionnaires_router
 from app.request_guard import RequestGuardMiddleware
+from app.route_prefixes import guard_included_routers
 from app.settings import Settings, get_settings
 from app.suppliers.portal import router as supplier_portal_router
 from app.suppliers.report import supplier_facts
@@ -127,6 +129,7 @@ def _lifespan(
         # all again and again and hold requests up for tens of milliseconds each time.
         gc.collect()
         gc.freeze()
+        limit_malloc_arenas()  # before the thread pool's threads start allocating
         worker: OutboxWorker | None = None
         if settings.outbox_worker_in_process:
             worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
@@ -199,6 +202,7 @@ def create_app(
     app.include_router(supplier_portal_router)  # invitation tokens, not API keys
     app.include_router(people_router)  # sign-in is public; the rest authenticate per route
     install_web_app(app, settings.web_dir)  # last: its fallback answers what nothing else does
+    guard_included_routers(app)  # once every router is in
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

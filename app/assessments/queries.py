@@ -9,9 +9,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
@@ -107,8 +108,15 @@ def list_assessments(
         .where(col(Supplier.id) == col(Assessment.supplier_id))
         .scalar_subquery(),
     )
-    statement = select(Assessment, subject_name).where(
-        Assessment.organization_id == caller.organization_id
+    statement = (
+        select(Assessment, subject_name)
+        # A summary shows neither the answers nor what was carried over: they are not read or
+        # parsed (100 rows of answers were most of a page's time), and touching them raises.
+        .options(
+            defer(cast(Any, Assessment.answers), raiseload=True),
+            defer(cast(Any, Assessment.prefilled), raiseload=True),
+        )
+        .where(Assessment.organization_id == caller.organization_id)
     )
     if filters.system_id is not None:
         statement = statement.where(Assessment.system_id == filters.system_id)

@@ -14,15 +14,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-from authlib.common.security import generate_token
-from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
-from authlib.oauth2.rfc7636 import create_s256_code_challenge
-from joserfc import jwt
-from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -33,6 +26,12 @@ from app.people import service
 from app.people.models import Membership, OidcLogin, UserSession
 from app.people.schemas import display_name, normalise_email
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySet
+
+# httpx, authlib and joserfc (with cryptography) are imported where single sign-on uses them:
+# a service without a provider configured does not hold them (about 12 MB per worker).
 
 logger = logging.getLogger("app.people.oidc")
 
@@ -80,6 +79,8 @@ class OidcProvider:
         )
 
     def _get(self, url: str) -> dict[str, Any]:
+        import httpx
+
         try:
             response = httpx.get(url, timeout=self.timeout)
             response.raise_for_status()
@@ -108,6 +109,9 @@ class OidcProvider:
         return data
 
     def keys(self, *, refresh: bool = False) -> KeySet:
+        from joserfc.errors import JoseError
+        from joserfc.jwk import KeySet
+
         with self._lock:
             fresh = self.clock() - self._keys_at < self.cache_seconds
             if self._keys is not None and fresh and not refresh:
@@ -123,6 +127,8 @@ class OidcProvider:
 
     def exchange(self, *, code: str, code_verifier: str, redirect_uri: str) -> str:
         """The ID token for an authorisation code (the PKCE verifier proves we asked for it)."""
+        import httpx
+
         form = {
             "grant_type": "authorization_code",
             "code": code,
@@ -149,6 +155,9 @@ class OidcProvider:
 
     def verify(self, id_token: str, *, nonce: str) -> dict[str, Any]:
         """The ID token's claims once its signature, issuer, audience, expiry and nonce hold."""
+        from joserfc import jwt
+        from joserfc.errors import JoseError
+
         try:
             try:
                 token = jwt.decode(id_token, self.keys(), algorithms=ALGORITHMS)
@@ -175,6 +184,10 @@ def redirect_uri(settings: Settings) -> str:
 
 def start(engine: Engine, settings: Settings, provider: OidcProvider) -> tuple[str, str]:
     """The provider's authorisation URL and the state to bind to this browser."""
+    from authlib.common.security import generate_token
+    from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+    from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
     endpoint = provider.metadata()["authorization_endpoint"]
     state = generate_token(43)
     nonce = generate_token(43)

@@ -12,6 +12,7 @@ from app.auth import Principal, require_scope
 from app.concurrency import etag_response
 from app.controls.i18n import pick_language, text_in
 from app.errors import AppError, problem_responses
+from app.json_bytes import JSONBytes
 from app.questionnaires.catalog import (
     Catalog,
     QuestionnaireNotFoundError,
@@ -25,6 +26,7 @@ from app.questionnaires.schemas import (
     QuestionnaireListOut,
     QuestionnaireSummaryOut,
     VersionOut,
+    evaluation_document,
 )
 from app.routing import AUTHENTICATED_READ, problem_router
 
@@ -165,9 +167,7 @@ def get_answer_schema(
     return _find(catalog, key, version).answer_schema
 
 
-def _evaluate(
-    questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace: bool
-) -> dict[str, Any]:
+def _evaluate(questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace: bool) -> Response:
     problems = questionnaire.validate(body.answers)
     if problems:
         raise AppError(
@@ -178,7 +178,10 @@ def _evaluate(
             errors=[dict(p) for p in problems],
         )
     as_of = body.as_of or datetime.now(UTC).date()
-    return questionnaire.evaluate(body.answers, as_of=as_of, trace=trace).to_dict()
+    result = questionnaire.evaluate(body.answers, as_of=as_of, trace=trace)
+    # Built by the engine in the model's shape (tests/questionnaires/test_result_json.py holds
+    # it there): encoded straight to bytes, not validated against the model first.
+    return JSONBytes(evaluation_document(result.to_dict()))
 
 
 TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
@@ -197,7 +200,7 @@ def evaluate_answers(
     catalog: CatalogDep,
     principal: ReadPrincipal,
     trace: TraceQuery = True,
-) -> dict[str, Any]:
+) -> Response:
     """Score answers against one version; stores nothing."""
     return _evaluate(_find(catalog, key, version), body, trace)
 
@@ -214,6 +217,6 @@ def evaluate_answers_latest(
     catalog: CatalogDep,
     principal: ReadPrincipal,
     trace: TraceQuery = True,
-) -> dict[str, Any]:
+) -> Response:
     """Score answers against the latest published version; stores nothing."""
     return _evaluate(_find(catalog, key, None), body, trace)

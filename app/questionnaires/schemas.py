@@ -264,3 +264,13 @@ class EvaluationResult(BaseModel):
     ignored_answers: list[str]
     missing_required: list[str]
     trace: list[RuleTraceOut] | None
+
+
+def evaluation_document(data: dict[str, Any]) -> dict[str, Any]:
+    """`Result.to_dict()` in the shape `EvaluationResult` serialises to: the optional fields it
+    leaves out (`deferred_by`, `breakdown`) present as null. Changes and returns `data`."""
+    for obligation in data["obligations"]:
+        obligation.setdefault("deferred_by", None)
+    for score in data["scores"]:
+        score.setdefault("breakdown", None)
+    return data
