@@ -103,6 +103,8 @@ class ProblemType(StrEnum):
     SYSTEM_RETIRED = "system-retired"
     TRIAGE_FROM_ASSESSMENT = "triage-from-assessment"
     TRIAGE_OPEN = "triage-open"
+    DELIVERY_UNDER_WAY = "delivery-under-way"
+    NO_APPROVED_RESULTS = "no-approved-results"
     # 412, 413, 415, 428
     PRECONDITION_FAILED = "precondition-failed"
     PAYLOAD_TOO_LARGE = "payload-too-large"
@@ -133,6 +135,7 @@ class ProblemType(StrEnum):
     UNKNOWN_PRODUCT = "unknown-product"
     UNKNOWN_QUESTIONNAIRE = "unknown-questionnaire"
     UNSTORABLE_TEXT = "unstorable-text"
+    WEBHOOK_URL_REFUSED = "webhook-url-refused"
     # 429
     TOO_MANY_REQUESTS = "too-many-requests"
     TOO_MANY_SIGN_IN_ATTEMPTS = "too-many-sign-in-attempts"
@@ -140,6 +143,7 @@ class ProblemType(StrEnum):
     HTTP_ERROR = "http-error"
     INTERNAL_ERROR = "internal-error"
     UNAVAILABLE = "unavailable"
+    OSCAL_NOT_INSTALLED = "oscal-not-installed"
     DATABASE_UNAVAILABLE = "database-unavailable"
     MIGRATIONS_PENDING = "migrations-pending"
 

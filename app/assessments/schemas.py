@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.assessments.models import Assessment, AssessmentStatus, Decision
+from app.isodate import TextDate
 from app.questionnaires.schemas import EvaluationResult
 
 Answers = dict[str, Any]
@@ -36,7 +37,7 @@ class AnswersPatch(BaseModel):
 class SubmitBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: date | None = Field(
+    as_of: TextDate | None = Field(
         default=None, description="The date obligations are judged at; today (UTC) by default."
     )
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from app.counters.models import RateCounter
-from app.errors import AppError
+from app.errors import AppError, ProblemType
 
 if TYPE_CHECKING:
     from limits.storage import RedisStorage
@@ -67,7 +67,7 @@ class CountersUnavailable(AppError):
     def __init__(self) -> None:
         super().__init__(
             status=503,
-            type="unavailable",
+            type=ProblemType.UNAVAILABLE,
             title="Service unavailable",
             detail="The store of the rate limits cannot be reached; try again shortly.",
             headers={"Retry-After": "5"},

@@ -4,12 +4,13 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.models import AssessmentStatus
 from app.incidents.deadlines import ClockStatus, Harm, OperatorRole
 from app.incidents.models import IncidentStatus
+from app.isodate import TextMoment
 from app.partial import PartialUpdate
 from app.text import Name
 
@@ -26,7 +27,7 @@ def _utc(value: datetime) -> datetime:
     return converted
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_utc)]
+Moment = Annotated[TextMoment, AfterValidator(_utc)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=8000)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 Link = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"^https?://\S+$")]

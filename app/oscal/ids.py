@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from app.errors import AppError
+from app.errors import AppError, ProblemType
 
 # Our own OSCAL property namespace (the props that are not OSCAL's standard ones).
 NAMESPACE = "urn:ai-assessment-service:oscal"
@@ -27,7 +27,7 @@ class OscalNotInstalled(AppError):
     def __init__(self) -> None:
         super().__init__(
             status=501,
-            type="oscal-not-installed",
+            type=ProblemType.OSCAL_NOT_INSTALLED,
             title="Not implemented here",
             detail=(
                 "OSCAL exports need compliance-trestle, which this installation leaves out: "

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.assessments import queries as assessment_queries
 from app.assessments.models import Assessment, AssessmentRound
-from app.errors import AppError
+from app.errors import ConflictError, ProblemType
 from app.oscal.ids import NAMESPACE, control_token, require_trestle, stable_uuid
 from app.portfolio.models import ControlRecord, ImplementationStatus
 from app.systems import service as systems_service
@@ -46,15 +46,11 @@ def gather(session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID
     return SystemResults(system, approved, {r.control_id: r for r in records})
 
 
-def no_approved_results(system_id: uuid.UUID) -> AppError:
-    return AppError(
-        status=409,
-        type="no-approved-results",
-        title="Conflict",
-        detail=(
-            f"AI system {system_id} has no approved assessment yet; OSCAL assessment results "
-            "hold at least one result."
-        ),
+def no_approved_results(system_id: uuid.UUID) -> ConflictError:
+    return ConflictError(
+        f"AI system {system_id} has no approved assessment yet; OSCAL assessment results "
+        "hold at least one result.",
+        type=ProblemType.NO_APPROVED_RESULTS,
     )
 
 

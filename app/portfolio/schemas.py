@@ -12,6 +12,7 @@ from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.schemas import StandingEntry
 from app.incidents.schemas import IncidentCounts
+from app.isodate import TextDate
 from app.partial import PartialUpdate
 from app.portfolio.models import Applicability, ImplementationStatus
 from app.portfolio.plan import PlanState, Urgency
@@ -155,7 +156,7 @@ class ControlRecordWrite(PartialUpdate):
     owner_user_id: uuid.UUID | None = Field(
         default=None, description="A person of this organisation who owns the control."
     )
-    target_date: date | None = None
+    target_date: TextDate | None = None
     links: Annotated[list[EvidenceLink], Field(max_length=50)] | SkipJsonSchema[None] = None
     reviewed: bool = Field(
         default=False, description="Record a review now, by the caller (a person)."

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from app.auth import Principal, require_scope
 from app.concurrency import etag_response
 from app.controls.i18n import pick_language, text_in
-from app.errors import AppError, problem_responses
+from app.errors import InvalidRequestError, NotFoundError, ProblemType, problem_responses
 from app.json_bytes import JSONBytes
 from app.questionnaires.catalog import (
     Catalog,
@@ -42,7 +42,7 @@ def _find(catalog: Catalog, key: str, version: str | None) -> QuestionnaireVersi
     try:
         return catalog.get(key, version)
     except QuestionnaireNotFoundError as exc:
-        raise AppError(status=404, type="not-found", title="Not found", detail=str(exc)) from exc
+        raise NotFoundError(detail=str(exc)) from exc
 
 
 def _etag(questionnaire: QuestionnaireVersion, language: str) -> str:
@@ -170,12 +170,11 @@ def get_answer_schema(
 def _evaluate(questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace: bool) -> Response:
     problems = questionnaire.validate(body.answers)
     if problems:
-        raise AppError(
-            status=422,
-            type="invalid-answers",
-            title="Invalid answers",
-            detail=f"{len(problems)} answer(s) are not valid for {questionnaire.ref}.",
+        raise InvalidRequestError(
+            ProblemType.INVALID_ANSWERS,
+            f"{len(problems)} answer(s) are not valid for {questionnaire.ref}.",
             errors=[dict(p) for p in problems],
+            title="Invalid answers",
         )
     as_of = body.as_of or datetime.now(UTC).date()
     result = questionnaire.evaluate(body.answers, as_of=as_of, trace=trace)

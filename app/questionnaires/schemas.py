@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.isodate import TextDate
+
 
 class VersionOut(BaseModel):
     """One version of a questionnaire."""
@@ -55,7 +57,7 @@ class EvaluateRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     answers: dict[str, Any] = Field(description="Item id -> answer; null means unanswered.")
-    as_of: date | None = Field(
+    as_of: TextDate | None = Field(
         default=None, description="Date obligations are judged at (default: today, UTC)."
     )
 

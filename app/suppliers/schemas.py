@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from app.assessments.schemas import Answers, Progress, QuestionnairePin
+from app.isodate import TextDate
 from app.partial import PartialUpdate
 from app.text import Name
 
@@ -204,7 +205,7 @@ class RequestCreate(BaseModel):
         default=None, description="A published version; the latest one when left out."
     )
     product_id: uuid.UUID | None = Field(default=None, description="The product asked about.")
-    due_date: date = Field(description="The date the answers are due (today or later).")
+    due_date: TextDate = Field(description="The date the answers are due (today or later).")
     message: Annotated[str, StringConstraints(max_length=4000)] = Field(
         default="", description="A note to the supplier, sent with the invitation."
     )
@@ -218,7 +219,7 @@ class RequestCreate(BaseModel):
 class Resend(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    due_date: date | None = Field(default=None, description="A new due date (optional).")
+    due_date: TextDate | None = Field(default=None, description="A new due date (optional).")
     message: Annotated[str, StringConstraints(max_length=4000)] | None = None
 
 

@@ -18,7 +18,13 @@ from app.concurrency import check_if_match
 from app.db import OUTBOX_QUEUED, utcnow
 from app.delivery.crypto import WEBHOOK_SECRETS, seal
 from app.delivery.models import OutboxMessage
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import (
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+    field_problem,
+)
 from app.pagination import finish_page, keyset_page
 from app.settings import Settings
 from app.webhooks import safety
@@ -122,12 +128,10 @@ def emit_once(
 def _check_url(settings: Settings, url: str) -> None:
     found = safety.problems(url, settings)
     if found:
-        raise AppError(
-            status=422,
-            type="webhook-url-refused",
-            title="Invalid request",
-            detail=f"The webhook URL {found[0]}.",
-            errors=[{"pointer": "/url", "detail": problem} for problem in found],
+        raise InvalidRequestError(
+            ProblemType.WEBHOOK_URL_REFUSED,
+            f"The webhook URL {found[0]}.",
+            errors=[field_problem("/url", problem) for problem in found],
         )
 
 
@@ -354,7 +358,7 @@ def redeliver(
     if original.status in ("pending", "sending"):
         raise ConflictError(
             "This delivery is still under way; redeliver it once it is sent or dead.",
-            type="delivery-under-way",
+            type=ProblemType.DELIVERY_UNDER_WAY,
         )
     subscription = get_subscription(
         session, organization_id=caller.organization_id, subscription_id=subscription_id

@@ -196,3 +196,26 @@ async def test_only_a_draft_moves_to_another_version(
     )
     assert moved.status_code == 409
     assert moved.json()["type"] == "/problems/assessment-not-draft"
+
+
+@pytest.mark.parametrize("as_of", [20261201, 1.5e9])
+async def test_a_date_sent_as_a_number_is_422_and_submits_nothing(
+    client: httpx.AsyncClient, writer: httpx.AsyncClient, as_of: float
+) -> None:
+    """The contract says `format: date`; pydantic alone would read a number as days since 1970."""
+    draft = await start(client, writer, CV_SCREENING)
+    refused = await writer.post(
+        f"/v1/assessments/{draft['id']}/submit",
+        json={"as_of": as_of},
+        headers={"If-Match": f'"r{draft["revision"]}"'},
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"][0]["pointer"] == "/as_of"
+    again = (await writer.get(f"/v1/assessments/{draft['id']}")).json()
+    assert again["status"] == "draft"
+    evaluated = await client.post(
+        f"/v1/questionnaires/{KEY}/versions/{LATEST}/evaluate",
+        json={"answers": CV_SCREENING, "as_of": as_of},
+    )
+    assert evaluated.status_code == 422, evaluated.text
+    assert evaluated.json()["errors"][0]["pointer"] == "/as_of"

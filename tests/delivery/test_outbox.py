@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, select
 
 from app.db import transaction, utcnow
 from app.delivery import service as outbox
@@ -82,8 +82,12 @@ def test_a_rolled_back_change_sends_nothing(engine: Engine, settings: Settings) 
                 subject="s",
                 body="b",
             )
-        raise Boom
+            raise Boom  # inside the transaction: the message row goes with the change
 
+    with pytest.raises(Boom):
+        change_then_fail()
+    with Session(engine) as session:
+        assert session.exec(select(OutboxMessage)).all() == [], "nothing was queued"
     mailer = RecordingMailer(engine)
     assert deliver_due(engine, settings, mailer=mailer).sent == 0
     assert mailer.sent == []  # type: ignore[attr-defined]
