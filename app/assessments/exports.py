@@ -17,8 +17,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, PositiveInt, S
 from sqlmodel import Session
 
 from app.assessments import service
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
+from app.assessments.models import (
+    Assessment,
+    AssessmentRound,
+    AssessmentStatus,
+    Decision,
+    SubjectKind,
+)
 from app.assessments.schemas import QuestionnairePin
+from app.assessments.subjects import subject_mismatch
 from app.audit import service as audit
 from app.auth import Principal, Scope
 from app.controls.i18n import pick_language, text_in
@@ -104,7 +111,8 @@ class AssessmentExport(BaseModel):
     engine_version: str = Field(max_length=32, description="The exporting engine's version.")
     assessment_id: uuid.UUID = Field(description="The assessment's id in the exporting instance.")
     system: ExportedSystem | None = Field(
-        description="The AI system assessed; null for a supplier's answers (procurement)."
+        description="The AI system assessed; null for a supplier's answers (procurement) and for "
+        "an organisation-level questionnaire."
     )
     supplier_id: uuid.UUID | None = Field(
         default=None, description="The supplier, in the exporting instance, for its answers."
@@ -149,7 +157,9 @@ class ImportedAssessment(BaseModel):
     """What an import created."""
 
     assessment_id: uuid.UUID
-    system_id: uuid.UUID
+    system_id: uuid.UUID | None = Field(
+        description="The AI system it was imported into; null for an organisation assessment."
+    )
     system_created: bool = Field(description="A new AI system was created from the snapshot.")
     questionnaire: QuestionnairePin
     status: AssessmentStatus
@@ -503,8 +513,17 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
 
 
 def _target_system(
-    session: Session, *, principal: Principal, doc: AssessmentExport, system_id: uuid.UUID | None
-) -> tuple[AISystem, bool]:
+    session: Session,
+    *,
+    principal: Principal,
+    doc: AssessmentExport,
+    system_id: uuid.UUID | None,
+    version: QuestionnaireVersion,
+) -> tuple[AISystem | None, bool]:
+    if version.model.subject == "organization":
+        if system_id is not None:
+            raise subject_mismatch(version, "system_id", parameter=True)
+        return None, False
     if system_id is not None:
         system = systems_service.get_system(
             session, organization_id=principal.organization_id, system_id=system_id
@@ -539,7 +558,11 @@ def _target_system(
 
 
 def _becomes_current(
-    session: Session, organization_id: uuid.UUID, system_id: uuid.UUID, key: str, decided: datetime
+    session: Session,
+    organization_id: uuid.UUID,
+    system_id: uuid.UUID | None,
+    key: str,
+    decided: datetime,
 ) -> bool:
     """An imported approval is current unless the system has a later one; older ones step down."""
     current = service.current_assessments(
@@ -576,20 +599,22 @@ def import_assessment(
             f"'{Scope.ASSESSMENTS_REVIEW.value}' scope.",
         )
     checked = check_export(catalog, doc)
-    system, system_created = _target_system(
-        session, principal=principal, doc=doc, system_id=system_id
-    )
     version = checked.version
+    system, system_created = _target_system(
+        session, principal=principal, doc=doc, system_id=system_id, version=version
+    )
+    system_ref = system.id if system is not None else None
     last = doc.rounds[-1] if doc.rounds else None
     is_current = False
     if doc.status == AssessmentStatus.APPROVED and last is not None and last.decided_at:
         is_current = _becomes_current(
-            session, principal.organization_id, system.id, version.key, last.decided_at
+            session, principal.organization_id, system_ref, version.key, last.decided_at
         )
     now = utcnow()
     assessment = Assessment(
         organization_id=principal.organization_id,
-        system_id=system.id,
+        system_id=system_ref,
+        subject=SubjectKind.SYSTEM.value if system is not None else SubjectKind.ORGANIZATION.value,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
@@ -649,7 +674,7 @@ def import_assessment(
             "exported_by_engine": doc.engine_version,
             "questionnaire": version.ref,
             "content_hash": version.content_hash,
-            "system_id": str(system.id),
+            "system_id": str(system_ref) if system_ref else None,
             "system_created": system_created,
             "status": assessment.status,
             "round": assessment.round,
@@ -660,7 +685,7 @@ def import_assessment(
     )
     return ImportedAssessment(
         assessment_id=assessment.id,
-        system_id=system.id,
+        system_id=system_ref,
         system_created=system_created,
         questionnaire=QuestionnairePin(
             key=version.key, version=version.version, content_hash=version.content_hash
@@ -919,6 +944,8 @@ class _Report:
         """What was assessed, in a few words."""
         if self.system is not None:
             return self.system.name
+        if self.assessment.supplier_id is None:
+            return "the organisation"
         return f"supplier {self.assessment.supplier_id}"
 
 
@@ -939,6 +966,10 @@ def _banner(r: _Report) -> str:
 
 def _system_section(r: _Report) -> str:
     system = r.system
+    if system is None and r.assessment.supplier_id is None:
+        return "<h2>Organisation</h2>" + _dl(
+            [("Subject", "The organisation itself (an organisation-level questionnaire)")]
+        )
     if system is None:
         return "<h2>Supplier</h2>" + _dl(
             [("Supplier id", f"<code>{_e(r.assessment.supplier_id)}</code>")]

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.assessments import service
 from app.assessments.autosave import AutosaveDep, Save
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
 from app.assessments.schemas import (
     AnswersPatch,
     AssessmentCreate,
@@ -55,6 +55,7 @@ def public(session: SessionDep, catalog: Catalog, assessment: Assessment) -> Ass
     version = service.pinned_version(catalog, assessment)
     return AssessmentPublic(
         id=assessment.id,
+        subject=SubjectKind(assessment.subject),
         system_id=assessment.system_id,
         supplier_id=assessment.supplier_id,
         questionnaire=QuestionnairePin.of(assessment),
@@ -88,6 +89,7 @@ def summary(
 ) -> AssessmentSummary:
     return AssessmentSummary(
         id=assessment.id,
+        subject=SubjectKind(assessment.subject),
         system_id=assessment.system_id,
         system_name=system_name,
         supplier_id=assessment.supplier_id,
@@ -147,6 +149,10 @@ def create_assessment(
 def list_assessments(
     session: SessionDep,
     principal: ReadDep,
+    subject: Annotated[
+        SubjectKind | None,
+        Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
+    ] = None,
     system_id: uuid.UUID | None = None,
     questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
@@ -161,6 +167,7 @@ def list_assessments(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
     filters = service.AssessmentFilters(
+        subject=subject,
         system_id=system_id,
         questionnaire_key=questionnaire_key,
         status=status_,

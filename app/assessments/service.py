@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from app.assessments import subjects
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
 from app.assessments.schemas import AssessmentCreate, Progress
@@ -198,6 +199,7 @@ def create_assessment(
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("A retired AI system is not assessed any more.", type="system-retired")
     version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
+    subjects.require_subject(version, subjects.SYSTEM)
     carried = carried_over(session, version, organization_id=caller.organization_id, system=system)
     # The caller's own initial answers win over carried-over ones.
     prefilled = {k: v for k, v in carried.items() if data.answers.get(k) is None}
@@ -361,6 +363,7 @@ def _new_draft(
         organization_id=caller.organization_id,
         system_id=system_id,
         supplier_id=supplier_id,
+        subject=subjects.kind_of(system_id, supplier_id),
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
@@ -387,7 +390,16 @@ def create_supplier_assessment(
     answers: dict[str, Any],
 ) -> Assessment:
     """A draft of a supplier's answers (procurement); the caller has checked the supplier."""
+    subjects.require_subject(version, subjects.SUPPLIER)
     return _new_draft(session, caller, version, answers, supplier_id=supplier_id)
+
+
+def create_organization_assessment(
+    session: Session, *, caller: Caller, version: QuestionnaireVersion, answers: dict[str, Any]
+) -> Assessment:
+    """A draft of an organisation-level questionnaire: the organisation is its subject."""
+    subjects.require_subject(version, subjects.ORGANIZATION)
+    return _new_draft(session, caller, version, answers)
 
 
 class Subject(StrEnum):
@@ -763,6 +775,7 @@ def is_overdue(assessment: Assessment, now: datetime | None = None) -> bool:
 
 @dataclass(frozen=True)
 class AssessmentFilters:
+    subject: str | None = None
     system_id: uuid.UUID | None = None
     questionnaire_key: str | None = None
     status: AssessmentStatus | None = None
@@ -801,6 +814,8 @@ def list_assessments(
     statement = select(Assessment, subject_name).where(
         Assessment.organization_id == organization_id
     )
+    if filters.subject is not None:
+        statement = statement.where(Assessment.subject == filters.subject)
     if filters.system_id is not None:
         statement = statement.where(Assessment.system_id == filters.system_id)
     if filters.questionnaire_key is not None:

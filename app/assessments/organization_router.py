@@ -1,0 +1,103 @@
+"""HTTP layer of organisation-level assessments and of the organisation's readiness. Their
+answers, submission, review, rounds and exports go through /v1/assessments/{id} like any other."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse
+
+from app.assessments import organization, service
+from app.assessments.models import AssessmentStatus, SubjectKind
+from app.assessments.router import WriteDep, public, summary
+from app.assessments.schemas import AssessmentPublic, AssessmentSummary
+from app.auth import ReadDep
+from app.concurrency import etag, etag_response
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.idempotency import IdempotencyDep
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.questionnaires.dependencies import CatalogDep
+
+router = APIRouter(prefix="/v1/organization", tags=["organization"])
+
+
+@router.post(
+    "/assessments",
+    operation_id="createOrganizationAssessment",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AssessmentPublic,
+    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
+    summary="Start an assessment of the organisation itself (an organisation-level questionnaire)",
+    description="The questionnaire must declare the subject `organization` (e.g. "
+    "`aims-readiness`); a questionnaire about an AI system is a 422 naming its subject. The "
+    "assessment then goes through /v1/assessments/{id} (answers, submit, review, exports).",
+)
+def create_organization_assessment(
+    body: organization.OrganizationAssessmentCreate,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
+        assessment = organization.create(session, catalog, caller=principal, data=body)
+        headers = {
+            "Location": f"/v1/assessments/{assessment.id}",
+            "ETag": etag(assessment.revision),
+        }
+        return 201, public(session, catalog, assessment), headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )
+
+
+@router.get(
+    "/assessments",
+    operation_id="listOrganizationAssessments",
+    response_model=Page[AssessmentSummary],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="List the organisation's own assessments, newest first",
+    description="Only assessments whose subject is the organisation; newest first (by creation "
+    "time, then id); the filters combine with AND.",
+)
+def list_organization_assessments(
+    session: SessionDep,
+    principal: ReadDep,
+    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
+    current: Annotated[
+        bool | None, Query(description="Only (or no) current approved assessments.")
+    ] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AssessmentSummary]:
+    filters = service.AssessmentFilters(
+        subject=SubjectKind.ORGANIZATION,
+        questionnaire_key=questionnaire_key,
+        status=status_,
+        current=current,
+    )
+    found, next_cursor = service.list_assessments(
+        session,
+        organization_id=principal.organization_id,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[summary(*row) for row in found], next_cursor=next_cursor)
+
+
+@router.get(
+    "/readiness",
+    operation_id="getOrganizationReadiness",
+    response_model=organization.OrganizationReadiness,
+    responses=problem_responses(401, 403),
+    summary="The organisation's ISO/IEC 42001 readiness: latest approved level per clause, gaps",
+    description="Read from the latest approved `aims-readiness` assessment (null `approved` "
+    "when there is none yet), with the assessment still in progress, if any.",
+)
+def get_organization_readiness(
+    session: SessionDep, catalog: CatalogDep, principal: ReadDep
+) -> organization.OrganizationReadiness:
+    return organization.readiness(session, catalog, organization_id=principal.organization_id)
