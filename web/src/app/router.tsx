@@ -20,6 +20,7 @@ const supplierPortal = () => import("@/features/supplier-portal");
 const suppliers = () => import("@/features/suppliers");
 const admin = () => import("@/features/admin");
 const portfolio = () => import("@/features/portfolio");
+const organization = () => import("@/features/organization");
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: page(auth, "SignIn") },
@@ -41,6 +42,7 @@ export const router = createBrowserRouter([
       { path: "/supplier-requests/:requestId", element: page(suppliers, "SupplierRequest") },
       { path: "/admin", element: page(admin, "Admin") },
       { path: "/portfolio", element: page(portfolio, "Portfolio") },
+      { path: "/organization", element: page(organization, "Organization") },
       { path: "*", element: <Navigate to="/systems" replace /> },
     ],
   },

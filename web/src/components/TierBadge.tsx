@@ -14,6 +14,10 @@ const COLORS: Record<string, string> = {
   minimal: tone.ok,
   low: tone.ok,
   out_of_scope: "gray.7",
+  ready: tone.ok,
+  minor_gaps: tone.warn,
+  major_gaps: tone.bad,
+  not_ready: tone.severe,
 };
 
 export function TierBadge({ tier, size = "md" }: { tier: string | null | undefined; size?: "sm" | "md" | "lg" }) {
