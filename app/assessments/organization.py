@@ -11,12 +11,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel import Session, col, select
 
 from app.assessments import service
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
+from app.assessments.models import Assessment, AssessmentStatus, SubjectKind
 from app.assessments.schemas import Answers, QuestionnairePin
 from app.auth import Caller
 from app.errors import ConflictError
@@ -162,23 +161,9 @@ def _tier_label(version: QuestionnaireVersion | None, tier: str) -> dict[str, st
 def _approved(
     session: Session, catalog: Catalog, organization_id: uuid.UUID, key: str
 ) -> ApprovedReadiness | None:
-    row = session.exec(
-        select(Assessment, AssessmentRound)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
-        .where(
-            Assessment.organization_id == organization_id,
-            Assessment.subject == SubjectKind.ORGANIZATION.value,
-            Assessment.questionnaire_key == key,
-            col(Assessment.is_current).is_(True),
-        )
-        .order_by(col(Assessment.decided_at).desc())
-    ).first()
+    row = service._current_with_round(
+        session, organization_id=organization_id, system_id=None, keys={key}
+    ).get(key)
     if row is None:
         return None
     assessment, approved = row

@@ -8,10 +8,10 @@ from fastapi.responses import JSONResponse
 
 from app.assessments import organization, service
 from app.assessments.models import AssessmentStatus, SubjectKind
-from app.assessments.router import WriteDep, public, summary
+from app.assessments.router import WriteDep, created_once, summary
 from app.assessments.schemas import AssessmentPublic, AssessmentSummary
 from app.auth import ReadDep
-from app.concurrency import etag, etag_response
+from app.concurrency import etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
@@ -39,16 +39,13 @@ def create_organization_assessment(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
-        assessment = organization.create(session, catalog, caller=principal, data=body)
-        headers = {
-            "Location": f"/v1/assessments/{assessment.id}",
-            "ETag": etag(assessment.revision),
-        }
-        return 201, public(session, catalog, assessment), headers
-
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
+    return created_once(
+        session,
+        catalog,
+        principal,
+        idempotency,
+        body,
+        lambda: organization.create(session, catalog, caller=principal, data=body),
     )
 
 

@@ -1,11 +1,13 @@
 """HTTP layer of assessments: thin routes over the service."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,7 +32,7 @@ from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Idempotency, IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -106,6 +108,30 @@ def summary(
     )
 
 
+def created_once(
+    session: SessionDep,
+    catalog: Catalog,
+    principal: Principal,
+    idempotency: Idempotency,
+    body: BaseModel,
+    start: Callable[[], Assessment],
+) -> JSONResponse:
+    """201 with the new assessment, its Location and ETag; a retry with the same
+    Idempotency-Key and body replays it."""
+
+    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
+        assessment = start()
+        headers = {
+            "Location": f"/v1/assessments/{assessment.id}",
+            "ETag": etag(assessment.revision),
+        }
+        return 201, public(session, catalog, assessment), headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )
+
+
 def _round(found: AssessmentRound) -> RoundPublic:
     return RoundPublic.model_validate(found, from_attributes=True)
 
@@ -125,16 +151,13 @@ def create_assessment(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
-        assessment = service.create_assessment(session, catalog, caller=principal, data=body)
-        headers = {
-            "Location": f"/v1/assessments/{assessment.id}",
-            "ETag": etag(assessment.revision),
-        }
-        return 201, public(session, catalog, assessment), headers
-
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
+    return created_once(
+        session,
+        catalog,
+        principal,
+        idempotency,
+        body,
+        lambda: service.create_assessment(session, catalog, caller=principal, data=body),
     )
 
 

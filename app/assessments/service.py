@@ -210,9 +210,10 @@ def create_assessment(
 
 
 def _current_with_round(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, keys: set[str]
+    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID | None, keys: set[str]
 ) -> dict[str, tuple[Assessment, AssessmentRound]]:
-    """The current approved assessment of each of `keys` for one system, with its round."""
+    """The current approved assessment of each of `keys` for one system (None: of no system,
+    as the organisation's own), with its round."""
     if not keys:
         return {}
     rows = session.exec(

@@ -57,7 +57,8 @@ async def test_lifecycle_of_an_organisation_assessment(
     answers = scenario("minor_gaps_before_audit")
     draft = await start_org(writer, {"org_roles": answers["org_roles"]})
     assert draft["subject"] == "organization"
-    assert draft["system_id"] is None and draft["supplier_id"] is None
+    assert draft["system_id"] is None
+    assert draft["supplier_id"] is None
     assert draft["progress"]["complete"] is False
 
     saved = await save(writer, draft, {k: v for k, v in answers.items() if k != "org_roles"})
@@ -75,12 +76,14 @@ async def test_lifecycle_of_an_organisation_assessment(
     )
     assert changes.status_code == 200, changes.text
     reopened = changes.json()
-    assert reopened["status"] == "draft" and reopened["round"] == 2
+    assert reopened["status"] == "draft"
+    assert reopened["round"] == 2
     assert reopened["review_comments"] == {"internal_audit": "Which audit?"}
 
     fixed = await save(writer, reopened, {"internal_audit": "in_place"})
     approved = await approve(writer, reviewer, fixed.json())
-    assert approved["status"] == "approved" and approved["is_current"] is True
+    assert approved["status"] == "approved"
+    assert approved["is_current"] is True
     assert approved["tier"] == "minor_gaps"  # document control is still partial
     assert approved["due_at"] is not None, "reassessment_months sets the due date"
 
@@ -99,8 +102,10 @@ async def test_readiness_shows_the_latest_approved_level_per_clause_and_the_gaps
     client: httpx.AsyncClient, writer: httpx.AsyncClient, reviewer: httpx.AsyncClient
 ) -> None:
     empty = (await client.get("/v1/organization/readiness")).json()
-    assert empty["approved"] is None and empty["open_assessment_id"] is None
-    assert empty["questionnaire_key"] == KEY and empty["latest_version"] == "1.0.0"
+    assert empty["approved"] is None
+    assert empty["open_assessment_id"] is None
+    assert empty["questionnaire_key"] == KEY
+    assert empty["latest_version"] == "1.0.0"
 
     first = await approve(writer, reviewer, await start_org(writer, scenario("nothing_started")))
     second = await start_org(writer, scenario("minor_gaps_before_audit"))
@@ -136,7 +141,8 @@ async def test_readiness_shows_the_latest_approved_level_per_clause_and_the_gaps
     assert again["approved"]["level"] == "minor_gaps"
     assert again["open_assessment_id"] is None
     levels = {c["id"]: c["level"] for c in again["approved"]["clauses"]}
-    assert levels["clause_7"] == "partly_ready" and levels["clause_4"] == "ready"
+    assert levels["clause_7"] == "partly_ready"
+    assert levels["clause_4"] == "ready"
     old = (await client.get(f"/v1/assessments/{first['id']}")).json()
     assert old["is_current"] is False
 
@@ -240,8 +246,10 @@ async def test_export_report_and_import_of_an_organisation_assessment(
     imported = await other.post("/v1/assessments/import", json=exported.json())
     assert imported.status_code == 201, imported.text
     body = imported.json()
-    assert body["system_id"] is None and body["system_created"] is False
-    assert body["is_current"] is True and body["reproduced"] is True
+    assert body["system_id"] is None
+    assert body["system_created"] is False
+    assert body["is_current"] is True
+    assert body["reproduced"] is True
     readiness = (await other.get("/v1/organization/readiness")).json()
     assert readiness["approved"]["assessment_id"] == body["assessment_id"]
     assert readiness["approved"]["level"] == "ready"
@@ -274,14 +282,12 @@ def test_the_database_keeps_the_subject_and_its_reference_consistent(
         "questionnaire_version": "1.0.0",
         "content_hash": "0" * 64,
     }
-    for bad in (
-        {"subject": "system"},  # a system assessment without its system
-        {"subject": "supplier"},  # a supplier's answers without the supplier
-        {"subject": "planet"},
-    ):
-        with Session(engine) as session, pytest.raises(sa.exc.IntegrityError):
-            session.add(Assessment(**common, **bad))
-            session.commit()
+    # A system assessment without its system, a supplier's answers without the supplier, nonsense.
+    for subject in ("system", "supplier", "planet"):
+        with Session(engine) as session:
+            session.add(Assessment(**common, subject=subject))
+            with pytest.raises(sa.exc.IntegrityError):
+                session.commit()
     with Session(engine) as session:
         session.add(Assessment(**common, subject="organization"))
         session.commit()
