@@ -40,7 +40,8 @@ USER app
 EXPOSE 8000
 VOLUME ["/srv/data"]
 HEALTHCHECK --interval=30s --timeout=3s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
-# Apply the migrations (a no-op when at head), create the first admin key on an empty
-# database (printed once to the log), then serve. Forwarded headers are believed only from the
-# proxies in APP_TRUSTED_PROXIES (the app's own middleware), never by uvicorn's default.
-CMD ["sh", "-c", "python -m app migrate && python -m app bootstrap && exec uvicorn app.main:create_app --factory --host 0.0.0.0 --port 8000 --no-access-log --no-proxy-headers"]
+# `serve` applies the migrations (a no-op when at head), creates the first admin key on an empty
+# database (printed once to the log), then serves with WEB_CONCURRENCY worker processes (their
+# metrics added up). Forwarded headers are believed only from the proxies in
+# APP_TRUSTED_PROXIES (the app's own middleware), never by uvicorn's default.
+CMD ["sh", "-c", "exec python -m app serve --host 0.0.0.0 --port 8000 --workers ${WEB_CONCURRENCY:-1}"]

@@ -65,8 +65,10 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
+# Coverage (branches, and the child processes the end-to-end tests start) on the SQLite run;
+# pyproject.toml's [tool.coverage.report] fail_under is the gate.
 pytest: $(VENV)/.dev-installed
-	env -u TEST_DATABASE_URL $(BIN)/pytest
+	env -u TEST_DATABASE_URL $(BIN)/pytest --cov --cov-report=term:skip-covered
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL =="; \
 		$(BIN)/pytest -p no:cacheprovider; \

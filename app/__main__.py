@@ -34,8 +34,12 @@ def cmd_migrate(_: argparse.Namespace) -> int:
 
 
 def cmd_bootstrap(_: argparse.Namespace) -> int:
+    return _bootstrap(get_settings().public_base_url)
+
+
+def _bootstrap(base_url: str) -> int:
     from app.organizations import service
-    from app.people import service as people
+    from app.people import credentials
 
     engine = _engine()
     settings = get_settings()
@@ -43,7 +47,7 @@ def cmd_bootstrap(_: argparse.Namespace) -> int:
         created = service.bootstrap(session)
         sign_in_link = None
         if created is not None:
-            sign_in_link = people.bootstrap_admin(
+            sign_in_link = credentials.bootstrap_admin(
                 session,
                 settings,
                 organization_id=created.key.organization_id,
@@ -53,16 +57,16 @@ def cmd_bootstrap(_: argparse.Namespace) -> int:
     if created is None or sign_in_link is None:
         print("organisations exist already; nothing to do", file=sys.stderr)
         return 0
-    _print_first_key(created.secret, sign_in_link, settings.first_admin_email)
+    _print_first_key(created.secret, sign_in_link, settings.first_admin_email, base_url)
     return 0
 
 
-def _print_first_key(secret: str, sign_in_link: str, email: str) -> None:
+def _print_first_key(secret: str, sign_in_link: str, email: str, base_url: str) -> None:
     line = "=" * 72
     print(
         f"{line}\nFirst start: created the organisation 'default' and its first admin API key.\n"
         f"It is shown this once and never again; store it now:\n\n    {secret}\n\n"
-        f"Try:  curl -H 'Authorization: Bearer {secret}' http://127.0.0.1:8000/v1/me\n\n"
+        f"Try:  curl -H 'Authorization: Bearer {secret}' {base_url}/v1/me\n\n"
         f"The first admin user ({email}) sets a password and signs in with this link\n"
         f"(one use, valid 24 hours; `python -m app users reset-link {email}` makes a new one):\n\n"
         f"    {sign_in_link}\n{line}",
@@ -71,24 +75,31 @@ def _print_first_key(secret: str, sign_in_link: str, email: str) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
+    import shutil
 
-    if not args.no_migrate:
-        cmd_migrate(args)
-        cmd_bootstrap(args)
+    from app import serving
+
     settings = get_settings()
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-        access_log=False,
-        log_config=None,
-        # uvicorn would believe X-Forwarded-For from 127.0.0.1; the app trusts only the
-        # proxies in APP_TRUSTED_PROXIES (see app.main).
-        proxy_headers=False,
-    )
+    port = settings.port if args.port is None else args.port
+    try:
+        # Bound before anything else, so the banner (and the first key's hint) name the port
+        # really taken: `--port 0` picks a free one; a taken port stops here with a clear error.
+        sock = serving.bind(args.host or settings.host, port)
+    except serving.BindError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        if not args.no_migrate:
+            cmd_migrate(args)
+            _bootstrap(serving.base_url(sock))
+        made = serving.share_metrics(args.workers)
+        try:
+            serving.run(sock, workers=args.workers)
+        finally:
+            if made is not None:
+                shutil.rmtree(made, ignore_errors=True)
+    finally:
+        sock.close()
     return 0
 
 
@@ -97,6 +108,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     import signal
 
     from app.delivery.worker import OutboxWorker, deliver_due
+    from app.portfolio import overdue
 
     engine = _engine()
     settings = get_settings()
@@ -104,7 +116,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         report = deliver_due(engine, settings)
         print(json.dumps({"sent": report.sent, "retried": report.retried, "dead": report.dead}))
         return 0
-    worker = OutboxWorker(engine, settings)
+    worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
     signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
     with contextlib.suppress(KeyboardInterrupt):
         worker.run()
@@ -228,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", help="migrate, create the first key on a first start, serve")
     serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--port", type=int, help="0 takes any free port (the banner names it)")
     serve.add_argument(
         "--workers", type=int, default=1, help="processes (PostgreSQL: one per core; SQLite: 1)"
     )

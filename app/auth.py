@@ -23,7 +23,8 @@ from sqlmodel import Session
 
 from app.actor import Actor
 from app.db import READ_METHODS, SessionDep, utcnow
-from app.errors import AppError
+from app.deps import SettingsDep
+from app.errors import AppError, ForbiddenError, ProblemType, UnauthenticatedError
 from app.settings import Settings
 
 KEY_PREFIX = "aas_"
@@ -204,24 +205,14 @@ def new_secret() -> tuple[str, str]:
 
 
 def unauthenticated(detail: str) -> AppError:
-    return AppError(
-        status=401,
-        type="unauthenticated",
-        title="Unauthenticated",
-        detail=detail,
-        headers={"WWW-Authenticate": 'Bearer realm="api"'},
-    )
+    return UnauthenticatedError(detail)
 
 
 def csrf_rejected() -> AppError:
-    return AppError(
-        status=403,
-        type="csrf-rejected",
-        title="Forbidden",
-        detail=(
-            "A write authenticated by the session cookie must come from the service's own origin "
-            "(Origin header); nothing was changed."
-        ),
+    return ForbiddenError(
+        ProblemType.CSRF_REJECTED,
+        "A write authenticated by the session cookie must come from the service's own origin "
+        "(Origin header); nothing was changed.",
     )
 
 
@@ -327,9 +318,12 @@ CredentialDep = Annotated[Credential, Depends(get_credential)]
 
 
 def get_principal(
-    request: Request, session: SessionDep, credentials: BearerDep, cookie: CookieDep
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: BearerDep,
+    cookie: CookieDep,
 ) -> Principal:
-    settings: Settings = request.app.state.settings
     return authenticate(
         session,
         settings,
@@ -343,12 +337,7 @@ def check_scope(principal: Principal, *scopes: Scope) -> Principal:
     if not any(principal.has(scope) for scope in scopes):
         wanted = " or ".join(f"'{scope.value}'" for scope in scopes)
         who = "This API key lacks" if principal.kind == "key" else "Your role lacks"
-        raise AppError(
-            status=403,
-            type="insufficient-scope",
-            title="Forbidden",
-            detail=f"{who} the {wanted} scope.",
-        )
+        raise ForbiddenError(ProblemType.INSUFFICIENT_SCOPE, f"{who} the {wanted} scope.")
     return principal
 
 

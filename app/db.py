@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +53,7 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
 WRITE_TRANSACTION = "app_write_transaction"
 OUTBOX_QUEUED = "app_outbox_queued"
+AFTER_TRANSACTION = "app_after_transaction"
 
 # SQLite has one writer at a time and its busy handler retries with growing sleeps, so under load
 # an unlucky request can wait seconds. Write requests of one process queue on a lock instead.
@@ -108,8 +109,9 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Session]:
     writer_lock = _SQLITE_WRITER_LOCKS.get(engine) if write else None
     if writer_lock is not None:
         writer_lock.acquire()
+    session = Session(engine, expire_on_commit=False)
     try:
-        with Session(engine, expire_on_commit=False) as session:
+        with session:
             if write:
                 session.connection(execution_options={WRITE_TRANSACTION: True})
             try:
@@ -121,6 +123,21 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Session]:
     finally:
         if writer_lock is not None:
             writer_lock.release()
+        _run_after_transaction(session)
+
+
+def after_transaction(session: Session, step: Callable[[], None]) -> None:
+    """Run `step` once the session's transaction has ended, committed or rolled back, and its
+    locks are released: bookkeeping that must outlive a rollback (a failed sign-in counts)."""
+    session.info.setdefault(AFTER_TRANSACTION, []).append(step)
+
+
+def _run_after_transaction(session: Session) -> None:
+    for step in session.info.pop(AFTER_TRANSACTION, []):
+        try:
+            step()
+        except Exception:
+            logger.warning("a step after the transaction failed", exc_info=True)
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from enum import StrEnum
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,6 +15,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
+
+from app import jsonpointer
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "/problems/"
@@ -52,8 +55,100 @@ class Problem(BaseModel):
     )
 
 
+class ProblemType(StrEnum):
+    """Every kind of problem this service answers with: the `type` is `/problems/<value>`.
+
+    Clients branch on these, so a value never changes meaning once published.
+    """
+
+    # 400
+    BAD_REQUEST = "bad-request"
+    MALFORMED_BODY = "malformed-body"
+    INVALID_CURSOR = "invalid-cursor"
+    # 401
+    UNAUTHENTICATED = "unauthenticated"
+    INVALID_CREDENTIALS = "invalid-credentials"
+    # 403
+    FORBIDDEN = "forbidden"
+    INSUFFICIENT_SCOPE = "insufficient-scope"
+    CSRF_REJECTED = "csrf-rejected"
+    OWN_SUBMISSION = "own-submission"
+    # 404
+    NOT_FOUND = "not-found"
+    INVALID_TOKEN = "invalid-token"  # noqa: S105 (a kind of problem, not a secret)
+    # 405, 406
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    NOT_ACCEPTABLE = "not-acceptable"
+    # 409
+    CONFLICT = "conflict"
+    CONCURRENT_CHANGE = "concurrent-change"
+    ALREADY_DEACTIVATED = "already-deactivated"
+    ALREADY_REVOKED = "already-revoked"
+    ASSESSMENT_NOT_DRAFT = "assessment-not-draft"
+    ASSESSMENT_NOT_SUBMITTED = "assessment-not-submitted"
+    CONTACT_EXISTS = "contact-exists"
+    CONTACT_IN_USE = "contact-in-use"
+    CONTROL_RECORD_EXISTS = "control-record-exists"
+    EVIDENCE_MISSING = "evidence-missing"
+    EVIDENCE_SUBMITTED = "evidence-submitted"
+    LAST_ADMIN = "last-admin"
+    LAST_ADMIN_KEY = "last-admin-key"
+    MEMBER_EXISTS = "member-exists"
+    NOT_A_SESSION = "not-a-session"
+    QUESTIONNAIRE_VERSION_CHANGED = "questionnaire-version-changed"
+    QUESTIONNAIRE_VERSION_UNAVAILABLE = "questionnaire-version-unavailable"
+    REQUEST_CLOSED = "request-closed"
+    REQUEST_DECIDED = "request-decided"
+    SUPPLIER_ASSESSMENT = "supplier-assessment"
+    SYSTEM_RETIRED = "system-retired"
+    TRIAGE_FROM_ASSESSMENT = "triage-from-assessment"
+    TRIAGE_OPEN = "triage-open"
+    # 412, 413, 415, 428
+    PRECONDITION_FAILED = "precondition-failed"
+    PAYLOAD_TOO_LARGE = "payload-too-large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
+    PRECONDITION_REQUIRED = "precondition-required"
+    # 422
+    VALIDATION_ERROR = "validation-error"
+    COMMENT_REQUIRED = "comment-required"
+    DUPLICATE_CONTACT = "duplicate-contact"
+    EMPTY_FILE = "empty-file"
+    IDEMPOTENCY_KEY_REUSED = "idempotency-key-reused"
+    INCIDENT_DATES = "incident-dates"
+    INCIDENT_QUESTIONNAIRE = "incident-questionnaire"
+    TRIAGE_INCOMPLETE = "triage-incomplete"
+    INVALID_ANSWERS = "invalid-answers"
+    INVALID_EXPORT = "invalid-export"
+    JUSTIFICATION_REQUIRED = "justification-required"
+    NOT_A_NEWER_VERSION = "not-a-newer-version"
+    NOTHING_TO_PREFILL = "nothing-to-prefill"
+    PERSONAL_KEY_NEEDS_PERSON = "personal-key-needs-person"
+    QUESTIONNAIRE_NOT_PUBLISHED = "questionnaire-not-published"
+    QUESTIONNAIRE_SUBJECT = "questionnaire-subject"
+    UNKNOWN_AI_SYSTEM = "unknown-ai-system"
+    UNKNOWN_CALENDAR = "unknown-calendar"
+    UNKNOWN_CONTROL = "unknown-control"
+    UNKNOWN_CONTACT = "unknown-contact"
+    UNKNOWN_ITEM = "unknown-item"
+    UNKNOWN_OWNER = "unknown-owner"
+    UNKNOWN_PRODUCT = "unknown-product"
+    UNKNOWN_QUESTIONNAIRE = "unknown-questionnaire"
+    UNSTORABLE_TEXT = "unstorable-text"
+    # 429
+    TOO_MANY_REQUESTS = "too-many-requests"
+    TOO_MANY_SIGN_IN_ATTEMPTS = "too-many-sign-in-attempts"
+    # 5xx
+    HTTP_ERROR = "http-error"
+    INTERNAL_ERROR = "internal-error"
+    UNAVAILABLE = "unavailable"
+    DATABASE_UNAVAILABLE = "database-unavailable"
+    MIGRATIONS_PENDING = "migrations-pending"
+
+
 class AppError(Exception):
-    """A domain error carrying its own HTTP status; one handler renders it as problem details."""
+    """A domain error carrying its own HTTP status; one handler renders it as problem details.
+
+    Raise one of the kinds below; they fix the status and title that go with the kind."""
 
     def __init__(
         self,
@@ -67,60 +162,198 @@ class AppError(Exception):
     ) -> None:
         super().__init__(detail or title)
         self.status = status
-        self.type = type
+        self.type = str(type)
         self.title = title
         self.detail = detail
         self.errors = list(errors) if errors is not None else None
         self.headers = headers
 
 
-class NotFoundError(AppError):
-    def __init__(self, what: str, identifier: object) -> None:
+def field_problem(pointer: str, detail: str, **extra: str) -> dict[str, Any]:
+    """One problem in the body, at a JSON pointer."""
+    return {"pointer": pointer, "detail": detail, **extra}
+
+
+def parameter_problem(parameter: str, detail: str) -> dict[str, Any]:
+    """One problem in a query, path or header parameter."""
+    return {"parameter": parameter, "detail": detail}
+
+
+class BadRequestError(AppError):
+    """400: a request this service cannot read at all (a cursor it did not issue)."""
+
+    def __init__(
+        self, type: str, detail: str, *, errors: Sequence[dict[str, Any]] | None = None
+    ) -> None:
+        super().__init__(status=400, type=type, title="Bad request", detail=detail, errors=errors)
+
+
+class UnauthenticatedError(AppError):
+    """401: no valid credential; `challenge` is the WWW-Authenticate header to send."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        type: str = ProblemType.UNAUTHENTICATED,
+        challenge: str | None = 'Bearer realm="api"',
+    ) -> None:
         super().__init__(
-            status=404, type="not-found", title="Not found", detail=f"No {what} {identifier}."
+            status=401,
+            type=type,
+            title="Unauthenticated",
+            detail=detail,
+            headers={"WWW-Authenticate": challenge} if challenge else None,
+        )
+
+
+class ForbiddenError(AppError):
+    """403: the caller is known and may not do this."""
+
+    def __init__(self, type: str, detail: str) -> None:
+        super().__init__(status=403, type=type, title="Forbidden", detail=detail)
+
+
+class NotFoundError(AppError):
+    """404: no such resource for this caller (another organisation's is a 404 too)."""
+
+    def __init__(
+        self,
+        what: str | None = None,
+        identifier: object = None,
+        *,
+        detail: str | None = None,
+        type: str = ProblemType.NOT_FOUND,
+    ) -> None:
+        super().__init__(
+            status=404,
+            type=type,
+            title="Not found",
+            detail=detail if detail is not None else f"No {what} {identifier}.",
         )
 
 
 class ConflictError(AppError):
-    def __init__(self, detail: str, *, type: str = "conflict") -> None:
-        super().__init__(status=409, type=type, title="Conflict", detail=detail)
+    """409: the resource's state does not allow this (the kind says which state)."""
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        type: str = ProblemType.CONFLICT,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(status=409, type=type, title="Conflict", detail=detail, errors=errors)
 
 
 class PreconditionFailedError(AppError):
     def __init__(self, current_etag: str) -> None:
         super().__init__(
             status=412,
-            type="precondition-failed",
+            type=ProblemType.PRECONDITION_FAILED,
             title="Precondition failed",
             detail="If-Match does not match the current revision; reload and apply the change again.",  # noqa: E501
             headers={"ETag": current_etag},
         )
 
 
+class PayloadTooLargeError(AppError):
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            status=413, type=ProblemType.PAYLOAD_TOO_LARGE, title="Payload too large", detail=detail
+        )
+
+
+class UnsupportedMediaTypeError(AppError):
+    """415: the body's media type (or its content) is not one this route accepts."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            status=415,
+            type=ProblemType.UNSUPPORTED_MEDIA_TYPE,
+            title="Unsupported media type",
+            detail=detail,
+            errors=[parameter_problem("Content-Type", detail)],
+        )
+
+
+class InvalidRequestError(AppError):
+    """422: the request is readable and wrong; `errors` point at what is wrong."""
+
+    def __init__(
+        self,
+        type: str,
+        detail: str,
+        *,
+        errors: Sequence[dict[str, Any]] | None = None,
+        title: str = "Invalid request",
+    ) -> None:
+        super().__init__(status=422, type=type, title=title, detail=detail, errors=errors)
+
+
+class InvalidFieldError(InvalidRequestError):
+    """422 about one value of the body, named by its JSON pointer."""
+
+    def __init__(
+        self,
+        pointer: str,
+        detail: str,
+        *,
+        type: str = ProblemType.VALIDATION_ERROR,
+        reason: str | None = None,
+        title: str = "Invalid request",
+    ) -> None:
+        super().__init__(
+            type, detail, errors=[field_problem(pointer, reason or detail)], title=title
+        )
+
+
+class InvalidParameterError(InvalidRequestError):
+    """422 about one query, path or header parameter."""
+
+    def __init__(self, parameter: str, detail: str, *, type: str, reason: str) -> None:
+        super().__init__(type, detail, errors=[parameter_problem(parameter, reason)])
+
+
 class PreconditionRequiredError(AppError):
     def __init__(self) -> None:
         super().__init__(
             status=428,
-            type="precondition-required",
+            type=ProblemType.PRECONDITION_REQUIRED,
             title="Precondition required",
             detail="This write needs an If-Match header with the ETag of the revision it changes.",
         )
 
 
+class TooManyRequestsError(AppError):
+    """429 with the seconds to wait in Retry-After."""
+
+    def __init__(
+        self, detail: str, *, retry_after: int, type: str = ProblemType.TOO_MANY_REQUESTS
+    ) -> None:
+        super().__init__(
+            status=429,
+            type=type,
+            title="Too many requests",
+            detail=detail,
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
 _STATUS_TYPES: dict[int, tuple[str, str]] = {
-    400: ("bad-request", "Bad request"),
-    401: ("unauthenticated", "Unauthenticated"),
-    403: ("forbidden", "Forbidden"),
-    404: ("not-found", "Not found"),
-    405: ("method-not-allowed", "Method not allowed"),
-    406: ("not-acceptable", "Not acceptable"),
-    409: ("conflict", "Conflict"),
-    413: ("payload-too-large", "Payload too large"),
-    415: ("unsupported-media-type", "Unsupported media type"),
-    422: ("validation-error", "Invalid request"),
-    429: ("too-many-requests", "Too many requests"),
-    500: ("internal-error", "Internal server error"),
-    503: ("unavailable", "Service unavailable"),
+    400: (ProblemType.BAD_REQUEST, "Bad request"),
+    401: (ProblemType.UNAUTHENTICATED, "Unauthenticated"),
+    403: (ProblemType.FORBIDDEN, "Forbidden"),
+    404: (ProblemType.NOT_FOUND, "Not found"),
+    405: (ProblemType.METHOD_NOT_ALLOWED, "Method not allowed"),
+    406: (ProblemType.NOT_ACCEPTABLE, "Not acceptable"),
+    409: (ProblemType.CONFLICT, "Conflict"),
+    413: (ProblemType.PAYLOAD_TOO_LARGE, "Payload too large"),
+    415: (ProblemType.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    422: (ProblemType.VALIDATION_ERROR, "Invalid request"),
+    429: (ProblemType.TOO_MANY_REQUESTS, "Too many requests"),
+    500: (ProblemType.INTERNAL_ERROR, "Internal server error"),
+    503: (ProblemType.UNAVAILABLE, "Service unavailable"),
 }
 
 
@@ -161,8 +394,7 @@ def _pointer(loc: Sequence[int | str]) -> dict[str, str]:
         return {"pointer": ""}
     where, *rest = loc
     if where == "body":
-        escaped = [str(p).replace("~", "~0").replace("/", "~1") for p in rest]
-        return {"pointer": "/" + "/".join(escaped) if escaped else ""}
+        return {"pointer": jsonpointer.pointer(rest)}
     return {"parameter": ".".join(str(p) for p in rest) or str(where)}
 
 
@@ -184,7 +416,7 @@ def malformed_body(request: Request, detail: str) -> JSONResponse:
     return problem_response(
         request,
         status=400,
-        type="malformed-body",
+        type=ProblemType.MALFORMED_BODY,
         title="Bad request",
         detail=f"{detail}; nothing was changed.",
         errors=[{"pointer": "", "detail": detail, "code": "json_invalid"}],
@@ -208,7 +440,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         status=422,
-        type="validation-error",
+        type=ProblemType.VALIDATION_ERROR,
         title="Invalid request",
         detail=f"{len(errors)} problem(s) in the request; nothing was changed.",
         errors=errors,
@@ -217,7 +449,7 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
 
 async def http_exception_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    type_, title = _STATUS_TYPES.get(exc.status_code, ("http-error", "HTTP error"))
+    type_, title = _STATUS_TYPES.get(exc.status_code, (ProblemType.HTTP_ERROR, "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else None
     if exc.status_code == 400 and detail == "There was an error parsing the body":
         return malformed_body(request, "The body could not be read as JSON")
@@ -278,7 +510,7 @@ async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         status=409,
-        type="concurrent-change",
+        type=ProblemType.CONCURRENT_CHANGE,
         title="Conflict",
         detail="A concurrent request wrote the same data first; nothing was changed. Retry.",
     )
@@ -291,7 +523,7 @@ async def _database_unavailable_handler(request: Request, exc: Exception) -> JSO
     return problem_response(
         request,
         status=503,
-        type="database-unavailable",
+        type=ProblemType.DATABASE_UNAVAILABLE,
         title="Service unavailable",
         detail=(
             "The database could not serve this request (unreachable, busy or not ready); "
@@ -323,7 +555,7 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
     return problem_response(
         request,
         status=500,
-        type="internal-error",
+        type=ProblemType.INTERNAL_ERROR,
         title="Internal server error",
         detail="The server failed to handle this request; quote the request id when reporting it.",
         headers=headers,
@@ -350,7 +582,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries declaring the problem documents a route can return."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        _, title = _STATUS_TYPES.get(status, ("http-error", "HTTP error"))
+        _, title = _STATUS_TYPES.get(status, (ProblemType.HTTP_ERROR, "HTTP error"))
         if status == 400:
             title = "Bad request: the body is not JSON (`malformed-body`), or a cursor is not one "
             "this service issued (`invalid-cursor`)"

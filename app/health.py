@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.errors import problem_response, problem_responses
+from app.deps import EngineDep
+from app.errors import ProblemType, problem_response, problem_responses
 from app.migrate import current_revisions
 
 router = APIRouter(tags=["health"])
@@ -37,8 +37,7 @@ def healthz() -> Health:
     responses=problem_responses(503),
     summary="Database reachable and migrations at head",
 )
-def readyz(request: Request) -> Readiness | JSONResponse:
-    engine: Engine = request.app.state.engine
+def readyz(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
     heads: set[str] = request.app.state.migration_heads
     try:
         with engine.connect() as connection:
@@ -48,7 +47,7 @@ def readyz(request: Request) -> Readiness | JSONResponse:
         return problem_response(
             request,
             status=503,
-            type="database-unavailable",
+            type=ProblemType.DATABASE_UNAVAILABLE,
             title="Service unavailable",
             detail="The database cannot be reached.",
         )
@@ -56,7 +55,7 @@ def readyz(request: Request) -> Readiness | JSONResponse:
         return problem_response(
             request,
             status=503,
-            type="migrations-pending",
+            type=ProblemType.MIGRATIONS_PENDING,
             title="Service unavailable",
             detail=f"The database is at {sorted(current) or 'no revision'}, the code expects "
             f"{sorted(heads)}; run `python -m app migrate`.",

@@ -6,8 +6,6 @@ same request replays it (header ``Idempotent-Replayed: true``), with another req
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +18,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Field, Session, SQLModel, select
 
+from app.canonical import canonical_hash
 from app.db import JSONType, UTCDateTime, utcnow
-from app.errors import AppError
+from app.errors import InvalidRequestError, ProblemType, parameter_problem
 
 IdempotencyKeyHeader = Annotated[
     str | None,
@@ -51,9 +50,9 @@ class IdempotencyRecord(SQLModel, table=True):
 
 
 def fingerprint(method: str, path: str, payload: BaseModel | None) -> str:
+    """The request a key was first used for: method, path and body, hashed as canonical JSON."""
     body = payload.model_dump(mode="json") if payload is not None else None
-    raw = json.dumps([method, path, body], sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(raw.encode()).hexdigest()
+    return canonical_hash([method, path, body])
 
 
 @dataclass(frozen=True)
@@ -83,16 +82,11 @@ class Idempotency:
             ).first()
             if record is not None:
                 if record.fingerprint != request_fingerprint:
-                    raise AppError(
-                        status=422,
-                        type="idempotency-key-reused",
+                    raise InvalidRequestError(
+                        ProblemType.IDEMPOTENCY_KEY_REUSED,
+                        "This Idempotency-Key was used for a different request; use a new key.",
+                        errors=[parameter_problem("Idempotency-Key", "used for another request")],
                         title="Idempotency key reused",
-                        detail=(
-                            "This Idempotency-Key was used for a different request; use a new key."
-                        ),
-                        errors=[
-                            {"parameter": "Idempotency-Key", "detail": "used for another request"}
-                        ],
                     )
                 return JSONResponse(
                     record.body,

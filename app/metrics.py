@@ -9,7 +9,8 @@ from __future__ import annotations
 import hmac
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import (
@@ -26,8 +27,10 @@ from sqlalchemy.engine import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import utcnow
-from app.delivery.worker import waiting
-from app.errors import AppError
+from app.errors import NotFoundError
+
+# How many outbox messages wait and when the oldest was written.
+OutboxReading = Callable[[Engine], tuple[int, datetime | None]]
 
 REQUESTS = Counter(
     "app_http_requests_total",
@@ -70,13 +73,17 @@ class MetricsMiddleware:
 
 
 class OutboxCollector(Collector):
-    """The outbox read at scrape time: messages waiting and the age of the oldest."""
+    """The outbox read at scrape time: messages waiting and the age of the oldest.
 
-    def __init__(self, engine: Engine) -> None:
+    `waiting` is the outbox's own reading, handed over by the app that composes both (metrics,
+    like every top-level module, imports no domain)."""
+
+    def __init__(self, engine: Engine, waiting: OutboxReading) -> None:
         self.engine = engine
+        self.waiting = waiting
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        count, oldest = waiting(self.engine)
+        count, oldest = self.waiting(self.engine)
         depth = GaugeMetricFamily("app_outbox_depth", "Messages waiting to be delivered")
         depth.add_metric([], float(count))
         yield depth
@@ -92,9 +99,9 @@ class OutboxCollector(Collector):
 router = APIRouter()
 
 
-class MetricsOff(AppError):
+class MetricsOff(NotFoundError):
     def __init__(self) -> None:
-        super().__init__(status=404, type="not-found", title="Not found", detail="No metrics here.")
+        super().__init__(detail="No metrics here.")
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -111,5 +118,5 @@ def metrics(request: Request) -> Response:
     else:
         registry.register(REQUESTS)
         registry.register(DURATION)
-    registry.register(OutboxCollector(request.app.state.engine))
+    registry.register(OutboxCollector(request.app.state.engine, request.app.state.outbox_waiting))
     return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -22,6 +22,7 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         version=app.version,
         description=app.description,
         routes=app.routes,
+        webhooks=app.webhooks.routes,
         tags=app.openapi_tags,
     )
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -34,6 +35,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             _finish_operation(operation)
+    for operations in schema.get("webhooks", {}).values():
+        for operation in operations.values():
+            # What the receiver answers is its own business: no problem details are promised.
+            operation["responses"] = {"204": {"description": "Received (any 2xx will do)."}}
     return schema
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from fastapi import Path, Query
 from pydantic import BaseModel, Field
 
-from app.errors import AppError
+from app.errors import AppError, BadRequestError, ProblemType, parameter_problem
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -90,12 +90,10 @@ def decode_seq_cursor(cursor: str) -> int:
 
 
 def invalid_cursor() -> AppError:
-    return AppError(
-        status=400,
-        type="invalid-cursor",
-        title="Bad request",
-        detail="The cursor is not one this service issued; start again without it.",
-        errors=[{"parameter": "cursor", "detail": "unreadable cursor"}],
+    return BadRequestError(
+        ProblemType.INVALID_CURSOR,
+        "The cursor is not one this service issued; start again without it.",
+        errors=[parameter_problem("cursor", "unreadable cursor")],
     )
 
 

@@ -18,7 +18,8 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response
+from app.errors import ProblemType, problem_response
+from app.jsonpointer import escape_token
 from app.text_guard import SUSPECT_ESCAPES, find_unstorable
 
 logger = logging.getLogger("app.request_guard")
@@ -96,10 +97,6 @@ class _Parser:
         )
 
 
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
-
-
 def _walk(value: Any) -> Iterator[tuple[str, str, str]]:
     """(kind, JSON pointer, reason) for each value past the depth, inexact or duplicated."""
     stack: list[tuple[Any, str, int]] = [(value, "", 0)]
@@ -118,9 +115,9 @@ def _walk(value: Any) -> Iterator[tuple[str, str, str]]:
                 continue
             if isinstance(item, _DuplicateKeys):
                 for key in dict.fromkeys(item.duplicates):
-                    yield ("duplicate", f"{pointer}/{_escape(key)}", "this key appears twice")
+                    yield ("duplicate", f"{pointer}/{escape_token(key)}", "this key appears twice")
             children = (
-                ((f"{pointer}/{_escape(k)}", v) for k, v in item.items())
+                ((f"{pointer}/{escape_token(k)}", v) for k, v in item.items())
                 if isinstance(item, dict)
                 else ((f"{pointer}/{i}", v) for i, v in enumerate(item))
             )
@@ -275,7 +272,7 @@ class RequestGuardMiddleware:
         response = problem_response(
             Request(scope),
             status=413,
-            type="payload-too-large",
+            type=ProblemType.PAYLOAD_TOO_LARGE,
             title="Payload too large",
             detail=f"Request bodies may be at most {self.max_bytes} bytes; nothing was read.",
             # The rest of the body is never read: the connection cannot carry another request.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -30,7 +31,12 @@ class Settings(BaseSettings):
         description="The built web app (`vite build` output) served at `/`.",
     )
     host: str = Field(default="127.0.0.1", description="Address `python -m app serve` binds.")
-    port: int = Field(default=8000, ge=1, le=65535, description="Port `python -m app serve` binds.")
+    port: int = Field(
+        default=8000,
+        ge=0,
+        le=65535,
+        description="Port `python -m app serve` binds (0: any free port, named at start-up).",
+    )
     log_level: str = Field(default="INFO", description="Python log level of the JSON logs.")
     db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connection pool size.")
     db_echo: bool = Field(default=False, description="Log every SQL statement (debugging only).")
@@ -158,6 +164,14 @@ class Settings(BaseSettings):
         pattern=r"^[1-9][0-9]*/(second|minute|hour)$",
         description="Requests per client IP address to the supplier portal.",
     )
+    rate_limit_redis_url: str | None = Field(
+        default=None,
+        pattern=r"^(redis|rediss|redis\+unix|redis\+sentinel|redis\+cluster)://",
+        description=(
+            "Redis that keeps the sign-in and supplier-portal rate limits shared by every "
+            "process (redis://host:6379/0); unset: a table in the database does."
+        ),
+    )
     oidc_issuer: str | None = Field(
         default=None,
         description="Issuer URL of the OpenID Connect provider; unset turns single sign-on off.",
@@ -250,6 +264,40 @@ class Settings(BaseSettings):
         default=True,
         description="`serve` runs an outbox worker in its process (off: `python -m app worker`).",
     )
+    webhook_allow_http: bool = Field(
+        default=False,
+        description="Let webhook subscriptions use plain http:// URLs (development only).",
+    )
+    webhook_allowed_networks: str = Field(
+        default="",
+        description=(
+            "Comma-separated networks (CIDR) that webhooks may reach although they are private, "
+            "loopback, link-local or reserved (e.g. `127.0.0.0/8,::1/128` for a local receiver); "
+            "none by default."
+        ),
+    )
+    webhook_timeout_seconds: float = Field(
+        default=5.0, gt=0, le=30, description="Connect, write and read timeout of one webhook call."
+    )
+    webhook_overdue_scan_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="How often the worker looks for newly overdue systems and vendor requests.",
+    )
+
+    @field_validator("webhook_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        for part in value.split(","):
+            if part.strip():
+                ip_network(part.strip(), strict=False)  # ValueError names the bad network
+        return value
+
+    @property
+    def webhook_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """Networks webhooks may reach despite being non-public."""
+        parts = (p.strip() for p in self.webhook_allowed_networks.split(","))
+        return tuple(ip_network(p, strict=False) for p in parts if p)
 
 
 @lru_cache

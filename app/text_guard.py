@@ -16,7 +16,8 @@ from typing import Any
 
 from fastapi import Request
 
-from app.errors import AppError
+from app.errors import InvalidRequestError, ProblemType, field_problem
+from app.jsonpointer import escape_token
 
 _SURROGATES = range(0xD800, 0xE000)
 # In valid JSON both can only arrive escaped: \u0000, or \uD800 to \uDFFF. Other escapes (most
@@ -32,10 +33,6 @@ def _bad(text: str) -> str | None:
     return None
 
 
-def _escape(part: str) -> str:
-    return part.replace("~", "~0").replace("/", "~1")
-
-
 def find_unstorable(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     """(JSON pointer, reason) for every string key or value that cannot be stored."""
     if isinstance(value, str):
@@ -45,7 +42,7 @@ def find_unstorable(value: Any, pointer: str = "") -> Iterator[tuple[str, str]]:
     elif isinstance(value, dict):
         for key, item in value.items():
             reason = _bad(key)
-            child = f"{pointer}/{_escape(key)}"
+            child = f"{pointer}/{escape_token(key)}"
             if reason:
                 yield child, f"the key {reason}"
             yield from find_unstorable(item, child)
@@ -75,11 +72,9 @@ async def reject_unstorable_text(request: Request) -> None:
                 }
             )
     if problems:
-        raise AppError(
-            status=422,
-            type="unstorable-text",
-            title="Invalid request",
-            detail="Text values must be valid Unicode without NUL characters; nothing was changed.",
+        raise InvalidRequestError(
+            ProblemType.UNSTORABLE_TEXT,
+            "Text values must be valid Unicode without NUL characters; nothing was changed.",
             errors=problems,
         )
 
@@ -116,11 +111,9 @@ def check_name(value: str, *, field: str = "name") -> str:
     """The same rule for names that arrive outside a request body (the command line)."""
     found = control_character(value)
     if found is not None:
-        raise AppError(
-            status=422,
-            type="validation-error",
-            title="Invalid request",
-            detail=f"The {field} must be one line of text without control characters.",
-            errors=[{"pointer": f"/{field}", "detail": f"found {found}", "code": "value_error"}],
+        raise InvalidRequestError(
+            ProblemType.VALIDATION_ERROR,
+            f"The {field} must be one line of text without control characters.",
+            errors=[field_problem(f"/{field}", f"found {found}", code="value_error")],
         )
     return value

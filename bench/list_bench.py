@@ -7,7 +7,7 @@ Run from the repository root::
 It bulk-inserts `--rows` assessments of one organisation (spread over 500 systems, three
 questionnaires, every status and tier, a tenth current and half of those overdue), then times the
 first page and a page deep in the list (via the cursor) for each filter, as the API runs them
-(`app.assessments.service.list_assessments`). The baseline of the same run is the same page
+(`app.assessments.queries.list_assessments`). The baseline of the same run is the same page
 without a filter. Timings are medians of 20 runs.
 """
 
@@ -25,8 +25,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from app.assessments import service
+from app.assessments import queries
 from app.assessments.models import Assessment, AssessmentStatus
+from app.auth import Principal
 from app.db import create_db_engine
 from app.migrate import upgrade
 from app.organizations.models import Organization
@@ -113,27 +114,26 @@ def seed(url: str, rows: int) -> tuple[uuid.UUID, uuid.UUID]:
 
 
 def time_page(
-    url: str, org_id: uuid.UUID, filters: service.AssessmentFilters
+    url: str, org_id: uuid.UUID, filters: queries.AssessmentFilters
 ) -> tuple[float, float]:
     engine = create_db_engine(url)
+    caller = Principal(organization_id=org_id, scopes=frozenset({"read"}), key_name="bench")
     firsts, deeps = [], []
     with Session(engine) as session:
         cursor = None
         for _ in range(5):  # walk 5 pages in to get a deep cursor
-            _, cursor = service.list_assessments(
-                session, organization_id=org_id, filters=filters, cursor=cursor, limit=200
+            _, cursor = queries.list_assessments(
+                session, caller=caller, filters=filters, cursor=cursor, limit=200
             )
             if cursor is None:
                 break
         for _ in range(20):
             started = time.perf_counter()
-            service.list_assessments(
-                session, organization_id=org_id, filters=filters, cursor=None, limit=50
-            )
+            queries.list_assessments(session, caller=caller, filters=filters, cursor=None, limit=50)
             firsts.append((time.perf_counter() - started) * 1000)
             started = time.perf_counter()
-            service.list_assessments(
-                session, organization_id=org_id, filters=filters, cursor=cursor, limit=50
+            queries.list_assessments(
+                session, caller=caller, filters=filters, cursor=cursor, limit=50
             )
             deeps.append((time.perf_counter() - started) * 1000)
     engine.dispose()
@@ -145,13 +145,13 @@ def run(name: str, url: str, rows: int) -> None:
     org_id, system_id = seed(url, rows)
     print(f"\n{name}: {rows:,} assessments seeded in {time.perf_counter() - started:.0f} s")
     cases = {
-        "no filter (baseline)": service.AssessmentFilters(),
-        "status=draft": service.AssessmentFilters(status=AssessmentStatus.DRAFT),
-        "tier=high_risk": service.AssessmentFilters(tier="high_risk"),
-        "questionnaire_key": service.AssessmentFilters(questionnaire_key=KEYS[1]),
-        "system_id": service.AssessmentFilters(system_id=system_id),
-        "current=true": service.AssessmentFilters(current=True),
-        "overdue=true": service.AssessmentFilters(overdue=True),
+        "no filter (baseline)": queries.AssessmentFilters(),
+        "status=draft": queries.AssessmentFilters(status=AssessmentStatus.DRAFT),
+        "tier=high_risk": queries.AssessmentFilters(tier="high_risk"),
+        "questionnaire_key": queries.AssessmentFilters(questionnaire_key=KEYS[1]),
+        "system_id": queries.AssessmentFilters(system_id=system_id),
+        "current=true": queries.AssessmentFilters(current=True),
+        "overdue=true": queries.AssessmentFilters(overdue=True),
     }
     base_first, _ = time_page(url, org_id, cases["no filter (baseline)"])
     print(f"{'filter':<24}{'first page ms':>15}{'page 6 ms':>12}{'vs baseline':>13}")

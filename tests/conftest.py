@@ -84,6 +84,9 @@ def settings(database_url: str) -> Settings:
         key_last_used_resolution_seconds=0,
         outbox_key=SecretStr("test-outbox-key"),
         outbox_backoff_seconds=0.01,
+        # The tests' webhook receivers listen on http://127.0.0.1.
+        webhook_allow_http=True,
+        webhook_allowed_networks="127.0.0.0/8",
     )
 
 

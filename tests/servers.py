@@ -31,8 +31,8 @@ def read_key(process: subprocess.Popen[str], timeout: float) -> str:
     return read_first_start(process, timeout)[0]
 
 
-def read_first_start(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
-    """The admin key and the first admin's sign-in link printed on a first start."""
+def stdout_lines(process: subprocess.Popen[str]) -> queue.Queue[str]:
+    """The server's stdout line by line, read by a thread so a silent server cannot hang us."""
     stdout = process.stdout
     assert stdout is not None
     lines: queue.Queue[str] = queue.Queue()
@@ -42,6 +42,12 @@ def read_first_start(process: subprocess.Popen[str], timeout: float) -> tuple[st
             lines.put(line)
 
     threading.Thread(target=pump, daemon=True).start()
+    return lines
+
+
+def read_first_start(process: subprocess.Popen[str], timeout: float) -> tuple[str, str]:
+    """The admin key and the first admin's sign-in link printed on a first start."""
+    lines = stdout_lines(process)
     deadline = time.monotonic() + timeout
     key = None
     while time.monotonic() < deadline:
@@ -82,3 +88,23 @@ def serve(database: str, port: int, log: Path, **settings: str) -> subprocess.Po
             stderr=stderr,
             text=True,
         )
+
+
+def outbox_worker(database_url: str, **settings: str) -> subprocess.Popen[bytes]:
+    """`python -m app worker` with the tests' outbox key and a quick poll; `settings` are more
+    APP_... variables. Outbox, SMTP and webhook variables of this environment are left out."""
+    inherited = ("APP_SMTP_", "APP_OUTBOX", "APP_WEBHOOK")
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(inherited)},
+        "APP_DATABASE_URL": database_url,
+        "APP_OUTBOX_KEY": "test-outbox-key",  # the tests' settings seal with this key
+        "APP_OUTBOX_POLL_SECONDS": "0.2",
+        **settings,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", "worker"],
+        cwd=project_root(),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )

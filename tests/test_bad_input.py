@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.systems.test_systems import create, system_body
+from tests.factories import create_system, system_body
 
 NASTY_BODIES: list[bytes] = [
     b"",
@@ -28,7 +28,7 @@ NASTY_BODIES: list[bytes] = [
 
 @pytest.mark.parametrize("body", NASTY_BODIES, ids=range(len(NASTY_BODIES)))
 async def test_nasty_bodies_never_500(client: httpx.AsyncClient, body: bytes) -> None:
-    system = (await create(client)).json()
+    system = (await create_system(client)).json()
     created = await client.post(
         "/v1/assessments",
         json={"system_id": system["id"], "questionnaire_key": "ai-use-triage"},

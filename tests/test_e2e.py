@@ -17,7 +17,7 @@ def test_first_start_prints_a_working_admin_key_once(
     process = serve(scratch_database_url, port, tmp_path / "first.log")
     try:
         key, sign_in_link = read_first_start(process, timeout=60)
-        wait_ready(base, timeout=30)
+        wait_ready(base, timeout=90)  # two loaded cores: importing the app can take half a minute
         # The first admin sets a password through the printed link and is signed in.
         assert sign_in_link.startswith("http://127.0.0.1:8000/reset-password#token=")
         token = sign_in_link.partition("#token=")[2]

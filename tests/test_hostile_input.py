@@ -17,8 +17,7 @@ from app.auth import Scope
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import count_rows
-from tests.systems.test_systems import create as create_system
-from tests.systems.test_systems import system_body
+from tests.factories import create_system, system_body
 
 KEY = "ai-use-triage"
 TEXT_FILTERS = [

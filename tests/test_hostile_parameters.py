@@ -33,9 +33,9 @@ from app.delivery import service as outbox
 from app.delivery.models import OutboxMessage
 from app.main import create_app
 from app.settings import Settings
-from tests.assessments.test_lifecycle import CV_SCREENING
+from app.webhooks.models import WebhookSubscription
 from tests.conftest import Org
-from tests.systems.test_systems import system_body
+from tests.factories import CV_SCREENING, system_body
 
 
 def _cursor(value: Any) -> str:
@@ -316,6 +316,13 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
             },
         )
     )
+    webhook = await ok(
+        await admin.post(
+            "/v1/webhooks",
+            json={"url": "https://hooks.example.com/in", "event_types": ["incident.reported"]},
+        )
+    )
+    delivery = await ok(await admin.post(f"/v1/webhooks/{webhook['id']}/ping"))
     # E-mail is off here, so a queued message is written as a request's transaction would.
     with transaction(fuzz_app.state.engine, write=True) as session:
         message = outbox.enqueue_email(
@@ -345,6 +352,8 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
         "product_id": supplier["products"][0]["id"],
         "request_id": request["id"],
         "evidence_id": evidence["id"],
+        "webhook_id": webhook["id"],
+        "delivery_id": delivery["id"],
     }
     try:
         yield World(admin=admin, supplier=portal, ids=ids)
@@ -353,6 +362,8 @@ async def world(fuzz_app: FastAPI, org: Org) -> AsyncIterator[World]:
         await portal.aclose()
         with transaction(fuzz_app.state.engine, write=True) as session:
             session.delete(session.get(OutboxMessage, message.id))  # never mailed by a later test
+            # Nor its webhook called: the subscription goes with its deliveries.
+            session.delete(session.get(WebhookSubscription, uuid.UUID(webhook["id"])))
 
 
 async def _send(world: World, parameter: Parameter, value: bytes) -> httpx.Response:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import httpx
 
 from tests.conftest import Org
-from tests.systems.test_systems import system_body
+from tests.factories import system_body
 
 
 async def test_a_key_used_on_another_endpoint_is_rejected(client: httpx.AsyncClient) -> None:

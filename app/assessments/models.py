@@ -53,9 +53,11 @@ class Assessment(SQLModel, table=True):
         sa.Index("ix_assessments_org_tier", "organization_id", "tier", "created_at"),
         sa.Index("ix_assessments_org_current_due", "organization_id", "is_current", "due_at"),
         sa.Index("ix_assessments_org_supplier", "organization_id", "supplier_id", "created_at"),
+        sa.Index("ix_assessments_org_incident", "organization_id", "incident_id", "created_at"),
         sa.Index("ix_assessments_org_subject", "organization_id", "subject", "created_at"),
         # An assessment is of exactly one subject: an AI system, a supplier (procurement) or the
-        # organisation (an organisation-level questionnaire such as AIMS readiness).
+        # organisation (an organisation-level questionnaire such as AIMS readiness). A triage
+        # answered on an incident is of the incident's system (subject 'system', incident_id set).
         sa.CheckConstraint(SUBJECT_CHECK, name="subject_matches"),
     )
 
@@ -66,6 +68,11 @@ class Assessment(SQLModel, table=True):
     )
     supplier_id: uuid.UUID | None = Field(
         default=None, foreign_key="suppliers.id", ondelete="RESTRICT"
+    )
+    # A triage answered on an incident: its system_id is the incident's system, but it is never
+    # the system's current assessment (app.incidents reads it; standing and plans skip it).
+    incident_id: uuid.UUID | None = Field(
+        default=None, foreign_key="incidents.id", ondelete="RESTRICT"
     )
     subject: str = Field(
         default=SubjectKind.SYSTEM.value,

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlmodel import Session, col, select
 
-from app.assessments import service
+from app.assessments import queries, service
 from app.assessments.models import Assessment, AssessmentStatus, SubjectKind
 from app.assessments.schemas import Answers, QuestionnairePin
 from app.auth import Caller
@@ -161,7 +161,7 @@ def _tier_label(version: QuestionnaireVersion | None, tier: str) -> dict[str, st
 def _approved(
     session: Session, catalog: Catalog, organization_id: uuid.UUID, key: str
 ) -> ApprovedReadiness | None:
-    row = service._current_with_round(
+    row = queries.current_with_round(
         session, organization_id=organization_id, system_id=None, keys={key}
     ).get(key)
     if row is None:
@@ -186,10 +186,9 @@ def _approved(
     )
 
 
-def readiness(
-    session: Session, catalog: Catalog, *, organization_id: uuid.UUID
-) -> OrganizationReadiness:
+def readiness(session: Session, catalog: Catalog, *, caller: Caller) -> OrganizationReadiness:
     """The latest approved readiness assessment and the one in progress, if any."""
+    organization_id = caller.organization_id
     latest = catalog.latest(READINESS_KEY)
     open_one = session.exec(
         select(Assessment)

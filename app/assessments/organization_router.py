@@ -3,12 +3,12 @@ answers, submission, review, rounds and exports go through /v1/assessments/{id} 
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 from fastapi.responses import JSONResponse
 
-from app.assessments import organization, service
+from app.assessments import organization, queries, views
 from app.assessments.models import AssessmentStatus, SubjectKind
-from app.assessments.router import WriteDep, created_once, summary
+from app.assessments.router import WriteDep, created_once
 from app.assessments.schemas import AssessmentPublic, AssessmentSummary
 from app.auth import ReadDep
 from app.concurrency import etag_response
@@ -17,8 +17,9 @@ from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import AUTHENTICATED_READ, problem_router
 
-router = APIRouter(prefix="/v1/organization", tags=["organization"])
+router = problem_router(AUTHENTICATED_READ, prefix="/v1/organization", tags=["organization"])
 
 
 @router.post(
@@ -26,7 +27,7 @@ router = APIRouter(prefix="/v1/organization", tags=["organization"])
     operation_id="createOrganizationAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentPublic,
-    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(409, 422), **etag_response(201, location=True)},
     summary="Start an assessment of the organisation itself (an organisation-level questionnaire)",
     description="The questionnaire must declare the subject `organization` (e.g. "
     "`aims-readiness`); a questionnaire about an AI system is a 422 naming its subject. The "
@@ -53,7 +54,7 @@ def create_organization_assessment(
     "/assessments",
     operation_id="listOrganizationAssessments",
     response_model=Page[AssessmentSummary],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400, 422),
     summary="List the organisation's own assessments, newest first",
     description="Only assessments whose subject is the organisation; newest first (by creation "
     "time, then id); the filters combine with AND.",
@@ -69,27 +70,26 @@ def list_organization_assessments(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
-    filters = service.AssessmentFilters(
+    filters = queries.AssessmentFilters(
         subject=SubjectKind.ORGANIZATION,
         questionnaire_key=questionnaire_key,
         status=status_,
         current=current,
     )
-    found, next_cursor = service.list_assessments(
+    found, next_cursor = queries.list_assessments(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[summary(*row) for row in found], next_cursor=next_cursor)
+    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
 
 
 @router.get(
     "/readiness",
     operation_id="getOrganizationReadiness",
     response_model=organization.OrganizationReadiness,
-    responses=problem_responses(401, 403),
     summary="The organisation's ISO/IEC 42001 readiness: latest approved level per clause, gaps",
     description="Read from the latest approved `aims-readiness` assessment (null `approved` "
     "when there is none yet), with the assessment still in progress, if any.",
@@ -97,4 +97,4 @@ def list_organization_assessments(
 def get_organization_readiness(
     session: SessionDep, catalog: CatalogDep, principal: ReadDep
 ) -> organization.OrganizationReadiness:
-    return organization.readiness(session, catalog, organization_id=principal.organization_id)
+    return organization.readiness(session, catalog, caller=principal)

@@ -5,15 +5,15 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Response, status
+from fastapi import Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.assessments import service
+from app.assessments import queries, service, views
 from app.assessments.autosave import AutosaveDep, Save
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
+from app.assessments.models import Assessment, AssessmentStatus, SubjectKind
 from app.assessments.schemas import (
     AnswersPatch,
     AssessmentCreate,
@@ -24,7 +24,6 @@ from app.assessments.schemas import (
     MigrationReport,
     OverdueSystem,
     Preview,
-    QuestionnairePin,
     RoundPublic,
     SubmitBody,
 )
@@ -36,13 +35,14 @@ from app.idempotency import Idempotency, IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(prefix="/v1/assessments", tags=["assessments"])
-standing_router = APIRouter(tags=["standing"])
+router = problem_router(AUTHENTICATED, prefix="/v1/assessments", tags=["assessments"])
+standing_router = problem_router(AUTHENTICATED, tags=["standing"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 ReviewDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_REVIEW))]
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 PreferHeader = Annotated[
     str | None,
     Header(
@@ -53,59 +53,11 @@ PreferHeader = Annotated[
 ]
 
 
-def public(session: SessionDep, catalog: Catalog, assessment: Assessment) -> AssessmentPublic:
-    version = service.pinned_version(catalog, assessment)
-    return AssessmentPublic(
-        id=assessment.id,
-        subject=SubjectKind(assessment.subject),
-        system_id=assessment.system_id,
-        supplier_id=assessment.supplier_id,
-        questionnaire=QuestionnairePin.of(assessment),
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        prefilled=assessment.prefilled or {},
-        progress=service.progress(version, assessment.answers),
-        tier=assessment.tier,
-        is_current=assessment.is_current,
-        due_at=assessment.due_at,
-        overdue=service.is_overdue(assessment),
-        review_comments=service.review_comments(session, assessment),
-        created_at=assessment.created_at,
-        updated_at=assessment.updated_at,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at,
-    )
-
-
 def _with_etag(
     response: Response, session: SessionDep, catalog: Catalog, assessment: Assessment
 ) -> AssessmentPublic:
     response.headers["ETag"] = etag(assessment.revision)
-    return public(session, catalog, assessment)
-
-
-def summary(
-    assessment: Assessment, system_name: str | None = None, supplier_name: str | None = None
-) -> AssessmentSummary:
-    return AssessmentSummary(
-        id=assessment.id,
-        subject=SubjectKind(assessment.subject),
-        system_id=assessment.system_id,
-        system_name=system_name,
-        supplier_id=assessment.supplier_id,
-        supplier_name=supplier_name,
-        questionnaire=QuestionnairePin.of(assessment),
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        tier=assessment.tier,
-        is_current=assessment.is_current,
-        due_at=assessment.due_at,
-        overdue=service.is_overdue(assessment),
-        created_at=assessment.created_at,
-        updated_at=assessment.updated_at,
-    )
+    return views.assessment_public(session, catalog, assessment)
 
 
 def created_once(
@@ -125,15 +77,11 @@ def created_once(
             "Location": f"/v1/assessments/{assessment.id}",
             "ETag": etag(assessment.revision),
         }
-        return 201, public(session, catalog, assessment), headers
+        return 201, views.assessment_public(session, catalog, assessment), headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
     )
-
-
-def _round(found: AssessmentRound) -> RoundPublic:
-    return RoundPublic.model_validate(found, from_attributes=True)
 
 
 @router.post(
@@ -141,7 +89,7 @@ def _round(found: AssessmentRound) -> RoundPublic:
     operation_id="createAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentPublic,
-    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Start an assessment of an AI system (pinned to a questionnaire version)",
 )
 def create_assessment(
@@ -165,7 +113,7 @@ def create_assessment(
     "",
     operation_id="listAssessments",
     response_model=Page[AssessmentSummary],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List assessments, newest first",
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
@@ -189,7 +137,7 @@ def list_assessments(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
-    filters = service.AssessmentFilters(
+    filters = queries.AssessmentFilters(
         subject=subject,
         system_id=system_id,
         questionnaire_key=questionnaire_key,
@@ -198,14 +146,14 @@ def list_assessments(
         current=current,
         overdue=overdue,
     )
-    found, next_cursor = service.list_assessments(
+    found, next_cursor = queries.list_assessments(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[summary(*row) for row in found], next_cursor=next_cursor)
+    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -219,7 +167,7 @@ def import_takes_only_post() -> None:
     "/{assessment_id}",
     operation_id="getAssessment",
     response_model=AssessmentPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="Get an assessment with its answers, progress and ETag",
 )
 def get_assessment(
@@ -261,7 +209,7 @@ async def save_answers(
     minimal = bool(prefer and "return=minimal" in prefer)
 
     def render(session: Session, assessment: Assessment) -> AssessmentPublic:
-        return public(session, catalog, assessment)
+        return views.assessment_public(session, catalog, assessment)
 
     saved = await autosave.save(
         Save(
@@ -286,7 +234,7 @@ async def save_answers(
     "/{assessment_id}/preview",
     operation_id="previewAssessment",
     response_model=Preview,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="The live result of the answers as they stand, with undetermined rules",
 )
 def preview_assessment(
@@ -389,14 +337,8 @@ def migrate_assessment(
         if_match=if_match,
     )
     return MigrationReport(
-        source=plan.source,
-        target=plan.target,
+        **views.plan_fields(plan),
         dry_run=body.dry_run,
-        carried=plan.carried,
-        renamed=plan.renamed,
-        recoded=plan.recoded,
-        dropped=plan.dropped,
-        to_answer=plan.to_answer,
         assessment=None if body.dry_run else _with_etag(response, session, catalog, assessment),
     )
 
@@ -405,7 +347,7 @@ def migrate_assessment(
     "/{assessment_id}/rounds",
     operation_id="listAssessmentRounds",
     response_model=Page[RoundPublic],
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 404),
     summary="Every submitted round with its frozen answers, result and decision",
     description="Rounds in round order, the first round first (the history reads as it "
     "happened); `limit` and `cursor` page through them.",
@@ -420,15 +362,15 @@ def list_rounds(
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    found, next_cursor = service.rounds_page(session, assessment, cursor=cursor, limit=limit)
-    return Page(items=[_round(r) for r in found], next_cursor=next_cursor)
+    found, next_cursor = queries.rounds_page(session, assessment, cursor=cursor, limit=limit)
+    return Page(items=[views.round_public(r) for r in found], next_cursor=next_cursor)
 
 
 @router.get(
     "/{assessment_id}/rounds/{round_number}",
     operation_id="getAssessmentRound",
     response_model=RoundPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="One submitted round",
 )
 def get_round(
@@ -437,14 +379,14 @@ def get_round(
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    return _round(service.get_round(session, assessment, round_number))
+    return views.round_public(service.get_round(session, assessment, round_number))
 
 
 @standing_router.get(
     "/v1/overdue-systems",
     operation_id="listOverdueSystems",
     response_model=Page[OverdueSystem],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="Active AI systems with a current assessment past its reassessment date",
     description="Most overdue first: by the earliest due date among the system's current "
     "assessments, then by system id; each system lists its overdue assessments, earliest due "
@@ -456,15 +398,15 @@ def list_overdue_systems(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[OverdueSystem]:
-    systems, next_cursor = service.overdue_systems(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+    systems, next_cursor = queries.overdue_systems(
+        session, caller=principal, cursor=cursor, limit=limit
     )
     return Page(
         items=[
             OverdueSystem(
                 system_id=system.id,
                 system_name=system.name,
-                overdue=[summary(a, system.name) for a in assessments],
+                overdue=[views.assessment_summary(a, system.name) for a in assessments],
             )
             for system, assessments in systems
         ],

@@ -100,6 +100,11 @@ class AssessmentPublic(BaseModel):
     supplier_id: uuid.UUID | None = Field(
         default=None, description="The supplier whose answers these are (procurement)."
     )
+    incident_id: uuid.UUID | None = Field(
+        default=None,
+        description="The incident this triage is answered on (its system is the incident's); "
+        "never the system's current assessment.",
+    )
     questionnaire: QuestionnairePin
     status: AssessmentStatus
     round: int = Field(description="1 for the first submission; +1 each time changes are requested")
@@ -133,6 +138,9 @@ class AssessmentSummary(BaseModel):
     supplier_id: uuid.UUID | None = None
     supplier_name: str | None = Field(
         default=None, description="The supplier's name (a supplier's questionnaire)."
+    )
+    incident_id: uuid.UUID | None = Field(
+        default=None, description="The incident this triage is answered on (not the system's own)."
     )
     questionnaire: QuestionnairePin
     status: AssessmentStatus

@@ -4,31 +4,32 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from typing import Any
 
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.assessments import subjects
+from app.assessments import events, hooks, subjects
+from app.assessments.carry_over import carried_over
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
+from app.assessments.queries import find_round
 from app.assessments.schemas import AssessmentCreate, Progress
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, ConflictError, NotFoundError
-from app.pagination import (
-    decode_cursor,
-    decode_seq_cursor,
-    encode_cursor,
-    encode_seq_cursor,
-    finish_page,
-    keyset_page,
+from app.errors import (
+    AppError,
+    ConflictError,
+    ForbiddenError,
+    InvalidFieldError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+    field_problem,
 )
 from app.questionnaires.answers import required_problems
 from app.questionnaires.catalog import (
@@ -37,20 +38,21 @@ from app.questionnaires.catalog import (
     QuestionnaireVersion,
     semver,
 )
-from app.questionnaires.models import Prefill
 from app.rules import InvalidAnswerError, State, settle
-from app.suppliers.models import Supplier
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
+from app.webhooks import service as webhooks
+
+# Questionnaires answered on an incident (POST /v1/incidents/{id}/triage), never on a system.
+INCIDENT_QUESTIONNAIRES = frozenset({"ai-incident-triage"})
 
 
 def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any]]) -> AppError:
-    return AppError(
-        status=422,
-        type="invalid-answers",
-        title="Invalid answers",
-        detail=f"{len(problems)} answer problem(s) for {version.ref}; nothing was changed.",
+    return InvalidRequestError(
+        ProblemType.INVALID_ANSWERS,
+        f"{len(problems)} answer problem(s) for {version.ref}; nothing was changed.",
         errors=problems,
+        title="Invalid answers",
     )
 
 
@@ -58,7 +60,7 @@ def _not_draft(
     assessment: Assessment, only: str = "answers can change only while it is a draft"
 ) -> ConflictError:
     return ConflictError(
-        f"The assessment is {assessment.status}; {only}.", type="assessment-not-draft"
+        f"The assessment is {assessment.status}; {only}.", type=ProblemType.ASSESSMENT_NOT_DRAFT
     )
 
 
@@ -70,20 +72,16 @@ def resolve_version(catalog: Catalog, key: str, version: str | None) -> Question
         pointer = (
             "/questionnaire_version" if version and key in catalog.by_key else "/questionnaire_key"
         )
-        raise AppError(
-            status=422,
-            type="unknown-questionnaire",
-            title="Unknown questionnaire",
-            detail=str(exc),
-            errors=[{"pointer": pointer, "detail": str(exc)}],
+        raise InvalidFieldError(
+            pointer, str(exc), type=ProblemType.UNKNOWN_QUESTIONNAIRE, title="Unknown questionnaire"
         ) from exc
     if found.status != "published":
-        raise AppError(
-            status=422,
-            type="questionnaire-not-published",
+        raise InvalidFieldError(
+            "/questionnaire_version",
+            f"{found.ref} is {found.status}; new assessments use published versions.",
+            type=ProblemType.QUESTIONNAIRE_NOT_PUBLISHED,
+            reason=f"{found.status} version",
             title="Questionnaire not published",
-            detail=f"{found.ref} is {found.status}; new assessments use published versions.",
-            errors=[{"pointer": "/questionnaire_version", "detail": f"{found.status} version"}],
         )
     return found
 
@@ -96,13 +94,13 @@ def pinned_version(catalog: Catalog, assessment: Assessment) -> QuestionnaireVer
         raise ConflictError(
             f"{assessment.questionnaire_key}@{assessment.questionnaire_version} is not loaded "
             "by this service.",
-            type="questionnaire-version-unavailable",
+            type=ProblemType.QUESTIONNAIRE_VERSION_UNAVAILABLE,
         ) from exc
     if found.content_hash != assessment.content_hash:
         raise ConflictError(
             f"{found.ref} was changed after this assessment was pinned to it (content hash "
             "differs); published versions must never change.",
-            type="questionnaire-version-changed",
+            type=ProblemType.QUESTIONNAIRE_VERSION_CHANGED,
         )
     return found
 
@@ -197,7 +195,17 @@ def create_assessment(
         session, organization_id=caller.organization_id, system_id=data.system_id
     )
     if system.status == SystemStatus.RETIRED:
-        raise ConflictError("A retired AI system is not assessed any more.", type="system-retired")
+        raise ConflictError(
+            "A retired AI system is not assessed any more.", type=ProblemType.SYSTEM_RETIRED
+        )
+    if data.questionnaire_key in INCIDENT_QUESTIONNAIRES:
+        raise InvalidFieldError(
+            "/questionnaire_key",
+            f"{data.questionnaire_key} is answered on an incident: "
+            "POST /v1/incidents/{incident_id}/triage.",
+            type=ProblemType.INCIDENT_QUESTIONNAIRE,
+            reason="answered on an incident",
+        )
     version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
     subjects.require_subject(version, subjects.SYSTEM)
     carried = carried_over(session, version, organization_id=caller.organization_id, system=system)
@@ -207,85 +215,6 @@ def create_assessment(
     return _new_draft(
         session, caller, version, answers, system_id=system.id, prefilled=prefilled or None
     )
-
-
-def _current_with_round(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID | None, keys: set[str]
-) -> dict[str, tuple[Assessment, AssessmentRound]]:
-    """The current approved assessment of each of `keys` for one system (None: of no system,
-    as the organisation's own), with its round."""
-    if not keys:
-        return {}
-    rows = session.exec(
-        select(Assessment, AssessmentRound)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
-        .where(
-            Assessment.organization_id == organization_id,
-            Assessment.system_id == system_id,
-            col(Assessment.questionnaire_key).in_(sorted(keys)),
-            col(Assessment.is_current).is_(True),
-        )
-    ).all()
-    return {a.questionnaire_key: (a, r) for a, r in rows}
-
-
-def _prefill_value(fill: Prefill, approved: AssessmentRound) -> Any:
-    """The value a declaration takes from an approved round, or None when it gives none."""
-    if fill.answer is not None:
-        value = approved.answers.get(fill.answer)
-        if isinstance(value, str):
-            return fill.recode.get(value, value)
-        if isinstance(value, list):
-            # A code recoded to null is not carried over; an empty choice is no answer.
-            kept = [fill.recode.get(v, v) if isinstance(v, str) else v for v in value]
-            return [v for v in kept if v is not None] or None
-        return value
-    flags = {str(f.get("id")) for f in approved.result.get("flags", [])}
-    for case in fill.cases or []:
-        if (case.tier_in is not None and approved.tier in case.tier_in) or (
-            case.flag is not None and case.flag in flags
-        ):
-            return case.value
-    return None
-
-
-def carried_over(
-    session: Session, version: QuestionnaireVersion, *, organization_id: uuid.UUID, system: AISystem
-) -> dict[str, dict[str, Any]]:
-    """What the version's prefill declarations take from the system's current approved
-    assessments: item id -> {value, source assessment, round, questionnaire, item or result}.
-    A value that does not fit this version (a source version with other codes) is left out."""
-    fills = version.model.prefill or []
-    sources = _current_with_round(
-        session,
-        organization_id=organization_id,
-        system_id=system.id,
-        keys={f.questionnaire for f in fills},
-    )
-    out: dict[str, dict[str, Any]] = {}
-    for fill in fills:
-        found = sources.get(fill.questionnaire)
-        if found is None or fill.item in out:
-            continue
-        source, approved = found
-        value = _prefill_value(fill, approved)
-        if value is None or version.validate({fill.item: value}):
-            continue
-        out[fill.item] = {
-            "value": value,
-            "assessment_id": str(source.id),
-            "round": approved.round,
-            "questionnaire": f"{source.questionnaire_key}@{source.questionnaire_version}",
-            "source": f"answer:{fill.answer}" if fill.answer is not None else "result",
-            "changed": False,
-        }
-    return out
 
 
 def refresh_prefilled(
@@ -355,9 +284,11 @@ def _new_draft(
     *,
     system_id: uuid.UUID | None = None,
     supplier_id: uuid.UUID | None = None,
+    incident_id: uuid.UUID | None = None,
     prefilled: dict[str, Any] | None = None,
 ) -> Assessment:
-    """A draft pinned to `version`, of an AI system or of a supplier; its creation audited."""
+    """A draft pinned to `version`, of an AI system, a supplier or the organisation; its
+    creation audited."""
     answers = {k: v for k, v in answers.items() if v is not None}
     check_answers(version, answers)
     assessment = Assessment(
@@ -365,6 +296,7 @@ def _new_draft(
         system_id=system_id,
         supplier_id=supplier_id,
         subject=subjects.kind_of(system_id, supplier_id),
+        incident_id=incident_id,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
@@ -401,6 +333,22 @@ def create_organization_assessment(
     """A draft of an organisation-level questionnaire: the organisation is its subject."""
     subjects.require_subject(version, subjects.ORGANIZATION)
     return _new_draft(session, caller, version, answers)
+
+
+def create_incident_assessment(
+    session: Session,
+    *,
+    caller: Caller,
+    incident_id: uuid.UUID,
+    system_id: uuid.UUID,
+    version: QuestionnaireVersion,
+    answers: dict[str, Any],
+) -> Assessment:
+    """A triage draft answered on an incident (the caller has checked the incident); allowed on
+    a retired system, since incidents outlive systems."""
+    return _new_draft(
+        session, caller, version, answers, system_id=system_id, incident_id=incident_id
+    )
 
 
 class Subject(StrEnum):
@@ -443,7 +391,7 @@ def check_subject(
     if subject == Subject.SYSTEM and assessment.supplier_id is not None:
         raise ConflictError(
             "This is a supplier's questionnaire; change it through /v1/supplier-requests.",
-            type="supplier-assessment",
+            type=ProblemType.SUPPLIER_ASSESSMENT,
         )
     if subject == Subject.SUPPLIER and assessment.supplier_id is None:
         raise NotFoundError("assessment", assessment_id)
@@ -575,6 +523,10 @@ def submit(
     session.add(assessment)
     session.flush()
     _audit(session, assessment, caller.actor, "submitted", before, _snapshot(assessment))
+    webhooks.emit(
+        session, assessment.organization_id, "assessment.submitted", events.data(assessment)
+    )
+    hooks.submitted(session, assessment, caller.actor)
     return assessment
 
 
@@ -583,14 +535,6 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
-
-
-def find_round(session: Session, assessment: Assessment, number: int) -> AssessmentRound | None:
-    return session.exec(
-        select(AssessmentRound).where(
-            AssessmentRound.assessment_id == assessment.id, AssessmentRound.round == number
-        )
-    ).first()
 
 
 def get_round(session: Session, assessment: Assessment, number: int) -> AssessmentRound:
@@ -625,50 +569,38 @@ def review(
     if assessment.status != AssessmentStatus.SUBMITTED:
         raise ConflictError(
             f"The assessment is {assessment.status}; only a submitted one can be reviewed.",
-            type="assessment-not-submitted",
+            type=ProblemType.ASSESSMENT_NOT_SUBMITTED,
         )
     # Four eyes compare people where there are people: a person's own key is the person.
     own_key = caller.key_id is not None and assessment.submitted_by_key_id == caller.key_id
     own_person = caller.user_id is not None and assessment.submitted_by_user_id == caller.user_id
     if (caller.key_id is None and caller.user_id is None) or own_key or own_person:
-        raise AppError(
-            status=403,
-            type="own-submission",
-            title="Forbidden",
-            detail="A submission is reviewed by someone else than its submitter (four eyes).",
+        raise ForbiddenError(
+            ProblemType.OWN_SUBMISSION,
+            "A submission is reviewed by someone else than its submitter (four eyes).",
         )
     if decision != Decision.APPROVE and not (comment and comment.strip()):
-        raise AppError(
-            status=422,
-            type="comment-required",
-            title="Invalid request",
-            detail="Say why when rejecting or requesting changes.",
-            errors=[{"pointer": "/comment", "detail": "required for this decision"}],
+        raise InvalidFieldError(
+            "/comment",
+            "Say why when rejecting or requesting changes.",
+            type=ProblemType.COMMENT_REQUIRED,
+            reason="required for this decision",
         )
     version = pinned_version(catalog, assessment)
     unknown = sorted(set(item_comments) - set(version.program.items))
     if unknown:
-        raise AppError(
-            status=422,
-            type="unknown-item",
-            title="Invalid request",
-            detail="Comments name questions this questionnaire does not have.",
-            errors=[{"pointer": f"/item_comments/{i}", "detail": "no such item"} for i in unknown],
+        raise InvalidRequestError(
+            ProblemType.UNKNOWN_ITEM,
+            "Comments name questions this questionnaire does not have.",
+            errors=[field_problem(f"/item_comments/{i}", "no such item") for i in unknown],
         )
     now = utcnow()
-    submitted = current_round(session, assessment)
-    submitted.decision = decision.value
-    submitted.comment = comment
-    submitted.item_comments = dict(item_comments)
-    submitted.decided_at = now
-    submitted.decided_by_key_id = caller.key_id
-    submitted.decided_by_user_id = caller.user_id
-    submitted.decided_by = caller.actor.name
-    session.add(submitted)
+    _decide_round(session, assessment, caller, decision, comment, item_comments, now)
     before = _snapshot(assessment)
     assessment.decided_at = now
+    previous_tier: str | None = None
     if decision == Decision.APPROVE:
-        _approve(session, version, assessment, now)
+        previous_tier = _approve(session, version, assessment, now)
         action = "approved"
         session.flush()
         refresh_prefilled(session, catalog, approved=assessment, actor=caller.actor)
@@ -684,7 +616,29 @@ def review(
     session.flush()
     after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
     _audit(session, assessment, caller.actor, action, before, after)
+    events.emit_reviewed(session, assessment, action, previous_tier)
     return assessment
+
+
+def _decide_round(
+    session: Session,
+    assessment: Assessment,
+    caller: Caller,
+    decision: Decision,
+    comment: str | None,
+    item_comments: dict[str, str],
+    now: datetime,
+) -> None:
+    """Record the decision on the submitted round."""
+    submitted = current_round(session, assessment)
+    submitted.decision = decision.value
+    submitted.comment = comment
+    submitted.item_comments = dict(item_comments)
+    submitted.decided_at = now
+    submitted.decided_by_key_id = caller.key_id
+    submitted.decided_by_user_id = caller.user_id
+    submitted.decided_by = caller.actor.name
+    session.add(submitted)
 
 
 def current_assessments(
@@ -718,23 +672,26 @@ def step_down(session: Session, assessments: list[Assessment]) -> None:
 
 def _approve(
     session: Session, version: QuestionnaireVersion, assessment: Assessment, now: datetime
-) -> None:
+) -> str | None:
     """Make this the current assessment of its system (or supplier) and questionnaire; set the
-    due date."""
-    step_down(
+    due date. Returns the tier of the one it replaces (None when none was current). An
+    incident's triage is approved without becoming its system's current one."""
+    if assessment.incident_id is not None:
+        assessment.status = AssessmentStatus.APPROVED.value
+        return None
+    replaced = current_assessments(
         session,
-        current_assessments(
-            session,
-            organization_id=assessment.organization_id,
-            system_id=assessment.system_id,
-            supplier_id=assessment.supplier_id,
-            questionnaire_key=assessment.questionnaire_key,
-        ),
+        organization_id=assessment.organization_id,
+        system_id=assessment.system_id,
+        supplier_id=assessment.supplier_id,
+        questionnaire_key=assessment.questionnaire_key,
     )
+    step_down(session, replaced)
     months = (version.model.reassessment_months or {}).get(assessment.tier or "")
     assessment.status = AssessmentStatus.APPROVED.value
     assessment.is_current = True
     assessment.due_at = add_months(now, months) if months else None
+    return replaced[0].tier if replaced else None
 
 
 def rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:
@@ -747,194 +704,10 @@ def rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:
     )
 
 
-def rounds_page(
-    session: Session, assessment: Assessment, *, cursor: str | None, limit: int
-) -> tuple[list[AssessmentRound], str | None]:
-    """Submitted rounds in round order (the first round first), a page at a time."""
-    statement = select(AssessmentRound).where(AssessmentRound.assessment_id == assessment.id)
-    if cursor is not None:
-        statement = statement.where(AssessmentRound.round > decode_seq_cursor(cursor))
-    found = list(session.exec(statement.order_by(col(AssessmentRound.round)).limit(limit + 1)))
-    if len(found) <= limit:
-        return found, None
-    return found[:limit], encode_seq_cursor(found[limit - 1].round)
-
-
-def review_comments(session: Session, assessment: Assessment) -> dict[str, str]:
-    """The comments on questions of the round before, while the draft answers them."""
-    if assessment.status != AssessmentStatus.DRAFT or assessment.round == 1:
-        return {}
-    earlier = find_round(session, assessment, assessment.round - 1)
-    return dict(earlier.item_comments) if earlier else {}
-
-
 def is_overdue(assessment: Assessment, now: datetime | None = None) -> bool:
     return bool(
         assessment.is_current and assessment.due_at and assessment.due_at < (now or utcnow())
     )
-
-
-@dataclass(frozen=True)
-class AssessmentFilters:
-    subject: str | None = None
-    system_id: uuid.UUID | None = None
-    questionnaire_key: str | None = None
-    status: AssessmentStatus | None = None
-    tier: str | None = None
-    current: bool | None = None
-    overdue: bool | None = None
-
-
-class Listed(NamedTuple):
-    """An assessment of a list with the name of its subject, so a list needs no call per row."""
-
-    assessment: Assessment
-    system_name: str | None
-    supplier_name: str | None
-
-
-def list_assessments(
-    session: Session,
-    *,
-    organization_id: uuid.UUID,
-    filters: AssessmentFilters,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Listed], str | None]:
-    # The subject's name as one scalar expression, not joins: PostgreSQL evaluates it for the
-    # rows of the page only (joined, it joined every matching row before sorting and cutting,
-    # 5x slower when overdue); one expression, so its cost always defers it past the sort.
-    subject_name = sa.func.coalesce(
-        select(AISystem.name)
-        .where(col(AISystem.id) == col(Assessment.system_id))
-        .scalar_subquery(),
-        select(Supplier.name)
-        .where(col(Supplier.id) == col(Assessment.supplier_id))
-        .scalar_subquery(),
-    )
-    statement = select(Assessment, subject_name).where(
-        Assessment.organization_id == organization_id
-    )
-    if filters.subject is not None:
-        statement = statement.where(Assessment.subject == filters.subject)
-    if filters.system_id is not None:
-        statement = statement.where(Assessment.system_id == filters.system_id)
-    if filters.questionnaire_key is not None:
-        statement = statement.where(Assessment.questionnaire_key == filters.questionnaire_key)
-    if filters.status is not None:
-        statement = statement.where(Assessment.status == filters.status.value)
-    if filters.tier is not None:
-        statement = statement.where(Assessment.tier == filters.tier)
-    if filters.current is not None:
-        statement = statement.where(col(Assessment.is_current).is_(filters.current))
-    if filters.overdue is not None:
-        now = utcnow()
-        if filters.overdue:
-            statement = statement.where(
-                col(Assessment.is_current).is_(True), col(Assessment.due_at) < now
-            )
-        else:
-            statement = statement.where(
-                sa.or_(
-                    col(Assessment.is_current).is_(False),
-                    col(Assessment.due_at).is_(None),
-                    col(Assessment.due_at) >= now,
-                )
-            )
-    statement = keyset_page(
-        statement,
-        created_col=Assessment.created_at,
-        id_col=Assessment.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    rows = [
-        Listed(a, name if a.system_id else None, name if a.supplier_id else None)
-        for a, name in session.exec(statement).all()
-    ]
-    kept, next_cursor = finish_page([r.assessment for r in rows], limit)
-    return rows[: len(kept)], next_cursor
-
-
-def standing(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID
-) -> list[tuple[Assessment, AssessmentRound]]:
-    """The current approved assessments of a system with their approved rounds."""
-    systems_service.get_system(session, organization_id=organization_id, system_id=system_id)
-    rows = session.exec(
-        select(Assessment, AssessmentRound)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
-        .where(
-            Assessment.organization_id == organization_id,
-            Assessment.system_id == system_id,
-            col(Assessment.is_current).is_(True),
-        )
-        .order_by(col(Assessment.questionnaire_key))
-    ).all()
-    return [(a, r) for a, r in rows]
-
-
-def overdue_systems(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
-) -> tuple[list[tuple[AISystem, list[Assessment]]], str | None]:
-    """Systems with at least one current assessment past its due date, most overdue first
-    (earliest due date, then system id), a page at a time."""
-    overdue = (
-        Assessment.organization_id == organization_id,
-        col(Assessment.is_current).is_(True),
-        col(Assessment.due_at) < utcnow(),
-        AISystem.status == SystemStatus.ACTIVE.value,
-    )
-    # The `limit` most overdue systems are chosen in SQL, not after loading every overdue row.
-    first_due = sa.func.min(Assessment.due_at).label("first_due")
-    grouped_by_system = (
-        select(col(Assessment.system_id).label("system_id"), first_due)
-        .join(AISystem, col(AISystem.id) == col(Assessment.system_id))
-        .where(*overdue)
-        .group_by(col(Assessment.system_id))
-        .subquery()
-    )
-    most_overdue = select(grouped_by_system.c.system_id, grouped_by_system.c.first_due)
-    if cursor is not None:
-        after_due, after_id = decode_cursor(cursor)
-        most_overdue = most_overdue.where(
-            sa.or_(
-                grouped_by_system.c.first_due > after_due,
-                sa.and_(
-                    grouped_by_system.c.first_due == after_due,
-                    grouped_by_system.c.system_id > after_id,
-                ),
-            )
-        )
-    chosen = list(
-        session.exec(
-            most_overdue.order_by(
-                grouped_by_system.c.first_due, grouped_by_system.c.system_id
-            ).limit(limit + 1)
-        ).all()
-    )
-    next_cursor = None
-    if len(chosen) > limit:
-        chosen = chosen[:limit]
-        last_id, last_due = chosen[-1]
-        next_cursor = encode_cursor(last_due, last_id)
-    order = {system_id: index for index, (system_id, _) in enumerate(chosen)}
-    rows = session.exec(
-        select(AISystem, Assessment)
-        .join(Assessment, col(Assessment.system_id) == col(AISystem.id))
-        .where(*overdue, col(AISystem.id).in_(list(order)))
-        .order_by(col(Assessment.due_at))
-    ).all()
-    grouped: dict[uuid.UUID, tuple[AISystem, list[Assessment]]] = {}
-    for system, assessment in sorted(rows, key=lambda row: order[row[0].id]):
-        grouped.setdefault(system.id, (system, []))[1].append(assessment)
-    return list(grouped.values()), next_cursor
 
 
 def migrate_draft(
@@ -959,12 +732,11 @@ def migrate_draft(
     source = pinned_version(catalog, assessment)
     target = resolve_version(catalog, assessment.questionnaire_key, to_version)
     if semver(target.version) <= semver(source.version):
-        raise AppError(
-            status=422,
-            type="not-a-newer-version",
-            title="Invalid request",
-            detail=f"{target.ref} is not newer than {source.ref}.",
-            errors=[{"pointer": "/to_version", "detail": "must be a newer published version"}],
+        raise InvalidFieldError(
+            "/to_version",
+            f"{target.ref} is not newer than {source.ref}.",
+            type=ProblemType.NOT_A_NEWER_VERSION,
+            reason="must be a newer published version",
         )
     plan = plan_migration(source, target, assessment.answers)
     if dry_run:

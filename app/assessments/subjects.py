@@ -10,7 +10,12 @@ from __future__ import annotations
 import uuid
 
 from app.assessments.models import SubjectKind
-from app.errors import AppError
+from app.errors import (
+    InvalidFieldError,
+    InvalidParameterError,
+    InvalidRequestError,
+    ProblemType,
+)
 from app.questionnaires.catalog import QuestionnaireVersion
 
 SYSTEM = SubjectKind.SYSTEM.value
@@ -29,19 +34,23 @@ def questionnaire_subject(version: QuestionnaireVersion) -> str:
 
 def subject_mismatch(
     version: QuestionnaireVersion, field: str, *, parameter: bool = False
-) -> AppError:
+) -> InvalidRequestError:
     """422: the questionnaire assesses another kind of subject; nothing is stored."""
     subject = questionnaire_subject(version)
     detail = (
         f"{version.ref} assesses subject '{subject}': start it as {_ROUTES[subject]} assessment."
     )
-    where = {"parameter": field} if parameter else {"pointer": f"/{field}"}
-    return AppError(
-        status=422,
-        type="questionnaire-subject",
+    reason = f"questionnaire subject is '{subject}'"
+    if parameter:
+        return InvalidParameterError(
+            field, detail, type=ProblemType.QUESTIONNAIRE_SUBJECT, reason=reason
+        )
+    return InvalidFieldError(
+        f"/{field}",
+        detail,
+        type=ProblemType.QUESTIONNAIRE_SUBJECT,
+        reason=reason,
         title="Questionnaire for another subject",
-        detail=detail,
-        errors=[{**where, "detail": f"questionnaire subject is '{subject}'"}],
     )
 
 

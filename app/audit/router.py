@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from app.audit import service
 from app.audit.schemas import AuditCheckpointPublic, AuditEventPublic, AuditVerification
@@ -10,15 +10,16 @@ from app.auth import ReadDep
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(prefix="/v1/audit-events", tags=["audit"])
+router = problem_router(AUTHENTICATED, prefix="/v1/audit-events", tags=["audit"])
 
 
 @router.get(
     "",
     operation_id="listAuditEvents",
     response_model=Page[AuditEventPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="The audit log, newest first",
     description="Newest first (highest sequence number first); `cursor` continues with the "
     "events written before the last one of the previous page. Verification walks the chain "
@@ -35,7 +36,7 @@ def list_audit_events(
 ) -> Page[AuditEventPublic]:
     events, next_cursor = service.list_events(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         entity_type=entity_type,
         entity_id=entity_id,
         action=action,
@@ -52,7 +53,7 @@ def list_audit_events(
     "/checkpoints",
     operation_id="listAuditCheckpoints",
     response_model=Page[AuditCheckpointPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere",
     description="Oldest first (by the sequence number each checkpoint seals), unlike the other "
     "lists: a copy kept elsewhere grows page by page at its end.",
@@ -64,7 +65,7 @@ def list_audit_checkpoints(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AuditCheckpointPublic]:
     checkpoints, next_cursor = service.list_checkpoints(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+        session, caller=principal, cursor=cursor, limit=limit
     )
     return Page(
         items=[AuditCheckpointPublic.model_validate(c, from_attributes=True) for c in checkpoints],
@@ -76,7 +77,6 @@ def list_audit_checkpoints(
     "/verify",
     operation_id="verifyAuditLog",
     response_model=AuditVerification,
-    responses=problem_responses(401, 403, 422),
     summary="Check the hash chain from the latest checkpoint (or all of it) to the recorded head",
 )
 def verify_audit_log(

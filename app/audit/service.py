@@ -9,14 +9,15 @@ import weakref
 from dataclasses import dataclass
 from typing import Any, Literal
 
-import rfc8785
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, SQLModel, col, select
 
 from app.actor import Actor as Actor  # re-exported: services import it from here
 from app.audit.models import AuditCheckpoint, AuditEvent
+from app.auth import Caller
+from app.canonical import canonical_hash
 from app.db import utcnow
 from app.organizations.models import AUDIT_GENESIS, Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
@@ -50,7 +51,7 @@ def _digest(row: dict[str, Any]) -> str:
     # written before people existed keep their hashes.
     if row.get("actor_user_id") is not None:
         payload["actor_user_id"] = str(row["actor_user_id"])
-    return hashlib.sha256(rfc8785.dumps(payload)).hexdigest()
+    return canonical_hash(payload)
 
 
 @dataclass(frozen=True)
@@ -237,7 +238,7 @@ def _append(session: Session, entries: list[Entry]) -> None:
 def list_events(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     entity_type: str | None,
     entity_id: str | None,
     action: str | None,
@@ -246,7 +247,7 @@ def list_events(
 ) -> tuple[list[AuditEvent], str | None]:
     """Events newest first (the reverse of the chain's order), as every list is; the cursor
     names the last event of the page before, and the next page holds those written before it."""
-    statement = select(AuditEvent).where(AuditEvent.organization_id == organization_id)
+    statement = select(AuditEvent).where(AuditEvent.organization_id == caller.organization_id)
     if entity_type:
         statement = statement.where(AuditEvent.entity_type == entity_type)
     if entity_id:
@@ -262,10 +263,12 @@ def list_events(
 
 
 def list_checkpoints(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+    session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[AuditCheckpoint], str | None]:
     """Checkpoints oldest first (the order of the chain), for keeping a copy elsewhere."""
-    statement = select(AuditCheckpoint).where(AuditCheckpoint.organization_id == organization_id)
+    statement = select(AuditCheckpoint).where(
+        AuditCheckpoint.organization_id == caller.organization_id
+    )
     if cursor:
         statement = statement.where(AuditCheckpoint.seq > decode_seq_cursor(cursor))
     rows = list(session.exec(statement.order_by(col(AuditCheckpoint.seq)).limit(limit + 1)).all())
@@ -322,6 +325,96 @@ def _checkpoints(
     return [latest] if latest is not None else []
 
 
+def _forged_checkpoint(
+    key: bytes | None, organization_id: uuid.UUID, checkpoints: list[AuditCheckpoint]
+) -> int | None:
+    """The seq of the first checkpoint whose signature does not match it (with a key set)."""
+    if key is None:
+        return None
+    for checkpoint in checkpoints:
+        if checkpoint.signature is None:
+            continue
+        signature = sign(key, organization_id, checkpoint.seq, checkpoint.hash)
+        if not hmac.compare_digest(signature, checkpoint.signature):
+            return checkpoint.seq
+    return None
+
+
+def _event_problem(
+    row: dict[str, Any], expected_seq: int, previous: str | None, expected_hashes: dict[int, str]
+) -> str | None:
+    """What is wrong with one event read in order, if anything."""
+    seq = row["seq"]
+    if seq != expected_seq:
+        return f"sequence jumps from {expected_seq - 1} to {seq}: events are missing"
+    if previous is not None and row["prev_hash"] != previous:
+        return "the link to the previous event is broken"
+    if _digest(row) != row["hash"]:
+        return "the event's content does not match its hash: it was altered"
+    if seq in expected_hashes and expected_hashes[seq] != row["hash"]:
+        return f"the event does not match the checkpoint taken at seq {seq}: the log was rewritten"
+    return None
+
+
+def _ending_problem(
+    *,
+    count: int,
+    from_seq: int,
+    found: int,
+    head_seq: int,
+    head_hash: str,
+    last_hash: str | None,
+) -> tuple[int, str] | None:
+    """Where and how the events read end away from the head the appends recorded, if they do."""
+    if count == 0 and from_seq > 1:
+        return from_seq, (
+            f"the event at the checkpoint (seq {from_seq}) and all after it are missing"
+        )
+    if found < head_seq:
+        return found + 1, (
+            f"the log ends at seq {found} but its head is seq {head_seq}: "
+            f"events {found + 1} to {head_seq} are missing"
+        )
+    if found > head_seq:
+        return head_seq + 1, (
+            f"the head is seq {head_seq} but the log goes on to seq {found}: "
+            "events were added outside the service"
+        )
+    if head_seq > 0 and last_hash != head_hash:
+        return head_seq, (
+            f"the event at seq {head_seq} does not match the head recorded when it was "
+            "appended: the log was rewritten"
+        )
+    return None
+
+
+def _walk(
+    connection: Connection,
+    params: dict[str, uuid.UUID],
+    from_seq: int,
+    expected_hashes: dict[int, str],
+) -> tuple[int, str | None, tuple[int, str] | None]:
+    """Read the events from `from_seq` on: how many, the last good hash, the first broken one.
+
+    From a checkpoint, the first event's link is covered by its hash, which the checkpoint holds.
+    """
+    previous: str | None = GENESIS if from_seq == 1 else None
+    expected_seq = from_seq
+    count = 0
+    rows = connection.execute(_EVENTS_FROM, {**params, "from_seq": from_seq})
+    try:
+        for row in rows.mappings():
+            count += 1
+            problem = _event_problem(dict(row), expected_seq, previous, expected_hashes)
+            if problem is not None:
+                return count, previous, (row["seq"], problem)
+            previous = row["hash"]
+            expected_seq += 1
+    finally:
+        rows.close()
+    return count, previous, None
+
+
 def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) -> Verification:
     """Check the chain from the latest checkpoint (or, `full`, from the first event) to the head.
 
@@ -361,19 +454,16 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
             checkpoint=latest,
         )
 
-    expected_hashes: dict[int, str] = {}
-    for checkpoint in checkpoints:
-        if checkpoint.signature is not None and policy.key is not None:
-            signature = sign(policy.key, organization_id, checkpoint.seq, checkpoint.hash)
-            if not hmac.compare_digest(signature, checkpoint.signature):
-                return result(
-                    0,
-                    GENESIS,
-                    checkpoint.seq,
-                    f"the checkpoint at seq {checkpoint.seq} does not carry a valid signature: "
-                    "it was forged or altered",
-                )
-        expected_hashes[checkpoint.seq] = checkpoint.hash
+    forged = _forged_checkpoint(policy.key, organization_id, checkpoints)
+    if forged is not None:
+        return result(
+            0,
+            GENESIS,
+            forged,
+            f"the checkpoint at seq {forged} does not carry a valid signature: "
+            "it was forged or altered",
+        )
+    expected_hashes = {checkpoint.seq: checkpoint.hash for checkpoint in checkpoints}
 
     if latest is not None and latest.seq > head_seq:
         return result(
@@ -384,63 +474,18 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
             "the log was cut back",
         )
 
-    # From a checkpoint, the first event's link is covered by its hash, which the checkpoint holds.
-    previous: str | None = GENESIS if from_seq == 1 else None
-    expected_seq = from_seq
-    count = 0
-    rows = connection.execute(_EVENTS_FROM, {**params, "from_seq": from_seq})
-    try:
-        for row in rows.mappings():
-            count += 1
-            seq = row["seq"]
-            problem = None
-            if seq != expected_seq:
-                problem = f"sequence jumps from {expected_seq - 1} to {seq}: events are missing"
-            elif previous is not None and row["prev_hash"] != previous:
-                problem = "the link to the previous event is broken"
-            elif _digest(dict(row)) != row["hash"]:
-                problem = "the event's content does not match its hash: it was altered"
-            elif seq in expected_hashes and expected_hashes[seq] != row["hash"]:
-                problem = (
-                    f"the event does not match the checkpoint taken at seq {seq}: "
-                    "the log was rewritten"
-                )
-            if problem is not None:
-                return result(count, previous or GENESIS, seq, problem)
-            previous = row["hash"]
-            expected_seq += 1
-    finally:
-        rows.close()
-    found = expected_seq - 1
-    if count == 0 and from_seq > 1:
-        return result(
-            0,
-            GENESIS,
-            from_seq,
-            f"the event at the checkpoint (seq {from_seq}) and all after it are missing",
-        )
-    if found < head_seq:
-        return result(
-            count,
-            previous or GENESIS,
-            found + 1,
-            f"the log ends at seq {found} but its head is seq {head_seq}: "
-            f"events {found + 1} to {head_seq} are missing",
-        )
-    if found > head_seq:
-        return result(
-            count,
-            previous or GENESIS,
-            head_seq + 1,
-            f"the head is seq {head_seq} but the log goes on to seq {found}: "
-            "events were added outside the service",
-        )
-    if head_seq > 0 and previous != head_hash:
-        return result(
-            count,
-            previous or GENESIS,
-            head_seq,
-            f"the event at seq {head_seq} does not match the head recorded when it was "
-            "appended: the log was rewritten",
-        )
+    count, previous, broken_at = _walk(connection, params, from_seq, expected_hashes)
+    if broken_at is not None:
+        return result(count, previous or GENESIS, *broken_at)
+    ending = _ending_problem(
+        count=count,
+        from_seq=from_seq,
+        found=from_seq + count - 1,
+        head_seq=head_seq,
+        head_hash=head_hash,
+        last_hash=previous,
+    )
+    if ending is not None:
+        broken, problem = ending
+        return result(count, previous or GENESIS, broken, problem)
     return result(count, previous or GENESIS)

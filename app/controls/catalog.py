@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from app import jsonpointer
 from app.controls.models import (
     CALENDARS,
     FRAMEWORKS,
@@ -28,7 +29,7 @@ _REF_PREFIX = {
 
 def pointer_of(loc: Iterable[int | str]) -> str:
     """A JSON pointer from a pydantic error location."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in loc)
+    return jsonpointer.pointer(loc)
 
 
 @dataclass(frozen=True, slots=True)

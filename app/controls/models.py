@@ -18,6 +18,19 @@ Role = Literal[
     "product_manufacturer",
 ]
 Confidence = Literal["high", "medium", "low"]
+# How binding a control is, as the ICO AI and data protection risk toolkit grades its
+# statements: must (a legal requirement), should (good practice), could (optional).
+Level = Literal["must", "should", "could"]
+LEVELS: Final = ("must", "should", "could")
+# A framework's entries are this unless an entry (or a questionnaire's holders.json) says
+# otherwise: the EU AI Act is law; ISO/IEC 42001 Annex A is the reference set of controls an
+# AI management system considers; the NIST AI RMF is voluntary (NIST AI 100-1) and offered
+# here as a crosswalk.
+FRAMEWORK_LEVELS: Final[dict[str, Level]] = {
+    "eu-ai-act": "must",
+    "iso-42001": "should",
+    "nist-ai-rmf": "could",
+}
 Calendar = Literal["original", "omnibus"]
 
 # The application calendars of EU AI Act obligations; results name the one(s) they report.
@@ -90,10 +103,18 @@ class Control(_Strict):
     roles: list[Role] | None = None
     applies_from: AppliesFrom | None = None
     confidence: Confidence | None = None
+    level: Level | None = Field(
+        default=None, description="must | should | could; default: the framework's level."
+    )
 
     @property
     def framework(self) -> str:
         return self.id.split(":", 1)[0]
+
+    @property
+    def binding(self) -> Level:
+        """The entry's level, else its framework's."""
+        return self.level or FRAMEWORK_LEVELS[self.framework]
 
 
 class ControlFile(_Strict):

@@ -7,17 +7,18 @@ import binascii
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from app.auth import Principal, require_scope
 from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language
 from app.controls.models import Control
-from app.errors import AppError, problem_responses
+from app.errors import NotFoundError, problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, invalid_cursor
+from app.routing import AUTHENTICATED_READ, problem_router
 
-router = APIRouter(prefix="/v1/controls", tags=["controls"])
+router = problem_router(AUTHENTICATED_READ, prefix="/v1/controls", tags=["controls"])
 
 ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
@@ -57,6 +58,10 @@ class ControlOut(BaseModel):
     roles: list[str] | None
     applies_from: dict[str, date | None] | None
     confidence: str | None
+    level: Literal["must", "should", "could"] = Field(
+        description="must: a legal requirement; should: good practice; could: optional "
+        "(the ICO AI and data protection risk toolkit's grades)."
+    )
 
 
 class ControlDetailOut(ControlOut):
@@ -81,6 +86,7 @@ def _out(control: Control, accept_language: str | None) -> ControlOut:
         roles=list(control.roles) if control.roles is not None else None,
         applies_from=control.applies_from.as_mapping() if control.applies_from else None,
         confidence=control.confidence,
+        level=control.binding,
     )
 
 
@@ -99,7 +105,7 @@ def _encode(control_id: str) -> str:
     "",
     operation_id="listControls",
     response_model=Page[ControlOut],
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(400),
 )
 def list_controls(
     controls: ControlCatalogDep,
@@ -133,7 +139,7 @@ def list_controls(
     "/{control_id}",
     operation_id="getControl",
     response_model=ControlDetailOut,
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(404),
 )
 def get_control(
     control_id: str,
@@ -144,9 +150,7 @@ def get_control(
     """One control with its crosswalk links."""
     control = controls.get(control_id)
     if control is None:
-        raise AppError(
-            status=404, type="not-found", title="Not found", detail=f"No control {control_id}."
-        )
+        raise NotFoundError("control", control_id)
     base = _out(control, accept_language)
     links = [
         CrosswalkLinkOut(from_=link.from_, to=link.to, kind=link.kind, note=link.note)

@@ -35,18 +35,22 @@ def _key_material(settings: Settings) -> bytes:
         return path.read_bytes().strip()
 
 
-def fernet(settings: Settings) -> Fernet:
+OUTBOX = "app-outbox"
+WEBHOOK_SECRETS = "app-webhook-secrets"  # a key of its own: one purpose's ciphertext opens no other
+
+
+def fernet(settings: Settings, purpose: str = OUTBOX) -> Fernet:
     """Any secret string becomes a Fernet key through SHA-256, so operators set a plain secret."""
-    digest = hashlib.sha256(b"app-outbox\0" + _key_material(settings)).digest()
+    digest = hashlib.sha256(purpose.encode() + b"\0" + _key_material(settings)).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
 
-def seal(settings: Settings, secret: str) -> str:
-    return fernet(settings).encrypt(secret.encode()).decode()
+def seal(settings: Settings, secret: str, purpose: str = OUTBOX) -> str:
+    return fernet(settings, purpose).encrypt(secret.encode()).decode()
 
 
-def unseal(settings: Settings, ciphertext: str) -> str:
+def unseal(settings: Settings, ciphertext: str, purpose: str = OUTBOX) -> str:
     try:
-        return fernet(settings).decrypt(ciphertext.encode()).decode()
+        return fernet(settings, purpose).decrypt(ciphertext.encode()).decode()
     except InvalidToken as exc:
         raise SecretUnreadable("the outbox key cannot open this message's secret") from exc

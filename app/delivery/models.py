@@ -6,10 +6,15 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from app.db import UTCDateTime, utcnow
+from app.webhooks import models as webhooks_models  # the table `subscription_id` points at
 
 
 class OutboxMessage(SQLModel, table=True):
-    """An e-mail waiting for, or done with, delivery; a secret in its body is kept encrypted."""
+    """An e-mail or a webhook call waiting for, or done with, delivery.
+
+    An e-mail's secret (a link with a token) is kept encrypted. A webhook's `subject` is its
+    `webhook-id` (kept by a redelivery), `purpose` its event type and `body` its JSON payload.
+    """
 
     __tablename__ = "outbox_messages"
 
@@ -17,7 +22,10 @@ class OutboxMessage(SQLModel, table=True):
     organization_id: uuid.UUID | None = Field(
         default=None, foreign_key="organizations.id", ondelete="CASCADE", index=True
     )
-    kind: str = Field(max_length=20, description="email")
+    kind: str = Field(max_length=20, description="email or webhook")
+    subscription_id: uuid.UUID | None = Field(
+        default=None, foreign_key="webhook_subscriptions.id", ondelete="CASCADE", index=True
+    )
     purpose: str = Field(max_length=60, description="what the message is for, e.g. invitation")
     recipient: str = Field(max_length=320)
     subject: str = Field(max_length=400)
@@ -32,3 +40,6 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+__all__ = ["OutboxMessage", "webhooks_models"]

@@ -2,30 +2,27 @@
 
 import uuid
 
-from fastapi import APIRouter
-
 from app.auth import PrincipalDep
 from app.db import SessionDep
 from app.delivery import service
 from app.delivery.schemas import MessageStatus, OutboxMessagePublic
 from app.errors import problem_responses
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(prefix="/v1/outbox/messages", tags=["delivery"])
+router = problem_router(AUTHENTICATED, prefix="/v1/outbox/messages", tags=["delivery"])
 
 
 @router.get(
     "/{message_id}",
     operation_id="getOutboxMessage",
     response_model=OutboxMessagePublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Get the delivery state of a queued e-mail (attempts, last error, sent or dead)",
 )
 def get_outbox_message(
     message_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> OutboxMessagePublic:
-    message = service.get_message(
-        session, organization_id=principal.organization_id, message_id=message_id
-    )
+    message = service.get_message(session, caller=principal, message_id=message_id)
     status = MessageStatus(message.status)
     return OutboxMessagePublic(
         id=message.id,

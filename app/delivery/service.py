@@ -6,6 +6,7 @@ import uuid
 
 from sqlmodel import Session
 
+from app.auth import Caller
 from app.db import OUTBOX_QUEUED
 from app.delivery.crypto import seal
 from app.delivery.models import OutboxMessage
@@ -49,10 +50,8 @@ def enqueue_email(
     return message
 
 
-def get_message(
-    session: Session, *, organization_id: uuid.UUID, message_id: uuid.UUID
-) -> OutboxMessage:
+def get_message(session: Session, *, caller: Caller, message_id: uuid.UUID) -> OutboxMessage:
     message = session.get(OutboxMessage, message_id)
-    if message is None or message.organization_id != organization_id:
+    if message is None or message.organization_id != caller.organization_id:
         raise NotFoundError("message", message_id)
     return message

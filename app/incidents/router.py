@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
@@ -11,23 +11,32 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
-from app.incidents import service
+from app.incidents import service, views
 from app.incidents.models import Incident, IncidentStatus
-from app.incidents.schemas import IncidentCreate, IncidentPublic, IncidentUpdate
+from app.incidents.schemas import (
+    IncidentCreate,
+    IncidentPublic,
+    IncidentUpdate,
+    TriageAssessmentLink,
+    TriageStart,
+)
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.questionnaires.dependencies import CatalogDep
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(tags=["incidents"])
+router = problem_router(AUTHENTICATED, tags=["incidents"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
+AssessDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 OVERDUE_ORDER = (
     "Longest overdue first (by the earliest deadline no report has met, then id). An incident "
     "is overdue when that deadline has passed and it is not closed."
 )
 
 
-def _public(incident: Incident, response: Response) -> IncidentPublic:
+def _public(session: SessionDep, incident: Incident, response: Response) -> IncidentPublic:
     response.headers["ETag"] = etag(incident.revision)
-    return service.public(incident)
+    return views.one(session, incident)
 
 
 @router.post(
@@ -35,7 +44,7 @@ def _public(incident: Incident, response: Response) -> IncidentPublic:
     operation_id="createIncident",
     status_code=status.HTTP_201_CREATED,
     response_model=IncidentPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(404), **etag_response(201, location=True)},
     summary="Record an incident on an AI system; its reporting deadlines come back computed",
 )
 def create_incident(
@@ -45,11 +54,9 @@ def create_incident(
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, IncidentPublic, dict[str, str]]:
-        incident = service.create_incident(
-            session, organization_id=principal.organization_id, data=body, actor=principal.actor
-        )
+        incident = service.create_incident(session, caller=principal, data=body)
         headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
-        return 201, service.public(incident), headers
+        return 201, views.one(session, incident), headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -60,7 +67,7 @@ def create_incident(
     "/v1/incidents",
     operation_id="listIncidents",
     response_model=Page[IncidentPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List incidents, newest first",
     description="Newest first (by recording time, then id); the filters combine with AND.",
 )
@@ -82,19 +89,19 @@ def list_incidents(
     filters = service.IncidentFilters(status=status_, system_id=system_id, overdue=overdue)
     incidents, next_cursor = service.list_incidents(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+    return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
 
 @router.get(
     "/v1/overdue-incidents",
     operation_id="listOverdueIncidents",
     response_model=Page[IncidentPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="Incidents with a reporting deadline passed and unmet, organisation-wide",
     description=OVERDUE_ORDER,
 )
@@ -106,19 +113,19 @@ def list_overdue_incidents(
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=None,
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+    return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
 
 @router.get(
     "/v1/ai-systems/{system_id}/overdue-incidents",
     operation_id="listSystemOverdueIncidents",
     response_model=Page[IncidentPublic],
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 404),
     summary="Incidents of one AI system with a reporting deadline passed and unmet",
     description=OVERDUE_ORDER,
 )
@@ -131,35 +138,33 @@ def list_system_overdue_incidents(
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue_of_system(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=system_id,
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[service.public(i) for i in incidents], next_cursor=next_cursor)
+    return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
 
 @router.get(
     "/v1/incidents/{incident_id}",
     operation_id="getIncident",
     response_model=IncidentPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="Get one incident with its deadlines (and its ETag)",
 )
 def get_incident(
     incident_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
 ) -> IncidentPublic:
-    incident = service.get_incident(
-        session, organization_id=principal.organization_id, incident_id=incident_id
-    )
-    return _public(incident, response)
+    incident = service.get_incident(session, caller=principal, incident_id=incident_id)
+    return _public(session, incident, response)
 
 
 @router.patch(
     "/v1/incidents/{incident_id}",
     operation_id="updateIncident",
     response_model=IncidentPublic,
-    responses={**problem_responses(401, 403, 404, 412, 422, 428), **etag_response(200)},
+    responses={**problem_responses(404, 412, 428), **etag_response(200)},
     summary="Change an incident: triage, status, actions, reports sent (needs If-Match)",
 )
 def update_incident(
@@ -172,10 +177,49 @@ def update_incident(
 ) -> IncidentPublic:
     incident = service.update_incident(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         incident_id=incident_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
-    return _public(incident, response)
+    return _public(session, incident, response)
+
+
+@router.post(
+    "/v1/incidents/{incident_id}/triage",
+    operation_id="startIncidentTriage",
+    status_code=status.HTTP_201_CREATED,
+    response_model=TriageAssessmentLink,
+    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
+    summary="Start the incident's triage assessment (ai-incident-triage), answered through "
+    "/v1/assessments/{id}",
+    description="The new draft starts from the incident's current triage facts. 409 while "
+    "another triage of the incident is a draft or waits for review. Once started, the triage "
+    "facts change only through the triage's submissions. The Location and ETag are the "
+    "assessment's.",
+)
+def start_incident_triage(
+    incident_id: uuid.UUID,
+    body: TriageStart,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: AssessDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    def create() -> tuple[int, TriageAssessmentLink, dict[str, str]]:
+        assessment = service.start_triage(
+            session,
+            catalog,
+            caller=principal,
+            incident_id=incident_id,
+            questionnaire_version=body.questionnaire_version,
+        )
+        headers = {
+            "Location": f"/v1/assessments/{assessment.id}",
+            "ETag": etag(assessment.revision),
+        }
+        return 201, views.link(assessment), headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )

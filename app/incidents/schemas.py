@@ -7,6 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
+from app.assessments.models import AssessmentStatus
 from app.incidents.deadlines import ClockStatus, Harm, OperatorRole
 from app.incidents.models import IncidentStatus
 from app.partial import PartialUpdate
@@ -145,6 +146,36 @@ class Deadlines(BaseModel):
     undetermined: list[str] = Field(description="Facts still missing, each with its effect.")
 
 
+class TriageAssessmentLink(BaseModel):
+    """An `ai-incident-triage` assessment answered on the incident (read and answer it through
+    /v1/assessments/{id}: autosave, submit, review)."""
+
+    assessment_id: uuid.UUID
+    questionnaire: str = Field(description="`key@version` it is pinned to.")
+    status: AssessmentStatus
+    round: int
+    tier: str | None = Field(description="Tier of its latest submitted round.")
+    submitted_at: datetime | None
+    decided_at: datetime | None
+
+
+class TriageFactsSource(BaseModel):
+    """The submitted triage round whose answers are the incident's triage facts."""
+
+    assessment_id: uuid.UUID
+    round: int
+
+
+class TriageStart(BaseModel):
+    """Start the incident's triage; it begins with the facts known so far as its answers."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    questionnaire_version: (
+        Annotated[str, StringConstraints(max_length=32, pattern=r"^\d+\.\d+\.\d+$")] | None
+    ) = Field(default=None, description="A published version; the latest when omitted.")
+
+
 class IncidentPublic(BaseModel):
     id: uuid.UUID
     system_id: uuid.UUID
@@ -155,7 +186,16 @@ class IncidentPublic(BaseModel):
     affected: str
     people_involved: list[str]
     status: IncidentStatus
-    triage: Triage
+    triage: Triage = Field(
+        description="The facts the deadlines are computed from. Written directly until a triage "
+        "assessment is started; from then on only its submissions write them."
+    )
+    triage_assessment: TriageAssessmentLink | None = Field(
+        description="The latest triage assessment answered on the incident (null: none yet)."
+    )
+    triage_facts_from: TriageFactsSource | None = Field(
+        description="The submitted triage round the facts come from (null: entered directly)."
+    )
     corrective_actions: list[CorrectiveAction]
     reports: list[ReportSent]
     evidence_links: list[str]

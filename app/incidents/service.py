@@ -11,23 +11,28 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
+from app.assessments import service as assessments_service
+from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
+from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, NotFoundError
-from app.incidents import deadlines
-from app.incidents.models import Incident, IncidentStatus
-from app.incidents.schemas import (
-    ClockPublic,
-    Deadlines,
-    IncidentCreate,
-    IncidentPublic,
-    IncidentUpdate,
-    Triage,
+from app.errors import (
+    AppError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+    field_problem,
 )
+from app.incidents import deadlines, triage
+from app.incidents.models import Incident, IncidentStatus
+from app.incidents.schemas import IncidentCreate, IncidentUpdate, Triage
 from app.pagination import decode_cursor, encode_cursor, finish_page, keyset_page
+from app.questionnaires.catalog import Catalog
 from app.systems import service as systems_service
+from app.webhooks import service as webhooks
 
 
 @dataclass(frozen=True)
@@ -38,31 +43,18 @@ class IncidentFilters:
 
 
 def facts(incident: Incident) -> deadlines.TriageFacts:
-    triage = Triage.model_validate(incident.triage)
-    return deadlines.TriageFacts(
-        aware_at=incident.aware_at,
-        serious=triage.serious,
-        harms=frozenset(triage.harms),
-        widespread_infringement=triage.widespread_infringement,
-        high_risk_obligations_apply=triage.high_risk_obligations_apply,
-        role=triage.role,
-        provider_reachable=triage.provider_reachable,
-        sectoral_regime=triage.sectoral_regime,
-        gpai_systemic_risk=triage.gpai_systemic_risk,
-        personal_data_breach=triage.personal_data_breach,
-        nis2_in_scope=triage.nis2_in_scope,
-        nis2_significant=triage.nis2_significant,
-    )
+    return triage.deadline_facts(Triage.model_validate(incident.triage), incident.aware_at)
 
 
-def _met(incident: Incident) -> set[str]:
+def met_clocks(incident: Incident) -> set[str]:
+    """The clocks a report sent says it meets."""
     return {r["clock_id"] for r in incident.reports if r.get("clock_id")}
 
 
 def _next_due(incident: Incident) -> datetime | None:
     if incident.status == IncidentStatus.CLOSED:
         return None
-    met = _met(incident)
+    met = met_clocks(incident)
     due = [
         c.due_at
         for c in deadlines.compute(facts(incident)).clocks
@@ -71,37 +63,29 @@ def _next_due(incident: Incident) -> datetime | None:
     return min(due, default=None)
 
 
-def public(incident: Incident, now: datetime | None = None) -> IncidentPublic:
-    """The incident as the API shows it, with its deadlines computed afresh."""
-    now = now or utcnow()
-    outcome = deadlines.compute(facts(incident))
-    met = _met(incident)
-    closed = incident.status == IncidentStatus.CLOSED
-    clocks = [
-        ClockPublic(
-            id=c.id,
-            regime=c.regime,
-            reporter=c.reporter,
-            recipient=c.recipient,
-            status=c.status,
-            due_at=c.due_at,
-            period=c.period,
-            met_by_report=c.id in met,
-            overdue=c.due_at is not None and c.due_at < now and c.id not in met and not closed,
-            explanation=c.explanation,
-            refs=list(c.refs),
-        )
-        for c in outcome.clocks
-    ]
-    data: dict[str, Any] = {
-        name: getattr(incident, name)
-        for name in IncidentPublic.model_fields
-        if name not in ("deadlines",)
-    }
-    data["deadlines"] = Deadlines(
-        clocks=clocks, notes=list(outcome.notes), undetermined=list(outcome.undetermined)
-    )
-    return IncidentPublic.model_validate(data)
+AUDITED = (
+    "system_id",
+    "title",
+    "description",
+    "occurred_at",
+    "aware_at",
+    "affected",
+    "people_involved",
+    "status",
+    "triage",
+    "corrective_actions",
+    "reports",
+    "evidence_links",
+    "next_due_at",
+    "revision",
+)
+
+
+def _snapshot(incident: Incident) -> dict[str, Any]:
+    values = {name: getattr(incident, name) for name in AUDITED}
+    for name in ("system_id", "occurred_at", "aware_at", "next_due_at"):
+        values[name] = None if values[name] is None else str(values[name])
+    return values
 
 
 def _audit(
@@ -115,7 +99,7 @@ def _audit(
         entity_type="incident",
         entity_id=incident.id,
         before=before,
-        after=public(incident).model_dump(mode="json", exclude={"deadlines"}),
+        after=_snapshot(incident),
     )
 
 
@@ -134,25 +118,23 @@ def _check_dates(incident: Incident) -> None:
         if datetime.fromisoformat(report["sent_at"]) > now:
             errors.append({"pointer": f"/reports/{index}/sent_at", "detail": "is in the future"})
     if errors:
-        raise AppError(
-            status=422,
-            type="incident-dates",
-            title="Invalid request",
-            detail="The incident's dates are impossible; nothing was stored.",
+        raise InvalidRequestError(
+            ProblemType.INCIDENT_DATES,
+            "The incident's dates are impossible; nothing was stored.",
             errors=errors,
         )
 
 
-def create_incident(
-    session: Session, *, organization_id: uuid.UUID, data: IncidentCreate, actor: Actor
-) -> Incident:
+def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -> Incident:
     # 404 for another organisation's system; a retired system may have incidents.
-    systems_service.get_system(session, organization_id=organization_id, system_id=data.system_id)
+    systems_service.get_system(
+        session, organization_id=caller.organization_id, system_id=data.system_id
+    )
     values = data.model_dump(mode="json")
     incident = Incident(
-        organization_id=organization_id,
-        created_by_key_id=actor.key_id,
-        created_by_user_id=actor.user_id,
+        organization_id=caller.organization_id,
+        created_by_key_id=caller.actor.key_id,
+        created_by_user_id=caller.actor.user_id,
         reports=[],
         **{
             **values,
@@ -165,18 +147,26 @@ def create_incident(
     incident.next_due_at = _next_due(incident)
     session.add(incident)
     session.flush()
-    _audit(session, incident, actor, "created", None)
+    _audit(session, incident, caller.actor, "created", None)
+    if incident.status == IncidentStatus.REPORTED:
+        _emit_reported(session, incident)
     return incident
 
 
 def get_incident(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     incident_id: uuid.UUID,
     for_update: bool = False,
 ) -> Incident:
     """The incident, or 404 — also when it belongs to another organisation."""
+    return _load(session, caller.organization_id, incident_id, for_update=for_update)
+
+
+def _load(
+    session: Session, organization_id: uuid.UUID, incident_id: uuid.UUID, *, for_update: bool
+) -> Incident:
     incident = session.get(
         Incident, incident_id, with_for_update=for_update or None, populate_existing=for_update
     )
@@ -188,51 +178,144 @@ def get_incident(
 def update_incident(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     incident_id: uuid.UUID,
     data: IncidentUpdate,
     if_match: str | None,
-    actor: Actor,
 ) -> Incident:
-    incident = get_incident(
-        session, organization_id=organization_id, incident_id=incident_id, for_update=True
-    )
+    incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
     check_if_match(if_match, incident.revision)
-    before = public(incident).model_dump(mode="json", exclude={"deadlines"})
+    before = _snapshot(incident)
     changes = data.model_dump(mode="json", exclude_unset=True)
     for moment in ("occurred_at", "aware_at"):
         if moment in changes:
             changes[moment] = getattr(data, moment)
-    changed = False
-    for field, value in changes.items():
-        if getattr(incident, field) != value:
-            setattr(incident, field, value)  # JSON values are reassigned, never mutated in place
-            changed = True
-    if not changed:
+    changes = {k: v for k, v in changes.items() if getattr(incident, k) != v}
+    if not changes:
         return incident
+    if "triage" in changes:
+        _check_triage_writable(session, incident)
+    for field, value in changes.items():
+        setattr(incident, field, value)  # JSON values are reassigned, never mutated in place
     try:
         _check_dates(incident)
     except AppError:
         session.expire(incident)  # the refused values never reach the database
         raise
+    _changed(session, incident)
+    if changes.get("status") == IncidentStatus.REPORTED:
+        reported(session, incident, caller.actor, before)
+    else:
+        _audit(session, incident, caller.actor, "updated", before)
+    return incident
+
+
+def _changed(session: Session, incident: Incident) -> None:
     incident.next_due_at = _next_due(incident)
     incident.revision += 1
     incident.updated_at = utcnow()
     session.add(incident)
     session.flush()
-    _audit(session, incident, actor, "updated", before)
-    return incident
+
+
+def reported(session: Session, incident: Incident, actor: Actor, before: dict[str, Any]) -> None:
+    """The incident has just become `reported` (flushed, in the request's transaction): audited
+    as `incident.reported`; the one place an `incident.reported` event leaves from."""
+    _audit(session, incident, actor, "reported", before)
+    _emit_reported(session, incident)
+
+
+def _emit_reported(session: Session, incident: Incident) -> None:
+    org = incident.organization_id
+    data = {"incident_id": incident.id, "organization_id": org, "system_id": incident.system_id}
+    webhooks.emit(session, org, "incident.reported", {**data, "title": incident.title})
+
+
+def _check_triage_writable(session: Session, incident: Incident) -> None:
+    """Once a triage assessment is started, only its submissions write the triage facts."""
+    started = session.exec(
+        select(Assessment.id).where(Assessment.incident_id == incident.id).limit(1)
+    ).first()
+    if started is not None:
+        raise ConflictError(
+            f"The triage facts come from the triage assessment {started}: change its "
+            "answers and submit it (or start a new triage) instead.",
+            type=ProblemType.TRIAGE_FROM_ASSESSMENT,
+            errors=[field_problem("/triage", "written by the triage assessment")],
+        )
+
+
+def start_triage(
+    session: Session,
+    catalog: Catalog,
+    *,
+    caller: Caller,
+    incident_id: uuid.UUID,
+    questionnaire_version: str | None,
+) -> Assessment:
+    """A new triage assessment on the incident, starting from its current facts; 409 while
+    another one is still a draft or waiting for review."""
+    incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
+    open_triage = session.exec(
+        select(Assessment).where(
+            Assessment.incident_id == incident.id,
+            col(Assessment.status).in_([AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED]),
+        )
+    ).first()
+    if open_triage is not None:
+        raise ConflictError(
+            f"The triage assessment {open_triage.id} is still {open_triage.status}: answer and "
+            "submit it, or have it reviewed, before starting another.",
+            type=ProblemType.TRIAGE_OPEN,
+        )
+    version = assessments_service.resolve_version(catalog, triage.TRIAGE_KEY, questionnaire_version)
+    return assessments_service.create_incident_assessment(
+        session,
+        caller=caller,
+        incident_id=incident.id,
+        system_id=incident.system_id,
+        version=version,
+        answers=triage.answers_from_facts(Triage.model_validate(incident.triage)),
+    )
+
+
+def triage_submitted(session: Session, assessment: Assessment, actor: Actor) -> None:
+    """An assessment was submitted: a triage's answers become its incident's triage facts (a
+    review never changes them: deadlines do not wait for a reviewer); 422 when a fact the
+    deadlines depend on is left unanswered, and then nothing is submitted."""
+    if assessment.incident_id is None:
+        return
+    unanswered = triage.unanswered_facts(assessment.answers)
+    if unanswered:
+        raise InvalidRequestError(
+            ProblemType.TRIAGE_INCOMPLETE,
+            "The incident's reporting deadlines depend on these questions; answer them "
+            "before submitting the triage. Nothing was submitted.",
+            errors=[
+                field_problem(f"/answers/{item}", "the deadlines depend on it: answer it")
+                for item in unanswered
+            ],
+            title="Invalid answers",
+        )
+    incident = _load(session, assessment.organization_id, assessment.incident_id, for_update=True)
+    found = triage.facts_from_answers(assessment.answers).model_dump(mode="json")
+    if found == incident.triage:
+        return
+    before = _snapshot(incident)
+    incident.triage = found
+    _changed(session, incident)
+    _audit(session, incident, actor, "triaged", before)
 
 
 def list_incidents(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     filters: IncidentFilters,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Incident], str | None]:
-    statement = select(Incident).where(Incident.organization_id == organization_id)
+    statement = select(Incident).where(Incident.organization_id == caller.organization_id)
     if filters.status is not None:
         statement = statement.where(Incident.status == filters.status.value)
     if filters.system_id is not None:
@@ -251,7 +334,7 @@ def list_incidents(
 def list_overdue(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     system_id: uuid.UUID | None,
     cursor: str | None,
     limit: int,
@@ -259,7 +342,7 @@ def list_overdue(
     """Incidents with a deadline passed and unmet, the longest overdue first."""
     due = col(Incident.next_due_at)
     statement = select(Incident).where(
-        Incident.organization_id == organization_id, due.is_not(None), due < utcnow()
+        Incident.organization_id == caller.organization_id, due.is_not(None), due < utcnow()
     )
     if system_id is not None:
         statement = statement.where(Incident.system_id == system_id)
@@ -303,13 +386,11 @@ def counts_for_system(
 def list_overdue_of_system(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     system_id: uuid.UUID,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Incident], str | None]:
     """One system's overdue incidents; 404 when the system is not the organisation's."""
-    systems_service.get_system(session, organization_id=organization_id, system_id=system_id)
-    return list_overdue(
-        session, organization_id=organization_id, system_id=system_id, cursor=cursor, limit=limit
-    )
+    systems_service.get_system(session, organization_id=caller.organization_id, system_id=system_id)
+    return list_overdue(session, caller=caller, system_id=system_id, cursor=cursor, limit=limit)

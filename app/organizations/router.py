@@ -3,35 +3,21 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import Query, status
 
 from app.auth import AdminDep
 from app.db import SessionDep
-from app.errors import AppError, problem_responses
-from app.organizations import service
-from app.organizations.models import ApiKey
+from app.errors import InvalidFieldError, ProblemType, problem_responses
+from app.organizations import service, views
 from app.organizations.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
     ApiKeyPublic,
 )
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.routing import AUTHENTICATED, problem_router
 
-router = APIRouter(tags=["api keys"])
-
-
-def _public(key: ApiKey) -> ApiKeyPublic:
-    return ApiKeyPublic(
-        id=key.id,
-        name=key.name,
-        prefix=key.prefix,
-        scopes=key.scopes,
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked_at=key.revoked_at,
-        active=key.revoked_at is None,
-        user_id=key.user_id,
-    )
+router = problem_router(AUTHENTICATED, tags=["api keys"])
 
 
 @router.post(
@@ -39,17 +25,15 @@ def _public(key: ApiKey) -> ApiKeyPublic:
     operation_id="createApiKey",
     status_code=status.HTTP_201_CREATED,
     response_model=ApiKeyCreated,
-    responses=problem_responses(401, 403, 422),
     summary="Create an API key (its secret is returned this once)",
 )
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
     if body.personal and principal.user_id is None:
-        raise AppError(
-            status=422,
-            type="personal-key-needs-person",
-            title="Invalid request",
-            detail="Only a signed-in person can create a personal key.",
-            errors=[{"pointer": "/personal", "detail": "needs a signed-in person"}],
+        raise InvalidFieldError(
+            "/personal",
+            "Only a signed-in person can create a personal key.",
+            type=ProblemType.PERSONAL_KEY_NEEDS_PERSON,
+            reason="needs a signed-in person",
         )
     created = service.create_key(
         session,
@@ -59,14 +43,14 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
         actor=principal.actor,
         user_id=principal.user_id if body.personal else None,
     )
-    return ApiKeyCreated(**_public(created.key).model_dump(), secret=created.secret)
+    return ApiKeyCreated(**views.api_key_public(created.key).model_dump(), secret=created.secret)
 
 
 @router.get(
     "/v1/api-keys",
     operation_id="listApiKeys",
     response_model=Page[ApiKeyPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List the organisation's API keys",
     description="Newest first (by creation time, then id).",
 )
@@ -84,18 +68,18 @@ def list_api_keys(
         cursor=cursor,
         limit=limit,
     )
-    return Page(items=[_public(k) for k in keys], next_cursor=next_cursor)
+    return Page(items=[views.api_key_public(k) for k in keys], next_cursor=next_cursor)
 
 
 @router.get(
     "/v1/api-keys/{key_id}",
     operation_id="getApiKey",
     response_model=ApiKeyPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Get one API key",
 )
 def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return _public(
+    return views.api_key_public(
         service.get_key(session, organization_id=principal.organization_id, key_id=key_id)
     )
 
@@ -104,11 +88,11 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
     "/v1/api-keys/{key_id}/revoke",
     operation_id="revokeApiKey",
     response_model=ApiKeyPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="Revoke an API key; it stops working at once",
 )
 def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return _public(
+    return views.api_key_public(
         service.revoke_key(
             session,
             organization_id=principal.organization_id,

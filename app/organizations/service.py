@@ -12,7 +12,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Scope, generate_key
 from app.db import utcnow
-from app.errors import ConflictError, NotFoundError
+from app.errors import ConflictError, NotFoundError, ProblemType
 from app.organizations.models import ApiKey, Organization
 from app.pagination import finish_page, keyset_page
 from app.text_guard import check_name
@@ -130,7 +130,7 @@ def revoke_key(
     """Revoke a key; the last active admin key of an organisation cannot be revoked."""
     key = get_key(session, organization_id=organization_id, key_id=key_id)
     if key.revoked_at is not None:
-        raise ConflictError("This API key is revoked already.", type="already-revoked")
+        raise ConflictError("This API key is revoked already.", type=ProblemType.ALREADY_REVOKED)
     if Scope.ADMIN in key.scopes:
         # Locked (PostgreSQL; SQLite serialises writes): two revocations of the last two admin
         # keys at once must not both see the other one still active.
@@ -145,7 +145,7 @@ def revoke_key(
             raise ConflictError(
                 "This is the organisation's last active admin key; create another admin key "
                 "before revoking it.",
-                type="last-admin-key",
+                type=ProblemType.LAST_ADMIN_KEY,
             )
     before = key_snapshot(key)
     key.revoked_at = utcnow()

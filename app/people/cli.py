@@ -36,7 +36,7 @@ def _org(session: Session, slug: str) -> Any:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from app.people import service
+    from app.people import credentials, service
     from app.people.schemas import InvitationCreate
 
     try:
@@ -59,7 +59,7 @@ def cmd_create(args: argparse.Namespace) -> int:
             )
         except AppError as exc:
             return _fail(exc.detail or exc.title)
-        reset_link = service.create_reset_link(session, settings, user=user)
+        reset_link = credentials.create_reset_link(session, settings, user=user)
         session.commit()
     print(f"created {user.id} ({data.email}, {data.role.value} of '{args.org}')", file=sys.stderr)
     print(f"sign-in link (one use, {settings.password_reset_valid_hours} h): {reset_link}")
@@ -108,14 +108,14 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
 
 
 def cmd_reset_link(args: argparse.Namespace) -> int:
-    from app.people import service
+    from app.people import credentials, service
 
     settings = get_settings()
     with _session() as session:
         user = service.find_user_by_email(session, email=args.email.strip().lower())
         if user is None or user.status != service.ACTIVE:
             return _fail(f"no active user {args.email}")
-        reset_link = service.create_reset_link(session, settings, user=user)
+        reset_link = credentials.create_reset_link(session, settings, user=user)
         session.commit()
     print(reset_link)
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -20,12 +21,13 @@ from app.auth import (
     check_origin,
 )
 from app.concurrency import IfMatchHeader, etag, etag_response
-from app.db import SessionDep
+from app.db import SessionDep, after_transaction
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
+from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from app.people import oidc, service
+from app.people import credentials, oidc, service, views
 from app.people.limiter import SignInLimiter
 from app.people.models import UserSession
 from app.people.passwords import Passwords
@@ -56,22 +58,17 @@ logger = logging.getLogger("app.people")
 router = APIRouter(tags=["people"])
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
 def _passwords(request: Request) -> Passwords:
     passwords: Passwords = request.app.state.passwords
     return passwords
 
 
-def _limiter(request: Request) -> SignInLimiter:
+def _limiter(request: Request, session: SessionDep) -> SignInLimiter:
     limiter: SignInLimiter = request.app.state.sign_in_limiter
-    return limiter
+    # Failures are recorded once the request's transaction has ended: a 401 rolls it back.
+    return limiter.after(partial(after_transaction, session))
 
 
-SettingsDep = Annotated[Settings, Depends(_settings)]
 PasswordsDep = Annotated[Passwords, Depends(_passwords)]
 LimiterDep = Annotated[SignInLimiter, Depends(_limiter)]
 
@@ -254,20 +251,8 @@ def list_my_sessions(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SessionPublic]:
     rows, next_cursor = service.list_sessions(session, caller=principal, cursor=cursor, limit=limit)
-    return Page(
-        items=[
-            SessionPublic(
-                id=s.id,
-                created_at=s.created_at,
-                last_seen_at=s.last_seen_at,
-                expires_at=s.expires_at,
-                current=s.id == principal.session_id,
-                user_agent=s.user_agent,
-            )
-            for s in rows
-        ],
-        next_cursor=next_cursor,
-    )
+    items = [views.session_public(s, current=s.id == principal.session_id) for s in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.delete(
@@ -297,7 +282,7 @@ def change_password(
     passwords: PasswordsDep,
     limiter: LimiterDep,
 ) -> Response:
-    service.change_password(
+    credentials.change_password(
         session,
         passwords,
         limiter,
@@ -326,7 +311,7 @@ RESET_ACCEPTED = (
 def request_password_reset(
     body: PasswordResetRequest, session: SessionDep, settings: SettingsDep
 ) -> Accepted:
-    found = service.request_reset(session, settings, email=body.email)
+    found = credentials.request_reset(session, settings, email=body.email)
     mailer = Mailer.from_settings(settings)
     if found is not None and mailer.enabled:
         user, reset_link = found
@@ -365,7 +350,7 @@ def complete_password_reset(
     passwords: PasswordsDep,
     cookie: CookieDep,
 ) -> Me:
-    opened = service.complete_reset(
+    opened = credentials.complete_reset(
         session,
         settings,
         passwords,
@@ -391,7 +376,7 @@ def accept_takes_only_post() -> None:
     summary="What an invitation link invites to",
 )
 def get_invitation(token: str, session: SessionDep) -> InvitationView:
-    invitation, organization = service.view_invitation(session, secret=token)
+    invitation, organization = credentials.view_invitation(session, secret=token)
     assert invitation.role is not None
     return InvitationView(
         email=invitation.email,
@@ -419,7 +404,7 @@ def accept_invitation(
     passwords: PasswordsDep,
     cookie: CookieDep,
 ) -> Me:
-    opened = service.accept_invitation(
+    opened = credentials.accept_invitation(
         session,
         settings,
         passwords,
@@ -463,7 +448,7 @@ def list_users(
 def invite_user(
     body: InvitationCreate, session: SessionDep, settings: SettingsDep, principal: AdminDep
 ) -> InvitationCreated:
-    token, invite_link = service.invite(
+    token, invite_link = credentials.invite(
         session,
         settings,
         caller=principal,
@@ -569,12 +554,14 @@ def _sign_in_error(slug: str) -> RedirectResponse:
     responses=_redirect("To the identity provider (or to /sign-in?error=...)"),
     summary="Start single sign-on: redirects to the identity provider",
 )
-def start_oidc_sign_in(request: Request, settings: SettingsDep) -> RedirectResponse:
+def start_oidc_sign_in(
+    request: Request, settings: SettingsDep, engine: EngineDep
+) -> RedirectResponse:
     provider: oidc.OidcProvider | None = request.app.state.oidc
     if provider is None:
         return _sign_in_error("oidc-disabled")
     try:
-        url, state = oidc.start(request.app.state.engine, settings, provider)
+        url, state = oidc.start(engine, settings, provider)
     except oidc.OidcError as exc:
         logger.warning("single sign-on not started: %s", exc.detail)
         return _sign_in_error(exc.slug)
@@ -606,6 +593,7 @@ OidcParam = Annotated[str | None, Query(max_length=2048)]
 def finish_oidc_sign_in(
     request: Request,
     settings: SettingsDep,
+    engine: EngineDep,
     cookie: CookieDep,
     code: OidcParam = None,
     state: OidcParam = None,
@@ -619,7 +607,7 @@ def finish_oidc_sign_in(
         return _sign_in_error("oidc-provider-error")
     try:
         opened = oidc.finish(
-            request.app.state.engine,
+            engine,
             settings,
             provider,
             code=code,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -18,7 +18,14 @@ from app.audit.service import Actor
 from app.auth import ROLE_SCOPES, Principal, Role, hash_key, new_secret
 from app.concurrency import check_if_match
 from app.db import utcnow
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import (
+    AppError,
+    ConflictError,
+    NotFoundError,
+    ProblemType,
+    TooManyRequestsError,
+    UnauthenticatedError,
+)
 from app.organizations.models import ApiKey, Organization
 from app.pagination import finish_page, keyset_page
 from app.people.limiter import SignInLimiter
@@ -34,45 +41,24 @@ from app.people.schemas import (
 )
 from app.settings import Settings
 
-RESET_PATH = "/reset-password"
-INVITATION_PATH = "/accept-invitation"
 ACTIVE = "active"
 DEACTIVATED = "deactivated"
-INVITATION = "invitation"
-PASSWORD_RESET = "password_reset"  # noqa: S105 (a token kind, not a password)
 
 
 def invalid_credentials() -> AppError:
-    return AppError(
-        status=401,
-        type="invalid-credentials",
-        title="Unauthenticated",
-        detail="The e-mail address or the password is wrong.",
-    )
-
-
-def invalid_token() -> AppError:
-    # One answer for unknown, expired and used links: a guesser learns nothing.
-    return AppError(
-        status=404,
-        type="invalid-token",
-        title="Not found",
-        detail="This link is unknown, expired or used already; ask for a new one.",
+    return UnauthenticatedError(
+        "The e-mail address or the password is wrong.",
+        type=ProblemType.INVALID_CREDENTIALS,
+        challenge=None,
     )
 
 
 def too_many_attempts(retry_after: int) -> AppError:
-    return AppError(
-        status=429,
-        type="too-many-sign-in-attempts",
-        title="Too many requests",
-        detail=f"Too many failed sign-ins; try again in {retry_after} seconds.",
-        headers={"Retry-After": str(retry_after)},
+    return TooManyRequestsError(
+        f"Too many failed sign-ins; try again in {retry_after} seconds.",
+        retry_after=retry_after,
+        type=ProblemType.TOO_MANY_SIGN_IN_ATTEMPTS,
     )
-
-
-def link(settings: Settings, path: str, token: str) -> str:
-    return f"{settings.public_base_url}{path}#token={token}"
 
 
 # --- users and memberships -------------------------------------------------------------------
@@ -130,9 +116,9 @@ def create_user(
         user = User(email=email, display_name=display_name, password_hash=password_hash)
         session.add(user)
         session.flush()
-    elif _membership(session, user.id, organization_id) is not None:
+    elif find_membership(session, user.id, organization_id) is not None:
         raise ConflictError(
-            "This person is a member of the organisation already.", type="member-exists"
+            "This person is a member of the organisation already.", type=ProblemType.MEMBER_EXISTS
         )
     membership = Membership(organization_id=organization_id, user_id=user.id, role=role.value)
     session.add(membership)
@@ -149,7 +135,7 @@ def create_user(
     return user
 
 
-def _membership(
+def find_membership(
     session: Session, user_id: uuid.UUID, organization_id: uuid.UUID
 ) -> Membership | None:
     return session.exec(
@@ -250,7 +236,7 @@ def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: 
 def _last_admin() -> ConflictError:
     return ConflictError(
         "This is the organisation's last active admin; make someone else admin first.",
-        type="last-admin",
+        type=ProblemType.LAST_ADMIN,
     )
 
 
@@ -294,7 +280,9 @@ def deactivate(
     if check_revision:
         check_if_match(if_match, member.membership.revision)
     if member.deactivated:
-        raise ConflictError("This user is deactivated already.", type="already-deactivated")
+        raise ConflictError(
+            "This user is deactivated already.", type=ProblemType.ALREADY_DEACTIVATED
+        )
     admin = member.membership.role == Role.ADMIN.value
     if admin and _other_active_admins(session, organization_id, user_id) == 0:
         raise _last_admin()
@@ -386,7 +374,7 @@ def end_sessions(
     session.execute(statement.values(ended_at=utcnow()))
 
 
-def _first_organization(session: Session, user: User) -> uuid.UUID | None:
+def first_organization(session: Session, user: User) -> uuid.UUID | None:
     memberships = _memberships(session, user.id)
     return memberships[0][0].organization_id if memberships else None
 
@@ -411,7 +399,7 @@ def sign_in(
     user = find_user_by_email(session, email=email)
     usable = user is not None and user.status == ACTIVE and user.password_hash is not None
     ok = passwords.verify(user.password_hash if user is not None and usable else None, password)
-    organization_id = _first_organization(session, user) if user is not None and ok else None
+    organization_id = first_organization(session, user) if user is not None and ok else None
     if user is None or not ok or organization_id is None:
         limiter.failed(email=email, client=client)
         raise invalid_credentials()
@@ -468,13 +456,11 @@ def switch_organization(
 ) -> Principal:
     """Make another of the user's organisations the session's active one."""
     if caller.session_id is None or caller.user_id is None:
-        raise AppError(
-            status=409,
-            type="not-a-session",
-            title="Conflict",
-            detail="Only a signed-in session has an active organisation; an API key has one.",
+        raise ConflictError(
+            "Only a signed-in session has an active organisation; an API key has one.",
+            type=ProblemType.NOT_A_SESSION,
         )
-    membership = _membership(session, caller.user_id, organization_id)
+    membership = find_membership(session, caller.user_id, organization_id)
     if membership is None or membership.deactivated_at is not None:
         raise NotFoundError("organisation", organization_id)
     user_session = session.get(UserSession, caller.session_id)
@@ -488,133 +474,6 @@ def switch_organization(
         user_id=caller.user_id,
         role=membership.role,
         session_id=caller.session_id,
-    )
-
-
-# --- passwords and one-time links -------------------------------------------------------------
-
-
-def change_password(
-    session: Session,
-    passwords: Passwords,
-    limiter: SignInLimiter,
-    *,
-    caller: Principal,
-    client: str,
-    current: str,
-    new: str,
-) -> None:
-    """Change the caller's password; every other session of theirs ends."""
-    if caller.user_id is None:
-        raise NotFoundError("user", "for this API key")
-    user = session.get(User, caller.user_id)
-    assert user is not None
-    retry_after = limiter.check(email=user.email, client=client)
-    if retry_after is not None:
-        raise too_many_attempts(retry_after)
-    if not passwords.verify(user.password_hash, current):
-        limiter.failed(email=user.email, client=client)
-        raise AppError(
-            status=403,
-            type="invalid-credentials",
-            title="Forbidden",
-            detail="The current password is wrong; nothing was changed.",
-        )
-    user.password_hash = passwords.hash(new)
-    session.add(user)
-    end_sessions(session, user_id=user.id, keep=caller.session_id)
-    session.flush()
-
-
-def _new_token(
-    session: Session,
-    *,
-    kind: str,
-    email: str,
-    expires_at: datetime,
-    user_id: uuid.UUID | None = None,
-    organization_id: uuid.UUID | None = None,
-    role: str | None = None,
-    display_name: str | None = None,
-    actor: Actor | None = None,
-) -> tuple[UserToken, str]:
-    secret, secret_hash = new_secret()
-    token = UserToken(
-        secret_hash=secret_hash,
-        kind=kind,
-        email=email,
-        user_id=user_id,
-        organization_id=organization_id,
-        role=role,
-        display_name=display_name,
-        expires_at=expires_at,
-        created_by_user_id=actor.user_id if actor else None,
-        created_by_key_id=actor.key_id if actor else None,
-    )
-    session.add(token)
-    session.flush()
-    return token, secret
-
-
-def create_reset_link(session: Session, settings: Settings, *, user: User) -> str:
-    """A one-time link with which the user sets a (new) password; valid for a limited time."""
-    _, secret = _new_token(
-        session,
-        kind=PASSWORD_RESET,
-        email=user.email,
-        user_id=user.id,
-        expires_at=utcnow() + timedelta(hours=settings.password_reset_valid_hours),
-    )
-    return link(settings, RESET_PATH, secret)
-
-
-def request_reset(session: Session, settings: Settings, *, email: str) -> tuple[User, str] | None:
-    """A reset link for an active user of this address, or None (the caller answers the same)."""
-    user = find_user_by_email(session, email=email)
-    if user is None or user.status != ACTIVE:
-        return None
-    return user, create_reset_link(session, settings, user=user)
-
-
-def _usable_token(session: Session, secret: str, kind: str) -> UserToken:
-    token = session.exec(
-        select(UserToken)
-        .where(UserToken.secret_hash == hash_key(secret), UserToken.kind == kind)
-        .with_for_update()
-    ).first()
-    if token is None or token.used_at is not None or token.expires_at <= utcnow():
-        raise invalid_token()
-    return token
-
-
-def complete_reset(
-    session: Session,
-    settings: Settings,
-    passwords: Passwords,
-    *,
-    secret: str,
-    new_password: str,
-    user_agent: str | None,
-    replaces: str | None,
-) -> tuple[UserSession, str]:
-    """Set the password through a reset link, end every session, and sign in."""
-    token = _usable_token(session, secret, PASSWORD_RESET)
-    user = session.get(User, token.user_id) if token.user_id else None
-    organization_id = _first_organization(session, user) if user else None
-    if user is None or user.status != ACTIVE or organization_id is None:
-        raise invalid_token()
-    token.used_at = utcnow()
-    user.password_hash = passwords.hash(new_password)
-    session.add(token)
-    session.add(user)
-    end_sessions(session, user_id=user.id)
-    return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
     )
 
 
@@ -658,7 +517,7 @@ def me(session: Session, caller: Principal) -> Me:
 
 def principal_of(session: Session, user_session: UserSession) -> Principal:
     """The caller a freshly opened session authenticates as."""
-    membership = _membership(session, user_session.user_id, user_session.organization_id)
+    membership = find_membership(session, user_session.user_id, user_session.organization_id)
     assert membership is not None
     return Principal(
         organization_id=user_session.organization_id,
@@ -666,121 +525,6 @@ def principal_of(session: Session, user_session: UserSession) -> Principal:
         user_id=user_session.user_id,
         role=membership.role,
         session_id=user_session.id,
-    )
-
-
-# --- first start and operators ---------------------------------------------------------------
-
-
-def bootstrap_admin(
-    session: Session, settings: Settings, *, organization_id: uuid.UUID, actor: Actor
-) -> str:
-    """The first admin user of a new organisation (no password yet) and their sign-in link."""
-    user = create_user(
-        session,
-        email=settings.first_admin_email.strip().lower(),
-        display_name="Administrator",
-        organization_id=organization_id,
-        role=Role.ADMIN,
-        actor=actor,
-    )
-    return create_reset_link(session, settings, user=user)
-
-
-# --- invitations -----------------------------------------------------------------------------
-
-
-def invite(
-    session: Session,
-    settings: Settings,
-    *,
-    caller: Principal,
-    email: str,
-    role: Role,
-    display_name: str | None,
-) -> tuple[UserToken, str]:
-    """An invitation to the caller's organisation (hashed, expiring, single use) and its link."""
-    existing = find_user_by_email(session, email=email)
-    if existing is not None and _membership(session, existing.id, caller.organization_id):
-        raise ConflictError(
-            "This person is a member of the organisation already.", type="member-exists"
-        )
-    token, secret = _new_token(
-        session,
-        kind=INVITATION,
-        email=email,
-        organization_id=caller.organization_id,
-        role=role.value,
-        display_name=display_name,
-        expires_at=utcnow() + timedelta(days=settings.user_invitation_valid_days),
-        actor=caller.actor,
-    )
-    audit.record(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="user.invited",
-        entity_type="user_invitation",
-        entity_id=token.id,
-        after={"id": str(token.id), "role": role.value, "expires_at": token.expires_at.isoformat()},
-    )
-    return token, link(settings, INVITATION_PATH, secret)
-
-
-def view_invitation(session: Session, *, secret: str) -> tuple[UserToken, Organization]:
-    token = _usable_token(session, secret, INVITATION)
-    organization = session.get(Organization, token.organization_id)
-    if organization is None:
-        raise invalid_token()
-    return token, organization
-
-
-def accept_invitation(
-    session: Session,
-    settings: Settings,
-    passwords: Passwords,
-    *,
-    secret: str,
-    display_name: str,
-    password: str,
-    user_agent: str | None,
-    replaces: str | None,
-) -> tuple[UserSession, str]:
-    """Join the organisation (a new user sets a password; an existing one proves theirs)."""
-    token = _usable_token(session, secret, INVITATION)
-    assert token.organization_id is not None
-    assert token.role is not None
-    user = find_user_by_email(session, email=token.email)
-    if user is not None:
-        if user.status != ACTIVE:
-            raise invalid_token()
-        if not passwords.verify(user.password_hash, password):
-            raise invalid_credentials()
-    actor = Actor(key_id=None, name="invitation accepted")
-    existing = _membership(session, user.id, token.organization_id) if user else None
-    if existing is not None and existing.deactivated_at is not None:
-        raise invalid_token()
-    if user is None or existing is None:
-        user = create_user(
-            session,
-            email=token.email,
-            display_name=display_name,
-            organization_id=token.organization_id,
-            role=Role(token.role),
-            actor=actor
-            if user is None
-            else Actor(key_id=None, user_id=user.id, name=f"user {user.id}"),
-            password_hash=passwords.hash(password) if user is None else None,
-        )
-    token.used_at = utcnow()
-    session.add(token)
-    return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=token.organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
     )
 
 

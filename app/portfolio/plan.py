@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.auth import Caller
 from app.db import utcnow
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
 from app.questionnaires.models import PlanTrigger
@@ -135,6 +136,7 @@ def load_facts(
                 col(Assessment.system_id).in_(chunk),
                 col(Assessment.questionnaire_key).in_(sorted(keys)),
                 col(Assessment.status).in_(OPEN_STATUSES),
+                col(Assessment.incident_id).is_(None),  # an incident's triage is not the plan's
             )
             .order_by(col(Assessment.created_at), col(Assessment.id))
         ).all()
@@ -346,7 +348,7 @@ def work_queue(
     session: Session,
     catalog: Catalog,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     filters: QueueFilters,
     grace_days: int,
     due_soon_days: int,
@@ -355,7 +357,7 @@ def work_queue(
     progress, due soon or overdue), never-assessed systems included, ordered by `queue_sort_key`.
     """
     statement = select(AISystem).where(
-        AISystem.organization_id == organization_id,
+        AISystem.organization_id == caller.organization_id,
         AISystem.status == SystemStatus.ACTIVE.value,
     )
     if filters.system_id is not None:
@@ -364,7 +366,9 @@ def work_queue(
         statement = statement.where(AISystem.owner == filters.owner)
     systems = list(session.exec(statement).all())
     declared = declarations(catalog)
-    facts = load_facts(session, organization_id, [s.id for s in systems], trigger_keys(declared))
+    facts = load_facts(
+        session, caller.organization_id, [s.id for s in systems], trigger_keys(declared)
+    )
     now = utcnow()
     rows: list[tuple[AISystem, Entry]] = []
     for system in systems:

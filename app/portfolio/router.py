@@ -9,11 +9,10 @@ import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response, status
+from fastapi import Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
-from sqlalchemy.engine import Engine
 
 from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
 from app.auth import (
@@ -27,16 +26,16 @@ from app.auth import (
 )
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep, transaction, utcnow
-from app.errors import AppError, problem_responses
+from app.deps import EngineDep, SettingsDep
+from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
 from app.portfolio import plan as plans
-from app.portfolio import reports, service, soa
+from app.portfolio import reports, service, soa, views
 from app.portfolio.models import (
     Applicability,
     ControlEvidence,
-    ControlRecord,
     ImplementationStatus,
 )
 from app.portfolio.schemas import (
@@ -48,19 +47,16 @@ from app.portfolio.schemas import (
     SystemStanding,
     WorkItem,
 )
-from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
-from app.settings import Settings
+from app.routing import AUTHENTICATED, problem_router
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
-    content_matches,
-    declared_type,
-    too_large,
-    unsupported_type,
+    Upload,
+    receive,
 )
 
-router = APIRouter(tags=["portfolio"])
+router = problem_router(AUTHENTICATED, tags=["portfolio"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 ControlId = Annotated[
@@ -93,8 +89,7 @@ CalendarQuery = Annotated[
 ]
 
 
-async def _plan_settings(request: Request) -> service.PlanSettings:
-    settings: Settings = request.app.state.settings
+async def _plan_settings(settings: SettingsDep) -> service.PlanSettings:
     return service.PlanSettings(
         grace_days=settings.plan_grace_days, due_soon_days=settings.plan_due_soon_days
     )
@@ -107,7 +102,7 @@ PlanSettingsDep = Annotated[service.PlanSettings, Depends(_plan_settings)]
     "/v1/ai-systems/{system_id}/plan",
     operation_id="getAiSystemPlan",
     response_model=SystemPlan,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="The questionnaires the AI system needs (as their files declare) and their state",
 )
 def get_plan(
@@ -143,7 +138,7 @@ def _read_queue_cursor(cursor: str) -> list[str]:
     "/v1/work-queue",
     operation_id="listWorkQueue",
     response_model=Page[WorkItem],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="Assessments the organisation's active AI systems need: missing, in progress, due "
     "soon or overdue",
     description="Ordered by due date, earliest first (entries without a due date last), then by "
@@ -166,7 +161,7 @@ def list_work_queue(
     rows = plans.work_queue(
         session,
         catalog,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=plans.QueueFilters(
             urgency=urgency,
             state=state,
@@ -198,7 +193,7 @@ def list_work_queue(
     "/v1/ai-systems/{system_id}/standing",
     operation_id="getSystemStanding",
     response_model=SystemStanding,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="One standing per AI system: overall tier, merged obligations and controls, "
     "suppliers' tiers, the plan and the next due date",
 )
@@ -231,7 +226,7 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
     "/v1/ai-systems/{system_id}/dossier",
     operation_id="getAiSystemDossier",
     response_class=HTMLResponse,
-    responses={**HTML_RESPONSE, **problem_responses(401, 403, 404, 422)},
+    responses={**HTML_RESPONSE, **problem_responses(404)},
     summary="Printable dossier of an AI system (HTML with print CSS)",
 )
 def get_dossier(
@@ -256,52 +251,11 @@ def get_dossier(
     )
 
 
-def _record_public(
-    session: SessionDep, catalog: CatalogDep, records: list[ControlRecord]
-) -> list[ControlRecordPublic]:
-    evidence = service.evidence_of(session, records)
-    names = service.names_of(
-        session, {r.owner_user_id for r in records} | {r.reviewed_by_user_id for r in records}
-    )
-    today = utcnow().date()
-    out = []
-    for record in records:
-        control = catalog.controls.get(record.control_id)
-        out.append(
-            ControlRecordPublic(
-                control_id=record.control_id,
-                ref=control.ref if control else record.control_id,
-                title=control.title.get("en", "") if control else "",
-                applicability=Applicability(record.applicability),
-                justification=record.justification,
-                status=ImplementationStatus(record.status),
-                owner_user_id=record.owner_user_id,
-                owner_name=names.get(record.owner_user_id) if record.owner_user_id else None,
-                target_date=record.target_date,
-                overdue=service.is_record_overdue(record, today),
-                links=list(record.links),
-                evidence=[
-                    ControlEvidencePublic.model_validate(e, from_attributes=True)
-                    for e in evidence.get(record.id, [])
-                ],
-                last_reviewed_at=record.last_reviewed_at,
-                reviewed_by_user_id=record.reviewed_by_user_id,
-                reviewed_by_name=names.get(record.reviewed_by_user_id)
-                if record.reviewed_by_user_id
-                else None,
-                revision=record.revision,
-                created_at=record.created_at,
-                updated_at=record.updated_at,
-            )
-        )
-    return out
-
-
 @router.get(
     "/v1/control-records",
     operation_id="listControlRecords",
     response_model=Page[ControlRecordPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="The organisation's control implementation records",
     description="Ordered by control id, first to last (string order).",
 )
@@ -341,7 +295,7 @@ def list_control_records(
         records = [r for r in records if r.control_id > after]
     page, more = records[:limit], len(records) > limit
     return Page(
-        items=_record_public(session, catalog, page),
+        items=views.control_records(session, catalog, page),
         next_cursor=_encode({"after": page[-1].control_id}) if more else None,
     )
 
@@ -350,7 +304,7 @@ def list_control_records(
     "/v1/control-records/{control_id}",
     operation_id="getControlRecord",
     response_model=ControlRecordPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="One control's implementation record (with its ETag)",
 )
 def get_control_record(
@@ -362,7 +316,7 @@ def get_control_record(
 ) -> ControlRecordPublic:
     record = service.get_record(session, catalog.controls, caller=principal, control_id=control_id)
     response.headers["ETag"] = etag(record.revision)
-    return _record_public(session, catalog, [record])[0]
+    return views.control_records(session, catalog, [record])[0]
 
 
 @router.post(
@@ -370,7 +324,7 @@ def get_control_record(
     operation_id="createControlRecord",
     status_code=status.HTTP_201_CREATED,
     response_model=ControlRecordPublic,
-    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(409), **etag_response(201, location=True)},
     summary="Record how the organisation applies and implements a catalog control",
 )
 def create_control_record(
@@ -386,7 +340,7 @@ def create_control_record(
             "Location": f"/v1/control-records/{record.control_id}",
             "ETag": etag(record.revision),
         }
-        return 201, _record_public(session, catalog, [record])[0], headers
+        return 201, views.control_records(session, catalog, [record])[0], headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -397,7 +351,7 @@ def create_control_record(
     "/v1/control-records/{control_id}",
     operation_id="updateControlRecord",
     response_model=ControlRecordPublic,
-    responses={**problem_responses(401, 403, 404, 412, 422, 428), **etag_response(200)},
+    responses={**problem_responses(404, 412, 428), **etag_response(200)},
     summary="Change a control's implementation record (needs If-Match)",
 )
 def update_control_record(
@@ -418,7 +372,7 @@ def update_control_record(
         if_match=if_match,
     )
     response.headers["ETag"] = etag(record.revision)
-    return _record_public(session, catalog, [record])[0]
+    return views.control_records(session, catalog, [record])[0]
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -429,7 +383,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     operation_id="uploadControlEvidence",
     status_code=status.HTTP_201_CREATED,
     response_model=ControlEvidencePublic,
-    responses=problem_responses(401, 403, 404, 413, 415, 422),
+    responses=problem_responses(404, 413, 415),
     summary="Attach an evidence file to a control's record: the raw bytes as the body, its type "
     "as Content-Type (kept with its SHA-256)",
     openapi_extra={
@@ -439,6 +393,9 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 async def upload_control_evidence(
     control_id: ControlId,
     request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    catalog: CatalogDep,
     credential: CredentialDep,
     filename: Annotated[
         str, Query(min_length=1, max_length=255, description="The file's name, for display.")
@@ -446,10 +403,6 @@ async def upload_control_evidence(
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
     content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> ControlEvidencePublic:
-    settings: Settings = request.app.state.settings
-    engine: Engine = request.app.state.engine
-    catalog: Catalog = request.app.state.catalog
-
     def check() -> Principal:
         with transaction(engine, write=False) as session:
             caller = check_scope(authenticate(session, settings, credential), Scope.SYSTEMS_WRITE)
@@ -460,20 +413,12 @@ async def upload_control_evidence(
 
     # Who and what first, then the bytes: no transaction is open while the body streams in.
     principal = await run_in_threadpool(check)
-    media_type = declared_type(content_type)
+    store = EvidenceStore(settings.evidence_dir)
     # Bodies larger than APP_MAX_REQUEST_BYTES are refused before any route runs.
     limit = min(settings.evidence_max_bytes, settings.max_request_bytes)
-    if content_length is not None and content_length > limit:
-        raise too_large(limit)
-    store = EvidenceStore(settings.evidence_dir)
-    staged = await store.stage(request.stream(), limit=limit)
+    upload = Upload(content_type, content_length, request.stream())
+    staged, media_type = await receive(store, upload, limit=limit)
     try:
-        if staged.size == 0:
-            raise AppError(
-                status=422, type="empty-file", title="Invalid request", detail="The file is empty."
-            )
-        if not await run_in_threadpool(content_matches, staged.path, media_type):
-            raise unsupported_type(f"The file's content is not {media_type}.")
 
         def record() -> ControlEvidence:
             with transaction(engine, write=True) as session:
@@ -500,19 +445,18 @@ async def upload_control_evidence(
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(404, 409),
     },
     summary="Download a control's evidence file (its SHA-256 is in the Repr-Digest header)",
 )
 def download_control_evidence(
     control_id: ControlId,
     evidence_id: uuid.UUID,
-    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     catalog: CatalogDep,
     principal: ReadDep,
 ) -> FileResponse:
-    settings: Settings = request.app.state.settings
     evidence = service.get_evidence(
         session,
         catalog.controls,
@@ -532,7 +476,6 @@ def download_control_evidence(
             "description": "JSON; CSV with `format=csv`; a printable HTML page with `format=html`.",
             "content": {"text/csv": {"schema": {"type": "string"}}, "text/html": {}},
         },
-        **problem_responses(401, 403, 422),
     },
     summary="Statement of Applicability (ISO/IEC 42001 6.1.3 d): applicability, justification, "
     "implementation status, owner and evidence of every Annex A control",

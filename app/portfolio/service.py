@@ -10,14 +10,25 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.assessments import queries as assessment_queries
 from app.assessments import service as assessments_service
+from app.assessments.models import Assessment, AssessmentRound
 from app.assessments.schemas import QuestionnairePin, StandingEntry
+from app.assessments.views import result_lists
 from app.audit import service as audit
 from app.auth import Caller
 from app.concurrency import check_if_match
 from app.controls.catalog import ControlCatalog
 from app.db import utcnow
-from app.errors import AppError, ConflictError, NotFoundError
+from app.errors import (
+    AppError,
+    ConflictError,
+    InvalidFieldError,
+    InvalidParameterError,
+    InvalidRequestError,
+    NotFoundError,
+    ProblemType,
+)
 from app.incidents import service as incidents_service
 from app.incidents.schemas import IncidentCounts
 from app.people.models import Membership, User
@@ -119,13 +130,115 @@ def _required_by(assessment: Any, approved: Any, rules: list[Any]) -> RequiredBy
 
 
 def unknown_calendar(calendar: str, known: list[str]) -> AppError:
-    return AppError(
-        status=422,
-        type="unknown-calendar",
-        title="Invalid request",
-        detail=f"No calendar '{calendar}'; the control catalog has {', '.join(known)}.",
-        errors=[{"parameter": "calendar", "detail": "unknown calendar"}],
+    return InvalidParameterError(
+        "calendar",
+        f"No calendar '{calendar}'; the control catalog has {', '.join(known)}.",
+        type=ProblemType.UNKNOWN_CALENDAR,
+        reason="unknown calendar",
     )
+
+
+def _obligation(
+    found: dict[str, Any],
+    source: RequiredBy,
+    controls: ControlCatalog,
+    as_of: date,
+    calendar: str | None,
+) -> MergedObligation:
+    """An obligation of a result, the first time the standing meets it: the dates it applies
+    from (under `calendar` only, when given) and whether it applies on `as_of`."""
+    oid = str(found.get("id"))
+    dates = {
+        k: date.fromisoformat(v) if isinstance(v, str) else None
+        for k, v in (found.get("applies_from") or {}).items()
+        if calendar is None or k == calendar
+    }
+    meta = controls.get(oid)
+    return MergedObligation(
+        id=oid,
+        ref=found.get("ref"),
+        title=found.get("title"),
+        roles=list(meta.roles or []) if meta is not None else [],
+        applies_from=dates,
+        applies={k: d is not None and as_of >= d for k, d in dates.items()},
+        raised_by=[source],
+    )
+
+
+def _control(
+    found: dict[str, Any], source: RequiredBy, records: dict[str, ControlRecord]
+) -> MergedControl:
+    """A required control of a result, with how far the organisation has implemented it."""
+    cid = str(found.get("id"))
+    record = records.get(cid)
+    return MergedControl(
+        id=cid,
+        ref=found.get("ref"),
+        title=found.get("title"),
+        required_by=[source],
+        implementation_status=ImplementationStatus(record.status) if record else None,
+        applicability=Applicability(record.applicability) if record else None,
+    )
+
+
+def _linked_suppliers(
+    facts: plans.Facts, system_id: uuid.UUID, vendor_keys: list[str]
+) -> list[LinkedSupplier]:
+    """The suppliers whose products the system is built on, with their current tiers."""
+    suppliers = []
+    for supplier_id, supplier_name, product_name in facts.links.get(system_id, []):
+        current = next(
+            (
+                facts.supplier_current[(supplier_id, key)]
+                for key in vendor_keys
+                if (supplier_id, key) in facts.supplier_current
+            ),
+            None,
+        )
+        suppliers.append(
+            LinkedSupplier(
+                supplier_id=supplier_id,
+                supplier_name=supplier_name,
+                product_name=product_name,
+                tier=current.tier if current else None,
+                assessment_id=current.id if current else None,
+            )
+        )
+    return suppliers
+
+
+def _merge_standing(
+    standing: list[tuple[Assessment, AssessmentRound]],
+    tier_keys: list[str],
+    controls: ControlCatalog,
+    records: dict[str, ControlRecord],
+    as_of: date,
+    calendar: str | None,
+) -> tuple[tuple[str, str] | None, dict[str, MergedObligation], dict[str, MergedControl]]:
+    """The overall tier (from the first tier-setting questionnaire) and every obligation and
+    control of the current approved assessments, each once with all that raised it."""
+    overall: tuple[str, str] | None = None
+    obligations: dict[str, MergedObligation] = {}
+    merged_controls: dict[str, MergedControl] = {}
+    for assessment, approved in standing:
+        if assessment.questionnaire_key in tier_keys and overall is None:
+            pin = f"{assessment.questionnaire_key}@{assessment.questionnaire_version}"
+            overall = (approved.tier, pin)
+        for o in approved.result.get("obligations", []):
+            source = _required_by(assessment, approved, o.get("required_by", []))
+            found = obligations.get(str(o.get("id")))
+            if found is not None:
+                found.raised_by.append(source)
+            else:
+                obligations[str(o.get("id"))] = _obligation(o, source, controls, as_of, calendar)
+        for c in approved.result.get("controls", []):
+            source = _required_by(assessment, approved, c.get("required_by", []))
+            merged = merged_controls.get(str(c.get("id")))
+            if merged is not None:
+                merged.required_by.append(source)
+            else:
+                merged_controls[str(c.get("id"))] = _control(c, source, records)
+    return overall, obligations, merged_controls
 
 
 def system_standing(
@@ -146,7 +259,7 @@ def system_standing(
     system = systems_service.get_system(
         session, organization_id=caller.organization_id, system_id=system_id
     )
-    standing = assessments_service.standing(
+    standing = assessment_queries.standing(
         session, organization_id=caller.organization_id, system_id=system_id
     )
     entries, facts = plans.system_plan(
@@ -158,70 +271,11 @@ def system_standing(
     )
     declared = plans.declarations(catalog)
     tier_keys = [d.key for d in declared if any(t.every_system for t in d.triggers)]
-    overall: tuple[str, str] | None = None
-    obligations: dict[str, MergedObligation] = {}
-    merged_controls: dict[str, MergedControl] = {}
     records = _records_by_control(session, caller.organization_id)
-    for assessment, approved in standing:
-        if assessment.questionnaire_key in tier_keys and overall is None:
-            pin = f"{assessment.questionnaire_key}@{assessment.questionnaire_version}"
-            overall = (approved.tier, pin)
-        for o in approved.result.get("obligations", []):
-            oid = str(o.get("id"))
-            source = _required_by(assessment, approved, o.get("required_by", []))
-            if oid in obligations:
-                obligations[oid].raised_by.append(source)
-                continue
-            dates = {
-                k: date.fromisoformat(v) if isinstance(v, str) else None
-                for k, v in (o.get("applies_from") or {}).items()
-                if calendar is None or k == calendar
-            }
-            meta = controls.get(oid)
-            obligations[oid] = MergedObligation(
-                id=oid,
-                ref=o.get("ref"),
-                title=o.get("title"),
-                roles=list(meta.roles or []) if meta is not None else [],
-                applies_from=dates,
-                applies={k: d is not None and as_of >= d for k, d in dates.items()},
-                raised_by=[source],
-            )
-        for c in approved.result.get("controls", []):
-            cid = str(c.get("id"))
-            source = _required_by(assessment, approved, c.get("required_by", []))
-            if cid in merged_controls:
-                merged_controls[cid].required_by.append(source)
-                continue
-            record = records.get(cid)
-            merged_controls[cid] = MergedControl(
-                id=cid,
-                ref=c.get("ref"),
-                title=c.get("title"),
-                required_by=[source],
-                implementation_status=ImplementationStatus(record.status) if record else None,
-                applicability=Applicability(record.applicability) if record else None,
-            )
-    suppliers = []
-    vendor_keys = [d.key for d in declared if d.for_supplier]
-    for supplier_id, supplier_name, product_name in facts.links.get(system.id, []):
-        current = next(
-            (
-                facts.supplier_current[(supplier_id, key)]
-                for key in vendor_keys
-                if (supplier_id, key) in facts.supplier_current
-            ),
-            None,
-        )
-        suppliers.append(
-            LinkedSupplier(
-                supplier_id=supplier_id,
-                supplier_name=supplier_name,
-                product_name=product_name,
-                tier=current.tier if current else None,
-                assessment_id=current.id if current else None,
-            )
-        )
+    overall, obligations, merged_controls = _merge_standing(
+        standing, tier_keys, controls, records, as_of, calendar
+    )
+    suppliers = _linked_suppliers(facts, system.id, [d.key for d in declared if d.for_supplier])
     summary, next_due = _summary(entries)
     # Assessments outside the plan (a triage, say) still count towards due and overdue.
     dues = [d for d in [next_due, *(a.due_at for a, _ in standing)] if d is not None]
@@ -247,9 +301,7 @@ def system_standing(
                 approved_at=approved.decided_at,
                 due_at=assessment.due_at,
                 overdue=assessments_service.is_overdue(assessment),
-                obligations=approved.result.get("obligations", []),
-                controls=approved.result.get("controls", []),
-                flags=approved.result.get("flags", []),
+                **result_lists(approved.result),
             )
             for assessment, approved in standing
         ],
@@ -277,12 +329,11 @@ def _records_by_control(session: Session, organization_id: uuid.UUID) -> dict[st
 
 def unknown_control(control_id: str, *, in_body: bool) -> AppError:
     where = {"pointer": "/control_id"} if in_body else {"parameter": "control_id"}
-    return AppError(
-        status=422,
-        type="unknown-control",
-        title="Unknown control",
-        detail=f"'{control_id}' is not a control of the control catalog.",
+    return InvalidRequestError(
+        ProblemType.UNKNOWN_CONTROL,
+        f"'{control_id}' is not a control of the control catalog.",
         errors=[{**where, "detail": "unknown control"}],
+        title="Unknown control",
     )
 
 
@@ -320,12 +371,11 @@ def _check_owner(session: Session, organization_id: uuid.UUID, user_id: uuid.UUI
         )
     ).first()
     if member is None:
-        raise AppError(
-            status=422,
-            type="unknown-owner",
-            title="Invalid request",
-            detail="The owner must be a person of this organisation.",
-            errors=[{"pointer": "/owner_user_id", "detail": "not a member of this organisation"}],
+        raise InvalidFieldError(
+            "/owner_user_id",
+            "The owner must be a person of this organisation.",
+            type=ProblemType.UNKNOWN_OWNER,
+            reason="not a member of this organisation",
         )
 
 
@@ -356,7 +406,7 @@ def create_record(
     if find_record(session, caller.organization_id, data.control_id) is not None:
         raise ConflictError(
             f"There is a record of {data.control_id} already; change it with PATCH.",
-            type="control-record-exists",
+            type=ProblemType.CONTROL_RECORD_EXISTS,
         )
     record = ControlRecord(organization_id=caller.organization_id, control_id=data.control_id)
     _apply(session, caller, record, data, before=None)
@@ -395,12 +445,11 @@ def _apply(
     applicability = data.applicability or Applicability(record.applicability)
     justification = data.justification if "justification" in fields else record.justification
     if applicability == Applicability.EXCLUDED and not justification:
-        raise AppError(
-            status=422,
-            type="justification-required",
-            title="Invalid request",
-            detail="Excluding a control needs a justification (ISO/IEC 42001 clause 6.1.3 d).",
-            errors=[{"pointer": "/justification", "detail": "required to exclude a control"}],
+        raise InvalidFieldError(
+            "/justification",
+            "Excluding a control needs a justification (ISO/IEC 42001 clause 6.1.3 d).",
+            type=ProblemType.JUSTIFICATION_REQUIRED,
+            reason="required to exclude a control",
         )
     if data.owner_user_id is not None:
         _check_owner(session, caller.organization_id, data.owner_user_id)
@@ -552,7 +601,7 @@ def dossier(
     system = systems_service.get_system(
         session, organization_id=caller.organization_id, system_id=system_id
     )
-    rows = assessments_service.standing(
+    rows = assessment_queries.standing(
         session, organization_id=caller.organization_id, system_id=system_id
     )
     people = names_of(

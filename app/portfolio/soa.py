@@ -20,13 +20,13 @@ from sqlmodel import Session, col, select
 from app.assessments.exports import write_csv
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
 from app.auth import Caller
+from app.canonical import canonical_hash
 from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language, text_in
 from app.db import utcnow
 from app.portfolio import service
 from app.portfolio.models import Applicability, ImplementationStatus
 from app.portfolio.schemas import ControlEvidencePublic
-from app.questionnaires.hashing import canonical_hash
 from app.systems.models import AISystem, SystemStatus
 
 FRAMEWORK: Final = "iso-42001"

@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date
-from typing import TYPE_CHECKING, Any, Final, TypedDict
+from typing import Any, Final, Protocol, TypedDict
 
 from app.questionnaires.models import (
     BooleanItem,
@@ -25,11 +25,22 @@ from app.questionnaires.models import (
     StringItem,
     TextItem,
 )
-from app.rules.conditions import valid_date
+from app.rules.language import valid_date
 from app.rules.problems import escape_token
 
-if TYPE_CHECKING:
-    from app.questionnaires.catalog import QuestionnaireVersion
+
+class AnsweredVersion(Protocol):
+    """What answers are checked against: a questionnaire version's items and their options."""
+
+    @property
+    def key(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def items(self) -> Mapping[str, Item]: ...
+    @property
+    def options(self) -> Mapping[str, tuple[Option, ...]]: ...
+
 
 SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 
@@ -50,7 +61,7 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def validate_answers(version: QuestionnaireVersion, answers: object) -> list[AnswerProblem]:
+def validate_answers(version: AnsweredVersion, answers: object) -> list[AnswerProblem]:
     """Every problem with a set of answers (types, options, bounds, unknown ids)."""
     if not isinstance(answers, Mapping):
         return [
@@ -171,7 +182,7 @@ def required_problems(missing: Iterable[str]) -> list[AnswerProblem]:
     return [_problem(i, "this question is required", "required") for i in missing]
 
 
-def answer_schema(version: QuestionnaireVersion) -> dict[str, Any]:
+def answer_schema(version: AnsweredVersion) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an answers object for this version.
 
     Date bounds and cross-item rules are not expressible here; `validate_answers` checks them.

@@ -9,10 +9,7 @@ reference, compiles the logic once, and returns an immutable `Catalog`. Anything
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
-from functools import cached_property
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,9 +17,10 @@ from pydantic import ValidationError
 
 from app.controls import ControlCatalog, ControlCatalogError, FileProblem, load_controls
 from app.controls.catalog import pointer_of, read_json, validation_problems
-from app.controls.i18n import languages_in, localize
 from app.questionnaires import hashing
-from app.questionnaires.answers import AnswerProblem, answer_schema, validate_answers
+from app.questionnaires import holders as holders_module
+from app.questionnaires import lock as lock_module
+from app.questionnaires import scenarios as scenario_module
 from app.questionnaires.models import (
     ITEM_ID_PATTERN,
     KEY_PATTERN,
@@ -37,187 +35,34 @@ from app.questionnaires.models import (
     SingleChoiceItem,
     semver,
 )
+from app.questionnaires.version import (
+    RELEASED,
+    Catalog,
+    CatalogError,
+    QuestionnaireNotFoundError,
+    QuestionnaireSummary,
+    QuestionnaireVersion,
+    VersionSummary,
+)
 from app.rules import (
     ITEM_TYPES,
     BandSpec,
-    Citation,
     CompileError,
     DerivedSpec,
     ItemSpec,
     ObligationSpec,
     Program,
     QuestionnaireSpec,
-    Result,
     RuleSpec,
     ScoreSpec,
     ScoreTermSpec,
     SectionSpec,
-    State,
     compile_questionnaire,
-    evaluate,
 )
 
 DEFAULT_ROOT: Final = Path(__file__).resolve().parents[2] / "questionnaires"
-RELEASED: Final = ("published", "retired")
 RESERVED_DIRS: Final = frozenset({"controls", "schema"})
 _ITEM_TYPE_TAGS: Final = frozenset(ITEM_TYPES)
-
-
-class CatalogError(ValueError):
-    """The catalog cannot load; `problems` lists every problem found."""
-
-    def __init__(self, problems: Sequence[FileProblem]) -> None:
-        self.problems = tuple(problems)
-        lines = "\n".join(f"  {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) in the questionnaire files:\n{lines}")
-
-
-class QuestionnaireNotFoundError(LookupError):
-    """No such questionnaire key, version, or no published version of it."""
-
-
-@dataclass(frozen=True, eq=False)
-class QuestionnaireVersion:
-    """One loaded, checked and compiled questionnaire version."""
-
-    key: str
-    version: str
-    status: str
-    file: str
-    model: Questionnaire
-    raw: dict[str, Any]
-    content_hash: str
-    logic_hash: str
-    program: Program
-    items: Mapping[str, Item]
-    options: Mapping[str, tuple[Option, ...]]
-    scenarios: tuple[Scenario, ...] = ()
-    scenarios_file: str | None = None
-
-    @property
-    def ref(self) -> str:
-        """``key@version``."""
-        return f"{self.key}@{self.version}"
-
-    @property
-    def released(self) -> bool:
-        """Published or retired: immutable and locked."""
-        return self.status in RELEASED
-
-    @cached_property
-    def answer_schema(self) -> dict[str, Any]:
-        """The JSON Schema of an answers object."""
-        return answer_schema(self)
-
-    @cached_property
-    def languages(self) -> tuple[str, ...]:
-        """Languages the texts are written in, English first."""
-        found = languages_in(self.raw)
-        return ("en", *sorted(found - {"en"}))
-
-    def document(self, language: str | None = None) -> dict[str, Any]:
-        """The questionnaire as served: the file plus its identity and hashes, localised."""
-        body = {k: v for k, v in self.raw.items() if k != "$schema"}
-        body["content_hash"] = self.content_hash
-        body["logic_hash"] = self.logic_hash
-        if language is None:
-            return body
-        localized: dict[str, Any] = localize(body, language)
-        localized["language"] = language
-        return localized
-
-    def validate(self, answers: object) -> list[AnswerProblem]:
-        """Every problem with a set of answers."""
-        return validate_answers(self, answers)
-
-    def evaluate(
-        self,
-        answers: Mapping[str, Any],
-        *,
-        as_of: date,
-        trace: bool = True,
-        state: State | None = None,
-    ) -> Result:
-        """Score answers (validate them first; `state`: their settled state, if at hand)."""
-        return evaluate(self.program, answers, as_of=as_of, trace=trace, state=state)
-
-
-@dataclass(frozen=True, slots=True)
-class VersionSummary:
-    """A version of a questionnaire in a listing."""
-
-    version: str
-    status: str
-    content_hash: str
-
-
-@dataclass(frozen=True, slots=True)
-class QuestionnaireSummary:
-    """A questionnaire in a listing: its versions and the latest published one."""
-
-    key: str
-    title: Mapping[str, str]
-    latest: str | None
-    versions: tuple[VersionSummary, ...]
-    subject: str = "ai_system"
-
-
-@dataclass(frozen=True)
-class Catalog:
-    """Every questionnaire version and the control catalog; immutable after loading."""
-
-    root: Path
-    controls: ControlCatalog
-    by_key: Mapping[str, tuple[QuestionnaireVersion, ...]] = field(default_factory=dict)
-
-    def __iter__(self) -> Iterator[QuestionnaireVersion]:
-        for versions in self.by_key.values():
-            yield from versions
-
-    def questionnaire_keys(self) -> list[str]:
-        """Questionnaire keys, sorted."""
-        return sorted(self.by_key)
-
-    def versions(self, key: str) -> tuple[QuestionnaireVersion, ...]:
-        """Every version of a key, oldest first."""
-        if key not in self.by_key:
-            raise QuestionnaireNotFoundError(f"no questionnaire '{key}'")
-        return self.by_key[key]
-
-    def latest(self, key: str) -> QuestionnaireVersion | None:
-        """The highest published version of a key, if any."""
-        published = [v for v in self.versions(key) if v.status == "published"]
-        return published[-1] if published else None
-
-    def get(self, key: str, version: str | None = None) -> QuestionnaireVersion:
-        """A version by key and version; without a version, the latest published one."""
-        if version is None:
-            found = self.latest(key)
-            if found is None:
-                raise QuestionnaireNotFoundError(f"no published version of '{key}'")
-            return found
-        for candidate in self.versions(key):
-            if candidate.version == version:
-                return candidate
-        raise QuestionnaireNotFoundError(f"no version {version} of '{key}'")
-
-    def summaries(self) -> list[QuestionnaireSummary]:
-        """One summary per key, sorted by key."""
-        out = []
-        for key in self.questionnaire_keys():
-            versions = self.by_key[key]
-            latest = self.latest(key)
-            title = (latest or versions[-1]).model.title
-            out.append(
-                QuestionnaireSummary(
-                    key,
-                    title,
-                    latest.version if latest else None,
-                    tuple(VersionSummary(v.version, v.status, v.content_hash) for v in versions),
-                    (latest or versions[-1]).model.subject,
-                )
-            )
-        return out
 
 
 def load_catalog(root: Path = DEFAULT_ROOT) -> Catalog:
@@ -230,9 +75,6 @@ def load_catalog(root: Path = DEFAULT_ROOT) -> Catalog:
 
 def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
     """Load what can be loaded and return it with every problem found (used by lint)."""
-    from app.questionnaires import lock as lock_module
-    from app.questionnaires import scenarios as scenario_module
-
     problems: list[FileProblem] = []
     display_root = root.parent
 
@@ -253,6 +95,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
         controls = ControlCatalog({})
         controls_ok = False
 
+    holders = holders_module.load_holders(root, display(root / holders_module.FILE_NAME), problems)
     by_key: dict[str, list[QuestionnaireVersion]] = {}
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
         if directory.name in RESERVED_DIRS or directory.name.startswith("."):
@@ -273,7 +116,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
                         FileProblem(display(path), "", "scenarios without a questionnaire version")
                     )
                 continue
-            loaded = _load_version(path, display(path), controls, controls_ok, problems)
+            loaded = _load_version(path, display(path), (controls, holders), controls_ok, problems)
             if loaded is not None:
                 by_key.setdefault(loaded.key, []).append(loaded)
     ordered = {
@@ -284,6 +127,8 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
     problems.extend(migration_problems(catalog))
     problems.extend(plan_problems(catalog))
     problems.extend(prefill_problems(catalog))
+    if controls_ok:
+        problems.extend(holders_module.holder_problems(catalog, holders))
     problems.extend(lock_module.lock_mismatches(catalog))
     problems.extend(scenario_module.semver_problems(catalog))
     return catalog, problems
@@ -510,13 +355,77 @@ def _answerable(version: QuestionnaireVersion, item_id: str) -> bool:
     return item is not None and not isinstance(item, DisplayItem)
 
 
+ProblemAt = Callable[[str, str], None]
+
+
 def _load_version(
     path: Path,
     name: str,
-    controls: ControlCatalog,
+    catalogs: tuple[ControlCatalog, holders_module.Holders],
     controls_ok: bool,
     problems: list[FileProblem],
 ) -> QuestionnaireVersion | None:
+    controls = catalogs[0]
+    loaded = _read_model(path, name, problems)
+    if loaded is None:
+        return None
+    raw, model = loaded
+    found: list[FileProblem] = []
+
+    def problem(pointer: str, message: str) -> None:
+        found.append(FileProblem(name, pointer, message))
+
+    if model.key != path.parent.name:
+        problem("/key", f"key '{model.key}' differs from the folder name '{path.parent.name}'")
+    if not re.match(SEMVER_PATTERN, path.stem) or model.version != path.stem:
+        problem("/version", f"version '{model.version}' differs from the file name '{path.name}'")
+    items, options = _items_and_options(model, problem)
+    _check_derived_and_tiers(model, items, problem)
+    obligation_specs = _check_rule_references(model, controls, controls_ok, problem)
+
+    content_hash = hashing.content_hash(raw)
+    logic_hash = hashing.logic_hash(model)
+    try:
+        program: Program | None = compile_questionnaire(
+            _spec(model, options, obligation_specs, catalogs, (content_hash, logic_hash))
+        )
+    except CompileError as exc:
+        for p in exc.problems:
+            problem(p.pointer, p.message)
+        program = None
+    scenarios, scenario_name = _read_scenarios(path, name, model, found, problem)
+
+    problems.extend(found)
+    if found or program is None:
+        return None
+    version = QuestionnaireVersion(
+        key=model.key,
+        version=model.version,
+        status=model.status,
+        file=name,
+        model=model,
+        raw=raw,
+        content_hash=content_hash,
+        logic_hash=logic_hash,
+        program=program,
+        items=items,
+        options=options,
+        scenarios=scenarios,
+        scenarios_file=scenario_name if scenarios else None,
+    )
+    scenario_problems = scenario_module.scenario_reference_problems(
+        version, controls if controls_ok else None
+    )
+    if scenario_problems:
+        problems.extend(scenario_problems)
+        return None
+    return version
+
+
+def _read_model(
+    path: Path, name: str, problems: list[FileProblem]
+) -> tuple[dict[str, Any], Questionnaire] | None:
+    """The file's JSON and its typed model, or None with the problems recorded."""
     raw = read_json(path, problems, name)
     if raw is None:
         return None
@@ -529,16 +438,13 @@ def _load_version(
         for err in exc.errors(include_url=False):
             problems.append(FileProblem(name, _model_pointer(err["loc"]), err["msg"]))
         return None
-    found: list[FileProblem] = []
+    return raw, model
 
-    def problem(pointer: str, message: str) -> None:
-        found.append(FileProblem(name, pointer, message))
 
-    if model.key != path.parent.name:
-        problem("/key", f"key '{model.key}' differs from the folder name '{path.parent.name}'")
-    if not re.match(SEMVER_PATTERN, path.stem) or model.version != path.stem:
-        problem("/version", f"version '{model.version}' differs from the file name '{path.name}'")
-
+def _items_and_options(
+    model: Questionnaire, problem: ProblemAt
+) -> tuple[dict[str, Item], dict[str, tuple[Option, ...]]]:
+    """Every item by id, and the options of every choice item (its own or a shared set)."""
     items: dict[str, Item] = {}
     options: dict[str, tuple[Option, ...]] = {}
     for s, section in enumerate(model.sections):
@@ -550,6 +456,12 @@ def _load_version(
                 )
     for set_name, option_list in model.option_sets.items():
         _check_codes(option_list, f"/option_sets/{set_name}", problem)
+    return items, options
+
+
+def _check_derived_and_tiers(
+    model: Questionnaire, items: Mapping[str, Item], problem: ProblemAt
+) -> None:
     for d, fact in enumerate(model.derived):
         if fact.id in items or any(f.id == fact.id for f in model.derived[:d]):
             problem(f"/derived/{d}/id", f"duplicate id '{fact.id}'")
@@ -560,6 +472,13 @@ def _load_version(
     for tier in model.reassessment_months or {}:
         if tier not in tier_ids:
             problem(f"/reassessment_months/{tier}", f"unknown tier '{tier}'")
+
+
+def _check_rule_references(
+    model: Questionnaire, controls: ControlCatalog, controls_ok: bool, problem: ProblemAt
+) -> dict[str, ObligationSpec]:
+    """The obligations and controls rules name are in the control catalog; the obligations'
+    application dates, by id."""
     obligation_specs: dict[str, ObligationSpec] = {}
     for r, rule in enumerate(model.scoring.rules):
         here = f"/scoring/rules/{r}/then"
@@ -587,18 +506,17 @@ def _load_version(
                         f"/scoring/rules/{r}/then/defer/{d}/obligations/{o}",
                         f"'{oid}' is required by no rule of this questionnaire: nothing to defer",
                     )
+    return obligation_specs
 
-    content_hash = hashing.content_hash(raw)
-    logic_hash = hashing.logic_hash(model)
-    try:
-        program = compile_questionnaire(
-            _spec(model, options, obligation_specs, controls, (content_hash, logic_hash))
-        )
-    except CompileError as exc:
-        for p in exc.problems:
-            problem(p.pointer, p.message)
-        program = None
 
+def _read_scenarios(
+    path: Path,
+    name: str,
+    model: Questionnaire,
+    found: list[FileProblem],
+    problem: ProblemAt,
+) -> tuple[tuple[Scenario, ...], str]:
+    """The golden scenarios beside the file (a released version must have them)."""
     scenario_file = path.with_name(f"{path.stem}.scenarios.json")
     scenario_name = str(Path(name).with_name(scenario_file.name))
     scenarios: tuple[Scenario, ...] = ()
@@ -611,32 +529,7 @@ def _load_version(
                 found.extend(validation_problems(scenario_name, exc))
     elif model.status in RELEASED:
         problem("", f"a {model.status} version needs golden scenarios in {scenario_file.name}")
-
-    problems.extend(found)
-    if found or program is None:
-        return None
-    version = QuestionnaireVersion(
-        key=model.key,
-        version=model.version,
-        status=model.status,
-        file=name,
-        model=model,
-        raw=raw,
-        content_hash=content_hash,
-        logic_hash=logic_hash,
-        program=program,
-        items=items,
-        options=options,
-        scenarios=scenarios,
-        scenarios_file=scenario_name if scenarios else None,
-    )
-    from app.questionnaires.scenarios import scenario_reference_problems
-
-    scenario_problems = scenario_reference_problems(version, controls if controls_ok else None)
-    if scenario_problems:
-        problems.extend(scenario_problems)
-        return None
-    return version
+    return scenarios, scenario_name
 
 
 def _model_pointer(loc: Sequence[int | str]) -> str:
@@ -698,14 +591,40 @@ def _spec(
     model: Questionnaire,
     options: Mapping[str, tuple[Option, ...]],
     obligations: Mapping[str, ObligationSpec],
-    controls: ControlCatalog,
+    catalogs: tuple[ControlCatalog, holders_module.Holders],
     hashes: tuple[str, str],
 ) -> QuestionnaireSpec:
     """Translate the typed model into the engine's spec."""
-    sections = []
+    controls, holders = catalogs
+    sections = tuple(
+        SectionSpec(section.id, f"/sections/{s}", section.enable_when)
+        for s, section in enumerate(model.sections)
+    )
+    return QuestionnaireSpec(
+        key=model.key,
+        version=model.version,
+        content_hash=hashes[0],
+        logic_hash=hashes[1],
+        sections=sections,
+        items=_item_specs(model, options),
+        tiers=tuple(t.id for t in model.scoring.tiers),
+        default_tier=model.scoring.default_tier,
+        rules=_rule_specs(model),
+        scores=_score_specs(model),
+        obligations=obligations,
+        citations=holders_module.citations(model, holders.of(model.key), controls),
+        calendars=controls.calendars,
+        conditions=model.conditions,
+        derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),
+    )
+
+
+def _item_specs(
+    model: Questionnaire, options: Mapping[str, tuple[Option, ...]]
+) -> tuple[ItemSpec, ...]:
+    """Every item, then every derived fact (a boolean item enabled once its date is answered)."""
     item_specs = []
     for s, section in enumerate(model.sections):
-        sections.append(SectionSpec(section.id, f"/sections/{s}", section.enable_when))
         for i, item in enumerate(section.items):
             opts = options.get(item.id, ())
             item_specs.append(
@@ -721,7 +640,22 @@ def _spec(
                     enable_when=item.enable_when,
                 )
             )
-    scores = tuple(
+    for d, fact in enumerate(model.derived):
+        source = next(i for i in item_specs if i.id == fact.from_)
+        item_specs.append(
+            ItemSpec(
+                id=fact.id,
+                type="boolean",
+                section=source.section,
+                pointer=f"/derived/{d}",
+                enable_when={"answered": fact.from_},
+            )
+        )
+    return tuple(item_specs)
+
+
+def _score_specs(model: Questionnaire) -> tuple[ScoreSpec, ...]:
+    return tuple(
         ScoreSpec(
             id=score.id,
             pointer=f"/scoring/scores/{k}",
@@ -741,7 +675,10 @@ def _spec(
         )
         for k, score in enumerate(model.scoring.scores)
     )
-    rules = tuple(
+
+
+def _rule_specs(model: Questionnaire) -> tuple[RuleSpec, ...]:
+    return tuple(
         RuleSpec(
             id=rule.id,
             pointer=f"/scoring/rules/{r}",
@@ -756,39 +693,6 @@ def _spec(
             refs=tuple(rule.refs),
         )
         for r, rule in enumerate(model.scoring.rules)
-    )
-    for d, fact in enumerate(model.derived):
-        source = next(i for i in item_specs if i.id == fact.from_)
-        item_specs.append(
-            ItemSpec(
-                id=fact.id,
-                type="boolean",
-                section=source.section,
-                pointer=f"/derived/{d}",
-                enable_when={"answered": fact.from_},
-            )
-        )
-    return QuestionnaireSpec(
-        key=model.key,
-        version=model.version,
-        content_hash=hashes[0],
-        logic_hash=hashes[1],
-        sections=tuple(sections),
-        items=tuple(item_specs),
-        tiers=tuple(t.id for t in model.scoring.tiers),
-        default_tier=model.scoring.default_tier,
-        rules=rules,
-        scores=scores,
-        obligations=obligations,
-        citations={
-            cid: Citation(control.ref, dict(control.title))
-            for rule in model.scoring.rules
-            for cid in (*rule.then.obligations, *rule.then.controls)
-            if (control := controls.get(cid)) is not None
-        },
-        calendars=controls.calendars,
-        conditions=model.conditions,
-        derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),
     )
 
 

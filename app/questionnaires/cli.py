@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -25,6 +25,7 @@ from app.questionnaires.catalog import (
 )
 from app.questionnaires.scenarios import check_scenarios
 from app.questionnaires.schema import DEFAULT_SCHEMA_DIR, write_schemas
+from app.questionnaires.schemas import EvaluationResult
 
 
 def _date(value: str) -> date:
@@ -92,8 +93,11 @@ def score(
     if problems:
         print(json.dumps({"errors": problems}, indent=2), file=out)
         return 1
-    result = questionnaire.evaluate(body, as_of=as_of or date.today())
-    print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), file=out)
+    # Today in UTC when no date is given, as the API reckons it.
+    result = questionnaire.evaluate(body, as_of=as_of or datetime.now(UTC).date())
+    # Through the API's response model, so the JSON is the evaluate endpoint's, field for field.
+    shown = EvaluationResult.model_validate(result.to_dict()).model_dump(mode="json")
+    print(json.dumps(shown, indent=2, ensure_ascii=False), file=out)
     return 0
 
 

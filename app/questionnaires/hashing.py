@@ -10,12 +10,10 @@ not a logic change, while changing what a named condition says is.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 
-import rfc8785
-
+from app.canonical import canonical_hash as canonical_hash
 from app.questionnaires.models import (
     DateItem,
     DecimalItem,
@@ -31,11 +29,6 @@ from app.questionnaires.models import (
     TextItem,
     Then,
 )
-
-
-def canonical_hash(value: Any) -> str:
-    """Lower-case hex SHA-256 of the RFC 8785 canonical form of a JSON value."""
-    return hashlib.sha256(rfc8785.dumps(value)).hexdigest()
 
 
 def expand(expr: Any, named: Mapping[str, Any], active: tuple[str, ...] = ()) -> Any:

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from app.controls import FileProblem
 from app.controls.catalog import read_json
-
-if TYPE_CHECKING:
-    from app.questionnaires.catalog import Catalog
+from app.questionnaires.version import Catalog
 
 LockEntries = dict[str, dict[str, str]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import Principal, require_scope
@@ -26,8 +26,9 @@ from app.questionnaires.schemas import (
     QuestionnaireSummaryOut,
     VersionOut,
 )
+from app.routing import AUTHENTICATED_READ, problem_router
 
-router = APIRouter(prefix="/v1/questionnaires", tags=["questionnaires"])
+router = problem_router(AUTHENTICATED_READ, prefix="/v1/questionnaires", tags=["questionnaires"])
 
 ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
@@ -93,7 +94,6 @@ def _serve(
     "",
     operation_id="listQuestionnaires",
     response_model=QuestionnaireListOut,
-    responses=problem_responses(401, 403),
 )
 def list_questionnaires(
     catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
@@ -122,7 +122,7 @@ def list_questionnaires(
     "/{key}",
     operation_id="getQuestionnaire",
     response_model=QuestionnaireDocument,
-    responses={**problem_responses(304, 401, 403, 404), **etag_response(200)},
+    responses={**problem_responses(304, 404), **etag_response(200)},
 )
 def get_questionnaire(
     key: str,
@@ -139,7 +139,7 @@ def get_questionnaire(
     "/{key}/versions/{version}",
     operation_id="getQuestionnaireVersion",
     response_model=QuestionnaireDocument,
-    responses={**problem_responses(304, 401, 403, 404), **etag_response(200)},
+    responses={**problem_responses(304, 404), **etag_response(200)},
 )
 def get_questionnaire_version(
     key: str,
@@ -157,7 +157,7 @@ def get_questionnaire_version(
     "/{key}/versions/{version}/answer-schema",
     operation_id="getAnswerSchema",
     response_model=dict[str, Any],
-    responses=problem_responses(401, 403, 404),
+    responses=problem_responses(404),
 )
 def get_answer_schema(
     key: str, version: str, catalog: CatalogDep, principal: ReadPrincipal
@@ -189,7 +189,7 @@ TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
     "/{key}/versions/{version}/evaluate",
     operation_id="evaluateAnswers",
     response_model=EvaluationResult,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404, 422),
 )
 def evaluate_answers(
     key: str,
@@ -207,7 +207,7 @@ def evaluate_answers(
     "/{key}/evaluate",
     operation_id="evaluateAnswersLatest",
     response_model=EvaluationResult,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404, 422),
 )
 def evaluate_answers_latest(
     key: str,

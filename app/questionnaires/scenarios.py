@@ -5,16 +5,14 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 from datetime import date
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from app.controls import ControlCatalog, FileProblem
 from app.questionnaires.answers import validate_answers
 from app.questionnaires.hashing import item_logic
 from app.questionnaires.models import DisplayItem, Expect, Scenario, semver
+from app.questionnaires.version import Catalog, QuestionnaireVersion
 from app.rules import InvalidAnswerError, Result
-
-if TYPE_CHECKING:
-    from app.questionnaires.catalog import Catalog, QuestionnaireVersion
 
 DEFAULT_AS_OF: Final = date(2026, 11, 27)
 

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from app.controls.models import LOCALIZED_TEXT_SCHEMA
 from app.questionnaires.models import ITEM_ID_PATTERN, Questionnaire, ScenarioFile
-from app.rules.conditions import COMPARISON_OPS
+from app.rules.language import COMPARISON_OPS
 
 SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
 DEFAULT_SCHEMA_DIR: Final = Path(__file__).resolve().parents[2] / "questionnaires" / "schema"

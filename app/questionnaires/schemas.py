@@ -97,12 +97,37 @@ class FiredRuleOut(BaseModel):
     refs: list[str]
 
 
+class HolderOut(BaseModel):
+    """Who holds an obligation or control."""
+
+    party: Literal["organisation", "supplier"] = Field(
+        description="organisation: whoever runs the assessment (for a supplier questionnaire, "
+        "the buyer); supplier: the third party the questionnaire is about."
+    )
+    roles: list[str] = Field(
+        description="The EU AI Act roles the obligation binds (provider, deployer, ...); "
+        "empty for management-system controls."
+    )
+
+
+LEVEL_DESCRIPTION = (
+    "must: a legal requirement; should: good practice; could: optional (the UK ICO AI and data "
+    "protection risk toolkit's grades). Absent in results stored before it was reported."
+)
+
+
 class ObligationOut(BaseModel):
     """An obligation, the rules requiring it and when it applies under each calendar."""
 
     id: str
     ref: str | None = Field(default=None, description="The provision, e.g. 'EU AI Act Art. 26(2)'.")
     title: dict[str, str] | None = Field(default=None, description="Short title by language.")
+    holder: HolderOut | None = Field(
+        default=None, description="Who holds it (absent in results stored before it was reported)."
+    )
+    level: Literal["must", "should", "could"] | None = Field(
+        default=None, description=LEVEL_DESCRIPTION
+    )
     required_by: list[str]
     applies_from: dict[str, date | None]
     applies: dict[str, bool]
@@ -118,6 +143,12 @@ class ControlRequirementOut(BaseModel):
     id: str
     ref: str | None = Field(default=None, description="e.g. 'ISO/IEC 42001 A.9.2'.")
     title: dict[str, str] | None = Field(default=None, description="Short title by language.")
+    holder: HolderOut | None = Field(
+        default=None, description="Who holds it (absent in results stored before it was reported)."
+    )
+    level: Literal["must", "should", "could"] | None = Field(
+        default=None, description=LEVEL_DESCRIPTION
+    )
     required_by: list[str]
 
 

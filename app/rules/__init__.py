@@ -4,16 +4,7 @@ This package imports nothing else of the app; `app.questionnaires` translates it
 into the specs of `app.rules.model` and compiles them with `compile_questionnaire`.
 """
 
-from app.rules.conditions import (
-    Condition,
-    ConditionCompiler,
-    Env,
-    ItemInfo,
-    Kleene,
-    NamedConditions,
-    ScoreInfo,
-    decide,
-)
+from app.rules.conditions import ConditionCompiler
 from app.rules.engine import (
     ENGINE_VERSION,
     FactRead,
@@ -28,6 +19,15 @@ from app.rules.engine import (
     UndeterminedRule,
     evaluate,
     settle,
+)
+from app.rules.language import (
+    Condition,
+    Env,
+    ItemInfo,
+    Kleene,
+    NamedConditions,
+    ScoreInfo,
+    decide,
 )
 from app.rules.model import (
     ITEM_TYPES,

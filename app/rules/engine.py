@@ -15,7 +15,7 @@ from operator import or_
 from types import MappingProxyType
 from typing import Any, Final, overload
 
-from app.rules.conditions import Env, Kleene, valid_date
+from app.rules.language import Env, Kleene, valid_date
 from app.rules.model import Citation
 from app.rules.problems import InvalidAnswerError
 from app.rules.program import (
@@ -35,7 +35,12 @@ _OUTCOME: Final[dict[Kleene, str]] = {True: "true", False: "false", None: "unkno
 def _cite(citation: Citation | None) -> dict[str, Any]:
     if citation is None:
         return {"ref": None, "title": None}
-    return {"ref": citation.ref, "title": dict(citation.title)}
+    out: dict[str, Any] = {"ref": citation.ref, "title": dict(citation.title)}
+    if citation.party is not None:
+        out["holder"] = {"party": citation.party, "roles": list(citation.roles)}
+    if citation.level is not None:
+        out["level"] = citation.level
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,65 +373,9 @@ def evaluate(
         elif v is None:
             unknown.append(rule)
 
-    undetermined: list[UndeterminedRule] = []
-    final = True
-    cache = program.outputs  # immutable records, shared between results
-    if unknown:
-        # Sets of items as bit masks (bit i: the i-th item), so unions are cheap and a mask
-        # lists its items in questionnaire order.
-        masks: dict[str, int] = {}
-        for item_id in program.item_order:
-            if item_id not in masks:
-                _open_mask(program, state, item_id, masks)
-        mask_of = masks.__getitem__
-        opened: dict[int, tuple[str, ...]] = {0: ()}
-        waiting: dict[frozenset[str], tuple[str, ...]] = {}
-        for rule in unknown:
-            found: list[str] = []
-            rule.condition.explain(env, found)
-            key = frozenset(found)
-            waits = waiting.get(key)  # rules often wait for the same items
-            if waits is None:
-                mask = reduce(or_, map(mask_of, key), 0)
-                waits = opened.get(mask)
-                if waits is None:
-                    waits = opened[mask] = _items_of(program, mask)
-                waiting[key] = waits
-            if waits and rule.tier_index > best:
-                final = False
-            record_key = (rule.spec.id, waits)
-            found_record = cache.get(record_key)
-            if found_record is None:
-                found_record = UndeterminedRule(rule.spec.id, rule.spec.tier, waits)
-                if len(cache) >= _OUTPUTS_CACHE_SIZE:
-                    cache.clear()
-                cache[record_key] = found_record
-            undetermined.append(found_record)
-
-    fired_ids = tuple(rule.spec.id for rule in fired)
-    outputs = cache.get((as_of, fired_ids))
-    if outputs is None:
-        outputs = _outputs(program, fired, as_of)
-        if len(cache) >= _OUTPUTS_CACHE_SIZE:
-            cache.clear()
-        cache[(as_of, fired_ids)] = outputs
-    obligation_out, controls_out, flags_out = outputs
-
-    score_out = []
-    for score in program.scores:
-        lo, hi = ranges[score.id]
-        band = score.band(lo)
-        if band is not None and lo != hi and score.band(hi) != band:
-            band = None
-        if score.term_specs:
-            # Fractional weights add up with float noise (16.150000000000002); show 9 places.
-            score_out.append(
-                ScoreResult(
-                    score.id, round(lo, 9), round(hi, 9), band, _itemise(score, env), score.static
-                )
-            )
-        else:
-            score_out.append(ScoreResult(score.id, lo, hi, band))
+    undetermined, final = _undetermined(program, state, unknown, best) if unknown else ((), True)
+    obligation_out, controls_out, flags_out = _cached_outputs(program, fired, as_of)
+    score_out = _scores(program, ranges, env)
 
     index = program.item_index
     ignored = sorted(
@@ -454,12 +403,86 @@ def evaluate(
         obligations=obligation_out,
         controls=controls_out,
         flags=flags_out,
-        scores=tuple(score_out),
-        undetermined=tuple(undetermined),
+        scores=score_out,
+        undetermined=undetermined,
         ignored_answers=tuple(ignored),
         missing_required=missing,
         trace=Trace(program, state, outcomes) if trace else None,
     )
+
+
+def _undetermined(
+    program: Program, state: State, unknown: list[CompiledRule], best: int
+) -> tuple[tuple[UndeterminedRule, ...], bool]:
+    """The rules left unknown with the items each waits for, and whether the tier is final."""
+    final = True
+    cache = program.outputs  # immutable records, shared between results
+    # Sets of items as bit masks (bit i: the i-th item), so unions are cheap and a mask
+    # lists its items in questionnaire order.
+    masks: dict[str, int] = {}
+    for item_id in program.item_order:
+        if item_id not in masks:
+            _open_mask(program, state, item_id, masks)
+    mask_of = masks.__getitem__
+    opened: dict[int, tuple[str, ...]] = {0: ()}
+    waiting: dict[frozenset[str], tuple[str, ...]] = {}
+    undetermined: list[UndeterminedRule] = []
+    for rule in unknown:
+        found: list[str] = []
+        rule.condition.explain(state.env, found)
+        key = frozenset(found)
+        waits = waiting.get(key)  # rules often wait for the same items
+        if waits is None:
+            mask = reduce(or_, map(mask_of, key), 0)
+            waits = opened.get(mask)
+            if waits is None:
+                waits = opened[mask] = _items_of(program, mask)
+            waiting[key] = waits
+        if waits and rule.tier_index > best:
+            final = False
+        record_key = (rule.spec.id, waits)
+        found_record = cache.get(record_key)
+        if found_record is None:
+            found_record = UndeterminedRule(rule.spec.id, rule.spec.tier, waits)
+            if len(cache) >= _OUTPUTS_CACHE_SIZE:
+                cache.clear()
+            cache[record_key] = found_record
+        undetermined.append(found_record)
+    return tuple(undetermined), final
+
+
+def _cached_outputs(program: Program, fired: list[CompiledRule], as_of: date) -> Outputs:
+    """Obligations, controls and flags of the rules that fired, shared between results."""
+    cache = program.outputs
+    fired_ids = tuple(rule.spec.id for rule in fired)
+    outputs = cache.get((as_of, fired_ids))
+    if outputs is None:
+        outputs = _outputs(program, fired, as_of)
+        if len(cache) >= _OUTPUTS_CACHE_SIZE:
+            cache.clear()
+        cache[(as_of, fired_ids)] = outputs
+    return outputs
+
+
+def _scores(
+    program: Program, ranges: Mapping[str, tuple[float, float]], env: Env
+) -> tuple[ScoreResult, ...]:
+    score_out = []
+    for score in program.scores:
+        lo, hi = ranges[score.id]
+        band = score.band(lo)
+        if band is not None and lo != hi and score.band(hi) != band:
+            band = None
+        if score.term_specs:
+            # Fractional weights add up with float noise (16.150000000000002); show 9 places.
+            score_out.append(
+                ScoreResult(
+                    score.id, round(lo, 9), round(hi, 9), band, _itemise(score, env), score.static
+                )
+            )
+        else:
+            score_out.append(ScoreResult(score.id, lo, hi, band))
+    return tuple(score_out)
 
 
 def _itemise(score: CompiledScore, env: Env) -> tuple[TermResult, ...]:

@@ -125,10 +125,18 @@ class ObligationSpec:
 
 @dataclass(frozen=True, slots=True)
 class Citation:
-    """How a result cites an obligation or control: its provision and its short title."""
+    """How a result cites an obligation or control: its provision and its short title.
+
+    `party` holds it (`organisation`: whoever runs the assessment; `supplier`: the third party
+    a supplier questionnaire is about), in `roles` (the EU AI Act roles an obligation binds;
+    empty for management-system controls); `level` is must, should or could.
+    """
 
     ref: str
     title: Mapping[str, str]
+    party: str | None = None
+    roles: tuple[str, ...] = ()
+    level: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

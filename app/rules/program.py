@@ -8,23 +8,21 @@ that never apply), rules without effect, and cycles through visibility condition
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from app.rules.conditions import (
+from app.rules.codegen import generate, generate_all, shared_subconditions
+from app.rules.conditions import ConditionCompiler
+from app.rules.language import (
     EMPTY,
     CondFn,
     Condition,
-    ConditionCompiler,
     Env,
     ItemInfo,
     Kleene,
     NamedConditions,
     ScoreInfo,
-    generate,
-    generate_all,
-    shared_subconditions,
     valid_date,
 )
 from app.rules.model import (
@@ -33,7 +31,9 @@ from app.rules.model import (
     ItemSpec,
     QuestionnaireSpec,
     RuleSpec,
+    ScoreSpec,
     ScoreTermSpec,
+    SectionSpec,
 )
 from app.rules.problems import CompileError, Problem, join_pointer
 
@@ -155,38 +155,24 @@ class Program:
         return self.spec.tiers
 
 
+class _Problems(list[Problem]):
+    """The problems found so far; calling it records one."""
+
+    def __call__(self, pointer: str, message: str, code: str) -> None:
+        self.append(Problem(pointer, message, code))
+
+
+@dataclass(frozen=True, slots=True)
+class _Identities:
+    section_ids: frozenset[str]
+    tier_index: Mapping[str, int]
+    default_index: int
+
+
 def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
     """Check and compile a questionnaire's logic; raise `CompileError` with every problem."""
-    problems: list[Problem] = []
-
-    def problem(pointer: str, message: str, code: str) -> None:
-        problems.append(Problem(pointer, message, code))
-
-    # -- identities -----------------------------------------------------------------------------
-    seen: dict[str, str] = {}
-    for section in spec.sections:
-        _unique(seen, section.id, join_pointer(section.pointer, "id"), "section", problem)
-    for item in spec.items:
-        _unique(seen, item.id, join_pointer(item.pointer, "id"), "item", problem)
-        if item.type not in ITEM_TYPES:
-            problem(join_pointer(item.pointer, "type"), f"unknown item type '{item.type}'", "shape")
-    section_ids = {s.id for s in spec.sections}
-    for item in spec.items:
-        if item.section not in section_ids:
-            problem(item.pointer, f"unknown section '{item.section}'", "unknown_section")
-    tier_index: dict[str, int] = {}
-    for i, tier in enumerate(spec.tiers):
-        if tier in tier_index:
-            problem(
-                join_pointer(spec.tiers_pointer, i, "id"), f"duplicate tier '{tier}'", "duplicate"
-            )
-        tier_index.setdefault(tier, i)
-    if not spec.tiers:
-        problem(spec.tiers_pointer, "at least one tier is needed", "shape")
-    if spec.default_tier not in tier_index:
-        problem(spec.default_tier_pointer, f"unknown tier '{spec.default_tier}'", "unknown_tier")
-    default_index = tier_index.get(spec.default_tier, 0)
-
+    problems = _Problems()
+    ids = _check_identities(spec, problems)
     shared = shared_subconditions(
         [s.enable_when for s in spec.sections]
         + [i.enable_when for i in spec.items]
@@ -201,7 +187,89 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         for item in spec.items
     }
 
-    # -- scores, in dependency order --------------------------------------------------------------
+    def compiler_for(score_infos: Mapping[str, ScoreInfo]) -> ConditionCompiler:
+        return ConditionCompiler(
+            infos, score_infos, sections=ids.section_ids, shared=shared, named=named
+        )
+
+    score_infos, compiled_scores = _compile_scores(spec, compiler_for, problems)
+    compiler = compiler_for(score_infos)
+    section_conditions, item_conditions = _compile_visibility(spec, compiler, problems)
+    item_index = {item.id: i for i, item in enumerate(spec.items)}
+    rules: list[CompiledRule] = []
+    rule_ids: set[str] = set()
+    for rule in spec.rules:
+        if rule.id in rule_ids:
+            problems(join_pointer(rule.pointer, "id"), f"duplicate rule '{rule.id}'", "duplicate")
+        rule_ids.add(rule.id)
+        rules.append(_compile_rule(rule, compiler, named, ids, item_index, problems))
+    _check_named(named, compiler, problems)
+    problems.extend(compiler.problems)
+
+    # -- evaluation order -----------------------------------------------------------------------
+    order = _evaluation_order(
+        spec, section_conditions, item_conditions, score_infos, compiled_scores, problems
+    )
+    if problems:
+        raise CompileError(problems)
+    items_by_id = {item.id: item for item in spec.items}
+    return Program(
+        spec=spec,
+        items=items_by_id,
+        item_index=item_index,
+        plan=_plan(order, items_by_id, section_conditions, item_conditions, compiled_scores),
+        rules=tuple(rules),
+        scores=tuple(compiled_scores[s.id] for s in spec.scores if s.id in compiled_scores),
+        default_tier_index=ids.default_index,
+        required=tuple(i.id for i in spec.items if i.required and i.type != "display"),
+        section_conditions=section_conditions,
+        item_conditions=item_conditions,
+        named={n: named.compiled[n] for n in named.definitions if n in named.compiled},
+        outcomes=generate_all([r.condition for r in rules]),
+        traced_items=tuple(
+            i.id for i in spec.items if any(i.id in r.condition.reads for r in rules)
+        ),
+        item_order=tuple(item.id for item in spec.items),
+        display_items=frozenset(i.id for i in spec.items if i.type == "display"),
+        unknown_options={i.id: i.unknown for i in spec.items if i.unknown},
+        item_bytes=_byte_tables(tuple(item.id for item in spec.items)),
+        outputs={},
+    )
+
+
+def _check_identities(spec: QuestionnaireSpec, problem: _Problems) -> _Identities:
+    """Sections, items and tiers: unique ids, known types and sections, a known default tier."""
+    seen: dict[str, str] = {}
+    for section in spec.sections:
+        _unique(seen, section.id, join_pointer(section.pointer, "id"), "section", problem)
+    for item in spec.items:
+        _unique(seen, item.id, join_pointer(item.pointer, "id"), "item", problem)
+        if item.type not in ITEM_TYPES:
+            problem(join_pointer(item.pointer, "type"), f"unknown item type '{item.type}'", "shape")
+    section_ids = frozenset(s.id for s in spec.sections)
+    for item in spec.items:
+        if item.section not in section_ids:
+            problem(item.pointer, f"unknown section '{item.section}'", "unknown_section")
+    tier_index: dict[str, int] = {}
+    for i, tier in enumerate(spec.tiers):
+        if tier in tier_index:
+            problem(
+                join_pointer(spec.tiers_pointer, i, "id"), f"duplicate tier '{tier}'", "duplicate"
+            )
+        tier_index.setdefault(tier, i)
+    if not spec.tiers:
+        problem(spec.tiers_pointer, "at least one tier is needed", "shape")
+    if spec.default_tier not in tier_index:
+        problem(spec.default_tier_pointer, f"unknown tier '{spec.default_tier}'", "unknown_tier")
+    return _Identities(section_ids, tier_index, tier_index.get(spec.default_tier, 0))
+
+
+def _compile_scores(
+    spec: QuestionnaireSpec,
+    compiler_for: Callable[[Mapping[str, ScoreInfo]], ConditionCompiler],
+    problem: _Problems,
+) -> tuple[dict[str, ScoreInfo], dict[str, CompiledScore]]:
+    """Every score, in dependency order (a score's terms may read the scores before it)."""
     score_specs = {}
     for i, score in enumerate(spec.scores):
         if score.id in score_specs:
@@ -211,173 +279,170 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
         _check_bands(score.bands, join_pointer(score.pointer, "bands"), problem)
     score_infos: dict[str, ScoreInfo] = {}
     compiled_scores: dict[str, CompiledScore] = {}
-    score_conditions: dict[str, list[Condition]] = {}
     for score_id in _score_order(score_specs, spec.conditions, problem):
-        score = score_specs[score_id][1]
-        compiler = ConditionCompiler(
-            infos, score_infos, sections=section_ids, shared=shared, named=named
+        compiler = compiler_for(score_infos)
+        score_infos[score_id], compiled_scores[score_id] = _compile_score(
+            score_specs[score_id][1], compiler, problem
         )
-        terms: list[tuple[Condition, float]] = []
-        term_ids: set[str] = set()
-        for term in score.terms:
-            if term.id is not None:
-                if term.id in term_ids:
-                    problem(
-                        join_pointer(term.pointer, "id"),
-                        f"duplicate term '{term.id}' in score '{score_id}'",
-                        "duplicate",
-                    )
-                term_ids.add(term.id)
-            elif term.section is not None:
-                problem(
-                    join_pointer(term.pointer, "section"),
-                    "a term with a section needs an id (it is itemised under that section)",
-                    "invalid",
-                )
-            ptr = join_pointer(term.pointer, "when")
-            before = len(compiler.problems)
-            cond = compiler.compile(term.when, ptr)
-            if cond.const is False and len(compiler.problems) == before:
-                problem(
-                    ptr,
-                    "this score term can never apply (its condition is always false)",
-                    "never_fires",
-                )
-            terms.append((cond, term.points))
-        problems.extend(compiler.problems)
-        lo = hi = 0.0
-        for cond, points in terms:
-            if cond.const is True:
-                lo += points
-                hi += points
-            elif cond.const is None:
-                lo += min(points, 0.0)
-                hi += max(points, 0.0)
-        live = tuple((c, p) for c, p in terms if c.const is not False)
-        live_specs = tuple(
-            t for (c, _), t in zip(terms, score.terms, strict=True) if c.const is not False
-        )
-        score_conditions[score_id] = [c for c, _ in live]
-        score_infos[score_id] = ScoreInfo(
-            static=(lo, hi),
-            integral=all(float(p).is_integer() for _, p in terms),
-            items=frozenset().union(*(c.items for c, _ in terms)) if terms else EMPTY,
-            probe=_score_waits(tuple(c for c, _ in live)),
-        )
-        compiled_scores[score_id] = CompiledScore(
-            score_id,
-            tuple((generate(c), p) for c, p in live),
-            score.bands,
-            (lo, hi),
-            score.label,
-            live_specs if any(t.id is not None for t in live_specs) else (),
-        )
+    return score_infos, compiled_scores
 
-    compiler = ConditionCompiler(
-        infos, score_infos, sections=section_ids, shared=shared, named=named
-    )
 
-    # -- visibility -----------------------------------------------------------------------------
-    section_conditions: dict[str, Condition] = {}
-    for section in spec.sections:
-        if section.enable_when is None:
-            continue
-        ptr = join_pointer(section.pointer, "enable_when")
-        before = len(compiler.problems)
-        cond = compiler.compile(section.enable_when, ptr)
-        if cond.const is False and len(compiler.problems) == before:
-            problem(ptr, f"section '{section.id}' can never be enabled", "never_enabled")
-        section_conditions[section.id] = cond
-    item_conditions: dict[str, Condition] = {}
-    for item in spec.items:
-        if item.enable_when is None:
-            continue
-        ptr = join_pointer(item.pointer, "enable_when")
-        before = len(compiler.problems)
-        cond = compiler.compile(item.enable_when, ptr)
-        if cond.const is False and len(compiler.problems) == before:
-            problem(ptr, f"item '{item.id}' can never be enabled", "never_enabled")
-        item_conditions[item.id] = cond
-
-    # -- rules ----------------------------------------------------------------------------------
-    rules: list[CompiledRule] = []
-    rule_ids: set[str] = set()
-    item_index = {item.id: i for i, item in enumerate(spec.items)}
-    for rule in spec.rules:
-        if rule.id in rule_ids:
-            problem(join_pointer(rule.pointer, "id"), f"duplicate rule '{rule.id}'", "duplicate")
-        rule_ids.add(rule.id)
-        ptr = join_pointer(rule.pointer, "when")
-        before = len(compiler.problems)
-        cond = compiler.compile(rule.when, ptr)
-        if len(compiler.problems) == before and cond.const is False:
-            problem(
-                ptr,
-                f"rule '{rule.id}' can never fire (its condition is always false)",
-                "never_fires",
-            )
-        t_index = -1
-        if rule.tier is not None:
-            if rule.tier in tier_index:
-                t_index = tier_index[rule.tier]
-            else:
+def _compile_score(
+    score: ScoreSpec, compiler: ConditionCompiler, problem: _Problems
+) -> tuple[ScoreInfo, CompiledScore]:
+    terms: list[tuple[Condition, float]] = []
+    term_ids: set[str] = set()
+    for term in score.terms:
+        if term.id is not None:
+            if term.id in term_ids:
                 problem(
-                    join_pointer(rule.pointer, "then", "tier"),
-                    f"unknown tier '{rule.tier}'",
-                    "unknown_tier",
-                )
-        tier_ok = rule.tier is None or rule.tier in tier_index
-        if (
-            tier_ok
-            and t_index <= default_index
-            and not (rule.obligations or rule.controls or rule.flags or rule.deferrals)
-        ):
-            problem(
-                join_pointer(rule.pointer, "then"),
-                f"rule '{rule.id}' has no effect: no tier above the default tier, "
-                "no obligations, controls or flags",
-                "no_effect",
-            )
-        for field_name in ("obligations", "controls", "flags"):
-            values: tuple[str, ...] = getattr(rule, field_name)
-            if len(set(values)) != len(values):
-                problem(
-                    join_pointer(rule.pointer, "then", field_name),
-                    f"duplicate entries in {field_name}",
+                    join_pointer(term.pointer, "id"),
+                    f"duplicate term '{term.id}' in score '{score.id}'",
                     "duplicate",
                 )
-        rules.append(
-            CompiledRule(
-                rule,
-                cond,
-                t_index,
-                tuple(sorted(cond.reads, key=lambda x: item_index.get(x, 0))),
-                tuple(sorted(cond.scores)),
-                named.order(cond.names),
-                FiredRule(rule.id, rule.tier, rule.rationale, rule.caveat, rule.refs),
+            term_ids.add(term.id)
+        elif term.section is not None:
+            problem(
+                join_pointer(term.pointer, "section"),
+                "a term with a section needs an id (it is itemised under that section)",
+                "invalid",
             )
-        )
+        ptr = join_pointer(term.pointer, "when")
+        before = len(compiler.problems)
+        cond = compiler.compile(term.when, ptr)
+        if cond.const is False and len(compiler.problems) == before:
+            problem(
+                ptr,
+                "this score term can never apply (its condition is always false)",
+                "never_fires",
+            )
+        terms.append((cond, term.points))
+    problem.extend(compiler.problems)
+    lo = hi = 0.0
+    for cond, points in terms:
+        if cond.const is True:
+            lo += points
+            hi += points
+        elif cond.const is None:
+            lo += min(points, 0.0)
+            hi += max(points, 0.0)
+    live = tuple((c, p) for c, p in terms if c.const is not False)
+    live_specs = tuple(
+        t for (c, _), t in zip(terms, score.terms, strict=True) if c.const is not False
+    )
+    info = ScoreInfo(
+        static=(lo, hi),
+        integral=all(float(p).is_integer() for _, p in terms),
+        items=frozenset().union(*(c.items for c, _ in terms)) if terms else EMPTY,
+        probe=_score_waits(tuple(c for c, _ in live)),
+    )
+    compiled = CompiledScore(
+        score.id,
+        tuple((generate(c), p) for c, p in live),
+        score.bands,
+        (lo, hi),
+        score.label,
+        live_specs if any(t.id is not None for t in live_specs) else (),
+    )
+    return info, compiled
 
-    # -- named conditions: every one is checked, and one that nothing uses is an error ----------
+
+def _compile_visibility(
+    spec: QuestionnaireSpec, compiler: ConditionCompiler, problem: _Problems
+) -> tuple[dict[str, Condition], dict[str, Condition]]:
+    """The `enable_when` of every section and item that has one."""
+
+    def visibility(kind: str, parts: Sequence[SectionSpec | ItemSpec]) -> dict[str, Condition]:
+        conditions: dict[str, Condition] = {}
+        for part in parts:
+            if part.enable_when is None:
+                continue
+            ptr = join_pointer(part.pointer, "enable_when")
+            before = len(compiler.problems)
+            cond = compiler.compile(part.enable_when, ptr)
+            if cond.const is False and len(compiler.problems) == before:
+                problem(ptr, f"{kind} '{part.id}' can never be enabled", "never_enabled")
+            conditions[part.id] = cond
+        return conditions
+
+    return visibility("section", spec.sections), visibility("item", spec.items)
+
+
+def _compile_rule(
+    rule: RuleSpec,
+    compiler: ConditionCompiler,
+    named: NamedConditions,
+    ids: _Identities,
+    item_index: Mapping[str, int],
+    problem: _Problems,
+) -> CompiledRule:
+    ptr = join_pointer(rule.pointer, "when")
+    before = len(compiler.problems)
+    cond = compiler.compile(rule.when, ptr)
+    if len(compiler.problems) == before and cond.const is False:
+        problem(
+            ptr, f"rule '{rule.id}' can never fire (its condition is always false)", "never_fires"
+        )
+    t_index = -1
+    if rule.tier is not None:
+        if rule.tier in ids.tier_index:
+            t_index = ids.tier_index[rule.tier]
+        else:
+            problem(
+                join_pointer(rule.pointer, "then", "tier"),
+                f"unknown tier '{rule.tier}'",
+                "unknown_tier",
+            )
+    tier_ok = rule.tier is None or rule.tier in ids.tier_index
+    if (
+        tier_ok
+        and t_index <= ids.default_index
+        and not (rule.obligations or rule.controls or rule.flags or rule.deferrals)
+    ):
+        problem(
+            join_pointer(rule.pointer, "then"),
+            f"rule '{rule.id}' has no effect: no tier above the default tier, "
+            "no obligations, controls or flags",
+            "no_effect",
+        )
+    for field_name in ("obligations", "controls", "flags"):
+        values: tuple[str, ...] = getattr(rule, field_name)
+        if len(set(values)) != len(values):
+            problem(
+                join_pointer(rule.pointer, "then", field_name),
+                f"duplicate entries in {field_name}",
+                "duplicate",
+            )
+    return CompiledRule(
+        rule,
+        cond,
+        t_index,
+        tuple(sorted(cond.reads, key=lambda x: item_index.get(x, 0))),
+        tuple(sorted(cond.scores)),
+        named.order(cond.names),
+        FiredRule(rule.id, rule.tier, rule.rationale, rule.caveat, rule.refs),
+    )
+
+
+def _check_named(named: NamedConditions, compiler: ConditionCompiler, problem: _Problems) -> None:
+    """Every named condition is checked, and one that nothing uses is an error."""
     for name in named.unused():
         if name not in named.compiled:
             compiler.compile({"condition": name}, named.pointer_of(name))
         problem(
-            named.pointer_of(name),
-            f"named condition '{name}' is never used",
-            "unused_condition",
+            named.pointer_of(name), f"named condition '{name}' is never used", "unused_condition"
         )
-    problems.extend(compiler.problems)
 
-    # -- evaluation order -----------------------------------------------------------------------
-    order = _evaluation_order(
-        spec, section_conditions, item_conditions, score_infos, compiled_scores, problem
-    )
-    if problems:
-        raise CompileError(problems)
 
+def _plan(
+    order: list[tuple[int, str]],
+    items_by_id: Mapping[str, ItemSpec],
+    section_conditions: Mapping[str, Condition],
+    item_conditions: Mapping[str, Condition],
+    compiled_scores: Mapping[str, CompiledScore],
+) -> tuple[tuple[int, str, CondFn | None, Any], ...]:
+    """The steps that settle a set of answers, in evaluation order."""
     plan: list[tuple[int, str, CondFn | None, Any]] = []
-    items_by_id = {item.id: item for item in spec.items}
     for kind, node in order:
         if kind == STEP_SECTION:
             sc = section_conditions.get(node)
@@ -397,28 +462,7 @@ def compile_questionnaire(spec: QuestionnaireSpec) -> Program:
             )
         else:
             plan.append((STEP_SCORE, node, None, compiled_scores[node].terms))
-    return Program(
-        spec=spec,
-        items=items_by_id,
-        item_index=item_index,
-        plan=tuple(plan),
-        rules=tuple(rules),
-        scores=tuple(compiled_scores[s.id] for s in spec.scores if s.id in compiled_scores),
-        default_tier_index=default_index,
-        required=tuple(i.id for i in spec.items if i.required and i.type != "display"),
-        section_conditions=section_conditions,
-        item_conditions=item_conditions,
-        named={n: named.compiled[n] for n in named.definitions if n in named.compiled},
-        outcomes=generate_all([r.condition for r in rules]),
-        traced_items=tuple(
-            i.id for i in spec.items if any(i.id in r.condition.reads for r in rules)
-        ),
-        item_order=tuple(item.id for item in spec.items),
-        display_items=frozenset(i.id for i in spec.items if i.type == "display"),
-        unknown_options={i.id: i.unknown for i in spec.items if i.unknown},
-        item_bytes=_byte_tables(tuple(item.id for item in spec.items)),
-        outputs={},
-    )
+    return tuple(plan)
 
 
 def _byte_tables(order: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], ...], ...]:

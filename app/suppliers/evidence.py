@@ -22,9 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
-from app.errors import AppError
+from app.errors import (
+    AppError,
+    ConflictError,
+    InvalidRequestError,
+    PayloadTooLargeError,
+    ProblemType,
+    UnsupportedMediaTypeError,
+)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,22 +51,11 @@ _INCOMING = ".incoming"
 
 
 def unsupported_type(detail: str) -> AppError:
-    return AppError(
-        status=415,
-        type="unsupported-media-type",
-        title="Unsupported media type",
-        detail=detail,
-        errors=[{"parameter": "Content-Type", "detail": detail}],
-    )
+    return UnsupportedMediaTypeError(detail)
 
 
 def too_large(limit: int) -> AppError:
-    return AppError(
-        status=413,
-        type="payload-too-large",
-        title="Payload too large",
-        detail=f"Evidence files may be at most {limit} bytes; nothing was stored.",
-    )
+    return PayloadTooLargeError(f"Evidence files may be at most {limit} bytes; nothing was stored.")
 
 
 def declared_type(header: str | None) -> str:
@@ -174,11 +171,9 @@ class EvidenceStore:
         """The file as uploaded, its SHA-256 in Repr-Digest; 409 when the file has gone missing."""
         path = self.path_of(evidence.storage_key)
         if not path.is_file():
-            raise AppError(
-                status=409,
-                type="evidence-missing",
-                title="Conflict",
-                detail="The evidence file is recorded but missing from the evidence folder.",
+            raise ConflictError(
+                "The evidence file is recorded but missing from the evidence folder.",
+                type=ProblemType.EVIDENCE_MISSING,
             )
         digest = base64.b64encode(bytes.fromhex(evidence.sha256)).decode()
         return FileResponse(
@@ -213,3 +208,31 @@ class EvidenceStore:
             raise
         staged.sha256 = digest.hexdigest()
         return staged
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An upload's body as it arrives: the type and length its headers declare, and the bytes."""
+
+    content_type: str | None
+    content_length: int | None
+    chunks: AsyncIterator[bytes]
+
+
+async def receive(store: EvidenceStore, upload: Upload, *, limit: int) -> tuple[StagedFile, str]:
+    """The body staged on disk with its media type, once it is an allowed type (else 415), at
+    most `limit` bytes (413), not empty (422) and what its type says (415). The caller discards
+    the staged file; it is gone already when refused."""
+    media_type = declared_type(upload.content_type)
+    if upload.content_length is not None and upload.content_length > limit:
+        raise too_large(limit)
+    staged = await store.stage(upload.chunks, limit=limit)
+    try:
+        if staged.size == 0:
+            raise InvalidRequestError(ProblemType.EMPTY_FILE, "The file is empty.")
+        if not await run_in_threadpool(content_matches, staged.path, media_type):
+            raise unsupported_type(f"The file's content is not {media_type}.")
+    except BaseException:
+        staged.discard()
+        raise
+    return staged, media_type

@@ -4,7 +4,7 @@ The token travels in the header ``Authorization: Invitation inv_...`` (never in 
 so it stays out of access logs and Referer headers; the e-mailed link carries it in the URL
 fragment, which browsers do not send). It opens exactly one vendor request; every other endpoint
 treats it as no credential at all (401). Unknown, expired and revoked tokens get the same 404.
-Every request here is rate-limited per token and per client address, in this process.
+Every request here is rate-limited per token and per client address, across every process.
 """
 
 from __future__ import annotations
@@ -13,35 +13,31 @@ import threading
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, Header, Query, Request, Response, status
-from fastapi.concurrency import run_in_threadpool
+from fastapi import Depends, FastAPI, Header, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security.http import HTTPBase
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from app.assessments import service as assessments
-from app.assessments.models import Assessment, AssessmentStatus
-from app.assessments.schemas import AnswersPatch, QuestionnairePin
+from app.assessments.schemas import AnswersPatch
 from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.controls.i18n import pick_language
-from app.db import READ_METHODS, SessionDep, transaction
-from app.errors import AppError, problem_responses
-from app.organizations import service as organizations
-from app.questionnaires.catalog import Catalog
+from app.db import READ_METHODS, SessionDep
+from app.deps import EngineDep, SettingsDep
+from app.errors import (
+    TooManyRequestsError,
+    UnauthenticatedError,
+    problem_responses,
+)
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import INVITATION, problem_router
 from app.settings import Settings
-from app.suppliers import service
+from app.suppliers import portal_service, views
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
     EvidenceStore,
-    content_matches,
-    declared_type,
-    too_large,
-    unsupported_type,
+    Upload,
 )
-from app.suppliers.models import Evidence, Supplier
 from app.suppliers.ratelimit import PortalLimiter
 from app.suppliers.schemas import EvidencePublic, PortalQuestionnaire, PortalRequest
 
@@ -64,7 +60,7 @@ def _limiter(app: FastAPI) -> PortalLimiter:
             if limiter is None:
                 settings: Settings = app.state.settings
                 limiter = PortalLimiter.from_rates(
-                    settings.portal_rate_limit, settings.portal_ip_rate_limit
+                    app.state.counters, settings.portal_rate_limit, settings.portal_ip_rate_limit
                 )
                 app.state.portal_limiter = limiter
     return limiter
@@ -72,87 +68,51 @@ def _limiter(app: FastAPI) -> PortalLimiter:
 
 def _token(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "invitation":
-        raise AppError(
-            status=401,
-            type="unauthenticated",
-            title="Unauthenticated",
-            detail="Send the invitation token as `Authorization: Invitation <token>`.",
-            headers={"WWW-Authenticate": 'Invitation realm="supplier-portal"'},
+        raise UnauthenticatedError(
+            "Send the invitation token as `Authorization: Invitation <token>`.",
+            challenge='Invitation realm="supplier-portal"',
         )
     return credentials.credentials
 
 
-async def rate_limit(request: Request, credentials: InvitationCredentials) -> None:
-    """429 with Retry-After past the per-address or per-token limit (before any lookup)."""
+def rate_limit(request: Request, credentials: InvitationCredentials) -> None:
+    """429 with Retry-After past the per-address or per-token limit (before any lookup); a
+    plain function, so the shared counter's round trip runs on the thread pool."""
     token = credentials.credentials if credentials is not None else None
     wait = _limiter(request.app).check(
         ip=request.client.host if request.client else "unknown",
         token_hash=hash_key(token) if token else None,
     )
     if wait is not None:
-        raise AppError(
-            status=429,
-            type="too-many-requests",
-            title="Too many requests",
-            detail=f"Too many requests to the supplier portal; retry in {wait} s.",
-            headers={"Retry-After": str(wait)},
+        raise TooManyRequestsError(
+            f"Too many requests to the supplier portal; retry in {wait} s.", retry_after=wait
         )
 
 
 def portal_access(
     request: Request, session: SessionDep, credentials: InvitationCredentials
-) -> service.PortalAccess:
-    return service.open_invitation(
+) -> portal_service.PortalAccess:
+    return portal_service.open_invitation(
         session, _token(credentials), read_only=request.method in READ_METHODS
     )
 
 
-AccessDep = Annotated[service.PortalAccess, Depends(portal_access)]
+AccessDep = Annotated[portal_service.PortalAccess, Depends(portal_access)]
 
-router = APIRouter(
-    prefix="/v1/supplier-portal", tags=["supplier portal"], dependencies=[Depends(rate_limit)]
+router = problem_router(
+    INVITATION,
+    prefix="/v1/supplier-portal",
+    tags=["supplier portal"],
+    dependencies=[Depends(rate_limit)],
 )
-READ_ERRORS = problem_responses(401, 404, 422, 429)
-WRITE_ERRORS = problem_responses(401, 404, 409, 412, 422, 428, 429)
-
-
-def _evidence(found: Evidence) -> EvidencePublic:
-    return EvidencePublic.model_validate(found, from_attributes=True)
-
-
-def _view(
-    session: Session, catalog: Catalog, access: service.PortalAccess, assessment: Assessment
-) -> PortalRequest:
-    request = access.request
-    version = assessments.pinned_version(catalog, assessment)
-    supplier = session.get(Supplier, request.supplier_id)
-    org = organizations.get_organization(session, organization_id=request.organization_id)
-    current = service.portal_status(assessment)
-    return PortalRequest(
-        organization=org.name,
-        supplier=supplier.name if supplier else "",
-        recipient_email=request.recipient_email,
-        message=request.message,
-        due_date=request.due_date,
-        status=current,
-        outcome=service.portal_outcome(assessment),
-        read_only=assessment.status != AssessmentStatus.DRAFT,
-        questionnaire=QuestionnairePin.of(assessment),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        progress=assessments.progress(version, assessment.answers),
-        review_comments=assessments.review_comments(session, assessment),
-        evidence=[_evidence(e) for e in service.evidence_of(session, request)],
-        submitted_at=assessment.submitted_at,
-    )
+WRITE_ERRORS = problem_responses(409, 412, 428)
 
 
 @router.get(
     "",
     operation_id="getPortalRequest",
     response_model=PortalRequest,
-    responses={**READ_ERRORS, **etag_response(200)},
+    responses=etag_response(200),
     summary="The request this invitation opens: message, due date, answers, comments, evidence",
 )
 def get_request(
@@ -160,14 +120,13 @@ def get_request(
 ) -> PortalRequest:
     response.headers["ETag"] = etag(access.assessment.revision)
     response.headers["Cache-Control"] = "no-store"
-    return _view(session, catalog, access, access.assessment)
+    return views.portal_request(session, catalog, access, access.assessment)
 
 
 @router.get(
     "/questionnaire",
     operation_id="getPortalQuestionnaire",
     response_model=PortalQuestionnaire,
-    responses=READ_ERRORS,
     summary="The questionnaire to answer, localised per Accept-Language",
 )
 def get_questionnaire(
@@ -195,11 +154,11 @@ def save_answers(
     access: AccessDep,
     if_match: IfMatchHeader = None,
 ) -> PortalRequest:
-    assessment = service.portal_save(
+    assessment = portal_service.portal_save(
         session, catalog, access=access, changes=body.answers, if_match=if_match
     )
     response.headers["ETag"] = etag(assessment.revision)
-    return _view(session, catalog, access, assessment)
+    return views.portal_request(session, catalog, access, assessment)
 
 
 @router.post(
@@ -216,15 +175,9 @@ def submit(
     access: AccessDep,
     if_match: IfMatchHeader = None,
 ) -> PortalRequest:
-    assessment = service.portal_submit(session, catalog, access=access, if_match=if_match)
+    assessment = portal_service.portal_submit(session, catalog, access=access, if_match=if_match)
     response.headers["ETag"] = etag(assessment.revision)
-    return _view(session, catalog, access, assessment)
-
-
-def _check_writable(engine: Engine, token: str) -> None:
-    # A write transaction: the first use of a link records first_opened_at.
-    with transaction(engine, write=True) as session:
-        service.ensure_writable(session, service.open_invitation(session, token))
+    return views.portal_request(session, catalog, access, assessment)
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -235,7 +188,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     operation_id="uploadPortalEvidence",
     status_code=status.HTTP_201_CREATED,
     response_model=EvidencePublic,
-    responses=problem_responses(401, 404, 409, 413, 415, 422, 429),
+    responses=problem_responses(409, 413, 415),
     summary="Attach an evidence file: the raw bytes as the body, its type as Content-Type",
     openapi_extra={
         "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
@@ -243,6 +196,9 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 )
 async def upload_evidence(
     request: Request,
+    settings: SettingsDep,
+    engine: EngineDep,
+    catalog: CatalogDep,
     credentials: InvitationCredentials,
     filename: Annotated[
         str, Query(min_length=1, max_length=255, description="The file's name, for display.")
@@ -255,62 +211,30 @@ async def upload_evidence(
     content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
     content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> EvidencePublic:
-    settings: Settings = request.app.state.settings
-    engine: Engine = request.app.state.engine
-    catalog: Catalog = request.app.state.catalog
-    token = _token(credentials)
-    # Who and what first, then the bytes: no transaction is open while the body streams in.
-    await run_in_threadpool(_check_writable, engine, token)
-    media_type = declared_type(content_type)
-    limit = settings.evidence_max_bytes
-    if content_length is not None and content_length > limit:
-        raise too_large(limit)
-    store = EvidenceStore(settings.evidence_dir)
-    staged = await store.stage(request.stream(), limit=limit)
-    try:
-        if staged.size == 0:
-            raise AppError(
-                status=422,
-                type="empty-file",
-                title="Invalid request",
-                detail="The file is empty.",
-            )
-        if not await run_in_threadpool(content_matches, staged.path, media_type):
-            raise unsupported_type(f"The file's content is not {media_type}.")
-
-        def record() -> Evidence:
-            # Its own write transaction: the upload must not hold one while its body streams in.
-            with transaction(engine, write=True) as session:
-                access = service.open_invitation(session, token)
-                return service.add_evidence(
-                    session,
-                    catalog,
-                    access=access,
-                    store=store,
-                    staged=staged,
-                    filename=filename,
-                    content_type=media_type,
-                    item_id=item_id,
-                )
-
-        evidence = await run_in_threadpool(record)
-    finally:
-        staged.discard()  # gone already when accepted (moved into place)
-    return _evidence(evidence)
+    evidence = await portal_service.upload_evidence(
+        engine,
+        catalog,
+        EvidenceStore(settings.evidence_dir),
+        token=_token(credentials),
+        upload=Upload(content_type, content_length, request.stream()),
+        limit=settings.evidence_max_bytes,
+        filename=filename,
+        item_id=item_id,
+    )
+    return views.evidence_public(evidence)
 
 
 @router.delete(
     "/evidence/{evidence_id}",
     operation_id="deletePortalEvidence",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 404, 409, 422, 429),
+    responses=problem_responses(409),
     summary="Remove a file attached in this round, while the answers are a draft",
 )
 def delete_evidence(
-    evidence_id: uuid.UUID, request: Request, session: SessionDep, access: AccessDep
+    evidence_id: uuid.UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
-    settings: Settings = request.app.state.settings
-    service.delete_evidence(
+    portal_service.delete_evidence(
         session, access=access, store=EvidenceStore(settings.evidence_dir), evidence_id=evidence_id
     )
     return Response(status_code=204)

@@ -6,42 +6,34 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 import dataclasses
 import json
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
 
-from app.assessments import service as assessments
-from app.assessments.models import Assessment
-from app.assessments.schemas import QuestionnairePin
 from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.delivery.mail import Mailer
+from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
-from app.settings import Settings
-from app.suppliers import service
+from app.routing import AUTHENTICATED, problem_router
+from app.suppliers import service, vendor_requests, views
 from app.suppliers.evidence import EvidenceStore
-from app.suppliers.models import Evidence, Supplier, VendorRequest
+from app.suppliers.models import Supplier
 from app.suppliers.schemas import (
     ContactCreate,
     ContactPublic,
     ContactUpdate,
-    Delivery,
-    EvidencePublic,
-    HistoryEntry,
-    InvitationPublic,
-    PrefillReport,
     ProductCreate,
     ProductPublic,
     ProductUpdate,
     RequestCreate,
     Resend,
-    Standing,
     SupplierCreate,
     SupplierProfile,
     SupplierPublic,
@@ -52,166 +44,20 @@ from app.suppliers.schemas import (
     VendorRequestSummary,
 )
 
-router = APIRouter(tags=["procurement"])
+router = problem_router(AUTHENTICATED, tags=["procurement"])
 
 ProcurementDep = Annotated[Principal, Depends(require_scope(Scope.PROCUREMENT))]
 
 
 ReaderDep = Annotated[Principal, Depends(require_scope(Scope.READ, Scope.PROCUREMENT))]
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
-
-
-async def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
-
-
-# --- views ----------------------------------------------------------------------------------
-
-
-def _supplier(supplier: Supplier, tier: str | None) -> SupplierPublic:
-    return SupplierPublic(
-        id=supplier.id,
-        name=supplier.name,
-        website=supplier.website,
-        country=supplier.country,
-        description=supplier.description,
-        revision=supplier.revision,
-        tier=tier,
-        created_at=supplier.created_at,
-        updated_at=supplier.updated_at,
-    )
-
-
-def _profile(session: SessionDep, catalog: Catalog, supplier: Supplier) -> SupplierProfile:
-    current = service.standing(session, supplier.id)
-    standing = None
-    if current is not None:
-        result = current.accepted.result
-        version = assessments.pinned_version(catalog, current.assessment)
-        labels = {t.id: t.label.get("en") for t in version.model.scoring.tiers}
-        standing = Standing(
-            tier=current.accepted.tier,
-            tier_label=labels.get(current.accepted.tier),
-            request_id=current.request.id if current.request else None,
-            assessment_id=current.assessment.id,
-            questionnaire=QuestionnairePin.of(current.assessment),
-            accepted_at=current.assessment.decided_at,
-            review_due_at=current.assessment.due_at,
-            controls=result.get("controls", []),
-            obligations=result.get("obligations", []),
-            flags=result.get("flags", []),
-        )
-    history = [
-        HistoryEntry(
-            request_id=request.id,
-            questionnaire=QuestionnairePin.of(assessment),
-            status=service.request_status(assessment),
-            sent_at=request.created_at,
-            due_date=request.due_date,
-            submitted_at=assessment.submitted_at,
-            decided_at=assessment.decided_at if service.is_decided(assessment) else None,
-            tier=assessment.tier,
-        )
-        for request, assessment in service.history(session, supplier.id)
-    ]
-    return SupplierProfile(
-        **_supplier(supplier, standing.tier if standing else None).model_dump(),
-        contacts=[
-            ContactPublic.model_validate(c, from_attributes=True)
-            for c in service.contacts(session, supplier)
-        ],
-        products=[
-            ProductPublic(
-                id=p.id,
-                name=p.name,
-                description=p.description,
-                system_ids=system_ids,
-                created_at=p.created_at,
-            )
-            for p, system_ids in service.products(session, supplier)
-        ],
-        standing=standing,
-        history=history,
-    )
+WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 
 
 def _profile_with_etag(
     response: Response, session: SessionDep, catalog: Catalog, supplier: Supplier
 ) -> SupplierProfile:
     response.headers["ETag"] = etag(supplier.revision)
-    return _profile(session, catalog, supplier)
-
-
-def _evidence(found: Evidence) -> EvidencePublic:
-    return EvidencePublic.model_validate(found, from_attributes=True)
-
-
-def request_view(
-    session: SessionDep, catalog: Catalog, request: VendorRequest, assessment: Assessment
-) -> VendorRequestPublic:
-    version = assessments.pinned_version(catalog, assessment)
-    latest = service.latest_round(session, assessment)
-    result: dict[str, Any] = latest.result if latest else {}
-    invitation = service.current_invitation(session, request)
-    return VendorRequestPublic(
-        id=request.id,
-        supplier_id=request.supplier_id,
-        contact_id=request.contact_id,
-        product_id=request.product_id,
-        assessment_id=assessment.id,
-        recipient_email=request.recipient_email,
-        message=request.message,
-        due_date=request.due_date,
-        overdue=service.is_overdue(request, assessment),
-        status=service.request_status(assessment),
-        questionnaire=QuestionnairePin.of(assessment),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        progress=assessments.progress(version, assessment.answers),
-        tier=assessment.tier,
-        controls=result.get("controls", []),
-        obligations=result.get("obligations", []),
-        flags=result.get("flags", []),
-        review_comments=assessments.review_comments(session, assessment),
-        evidence=[_evidence(e) for e in service.evidence_of(session, request)],
-        invitation=None
-        if invitation is None
-        else InvitationPublic(
-            id=invitation.id,
-            recipient_email=invitation.recipient_email,
-            state=service.invitation_state(invitation),
-            delivery=Delivery(invitation.delivery),
-            created_at=invitation.created_at,
-            expires_at=invitation.expires_at,
-            revoked_at=invitation.revoked_at,
-            first_opened_at=invitation.first_opened_at,
-        ),
-        created_at=request.created_at,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at if service.is_decided(assessment) else None,
-    )
-
-
-def _created_view(
-    session: SessionDep,
-    catalog: Catalog,
-    request: VendorRequest,
-    assessment: Assessment,
-    issued: service.Issued,
-    prefill: PrefillReport | None,
-) -> VendorRequestCreated:
-    return VendorRequestCreated(
-        **request_view(session, catalog, request, assessment).model_dump(),
-        delivery=issued.delivery,
-        message_id=issued.message_id,
-        link=issued.link,
-        prefill=prefill,
-    )
+    return views.supplier_profile(session, catalog, supplier)
 
 
 def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
@@ -232,7 +78,7 @@ def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
     operation_id="createSupplier",
     status_code=status.HTTP_201_CREATED,
     response_model=SupplierProfile,
-    responses={**problem_responses(401, 403, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(409), **etag_response(201, location=True)},
     summary="Register a supplier with its contacts and AI products (linked to AI systems)",
 )
 def create_supplier(
@@ -243,11 +89,9 @@ def create_supplier(
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, SupplierProfile, dict[str, str]]:
-        supplier = service.create_supplier(
-            session, organization_id=principal.organization_id, data=body, actor=principal.actor
-        )
+        supplier = service.create_supplier(session, caller=principal, data=body)
         headers = {"Location": f"/v1/suppliers/{supplier.id}", "ETag": etag(supplier.revision)}
-        return 201, _profile(session, catalog, supplier), headers
+        return 201, views.supplier_profile(session, catalog, supplier), headers
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -258,7 +102,7 @@ def create_supplier(
     "/v1/suppliers",
     operation_id="listSuppliers",
     response_model=Page[SupplierPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List suppliers with their current tier, newest first",
     description="Newest first (by registration time, then id).",
 )
@@ -270,17 +114,19 @@ def list_suppliers(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SupplierPublic]:
     found, next_cursor = service.list_suppliers(
-        session, organization_id=principal.organization_id, q=q, cursor=cursor, limit=limit
+        session, caller=principal, q=q, cursor=cursor, limit=limit
     )
     tiers = service.current_tiers(session, [s.id for s in found])
-    return Page(items=[_supplier(s, tiers.get(s.id)) for s in found], next_cursor=next_cursor)
+    return Page(
+        items=[views.supplier_public(s, tiers.get(s.id)) for s in found], next_cursor=next_cursor
+    )
 
 
 @router.get(
     "/v1/suppliers/{supplier_id}",
     operation_id="getSupplier",
     response_model=SupplierProfile,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="A supplier's profile: current tier, contractual controls, contacts, products, history",
 )
 def get_supplier(
@@ -290,9 +136,7 @@ def get_supplier(
     catalog: CatalogDep,
     principal: ReaderDep,
 ) -> SupplierProfile:
-    supplier = service.get_supplier(
-        session, organization_id=principal.organization_id, supplier_id=supplier_id
-    )
+    supplier = service.get_supplier(session, caller=principal, supplier_id=supplier_id)
     return _profile_with_etag(response, session, catalog, supplier)
 
 
@@ -314,11 +158,10 @@ def update_supplier(
 ) -> SupplierProfile:
     supplier = service.update_supplier(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -328,7 +171,7 @@ def update_supplier(
     operation_id="addSupplierContact",
     status_code=status.HTTP_201_CREATED,
     response_model=ContactPublic,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="Add a contact to a supplier",
 )
 def add_contact(
@@ -341,10 +184,9 @@ def add_contact(
     def create() -> tuple[int, ContactPublic, dict[str, str]]:
         contact = service.add_contact(
             session,
-            organization_id=principal.organization_id,
+            caller=principal,
             supplier_id=supplier_id,
             data=body,
-            actor=principal.actor,
         )
         return 201, ContactPublic.model_validate(contact, from_attributes=True), {}
 
@@ -358,7 +200,7 @@ def add_contact(
     operation_id="addSupplierProduct",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Add an AI product or service of a supplier, linked to the AI systems built on it",
 )
 def add_product(
@@ -371,19 +213,12 @@ def add_product(
     def create() -> tuple[int, ProductPublic, dict[str, str]]:
         product = service.add_product(
             session,
-            organization_id=principal.organization_id,
+            caller=principal,
             supplier_id=supplier_id,
             data=body,
-            actor=principal.actor,
         )
-        public = ProductPublic(
-            id=product.id,
-            name=product.name,
-            description=product.description,
-            system_ids=sorted(dict.fromkeys(body.system_ids), key=str),
-            created_at=product.created_at,
-        )
-        return 201, public, {}
+        system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
+        return 201, views.product_public(product, system_ids), {}
 
     return idempotency.run(
         session, organization_id=principal.organization_id, body=body, create=create
@@ -409,12 +244,11 @@ def update_contact(
 ) -> SupplierProfile:
     supplier = service.update_contact(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         contact_id=contact_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -437,11 +271,10 @@ def remove_contact(
 ) -> SupplierProfile:
     supplier = service.remove_contact(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         contact_id=contact_id,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -465,12 +298,11 @@ def update_product(
 ) -> SupplierProfile:
     supplier = service.update_product(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         product_id=product_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -493,11 +325,10 @@ def remove_product(
 ) -> SupplierProfile:
     supplier = service.remove_product(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         product_id=product_id,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _profile_with_etag(response, session, catalog, supplier)
 
@@ -510,7 +341,7 @@ def remove_product(
     operation_id="createSupplierRequest",
     status_code=status.HTTP_201_CREATED,
     response_model=VendorRequestCreated,
-    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
+    responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Send a questionnaire to a supplier contact (e-mails the invitation link)",
 )
 def create_request(
@@ -525,33 +356,22 @@ def create_request(
     issued_link: list[str | None] = [None]
 
     def create() -> tuple[int, VendorRequestCreated, dict[str, str]]:
-        created = service.create_request(
+        created = vendor_requests.create_request(
             session,
             catalog,
             settings=settings,
             mailer=Mailer.from_settings(settings),
-            principal=principal,
+            caller=principal,
             supplier_id=supplier_id,
             data=body,
         )
         issued_link[0] = created.issued.link
-        prefill = None
-        source_id = created.request.prefilled_from_assessment_id
-        if created.prefill is not None and source_id is not None:
-            plan = created.prefill
-            prefill = PrefillReport(
-                source=plan.source,
-                target=plan.target,
-                from_assessment_id=source_id,
-                carried=plan.carried,
-                renamed=plan.renamed,
-                recoded=plan.recoded,
-                dropped=plan.dropped,
-                to_answer=plan.to_answer,
-            )
+        prefill = views.prefill_report(created.request, created.prefill)
         # The stored (replayable) response never carries the link; see _with_link.
         hidden = dataclasses.replace(created.issued, link=None)
-        view = _created_view(session, catalog, created.request, created.assessment, hidden, prefill)
+        view = views.request_created(
+            session, catalog, created.request, created.assessment, hidden, prefill
+        )
         headers = {
             "Location": f"/v1/supplier-requests/{created.request.id}",
             "ETag": etag(created.assessment.revision),
@@ -568,7 +388,7 @@ def create_request(
     "/v1/supplier-requests",
     operation_id="listSupplierRequests",
     response_model=Page[VendorRequestSummary],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List vendor requests, newest first",
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
@@ -579,30 +399,15 @@ def list_requests(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[VendorRequestSummary]:
-    rows, next_cursor = service.list_requests(
+    rows, next_cursor = vendor_requests.list_requests(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         supplier_id=supplier_id,
         cursor=cursor,
         limit=limit,
     )
     return Page(
-        items=[
-            VendorRequestSummary(
-                id=r.id,
-                supplier_id=r.supplier_id,
-                supplier_name=name,
-                product_id=r.product_id,
-                recipient_email=r.recipient_email,
-                due_date=r.due_date,
-                overdue=service.is_overdue(r, a),
-                status=service.request_status(a),
-                questionnaire=QuestionnairePin.of(a),
-                tier=a.tier,
-                created_at=r.created_at,
-            )
-            for r, a, name in rows
-        ],
+        items=[views.request_summary(r, a, name) for r, a, name in rows],
         next_cursor=next_cursor,
     )
 
@@ -611,7 +416,7 @@ def list_requests(
     "/v1/supplier-requests/{request_id}",
     operation_id="getSupplierRequest",
     response_model=VendorRequestPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="A vendor request: answers, evidence, derived tier and contractual controls",
 )
 def get_request(
@@ -621,18 +426,18 @@ def get_request(
     catalog: CatalogDep,
     principal: ReaderDep,
 ) -> VendorRequestPublic:
-    request, assessment = service.get_request(
-        session, organization_id=principal.organization_id, request_id=request_id
+    request, assessment = vendor_requests.get_request(
+        session, caller=principal, request_id=request_id
     )
     response.headers["ETag"] = etag(assessment.revision)
-    return request_view(session, catalog, request, assessment)
+    return views.request_public(session, catalog, request, assessment)
 
 
 @router.post(
     "/v1/supplier-requests/{request_id}/invitation",
     operation_id="resendSupplierInvitation",
     response_model=VendorRequestCreated,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    responses=problem_responses(404, 409),
     summary="Issue a new invitation link (the old one stops working) and e-mail it",
 )
 def resend_invitation(
@@ -643,32 +448,32 @@ def resend_invitation(
     principal: ProcurementDep,
     body: Resend | None = None,
 ) -> VendorRequestCreated:
-    request, assessment, issued = service.resend_invitation(
+    request, assessment, issued = vendor_requests.resend_invitation(
         session,
         catalog,
         settings=settings,
         mailer=Mailer.from_settings(settings),
-        principal=principal,
+        caller=principal,
         request_id=request_id,
         data=body or Resend(),
     )
-    return _created_view(session, catalog, request, assessment, issued, None)
+    return views.request_created(session, catalog, request, assessment, issued, None)
 
 
 @router.post(
     "/v1/supplier-requests/{request_id}/invitation/revoke",
     operation_id="revokeSupplierInvitation",
     response_model=VendorRequestPublic,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Stop the invitation link from opening anything",
 )
 def revoke_invitation(
     request_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ProcurementDep
 ) -> VendorRequestPublic:
-    request, assessment = service.revoke_invitation(
-        session, principal=principal, request_id=request_id
+    request, assessment = vendor_requests.revoke_invitation(
+        session, caller=principal, request_id=request_id
     )
-    return request_view(session, catalog, request, assessment)
+    return views.request_public(session, catalog, request, assessment)
 
 
 @router.post(
@@ -687,10 +492,10 @@ def review_request(
     principal: ProcurementDep,
     if_match: IfMatchHeader = None,
 ) -> VendorRequestPublic:
-    request, assessment = service.review_request(
+    request, assessment = vendor_requests.review_request(
         session,
         catalog,
-        principal=principal,
+        caller=principal,
         request_id=request_id,
         decision=body.decision,
         comment=body.comment,
@@ -698,7 +503,7 @@ def review_request(
         if_match=if_match,
     )
     response.headers["ETag"] = etag(assessment.revision)
-    return request_view(session, catalog, request, assessment)
+    return views.request_public(session, catalog, request, assessment)
 
 
 @router.get(
@@ -707,7 +512,7 @@ def review_request(
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
-        **problem_responses(401, 403, 404, 409, 422),
+        **problem_responses(404, 409),
     },
     summary="Download an evidence file (its SHA-256 is in the Repr-Digest header)",
 )
@@ -718,9 +523,9 @@ def download_evidence(
     settings: SettingsDep,
     principal: ReaderDep,
 ) -> FileResponse:
-    evidence = service.get_evidence(
+    evidence = vendor_requests.get_evidence(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         request_id=request_id,
         evidence_id=evidence_id,
     )

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
@@ -12,11 +12,12 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.routing import AUTHENTICATED, problem_router
 from app.systems import service
 from app.systems.models import AISystem, LifecycleStage, Sourcing, SystemStatus
 from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
 
-router = APIRouter(prefix="/v1/ai-systems", tags=["ai systems"])
+router = problem_router(AUTHENTICATED, prefix="/v1/ai-systems", tags=["ai systems"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 
@@ -31,7 +32,7 @@ def _public(system: AISystem, response: Response) -> AISystemPublic:
     operation_id="createAiSystem",
     status_code=status.HTTP_201_CREATED,
     response_model=AISystemPublic,
-    responses={**problem_responses(401, 403, 422), **etag_response(201, location=True)},
+    responses={**etag_response(201, location=True)},
     summary="Register an AI system in the inventory",
 )
 def create_ai_system(
@@ -59,7 +60,7 @@ def create_ai_system(
     "",
     operation_id="listAiSystems",
     response_model=Page[AISystemPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List AI systems, newest first",
     description="Newest first (by registration time, then id); the filters combine with AND.",
 )
@@ -95,7 +96,7 @@ def list_ai_systems(
     )
     systems, next_cursor = service.list_systems(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         filters=filters,
         cursor=cursor,
         limit=limit,
@@ -110,7 +111,7 @@ def list_ai_systems(
     "/{system_id}",
     operation_id="getAiSystem",
     response_model=AISystemPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="Get one AI system (with its ETag)",
 )
 def get_ai_system(
@@ -126,7 +127,7 @@ def get_ai_system(
     "/{system_id}",
     operation_id="updateAiSystem",
     response_model=AISystemPublic,
-    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
+    responses={**problem_responses(404, 409, 412, 428), **etag_response(200)},
     summary="Change an AI system (needs If-Match)",
 )
 def update_ai_system(
@@ -139,11 +140,10 @@ def update_ai_system(
 ) -> AISystemPublic:
     system = service.update_system(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=system_id,
         data=body,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _public(system, response)
 
@@ -152,7 +152,7 @@ def update_ai_system(
     "/{system_id}/retire",
     operation_id="retireAiSystem",
     response_model=AISystemPublic,
-    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
+    responses={**problem_responses(404, 409, 412, 428), **etag_response(200)},
     summary="Retire an AI system (needs If-Match); it is kept, never deleted",
 )
 def retire_ai_system(
@@ -164,9 +164,8 @@ def retire_ai_system(
 ) -> AISystemPublic:
     system = service.retire_system(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         system_id=system_id,
         if_match=if_match,
-        actor=principal.actor,
     )
     return _public(system, response)

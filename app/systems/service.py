@@ -11,9 +11,10 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
+from app.auth import Caller
 from app.concurrency import check_if_match
 from app.db import contains_text, utcnow
-from app.errors import ConflictError, NotFoundError
+from app.errors import ConflictError, NotFoundError, ProblemType
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
@@ -85,18 +86,19 @@ def get_system(
 def update_system(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     system_id: uuid.UUID,
     data: AISystemUpdate,
     if_match: str | None,
-    actor: Actor,
 ) -> AISystem:
     system = get_system(
-        session, organization_id=organization_id, system_id=system_id, for_update=True
+        session, organization_id=caller.organization_id, system_id=system_id, for_update=True
     )
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
-        raise ConflictError("A retired AI system cannot be changed.", type="system-retired")
+        raise ConflictError(
+            "A retired AI system cannot be changed.", type=ProblemType.SYSTEM_RETIRED
+        )
     before = snapshot(system)
     changes = data.model_dump(mode="json", exclude_unset=True)
     changed = False
@@ -109,24 +111,23 @@ def update_system(
         system.updated_at = utcnow()
         session.add(system)
         session.flush()
-        _audit(session, system, actor, "updated", before)
+        _audit(session, system, caller.actor, "updated", before)
     return system
 
 
 def retire_system(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     system_id: uuid.UUID,
     if_match: str | None,
-    actor: Actor,
 ) -> AISystem:
     system = get_system(
-        session, organization_id=organization_id, system_id=system_id, for_update=True
+        session, organization_id=caller.organization_id, system_id=system_id, for_update=True
     )
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
-        raise ConflictError("This AI system is retired already.", type="system-retired")
+        raise ConflictError("This AI system is retired already.", type=ProblemType.SYSTEM_RETIRED)
     before = snapshot(system)
     now = utcnow()
     system.status = SystemStatus.RETIRED.value
@@ -135,7 +136,7 @@ def retire_system(
     system.revision += 1
     session.add(system)
     session.flush()
-    _audit(session, system, actor, "retired", before)
+    _audit(session, system, caller.actor, "retired", before)
     return system
 
 
@@ -150,13 +151,13 @@ def _json_list_contains(column: Any, value: str, dialect: str) -> sa.ColumnEleme
 def list_systems(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     filters: SystemFilters,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[AISystem], str | None]:
     dialect = session.get_bind().dialect.name
-    statement = select(AISystem).where(AISystem.organization_id == organization_id)
+    statement = select(AISystem).where(AISystem.organization_id == caller.organization_id)
     if filters.status is not None:
         statement = statement.where(AISystem.status == filters.status.value)
     for field in ("lifecycle_stage", "sourcing", "business_unit", "owner"):

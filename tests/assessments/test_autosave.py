@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -17,7 +18,7 @@ from app.assessments.models import Assessment
 from app.audit.models import AuditEvent
 from app.auth import Credential, Scope
 from app.errors import AppError
-from tests.assessments.test_lifecycle import start
+from tests.factories import start
 
 
 def autosave_of(app: FastAPI) -> Autosave:
@@ -189,3 +190,55 @@ async def test_a_save_without_a_valid_key_is_refused_before_anything_else(
     assert refused.status_code == 401
     assert refused.headers["Content-Type"].startswith("application/problem+json")
     assert stored(engine, draft["id"]).revision == 1
+
+
+async def test_a_single_save_that_fails_is_answered_with_its_error_and_not_retried(
+    app: FastAPI,
+    engine: Engine,
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    make_key: Callable[..., str],
+) -> None:
+    draft = await start(client, writer)
+    key = make_key(Scope.ASSESSMENTS_WRITE)
+    calls: list[str] = []
+
+    def broken(_session: Session, _assessment: Assessment) -> None:
+        calls.append("render")
+        raise RuntimeError("rendering failed")
+
+    outcomes = autosave_of(app).commit(
+        [Save(Credential("key", key), uuid.UUID(draft["id"]), {"uses_ai": "no"}, '"r1"', broken)]
+    )
+    assert len(outcomes) == 1
+    assert isinstance(outcomes[0], RuntimeError)
+    assert calls == ["render"], "a group of one is not tried again alone"
+    assert stored(engine, draft["id"]).revision == 1
+
+
+async def test_when_a_whole_batch_fails_every_waiting_save_gets_the_error_and_the_queue_goes_on(
+    app: FastAPI,
+    engine: Engine,
+    client: httpx.AsyncClient,
+    writer: httpx.AsyncClient,
+    make_key: Callable[..., str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    draft = await start(client, writer)
+    key = make_key(Scope.ASSESSMENTS_WRITE)
+    autosave = autosave_of(app)
+    real_commit = autosave.commit
+
+    def failing(requests: list[Save]) -> list[Saved | Exception]:
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(autosave, "commit", failing)
+    save = Save(Credential("key", key), uuid.UUID(draft["id"]), {"uses_ai": "no"}, '"r1"')
+    results = await asyncio.gather(autosave.save(save), autosave.save(save), return_exceptions=True)
+    assert all(isinstance(r, OSError) for r in results), results
+    assert stored(engine, draft["id"]).revision == 1
+
+    monkeypatch.setattr(autosave, "commit", real_commit)
+    saved = await autosave.save(save)
+    assert saved.revision == 2, "the next batch is served as usual"
+    assert stored(engine, draft["id"]).answers == {"uses_ai": "no"}

@@ -22,9 +22,9 @@ from app.assessments.models import Assessment
 from app.audit.service import Actor
 from app.errors import PreconditionFailedError
 from app.questionnaires.catalog import Catalog
-from tests.assessments.test_lifecycle import start
 from tests.concurrency import Write, overlapping_writes
 from tests.conftest import Org
+from tests.factories import start
 
 pytestmark = pytest.mark.asyncio
 

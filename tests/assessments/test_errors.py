@@ -17,9 +17,18 @@ from app.main import create_app
 from app.questionnaires import lock as lock_module
 from app.questionnaires.catalog import Catalog, load_catalog, load_catalog_with_problems
 from app.settings import Settings
-from tests.assessments.test_lifecycle import CV_SCREENING, KEY, review, start, submit
 from tests.conftest import count_rows, project_root
-from tests.systems.test_systems import create as create_system
+from tests.factories import CV_SCREENING, KEY, create_system, review, start, submit
+
+# The highest version in the repository: what a new assessment of KEY pins.
+LATEST = ".".join(
+    str(n)
+    for n in max(
+        tuple(int(x) for x in p.stem.split("."))
+        for p in (project_root() / "questionnaires" / KEY).glob("*.*.*.json")
+        if not p.name.endswith(".scenarios.json")
+    )
+)
 
 
 async def test_a_retired_system_gets_no_new_assessment(
@@ -75,7 +84,8 @@ async def test_unstorable_text_points_at_the_value(
 
 @pytest.fixture(scope="module")
 def altered_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
-    """ai-use-triage 1.0.0 edited in place (as must never happen) and a draft 2.0.0."""
+    """ai-use-triage 1.0.0 edited in place (as must never happen), and its latest published
+    version (which new assessments pin) replaced by a draft of other content."""
     root = tmp_path_factory.mktemp("altered") / "questionnaires"
     source = project_root() / "questionnaires"
     shutil.copytree(source / "controls", root / "controls")
@@ -84,8 +94,8 @@ def altered_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     v1["title"] = {"en": "Edited after publication"}
     (root / KEY / "1.0.0.json").write_text(json.dumps(v1))
     shutil.copy(source / KEY / "1.0.0.scenarios.json", root / KEY / "1.0.0.scenarios.json")
-    draft = {**v1, "version": "2.0.0", "status": "draft"}
-    (root / KEY / "2.0.0.json").write_text(json.dumps(draft))
+    draft = {**v1, "version": LATEST, "status": "draft"}
+    (root / KEY / f"{LATEST}.json").write_text(json.dumps(draft))
     catalog, _ = load_catalog_with_problems(root)
     lock_module.update_lock(catalog)
     return load_catalog(root)
@@ -129,7 +139,7 @@ async def test_a_draft_version_cannot_be_assessed(
         json={
             "system_id": system["id"],
             "questionnaire_key": KEY,
-            "questionnaire_version": "2.0.0",
+            "questionnaire_version": LATEST,
         },
     )
     assert response.status_code == 422

@@ -17,9 +17,8 @@ from sqlmodel import Session
 
 from app.assessments.models import Assessment
 from app.auth import Scope
-from tests.assessments.test_lifecycle import CV_SCREENING, KEY, review, save, start, submit
 from tests.conftest import Org, count_rows
-from tests.systems.test_systems import create as create_system
+from tests.factories import CV_SCREENING, KEY, create_system, review, save, start, submit
 
 TABLES = ("ai_systems", "assessments", "assessment_rounds", "audit_events", "idempotency_records")
 
@@ -436,6 +435,8 @@ async def test_csv_has_one_row_per_answer_with_question_text_and_labels(
     assert by_item["purpose_areas"]["section_id"] == "role_and_use"
     assert by_item["people_affected"]["answer"] == "5000"
     assert by_item["people_affected"]["answer_label"] == ""
+    assert by_item["interacts_with_people"]["answer"] == "false"
+    assert by_item["interacts_with_people"]["answer_label"] == "No", "a boolean reads as yes / no"
     assert by_item["supplier_name"]["enabled"] == "no"
     assert by_item["supplier_name"]["ignored"] == "yes"
     assert by_item["use_case_name"]["enabled"] == "yes"
@@ -447,6 +448,7 @@ async def test_csv_has_one_row_per_answer_with_question_text_and_labels(
     german_rows = {r["item_id"]: r for r in parse_csv(german.text)}
     assert german_rows["use_case_name"]["question"] == "Name des Anwendungsfalls"
     assert german_rows["uses_ai"]["answer_label"] == "Ja"
+    assert german_rows["interacts_with_people"]["answer_label"] == "Nein"
 
 
 async def test_csv_lists_every_round_and_the_draft_in_progress(
@@ -508,7 +510,7 @@ async def test_report_shows_tier_citations_history_and_escapes_user_text(
     assert "script-src" not in response.headers["content-security-policy"]
     page = response.text
     assert "<script" not in page.lower(), "user text never becomes markup"
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert "Uses &lt;b&gt;bold&lt;/b&gt; &amp; &lt;i&gt;more&lt;/i&gt;" in page
     assert "Looks &lt;fine&gt;" in page
     assert "http://" not in page, "no external assets"

@@ -14,69 +14,7 @@ from sqlmodel import Session
 
 from app.assessments.models import Assessment
 from tests.conftest import Org, count_rows
-from tests.systems.test_systems import create as create_system
-
-KEY = "ai-use-triage"
-CV_SCREENING = {
-    "use_case_name": "CV pre-screening",
-    "use_case_summary": "Ranks applicants for sales roles.",
-    "owner_email": "owner@example.com",
-    "planned_start": "2026-03-01",
-    "uses_ai": "yes",
-    "our_role": "buy",
-    "supplier_name": "HireRank",
-    "purpose_areas": ["employment"],
-    "annex_i_product": "no",
-    "practices": ["none"],
-    "interacts_with_people": False,
-    "generates_content": False,
-    "affects_individuals": "yes",
-    "people_affected": 5000,
-    "automation_share": 60.0,
-    "vulnerable_groups": False,
-    "personal_data": "personal",
-}
-
-
-async def start(
-    client: httpx.AsyncClient, writer: httpx.AsyncClient, answers: dict[str, Any] | None = None
-) -> dict[str, Any]:
-    system = (await create_system(client)).json()
-    response = await writer.post(
-        "/v1/assessments",
-        json={"system_id": system["id"], "questionnaire_key": KEY, "answers": answers or {}},
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def save(
-    writer: httpx.AsyncClient, assessment: dict[str, Any], answers: dict[str, Any]
-) -> httpx.Response:
-    return await writer.patch(
-        f"/v1/assessments/{assessment['id']}/answers",
-        json={"answers": answers},
-        headers={"If-Match": f'"r{assessment["revision"]}"'},
-    )
-
-
-async def submit(writer: httpx.AsyncClient, assessment: dict[str, Any]) -> httpx.Response:
-    return await writer.post(
-        f"/v1/assessments/{assessment['id']}/submit",
-        headers={"If-Match": f'"r{assessment["revision"]}"'},
-        json={"as_of": "2026-11-27"},
-    )
-
-
-async def review(
-    reviewer: httpx.AsyncClient, assessment: dict[str, Any], **body: Any
-) -> httpx.Response:
-    return await reviewer.post(
-        f"/v1/assessments/{assessment['id']}/review",
-        json=body,
-        headers={"If-Match": f'"r{assessment["revision"]}"'},
-    )
+from tests.factories import CV_SCREENING, KEY, create_system, review, save, start, submit
 
 
 async def test_draft_is_pinned_and_reports_progress(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -13,13 +12,13 @@ import pytest
 import pytest_asyncio
 from sqlalchemy.engine import Engine
 
+from app.assessments.migration import _recode, plan_migration
 from app.auth import Scope
 from app.main import create_app
-from app.questionnaires import lock as lock_module
-from app.questionnaires.catalog import Catalog, load_catalog, load_catalog_with_problems
+from app.questionnaires.catalog import Catalog
 from app.settings import Settings
 from tests.conftest import Org, project_root
-from tests.systems.test_systems import system_body
+from tests.factories import catalog_with_a_second_version, system_body
 
 KEY = "ai-use-triage"
 
@@ -66,18 +65,7 @@ def _v2_scenarios(v1_text: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def two_version_catalog(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     root = tmp_path_factory.mktemp("catalog") / "questionnaires"
-    source = project_root() / "questionnaires"
-    shutil.copytree(source / "controls", root / "controls")
-    (root / KEY).mkdir()
-    v1 = json.loads((source / KEY / "1.0.0.json").read_text())
-    scenarios = (source / KEY / "1.0.0.scenarios.json").read_text()
-    (root / KEY / "1.0.0.json").write_text(json.dumps(v1))
-    (root / KEY / "1.0.0.scenarios.json").write_text(scenarios)
-    (root / KEY / "2.0.0.json").write_text(json.dumps(_v2(v1)))
-    (root / KEY / "2.0.0.scenarios.json").write_text(json.dumps(_v2_scenarios(scenarios)))
-    catalog, _ = load_catalog_with_problems(root)
-    lock_module.update_lock(catalog)
-    return load_catalog(root)
+    return catalog_with_a_second_version(root, KEY, _v2, _v2_scenarios)
 
 
 @pytest_asyncio.fixture
@@ -294,3 +282,54 @@ async def test_a_classification_draft_moves_from_1_1_0_to_2_0_0(
     assert "legacy_high_risk_system_omnibus_calendar" in flags
     assert "legacy_high_risk_system_original_calendar" not in flags
     assert "eu-ai-act:deployer.inform-workers" not in {o["id"] for o in preview["obligations"]}
+
+
+# -- the plan itself, without HTTP ----------------------------------------------------------------
+
+
+def test_the_plan_renames_recodes_drops_and_says_what_to_answer(
+    two_version_catalog: Catalog,
+) -> None:
+    source = two_version_catalog.get(KEY, "1.0.0")
+    target = two_version_catalog.get(KEY, "2.0.0")
+    plan = plan_migration(
+        source,
+        target,
+        {
+            "use_case_name": "Branded search",
+            "our_role": "adapt",
+            "planned_start": "2026-03-01",
+            "uses_ai": None,
+            "retired_question": "anything",
+        },
+    )
+    assert plan.answers == {"system_name": "Branded search", "our_role": "modify"}
+    assert plan.renamed == [{"from": "use_case_name", "to": "system_name"}]
+    assert plan.recoded == [{"item": "our_role", "from": "adapt", "to": "modify"}]
+    assert {d["item"]: d["reason"] for d in plan.dropped} == {
+        "planned_start": f"{target.ref} drops this question",
+        "retired_question": f"{target.ref} has no such question",
+    }
+    assert "uses_ai" not in plan.answers, "an unanswered question is not carried"
+    assert "risk_owner" in plan.to_answer
+
+
+def test_an_answer_the_new_version_refuses_is_dropped_with_the_reason(
+    two_version_catalog: Catalog,
+) -> None:
+    plan = plan_migration(
+        two_version_catalog.get(KEY, "1.0.0"),
+        two_version_catalog.get(KEY, "2.0.0"),
+        {"use_case_name": 42, "our_role": "build"},
+    )
+    assert plan.answers == {}
+    reasons = {d["item"]: d["reason"] for d in plan.dropped}
+    assert set(reasons) == {"system_name", "our_role"}
+    assert all(reasons.values())
+
+
+def test_recoding_a_list_keeps_its_order_and_merges_codes_that_become_one() -> None:
+    table = {"a": "x", "b": "x", "c": "y"}
+    assert _recode(["a", "c", "b", "d"], table) == ["x", "y", "d"]
+    assert _recode("b", table) == "x"
+    assert _recode(7, table) == 7

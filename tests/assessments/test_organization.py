@@ -3,7 +3,6 @@ same lifecycle, review, exports and audit as a system's; listed apart; the readi
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -15,19 +14,15 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.assessments.models import Assessment
-from tests.assessments.test_lifecycle import review, save, submit
-from tests.conftest import Org, count_rows, project_root
-from tests.systems.test_systems import create as create_system
+from tests.conftest import Org, count_rows
+from tests.factories import create_system, review, save, scenario_answers, submit
 
 KEY = "aims-readiness"
 
 
 def scenario(scenario_id: str) -> dict[str, Any]:
     """The answers of one golden scenario of aims-readiness 1.0.0."""
-    path = project_root() / "questionnaires" / KEY / "1.0.0.scenarios.json"
-    found = [s for s in json.loads(path.read_text())["scenarios"] if s["id"] == scenario_id]
-    answers: dict[str, Any] = found[0]["answers"]
-    return answers
+    return scenario_answers(KEY, "1.0.0", scenario_id)
 
 
 async def start_org(writer: httpx.AsyncClient, answers: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import project_root
-from tests.systems.test_systems import create as create_system
+from tests.factories import create_system, scenario
 
 KEYS = ("data-governance", "human-oversight", "stakeholder-impact", "ai-supplier", "ai-use-triage")
 DECLARED_DROPS = {
@@ -19,18 +19,12 @@ DECLARED_DROPS = {
 }
 
 
-def _scenario(key: str, version: str, index: int = 0) -> dict[str, Any]:
-    path = project_root() / "questionnaires" / key / f"{version}.scenarios.json"
-    scenario: dict[str, Any] = json.loads(path.read_text())["scenarios"][index]
-    return scenario
-
-
 @pytest.mark.parametrize("key", KEYS)
 async def test_a_1_0_0_draft_moves_to_2_0_0(
     client: httpx.AsyncClient, writer: httpx.AsyncClient, key: str
 ) -> None:
     system = (await create_system(client)).json()
-    answers = _scenario(key, "1.0.0")["answers"]
+    answers = scenario(key, "1.0.0")["answers"]
     created = await writer.post(
         "/v1/assessments",
         json={
@@ -45,7 +39,7 @@ async def test_a_1_0_0_draft_moves_to_2_0_0(
 
     dry = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
-        json={},
+        json={"to_version": "2.0.0"},
         headers={"If-Match": f'"r{draft["revision"]}"'},
     )
     assert dry.status_code == 200, dry.text
@@ -59,7 +53,7 @@ async def test_a_1_0_0_draft_moves_to_2_0_0(
 
     moved = await writer.post(
         f"/v1/assessments/{draft['id']}/migrate",
-        json={"dry_run": False},
+        json={"dry_run": False, "to_version": "2.0.0"},
         headers={"If-Match": f'"r{draft["revision"]}"'},
     )
     assert moved.status_code == 200, moved.text
@@ -97,7 +91,7 @@ async def test_the_impact_breakdown_is_in_the_api_result(writer: httpx.AsyncClie
     # A score its questionnaire does not itemise has no breakdown (results stay as they were).
     triage = await writer.post(
         "/v1/questionnaires/ai-use-triage/versions/1.0.0/evaluate",
-        json={"answers": _scenario("ai-use-triage", "1.0.0", 2)["answers"]},
+        json={"answers": scenario("ai-use-triage", "1.0.0", 2)["answers"]},
     )
     assert triage.json()["scores"][0]["breakdown"] is None
 
@@ -120,3 +114,7 @@ async def test_the_impact_breakdown_is_in_the_printable_report(
     assert "Breakdown of <code>impact_final</code>" in page
     assert "<code>harm_at_least_12</code>" in page
     assert "mitigation_reduction" in page
+    # Who holds each control and how binding it is (issue 20).
+    assert "<th>Held by</th>" in page
+    assert "Your organisation<br><small>Should (good practice)</small>" in page
+    assert "Could (optional)" in page

@@ -9,9 +9,8 @@ from typing import Any
 
 import httpx
 
-from tests.assessments.test_lifecycle import CV_SCREENING, KEY, review, submit
 from tests.conftest import Org
-from tests.systems.test_systems import create as create_system
+from tests.factories import CV_SCREENING, KEY, create_system, review, submit
 
 NOT_REQUIRED = "not required by any current approved assessment"
 # Building it ourselves brings other controls: the development and design rules fire.

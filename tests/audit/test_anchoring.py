@@ -31,7 +31,7 @@ from app.migrate import upgrade
 from tests.audit.tampering import EVENTS, ORGANIZATIONS, delete_events, rewrite, tampering
 from tests.conftest import Org, count_rows, project_root
 from tests.databases import fresh_database
-from tests.systems.test_systems import create
+from tests.factories import create_system
 
 KEY = b"checkpoint key of the tests"
 HEAD_MIGRATION = "da284978fad8"  # audit head and checkpoints
@@ -63,7 +63,7 @@ async def _events(client: httpx.AsyncClient) -> list[dict[str, Any]]:
 
 async def _systems(client: httpx.AsyncClient, count: int) -> None:
     for i in range(count):
-        assert (await create(client, name=f"System {i}")).status_code == 201
+        assert (await create_system(client, name=f"System {i}")).status_code == 201
 
 
 @pytest.mark.parametrize("deleted", [1, 3])

@@ -11,7 +11,7 @@ from app.audit import service as audit
 from app.audit.service import Actor, Entry
 from tests.audit.tampering import tampering
 from tests.conftest import Org
-from tests.systems.test_systems import create
+from tests.factories import create_system
 
 
 async def _events(client: httpx.AsyncClient, **params: str) -> list[dict[str, object]]:
@@ -23,7 +23,7 @@ async def _events(client: httpx.AsyncClient, **params: str) -> list[dict[str, ob
 
 
 async def test_changes_are_recorded_with_before_and_after(client: httpx.AsyncClient) -> None:
-    created = await create(client)
+    created = await create_system(client)
     system_id = created.json()["id"]
     await client.patch(
         f"/v1/ai-systems/{system_id}", json={"owner": "CHRO"}, headers={"If-Match": '"r1"'}
@@ -53,7 +53,7 @@ async def test_chain_verifies_and_detects_tampering(
     client: httpx.AsyncClient, engine: Engine
 ) -> None:
     for i in range(3):
-        await create(client, name=f"System {i}")
+        await create_system(client, name=f"System {i}")
     report = (await client.get("/v1/audit-events/verify")).json()
     assert report["valid"] is True
     assert report["events"] == 4  # the fixture's admin key, then three systems
@@ -87,9 +87,9 @@ async def test_each_organisation_sees_and_chains_only_its_own(
     make_org: Callable[[str], Org],
     make_client: Callable[[str | None], httpx.AsyncClient],
 ) -> None:
-    await create(client)
+    await create_system(client)
     other = make_client(make_org("globex").admin_key)
-    await create(other, name="Other")
+    await create_system(other, name="Other")
     mine = await _events(client)
     theirs = await _events(other)
     assert [e["action"] for e in mine] == ["api_key.created", "ai_system.created"]
@@ -101,7 +101,7 @@ async def test_each_organisation_sees_and_chains_only_its_own(
 
 async def test_pagination_is_newest_first_down_the_chain(client: httpx.AsyncClient) -> None:
     for i in range(5):
-        await create(client, name=f"System {i}")
+        await create_system(client, name=f"System {i}")
     first = (await client.get("/v1/audit-events", params={"limit": 2})).json()
     assert [e["seq"] for e in first["items"]] == [6, 5]
     assert first["items"][0]["action"] == "ai_system.created"

@@ -18,6 +18,7 @@ from app.delivery.mail import Mailer, MailError
 from app.delivery.models import OutboxMessage
 from app.delivery.worker import backoff, claim, deliver_due
 from app.settings import Settings
+from tests.factories import queue_email
 
 
 class RecordingMailer(Mailer):
@@ -50,18 +51,8 @@ def clean(engine: Engine) -> Iterator[None]:
 def queue(
     engine: Engine, settings: Settings, secret: str | None = "https://x/#token=inv_s3cret"
 ) -> uuid.UUID:
-    with transaction(engine, write=True) as session:
-        message = outbox.enqueue_email(
-            session,
-            settings=settings,
-            organization_id=None,
-            purpose="test",
-            to="dana@example.com",
-            subject="Hello",
-            body=f"Typed {outbox.SECRET} stays.\nOpen {outbox.SECRET}\n" if secret else "Hi",
-            secret=secret,
-        )
-        return message.id
+    body = f"Typed {outbox.SECRET} stays.\nOpen {outbox.SECRET}\n" if secret else "Hi"
+    return queue_email(engine, settings, body=body, secret=secret)
 
 
 def later(minutes: float) -> datetime:

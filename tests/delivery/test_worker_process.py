@@ -4,11 +4,9 @@ goes out once a new worker takes over after the lease."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +22,8 @@ from app.db import transaction
 from app.delivery import service as outbox
 from app.delivery.models import OutboxMessage
 from app.settings import Settings
-from tests.conftest import project_root
+from tests.factories import queue_email
+from tests.servers import outbox_worker
 
 
 class StallingInbox:
@@ -63,23 +62,12 @@ def stalling_smtp() -> Iterator[tuple[StallingInbox, int]]:
 
 
 def start_worker(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("APP_SMTP_", "APP_OUTBOX"))}
-    env = {
-        **clean,
-        "APP_DATABASE_URL": database_url,
-        "APP_SMTP_HOST": "127.0.0.1",
-        "APP_SMTP_PORT": str(port),
-        "APP_SMTP_STARTTLS": "false",
-        "APP_OUTBOX_KEY": "test-outbox-key",  # the tests' settings seal with this key
-        "APP_OUTBOX_LEASE_SECONDS": "5",
-        "APP_OUTBOX_POLL_SECONDS": "0.2",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "app", "worker"],
-        cwd=project_root(),
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return outbox_worker(
+        database_url,
+        APP_SMTP_HOST="127.0.0.1",
+        APP_SMTP_PORT=str(port),
+        APP_SMTP_STARTTLS="false",
+        APP_OUTBOX_LEASE_SECONDS="5",
     )
 
 
@@ -92,16 +80,13 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_message_arrives(
     inbox, port = stalling_smtp
     with transaction(engine, write=True) as session:
         session.exec(delete(OutboxMessage))
-        message = outbox.enqueue_email(
-            session,
-            settings=settings,
-            organization_id=None,
-            purpose="test",
-            to="dana@example.com",
-            subject="Your link",
-            body=f"Open {outbox.SECRET}\n",
-            secret="https://x/#token=inv_k1ll",
-        )
+    message_id = queue_email(
+        engine,
+        settings,
+        subject="Your link",
+        body=f"Open {outbox.SECRET}\n",
+        secret="https://x/#token=inv_k1ll",
+    )
     first = start_worker(database_url, port)
     try:
         assert inbox.first_data.wait(60), "the first worker never reached the SMTP server"
@@ -112,7 +97,7 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_message_arrives(
             first.kill()
     inbox.release.set()
     with Session(engine) as session:
-        claimed = session.get(OutboxMessage, message.id)
+        claimed = session.get(OutboxMessage, message_id)
         assert claimed is not None
         assert claimed.status == "sending"  # the dead worker's claim, waiting for its lease
     second = start_worker(database_url, port)
@@ -126,7 +111,7 @@ def test_a_worker_killed_mid_send_is_replaced_and_the_message_arrives(
     assert len(inbox.accepted) == 1
     assert b"inv_k1ll" in inbox.accepted[0]
     with Session(engine) as session:
-        done = session.get(OutboxMessage, message.id)
+        done = session.get(OutboxMessage, message_id)
         assert done is not None
         assert done.status == "sent"
         assert done.attempts == 2

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from app.auth import Scope
 from tests.conftest import Org, count_rows
-from tests.systems.test_systems import create as create_system
+from tests.factories import create_system
 
 # 2026-10-14 is a Wednesday, 2026-10-15 a Thursday, 2026-10-16 a Friday.
 WED = "2026-10-14T10:30:00Z"

@@ -20,7 +20,7 @@ from app.organizations.models import ApiKey
 from app.settings import Settings
 from tests.concurrency import Write, overlapping_writes
 from tests.conftest import Org
-from tests.systems.test_systems import system_body
+from tests.factories import system_body
 
 
 async def test_missing_key_is_401_problem(

@@ -265,7 +265,7 @@ async def test_a_reset_link_sets_the_password_ends_sessions_and_signs_in(
 ) -> None:
     from sqlmodel import Session
 
-    from app.people import service
+    from app.people import credentials
     from app.people.models import User
 
     alice = make_person("alice@acme.example", Role.VIEWER)
@@ -274,7 +274,7 @@ async def test_a_reset_link_sets_the_password_ends_sessions_and_signs_in(
     with Session(engine) as session:
         user = session.get(User, alice.id)
         assert user is not None
-        link = service.create_reset_link(session, people_settings, user=user)  # type: ignore[arg-type]
+        link = credentials.create_reset_link(session, people_settings, user=user)  # type: ignore[arg-type]
         session.commit()
     token = link.partition("#token=")[2]
     client = browser()

@@ -12,8 +12,8 @@ from sqlmodel import Session
 
 from app.assessments.models import Assessment
 from app.auth import Role
-from tests.assessments.test_lifecycle import CV_SCREENING, review, start, submit
 from tests.conftest import Org
+from tests.factories import CV_SCREENING, review, start, submit
 from tests.people.conftest import Person, sign_in
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -10,7 +9,7 @@ import httpx
 import pytest
 
 from app.auth import Scope
-from tests.conftest import project_root
+from tests.factories import scenario_answers as scenario
 
 ClientFactory = Callable[[str | None], httpx.AsyncClient]
 CLASSIFICATION = "eu-ai-act-classification"
@@ -24,14 +23,6 @@ def writer(make_client: ClientFactory, make_key: Callable[..., str]) -> httpx.As
 @pytest.fixture
 def reviewer(make_client: ClientFactory, make_key: Callable[..., str]) -> httpx.AsyncClient:
     return make_client(make_key(Scope.ASSESSMENTS_REVIEW, Scope.READ))
-
-
-def scenario(key: str, version: str, scenario_id: str) -> dict[str, Any]:
-    """The answers of a golden scenario."""
-    path = project_root() / "questionnaires" / key / f"{version}.scenarios.json"
-    found = next(s for s in json.loads(path.read_text())["scenarios"] if s["id"] == scenario_id)
-    answers: dict[str, Any] = found["answers"]
-    return answers
 
 
 async def approve(

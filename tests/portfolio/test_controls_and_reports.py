@@ -20,8 +20,8 @@ from app.main import create_app
 from app.people import service as people_service
 from app.settings import Settings
 from tests.conftest import TEST_ACTOR, Org, count_rows
+from tests.factories import create_system
 from tests.portfolio.conftest import classify
-from tests.systems.test_systems import create as create_system
 
 CONTROL = "iso-42001:A.2.2"
 EXCLUDED = "iso-42001:A.10.4"

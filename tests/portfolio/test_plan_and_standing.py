@@ -10,8 +10,9 @@ import httpx
 
 from app.auth import Scope
 from tests.conftest import Org
-from tests.portfolio.conftest import CLASSIFICATION, approve, classify, scenario
-from tests.systems.test_systems import create as create_system
+from tests.factories import create_system
+from tests.factories import scenario_answers as scenario
+from tests.portfolio.conftest import CLASSIFICATION, approve, classify
 
 FOLLOW_UPS = {
     "data-governance",

@@ -12,8 +12,8 @@ import httpx
 
 from app.questionnaires.catalog import load_catalog_with_problems
 from tests.conftest import project_root
+from tests.factories import create_system
 from tests.portfolio.conftest import CLASSIFICATION, classify
-from tests.systems.test_systems import create as create_system
 
 
 async def draft(writer: httpx.AsyncClient, system_id: str, key: str) -> dict[str, Any]:
@@ -35,7 +35,7 @@ async def test_a_draft_after_an_approved_classification_starts_prefilled_with_so
 
     source = await classify(writer, reviewer, system["id"], "cv_screening_deployer_public_service")
     governance = await draft(writer, system["id"], "data-governance")
-    assert governance["questionnaire"]["version"] == "2.0.0"
+    assert governance["questionnaire"]["version"] == "2.1.0"  # the latest: prefill carried
     # From the result: the Annex III route makes the answer "annex_iii".
     assert governance["answers"] == {"high_risk": "annex_iii"}
     assert governance["prefilled"] == {

@@ -13,25 +13,13 @@ from hypothesis import strategies as st
 from app.questionnaires.answers import AnswerProblem, required_problems, validate_answers
 from app.questionnaires.catalog import DEFAULT_ROOT, Catalog, QuestionnaireVersion, load_catalog
 from app.questionnaires.schema import DEFAULT_SCHEMA_DIR, write_schemas
+from tests.factories import CV_SCREENING
 
 _TRIAGE = load_catalog(DEFAULT_ROOT).get("ai-use-triage", "1.0.0")
+# 1.0.0 has no Annex I question; a fractional share checks that decimals pass.
 VALID: dict[str, Any] = {
-    "use_case_name": "CV screening",
-    "use_case_summary": "Ranks applicants.",
-    "owner_email": "owner@example.com",
-    "planned_start": "2026-03-01",
-    "uses_ai": "yes",
-    "our_role": "buy",
-    "supplier_name": "HireRank",
-    "purpose_areas": ["employment"],
-    "practices": ["none"],
-    "interacts_with_people": False,
-    "generates_content": False,
-    "affects_individuals": "yes",
-    "people_affected": 5000,
+    **{k: v for k, v in CV_SCREENING.items() if k != "annex_i_product"},
     "automation_share": 12.5,
-    "vulnerable_groups": False,
-    "personal_data": "personal",
 }
 
 

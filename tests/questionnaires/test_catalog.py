@@ -13,30 +13,12 @@ from app.questionnaires import lock
 from app.questionnaires.catalog import (
     DEFAULT_ROOT,
     Catalog,
-    CatalogError,
     QuestionnaireNotFoundError,
     load_catalog,
 )
 from app.questionnaires.hashing import content_hash
-
-TRIAGE = "ai-use-triage/1.0.0.json"
-
-
-def _read(root: Path, name: str = TRIAGE) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((root / name).read_text())
-    return data
-
-
-def _write(root: Path, data: Any, name: str = TRIAGE) -> None:
-    path = root / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2))
-
-
-def _errors(root: Path) -> list[str]:
-    with pytest.raises(CatalogError) as info:
-        load_catalog(root)
-    return [str(p) for p in info.value.problems]
+from tests.factories import TRIAGE_FILE as TRIAGE
+from tests.factories import catalog_errors, read_questionnaire, write_questionnaire
 
 
 def test_real_catalog_loads_and_lists(catalog: Catalog) -> None:
@@ -47,7 +29,7 @@ def test_real_catalog_loads_and_lists(catalog: Catalog) -> None:
     assert catalog.get("ai-use-triage").version == "2.0.0"
     version = catalog.get("ai-use-triage", "1.0.0")
     assert len(version.content_hash) == 64
-    assert version.content_hash == content_hash(_read(DEFAULT_ROOT))
+    assert version.content_hash == content_hash(read_questionnaire(DEFAULT_ROOT))
 
 
 def test_unknown_key_or_version(catalog: Catalog) -> None:
@@ -62,7 +44,7 @@ def test_scratch_copy_loads(scratch: Path) -> None:
 
 
 def test_every_problem_is_reported_with_file_and_pointer(scratch: Path) -> None:
-    data = _read(scratch)
+    data = read_questionnaire(scratch)
     data["version"] = "1.0.1"
     data["sections"][1]["items"][0]["options"][0]["code"] = "buy"  # duplicate code
     rules = data["scoring"]["rules"]
@@ -70,8 +52,8 @@ def test_every_problem_is_reported_with_file_and_pointer(scratch: Path) -> None:
     rules[2]["then"]["obligations"] = ["iso-42001:A.5.2"]
     rules[3]["when"] = {"includes_any": [{"var": "practices"}, ["teleportation"]]}
     rules[4]["when"] = {"==": [{"var": "uses_ai"}, True]}
-    _write(scratch, data)
-    errors = _errors(scratch)
+    write_questionnaire(scratch, data)
+    errors = catalog_errors(scratch)
     f = "questionnaires/" + TRIAGE
     assert f"{f}:/version: version '1.0.1' differs from the file name '1.0.0.json'" in errors
     assert f"{f}:/sections/1/items/0/options/1/code: duplicate option code 'buy'" in errors
@@ -86,12 +68,12 @@ def test_every_problem_is_reported_with_file_and_pointer(scratch: Path) -> None:
 
 
 def test_shape_errors_point_into_the_file(scratch: Path) -> None:
-    data = _read(scratch)
+    data = read_questionnaire(scratch)
     data["sections"][0]["items"][1]["type"] = "paragraph"
     data["sections"][0]["items"][2]["max_length"] = -1
     del data["title"]["en"]
-    _write(scratch, data)
-    errors = _errors(scratch)
+    write_questionnaire(scratch, data)
+    errors = catalog_errors(scratch)
     f = "questionnaires/" + TRIAGE
     assert any(e.startswith(f"{f}:/sections/0/items/1: ") for e in errors)
     assert any(e.startswith(f"{f}:/sections/0/items/2/max_length: ") for e in errors)
@@ -100,58 +82,58 @@ def test_shape_errors_point_into_the_file(scratch: Path) -> None:
 
 def test_not_json_and_wrong_folder(scratch: Path) -> None:
     (scratch / "ai-use-triage" / "2.0.0.json").write_text("{not json")
-    data = _read(scratch)
-    _write(scratch, data, "other-key/1.0.0.json")
-    errors = _errors(scratch)
+    data = read_questionnaire(scratch)
+    write_questionnaire(scratch, data, "other-key/1.0.0.json")
+    errors = catalog_errors(scratch)
     assert any(e.startswith("questionnaires/ai-use-triage/2.0.0.json:/: not JSON") for e in errors)
     assert any("key 'ai-use-triage' differs from the folder name 'other-key'" in e for e in errors)
 
 
 def test_published_version_needs_scenarios_and_valid_ones(scratch: Path) -> None:
-    scenarios = _read(scratch, "ai-use-triage/1.0.0.scenarios.json")
+    scenarios = read_questionnaire(scratch, "ai-use-triage/1.0.0.scenarios.json")
     scenarios["scenarios"][0]["answers"]["uses_ai"] = "perhaps"
     scenarios["scenarios"][1]["expect"]["fired"].append("no_such_rule")
-    _write(scratch, scenarios, "ai-use-triage/1.0.0.scenarios.json")
-    errors = _errors(scratch)
+    write_questionnaire(scratch, scenarios, "ai-use-triage/1.0.0.scenarios.json")
+    errors = catalog_errors(scratch)
     s = "questionnaires/ai-use-triage/1.0.0.scenarios.json"
     assert any(e.startswith(f"{s}:/scenarios/0/answers/uses_ai: ") for e in errors)
     assert f"{s}:/scenarios/1/expect/fired/2: unknown id 'no_such_rule'" in errors
     (scratch / "ai-use-triage" / "1.0.0.scenarios.json").unlink()
-    assert any("needs golden scenarios" in e for e in _errors(scratch))
+    assert any("needs golden scenarios" in e for e in catalog_errors(scratch))
 
 
 def test_logic_hash_ignores_wording_content_hash_does_not(scratch: Path) -> None:
     before = load_catalog(scratch).get("ai-use-triage", "1.0.0")
-    data = _read(scratch)
+    data = read_questionnaire(scratch)
     data["sections"][0]["items"][1]["text"]["en"] = "Reworded"
     data["scoring"]["rules"][0]["rationale"]["en"] = "Reworded too"
-    _write(scratch, data)
+    write_questionnaire(scratch, data)
     after = load_catalog(scratch).get("ai-use-triage", "1.0.0")
     assert after.logic_hash == before.logic_hash
     assert after.content_hash != before.content_hash
     data["sections"][0]["items"][1]["required"] = False
-    _write(scratch, data)
+    write_questionnaire(scratch, data)
     assert load_catalog(scratch).get("ai-use-triage", "1.0.0").logic_hash != before.logic_hash
 
 
 def test_lock_refuses_changes_to_published_versions(scratch: Path) -> None:
     assert lock.update_lock(load_catalog(scratch)) == ["ai-use-triage@1.0.0"]
     assert lock.update_lock(load_catalog(scratch)) == []
-    data = _read(scratch)
+    data = read_questionnaire(scratch)
     data["description"]["en"] = "Edited after publication"
-    _write(scratch, data)
-    errors = _errors(scratch)
+    write_questionnaire(scratch, data)
+    errors = catalog_errors(scratch)
     assert any("is published and locked, but its content_hash changed" in e for e in errors)
 
 
 def _release(root: Path, version: str, edit: Any = None) -> None:
-    data = _read(root)
+    data = read_questionnaire(root)
     data["version"] = version
     if edit is not None:
         edit(data)
-    _write(root, data, f"ai-use-triage/{version}.json")
-    scenarios = _read(root, "ai-use-triage/1.0.0.scenarios.json")
-    _write(root, scenarios, f"ai-use-triage/{version}.scenarios.json")
+    write_questionnaire(root, data, f"ai-use-triage/{version}.json")
+    scenarios = read_questionnaire(root, "ai-use-triage/1.0.0.scenarios.json")
+    write_questionnaire(root, scenarios, f"ai-use-triage/{version}.scenarios.json")
 
 
 def test_semver_patch_may_change_wording_only(scratch: Path) -> None:
@@ -165,7 +147,7 @@ def test_semver_patch_may_change_wording_only(scratch: Path) -> None:
         d["scoring"]["rules"][4]["then"]["tier"] = "light"
 
     _release(scratch, "1.0.2", relogic)
-    assert any("is a patch of 1.0.1 but changes logic" in e for e in _errors(scratch))
+    assert any("is a patch of 1.0.1 but changes logic" in e for e in catalog_errors(scratch))
 
 
 def test_semver_minor_adds_optional_items_and_keeps_results(scratch: Path) -> None:
@@ -183,15 +165,15 @@ def test_semver_minor_adds_optional_items_and_keeps_results(scratch: Path) -> No
         d["scoring"]["rules"][4]["then"]["tier"] = "light"
 
     _release(scratch, "1.2.0", change_result)
-    errors = _errors(scratch)
+    errors = catalog_errors(scratch)
     assert any("changes item 'comments'" in e for e in errors)
     assert any("changes the result of scenario 'cv_screening_vendor'" in e for e in errors)
     (scratch / "ai-use-triage" / "1.2.0.json").rename(scratch / "ai-use-triage" / "2.0.0.json")
     (scratch / "ai-use-triage" / "1.2.0.scenarios.json").unlink()
-    data = _read(scratch, "ai-use-triage/2.0.0.json")
+    data = read_questionnaire(scratch, "ai-use-triage/2.0.0.json")
     data["version"] = "2.0.0"
-    _write(scratch, data, "ai-use-triage/2.0.0.json")
-    _write(
+    write_questionnaire(scratch, data, "ai-use-triage/2.0.0.json")
+    write_questionnaire(
         scratch,
         {
             "scenarios": [
@@ -233,7 +215,7 @@ def test_localised_document(catalog: Catalog) -> None:
 
 
 def test_named_conditions_are_checked_with_pointers(scratch: Path) -> None:
-    data = _read(scratch)
+    data = read_questionnaire(scratch)
     data["conditions"] = {
         "not_ai": {"==": [{"var": "uses_ai"}, "no"]},
         "unsure": {"==": [{"var": "uses_ai"}, "maybe"]},
@@ -241,8 +223,8 @@ def test_named_conditions_are_checked_with_pointers(scratch: Path) -> None:
     }
     data["scoring"]["rules"][0]["when"] = {"condition": "not_ai"}
     data["scoring"]["rules"][1]["when"] = {"all": [{"condition": "unsure"}, {"condition": "x"}]}
-    _write(scratch, data)
-    errors = _errors(scratch)
+    write_questionnaire(scratch, data)
+    errors = catalog_errors(scratch)
     f = "questionnaires/" + TRIAGE
     assert f"{f}:/conditions/unsure/==/1: 'maybe' is not an option of 'uses_ai'" in errors
     assert f"{f}:/conditions/spare: named condition 'spare' is never used" in errors
@@ -251,26 +233,26 @@ def test_named_conditions_are_checked_with_pointers(scratch: Path) -> None:
 
 def test_naming_a_sub_condition_keeps_the_logic_hash(scratch: Path) -> None:
     before = load_catalog(scratch).get("ai-use-triage", "1.0.0")
-    data = _read(scratch)
+    data = read_questionnaire(scratch)
     when = data["scoring"]["rules"][0]["when"]
     data["conditions"] = {"not_ai": when}
     data["scoring"]["rules"][0]["when"] = {"condition": "not_ai"}
-    _write(scratch, data)
+    write_questionnaire(scratch, data)
     named = load_catalog(scratch).get("ai-use-triage", "1.0.0")
     assert named.logic_hash == before.logic_hash
     assert named.content_hash != before.content_hash
     assert named.program.named["not_ai"].reads == frozenset({"uses_ai"})
     data["conditions"]["not_ai"] = {"==": [{"var": "uses_ai"}, "unsure"]}
-    _write(scratch, data)
+    write_questionnaire(scratch, data)
     assert load_catalog(scratch).get("ai-use-triage", "1.0.0").logic_hash != before.logic_hash
 
 
 def _v2_with_migrations(root: Path, migrations: Any) -> None:
-    data = _read(root)
+    data = read_questionnaire(root)
     data["version"] = "2.0.0"
     data["status"] = "draft"
     data["migrations"] = migrations
-    _write(root, data, "ai-use-triage/2.0.0.json")
+    write_questionnaire(root, data, "ai-use-triage/2.0.0.json")
 
 
 def test_migrations_are_typed_and_checked_against_both_versions(scratch: Path) -> None:
@@ -304,7 +286,7 @@ def test_migrations_are_typed_and_checked_against_both_versions(scratch: Path) -
             {"from": "2.0.0"},
         ],
     )
-    errors = _errors(scratch)
+    errors = catalog_errors(scratch)
     f = "questionnaires/ai-use-triage/2.0.0.json"
     v2 = "ai-use-triage@2.0.0"
     assert (
@@ -332,7 +314,7 @@ def test_migrations_are_typed_and_checked_against_both_versions(scratch: Path) -
         scratch,
         [{"from": "1.0.0", "renamed": {"old_name": "use_case_name"}, "dropped": ["never_there"]}],
     )
-    errors = _errors(scratch)
+    errors = catalog_errors(scratch)
     assert (
         f"{f}:/migrations/0/renamed/old_name: 'old_name' is not an item of ai-use-triage@1.0.0"
         in errors
@@ -342,7 +324,7 @@ def test_migrations_are_typed_and_checked_against_both_versions(scratch: Path) -
         in errors
     )
     _v2_with_migrations(scratch, [{"from": "1.0.0", "renamed": {"a": "b"}, "moved": {}}])
-    errors = _errors(scratch)
+    errors = catalog_errors(scratch)
     assert any(e.startswith(f"{f}:/migrations/0/moved: ") for e in errors)
     assert any(e.startswith(f"{f}:/migrations/0/renamed/a: ") for e in errors)  # not a slug
 
@@ -359,7 +341,7 @@ def _with_unknown_role(data: dict[str, Any]) -> dict[str, Any]:
 
 def test_an_unknown_option_answers_but_leaves_dependents_waiting(scratch: Path) -> None:
     before = load_catalog(scratch).get("ai-use-triage", "1.0.0")
-    _write(scratch, _with_unknown_role(_read(scratch)))
+    write_questionnaire(scratch, _with_unknown_role(read_questionnaire(scratch)))
     version = load_catalog(scratch).get("ai-use-triage", "1.0.0")
     assert version.logic_hash != before.logic_hash
     reads_role = [r.spec.id for r in version.program.rules if "our_role" in r.condition.reads]
@@ -376,7 +358,7 @@ def test_an_unknown_option_answers_but_leaves_dependents_waiting(scratch: Path) 
 
 
 def test_unknown_options_are_checked_at_load(scratch: Path) -> None:
-    data = _with_unknown_role(_read(scratch))
+    data = _with_unknown_role(read_questionnaire(scratch))
     f = "questionnaires/" + TRIAGE
     for section in data["sections"]:
         for item in section["items"]:
@@ -389,8 +371,8 @@ def test_unknown_options_are_checked_at_load(scratch: Path) -> None:
     data["scoring"]["rules"][0]["when"] = {
         "all": [data["scoring"]["rules"][0]["when"], {"==": [{"var": "our_role"}, "not_known"]}]
     }
-    _write(scratch, data)
-    errors = _errors(scratch)
+    write_questionnaire(scratch, data)
+    errors = catalog_errors(scratch)
     assert any(e.endswith("/options/4/unknown: a second unknown option") for e in errors), errors
     assert any(
         e.endswith("/options/0/unknown: an unknown option is for single choices") for e in errors

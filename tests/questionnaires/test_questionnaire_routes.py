@@ -15,18 +15,18 @@ from fastapi import FastAPI
 from app.auth import Principal, get_principal
 from app.controls.router import router as controls_router
 from app.errors import install_error_handlers
-from app.questionnaires.catalog import DEFAULT_ROOT, load_catalog
+from app.questionnaires.catalog import DEFAULT_ROOT, Catalog, load_catalog
 from app.questionnaires.router import router
 
 BASE = "/v1/questionnaires"
 
 
-def _app() -> FastAPI:
+def _app(catalog: Catalog) -> FastAPI:
     app = FastAPI()
     install_error_handlers(app)
     app.include_router(router)
     app.include_router(controls_router)
-    app.state.catalog = load_catalog(DEFAULT_ROOT)
+    app.state.catalog = catalog
     app.dependency_overrides[get_principal] = lambda: Principal(
         organization_id=uuid.uuid4(), key_id=uuid.uuid4(), key_name="t", scopes=frozenset({"read"})
     )
@@ -34,8 +34,8 @@ def _app() -> FastAPI:
 
 
 @pytest_asyncio.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=_app())
+async def client(catalog: Catalog) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=_app(catalog))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
@@ -168,8 +168,7 @@ async def test_a_draft_is_served_uncached_and_never_as_the_latest(tmp_path: Path
     draft.update(key="triage-next", version="0.1.0", status="draft")
     (root / "triage-next").mkdir()
     (root / "triage-next" / "0.1.0.json").write_text(json.dumps(draft))
-    app = _app()
-    app.state.catalog = load_catalog(root)
+    app = _app(load_catalog(root))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as client:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from app.questionnaires.catalog import DEFAULT_ROOT, Catalog
-from tests.questionnaires.test_catalog import _errors, _read, _write
+from tests.factories import catalog_errors, read_questionnaire, write_questionnaire
 
 KEY = "eu-ai-act-classification"
 GPAI_COPYRIGHT = "eu-ai-act:provider.gpai-copyright-policy"
@@ -46,13 +46,13 @@ def test_a_legacy_gpai_model_owes_its_duties_from_august_2027(catalog: Catalog) 
 
 
 def test_deferring_an_obligation_no_rule_requires_is_a_load_error(scratch: Path) -> None:
-    data = _read(scratch)
+    data = read_questionnaire(scratch)
     data["scoring"]["rules"][2]["then"]["defer"] = [
         {"obligations": ["eu-ai-act:provider.gpai-cybersecurity"], "until": "2027-08-02"}
     ]
-    _write(scratch, data)
+    write_questionnaire(scratch, data)
     assert (
         "questionnaires/ai-use-triage/1.0.0.json:/scoring/rules/2/then/defer/0/obligations/0: "
         "'eu-ai-act:provider.gpai-cybersecurity' is required by no rule of this questionnaire: "
         "nothing to defer"
-    ) in _errors(scratch)
+    ) in catalog_errors(scratch)

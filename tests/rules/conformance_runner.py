@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.rules import ConditionCompiler, Env, ItemInfo, NamedConditions, ScoreInfo
-from app.rules.conditions import generate
+from app.rules.codegen import generate
 
 
 def run_case(case: dict[str, Any]) -> tuple[bool | None, list[str]]:

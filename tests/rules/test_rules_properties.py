@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from app.rules import ConditionCompiler, Env, ItemInfo
-from app.rules.conditions import generate
+from app.rules.codegen import generate
 
 ITEMS = {
     "b0": ItemInfo("boolean"),

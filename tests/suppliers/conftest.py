@@ -29,7 +29,7 @@ from app.delivery.worker import deliver_due
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import Org, project_root
-from tests.systems.test_systems import create as create_system
+from tests.factories import create_system
 
 TOKEN_IN_LINK = re.compile(r"supplier-portal#token=(inv_[A-Za-z0-9_-]+)")
 EVIDENCE_LIMIT = 64 * 1024
@@ -220,3 +220,26 @@ def token_from(message: EmailMessage) -> str:
 
 def evidence_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+async def to_submitted(
+    procurement: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    portal: Callable[[str], httpx.AsyncClient],
+    inbox: Inbox,
+    answers: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], httpx.AsyncClient]:
+    supplier = await create_supplier(procurement, admin)
+    request = (await send_request(procurement, supplier)).json()
+    client = portal(token_from(inbox.messages[-1]))
+    view = (await client.get("/v1/supplier-portal")).json()
+    saved = await client.patch(
+        "/v1/supplier-portal/answers",
+        json={"answers": answers},
+        headers={"If-Match": f'"r{view["revision"]}"'},
+    )
+    submitted = await client.post(
+        "/v1/supplier-portal/submit", headers={"If-Match": f'"r{saved.json()["revision"]}"'}
+    )
+    assert submitted.status_code == 200, submitted.text
+    return supplier, request, client

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from app.errors import ConflictError
 from app.settings import Settings
-from app.suppliers import service
+from app.suppliers import portal_service
 from app.suppliers.evidence import EvidenceStore, StagedFile
 from tests.concurrency import Write, overlapping_writes
 from tests.conftest import count_rows
@@ -36,8 +36,10 @@ pytestmark = pytest.mark.asyncio
 
 def submitting(app: FastAPI, token: str, revision: int) -> Write:
     def write(session: Session) -> None:
-        access = service.open_invitation(session, token)
-        service.portal_submit(session, app.state.catalog, access=access, if_match=f'"r{revision}"')
+        access = portal_service.open_invitation(session, token)
+        portal_service.portal_submit(
+            session, app.state.catalog, access=access, if_match=f'"r{revision}"'
+        )
 
     return write
 
@@ -50,8 +52,8 @@ def uploading(app: FastAPI, settings: Settings, token: str) -> Write:
         path.write_bytes(content)
         staged = StagedFile(path, len(content), hashlib.sha256(content).hexdigest())
         try:
-            access = service.open_invitation(session, token)
-            service.add_evidence(
+            access = portal_service.open_invitation(session, token)
+            portal_service.add_evidence(
                 session,
                 app.state.catalog,
                 access=access,

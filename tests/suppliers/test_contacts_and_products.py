@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from tests.factories import create_system
 from tests.suppliers.conftest import Inbox, create_supplier, send_request
-from tests.systems.test_systems import create as create_system
 
 
 async def profile(procurement: httpx.AsyncClient, supplier: dict[str, Any]) -> httpx.Response:

@@ -187,3 +187,25 @@ async def test_a_download_carries_the_digest_and_a_lost_file_is_a_409(
     lost = await procurement.get(url)
     assert lost.status_code == 409
     assert lost.json()["type"] == "/problems/evidence-missing"
+
+
+async def test_the_report_of_a_suppliers_answers_names_it_and_lists_its_evidence(
+    procurement: httpx.AsyncClient,
+    admin: httpx.AsyncClient,
+    portal: Callable[[str], httpx.AsyncClient],
+    inbox: Inbox,
+) -> None:
+    supplier = await create_supplier(procurement, admin, name="Acme <AI> GmbH")
+    request = (await send_request(procurement, supplier)).json()
+    client = portal(token_from(inbox.messages[-1]))
+    uploaded = await _upload(client, b"our policy", "text/plain", "policy.txt")
+    assert uploaded.status_code == 201, uploaded.text
+
+    report = await admin.get(f"/v1/assessments/{request['assessment_id']}/report.html")
+    assert report.status_code == 200, report.text
+    page = report.text
+    assert "AI risk and impact assessment: Acme &lt;AI&gt; GmbH" in page
+    assert "<dt>Name</dt><dd>Acme &lt;AI&gt; GmbH</dd>" in page
+    assert "<h3>Evidence files</h3>" in page
+    assert "policy.txt" in page
+    assert hashlib.sha256(b"our policy").hexdigest() in page

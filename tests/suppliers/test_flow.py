@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -20,6 +19,7 @@ from tests.suppliers.conftest import (
     evidence_files,
     scenario_answers,
     send_request,
+    to_submitted,
     token_from,
 )
 
@@ -257,34 +257,13 @@ async def test_supplier_answers_through_its_link_and_procurement_decides(
     assert not any(token in str(e) for e in events)
 
 
-async def _to_submitted(
-    procurement: httpx.AsyncClient,
-    admin: httpx.AsyncClient,
-    portal: Callable[[str], httpx.AsyncClient],
-    inbox: Inbox,
-    answers: dict[str, Any],
-) -> tuple[dict[str, Any], dict[str, Any], httpx.AsyncClient]:
-    supplier = await create_supplier(procurement, admin)
-    request = (await send_request(procurement, supplier)).json()
-    client = portal(token_from(inbox.messages[-1]))
-    view = (await client.get("/v1/supplier-portal")).json()
-    saved = await client.patch(
-        "/v1/supplier-portal/answers", json={"answers": answers}, headers=if_match(view["revision"])
-    )
-    submitted = await client.post(
-        "/v1/supplier-portal/submit", headers=if_match(saved.json()["revision"])
-    )
-    assert submitted.status_code == 200, submitted.text
-    return supplier, request, client
-
-
 async def test_rejection_closes_the_link_and_sets_no_tier(
     procurement: httpx.AsyncClient,
     admin: httpx.AsyncClient,
     portal: Callable[[str], httpx.AsyncClient],
     inbox: Inbox,
 ) -> None:
-    supplier, request, client = await _to_submitted(
+    supplier, request, client = await to_submitted(
         procurement, admin, portal, inbox, scenario_answers("undisclosed_model_critical")
     )
     seen = await procurement.get(f"/v1/supplier-requests/{request['id']}")
@@ -325,7 +304,7 @@ async def test_supplier_answers_cannot_be_changed_through_the_assessment_api(
     portal: Callable[[str], httpx.AsyncClient],
     inbox: Inbox,
 ) -> None:
-    _, request, _ = await _to_submitted(
+    _, request, _ = await to_submitted(
         procurement, admin, portal, inbox, scenario_answers("undisclosed_model_critical")
     )
     assessment_id = request["assessment_id"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -18,11 +17,11 @@ from sqlalchemy.engine import Engine
 from app.auth import Scope
 from app.db import utcnow
 from app.main import create_app
-from app.questionnaires import lock as lock_module
-from app.questionnaires.catalog import Catalog, load_catalog, load_catalog_with_problems
+from app.questionnaires.catalog import Catalog, load_catalog
 from app.settings import Settings
 from app.suppliers.reminders import send_reminders
-from tests.conftest import Org, project_root
+from tests.conftest import Org
+from tests.factories import catalog_with_a_second_version
 from tests.suppliers.conftest import (
     ClientFactory,
     Inbox,
@@ -86,7 +85,8 @@ async def test_re_request_is_prefilled_from_the_last_accepted_answers(
     assert body["round"] == 1
     prefill = body["prefill"]
     assert prefill["from_assessment_id"] == first["assessment_id"]
-    assert prefill["source"] == prefill["target"] == f"{KEY}@2.0.0"
+    latest = load_catalog().get(KEY)  # the latest published version: 2.1.0 since issue 20
+    assert prefill["source"] == prefill["target"] == latest.ref
     assert sorted(prefill["carried"]) == sorted(answers)
     assert prefill["dropped"] == []
     assert prefill["to_answer"] == []
@@ -96,7 +96,7 @@ async def test_re_request_is_prefilled_from_the_last_accepted_answers(
     assert view["progress"]["complete"] is True
     profile = (await procurement.get(f"/v1/suppliers/{supplier['id']}")).json()
     assert [h["status"] for h in profile["history"]] == ["open", "accepted"]
-    assert profile["tier"] == "low"  # 2.0.0: a fully evidenced high-risk supplier
+    assert profile["tier"] == "low"  # since 2.0.0: a fully evidenced high-risk supplier
 
 
 def _v2(v1: dict[str, Any]) -> dict[str, Any]:
@@ -137,18 +137,7 @@ def _v2_scenarios(v1_text: str) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def two_versions(tmp_path_factory: pytest.TempPathFactory) -> Catalog:
     root = tmp_path_factory.mktemp("supplier-catalog") / "questionnaires"
-    source = project_root() / "questionnaires"
-    shutil.copytree(source / "controls", root / "controls")
-    (root / KEY).mkdir()
-    v1 = json.loads((source / KEY / "1.0.0.json").read_text())
-    scenarios = (source / KEY / "1.0.0.scenarios.json").read_text()
-    (root / KEY / "1.0.0.json").write_text(json.dumps(v1))
-    (root / KEY / "1.0.0.scenarios.json").write_text(scenarios)
-    (root / KEY / "2.0.0.json").write_text(json.dumps(_v2(v1)))
-    (root / KEY / "2.0.0.scenarios.json").write_text(json.dumps(_v2_scenarios(scenarios)))
-    catalog, _ = load_catalog_with_problems(root)
-    lock_module.update_lock(catalog)
-    return load_catalog(root)
+    return catalog_with_a_second_version(root, KEY, _v2, _v2_scenarios)
 
 
 async def test_re_request_moves_the_answers_to_the_newer_version(

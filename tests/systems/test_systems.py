@@ -9,38 +9,17 @@ import pytest
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.audit.service import Actor
-from app.auth import Scope
+from app.auth import Principal, Scope
 from app.errors import PreconditionFailedError
 from app.systems import service as systems_service
 from app.systems.schemas import AISystemUpdate
 from tests.concurrency import Write, overlapping_writes
 from tests.conftest import Org, count_rows
-
-
-def system_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": "CV screener",
-        "purpose": "Ranks incoming job applications for recruiters.",
-        "owner": "Head of Talent",
-        "business_unit": "HR",
-        "lifecycle_stage": "deployment",
-        "deployment_regions": ["DE", "FR"],
-        "sourcing": "bought",
-        "tags": ["hr", "recruiting"],
-    }
-    body.update(overrides)
-    return body
-
-
-async def create(client: httpx.AsyncClient, **overrides: Any) -> httpx.Response:
-    response = await client.post("/v1/ai-systems", json=system_body(**overrides))
-    assert response.status_code == 201, response.text
-    return response
+from tests.factories import create_system, system_body
 
 
 async def test_create_and_read_back(client: httpx.AsyncClient) -> None:
-    created = await create(client)
+    created = await create_system(client)
     body = created.json()
     assert body["status"] == "active"
     assert body["revision"] == 1
@@ -75,7 +54,7 @@ async def test_invalid_json_is_400(client: httpx.AsyncClient) -> None:
 
 
 async def test_patch_requires_if_match(client: httpx.AsyncClient) -> None:
-    system = (await create(client)).json()
+    system = (await create_system(client)).json()
     response = await client.patch(f"/v1/ai-systems/{system['id']}", json={"owner": "CHRO"})
     assert response.status_code == 428
     assert (await client.get(f"/v1/ai-systems/{system['id']}")).json()["owner"] == "Head of Talent"
@@ -84,7 +63,7 @@ async def test_patch_requires_if_match(client: httpx.AsyncClient) -> None:
 async def test_patch_with_current_etag_updates_and_bumps_revision(
     client: httpx.AsyncClient,
 ) -> None:
-    created = await create(client)
+    created = await create_system(client)
     system_id = created.json()["id"]
     response = await client.patch(
         f"/v1/ai-systems/{system_id}",
@@ -102,7 +81,7 @@ async def test_patch_with_current_etag_updates_and_bumps_revision(
 
 
 async def test_stale_if_match_is_412_and_changes_nothing(client: httpx.AsyncClient) -> None:
-    created = await create(client)
+    created = await create_system(client)
     system_id = created.json()["id"]
     first = await client.patch(
         f"/v1/ai-systems/{system_id}", json={"owner": "A"}, headers={"If-Match": '"r1"'}
@@ -117,7 +96,7 @@ async def test_stale_if_match_is_412_and_changes_nothing(client: httpx.AsyncClie
 
 
 async def test_null_for_a_required_field_is_422(client: httpx.AsyncClient) -> None:
-    created = await create(client)
+    created = await create_system(client)
     response = await client.patch(
         f"/v1/ai-systems/{created.json()['id']}",
         json={"name": None},
@@ -129,7 +108,7 @@ async def test_null_for_a_required_field_is_422(client: httpx.AsyncClient) -> No
 async def test_retire_keeps_the_system_and_hides_it_from_default_list(
     client: httpx.AsyncClient,
 ) -> None:
-    created = await create(client)
+    created = await create_system(client)
     system_id = created.json()["id"]
     retired = await client.post(
         f"/v1/ai-systems/{system_id}/retire", headers={"If-Match": created.headers["ETag"]}
@@ -154,7 +133,7 @@ async def test_retire_keeps_the_system_and_hides_it_from_default_list(
 
 async def test_list_filters(client: httpx.AsyncClient) -> None:
     a = (
-        await create(
+        await create_system(
             client,
             name="Chatbot",
             tags=["customer"],
@@ -162,7 +141,9 @@ async def test_list_filters(client: httpx.AsyncClient) -> None:
             deployment_regions=["EU"],
         )
     ).json()
-    b = (await create(client, name="CV screener", tags=["hr"], deployment_regions=["DE"])).json()
+    b = (
+        await create_system(client, name="CV screener", tags=["hr"], deployment_regions=["DE"])
+    ).json()
 
     async def ids(**params: Any) -> list[str]:
         response = await client.get("/v1/ai-systems", params=params)
@@ -180,7 +161,7 @@ async def test_list_filters(client: httpx.AsyncClient) -> None:
 
 
 async def test_cursor_pagination_walks_every_system_once(client: httpx.AsyncClient) -> None:
-    created = {(await create(client, name=f"System {i}")).json()["id"] for i in range(7)}
+    created = {(await create_system(client, name=f"System {i}")).json()["id"] for i in range(7)}
     seen: list[str] = []
     cursor = None
     pages = 0
@@ -214,7 +195,7 @@ async def test_another_organisations_system_is_404(
     make_org: Callable[[str], Org],
     make_client: Callable[[str | None], httpx.AsyncClient],
 ) -> None:
-    created = await create(client)
+    created = await create_system(client)
     system_id = created.json()["id"]
     intruder = make_client(make_org("globex").admin_key)
     assert (await intruder.get(f"/v1/ai-systems/{system_id}")).status_code == 404
@@ -260,18 +241,17 @@ async def test_two_updates_at_once_never_lose_one(
 ) -> None:
     """The second update of the same revision waits for the first, then gets 412; with
     `If-Match: *` it applies on top of the first instead of over a stale copy."""
-    system_id = uuid.UUID((await create(client)).json()["id"])
-    actor = Actor(key_id=None, name="concurrency test")
+    system_id = uuid.UUID((await create_system(client)).json()["id"])
+    caller = Principal(organization_id=org.id, scopes=frozenset({"admin"}), key_name="test")
 
     def update(if_match: str, **fields: Any) -> Write:
         def write(session: Session) -> None:
             systems_service.update_system(
                 session,
-                organization_id=org.id,
+                caller=caller,
                 system_id=system_id,
                 data=AISystemUpdate.model_validate(fields),
                 if_match=if_match,
-                actor=actor,
             )
 
         return write
@@ -295,7 +275,7 @@ async def test_two_updates_at_once_never_lose_one(
 async def test_retire_needs_the_current_etag_and_an_unchanged_patch_changes_nothing(
     client: httpx.AsyncClient, engine: Engine
 ) -> None:
-    created = await create(client)
+    created = await create_system(client)
     system_id, etag = created.json()["id"], created.headers["ETag"]
     path = f"/v1/ai-systems/{system_id}"
     assert (await client.post(f"{path}/retire")).status_code == 428

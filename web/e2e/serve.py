@@ -24,6 +24,7 @@ from app.db import create_db_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
 from app.organizations import service as org_service  # noqa: E402
+from app.people import credentials  # noqa: E402
 from app.people import service as people_service  # noqa: E402
 from app.people.passwords import Passwords  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -97,7 +98,7 @@ def main() -> None:
                 role=Role.VIEWER,
                 actor=actor,
             )
-            reset_link = people_service.create_reset_link(session, settings, user=newcomer)
+            reset_link = credentials.create_reset_link(session, settings, user=newcomer)
             key = org_service.create_key(
                 session, organization_id=org.id, name="e2e", scopes=[Scope.READ], actor=actor
             )

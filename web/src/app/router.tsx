@@ -21,6 +21,7 @@ const suppliers = () => import("@/features/suppliers");
 const admin = () => import("@/features/admin");
 const portfolio = () => import("@/features/portfolio");
 const organization = () => import("@/features/organization");
+const incidents = () => import("@/features/incidents");
 
 export const router = createBrowserRouter([
   { path: "/sign-in", element: page(auth, "SignIn") },
@@ -40,6 +41,8 @@ export const router = createBrowserRouter([
       { path: "/suppliers", element: page(suppliers, "Suppliers") },
       { path: "/suppliers/:supplierId", element: page(suppliers, "SupplierProfile") },
       { path: "/supplier-requests/:requestId", element: page(suppliers, "SupplierRequest") },
+      { path: "/incidents", element: page(incidents, "Incidents") },
+      { path: "/incidents/:incidentId", element: page(incidents, "IncidentPage") },
       { path: "/admin", element: page(admin, "Admin") },
       { path: "/portfolio", element: page(portfolio, "Portfolio") },
       { path: "/organization", element: page(organization, "Organization") },

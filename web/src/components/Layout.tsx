@@ -32,6 +32,9 @@ export function Layout({ me, onSignOut, onSwitchOrganization }: LayoutProps) {
                 <Anchor component={NavLink} to="/systems" className={classes.link}>
                   {t.nav.inventory}
                 </Anchor>
+                <Anchor component={NavLink} to="/incidents" className={classes.link}>
+                  {t.nav.incidents}
+                </Anchor>
                 <Anchor component={NavLink} to="/reviews" className={classes.link}>
                   {t.nav.reviews}
                 </Anchor>

@@ -2,10 +2,20 @@ import { tone } from "@/lib/theme";
 import { Badge, Group, NativeSelect, Table, Text, TextInput } from "@mantine/core";
 import { t } from "@/lib/strings";
 
+/** Who holds an obligation or control: the assessing organisation or the supplier, in which EU AI Act roles. */
+export interface HolderLike {
+  party: "organisation" | "supplier";
+  roles: string[];
+}
+
+export type Level = "must" | "should" | "could";
+
 export interface ObligationLike {
   id: string;
   ref?: string | null;
   title?: Record<string, string> | null;
+  holder?: HolderLike | null;
+  level?: Level | null;
   required_by: string[];
   applies_from: Record<string, string | null | undefined>;
   applies?: Record<string, boolean>;
@@ -16,6 +26,8 @@ export interface ControlLike {
   id: string;
   ref?: string | null;
   title?: Record<string, string> | null;
+  holder?: HolderLike | null;
+  level?: Level | null;
   required_by: string[];
 }
 
@@ -29,6 +41,36 @@ export function roleOf(id: string): string {
 
 export function titleOf(x: { id: string; title?: Record<string, string> | null }): string {
   return x.title?.en ?? Object.values(x.title ?? {})[0] ?? x.id;
+}
+
+/** "Your organisation as deployer", "The supplier as provider"; null for results stored before holders were reported. */
+export function holderText(holder: HolderLike | null | undefined): string | null {
+  if (!holder) return null;
+  const party = holder.party === "supplier" ? t.holder.supplier : t.holder.organisation;
+  const roles = holder.roles.map((r) => r.replaceAll("_", " "));
+  return roles.length > 0 ? `${party} ${t.holder.as} ${roles.join(" / ")}` : party;
+}
+
+const LEVEL_COLOR: Record<Level, string> = { must: tone.severe, should: tone.info, could: tone.neutral };
+
+/** Who holds it and how binding it is (must / should / could), as two compact lines. */
+export function HolderCell({ x }: { x: { holder?: HolderLike | null; level?: Level | null } }) {
+  const who = holderText(x.holder);
+  if (!who && !x.level) return <Text size="xs">—</Text>;
+  return (
+    <div>
+      {who && (
+        <Text size="xs" fw={500} data-party={x.holder?.party}>
+          {who}
+        </Text>
+      )}
+      {x.level && (
+        <Badge size="xs" tt="none" color={LEVEL_COLOR[x.level]} variant={x.level === "must" ? "filled" : "outline"} data-level={x.level}>
+          {t.holder[x.level]}
+        </Badge>
+      )}
+    </div>
+  );
 }
 
 export function CalendarPicker({
@@ -76,6 +118,7 @@ export function ObligationsTable({
       <Table.Thead>
         <Table.Tr>
           <Table.Th>{t.system.obligations}</Table.Th>
+          <Table.Th>{t.holder.heldBy}</Table.Th>
           {calendars.map((c) => (
             <Table.Th key={c}>
               {t.system.appliesFrom} ({c === "original" ? t.system.calendarOriginal : t.system.calendarOmnibus})
@@ -87,7 +130,7 @@ export function ObligationsTable({
       {roles.map((role) => (
         <Table.Tbody key={role}>
           <Table.Tr>
-            <Table.Th colSpan={calendars.length + 2} scope="colgroup" tt="capitalize">
+            <Table.Th colSpan={calendars.length + 3} scope="colgroup" tt="capitalize">
               {role}
             </Table.Th>
           </Table.Tr>
@@ -102,6 +145,9 @@ export function ObligationsTable({
                   <Text size="xs" c="dimmed">
                     {o.ref}
                   </Text>
+                </Table.Td>
+                <Table.Td>
+                  <HolderCell x={o} />
                 </Table.Td>
                 {calendars.map((c) => {
                   const from = o.applies_from[c] ?? null;
@@ -136,6 +182,7 @@ export function ControlsTable({ controls }: { controls: ControlLike[] }) {
       <Table.Thead>
         <Table.Tr>
           <Table.Th>{t.system.controls}</Table.Th>
+          <Table.Th>{t.holder.heldBy}</Table.Th>
           <Table.Th>{t.system.why}</Table.Th>
         </Table.Tr>
       </Table.Thead>
@@ -149,6 +196,9 @@ export function ControlsTable({ controls }: { controls: ControlLike[] }) {
               <Text size="xs" c="dimmed">
                 {c.ref ?? c.id}
               </Text>
+            </Table.Td>
+            <Table.Td>
+              <HolderCell x={c} />
             </Table.Td>
             <Table.Td>
               <Text size="xs">{c.required_by.join(", ")}</Text>

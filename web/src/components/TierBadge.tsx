@@ -14,10 +14,16 @@ const COLORS: Record<string, string> = {
   minimal: tone.ok,
   low: tone.ok,
   out_of_scope: "gray.7",
+  // aims-readiness
   ready: tone.ok,
   minor_gaps: tone.warn,
   major_gaps: tone.bad,
   not_ready: tone.severe,
+  // ai-incident-triage
+  urgent: tone.severe,
+  report: tone.bad,
+  notify: tone.warn,
+  record: tone.ok,
 };
 
 export function TierBadge({ tier, size = "md" }: { tier: string | null | undefined; size?: "sm" | "md" | "lg" }) {

@@ -14,7 +14,8 @@ export const theme = createTheme({
 // "Dimmed" text is gray[6] by default (3.3:1 on white): gray[7] passes AA.
 export const cssVariablesResolver: CSSVariablesResolver = () => ({
   variables: {},
-  light: { "--mantine-color-dimmed": "var(--mantine-color-gray-7)" },
+  // The error red is red[6] by default (3.3:1): red[9] passes AA for a field's text and message.
+  light: { "--mantine-color-dimmed": "var(--mantine-color-gray-7)", "--mantine-color-error": "var(--mantine-color-red-9)" },
   dark: {},
 });
 

@@ -3,6 +3,7 @@ import { MantineProvider } from "@mantine/core";
 import { cleanup, fireEvent, render, screen } from "@testing-library/react";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { QDocument } from "@/lib/conditions/questionnaire";
+import { mockMatchMedia } from "@/lib/testing/browser";
 import { QuestionnaireFiller } from "./QuestionnaireFiller";
 import type { SaveFn } from "./useAutosave";
 
@@ -40,16 +41,7 @@ beforeAll(() => {
   Object.defineProperty(document, "fonts", {
     value: { addEventListener: vi.fn(), removeEventListener: vi.fn(), ready: Promise.resolve() },
   });
-  window.matchMedia = vi.fn().mockImplementation((query: string) => ({
-    matches: false,
-    media: query,
-    addEventListener: vi.fn(),
-    removeEventListener: vi.fn(),
-    addListener: vi.fn(),
-    removeListener: vi.fn(),
-    onchange: null,
-    dispatchEvent: vi.fn(),
-  }));
+  mockMatchMedia();
 });
 afterEach(() => {
   cleanup();

@@ -10,4 +10,6 @@ export const keys = {
   rounds: (id: string) => ["assessment", id, "rounds"] as const,
   questionnaire: (key: string, version: string) => ["questionnaire", key, version] as const,
   questionnaires: ["questionnaires"] as const,
+  incidents: (params?: object) => ["incidents", params ?? {}] as const,
+  incident: (id: string) => ["incident", id] as const,
 };

@@ -270,6 +270,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/controls/oscal-catalog": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The control catalog as an OSCAL catalog
+         * @description Every framework of the control catalog as an OSCAL group, each control with its citation
+         *     (`label`), paraphrased statement and crosswalk links. Control ids become OSCAL tokens
+         *     (`iso-42001:A.2.2` → `iso-42001_A.2.2`); the original id is the `control-id` property.
+         *     501 when the installation left out the `oscal` extra.
+         */
+        get: operations["getOscalCatalog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ai-systems/{system_id}/oscal-assessment-results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An AI system's approved results as OSCAL assessment results
+         * @description One OSCAL result per current approved assessment of the system (questionnaire, tier,
+         *     approval), an observation of its scored answers and a finding per required control or
+         *     obligation: `satisfied` when the control's implementation record says implemented.
+         *     409 before any approval; 501 when the installation left out the `oscal` extra.
+         */
+        get: operations["getAiSystemOscalAssessmentResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/controls": {
         parameters: {
             query?: never;
@@ -1150,6 +1196,26 @@ export interface paths {
         patch: operations["updateIncident"];
         trace?: never;
     };
+    "/v1/incidents/{incident_id}/triage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start the incident's triage assessment (ai-incident-triage), answered through /v1/assessments/{id}
+         * @description The new draft starts from the incident's current triage facts. 409 while another triage of the incident is a draft or waits for review. Once started, the triage facts change only through the triage's submissions. The Location and ETag are the assessment's.
+         */
+        post: operations["startIncidentTriage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/outbox/messages/{message_id}": {
         parameters: {
             query?: never;
@@ -1161,6 +1227,140 @@ export interface paths {
         get: operations["getOutboxMessage"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organisation's webhook subscriptions
+         * @description Newest first (by creation time, then id).
+         */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Subscribe a URL to events (the signing secret is returned this once)
+         * @description The URL must be https (http only where `APP_WEBHOOK_ALLOW_HTTP` is set) and may not be a private, loopback, link-local, multicast or reserved address (422 `/problems/webhook-url-refused`); names are resolved and checked again at each delivery. No Idempotency-Key: a replay would have to keep the secret in clear.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one webhook subscription (with its ETag; never its secret) */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Delete a webhook subscription with its delivery log (needs If-Match) */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /** Change a webhook subscription: URL, events, description, enabled (needs If-Match) */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Make a new signing secret (returned this once); the old one signs too for a while
+         * @description During `overlap_seconds` every message carries two signatures in `webhook-signature` (one per secret, space separated, as Standard Webhooks allows), so a receiver verifying with either secret accepts it; afterwards only the new secret signs.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queue a signed `webhook.ping` to the subscription's URL; follow its delivery */
+        post: operations["pingWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscription's deliveries (the delivery log)
+         * @description Newest first (by creation time, then id).
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get one delivery with its payload and every attempt (status code, duration) */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a sent or dead delivery again, as a new delivery with the same `webhook-id` */
+        post: operations["redeliverWebhook"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1582,7 +1782,228 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "assessment.submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * assessment.submitted
+         * @description An assessment of an AI system (or of a supplier) moved to a new status.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_assessment_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "assessment.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * assessment.approved
+         * @description An assessment of an AI system (or of a supplier) moved to a new status.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_assessment_approved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "assessment.changes_requested": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * assessment.changes_requested
+         * @description An assessment of an AI system (or of a supplier) moved to a new status.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_assessment_changes_requested"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ai_system.tier_changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ai_system.tier_changed
+         * @description An approval changed an AI system's risk tier under one questionnaire.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_ai_system_tier_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "ai_system.overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * ai_system.overdue
+         * @description A current approved assessment of an AI system passed its reassessment due date.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_ai_system_overdue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "vendor_request.submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * vendor_request.submitted
+         * @description A supplier submitted a vendor request, or procurement decided on a submission.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_vendor_request_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "vendor_request.decided": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * vendor_request.decided
+         * @description A supplier submitted a vendor request, or procurement decided on a submission.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_vendor_request_decided"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "vendor_request.overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * vendor_request.overdue
+         * @description A vendor request's due date passed with no submission.
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_vendor_request_overdue"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "incident.reported": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * incident.reported
+         * @description An incident on an AI system was reported to the authority (its status became reported).
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_incident_reported"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "webhook.ping": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * webhook.ping
+         * @description A test message sent on request (`pingWebhook`).
+         *
+         *     Signed per the Standard Webhooks specification: `webhook-id` (kept by retries and redeliveries; deduplicate on it), `webhook-timestamp` (Unix seconds of the attempt) and `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space separated; two during a secret rotation). Answer 2xx within the timeout; anything else, a redirect included, is retried with exponential backoff.
+         */
+        post: operations["webhook_webhook_ping"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         /** AISystemCreate */
@@ -1678,6 +2099,44 @@ export interface components {
         Accepted: {
             /** Detail */
             detail: string;
+        };
+        /**
+         * AiSystemOverdueEvent
+         * @description The body of a `ai_system.overdue` webhook.
+         */
+        AiSystemOverdueEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "ai_system.overdue";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["SystemOverdueData"];
+        };
+        /**
+         * AiSystemTierChangedEvent
+         * @description The body of a `ai_system.tier_changed` webhook.
+         */
+        AiSystemTierChangedEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "ai_system.tier_changed";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["TierChangedData"];
         };
         /** AnswersPatch */
         AnswersPatch: {
@@ -1856,6 +2315,44 @@ export interface components {
              */
             obligations: components["schemas"]["ObligationOut"][];
         };
+        /**
+         * AssessmentApprovedEvent
+         * @description The body of a `assessment.approved` webhook.
+         */
+        AssessmentApprovedEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "assessment.approved";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["AssessmentEventData"];
+        };
+        /**
+         * AssessmentChangesRequestedEvent
+         * @description The body of a `assessment.changes_requested` webhook.
+         */
+        AssessmentChangesRequestedEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "assessment.changes_requested";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["AssessmentEventData"];
+        };
         /** AssessmentCreate */
         AssessmentCreate: {
             /**
@@ -1878,6 +2375,51 @@ export interface components {
             answers?: {
                 [key: string]: unknown;
             };
+        };
+        /**
+         * AssessmentEventData
+         * @description An assessment of an AI system (or of a supplier) moved to a new status.
+         */
+        AssessmentEventData: {
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /**
+             * System Id
+             * @description Null for a supplier's assessment.
+             */
+            system_id: string | null;
+            /**
+             * Supplier Id
+             * @description Null for an AI system's assessment.
+             */
+            supplier_id: string | null;
+            /** Questionnaire Key */
+            questionnaire_key: string;
+            /** Questionnaire Version */
+            questionnaire_version: string;
+            /**
+             * Round
+             * @description The submission round (1 for the first submission).
+             */
+            round: number;
+            /**
+             * Status
+             * @description The assessment's status after the change.
+             */
+            status: string;
+            /**
+             * Tier
+             * @description The risk tier of the submitted round.
+             */
+            tier: string | null;
         };
         /**
          * AssessmentExport
@@ -1980,6 +2522,11 @@ export interface components {
              * @description The supplier whose answers these are (procurement).
              */
             supplier_id?: string | null;
+            /**
+             * Incident Id
+             * @description The incident this triage is answered on (its system is the incident's); never the system's current assessment.
+             */
+            incident_id?: string | null;
             questionnaire: components["schemas"]["QuestionnairePin"];
             status: components["schemas"]["AssessmentStatus"];
             /**
@@ -2064,6 +2611,25 @@ export interface components {
          * @enum {string}
          */
         AssessmentStatus: "draft" | "submitted" | "approved" | "rejected";
+        /**
+         * AssessmentSubmittedEvent
+         * @description The body of a `assessment.submitted` webhook.
+         */
+        AssessmentSubmittedEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "assessment.submitted";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["AssessmentEventData"];
+        };
         /** AssessmentSummary */
         AssessmentSummary: {
             /**
@@ -2086,6 +2652,11 @@ export interface components {
              * @description The supplier's name (a supplier's questionnaire).
              */
             supplier_name?: string | null;
+            /**
+             * Incident Id
+             * @description The incident this triage is answered on (not the system's own).
+             */
+            incident_id?: string | null;
             questionnaire: components["schemas"]["QuestionnairePin"];
             status: components["schemas"]["AssessmentStatus"];
             /** Round */
@@ -2398,6 +2969,12 @@ export interface components {
             } | null;
             /** Confidence */
             confidence: string | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the ICO AI and data protection risk toolkit's grades).
+             * @enum {string}
+             */
+            level: "must" | "should" | "could";
             /** Crosswalk */
             crosswalk: components["schemas"]["CrosswalkLinkOut"][];
         };
@@ -2447,6 +3024,12 @@ export interface components {
             } | null;
             /** Confidence */
             confidence: string | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the ICO AI and data protection risk toolkit's grades).
+             * @enum {string}
+             */
+            level: "must" | "should" | "could";
         };
         /**
          * ControlRecordCreate
@@ -2579,6 +3162,13 @@ export interface components {
             title?: {
                 [key: string]: string;
             } | null;
+            /** @description Who holds it (absent in results stored before it was reported). */
+            holder?: components["schemas"]["HolderOut"] | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the UK ICO AI and data protection risk toolkit's grades). Absent in results stored before it was reported.
+             */
+            level?: ("must" | "should" | "could") | null;
             /** Required By */
             required_by: string[];
         };
@@ -2690,6 +3280,11 @@ export interface components {
             /** Trace */
             trace: components["schemas"]["RuleTraceOut"][] | null;
         };
+        /**
+         * EventType
+         * @enum {string}
+         */
+        EventType: "assessment.submitted" | "assessment.approved" | "assessment.changes_requested" | "ai_system.tier_changed" | "ai_system.overdue" | "vendor_request.submitted" | "vendor_request.decided" | "vendor_request.overdue" | "incident.reported";
         /** EvidenceLink */
         EvidenceLink: {
             /**
@@ -2909,6 +3504,23 @@ export interface components {
             tier: string | null;
         };
         /**
+         * HolderOut
+         * @description Who holds an obligation or control.
+         */
+        HolderOut: {
+            /**
+             * Party
+             * @description organisation: whoever runs the assessment (for a supplier questionnaire, the buyer); supplier: the third party the questionnaire is about.
+             * @enum {string}
+             */
+            party: "organisation" | "supplier";
+            /**
+             * Roles
+             * @description The EU AI Act roles the obligation binds (provider, deployer, ...); empty for management-system controls.
+             */
+            roles: string[];
+        };
+        /**
          * ImplementationStatus
          * @enum {string}
          */
@@ -3030,7 +3642,12 @@ export interface components {
             /** People Involved */
             people_involved: string[];
             status: components["schemas"]["IncidentStatus"];
+            /** @description The facts the deadlines are computed from. Written directly until a triage assessment is started; from then on only its submissions write them. */
             triage: components["schemas"]["Triage"];
+            /** @description The latest triage assessment answered on the incident (null: none yet). */
+            triage_assessment: components["schemas"]["TriageAssessmentLink"] | null;
+            /** @description The submitted triage round the facts come from (null: entered directly). */
+            triage_facts_from: components["schemas"]["TriageFactsSource"] | null;
             /** Corrective Actions */
             corrective_actions: components["schemas"]["CorrectiveAction"][];
             /** Reports */
@@ -3055,6 +3672,48 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /**
+         * IncidentReportedData
+         * @description An incident on an AI system was reported to the authority (its status became reported).
+         */
+        IncidentReportedData: {
+            /**
+             * Incident Id
+             * Format: uuid
+             */
+            incident_id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /** Title */
+            title: string;
+        };
+        /**
+         * IncidentReportedEvent
+         * @description The body of a `incident.reported` webhook.
+         */
+        IncidentReportedEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "incident.reported";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["IncidentReportedData"];
         };
         /**
          * IncidentStatus
@@ -3368,6 +4027,13 @@ export interface components {
             title?: {
                 [key: string]: string;
             } | null;
+            /** @description Who holds it (absent in results stored before it was reported). */
+            holder?: components["schemas"]["HolderOut"] | null;
+            /**
+             * Level
+             * @description must: a legal requirement; should: good practice; could: optional (the UK ICO AI and data protection risk toolkit's grades). Absent in results stored before it was reported.
+             */
+            level?: ("must" | "should" | "could") | null;
             /** Required By */
             required_by: string[];
             /** Applies From */
@@ -3463,6 +4129,32 @@ export interface components {
              * Format: uuid
              */
             organization_id: string;
+        };
+        /**
+         * OscalAssessmentResultsDocument
+         * @description An OSCAL assessment-results document (OSCAL 1.1 JSON, validated by compliance-trestle).
+         */
+        OscalAssessmentResultsDocument: {
+            /**
+             * Assessment-Results
+             * @description One result per current approved assessment, with findings per control.
+             */
+            "assessment-results": {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * OscalCatalogDocument
+         * @description An OSCAL catalog document (OSCAL 1.1 JSON, validated by compliance-trestle).
+         */
+        OscalCatalogDocument: {
+            /**
+             * Catalog
+             * @description The catalog: `uuid`, `metadata`, one group per framework with its controls.
+             */
+            catalog: {
+                [key: string]: unknown;
+            };
         };
         /**
          * OutboxMessagePublic
@@ -3662,6 +4354,26 @@ export interface components {
              */
             next_cursor: string | null;
         };
+        /** Page[WebhookDeliveryPublic] */
+        Page_WebhookDeliveryPublic_: {
+            /** Items */
+            items: components["schemas"]["WebhookDeliveryPublic"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
+        /** Page[WebhookSubscriptionPublic] */
+        Page_WebhookSubscriptionPublic_: {
+            /** Items */
+            items: components["schemas"]["WebhookSubscriptionPublic"][];
+            /**
+             * Next Cursor
+             * @description Null on the last page.
+             */
+            next_cursor: string | null;
+        };
         /** Page[WorkItem] */
         Page_WorkItem_: {
             /** Items */
@@ -3696,6 +4408,17 @@ export interface components {
         PasswordResetRequest: {
             /** Email */
             email: string;
+        };
+        /**
+         * PingData
+         * @description A test message sent on request (`pingWebhook`).
+         */
+        PingData: {
+            /**
+             * Subscription Id
+             * Format: uuid
+             */
+            subscription_id: string;
         };
         /**
          * PlanEntryPublic
@@ -4815,6 +5538,34 @@ export interface components {
             description?: string | null;
         };
         /**
+         * SystemOverdueData
+         * @description A current approved assessment of an AI system passed its reassessment due date.
+         */
+        SystemOverdueData: {
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /** Questionnaire Key */
+            questionnaire_key: string;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+        };
+        /**
          * SystemPlan
          * @description The AI system's assessment plan.
          */
@@ -4929,6 +5680,39 @@ export interface components {
             contribution: number;
         };
         /**
+         * TierChangedData
+         * @description An approval changed an AI system's risk tier under one questionnaire.
+         */
+        TierChangedData: {
+            /**
+             * System Id
+             * Format: uuid
+             */
+            system_id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /**
+             * Assessment Id
+             * Format: uuid
+             * @description The approved assessment now current.
+             */
+            assessment_id: string;
+            /** Questionnaire Key */
+            questionnaire_key: string;
+            /** Questionnaire Version */
+            questionnaire_version: string;
+            /**
+             * Previous Tier
+             * @description Null when no approved assessment was current.
+             */
+            previous_tier: string | null;
+            /** Tier */
+            tier: string | null;
+        };
+        /**
          * Triage
          * @description The facts that decide who reports and by when; null means not known yet.
          */
@@ -4991,6 +5775,59 @@ export interface components {
              * @default false
              */
             nis2_significant: boolean;
+        };
+        /**
+         * TriageAssessmentLink
+         * @description An `ai-incident-triage` assessment answered on the incident (read and answer it through
+         *     /v1/assessments/{id}: autosave, submit, review).
+         */
+        TriageAssessmentLink: {
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /**
+             * Questionnaire
+             * @description `key@version` it is pinned to.
+             */
+            questionnaire: string;
+            status: components["schemas"]["AssessmentStatus"];
+            /** Round */
+            round: number;
+            /**
+             * Tier
+             * @description Tier of its latest submitted round.
+             */
+            tier: string | null;
+            /** Submitted At */
+            submitted_at: string | null;
+            /** Decided At */
+            decided_at: string | null;
+        };
+        /**
+         * TriageFactsSource
+         * @description The submitted triage round whose answers are the incident's triage facts.
+         */
+        TriageFactsSource: {
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /** Round */
+            round: number;
+        };
+        /**
+         * TriageStart
+         * @description Start the incident's triage; it begins with the facts known so far as its answers.
+         */
+        TriageStart: {
+            /**
+             * Questionnaire Version
+             * @description A published version; the latest when omitted.
+             */
+            questionnaire_version?: string | null;
         };
         /**
          * UndeterminedOut
@@ -5180,6 +6017,112 @@ export interface components {
             prefill: components["schemas"]["PrefillReport"] | null;
         };
         /**
+         * VendorRequestDecidedEvent
+         * @description The body of a `vendor_request.decided` webhook.
+         */
+        VendorRequestDecidedEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "vendor_request.decided";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["VendorRequestEventData"];
+        };
+        /**
+         * VendorRequestEventData
+         * @description A supplier submitted a vendor request, or procurement decided on a submission.
+         */
+        VendorRequestEventData: {
+            /**
+             * Request Id
+             * Format: uuid
+             */
+            request_id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /**
+             * Supplier Id
+             * Format: uuid
+             */
+            supplier_id: string;
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /** Questionnaire Key */
+            questionnaire_key: string;
+            /** Round */
+            round: number;
+            /** Tier */
+            tier: string | null;
+            /**
+             * Decision
+             * @description Set on `vendor_request.decided` only.
+             */
+            decision?: ("accept" | "reject" | "request_clarification") | null;
+        };
+        /**
+         * VendorRequestOverdueData
+         * @description A vendor request's due date passed with no submission.
+         */
+        VendorRequestOverdueData: {
+            /**
+             * Request Id
+             * Format: uuid
+             */
+            request_id: string;
+            /**
+             * Organization Id
+             * Format: uuid
+             */
+            organization_id: string;
+            /**
+             * Supplier Id
+             * Format: uuid
+             */
+            supplier_id: string;
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+        };
+        /**
+         * VendorRequestOverdueEvent
+         * @description The body of a `vendor_request.overdue` webhook.
+         */
+        VendorRequestOverdueEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "vendor_request.overdue";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["VendorRequestOverdueData"];
+        };
+        /**
          * VendorRequestPublic
          * @description A vendor request as procurement sees it.
          */
@@ -5284,6 +6227,25 @@ export interface components {
                 [key: string]: string;
             };
         };
+        /**
+         * VendorRequestSubmittedEvent
+         * @description The body of a `vendor_request.submitted` webhook.
+         */
+        VendorRequestSubmittedEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "vendor_request.submitted";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["VendorRequestEventData"];
+        };
         /** VendorRequestSummary */
         VendorRequestSummary: {
             /**
@@ -5336,6 +6298,261 @@ export interface components {
             status: string;
             /** Content Hash */
             content_hash: string;
+        };
+        /** WebhookAttemptPublic */
+        WebhookAttemptPublic: {
+            /** Attempt */
+            attempt: number;
+            /**
+             * Started At
+             * Format: date-time
+             */
+            started_at: string;
+            /** Duration Ms */
+            duration_ms: number;
+            /**
+             * Status Code
+             * @description Null when no HTTP answer came (refused, timeout).
+             */
+            status_code: number | null;
+            /** Error */
+            error: string | null;
+            /**
+             * Response Prefix
+             * @description The first KiB of the response body at most.
+             */
+            response_prefix: string | null;
+        };
+        /** WebhookDeliveryDetail */
+        WebhookDeliveryDetail: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Subscription Id
+             * Format: uuid
+             */
+            subscription_id: string;
+            /**
+             * Webhook Id
+             * @description Kept by a redelivery, so receivers can deduplicate.
+             */
+            webhook_id: string;
+            /** Event Type */
+            event_type: string;
+            status: components["schemas"]["MessageStatus"];
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * @description When a pending delivery is tried next.
+             */
+            next_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Payload
+             * @description The JSON body sent (`{type, timestamp, data}`).
+             */
+            payload: {
+                [key: string]: unknown;
+            };
+            /**
+             * Attempt Log
+             * @description Every attempt, the first first.
+             */
+            attempt_log: components["schemas"]["WebhookAttemptPublic"][];
+        };
+        /**
+         * WebhookDeliveryPublic
+         * @description One event on its way to one subscription; `webhook_id` is the `webhook-id` header.
+         */
+        WebhookDeliveryPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /**
+             * Subscription Id
+             * Format: uuid
+             */
+            subscription_id: string;
+            /**
+             * Webhook Id
+             * @description Kept by a redelivery, so receivers can deduplicate.
+             */
+            webhook_id: string;
+            /** Event Type */
+            event_type: string;
+            status: components["schemas"]["MessageStatus"];
+            /** Attempts */
+            attempts: number;
+            /**
+             * Next Attempt At
+             * @description When a pending delivery is tried next.
+             */
+            next_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Sent At */
+            sent_at: string | null;
+        };
+        /**
+         * WebhookPingEvent
+         * @description The body of a `webhook.ping` webhook.
+         */
+        WebhookPingEvent: {
+            /**
+             * Type
+             * @description The event type.
+             * @constant
+             */
+            type: "webhook.ping";
+            /**
+             * Timestamp
+             * Format: date-time
+             * @description When the event happened (RFC 3339, UTC).
+             */
+            timestamp: string;
+            data: components["schemas"]["PingData"];
+        };
+        /** WebhookSecretRotation */
+        WebhookSecretRotation: {
+            /**
+             * Overlap Seconds
+             * @description How long the old secret keeps signing beside the new one (both signatures are sent), so receivers can switch without missing a message; 0 ends it at once.
+             * @default 86400
+             */
+            overlap_seconds: number;
+        };
+        /** WebhookSubscriptionCreate */
+        WebhookSubscriptionCreate: {
+            /**
+             * Url
+             * @description Where events are POSTed: https (http only where the service allows it).
+             */
+            url: string;
+            /**
+             * Event Types
+             * @description The events to send (one or more).
+             */
+            event_types: components["schemas"]["EventType"][];
+            /**
+             * Description
+             * @default
+             */
+            description: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled: boolean;
+        };
+        /** WebhookSubscriptionCreated */
+        WebhookSubscriptionCreated: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: components["schemas"]["EventType"][];
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Previous Secret Expires At
+             * @description While set, the secret before the last rotation still signs too (overlap).
+             */
+            previous_secret_expires_at: string | null;
+            /** Revision */
+            revision: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * Secret
+             * @description The signing secret (`whsec_...`), shown this once: store it now.
+             */
+            secret: string;
+        };
+        /** WebhookSubscriptionPublic */
+        WebhookSubscriptionPublic: {
+            /**
+             * Id
+             * Format: uuid
+             */
+            id: string;
+            /** Url */
+            url: string;
+            /** Event Types */
+            event_types: components["schemas"]["EventType"][];
+            /** Description */
+            description: string;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Previous Secret Expires At
+             * @description While set, the secret before the last rotation still signs too (overlap).
+             */
+            previous_secret_expires_at: string | null;
+            /** Revision */
+            revision: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /**
+         * WebhookSubscriptionUpdate
+         * @description A partial update: only the fields present change. Rotate the secret with its operation.
+         */
+        WebhookSubscriptionUpdate: {
+            /**
+             * Url
+             * @description Where events are POSTed: https (http only where the service allows it).
+             */
+            url?: string;
+            /**
+             * Event Types
+             * @description The events to send (one or more).
+             */
+            event_types?: components["schemas"]["EventType"][];
+            /** Description */
+            description?: string;
+            /** Enabled */
+            enabled?: boolean;
         };
         /**
          * WorkItem
@@ -6563,6 +7780,129 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOscalCatalog: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OscalCatalogDocument"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description HTTP error */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAiSystemOscalAssessmentResults: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                system_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OscalAssessmentResultsDocument"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description HTTP error */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10893,6 +12233,93 @@ export interface operations {
             };
         };
     };
+    startIncidentTriage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string; a retry with the same key returns the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                incident_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TriageStart"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TriageAssessmentLink"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getOutboxMessage: {
         parameters: {
             query?: never;
@@ -10933,6 +12360,756 @@ export interface operations {
             };
             /** @description Not found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookSubscriptionPublic_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionCreated"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionPublic"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
+            412: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required (If-Match missing) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSubscriptionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
+            412: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required (If-Match missing) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The ETag of the revision this write changes, or `*` for whatever revision is current. Required: without it the write is refused with 428. */
+                "If-Match": string;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookSecretRotation"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookSubscriptionCreated"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition failed (stale If-Match); ETag names the current revision */
+            412: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Precondition required (If-Match missing) */
+            428: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pingWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string; a retry with the same key returns the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued: follow the delivery at Location. */
+            202: {
+                headers: {
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPublic"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                webhook_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_WebhookDeliveryPublic_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string; a retry with the same key returns the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path: {
+                webhook_id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Queued: follow the delivery at Location. */
+            202: {
+                headers: {
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPublic"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12449,6 +14626,266 @@ export interface operations {
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
+            };
+        };
+    };
+    webhook_assessment_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentSubmittedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_assessment_approved: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentApprovedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_assessment_changes_requested: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AssessmentChangesRequestedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_ai_system_tier_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiSystemTierChangedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_ai_system_overdue: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AiSystemOverdueEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_vendor_request_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VendorRequestSubmittedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_vendor_request_decided: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VendorRequestDecidedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_vendor_request_overdue: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VendorRequestOverdueEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_incident_reported: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IncidentReportedEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    webhook_webhook_ping: {
+        parameters: {
+            query?: never;
+            header: {
+                "webhook-id": string;
+                "webhook-timestamp": string;
+                "webhook-signature": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookPingEvent"];
+            };
+        };
+        responses: {
+            /** @description Received (any 2xx will do). */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,6 +1,6 @@
 import { Anchor, Badge, Card, List, Stack, Text, Title } from "@mantine/core";
 import { focusQuestion } from "@/components/filler/QuestionnaireFiller";
-import { titleOf } from "@/components/Obligations";
+import { holderText, titleOf } from "@/components/Obligations";
 import { TierBadge } from "@/components/TierBadge";
 import type { QDocument } from "@/lib/conditions/questionnaire";
 import { t } from "@/lib/strings";
@@ -57,6 +57,7 @@ export function PreviewPanel({ result, doc }: { result: EvaluationResult | undef
           {result.obligations.map((o) => (
             <List.Item key={o.id}>
               {titleOf(o)} <Text span size="xs" c="dimmed">{o.ref}</Text>
+              {o.holder && <Text span size="xs"> · {holderText(o.holder)}</Text>}
             </List.Item>
           ))}
         </List>
@@ -71,6 +72,7 @@ export function PreviewPanel({ result, doc }: { result: EvaluationResult | undef
           {result.controls.map((c) => (
             <List.Item key={c.id}>
               {titleOf(c)} <Text span size="xs" c="dimmed">{c.ref ?? c.id}</Text>
+              {c.holder && <Text span size="xs"> · {holderText(c.holder)}</Text>}
             </List.Item>
           ))}
         </List>

@@ -6,7 +6,8 @@ import { ProblemAlert } from "@/components/ProblemAlert";
 import { TierBadge } from "@/components/TierBadge";
 import { can, useMe } from "@/lib/session";
 import { t } from "@/lib/strings";
-import { download, useAssessment, useRounds } from "../api/assessments";
+import { download, useAssessment, useQuestionnaireDocument, useRounds } from "../api/assessments";
+import { ScoreBreakdown, scoreLabels } from "../components/ScoreBreakdown";
 
 /** The stored result as decided: tier, obligations by role in both calendars, controls, flags, caveats, trace. */
 export function AssessmentResult() {
@@ -14,6 +15,8 @@ export function AssessmentResult() {
   const me = useMe();
   const assessment = useAssessment(assessmentId);
   const rounds = useRounds(assessmentId);
+  const pin = assessment.data?.questionnaire;
+  const doc = useQuestionnaireDocument(pin?.key, pin?.version);
   if (assessment.error) return <ProblemAlert error={assessment.error} />;
   const a = assessment.data;
   const round = rounds.data?.at(-1);
@@ -56,6 +59,11 @@ export function AssessmentResult() {
         <Button variant="default" onClick={() => void download(`${base}/report.html`, null)}>
           {t.result.report}
         </Button>
+        {a.incident_id && (
+          <Button variant="default" component={Link} to={`/incidents/${a.incident_id}`}>
+            {t.incidents.backToIncident}
+          </Button>
+        )}
         {a.status === "submitted" && can(me.data, "assessments:review") && (
           <Button component={Link} to={`/assessments/${a.id}/review`}>
             {t.review.review}
@@ -72,6 +80,7 @@ export function AssessmentResult() {
       <ObligationsTable obligations={r.obligations} />
       <Title order={2}>{t.system.controls}</Title>
       <ControlsTable controls={r.controls} />
+      <ScoreBreakdown scores={r.scores} labels={scoreLabels(doc.data)} />
       <Title order={2}>{t.result.flags}</Title>
       {r.flags.length === 0 ? (
         <Text c="dimmed">{t.common.none}</Text>

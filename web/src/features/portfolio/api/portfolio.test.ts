@@ -32,12 +32,15 @@ describe("portfolio model", () => {
         assessment("3", "b", "eu-ai-act-classification", { tier: "prohibited", is_current: false }),
         assessment("4", "b", "eu-ai-act-classification", { tier: "transparency", is_current: true, updated_at: "2026-02-01T00:00:00Z" }),
         assessment("5", "c", "eu-ai-act-classification", { status: "draft" }),
+        // A triage answered on an incident is neither a column nor the system's tier.
+        assessment("6", "a", "ai-incident-triage", { tier: "urgent", incident_id: "i1" }),
       ],
       overdue: [{ system_id: "c", system_name: "C", overdue: [] }],
     });
     const counts = Object.fromEntries(model.counts.map((c) => [c.tier ?? "none", c.systems]));
     expect(counts).toEqual({ prohibited: 0, high_risk: 1, transparency: 1, minimal: 0, out_of_scope: 0, none: 2 });
     expect(model.rows.map((r) => r.system.id)).toEqual(["a", "b", "c", "d"]);
+    expect(model.rows[0]?.cells.has("ai-incident-triage")).toBe(false);
     expect(model.neverAssessed.map((s) => s.id)).toEqual(["d"]);
     expect(model.rows.find((r) => r.system.id === "c")?.overdue).toBe(true);
     expect(model.rows.find((r) => r.system.id === "c")?.cells.get("eu-ai-act-classification")?.latest?.status).toBe("draft");

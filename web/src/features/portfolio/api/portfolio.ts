@@ -88,7 +88,9 @@ export interface Model {
 }
 
 /** The heat map, counts by tier and never-assessed list from what the API returned. */
-export function buildModel({ systems, assessments, overdue }: Portfolio): Model {
+export function buildModel({ systems, assessments: all, overdue }: Portfolio): Model {
+  // An incident's triage is answered on the incident, not an assessment of the system's own.
+  const assessments = all.filter((a) => !a.incident_id);
   const overdueIds = new Set(overdue.map((o) => o.system_id));
   const keys = [...new Set(assessments.map((a) => a.questionnaire.key))].sort();
   const bySystem = new Map<string, AssessmentSummary[]>();

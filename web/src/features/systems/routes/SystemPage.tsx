@@ -76,6 +76,20 @@ export function SystemPage() {
           ))}
         </>
       )}
+      {standing.data && (
+        <Group data-testid="system-incidents">
+          <Title order={2}>{t.incidents.title}</Title>
+          <Text size="sm">
+            {t.incidents.onSystem(
+              standing.data.incidents.open + standing.data.incidents.reported + standing.data.incidents.closed,
+              standing.data.incidents.overdue,
+            )}
+          </Text>
+          <Anchor component={Link} to={`/incidents?system_id=${systemId}`}>
+            {t.incidents.viewAll}
+          </Anchor>
+        </Group>
+      )}
       <Title order={2}>{t.system.assessments}</Title>
       <Table aria-label={t.system.assessments}>
         <Table.Thead>
@@ -88,7 +102,7 @@ export function SystemPage() {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {(assessments.data?.items ?? []).map((a) => (
+          {(assessments.data?.items ?? []).filter((a) => !a.incident_id).map((a) => (
             <Table.Tr key={a.id}>
               <Table.Td>
                 {a.questionnaire.key} {a.questionnaire.version}

@@ -1,8 +1,8 @@
 """organisation-level assessments: a subject column and a stricter subject check
 
 Revision ID: 5e1c0a7d42b9
-Revises: 99a14c21626c
-Create Date: 2026-12-01 18:00:00.000000
+Revises: 5c1e7a2b9d40
+Create Date: 2026-12-01 18:10:00.000000
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = '5e1c0a7d42b9'
-down_revision: str | Sequence[str] | None = '99a14c21626c'
+down_revision: str | Sequence[str] | None = '5c1e7a2b9d40'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

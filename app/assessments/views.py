@@ -1,0 +1,117 @@
+"""Assessments as the API shows them: the response schemas built from the stored rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypedDict
+
+from sqlmodel import Session
+
+from app.assessments import queries, service
+from app.assessments.migration import MigrationPlan
+from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
+from app.assessments.schemas import (
+    AssessmentPublic,
+    AssessmentSummary,
+    QuestionnairePin,
+    RoundPublic,
+)
+from app.questionnaires.catalog import Catalog
+
+
+class ResultLists(TypedDict):
+    """The obligations, required controls and flags of a stored result (empty without one)."""
+
+    obligations: list[dict[str, Any]]
+    controls: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+
+
+def result_lists(result: Mapping[str, Any] | None) -> ResultLists:
+    """The one reading of a result's lists, for every view that shows them."""
+    found = result or {}
+    return ResultLists(
+        obligations=found.get("obligations", []),
+        controls=found.get("controls", []),
+        flags=found.get("flags", []),
+    )
+
+
+class PlanFields(TypedDict):
+    """What a migration plan says, as both a migration report and a prefill report show it."""
+
+    source: str
+    target: str
+    carried: list[str]
+    renamed: list[dict[str, str]]
+    recoded: list[dict[str, Any]]
+    dropped: list[dict[str, str]]
+    to_answer: list[str]
+
+
+def plan_fields(plan: MigrationPlan) -> PlanFields:
+    return PlanFields(
+        source=plan.source,
+        target=plan.target,
+        carried=plan.carried,
+        renamed=plan.renamed,
+        recoded=plan.recoded,
+        dropped=plan.dropped,
+        to_answer=plan.to_answer,
+    )
+
+
+def assessment_public(
+    session: Session, catalog: Catalog, assessment: Assessment
+) -> AssessmentPublic:
+    version = service.pinned_version(catalog, assessment)
+    return AssessmentPublic(
+        id=assessment.id,
+        subject=SubjectKind(assessment.subject),
+        system_id=assessment.system_id,
+        supplier_id=assessment.supplier_id,
+        incident_id=assessment.incident_id,
+        questionnaire=QuestionnairePin.of(assessment),
+        status=AssessmentStatus(assessment.status),
+        round=assessment.round,
+        revision=assessment.revision,
+        answers=assessment.answers,
+        prefilled=assessment.prefilled or {},
+        progress=service.progress(version, assessment.answers),
+        tier=assessment.tier,
+        is_current=assessment.is_current,
+        due_at=assessment.due_at,
+        overdue=service.is_overdue(assessment),
+        review_comments=queries.review_comments(session, assessment),
+        created_at=assessment.created_at,
+        updated_at=assessment.updated_at,
+        submitted_at=assessment.submitted_at,
+        decided_at=assessment.decided_at,
+    )
+
+
+def assessment_summary(
+    assessment: Assessment, system_name: str | None = None, supplier_name: str | None = None
+) -> AssessmentSummary:
+    return AssessmentSummary(
+        id=assessment.id,
+        subject=SubjectKind(assessment.subject),
+        system_id=assessment.system_id,
+        system_name=system_name,
+        supplier_id=assessment.supplier_id,
+        incident_id=assessment.incident_id,
+        supplier_name=supplier_name,
+        questionnaire=QuestionnairePin.of(assessment),
+        status=AssessmentStatus(assessment.status),
+        round=assessment.round,
+        tier=assessment.tier,
+        is_current=assessment.is_current,
+        due_at=assessment.due_at,
+        overdue=service.is_overdue(assessment),
+        created_at=assessment.created_at,
+        updated_at=assessment.updated_at,
+    )
+
+
+def round_public(found: AssessmentRound) -> RoundPublic:
+    return RoundPublic.model_validate(found, from_attributes=True)

@@ -1,0 +1,176 @@
+"""A loaded questionnaire version and the immutable catalog of all of them: what the loader in
+`catalog` builds and what the rest of the app reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Final
+
+from app.controls import ControlCatalog, FileProblem
+from app.controls.i18n import languages_in, localize
+from app.questionnaires.answers import AnswerProblem, answer_schema, validate_answers
+from app.questionnaires.models import Item, Option, Questionnaire, Scenario
+from app.rules import Program, Result, State, evaluate
+
+RELEASED: Final = ("published", "retired")
+
+
+class CatalogError(ValueError):
+    """The catalog cannot load; `problems` lists every problem found."""
+
+    def __init__(self, problems: Sequence[FileProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) in the questionnaire files:\n{lines}")
+
+
+class QuestionnaireNotFoundError(LookupError):
+    """No such questionnaire key, version, or no published version of it."""
+
+
+@dataclass(frozen=True, eq=False)
+class QuestionnaireVersion:
+    """One loaded, checked and compiled questionnaire version."""
+
+    key: str
+    version: str
+    status: str
+    file: str
+    model: Questionnaire
+    raw: dict[str, Any]
+    content_hash: str
+    logic_hash: str
+    program: Program
+    items: Mapping[str, Item]
+    options: Mapping[str, tuple[Option, ...]]
+    scenarios: tuple[Scenario, ...] = ()
+    scenarios_file: str | None = None
+
+    @property
+    def ref(self) -> str:
+        """``key@version``."""
+        return f"{self.key}@{self.version}"
+
+    @property
+    def released(self) -> bool:
+        """Published or retired: immutable and locked."""
+        return self.status in RELEASED
+
+    @cached_property
+    def answer_schema(self) -> dict[str, Any]:
+        """The JSON Schema of an answers object."""
+        return answer_schema(self)
+
+    @cached_property
+    def languages(self) -> tuple[str, ...]:
+        """Languages the texts are written in, English first."""
+        found = languages_in(self.raw)
+        return ("en", *sorted(found - {"en"}))
+
+    def document(self, language: str | None = None) -> dict[str, Any]:
+        """The questionnaire as served: the file plus its identity and hashes, localised."""
+        body = {k: v for k, v in self.raw.items() if k != "$schema"}
+        body["content_hash"] = self.content_hash
+        body["logic_hash"] = self.logic_hash
+        if language is None:
+            return body
+        localized: dict[str, Any] = localize(body, language)
+        localized["language"] = language
+        return localized
+
+    def validate(self, answers: object) -> list[AnswerProblem]:
+        """Every problem with a set of answers."""
+        return validate_answers(self, answers)
+
+    def evaluate(
+        self,
+        answers: Mapping[str, Any],
+        *,
+        as_of: date,
+        trace: bool = True,
+        state: State | None = None,
+    ) -> Result:
+        """Score answers (validate them first; `state`: their settled state, if at hand)."""
+        return evaluate(self.program, answers, as_of=as_of, trace=trace, state=state)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionSummary:
+    """A version of a questionnaire in a listing."""
+
+    version: str
+    status: str
+    content_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionnaireSummary:
+    """A questionnaire in a listing: its versions and the latest published one."""
+
+    key: str
+    title: Mapping[str, str]
+    latest: str | None
+    versions: tuple[VersionSummary, ...]
+    subject: str = "ai_system"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every questionnaire version and the control catalog; immutable after loading."""
+
+    root: Path
+    controls: ControlCatalog
+    by_key: Mapping[str, tuple[QuestionnaireVersion, ...]] = field(default_factory=dict)
+
+    def __iter__(self) -> Iterator[QuestionnaireVersion]:
+        for versions in self.by_key.values():
+            yield from versions
+
+    def questionnaire_keys(self) -> list[str]:
+        """Questionnaire keys, sorted."""
+        return sorted(self.by_key)
+
+    def versions(self, key: str) -> tuple[QuestionnaireVersion, ...]:
+        """Every version of a key, oldest first."""
+        if key not in self.by_key:
+            raise QuestionnaireNotFoundError(f"no questionnaire '{key}'")
+        return self.by_key[key]
+
+    def latest(self, key: str) -> QuestionnaireVersion | None:
+        """The highest published version of a key, if any."""
+        published = [v for v in self.versions(key) if v.status == "published"]
+        return published[-1] if published else None
+
+    def get(self, key: str, version: str | None = None) -> QuestionnaireVersion:
+        """A version by key and version; without a version, the latest published one."""
+        if version is None:
+            found = self.latest(key)
+            if found is None:
+                raise QuestionnaireNotFoundError(f"no published version of '{key}'")
+            return found
+        for candidate in self.versions(key):
+            if candidate.version == version:
+                return candidate
+        raise QuestionnaireNotFoundError(f"no version {version} of '{key}'")
+
+    def summaries(self) -> list[QuestionnaireSummary]:
+        """One summary per key, sorted by key."""
+        out = []
+        for key in self.questionnaire_keys():
+            versions = self.by_key[key]
+            latest = self.latest(key)
+            title = (latest or versions[-1]).model.title
+            out.append(
+                QuestionnaireSummary(
+                    key,
+                    title,
+                    latest.version if latest else None,
+                    tuple(VersionSummary(v.version, v.status, v.content_hash) for v in versions),
+                    (latest or versions[-1]).model.subject,
+                )
+            )
+        return out

@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions per organisation, events signed per Standard Webhooks, the outbox."""

@@ -1,0 +1,319 @@
+"""HTTP layer of webhook subscriptions and their deliveries (admin only)."""
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi.responses import JSONResponse
+
+from app.auth import AdminDep
+from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag, etag_response
+from app.db import SessionDep
+from app.delivery.models import OutboxMessage
+from app.delivery.schemas import MessageStatus
+from app.errors import problem_responses
+from app.idempotency import IdempotencyDep
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.settings import Settings
+from app.webhooks import service
+from app.webhooks.models import WebhookSubscription
+from app.webhooks.schemas import (
+    WebhookAttemptPublic,
+    WebhookDeliveryDetail,
+    WebhookDeliveryPublic,
+    WebhookSecretRotation,
+    WebhookSubscriptionCreate,
+    WebhookSubscriptionCreated,
+    WebhookSubscriptionPublic,
+    WebhookSubscriptionUpdate,
+)
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+ACCEPTED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "description": "Queued: follow the delivery at Location.",
+        "headers": {"Location": LOCATION_HEADER},
+    }
+}
+
+
+def _public(subscription: WebhookSubscription, response: Response) -> WebhookSubscriptionPublic:
+    response.headers["ETag"] = etag(subscription.revision)
+    return WebhookSubscriptionPublic.model_validate(subscription, from_attributes=True)
+
+
+def _delivery(message: OutboxMessage, subscription_id: uuid.UUID) -> WebhookDeliveryPublic:
+    state = MessageStatus(message.status)
+    return WebhookDeliveryPublic(
+        id=message.id,
+        subscription_id=subscription_id,
+        webhook_id=message.subject,
+        event_type=message.purpose,
+        status=state,
+        attempts=message.attempts,
+        next_attempt_at=message.next_attempt_at if state == MessageStatus.PENDING else None,
+        last_error=message.last_error,
+        created_at=message.created_at,
+        sent_at=message.sent_at,
+    )
+
+
+def _accepted(
+    message: OutboxMessage, subscription_id: uuid.UUID
+) -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+    location = f"/v1/webhooks/{subscription_id}/deliveries/{message.id}"
+    return 202, _delivery(message, subscription_id), {"Location": location}
+
+
+@router.post(
+    "",
+    operation_id="createWebhook",
+    status_code=status.HTTP_201_CREATED,
+    response_model=WebhookSubscriptionCreated,
+    responses={**problem_responses(401, 403, 422), **etag_response(201, location=True)},
+    summary="Subscribe a URL to events (the signing secret is returned this once)",
+    description=(
+        "The URL must be https (http only where `APP_WEBHOOK_ALLOW_HTTP` is set) and may not be "
+        "a private, loopback, link-local, multicast or reserved address (422 "
+        "`/problems/webhook-url-refused`); names are resolved and checked again at each "
+        "delivery. No Idempotency-Key: a replay would have to keep the secret in clear."
+    ),
+)
+def create_webhook(
+    body: WebhookSubscriptionCreate,
+    response: Response,
+    session: SessionDep,
+    principal: AdminDep,
+    settings: SettingsDep,
+) -> WebhookSubscriptionCreated:
+    subscription, secret = service.create_subscription(
+        session, settings, caller=principal, data=body
+    )
+    public = _public(subscription, response)
+    response.headers["Location"] = f"/v1/webhooks/{subscription.id}"
+    return WebhookSubscriptionCreated(**public.model_dump(), secret=secret)
+
+
+@router.get(
+    "",
+    operation_id="listWebhooks",
+    response_model=Page[WebhookSubscriptionPublic],
+    responses=problem_responses(400, 401, 403, 422),
+    summary="List the organisation's webhook subscriptions",
+    description="Newest first (by creation time, then id).",
+)
+def list_webhooks(
+    session: SessionDep,
+    principal: AdminDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[WebhookSubscriptionPublic]:
+    found, next_cursor = service.list_subscriptions(
+        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+    )
+    return Page(
+        items=[WebhookSubscriptionPublic.model_validate(s, from_attributes=True) for s in found],
+        next_cursor=next_cursor,
+    )
+
+
+@router.get(
+    "/{webhook_id}",
+    operation_id="getWebhook",
+    response_model=WebhookSubscriptionPublic,
+    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    summary="Get one webhook subscription (with its ETag; never its secret)",
+)
+def get_webhook(
+    webhook_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminDep
+) -> WebhookSubscriptionPublic:
+    subscription = service.get_subscription(
+        session, organization_id=principal.organization_id, subscription_id=webhook_id
+    )
+    return _public(subscription, response)
+
+
+@router.patch(
+    "/{webhook_id}",
+    operation_id="updateWebhook",
+    response_model=WebhookSubscriptionPublic,
+    responses={**WRITE_ERRORS, **etag_response(200)},
+    summary="Change a webhook subscription: URL, events, description, enabled (needs If-Match)",
+)
+def update_webhook(
+    webhook_id: uuid.UUID,
+    body: WebhookSubscriptionUpdate,
+    response: Response,
+    session: SessionDep,
+    principal: AdminDep,
+    settings: SettingsDep,
+    if_match: IfMatchHeader = None,
+) -> WebhookSubscriptionPublic:
+    subscription = service.update_subscription(
+        session,
+        settings,
+        caller=principal,
+        subscription_id=webhook_id,
+        data=body,
+        if_match=if_match,
+    )
+    return _public(subscription, response)
+
+
+@router.delete(
+    "/{webhook_id}",
+    operation_id="deleteWebhook",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=WRITE_ERRORS,
+    summary="Delete a webhook subscription with its delivery log (needs If-Match)",
+)
+def delete_webhook(
+    webhook_id: uuid.UUID,
+    session: SessionDep,
+    principal: AdminDep,
+    if_match: IfMatchHeader = None,
+) -> Response:
+    service.delete_subscription(
+        session, caller=principal, subscription_id=webhook_id, if_match=if_match
+    )
+    return Response(status_code=204)
+
+
+@router.post(
+    "/{webhook_id}/rotate-secret",
+    operation_id="rotateWebhookSecret",
+    response_model=WebhookSubscriptionCreated,
+    responses={**WRITE_ERRORS, **etag_response(200)},
+    summary="Make a new signing secret (returned this once); the old one signs too for a while",
+    description=(
+        "During `overlap_seconds` every message carries two signatures in `webhook-signature` "
+        "(one per secret, space separated, as Standard Webhooks allows), so a receiver verifying "
+        "with either secret accepts it; afterwards only the new secret signs."
+    ),
+)
+def rotate_webhook_secret(
+    webhook_id: uuid.UUID,
+    body: WebhookSecretRotation,
+    response: Response,
+    session: SessionDep,
+    principal: AdminDep,
+    settings: SettingsDep,
+    if_match: IfMatchHeader = None,
+) -> WebhookSubscriptionCreated:
+    subscription, secret = service.rotate_secret(
+        session,
+        settings,
+        caller=principal,
+        subscription_id=webhook_id,
+        overlap=timedelta(seconds=body.overlap_seconds),
+        if_match=if_match,
+    )
+    public = _public(subscription, response)
+    return WebhookSubscriptionCreated(**public.model_dump(), secret=secret)
+
+
+@router.post(
+    "/{webhook_id}/ping",
+    operation_id="pingWebhook",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WebhookDeliveryPublic,
+    responses={**problem_responses(401, 403, 404, 422), **ACCEPTED},
+    summary="Queue a signed `webhook.ping` to the subscription's URL; follow its delivery",
+)
+def ping_webhook(
+    webhook_id: uuid.UUID, session: SessionDep, principal: AdminDep, idempotency: IdempotencyDep
+) -> JSONResponse:
+    def create() -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+        message = service.ping(session, caller=principal, subscription_id=webhook_id)
+        return _accepted(message, webhook_id)
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=None, create=create
+    )
+
+
+@router.get(
+    "/{webhook_id}/deliveries",
+    operation_id="listWebhookDeliveries",
+    response_model=Page[WebhookDeliveryPublic],
+    responses=problem_responses(400, 401, 403, 404, 422),
+    summary="List a subscription's deliveries (the delivery log)",
+    description="Newest first (by creation time, then id).",
+)
+def list_webhook_deliveries(
+    webhook_id: uuid.UUID,
+    session: SessionDep,
+    principal: AdminDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[WebhookDeliveryPublic]:
+    found, next_cursor = service.list_deliveries(
+        session,
+        organization_id=principal.organization_id,
+        subscription_id=webhook_id,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[_delivery(m, webhook_id) for m in found], next_cursor=next_cursor)
+
+
+@router.get(
+    "/{webhook_id}/deliveries/{delivery_id}",
+    operation_id="getWebhookDelivery",
+    response_model=WebhookDeliveryDetail,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="Get one delivery with its payload and every attempt (status code, duration)",
+)
+def get_webhook_delivery(
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, principal: AdminDep
+) -> WebhookDeliveryDetail:
+    message, attempts = service.get_delivery(
+        session,
+        organization_id=principal.organization_id,
+        subscription_id=webhook_id,
+        delivery_id=delivery_id,
+    )
+    return WebhookDeliveryDetail(
+        **_delivery(message, webhook_id).model_dump(),
+        payload=json.loads(message.body),
+        attempt_log=[
+            WebhookAttemptPublic.model_validate(a, from_attributes=True) for a in attempts
+        ],
+    )
+
+
+@router.post(
+    "/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    operation_id="redeliverWebhook",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=WebhookDeliveryPublic,
+    responses={**problem_responses(401, 403, 404, 409, 422), **ACCEPTED},
+    summary="Send a sent or dead delivery again, as a new delivery with the same `webhook-id`",
+)
+def redeliver_webhook(
+    webhook_id: uuid.UUID,
+    delivery_id: uuid.UUID,
+    session: SessionDep,
+    principal: AdminDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    def create() -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+        message = service.redeliver(
+            session, caller=principal, subscription_id=webhook_id, delivery_id=delivery_id
+        )
+        return _accepted(message, webhook_id)
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=None, create=create
+    )

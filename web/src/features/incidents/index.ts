@@ -1,0 +1,2 @@
+export { Incidents } from "./routes/Incidents";
+export { IncidentPage } from "./routes/IncidentPage";
