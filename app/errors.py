@@ -126,6 +126,7 @@ class ProblemType(StrEnum):
     NOTHING_TO_PREFILL = "nothing-to-prefill"
     PERSONAL_KEY_NEEDS_PERSON = "personal-key-needs-person"
     QUESTIONNAIRE_NOT_PUBLISHED = "questionnaire-not-published"
+    QUESTIONNAIRE_SUBJECT = "questionnaire-subject"
     UNKNOWN_AI_SYSTEM = "unknown-ai-system"
     UNKNOWN_CALENDAR = "unknown-calendar"
     UNKNOWN_CONTROL = "unknown-control"

@@ -17,6 +17,7 @@ from app.assessments import hooks as assessment_hooks
 from app.assessments.autosave import Autosave
 from app.assessments.export_router import router as export_router
 from app.assessments.exports import install_supplier_facts
+from app.assessments.organization_router import router as organization_router
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
 from app.audit import service as audit
@@ -190,6 +191,7 @@ def create_app(
         controls_router,
         assessments_router,
         export_router,
+        organization_router,
         standing_router,
         portfolio_router,
         audit_router,

@@ -6,30 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app.assessments.models import Assessment, AssessmentRound
-from app.assessments.queries import with_decided_round
+from app.assessments.models import AssessmentRound
+from app.assessments.queries import current_with_round
 from app.questionnaires.catalog import QuestionnaireVersion
 from app.questionnaires.models import Prefill
 from app.systems.models import AISystem
-
-
-def _current_with_round(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, keys: set[str]
-) -> dict[str, tuple[Assessment, AssessmentRound]]:
-    """The current approved assessment of each of `keys` for one system, with its round."""
-    if not keys:
-        return {}
-    rows = session.exec(
-        with_decided_round().where(
-            Assessment.organization_id == organization_id,
-            Assessment.system_id == system_id,
-            col(Assessment.questionnaire_key).in_(sorted(keys)),
-            col(Assessment.is_current).is_(True),
-        )
-    ).all()
-    return {a.questionnaire_key: (a, r) for a, r in rows}
 
 
 def _prefill_value(fill: Prefill, approved: AssessmentRound) -> Any:
@@ -59,7 +42,7 @@ def carried_over(
     assessments: item id -> {value, source assessment, round, questionnaire, item or result}.
     A value that does not fit this version (a source version with other codes) is left out."""
     fills = version.model.prefill or []
-    sources = _current_with_round(
+    sources = current_with_round(
         session,
         organization_id=organization_id,
         system_id=system.id,

@@ -24,8 +24,25 @@ class Decision(StrEnum):
     REQUEST_CHANGES = "request_changes"
 
 
+class SubjectKind(StrEnum):
+    """What an assessment is about; the row names it so the check below stays exact."""
+
+    SYSTEM = "system"
+    SUPPLIER = "supplier"
+    ORGANIZATION = "organization"
+
+
+# Each kind of subject with the reference columns it sets; a new kind adds one line here.
+SUBJECT_CHECK = (
+    "(subject = 'system' AND system_id IS NOT NULL AND supplier_id IS NULL)"
+    " OR (subject = 'supplier' AND supplier_id IS NOT NULL AND system_id IS NULL)"
+    " OR (subject = 'organization' AND system_id IS NULL AND supplier_id IS NULL)"
+)
+
+
 class Assessment(SQLModel, table=True):
-    """One assessment of one AI system (or of one supplier) against one questionnaire version."""
+    """One assessment of one AI system, one supplier or the organisation itself against one
+    questionnaire version."""
 
     __tablename__ = "assessments"
     __table_args__ = (
@@ -37,8 +54,11 @@ class Assessment(SQLModel, table=True):
         sa.Index("ix_assessments_org_current_due", "organization_id", "is_current", "due_at"),
         sa.Index("ix_assessments_org_supplier", "organization_id", "supplier_id", "created_at"),
         sa.Index("ix_assessments_org_incident", "organization_id", "incident_id", "created_at"),
-        # An assessment is of exactly one subject: an AI system, or a supplier (procurement).
-        sa.CheckConstraint("(system_id IS NULL) <> (supplier_id IS NULL)", name="one_subject"),
+        sa.Index("ix_assessments_org_subject", "organization_id", "subject", "created_at"),
+        # An assessment is of exactly one subject: an AI system, a supplier (procurement) or the
+        # organisation (an organisation-level questionnaire such as AIMS readiness). A triage
+        # answered on an incident is of the incident's system (subject 'system', incident_id set).
+        sa.CheckConstraint(SUBJECT_CHECK, name="subject_matches"),
     )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
@@ -53,6 +73,11 @@ class Assessment(SQLModel, table=True):
     # the system's current assessment (app.incidents reads it; standing and plans skip it).
     incident_id: uuid.UUID | None = Field(
         default=None, foreign_key="incidents.id", ondelete="RESTRICT"
+    )
+    subject: str = Field(
+        default=SubjectKind.SYSTEM.value,
+        max_length=20,
+        description="system | supplier | organization; which reference column is set follows",
     )
     questionnaire_key: str = Field(max_length=64)
     questionnaire_version: str = Field(max_length=32)

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
 from app.auth import Caller
 from app.db import utcnow
 from app.pagination import (
@@ -40,6 +40,29 @@ def with_decided_round() -> Any:
             col(AssessmentRound.round) == col(Assessment.round),
         ),
     )
+
+
+def current_with_round(
+    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID | None, keys: set[str]
+) -> dict[str, tuple[Assessment, AssessmentRound]]:
+    """The current approved assessment of each of `keys` for one system (None: the
+    organisation's own, subject 'organization'), with its approved round."""
+    if not keys:
+        return {}
+    subject = (
+        Assessment.system_id == system_id
+        if system_id is not None
+        else Assessment.subject == SubjectKind.ORGANIZATION.value
+    )
+    rows = session.exec(
+        with_decided_round().where(
+            Assessment.organization_id == organization_id,
+            subject,
+            col(Assessment.questionnaire_key).in_(sorted(keys)),
+            col(Assessment.is_current).is_(True),
+        )
+    ).all()
+    return {a.questionnaire_key: (a, r) for a, r in rows}
 
 
 def find_round(session: Session, assessment: Assessment, number: int) -> AssessmentRound | None:
@@ -73,6 +96,7 @@ def review_comments(session: Session, assessment: Assessment) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class AssessmentFilters:
+    subject: str | None = None
     system_id: uuid.UUID | None = None
     questionnaire_key: str | None = None
     status: AssessmentStatus | None = None
@@ -118,6 +142,8 @@ def list_assessments(
         )
         .where(Assessment.organization_id == caller.organization_id)
     )
+    if filters.subject is not None:
+        statement = statement.where(Assessment.subject == filters.subject)
     if filters.system_id is not None:
         statement = statement.where(Assessment.system_id == filters.system_id)
     if filters.questionnaire_key is not None:

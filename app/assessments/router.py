@@ -1,17 +1,19 @@
 """HTTP layer of assessments: thin routes over the service."""
 
 import uuid
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.assessments import queries, service, views
 from app.assessments.autosave import AutosaveDep, Save
-from app.assessments.models import Assessment, AssessmentStatus
+from app.assessments.models import Assessment, AssessmentStatus, SubjectKind
 from app.assessments.schemas import (
     AnswersPatch,
     AssessmentCreate,
@@ -29,7 +31,7 @@ from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Idempotency, IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -58,6 +60,30 @@ def _with_etag(
     return views.assessment_public(session, catalog, assessment)
 
 
+def created_once(
+    session: SessionDep,
+    catalog: Catalog,
+    principal: Principal,
+    idempotency: Idempotency,
+    body: BaseModel,
+    start: Callable[[], Assessment],
+) -> JSONResponse:
+    """201 with the new assessment, its Location and ETag; a retry with the same
+    Idempotency-Key and body replays it."""
+
+    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
+        assessment = start()
+        headers = {
+            "Location": f"/v1/assessments/{assessment.id}",
+            "ETag": etag(assessment.revision),
+        }
+        return 201, views.assessment_public(session, catalog, assessment), headers
+
+    return idempotency.run(
+        session, organization_id=principal.organization_id, body=body, create=create
+    )
+
+
 @router.post(
     "",
     operation_id="createAssessment",
@@ -73,16 +99,13 @@ def create_assessment(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
-        assessment = service.create_assessment(session, catalog, caller=principal, data=body)
-        headers = {
-            "Location": f"/v1/assessments/{assessment.id}",
-            "ETag": etag(assessment.revision),
-        }
-        return 201, views.assessment_public(session, catalog, assessment), headers
-
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
+    return created_once(
+        session,
+        catalog,
+        principal,
+        idempotency,
+        body,
+        lambda: service.create_assessment(session, catalog, caller=principal, data=body),
     )
 
 
@@ -97,6 +120,10 @@ def create_assessment(
 def list_assessments(
     session: SessionDep,
     principal: ReadDep,
+    subject: Annotated[
+        SubjectKind | None,
+        Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
+    ] = None,
     system_id: uuid.UUID | None = None,
     questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
@@ -111,6 +138,7 @@ def list_assessments(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
     filters = queries.AssessmentFilters(
+        subject=subject,
         system_id=system_id,
         questionnaire_key=questionnaire_key,
         status=status_,

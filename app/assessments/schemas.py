@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.assessments.models import Assessment, AssessmentStatus, Decision
+from app.assessments.models import Assessment, AssessmentStatus, Decision, SubjectKind
 from app.isodate import TextDate
 from app.questionnaires.schemas import EvaluationResult
 
@@ -92,7 +92,12 @@ class PrefillSource(BaseModel):
 
 class AssessmentPublic(BaseModel):
     id: uuid.UUID
-    system_id: uuid.UUID | None = Field(description="The AI system assessed (null for a supplier).")
+    subject: SubjectKind = Field(
+        description="What is assessed: an AI system, a supplier or the organisation itself."
+    )
+    system_id: uuid.UUID | None = Field(
+        description="The AI system assessed (null for a supplier or the organisation)."
+    )
     supplier_id: uuid.UUID | None = Field(
         default=None, description="The supplier whose answers these are (procurement)."
     )
@@ -128,6 +133,7 @@ class AssessmentPublic(BaseModel):
 
 class AssessmentSummary(BaseModel):
     id: uuid.UUID
+    subject: SubjectKind
     system_id: uuid.UUID | None
     system_name: str | None = Field(default=None, description="The assessed AI system's name.")
     supplier_id: uuid.UUID | None = None

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from app.assessments import events, hooks
+from app.assessments import events, hooks, subjects
 from app.assessments.carry_over import carried_over
 from app.assessments.migration import MigrationPlan, plan_migration
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
@@ -207,6 +207,7 @@ def create_assessment(
             reason="answered on an incident",
         )
     version = resolve_version(catalog, data.questionnaire_key, data.questionnaire_version)
+    subjects.require_subject(version, subjects.SYSTEM)
     carried = carried_over(session, version, organization_id=caller.organization_id, system=system)
     # The caller's own initial answers win over carried-over ones.
     prefilled = {k: v for k, v in carried.items() if data.answers.get(k) is None}
@@ -286,13 +287,15 @@ def _new_draft(
     incident_id: uuid.UUID | None = None,
     prefilled: dict[str, Any] | None = None,
 ) -> Assessment:
-    """A draft pinned to `version`, of an AI system or of a supplier; its creation audited."""
+    """A draft pinned to `version`, of an AI system, a supplier or the organisation; its
+    creation audited."""
     answers = {k: v for k, v in answers.items() if v is not None}
     check_answers(version, answers)
     assessment = Assessment(
         organization_id=caller.organization_id,
         system_id=system_id,
         supplier_id=supplier_id,
+        subject=subjects.kind_of(system_id, supplier_id),
         incident_id=incident_id,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
@@ -320,7 +323,16 @@ def create_supplier_assessment(
     answers: dict[str, Any],
 ) -> Assessment:
     """A draft of a supplier's answers (procurement); the caller has checked the supplier."""
+    subjects.require_subject(version, subjects.SUPPLIER)
     return _new_draft(session, caller, version, answers, supplier_id=supplier_id)
+
+
+def create_organization_assessment(
+    session: Session, *, caller: Caller, version: QuestionnaireVersion, answers: dict[str, Any]
+) -> Assessment:
+    """A draft of an organisation-level questionnaire: the organisation is its subject."""
+    subjects.require_subject(version, subjects.ORGANIZATION)
+    return _new_draft(session, caller, version, answers)
 
 
 def create_incident_assessment(

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.assessments import queries, service
 from app.assessments.migration import MigrationPlan
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
 from app.assessments.schemas import (
     AssessmentPublic,
     AssessmentSummary,
@@ -67,6 +67,7 @@ def assessment_public(
     version = service.pinned_version(catalog, assessment)
     return AssessmentPublic(
         id=assessment.id,
+        subject=SubjectKind(assessment.subject),
         system_id=assessment.system_id,
         supplier_id=assessment.supplier_id,
         incident_id=assessment.incident_id,
@@ -94,6 +95,7 @@ def assessment_summary(
 ) -> AssessmentSummary:
     return AssessmentSummary(
         id=assessment.id,
+        subject=SubjectKind(assessment.subject),
         system_id=assessment.system_id,
         system_name=system_name,
         supplier_id=assessment.supplier_id,

@@ -226,6 +226,18 @@ def plan_problems(catalog: Catalog) -> list[FileProblem]:
     and the tiers and flags it tests exist in that key's latest published version."""
     out: list[FileProblem] = []
     for version in catalog:
+        if version.model.subject == "organization":
+            # Plans and carried-over answers are about one AI system; the organisation has none.
+            for name in ("plan", "prefill"):
+                if getattr(version.model, name) is not None:
+                    out.append(
+                        FileProblem(
+                            version.file,
+                            f"/{name}",
+                            "not for an organisation-level questionnaire (subject 'organization')",
+                        )
+                    )
+            continue
         if version.model.plan is None:
             continue
 

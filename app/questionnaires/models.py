@@ -456,6 +456,11 @@ class Questionnaire(_Strict):
         default_factory=list,
         description="Facts the engine derives from date answers and the as-of date.",
     )
+    subject: Literal["ai_system", "organization"] = Field(
+        default="ai_system",
+        description="What an assessment of this questionnaire is about: one AI system (or, "
+        "sent through a vendor request, a supplier), or the organisation itself.",
+    )
 
 
 class Expect(_Strict):

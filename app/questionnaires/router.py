@@ -110,6 +110,7 @@ def list_questionnaires(
                 key=summary.key,
                 title=text_in(dict(summary.title), language),
                 latest_version=summary.latest,
+                subject=summary.subject,
                 versions=[
                     VersionOut(version=v.version, status=v.status, content_hash=v.content_hash)
                     for v in summary.versions

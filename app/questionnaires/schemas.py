@@ -24,6 +24,10 @@ class QuestionnaireSummaryOut(BaseModel):
     key: str
     title: str
     latest_version: str | None = Field(description="Highest published version, if any.")
+    subject: Literal["ai_system", "organization"] = Field(
+        description="What its assessments are about: an AI system (or a supplier, through a "
+        "vendor request) or the organisation itself."
+    )
     versions: list[VersionOut]
 
 

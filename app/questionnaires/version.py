@@ -115,6 +115,7 @@ class QuestionnaireSummary:
     title: Mapping[str, str]
     latest: str | None
     versions: tuple[VersionSummary, ...]
+    subject: str = "ai_system"
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ class Catalog:
                     title,
                     latest.version if latest else None,
                     tuple(VersionSummary(v.version, v.status, v.content_hash) for v in versions),
+                    (latest or versions[-1]).model.subject,
                 )
             )
         return out

@@ -581,6 +581,7 @@ async def test_a_suppliers_answers_export_without_a_system_and_import_into_a_nam
         stored = Assessment(
             organization_id=org.id,
             supplier_id=uuid.UUID(supplier.json()["id"]),
+            subject="supplier",
             questionnaire_key="ai-supplier",
             questionnaire_version=pin["version"],
             content_hash=pin["content_hash"],

@@ -14,7 +14,13 @@ from tests.factories import create_system
 from tests.factories import scenario_answers as scenario
 from tests.portfolio.conftest import CLASSIFICATION, approve, classify
 
-FOLLOW_UPS = {"data-governance", "human-oversight", "stakeholder-impact"}
+FOLLOW_UPS = {
+    "data-governance",
+    "human-oversight",
+    "stakeholder-impact",
+    "post-market-monitoring",
+    "transparency-documentation",
+}
 
 
 def by_key(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -47,7 +53,7 @@ async def test_a_newly_registered_system_is_in_the_work_queue_with_the_classific
     assert (await client.get("/v1/work-queue", params={"cursor": "nope"})).status_code == 400
 
 
-async def test_a_high_risk_approval_adds_the_three_follow_ups_to_the_plan(
+async def test_a_high_risk_approval_adds_the_follow_ups_to_the_plan(
     client: httpx.AsyncClient, writer: httpx.AsyncClient, reviewer: httpx.AsyncClient
 ) -> None:
     system = (await create_system(client)).json()
@@ -75,7 +81,7 @@ async def test_a_high_risk_approval_adds_the_three_follow_ups_to_the_plan(
     assert len(queue["items"]) == 2
     assert queue["next_cursor"]
     rest = (
-        await client.get("/v1/work-queue", params={"limit": 2, "cursor": queue["next_cursor"]})
+        await client.get("/v1/work-queue", params={"limit": 3, "cursor": queue["next_cursor"]})
     ).json()
     keys = {i["questionnaire_key"] for i in queue["items"] + rest["items"]}
     assert keys == FOLLOW_UPS

@@ -24,9 +24,9 @@ from tests.factories import catalog_errors, read_questionnaire, write_questionna
 def test_real_catalog_loads_and_lists(catalog: Catalog) -> None:
     summaries = {s.key: s for s in catalog.summaries()}
     triage = summaries["ai-use-triage"]
-    assert triage.latest == "2.0.0"
+    assert triage.latest == "2.1.0"
     assert triage.title["en"] == "AI use-case intake triage"
-    assert catalog.get("ai-use-triage").version == "2.0.0"
+    assert catalog.get("ai-use-triage").version == "2.1.0"
     version = catalog.get("ai-use-triage", "1.0.0")
     assert len(version.content_hash) == 64
     assert version.content_hash == content_hash(read_questionnaire(DEFAULT_ROOT))

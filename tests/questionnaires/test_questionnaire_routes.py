@@ -45,7 +45,7 @@ async def test_list(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     items = {i["key"]: i for i in response.json()["items"]}
     assert items["ai-use-triage"]["title"] == "Erstbewertung von KI-Anwendungsfällen"
-    assert items["ai-use-triage"]["latest_version"] == "2.0.0"
+    assert items["ai-use-triage"]["latest_version"] == "2.1.0"
 
 
 async def test_get_version_localised_cacheable(client: httpx.AsyncClient) -> None:
@@ -70,7 +70,7 @@ async def test_latest_is_not_immutable(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{BASE}/ai-use-triage")
     assert response.status_code == 200
     assert response.headers["cache-control"] == "no-cache"
-    assert response.json()["version"] == "2.0.0"
+    assert response.json()["version"] == "2.1.0"
 
 
 async def test_not_found_is_a_problem(client: httpx.AsyncClient) -> None:

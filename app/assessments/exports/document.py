@@ -81,7 +81,8 @@ class AssessmentExport(BaseModel):
     engine_version: str = Field(max_length=32, description="The exporting engine's version.")
     assessment_id: uuid.UUID = Field(description="The assessment's id in the exporting instance.")
     system: ExportedSystem | None = Field(
-        description="The AI system assessed; null for a supplier's answers (procurement)."
+        description="The AI system assessed; null for a supplier's answers (procurement) and for "
+        "an organisation-level questionnaire."
     )
     supplier_id: uuid.UUID | None = Field(
         default=None, description="The supplier, in the exporting instance, for its answers."
@@ -126,7 +127,9 @@ class ImportedAssessment(BaseModel):
     """What an import created."""
 
     assessment_id: uuid.UUID
-    system_id: uuid.UUID
+    system_id: uuid.UUID | None = Field(
+        description="The AI system it was imported into; null for an organisation assessment."
+    )
     system_created: bool = Field(description="A new AI system was created from the snapshot.")
     questionnaire: QuestionnairePin
     status: AssessmentStatus

@@ -12,8 +12,15 @@ from sqlmodel import Session
 
 from app.assessments import service
 from app.assessments.exports.document import AssessmentExport, ImportedAssessment, Reproduction
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, Decision
+from app.assessments.models import (
+    Assessment,
+    AssessmentRound,
+    AssessmentStatus,
+    Decision,
+    SubjectKind,
+)
 from app.assessments.schemas import QuestionnairePin
+from app.assessments.subjects import subject_mismatch
 from app.audit import service as audit
 from app.auth import Principal, Scope
 from app.db import utcnow
@@ -215,8 +222,19 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
 
 
 def _target_system(
-    session: Session, *, principal: Principal, doc: AssessmentExport, system_id: uuid.UUID | None
-) -> tuple[AISystem, bool]:
+    session: Session,
+    *,
+    principal: Principal,
+    doc: AssessmentExport,
+    system_id: uuid.UUID | None,
+    version: QuestionnaireVersion,
+) -> tuple[AISystem | None, bool]:
+    """The AI system the import goes to (created from the snapshot when not named); None for an
+    organisation-level questionnaire, whose subject is the importing organisation."""
+    if version.model.subject == "organization":
+        if system_id is not None:
+            raise subject_mismatch(version, "system_id", parameter=True)
+        return None, False
     if system_id is not None:
         system = systems_service.get_system(
             session, organization_id=principal.organization_id, system_id=system_id
@@ -251,7 +269,11 @@ def _target_system(
 
 
 def _becomes_current(
-    session: Session, organization_id: uuid.UUID, system_id: uuid.UUID, key: str, decided: datetime
+    session: Session,
+    organization_id: uuid.UUID,
+    system_id: uuid.UUID | None,
+    key: str,
+    decided: datetime,
 ) -> bool:
     """An imported approval is current unless the system has a later one; older ones step down."""
     current = service.current_assessments(
@@ -291,14 +313,15 @@ def _add_assessment(
     principal: Principal,
     doc: AssessmentExport,
     version: QuestionnaireVersion,
-    system: AISystem,
+    system: AISystem | None,
     is_current: bool,
 ) -> Assessment:
     """The assessment and its rounds as the export tells them, flushed."""
     now = utcnow()
     assessment = Assessment(
         organization_id=principal.organization_id,
-        system_id=system.id,
+        system_id=system.id if system is not None else None,
+        subject=SubjectKind.SYSTEM.value if system is not None else SubjectKind.ORGANIZATION.value,
         questionnaire_key=version.key,
         questionnaire_version=version.version,
         content_hash=version.content_hash,
@@ -354,15 +377,16 @@ def import_assessment(
     """Re-create an exported assessment with its rounds in the caller's organisation."""
     _require_review_scope(principal, doc)
     checked = check_export(catalog, doc)
-    system, system_created = _target_system(
-        session, principal=principal, doc=doc, system_id=system_id
-    )
     version = checked.version
+    system, system_created = _target_system(
+        session, principal=principal, doc=doc, system_id=system_id, version=version
+    )
+    system_ref = system.id if system is not None else None
     last = doc.rounds[-1] if doc.rounds else None
     is_current = False
     if doc.status == AssessmentStatus.APPROVED and last is not None and last.decided_at:
         is_current = _becomes_current(
-            session, principal.organization_id, system.id, version.key, last.decided_at
+            session, principal.organization_id, system_ref, version.key, last.decided_at
         )
     assessment = _add_assessment(
         session,
@@ -390,7 +414,7 @@ def import_assessment(
             "exported_by_engine": doc.engine_version,
             "questionnaire": version.ref,
             "content_hash": version.content_hash,
-            "system_id": str(system.id),
+            "system_id": str(system_ref) if system_ref else None,
             "system_created": system_created,
             "status": assessment.status,
             "round": assessment.round,
@@ -401,7 +425,7 @@ def import_assessment(
     )
     return ImportedAssessment(
         assessment_id=assessment.id,
-        system_id=system.id,
+        system_id=system_ref,
         system_created=system_created,
         questionnaire=QuestionnairePin(
             key=version.key, version=version.version, content_hash=version.content_hash

@@ -143,6 +143,8 @@ def report_html(
         subject = system.name
     elif supplier is not None:
         subject = supplier.name
+    elif assessment.supplier_id is None:
+        subject = "the organisation"
     else:
         subject = f"supplier {assessment.supplier_id}"
     document = templating.render(

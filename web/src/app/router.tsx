@@ -20,6 +20,7 @@ const supplierPortal = () => import("@/features/supplier-portal");
 const suppliers = () => import("@/features/suppliers");
 const admin = () => import("@/features/admin");
 const portfolio = () => import("@/features/portfolio");
+const organization = () => import("@/features/organization");
 const incidents = () => import("@/features/incidents");
 
 export const router = createBrowserRouter([
@@ -44,6 +45,7 @@ export const router = createBrowserRouter([
       { path: "/incidents/:incidentId", element: page(incidents, "IncidentPage") },
       { path: "/admin", element: page(admin, "Admin") },
       { path: "/portfolio", element: page(portfolio, "Portfolio") },
+      { path: "/organization", element: page(organization, "Organization") },
       { path: "*", element: <Navigate to="/systems" replace /> },
     ],
   },

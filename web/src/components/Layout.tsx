@@ -41,6 +41,9 @@ export function Layout({ me, onSignOut, onSwitchOrganization }: LayoutProps) {
                 <Anchor component={NavLink} to="/portfolio" className={classes.link}>
                   {t.nav.portfolio}
                 </Anchor>
+                <Anchor component={NavLink} to="/organization" className={classes.link}>
+                  {t.nav.readiness}
+                </Anchor>
                 <Anchor component={NavLink} to="/suppliers" className={classes.link}>
                   {t.nav.suppliers}
                 </Anchor>

@@ -14,6 +14,11 @@ const COLORS: Record<string, string> = {
   minimal: tone.ok,
   low: tone.ok,
   out_of_scope: "gray.7",
+  // aims-readiness
+  ready: tone.ok,
+  minor_gaps: tone.warn,
+  major_gaps: tone.bad,
+  not_ready: tone.severe,
   // ai-incident-triage
   urgent: tone.severe,
   report: tone.bad,

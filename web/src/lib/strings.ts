@@ -1,7 +1,7 @@
 /** Every English string of the interface, in one place. Questionnaire texts come from the API. */
 export const t = {
   appName: "AI Assessment",
-  nav: { inventory: "Inventory", incidents: "Incidents", reviews: "Reviews", signOut: "Sign out", organisation: "Organisation", skip: "Skip to content", suppliers: "Suppliers", portfolio: "Portfolio", admin: "Administration" },
+  nav: { inventory: "Inventory", incidents: "Incidents", reviews: "Reviews", signOut: "Sign out", organisation: "Organisation", skip: "Skip to content", suppliers: "Suppliers", portfolio: "Portfolio", admin: "Administration", readiness: "Organisation" },
   common: {
     loading: "Loading…",
     cancel: "Cancel",
@@ -467,6 +467,31 @@ export const t = {
     deadContact: "The person who sent you the invitation e-mail: reply to it and ask for a new link.",
     deadContactOrg: (org: string) => `Your contact at ${org}, who sent you the invitation e-mail: reply to it and ask for a new link.`,
   },
+  organization: {
+    title: "Organisation: AI management system readiness",
+    intro: "How ready the organisation's AI management system is for ISO/IEC 42001 certification, clause by clause (4 to 10) and for the Annex A policy and organisation controls. The assessment is of the organisation, not of one AI system.",
+    start: "Start the readiness assessment",
+    reassess: "Start a new readiness assessment",
+    continue: "Continue the readiness assessment",
+    awaitingReview: "Readiness assessment awaiting review",
+    noneApproved: "No approved readiness assessment yet",
+    noneApprovedHelp: "Once a readiness assessment is submitted and approved, its level per clause and its gaps show here.",
+    notAssessed: "Not assessed",
+    overall: "Overall readiness",
+    approvedOn: "Approved",
+    due: "reassess by",
+    fullResult: "Full result, exports and report",
+    clauses: "Readiness per clause",
+    clause: "Clause",
+    level: "Level",
+    points: "Points",
+    gaps: "Gaps",
+    noGaps: "No gaps found.",
+    caveat: "Note",
+    controls: "Controls",
+    obligations: "EU AI Act duties the management system supports",
+    history: "The organisation's assessments",
+  },
   status: {
     draft: "Draft",
     submitted: "Submitted",
@@ -488,6 +513,10 @@ export const t = {
     critical: "Critical supplier risk",
     minimal: "Minimal risk",
     out_of_scope: "Out of scope",
+    ready: "Ready",
+    minor_gaps: "Minor gaps",
+    major_gaps: "Major gaps",
+    not_ready: "Not ready",
   } as Record<string, string>,
 };
 

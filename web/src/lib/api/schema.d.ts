@@ -604,6 +604,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/organization/assessments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the organisation's own assessments, newest first
+         * @description Only assessments whose subject is the organisation; newest first (by creation time, then id); the filters combine with AND.
+         */
+        get: operations["listOrganizationAssessments"];
+        put?: never;
+        /**
+         * Start an assessment of the organisation itself (an organisation-level questionnaire)
+         * @description The questionnaire must declare the subject `organization` (e.g. `aims-readiness`); a questionnaire about an AI system is a 422 naming its subject. The assessment then goes through /v1/assessments/{id} (answers, submit, review, exports).
+         */
+        post: operations["createOrganizationAssessment"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/organization/readiness": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The organisation's ISO/IEC 42001 readiness: latest approved level per clause, gaps
+         * @description Read from the latest approved `aims-readiness` assessment (null `approved` when there is none yet), with the assessment still in progress, if any.
+         */
+        get: operations["getOrganizationReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/overdue-systems": {
         parameters: {
             query?: never;
@@ -2230,6 +2274,48 @@ export interface components {
             justification: string;
         };
         /**
+         * ApprovedReadiness
+         * @description The organisation's latest approved readiness assessment, read per clause.
+         */
+        ApprovedReadiness: {
+            /**
+             * Assessment Id
+             * Format: uuid
+             */
+            assessment_id: string;
+            questionnaire: components["schemas"]["QuestionnairePin"];
+            /** Approved At */
+            approved_at: string | null;
+            /** Due At */
+            due_at: string | null;
+            /** Overdue */
+            overdue: boolean;
+            /**
+             * Level
+             * @description The overall readiness level (the result's tier).
+             */
+            level: string;
+            /** Level Label */
+            level_label: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Clauses
+             * @description In the questionnaire's order.
+             */
+            clauses: components["schemas"]["ClauseReadiness"][];
+            /**
+             * Gaps
+             * @description In the questionnaire's rule order.
+             */
+            gaps: components["schemas"]["ReadinessGap"][];
+            /**
+             * Obligations
+             * @description EU AI Act obligations the answers point to, with who holds them.
+             */
+            obligations: components["schemas"]["ObligationOut"][];
+        };
+        /**
          * AssessmentApprovedEvent
          * @description The body of a `assessment.approved` webhook.
          */
@@ -2369,7 +2455,7 @@ export interface components {
              * @description The assessment's id in the exporting instance.
              */
             assessment_id: string;
-            /** @description The AI system assessed; null for a supplier's answers (procurement). */
+            /** @description The AI system assessed; null for a supplier's answers (procurement) and for an organisation-level questionnaire. */
             system: components["schemas"]["ExportedSystem"] | null;
             /**
              * Supplier Id
@@ -2424,9 +2510,11 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            /** @description What is assessed: an AI system, a supplier or the organisation itself. */
+            subject: components["schemas"]["SubjectKind"];
             /**
              * System Id
-             * @description The AI system assessed (null for a supplier).
+             * @description The AI system assessed (null for a supplier or the organisation).
              */
             system_id: string | null;
             /**
@@ -2549,6 +2637,7 @@ export interface components {
              * Format: uuid
              */
             id: string;
+            subject: components["schemas"]["SubjectKind"];
             /** System Id */
             system_id: string | null;
             /**
@@ -2739,6 +2828,46 @@ export interface components {
             id: string;
             /** Description */
             description: string;
+        };
+        /**
+         * ClauseReadiness
+         * @description The readiness of one clause (or group of Annex A controls): a score of the questionnaire.
+         */
+        ClauseReadiness: {
+            /**
+             * Id
+             * @description The score's id, e.g. `clause_6_planning`.
+             */
+            id: string;
+            /**
+             * Label
+             * @description The clause's name by language.
+             */
+            label: {
+                [key: string]: string;
+            };
+            /**
+             * Value
+             * @description Points reached; null while not final.
+             */
+            value: number | null;
+            /**
+             * Max
+             * @description The most points the clause can reach.
+             */
+            max: number | null;
+            /**
+             * Level
+             * @description The readiness level (the score's band id).
+             */
+            level: string | null;
+            /**
+             * Level Label
+             * @description The level's name by language.
+             */
+            level_label: {
+                [key: string]: string;
+            } | null;
         };
         /** ClockPublic */
         ClockPublic: {
@@ -3408,9 +3537,9 @@ export interface components {
             assessment_id: string;
             /**
              * System Id
-             * Format: uuid
+             * @description The AI system it was imported into; null for an organisation assessment.
              */
-            system_id: string;
+            system_id: string | null;
             /**
              * System Created
              * @description A new AI system was created from the snapshot.
@@ -3927,6 +4056,26 @@ export interface components {
          * @enum {string}
          */
         OperatorRole: "provider" | "deployer";
+        /** OrganizationAssessmentCreate */
+        OrganizationAssessmentCreate: {
+            /**
+             * Questionnaire Key
+             * @description An organisation-level questionnaire (subject 'organization'), e.g. `aims-readiness`.
+             */
+            questionnaire_key: string;
+            /**
+             * Questionnaire Version
+             * @description A published version; the latest published one when left out.
+             */
+            questionnaire_version?: string | null;
+            /**
+             * Answers
+             * @description Initial answers, item id → value.
+             */
+            answers?: {
+                [key: string]: unknown;
+            };
+        };
         /** OrganizationMembership */
         OrganizationMembership: {
             /**
@@ -3939,6 +4088,27 @@ export interface components {
             /** Name */
             name: string;
             role: components["schemas"]["Role"] | null;
+        };
+        /**
+         * OrganizationReadiness
+         * @description Where the organisation stands on ISO/IEC 42001 certification readiness.
+         */
+        OrganizationReadiness: {
+            /** Questionnaire Key */
+            questionnaire_key: string;
+            /**
+             * Latest Version
+             * @description The version a new assessment would use.
+             */
+            latest_version: string | null;
+            /** @description The latest approved readiness assessment; null when none is approved yet. */
+            approved: components["schemas"]["ApprovedReadiness"] | null;
+            /**
+             * Open Assessment Id
+             * @description The newest readiness assessment still in draft or awaiting review.
+             */
+            open_assessment_id: string | null;
+            open_assessment_status: components["schemas"]["AssessmentStatus"] | null;
         };
         /** OrganizationRef */
         OrganizationRef: {
@@ -4653,6 +4823,12 @@ export interface components {
              * @description Highest published version, if any.
              */
             latest_version: string | null;
+            /**
+             * Subject
+             * @description What its assessments are about: an AI system (or a supplier, through a vendor request) or the organisation itself.
+             * @enum {string}
+             */
+            subject: "ai_system" | "organization";
             /** Versions */
             versions: components["schemas"]["VersionOut"][];
         };
@@ -4673,6 +4849,40 @@ export interface components {
              * @constant
              */
             migrations: "at head";
+        };
+        /**
+         * ReadinessGap
+         * @description A gap found: a rule that fired, why, and what closes it.
+         */
+        ReadinessGap: {
+            /**
+             * Id
+             * @description The rule's id.
+             */
+            id: string;
+            /**
+             * Level
+             * @description The overall level this gap holds the result at.
+             */
+            level: string | null;
+            /** Rationale */
+            rationale: {
+                [key: string]: string;
+            };
+            /** Caveat */
+            caveat: {
+                [key: string]: string;
+            } | null;
+            /**
+             * Refs
+             * @description The clauses and provisions the gap rests on.
+             */
+            refs: string[];
+            /**
+             * Controls
+             * @description Controls (catalog ids) that close the gap.
+             */
+            controls: string[];
         };
         /** ReportSent */
         ReportSent: {
@@ -5205,6 +5415,12 @@ export interface components {
             /** Controls */
             controls: components["schemas"]["SoaRow"][];
         };
+        /**
+         * SubjectKind
+         * @description What an assessment is about; the row names it so the check below stays exact.
+         * @enum {string}
+         */
+        SubjectKind: "system" | "supplier" | "organization";
         /** SubmitBody */
         SubmitBody: {
             /**
@@ -7826,6 +8042,8 @@ export interface operations {
     listAssessments: {
         parameters: {
             query?: {
+                /** @description Only assessments of AI systems, of suppliers or of the organisation. */
+                subject?: components["schemas"]["SubjectKind"] | null;
                 system_id?: string | null;
                 questionnaire_key?: string | null;
                 status?: components["schemas"]["AssessmentStatus"] | null;
@@ -9006,6 +9224,185 @@ export interface operations {
             };
             /** @description Invalid request */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listOrganizationAssessments: {
+        parameters: {
+            query?: {
+                questionnaire_key?: string | null;
+                status?: components["schemas"]["AssessmentStatus"] | null;
+                /** @description Only (or no) current approved assessments. */
+                current?: boolean | null;
+                /** @description The `next_cursor` of the previous page. */
+                cursor?: string | null;
+                /** @description Page size, at most 200. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_AssessmentSummary_"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createOrganizationAssessment: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Any unique string; a retry with the same key returns the first response. */
+                "Idempotency-Key"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["OrganizationAssessmentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    /** @description The current revision's strong validator: send it back in If-Match. */
+                    ETag: string;
+                    /** @description The path of the resource created. */
+                    Location: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AssessmentPublic"];
+                };
+            };
+            /** @description Bad request: the body is not JSON (`malformed-body`), or a cursor is not one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid request */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getOrganizationReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OrganizationReadiness"];
+                };
+            };
+            /** @description Unauthenticated */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,6 +5,7 @@ const system = (id: string, name: string) => ({ id, name }) as AISystem;
 function assessment(id: string, systemId: string, key: string, extra: Partial<AssessmentSummary>): AssessmentSummary {
   return {
     id,
+    subject: "system",
     system_id: systemId,
     supplier_id: null,
     questionnaire: { key, version: "1.0.0", content_hash: "x" },

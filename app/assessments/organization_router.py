@@ -1,0 +1,100 @@
+"""HTTP layer of organisation-level assessments and of the organisation's readiness. Their
+answers, submission, review, rounds and exports go through /v1/assessments/{id} like any other."""
+
+from typing import Annotated
+
+from fastapi import Query, status
+from fastapi.responses import JSONResponse
+
+from app.assessments import organization, queries, views
+from app.assessments.models import AssessmentStatus, SubjectKind
+from app.assessments.router import WriteDep, created_once
+from app.assessments.schemas import AssessmentPublic, AssessmentSummary
+from app.auth import ReadDep
+from app.concurrency import etag_response
+from app.db import SessionDep
+from app.errors import problem_responses
+from app.idempotency import IdempotencyDep
+from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.questionnaires.dependencies import CatalogDep
+from app.routing import AUTHENTICATED_READ, problem_router
+
+router = problem_router(AUTHENTICATED_READ, prefix="/v1/organization", tags=["organization"])
+
+
+@router.post(
+    "/assessments",
+    operation_id="createOrganizationAssessment",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AssessmentPublic,
+    responses={**problem_responses(409, 422), **etag_response(201, location=True)},
+    summary="Start an assessment of the organisation itself (an organisation-level questionnaire)",
+    description="The questionnaire must declare the subject `organization` (e.g. "
+    "`aims-readiness`); a questionnaire about an AI system is a 422 naming its subject. The "
+    "assessment then goes through /v1/assessments/{id} (answers, submit, review, exports).",
+)
+def create_organization_assessment(
+    body: organization.OrganizationAssessmentCreate,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: WriteDep,
+    idempotency: IdempotencyDep,
+) -> JSONResponse:
+    return created_once(
+        session,
+        catalog,
+        principal,
+        idempotency,
+        body,
+        lambda: organization.create(session, catalog, caller=principal, data=body),
+    )
+
+
+@router.get(
+    "/assessments",
+    operation_id="listOrganizationAssessments",
+    response_model=Page[AssessmentSummary],
+    responses=problem_responses(400, 422),
+    summary="List the organisation's own assessments, newest first",
+    description="Only assessments whose subject is the organisation; newest first (by creation "
+    "time, then id); the filters combine with AND.",
+)
+def list_organization_assessments(
+    session: SessionDep,
+    principal: ReadDep,
+    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
+    status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
+    current: Annotated[
+        bool | None, Query(description="Only (or no) current approved assessments.")
+    ] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = DEFAULT_LIMIT,
+) -> Page[AssessmentSummary]:
+    filters = queries.AssessmentFilters(
+        subject=SubjectKind.ORGANIZATION,
+        questionnaire_key=questionnaire_key,
+        status=status_,
+        current=current,
+    )
+    found, next_cursor = queries.list_assessments(
+        session,
+        caller=principal,
+        filters=filters,
+        cursor=cursor,
+        limit=limit,
+    )
+    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
+
+
+@router.get(
+    "/readiness",
+    operation_id="getOrganizationReadiness",
+    response_model=organization.OrganizationReadiness,
+    summary="The organisation's ISO/IEC 42001 readiness: latest approved level per clause, gaps",
+    description="Read from the latest approved `aims-readiness` assessment (null `approved` "
+    "when there is none yet), with the assessment still in progress, if any.",
+)
+def get_organization_readiness(
+    session: SessionDep, catalog: CatalogDep, principal: ReadDep
+) -> organization.OrganizationReadiness:
+    return organization.readiness(session, catalog, caller=principal)

@@ -1,0 +1,1 @@
+export { Organization } from "./routes/Organization";
