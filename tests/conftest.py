@@ -6,11 +6,13 @@ database is created on that server for the run and dropped afterwards. Without i
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,6 +29,7 @@ from app.auth import Scope
 from app.db import create_db_engine
 from app.main import create_app
 from app.migrate import upgrade
+from app.openapi_doc import render_openapi
 from app.organizations import service as org_service
 from app.settings import Settings
 from app.tables import metadata
@@ -166,6 +169,19 @@ async def client(
 ) -> httpx.AsyncClient:
     """An admin client of the organisation 'acme'."""
     return make_client(org.admin_key)
+
+
+@pytest.fixture(scope="session")
+def openapi_text() -> str:
+    """The OpenAPI document as `make openapi` writes it, rendered once per run."""
+    return render_openapi()
+
+
+@pytest.fixture
+def openapi_document(openapi_text: str) -> dict[str, Any]:
+    """The OpenAPI document parsed: a copy of its own for every test, which may change it."""
+    document: dict[str, Any] = json.loads(openapi_text)
+    return document
 
 
 def count_rows(engine: Engine, table: str) -> int:
