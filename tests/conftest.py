@@ -44,18 +44,28 @@ APPEND_ONLY_TABLES = frozenset({"audit_events", "audit_checkpoints"})
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(
-        os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("db"), "run"
-    ) as url:
+def database_server() -> str | None:
+    """The PostgreSQL server the run's databases are made on (TEST_DATABASE_URL); None: SQLite.
+
+    Every test that touches a database reaches it through this fixture, which is how the second
+    database's pass (`--database-tests-only`) knows which tests it has to run again.
+    """
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(
+    database_server: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with fresh_database(database_server, tmp_path_factory.mktemp("db"), "run") as url:
         upgrade(url)
         yield url
 
 
 @pytest.fixture
-def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+def scratch_database_url(database_server: str | None, tmp_path: Path) -> Iterator[str]:
     """An empty database of its own (not migrated), for tests that start the service process."""
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "scratch") as url:
+    with fresh_database(database_server, tmp_path, "scratch") as url:
         yield url
 
 
@@ -187,6 +197,25 @@ def openapi_document(openapi_text: str) -> dict[str, Any]:
 def count_rows(engine: Engine, table: str) -> int:
     with engine.connect() as connection:
         return int(connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use a database (`make test`'s PostgreSQL pass: the others "
+        "ran in the SQLite pass already, and nothing of theirs depends on the database)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    keep = [item for item in items if "database_server" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if item not in set(keep)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -334,10 +334,12 @@ async def test_the_command_line_verifies_every_organisation(
     assert "no organisation" in unknown.stderr
 
 
-def test_the_migration_sets_the_head_of_an_existing_log(tmp_path: Path) -> None:
+def test_the_migration_sets_the_head_of_an_existing_log(
+    database_server: str | None, tmp_path: Path
+) -> None:
     """The head of a log written before it existed is its last event, so the log verifies."""
     org_id = uuid.uuid4()
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "head") as url:
+    with fresh_database(database_server, tmp_path, "head") as url:
         upgrade(url, f"{HEAD_MIGRATION}-1")
         scratch = create_db_engine(url)
         try:
