@@ -8,21 +8,12 @@ import json
 import sys
 from collections.abc import Sequence
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from app.audit.service import Actor
+from app.db import command_engine, command_session
 from app.errors import AppError
 from app.settings import PROJECT_ROOT, get_settings
 
 CLI_ACTOR = Actor(key_id=None, name="command line")
-
-
-def _engine() -> Engine:
-    import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
-    from app.db import create_db_engine
-
-    return create_db_engine(get_settings().database_url)
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -41,9 +32,8 @@ def _bootstrap(base_url: str) -> int:
     from app.organizations import service
     from app.people import credentials
 
-    engine = _engine()
     settings = get_settings()
-    with Session(engine, expire_on_commit=False) as session:
+    with command_session(settings.database_url) as session:
         created = service.bootstrap(session)
         sign_in_link = None
         if created is not None:
@@ -110,16 +100,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.delivery.worker import OutboxWorker, deliver_due
     from app.portfolio import overdue
 
-    engine = _engine()
     settings = get_settings()
-    if args.once:
-        report = deliver_due(engine, settings)
-        print(json.dumps({"sent": report.sent, "retried": report.retried, "dead": report.dead}))
-        return 0
-    worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
-    with contextlib.suppress(KeyboardInterrupt):
-        worker.run()
+    with command_engine(settings.database_url) as engine:
+        if args.once:
+            report = deliver_due(engine, settings)
+            print(json.dumps({"sent": report.sent, "retried": report.retried, "dead": report.dead}))
+            return 0
+        worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
+        signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
+        with contextlib.suppress(KeyboardInterrupt):
+            worker.run()
     return 0
 
 
@@ -132,7 +122,7 @@ def _refusal(exc: AppError) -> str:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from app.organizations import service
 
-    with Session(_engine(), expire_on_commit=False) as session:
+    with command_session(get_settings().database_url) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             if not args.create_org:
@@ -180,7 +170,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from app.organizations import service
 
-    with Session(_engine(), expire_on_commit=False) as session:
+    with command_session(get_settings().database_url) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)
@@ -200,7 +190,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     from app.errors import AppError
     from app.organizations import service
 
-    with Session(_engine(), expire_on_commit=False) as session:
+    with command_session(get_settings().database_url) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)

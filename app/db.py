@@ -100,6 +100,25 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
 
 
 @contextmanager
+def command_engine(url: str) -> Iterator[Engine]:
+    """The engine of one command-line command: its connections close when the command ends."""
+    import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
+
+    engine = create_db_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def command_session(url: str) -> Iterator[Session]:
+    """A session of one command-line command over its own engine (see `command_engine`)."""
+    with command_engine(url) as engine, Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Session]:
     """One session and one transaction: committed on success, rolled back on error.
 
