@@ -7,7 +7,7 @@ import hmac
 import uuid
 import weakref
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -81,6 +81,39 @@ def record(
     """Append one event in the caller's transaction (it commits or rolls back with the change)."""
     record_many(
         session, [Entry(organization_id, actor, action, entity_type, entity_id, before, after)]
+    )
+
+
+class Audited(Protocol):
+    """A row of one organisation that the audit log names by its id."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+
+
+def record_change(
+    session: Session,
+    entity_type: str,
+    entity: Audited,
+    change: str,
+    *,
+    actor: Actor,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """Append the event `<entity_type>.<change>` about `entity`, in its organisation's log."""
+    record(
+        session,
+        organization_id=entity.organization_id,
+        actor=actor,
+        action=f"{entity_type}.{change}",
+        entity_type=entity_type,
+        entity_id=entity.id,
+        before=before,
+        after=after,
     )
 
 

@@ -91,15 +91,8 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
 def _audit(
     session: Session, incident: Incident, actor: Actor, action: str, before: dict[str, Any] | None
 ) -> None:
-    audit.record(
-        session,
-        organization_id=incident.organization_id,
-        actor=actor,
-        action=f"incident.{action}",
-        entity_type="incident",
-        entity_id=incident.id,
-        before=before,
-        after=_snapshot(incident),
+    audit.record_change(
+        session, "incident", incident, action, actor=actor, before=before, after=_snapshot(incident)
     )
 
 

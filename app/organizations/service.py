@@ -88,15 +88,8 @@ def key_snapshot(key: ApiKey) -> dict[str, object]:
 def _audit(
     session: Session, key: ApiKey, actor: Actor, action: str, before: dict[str, object] | None
 ) -> None:
-    audit.record(
-        session,
-        organization_id=key.organization_id,
-        actor=actor,
-        action=f"api_key.{action}",
-        entity_type="api_key",
-        entity_id=key.id,
-        before=before,
-        after=key_snapshot(key),
+    audit.record_change(
+        session, "api_key", key, action, actor=actor, before=before, after=key_snapshot(key)
     )
 
 

@@ -475,13 +475,12 @@ def _apply(
     record.updated_by_user_id = caller.user_id
     session.add(record)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=caller.organization_id,
+        "control_record",
+        record,
+        "created" if before is None else "updated",
         actor=caller.actor,
-        action="control_record.created" if before is None else "control_record.updated",
-        entity_type="control_record",
-        entity_id=record.id,
         before=before,
         after={"control_id": record.control_id, **record_snapshot(record)},
     )
@@ -689,13 +688,12 @@ def add_evidence(
     record.updated_at = utcnow()
     session.add(record)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=caller.organization_id,
+        "control_record",
+        record,
+        "evidence_added",
         actor=caller.actor,
-        action="control_record.evidence_added",
-        entity_type="control_record",
-        entity_id=record.id,
         after={
             "control_id": control_id,
             "evidence_id": str(evidence.id),

@@ -187,13 +187,12 @@ def portal_submit(
         as_of=None,
         if_match=if_match,
     )
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=access.request.organization_id,
+        "supplier_request",
+        access.request,
+        "submitted",
         actor=access.caller.actor,
-        action="supplier_request.submitted",
-        entity_type="supplier_request",
-        entity_id=access.request.id,
         after={"round": assessment.round, "tier": assessment.tier},
     )
     submitted = events.data(access.request, assessment)
@@ -238,13 +237,12 @@ def add_evidence(
     evidence.storage_key = store.key_for(evidence.organization_id, evidence.request_id, evidence.id)
     session.add(evidence)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=evidence.organization_id,
+        "supplier_request",
+        access.request,
+        "evidence_added",
         actor=access.caller.actor,
-        action="supplier_request.evidence_added",
-        entity_type="supplier_request",
-        entity_id=access.request.id,
         after={
             "evidence_id": str(evidence.id),
             "filename": evidence.filename,
@@ -319,13 +317,12 @@ def delete_evidence(
     key = evidence.storage_key
     session.delete(evidence)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=access.request.organization_id,
+        "supplier_request",
+        access.request,
+        "evidence_removed",
         actor=access.caller.actor,
-        action="supplier_request.evidence_removed",
-        entity_type="supplier_request",
-        entity_id=access.request.id,
         before={"evidence_id": str(evidence_id), "filename": evidence.filename},
     )
     sa.event.listen(session, "after_commit", lambda _s: store.remove(key), once=True)

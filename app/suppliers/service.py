@@ -103,13 +103,12 @@ def _add_contact(
     )
     session.add(contact)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=supplier.organization_id,
+        "supplier",
+        supplier,
+        "contact_added",
         actor=actor,
-        action="supplier.contact_added",
-        entity_type="supplier",
-        entity_id=supplier.id,
         after={"contact_id": str(contact.id), "name": contact.name, "email": contact.email},
     )
     return contact
@@ -135,13 +134,12 @@ def _add_product(
             )
         )
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=supplier.organization_id,
+        "supplier",
+        supplier,
+        "product_added",
         actor=actor,
-        action="supplier.product_added",
-        entity_type="supplier",
-        entity_id=supplier.id,
         after={
             "product_id": str(product.id),
             "name": product.name,
@@ -175,14 +173,8 @@ def create_supplier(session: Session, *, caller: Caller, data: SupplierCreate) -
     )
     session.add(supplier)
     session.flush()
-    audit.record(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="supplier.created",
-        entity_type="supplier",
-        entity_id=supplier.id,
-        after=_snapshot(supplier),
+    audit.record_change(
+        session, "supplier", supplier, "created", actor=caller.actor, after=_snapshot(supplier)
     )
     for contact in data.contacts:
         _add_contact(session, supplier, contact, caller.actor)
@@ -227,7 +219,7 @@ def update_supplier(
             changed = True
     if changed:
         _record_change(
-            session, caller, supplier, "supplier.updated", before=before, after=_snapshot(supplier)
+            session, caller, supplier, "updated", before=before, after=_snapshot(supplier)
         )
     return supplier
 
@@ -269,22 +261,15 @@ def _record_change(
     session: Session,
     caller: Caller,
     supplier: Supplier,
-    action: str,
+    change: str,
     *,
     before: dict[str, Any],
     after: dict[str, Any] | None = None,
 ) -> None:
     """The supplier's record changed: its revision moves on and the audit log says how."""
     _supplier_changed(session, supplier)
-    audit.record(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action=action,
-        entity_type="supplier",
-        entity_id=supplier.id,
-        before=before,
-        after=after,
+    audit.record_change(
+        session, "supplier", supplier, change, actor=caller.actor, before=before, after=after
     )
 
 
@@ -354,7 +339,7 @@ def update_contact(
         session,
         caller,
         supplier,
-        "supplier.contact_updated",
+        "contact_updated",
         before=before,
         after=_contact_view(contact),
     )
@@ -384,7 +369,7 @@ def remove_contact(
         )
     before = _contact_view(contact)
     session.delete(contact)
-    _record_change(session, caller, supplier, "supplier.contact_removed", before=before)
+    _record_change(session, caller, supplier, "contact_removed", before=before)
     return supplier
 
 
@@ -454,7 +439,7 @@ def update_product(
         session,
         caller,
         supplier,
-        "supplier.product_updated",
+        "product_updated",
         before=before,
         after=_product_view(product, wanted),
     )
@@ -482,7 +467,7 @@ def remove_product(
         sa.delete(SupplierProductSystem).where(col(SupplierProductSystem.product_id) == product.id)
     )
     session.delete(product)
-    _record_change(session, caller, supplier, "supplier.product_removed", before=before)
+    _record_change(session, caller, supplier, "product_removed", before=before)
     return supplier
 
 

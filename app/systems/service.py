@@ -40,15 +40,8 @@ def snapshot(system: AISystem) -> dict[str, Any]:
 def _audit(
     session: Session, system: AISystem, actor: Actor, action: str, before: dict[str, Any] | None
 ) -> None:
-    audit.record(
-        session,
-        organization_id=system.organization_id,
-        actor=actor,
-        action=f"ai_system.{action}",
-        entity_type="ai_system",
-        entity_id=system.id,
-        before=before,
-        after=snapshot(system),
+    audit.record_change(
+        session, "ai_system", system, action, actor=actor, before=before, after=snapshot(system)
     )
 
 

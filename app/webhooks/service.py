@@ -152,15 +152,8 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    audit.record(
-        session,
-        organization_id=subscription.organization_id,
-        actor=caller.actor,
-        action=f"webhook.{action}",
-        entity_type="webhook",
-        entity_id=subscription.id,
-        before=before,
-        after=after,
+    audit.record_change(
+        session, "webhook", subscription, action, actor=caller.actor, before=before, after=after
     )
 
 
@@ -365,13 +358,12 @@ def redeliver(
     )
     message = _queue(session, subscription, original.purpose, original.subject, original.body)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=caller.organization_id,
+        "webhook",
+        subscription,
+        "redelivered",
         actor=caller.actor,
-        action="webhook.redelivered",
-        entity_type="webhook",
-        entity_id=subscription.id,
         after={"delivery_id": str(original.id), "new_delivery_id": str(message.id)},
     )
     return message

@@ -400,14 +400,12 @@ def import_assessment(
     reproduced = (
         reproduction.recorded_tier == reproduction.recomputed_tier if reproduction else None
     )
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=principal.organization_id,
+        "assessment",
+        assessment,
+        "imported",
         actor=principal.actor,
-        action="assessment.imported",
-        entity_type="assessment",
-        entity_id=assessment.id,
-        before=None,
         after={
             "source_assessment_id": str(doc.assessment_id),
             "exported_at": doc.exported_at.isoformat(),
