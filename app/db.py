@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
@@ -17,6 +18,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, SQLModel
+
+from app.errors import NotFoundError
 
 logger = logging.getLogger("app.db")
 
@@ -205,3 +208,38 @@ def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
 def utcnow() -> datetime:
     """Now, in UTC, to the microsecond."""
     return datetime.now(UTC)
+
+
+class Owned(Protocol):
+    """A row that belongs to one organisation."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+
+
+_Row = TypeVar("_Row", bound=Owned)
+
+
+def get_owned(
+    session: Session,
+    model: type[_Row],
+    row_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    what: str,
+    *,
+    for_update: bool = False,
+) -> _Row:
+    """The row, or 404 — also when it belongs to another organisation.
+
+    `for_update` locks the row until the transaction ends (PostgreSQL; SQLite serialises write
+    transactions already), so that a concurrent change waits and is checked against this one.
+    """
+    row = session.get(
+        model, row_id, with_for_update=for_update or None, populate_existing=for_update
+    )
+    if row is None or row.organization_id != organization_id:
+        raise NotFoundError(what, row_id)
+    return row

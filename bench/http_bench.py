@@ -97,9 +97,8 @@ def seed(url: str, drafts: int) -> tuple[str, list[str]]:
         )
         system = systems_service.create_system(
             session,
-            organization_id=org.id,
+            caller=principal,
             data=AISystemCreate(name="Bench", purpose="p", owner="o", sourcing=Sourcing.BOUGHT),
-            actor=BENCH_ACTOR,
         )
         ids = []
         for _ in range(drafts):

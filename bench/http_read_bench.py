@@ -105,11 +105,10 @@ def seed(url: str) -> Seeded:
         caller = Principal(org.id, frozenset({Scope.ADMIN}), key_id=key.key.id, key_name="bench")
         system = systems_service.create_system(
             session,
-            organization_id=org.id,
+            caller=caller,
             data=AISystemCreate(
                 name="CV screener", purpose="p", owner="o", sourcing=Sourcing.BOUGHT
             ),
-            actor=BENCH_ACTOR,
         )
 
         def create(key_: str, given: dict[str, object]) -> uuid.UUID:

@@ -191,9 +191,7 @@ def _touch(assessment: Assessment) -> None:
 def create_assessment(
     session: Session, catalog: Catalog, *, caller: Caller, data: AssessmentCreate
 ) -> Assessment:
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=data.system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=data.system_id)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError(
             "A retired AI system is not assessed any more.", type=ProblemType.SYSTEM_RETIRED
@@ -358,11 +356,9 @@ class Subject(StrEnum):
     SUPPLIER = "supplier"
 
 
-def get_assessment(
-    session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
-) -> Assessment:
+def get_assessment(session: Session, *, caller: Caller, assessment_id: uuid.UUID) -> Assessment:
     assessment = session.get(Assessment, assessment_id)
-    if assessment is None or assessment.organization_id != organization_id:
+    if assessment is None or assessment.organization_id != caller.organization_id:
         raise NotFoundError("assessment", assessment_id)
     return assessment
 

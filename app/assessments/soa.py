@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 from app.assessments import queries
 from app.assessments.exports import write_csv
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.auth import Caller
 from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language, text_in
 from app.controls.models import Control
@@ -136,11 +137,11 @@ def statement_of_applicability(
     session: Session,
     controls: ControlCatalog,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     accept_language: str | None,
 ) -> StatementOfApplicability:
     """Every Annex A control in catalog order, with the assessments that require it."""
-    considered, requirements = requirements_by_control(session, organization_id)
+    considered, requirements = requirements_by_control(session, caller.organization_id)
     entries = []
     for control in controls.list_controls(FRAMEWORK):
         required_by = [
@@ -165,7 +166,7 @@ def statement_of_applicability(
             )
         )
     return StatementOfApplicability(
-        organization_id=organization_id,
+        organization_id=caller.organization_id,
         framework=FRAMEWORK,
         standard=standard_title(controls),
         generated_at=utcnow(),

@@ -7,7 +7,7 @@ import hmac
 import uuid
 import weakref
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -18,7 +18,7 @@ from app.actor import Actor as Actor  # re-exported: services import it from her
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth import Caller
 from app.canonical import canonical_hash
-from app.db import utcnow
+from app.db import Owned, utcnow
 from app.organizations.models import AUDIT_GENESIS, Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
 from app.settings import Settings, get_settings
@@ -84,20 +84,10 @@ def record(
     )
 
 
-class Audited(Protocol):
-    """A row of one organisation that the audit log names by its id."""
-
-    @property
-    def id(self) -> uuid.UUID: ...
-
-    @property
-    def organization_id(self) -> uuid.UUID: ...
-
-
 def record_change(
     session: Session,
     entity_type: str,
-    entity: Audited,
+    entity: Owned,
     change: str,
     *,
     actor: Actor,

@@ -17,12 +17,11 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
-from app.db import utcnow
+from app.db import get_owned, utcnow
 from app.errors import (
     AppError,
     ConflictError,
     InvalidRequestError,
-    NotFoundError,
     ProblemType,
     field_problem,
 )
@@ -120,9 +119,7 @@ def _check_dates(incident: Incident) -> None:
 
 def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -> Incident:
     # 404 for another organisation's system; a retired system may have incidents.
-    systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=data.system_id
-    )
+    systems_service.get_system(session, caller=caller, system_id=data.system_id)
     values = data.model_dump(mode="json")
     incident = Incident(
         organization_id=caller.organization_id,
@@ -160,12 +157,9 @@ def get_incident(
 def _load(
     session: Session, organization_id: uuid.UUID, incident_id: uuid.UUID, *, for_update: bool
 ) -> Incident:
-    incident = session.get(
-        Incident, incident_id, with_for_update=for_update or None, populate_existing=for_update
+    return get_owned(
+        session, Incident, incident_id, organization_id, "incident", for_update=for_update
     )
-    if incident is None or incident.organization_id != organization_id:
-        raise NotFoundError("incident", incident_id)
-    return incident
 
 
 def update_incident(
@@ -385,5 +379,5 @@ def list_overdue_of_system(
     limit: int,
 ) -> tuple[list[Incident], str | None]:
     """One system's overdue incidents; 404 when the system is not the organisation's."""
-    systems_service.get_system(session, organization_id=caller.organization_id, system_id=system_id)
+    systems_service.get_system(session, caller=caller, system_id=system_id)
     return list_overdue(session, caller=caller, system_id=system_id, cursor=cursor, limit=limit)

@@ -100,9 +100,7 @@ def system_plan(
     system_id: uuid.UUID,
     settings: PlanSettings,
 ) -> SystemPlan:
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=system_id)
     entries, _ = plans.system_plan(
         session,
         catalog,
@@ -256,12 +254,8 @@ def system_standing(
     controls = catalog.controls
     if calendar is not None and calendar not in controls.calendars:
         raise unknown_calendar(calendar, sorted(controls.calendars))
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
-    standing = assessment_queries.standing(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=system_id)
+    standing = assessment_queries.standing(session, caller=caller, system_id=system_id)
     entries, facts = plans.system_plan(
         session,
         catalog,
@@ -597,12 +591,8 @@ def dossier(
         calendar=calendar,
         settings=settings,
     )
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
-    rows = assessment_queries.standing(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=system_id)
+    rows = assessment_queries.standing(session, caller=caller, system_id=system_id)
     people = names_of(
         session,
         {r.decided_by_user_id for _, r in rows} | {r.submitted_by_user_id for _, r in rows},

@@ -20,7 +20,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
-from app.db import contains_text, utcnow
+from app.db import contains_text, get_owned, utcnow
 from app.errors import (
     ConflictError,
     InvalidFieldError,
@@ -191,13 +191,10 @@ def get_supplier(
     for_update: bool = False,
 ) -> Supplier:
     """The supplier, or 404 — also when it belongs to another organisation; `for_update` locks
-    the row until the transaction ends (see `systems.service.get_system`)."""
-    supplier = session.get(
-        Supplier, supplier_id, with_for_update=for_update or None, populate_existing=for_update
+    the row until the transaction ends (see `db.get_owned`)."""
+    return get_owned(
+        session, Supplier, supplier_id, caller.organization_id, "supplier", for_update=for_update
     )
-    if supplier is None or supplier.organization_id != caller.organization_id:
-        raise NotFoundError("supplier", supplier_id)
-    return supplier
 
 
 def update_supplier(

@@ -13,8 +13,8 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
-from app.db import contains_text, utcnow
-from app.errors import ConflictError, NotFoundError, ProblemType
+from app.db import contains_text, get_owned, utcnow
+from app.errors import ConflictError, ProblemType
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
@@ -45,35 +45,34 @@ def _audit(
     )
 
 
-def create_system(
-    session: Session, *, organization_id: uuid.UUID, data: AISystemCreate, actor: Actor
-) -> AISystem:
+def create_system(session: Session, *, caller: Caller, data: AISystemCreate) -> AISystem:
     system = AISystem(
-        organization_id=organization_id,
-        created_by_key_id=actor.key_id,
-        created_by_user_id=actor.user_id,
+        organization_id=caller.organization_id,
+        created_by_key_id=caller.key_id,
+        created_by_user_id=caller.user_id,
         **data.model_dump(mode="json"),
     )
     session.add(system)
     session.flush()
-    _audit(session, system, actor, "created", None)
+    _audit(session, system, caller.actor, "created", None)
     return system
 
 
 def get_system(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, for_update: bool = False
+    session: Session, *, caller: Caller, system_id: uuid.UUID, for_update: bool = False
 ) -> AISystem:
-    """The system, or 404 — also when it belongs to another organisation.
+    """The caller's system, or 404 — also when it belongs to another organisation."""
+    return system_of_organization(session, caller.organization_id, system_id, for_update=for_update)
 
-    `for_update` locks the row until the transaction ends (PostgreSQL; SQLite serialises write
-    transactions already), so that a concurrent change waits and is checked against this one.
-    """
-    system = session.get(
-        AISystem, system_id, with_for_update=for_update or None, populate_existing=for_update
+
+def system_of_organization(
+    session: Session, organization_id: uuid.UUID, system_id: uuid.UUID, *, for_update: bool = False
+) -> AISystem:
+    """The organisation's system, or 404; for reads on behalf of another record of it (an
+    assessment's system), not of a caller. `for_update`: see `db.get_owned`."""
+    return get_owned(
+        session, AISystem, system_id, organization_id, "AI system", for_update=for_update
     )
-    if system is None or system.organization_id != organization_id:
-        raise NotFoundError("AI system", system_id)
-    return system
 
 
 def update_system(
@@ -84,9 +83,7 @@ def update_system(
     data: AISystemUpdate,
     if_match: str | None,
 ) -> AISystem:
-    system = get_system(
-        session, organization_id=caller.organization_id, system_id=system_id, for_update=True
-    )
+    system = get_system(session, caller=caller, system_id=system_id, for_update=True)
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError(
@@ -115,9 +112,7 @@ def retire_system(
     system_id: uuid.UUID,
     if_match: str | None,
 ) -> AISystem:
-    system = get_system(
-        session, organization_id=caller.organization_id, system_id=system_id, for_update=True
-    )
+    system = get_system(session, caller=caller, system_id=system_id, for_update=True)
     check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("This AI system is retired already.", type=ProblemType.SYSTEM_RETIRED)

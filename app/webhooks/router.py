@@ -238,9 +238,7 @@ def ping_webhook(
         message = service.ping(session, caller=principal, subscription_id=webhook_id)
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, caller=principal, body=None, create=create)
 
 
 @router.get(
@@ -314,6 +312,4 @@ def redeliver_webhook(
         )
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, caller=principal, body=None, create=create)
