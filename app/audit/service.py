@@ -438,7 +438,7 @@ def _walk(
     return count, previous, None
 
 
-def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) -> Verification:
+def verify(session: Session, *, caller: Caller, full: bool = False) -> Verification:
     """Check the chain from the latest checkpoint (or, `full`, from the first event) to the head.
 
     Every event read is checked: its hash, its link to the one before, no gap in the sequence,
@@ -447,6 +447,7 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
     configured, only signed checkpoints are trusted, and a signature that does not match the
     checkpoint makes the log invalid: a rewrite before it cannot recompute it.
     """
+    organization_id = caller.organization_id
     connection = session.connection()
     policy = policy_for(connection.engine)
     params = {"organization_id": organization_id}
