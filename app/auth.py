@@ -120,7 +120,7 @@ class Principal:
 @dataclass(frozen=True)
 class Operator:
     """Someone acting for an organisation with no credential of it: the command line, the first
-    start. The audit log names them by `name`."""
+    start, a supplier's contact through an invitation link. The audit log names them by `name`."""
 
     organization_id: uuid.UUID
     name: str

@@ -15,8 +15,7 @@ from sqlmodel import Session, col, select
 from app.assessments import service as assessments
 from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
-from app.audit.service import Actor
-from app.auth import hash_key
+from app.auth import Operator, hash_key
 from app.db import record_aside, transaction, utcnow
 from app.errors import (
     AppError,
@@ -44,26 +43,12 @@ from app.webhooks import service as webhooks
 
 
 @dataclass(frozen=True)
-class SupplierCaller:
-    """A supplier contact acting through an invitation: no key, one organisation, one request."""
-
-    organization_id: uuid.UUID
-    email: str
-    key_id: uuid.UUID | None = None
-    user_id: uuid.UUID | None = None
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(key_id=None, name=f"supplier contact <{self.email}>")
-
-
-@dataclass(frozen=True)
 class PortalAccess:
     """What an invitation token opens: one request, its assessment, acting as its contact."""
 
     request: VendorRequest
     assessment: Assessment
-    caller: SupplierCaller
+    caller: Operator  # the supplier's contact: no key, one organisation, one request
 
 
 def unknown_invitation() -> AppError:
@@ -100,8 +85,8 @@ def open_invitation(session: Session, token: str, *, read_only: bool = False) ->
     return PortalAccess(
         request=request,
         assessment=assessment,
-        caller=SupplierCaller(
-            organization_id=request.organization_id, email=invitation.recipient_email
+        caller=Operator(
+            request.organization_id, f"supplier contact <{invitation.recipient_email}>"
         ),
     )
 
