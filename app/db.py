@@ -17,7 +17,7 @@ from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from app.errors import NotFoundError
 
@@ -243,3 +243,30 @@ def get_owned(
     if row is None or row.organization_id != organization_id:
         raise NotFoundError(what, row_id)
     return row
+
+
+class Revised(SQLModel):
+    """The columns of a record that changes under ETags: its revision (the ETag), when it was
+    created and last changed, and who created it (an API key, a person, or neither)."""
+
+    revision: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_key_id: uuid.UUID | None = Field(default=None)
+    created_by_user_id: uuid.UUID | None = Field(default=None)
+
+    def touch(self) -> None:
+        """The record changed: its revision (the ETag) moves on, `updated_at` is now."""
+        self.revision += 1
+        self.updated_at = utcnow()
+
+
+class StoredFile(SQLModel):
+    """The columns of an uploaded file whose bytes live in an evidence store under `storage_key`."""
+
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size_bytes: int = Field(sa_type=sa.BigInteger)
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=200)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
