@@ -183,11 +183,6 @@ def _audit(
     audit.record_many(session, [_entry(assessment, actor, action, before, after)])
 
 
-def _touch(assessment: Assessment) -> None:
-    assessment.revision += 1
-    assessment.updated_at = utcnow()
-
-
 def create_assessment(
     session: Session, catalog: Catalog, *, caller: Caller, data: AssessmentCreate
 ) -> Assessment:
@@ -266,7 +261,7 @@ def refresh_prefilled(
             after = {k: answers[k] for k in sorted(before)}
             draft.answers = answers
             draft.prefilled = recorded
-            _touch(draft)
+            draft.touch()
             session.add(draft)
             entries.append(_entry(draft, actor, "prefill_refreshed", before, after))
     if entries:
@@ -450,7 +445,7 @@ def apply_answers(
             k: {**v, "changed": True} if k in changed else v
             for k, v in assessment.prefilled.items()
         }
-    _touch(assessment)
+    assessment.touch()
     return _entry(assessment, caller.actor, "answers_saved", before, after)
 
 
@@ -515,7 +510,7 @@ def submit(
     assessment.submitted_at = now
     assessment.submitted_by_key_id = caller.key_id
     assessment.submitted_by_user_id = caller.user_id
-    _touch(assessment)
+    assessment.touch()
     session.add(assessment)
     session.flush()
     _audit(session, assessment, caller.actor, "submitted", before, _snapshot(assessment))
@@ -607,7 +602,7 @@ def review(
         assessment.status = AssessmentStatus.DRAFT.value
         assessment.round += 1
         action = "changes_requested"
-    _touch(assessment)
+    assessment.touch()
     session.add(assessment)
     session.flush()
     after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
@@ -741,7 +736,7 @@ def migrate_draft(
     assessment.questionnaire_version = target.version
     assessment.content_hash = target.content_hash
     assessment.answers = dict(plan.answers)
-    _touch(assessment)
+    assessment.touch()
     session.add(assessment)
     session.flush()
     after = {

@@ -199,8 +199,7 @@ def update_incident(
 
 def _changed(session: Session, incident: Incident) -> None:
     incident.next_due_at = _next_due(incident)
-    incident.revision += 1
-    incident.updated_at = utcnow()
+    incident.touch()
     session.add(incident)
     session.flush()
 

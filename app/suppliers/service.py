@@ -20,7 +20,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
-from app.db import contains_text, get_owned, utcnow
+from app.db import contains_text, get_owned
 from app.errors import (
     ConflictError,
     InvalidFieldError,
@@ -271,8 +271,7 @@ def _record_change(
 
 
 def _supplier_changed(session: Session, supplier: Supplier) -> None:
-    supplier.revision += 1
-    supplier.updated_at = utcnow()
+    supplier.touch()
     session.add(supplier)
     session.flush()
 

@@ -13,7 +13,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
 from app.concurrency import check_if_match
-from app.db import contains_text, get_owned, utcnow
+from app.db import contains_text, get_owned
 from app.errors import ConflictError, ProblemType
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
@@ -97,8 +97,7 @@ def update_system(
             setattr(system, field, value)  # JSON lists are reassigned, never mutated in place
             changed = True
     if changed:
-        system.revision += 1
-        system.updated_at = utcnow()
+        system.touch()
         session.add(system)
         session.flush()
         _audit(session, system, caller.actor, "updated", before)
@@ -117,11 +116,9 @@ def retire_system(
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("This AI system is retired already.", type=ProblemType.SYSTEM_RETIRED)
     before = snapshot(system)
-    now = utcnow()
     system.status = SystemStatus.RETIRED.value
-    system.retired_at = now
-    system.updated_at = now
-    system.revision += 1
+    system.touch()
+    system.retired_at = system.updated_at
     session.add(system)
     session.flush()
     _audit(session, system, caller.actor, "retired", before)

@@ -212,11 +212,6 @@ def _for_change(
     return subscription
 
 
-def _touch(subscription: WebhookSubscription) -> None:
-    subscription.revision += 1
-    subscription.updated_at = utcnow()
-
-
 def update_subscription(
     session: Session,
     settings: Settings,
@@ -235,7 +230,7 @@ def update_subscription(
         setattr(subscription, field, value)  # the JSON list is reassigned, never mutated
     if _view(subscription) == before:
         return subscription
-    _touch(subscription)
+    subscription.touch()
     session.add(subscription)
     session.flush()
     _audit(session, caller, subscription, "updated", before, _view(subscription))
@@ -272,7 +267,7 @@ def rotate_secret(
         subscription.previous_secret_ciphertext = None
         subscription.previous_secret_expires_at = None
     subscription.secret_ciphertext = seal(settings, secret, WEBHOOK_SECRETS)
-    _touch(subscription)
+    subscription.touch()
     session.add(subscription)
     session.flush()
     after = {"overlap_until": (now + overlap).isoformat() if overlap else None}
