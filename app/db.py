@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel
 
+from app.concurrency import check_if_match
 from app.errors import NotFoundError
 
 logger = logging.getLogger("app.db")
@@ -242,6 +243,31 @@ def get_owned(
     )
     if row is None or row.organization_id != organization_id:
         raise NotFoundError(what, row_id)
+    return row
+
+
+class OwnedRevised(Owned, Protocol):
+    """A row of one organisation that changes under ETags."""
+
+    @property
+    def revision(self) -> int: ...
+
+
+_Changing = TypeVar("_Changing", bound=OwnedRevised)
+
+
+def get_for_change(
+    session: Session,
+    model: type[_Changing],
+    row_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    what: str,
+    if_match: str | None,
+) -> _Changing:
+    """The row a write changes: 404 as `get_owned`, locked until the transaction ends, then
+    checked against If-Match (428 without one, 412 when it names an older revision)."""
+    row = get_owned(session, model, row_id, organization_id, what, for_update=True)
+    check_if_match(if_match, row.revision)
     return row
 
 

@@ -16,8 +16,7 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.concurrency import check_if_match
-from app.db import get_owned, utcnow
+from app.db import get_for_change, get_owned, utcnow
 from app.errors import (
     AppError,
     ConflictError,
@@ -170,8 +169,9 @@ def update_incident(
     data: IncidentUpdate,
     if_match: str | None,
 ) -> Incident:
-    incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
-    check_if_match(if_match, incident.revision)
+    incident = get_for_change(
+        session, Incident, incident_id, caller.organization_id, "incident", if_match
+    )
     before = _snapshot(incident)
     changes = data.model_dump(mode="json", exclude_unset=True)
     for moment in ("occurred_at", "aware_at"):

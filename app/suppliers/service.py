@@ -19,8 +19,7 @@ from app.assessments.models import Assessment, AssessmentRound
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.concurrency import check_if_match
-from app.db import contains_text, get_owned
+from app.db import contains_text, get_for_change, get_owned
 from app.errors import (
     ConflictError,
     InvalidFieldError,
@@ -249,9 +248,9 @@ def _supplier_for_change(
 ) -> Supplier:
     """The supplier whose contacts or products change: they are part of its record, so a change
     needs its ETag and moves its revision on."""
-    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id, for_update=True)
-    check_if_match(if_match, supplier.revision)
-    return supplier
+    return get_for_change(
+        session, Supplier, supplier_id, caller.organization_id, "supplier", if_match
+    )
 
 
 def _record_change(

@@ -12,8 +12,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.concurrency import check_if_match
-from app.db import contains_text, get_owned
+from app.db import contains_text, get_for_change, get_owned
 from app.errors import ConflictError, ProblemType
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
@@ -83,8 +82,9 @@ def update_system(
     data: AISystemUpdate,
     if_match: str | None,
 ) -> AISystem:
-    system = get_system(session, caller=caller, system_id=system_id, for_update=True)
-    check_if_match(if_match, system.revision)
+    system = get_for_change(
+        session, AISystem, system_id, caller.organization_id, "AI system", if_match
+    )
     if system.status == SystemStatus.RETIRED:
         raise ConflictError(
             "A retired AI system cannot be changed.", type=ProblemType.SYSTEM_RETIRED
@@ -111,8 +111,9 @@ def retire_system(
     system_id: uuid.UUID,
     if_match: str | None,
 ) -> AISystem:
-    system = get_system(session, caller=caller, system_id=system_id, for_update=True)
-    check_if_match(if_match, system.revision)
+    system = get_for_change(
+        session, AISystem, system_id, caller.organization_id, "AI system", if_match
+    )
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("This AI system is retired already.", type=ProblemType.SYSTEM_RETIRED)
     before = snapshot(system)
