@@ -6,14 +6,19 @@ import argparse
 import contextlib
 import json
 import sys
+import uuid
 from collections.abc import Sequence
 
 from app.audit.service import Actor
+from app.auth import Operator
 from app.db import command_engine, command_session
 from app.errors import AppError
 from app.settings import PROJECT_ROOT, get_settings
 
-CLI_ACTOR = Actor(key_id=None, name="command line")
+
+def _operator(organization_id: uuid.UUID) -> Operator:
+    """The command line acting for an organisation; the audit log names it "command line"."""
+    return Operator(organization_id=organization_id, name="command line")
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -139,11 +144,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
                 return 2
         try:
             created = service.create_key(
-                session,
-                organization_id=org.id,
-                name=args.name,
-                scopes=args.scopes,
-                actor=CLI_ACTOR,
+                session, caller=_operator(org.id), name=args.name, scopes=args.scopes
             )
         except AppError as exc:
             print(_refusal(exc), file=sys.stderr)
@@ -176,7 +177,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
             print(f"no organisation '{args.org}'", file=sys.stderr)
             return 2
         keys, _ = service.list_keys(
-            session, organization_id=org.id, include_revoked=True, cursor=None, limit=200
+            session, caller=_operator(org.id), include_revoked=True, cursor=None, limit=200
         )
     for key in keys:
         state = "revoked" if key.revoked_at else "active"
@@ -185,8 +186,6 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    import uuid
-
     from app.errors import AppError
     from app.organizations import service
 
@@ -196,9 +195,7 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
             print(f"no organisation '{args.org}'", file=sys.stderr)
             return 2
         try:
-            service.revoke_key(
-                session, organization_id=org.id, key_id=uuid.UUID(args.key_id), actor=CLI_ACTOR
-            )
+            service.revoke_key(session, caller=_operator(org.id), key_id=uuid.UUID(args.key_id))
         except (AppError, ValueError) as exc:
             print(getattr(exc, "detail", None) or str(exc), file=sys.stderr)
             return 2

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Field, Session, SQLModel, select
 
+from app.auth import Caller
 from app.canonical import canonical_hash
 from app.db import JSONType, UTCDateTime, utcnow
 from app.errors import InvalidRequestError, ProblemType, parameter_problem
@@ -67,7 +68,7 @@ class Idempotency:
         self,
         session: Session,
         *,
-        organization_id: uuid.UUID,
+        caller: Caller,
         body: BaseModel | None,
         create: Callable[[], tuple[int, BaseModel, dict[str, str]]],
     ) -> JSONResponse:
@@ -76,7 +77,7 @@ class Idempotency:
         if self.key is not None:
             record = session.exec(
                 select(IdempotencyRecord).where(
-                    IdempotencyRecord.organization_id == organization_id,
+                    IdempotencyRecord.organization_id == caller.organization_id,
                     IdempotencyRecord.key == self.key,
                 )
             ).first()
@@ -98,7 +99,7 @@ class Idempotency:
         if self.key is not None:
             session.add(
                 IdempotencyRecord(
-                    organization_id=organization_id,
+                    organization_id=caller.organization_id,
                     key=self.key,
                     fingerprint=request_fingerprint,
                     status_code=status_code,

@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.audit.service import Actor
-from app.auth import Scope
+from app.auth import Operator, Scope
 from app.db import create_db_engine
 from app.main import create_app
 from app.migrate import upgrade
@@ -40,6 +40,13 @@ hypothesis_settings.register_profile("suite", deadline=None)
 hypothesis_settings.load_profile("suite")
 
 TEST_ACTOR = Actor(key_id=None, name="test fixture")
+
+
+def _operator(organization_id: uuid.UUID) -> Operator:
+    """The fixtures acting for an organisation, named as TEST_ACTOR is."""
+    return Operator(organization_id, TEST_ACTOR.name)
+
+
 APPEND_ONLY_TABLES = frozenset({"audit_events", "audit_checkpoints"})
 
 
@@ -120,11 +127,7 @@ def make_org(engine: Engine) -> Callable[[str], Org]:
         with Session(engine) as session:
             org = org_service.create_organization(session, slug=slug, name=slug.title())
             created = org_service.create_key(
-                session,
-                organization_id=org.id,
-                name="admin",
-                scopes=[Scope.ADMIN],
-                actor=TEST_ACTOR,
+                session, caller=_operator(org.id), name="admin", scopes=[Scope.ADMIN]
             )
             session.commit()
             return Org(id=org.id, admin_key=created.secret)
@@ -145,10 +148,9 @@ def make_key(engine: Engine, org: Org) -> Callable[..., str]:
         with Session(engine) as session:
             created = org_service.create_key(
                 session,
-                organization_id=organization_id or org.id,
+                caller=_operator(organization_id or org.id),
                 name="test key",
                 scopes=list(scopes),
-                actor=TEST_ACTOR,
             )
             session.commit()
             return created.secret

@@ -79,9 +79,7 @@ def created_once(
         }
         return 201, views.assessment_public(session, catalog, assessment), headers
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.post(
@@ -177,9 +175,7 @@ def get_assessment(
     catalog: CatalogDep,
     principal: ReadDep,
 ) -> AssessmentPublic:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
     return _with_etag(response, session, catalog, assessment)
 
 
@@ -245,9 +241,7 @@ def preview_assessment(
     as_of: date | None = None,
     trace: bool = False,
 ) -> dict[str, Any]:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
     progress, result = service.preview(catalog, assessment, as_of=as_of, trace=trace)
     return {"progress": progress.model_dump(), "result": result}
 
@@ -359,9 +353,7 @@ def list_rounds(
     cursor: CursorQuery = None,
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[RoundPublic]:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
     found, next_cursor = queries.rounds_page(session, assessment, cursor=cursor, limit=limit)
     return Page(items=[views.round_public(r) for r in found], next_cursor=next_cursor)
 
@@ -376,9 +368,7 @@ def list_rounds(
 def get_round(
     assessment_id: uuid.UUID, round_number: DbIntPath, session: SessionDep, principal: ReadDep
 ) -> RoundPublic:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
     return views.round_public(service.get_round(session, assessment, round_number))
 
 

@@ -86,5 +86,5 @@ def verify_audit_log(
         bool, Query(description="Check every event, not only those since the latest checkpoint.")
     ] = False,
 ) -> AuditVerification:
-    result = service.verify(session, organization_id=principal.organization_id, full=full)
+    result = service.verify(session, caller=principal, full=full)
     return AuditVerification.model_validate(result, from_attributes=True)

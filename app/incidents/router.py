@@ -58,9 +58,7 @@ def create_incident(
         headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
         return 201, views.one(session, incident), headers
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.get(
@@ -220,6 +218,4 @@ def start_incident_triage(
         }
         return 201, views.link(assessment), headers
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)

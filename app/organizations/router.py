@@ -37,10 +37,9 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
         )
     created = service.create_key(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         name=body.name,
         scopes=body.scopes,
-        actor=principal.actor,
         user_id=principal.user_id if body.personal else None,
     )
     return ApiKeyCreated(**views.api_key_public(created.key).model_dump(), secret=created.secret)
@@ -63,7 +62,7 @@ def list_api_keys(
 ) -> Page[ApiKeyPublic]:
     keys, next_cursor = service.list_keys(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         include_revoked=include_revoked,
         cursor=cursor,
         limit=limit,
@@ -79,9 +78,7 @@ def list_api_keys(
     summary="Get one API key",
 )
 def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(
-        service.get_key(session, organization_id=principal.organization_id, key_id=key_id)
-    )
+    return views.api_key_public(service.get_key(session, caller=principal, key_id=key_id))
 
 
 @router.post(
@@ -92,11 +89,4 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
     summary="Revoke an API key; it stops working at once",
 )
 def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(
-        service.revoke_key(
-            session,
-            organization_id=principal.organization_id,
-            key_id=key_id,
-            actor=principal.actor,
-        )
-    )
+    return views.api_key_public(service.revoke_key(session, caller=principal, key_id=key_id))

@@ -342,9 +342,7 @@ def create_control_record(
         }
         return 201, views.control_records(session, catalog, [record])[0], headers
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.patch(

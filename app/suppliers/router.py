@@ -93,9 +93,7 @@ def create_supplier(
         headers = {"Location": f"/v1/suppliers/{supplier.id}", "ETag": etag(supplier.revision)}
         return 201, views.supplier_profile(session, catalog, supplier), headers
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.get(
@@ -190,9 +188,7 @@ def add_contact(
         )
         return 201, ContactPublic.model_validate(contact, from_attributes=True), {}
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.post(
@@ -220,9 +216,7 @@ def add_product(
         system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
         return 201, views.product_public(product, system_ids), {}
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.patch(
@@ -378,9 +372,7 @@ def create_request(
         }
         return 201, view, headers
 
-    response = idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    response = idempotency.run(session, caller=principal, body=body, create=create)
     return _with_link(response, issued_link[0])
 
 

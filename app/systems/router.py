@@ -42,18 +42,11 @@ def create_ai_system(
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> tuple[int, AISystemPublic, dict[str, str]]:
-        system = service.create_system(
-            session,
-            organization_id=principal.organization_id,
-            data=body,
-            actor=principal.actor,
-        )
+        system = service.create_system(session, caller=principal, data=body)
         headers = {"Location": f"/v1/ai-systems/{system.id}", "ETag": etag(system.revision)}
         return 201, AISystemPublic.model_validate(system, from_attributes=True), headers
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.get(
@@ -117,9 +110,7 @@ def list_ai_systems(
 def get_ai_system(
     system_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
 ) -> AISystemPublic:
-    system = service.get_system(
-        session, organization_id=principal.organization_id, system_id=system_id
-    )
+    system = service.get_system(session, caller=principal, system_id=system_id)
     return _public(system, response)
 
 

@@ -120,7 +120,7 @@ def list_webhooks(
     limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[WebhookSubscriptionPublic]:
     found, next_cursor = service.list_subscriptions(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+        session, caller=principal, cursor=cursor, limit=limit
     )
     return Page(
         items=[WebhookSubscriptionPublic.model_validate(s, from_attributes=True) for s in found],
@@ -138,9 +138,7 @@ def list_webhooks(
 def get_webhook(
     webhook_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminDep
 ) -> WebhookSubscriptionPublic:
-    subscription = service.get_subscription(
-        session, organization_id=principal.organization_id, subscription_id=webhook_id
-    )
+    subscription = service.get_subscription(session, caller=principal, subscription_id=webhook_id)
     return _public(subscription, response)
 
 
@@ -238,9 +236,7 @@ def ping_webhook(
         message = service.ping(session, caller=principal, subscription_id=webhook_id)
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, caller=principal, body=None, create=create)
 
 
 @router.get(
@@ -260,7 +256,7 @@ def list_webhook_deliveries(
 ) -> Page[WebhookDeliveryPublic]:
     found, next_cursor = service.list_deliveries(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         subscription_id=webhook_id,
         cursor=cursor,
         limit=limit,
@@ -280,7 +276,7 @@ def get_webhook_delivery(
 ) -> WebhookDeliveryDetail:
     message, attempts = service.get_delivery(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         subscription_id=webhook_id,
         delivery_id=delivery_id,
     )
@@ -314,6 +310,4 @@ def redeliver_webhook(
         )
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, caller=principal, body=None, create=create)

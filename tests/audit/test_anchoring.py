@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.audit.service import GENESIS, Actor, CheckpointPolicy, Entry, _digest
+from app.auth import Operator
 from app.db import create_db_engine
 from app.migrate import upgrade
 from tests.audit.tampering import EVENTS, ORGANIZATIONS, delete_events, rewrite, tampering
@@ -290,7 +291,7 @@ async def test_deleting_an_organisation_takes_its_log_with_it(
     assert count_rows(engine, "audit_events") == 1  # globex's
     assert count_rows(engine, "audit_checkpoints") == 0
     with Session(engine) as session:
-        assert audit.verify(session, organization_id=other.id).valid
+        assert audit.verify(session, caller=Operator(other.id, "test")).valid
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -373,7 +374,7 @@ def test_the_migration_sets_the_head_of_an_existing_log(
                 connection.execute(EVENTS.insert(), events)
             upgrade(url)
             with Session(scratch) as session:
-                result = audit.verify(session, organization_id=org_id)
+                result = audit.verify(session, caller=Operator(org_id, "test"))
             assert result.valid, result
             assert (result.expected_head_seq, result.head_hash) == (3, previous)
         finally:
