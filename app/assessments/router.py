@@ -31,7 +31,7 @@ from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import Idempotency, IdempotencyDep
+from app.idempotency import Created, Idempotency, IdempotencyDep, created
 from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -71,17 +71,14 @@ def created_once(
     """201 with the new assessment, its Location and ETag; a retry with the same
     Idempotency-Key and body replays it."""
 
-    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
+    def create() -> Created:
         assessment = start()
-        headers = {
-            "Location": f"/v1/assessments/{assessment.id}",
-            "ETag": etag(assessment.revision),
-        }
-        return 201, views.assessment_public(session, catalog, assessment), headers
+        view = views.assessment_public(session, catalog, assessment)
+        return created(
+            view, location=f"/v1/assessments/{assessment.id}", revision=assessment.revision
+        )
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)
 
 
 @router.post(

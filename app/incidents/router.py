@@ -10,7 +10,7 @@ from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep, created
 from app.incidents import service, views
 from app.incidents.models import Incident, IncidentStatus
 from app.incidents.schemas import (
@@ -53,14 +53,12 @@ def create_incident(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, IncidentPublic, dict[str, str]]:
+    def create() -> Created:
         incident = service.create_incident(session, caller=principal, data=body)
-        headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
-        return 201, views.one(session, incident), headers
+        view = views.one(session, incident)
+        return created(view, location=f"/v1/incidents/{incident.id}", revision=incident.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)
 
 
 @router.get(
@@ -206,7 +204,7 @@ def start_incident_triage(
     principal: AssessDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, TriageAssessmentLink, dict[str, str]]:
+    def create() -> Created:
         assessment = service.start_triage(
             session,
             catalog,
@@ -214,12 +212,9 @@ def start_incident_triage(
             incident_id=incident_id,
             questionnaire_version=body.questionnaire_version,
         )
-        headers = {
-            "Location": f"/v1/assessments/{assessment.id}",
-            "ETag": etag(assessment.revision),
-        }
-        return 201, views.link(assessment), headers
+        view = views.link(assessment)
+        return created(
+            view, location=f"/v1/assessments/{assessment.id}", revision=assessment.revision
+        )
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)

@@ -28,7 +28,7 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep, created
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
 from app.portfolio import plan as plans
@@ -334,17 +334,13 @@ def create_control_record(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, ControlRecordPublic, dict[str, str]]:
+    def create() -> Created:
         record = service.create_record(session, catalog.controls, caller=principal, data=body)
-        headers = {
-            "Location": f"/v1/control-records/{record.control_id}",
-            "ETag": etag(record.revision),
-        }
-        return 201, views.control_records(session, catalog, [record])[0], headers
+        view = views.control_records(session, catalog, [record])[0]
+        location = f"/v1/control-records/{record.control_id}"
+        return created(view, location=location, revision=record.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)
 
 
 @router.patch(

@@ -17,7 +17,7 @@ from app.db import SessionDep
 from app.delivery.mail import Mailer
 from app.deps import SettingsDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep, created
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -88,14 +88,12 @@ def create_supplier(
     principal: ProcurementDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, SupplierProfile, dict[str, str]]:
+    def create() -> Created:
         supplier = service.create_supplier(session, caller=principal, data=body)
-        headers = {"Location": f"/v1/suppliers/{supplier.id}", "ETag": etag(supplier.revision)}
-        return 201, views.supplier_profile(session, catalog, supplier), headers
+        view = views.supplier_profile(session, catalog, supplier)
+        return created(view, location=f"/v1/suppliers/{supplier.id}", revision=supplier.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)
 
 
 @router.get(
@@ -181,18 +179,16 @@ def add_contact(
     principal: ProcurementDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, ContactPublic, dict[str, str]]:
+    def create() -> Created:
         contact = service.add_contact(
             session,
             caller=principal,
             supplier_id=supplier_id,
             data=body,
         )
-        return 201, ContactPublic.model_validate(contact, from_attributes=True), {}
+        return created(ContactPublic.model_validate(contact, from_attributes=True))
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)
 
 
 @router.post(
@@ -210,7 +206,7 @@ def add_product(
     principal: ProcurementDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, ProductPublic, dict[str, str]]:
+    def create() -> Created:
         product = service.add_product(
             session,
             caller=principal,
@@ -218,11 +214,9 @@ def add_product(
             data=body,
         )
         system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
-        return 201, views.product_public(product, system_ids), {}
+        return created(views.product_public(product, system_ids))
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)
 
 
 @router.patch(
@@ -355,8 +349,8 @@ def create_request(
 ) -> JSONResponse:
     issued_link: list[str | None] = [None]
 
-    def create() -> tuple[int, VendorRequestCreated, dict[str, str]]:
-        created = vendor_requests.create_request(
+    def create() -> Created:
+        outcome = vendor_requests.create_request(
             session,
             catalog,
             settings=settings,
@@ -365,22 +359,17 @@ def create_request(
             supplier_id=supplier_id,
             data=body,
         )
-        issued_link[0] = created.issued.link
-        prefill = views.prefill_report(created.request, created.prefill)
+        issued_link[0] = outcome.issued.link
+        prefill = views.prefill_report(outcome.request, outcome.prefill)
         # The stored (replayable) response never carries the link; see _with_link.
-        hidden = dataclasses.replace(created.issued, link=None)
+        hidden = dataclasses.replace(outcome.issued, link=None)
         view = views.request_created(
-            session, catalog, created.request, created.assessment, hidden, prefill
+            session, catalog, outcome.request, outcome.assessment, hidden, prefill
         )
-        headers = {
-            "Location": f"/v1/supplier-requests/{created.request.id}",
-            "ETag": etag(created.assessment.revision),
-        }
-        return 201, view, headers
+        location = f"/v1/supplier-requests/{outcome.request.id}"
+        return created(view, location=location, revision=outcome.assessment.revision)
 
-    response = idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    response = idempotency.run(session, principal, body, create)
     return _with_link(response, issued_link[0])
 
 

@@ -10,7 +10,7 @@ from app.auth import Principal, ReadDep, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep, created
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.routing import AUTHENTICATED, problem_router
 from app.systems import service
@@ -41,19 +41,17 @@ def create_ai_system(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, AISystemPublic, dict[str, str]]:
+    def create() -> Created:
         system = service.create_system(
             session,
             organization_id=principal.organization_id,
             data=body,
             actor=principal.actor,
         )
-        headers = {"Location": f"/v1/ai-systems/{system.id}", "ETag": etag(system.revision)}
-        return 201, AISystemPublic.model_validate(system, from_attributes=True), headers
+        view = AISystemPublic.model_validate(system, from_attributes=True)
+        return created(view, location=f"/v1/ai-systems/{system.id}", revision=system.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, principal, body, create)
 
 
 @router.get(

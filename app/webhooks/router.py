@@ -14,7 +14,7 @@ from app.db import SessionDep
 from app.delivery.models import OutboxMessage
 from app.delivery.schemas import MessageStatus
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep
 from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
 from app.settings import Settings
 from app.webhooks import service
@@ -69,9 +69,7 @@ def _delivery(message: OutboxMessage, subscription_id: uuid.UUID) -> WebhookDeli
     )
 
 
-def _accepted(
-    message: OutboxMessage, subscription_id: uuid.UUID
-) -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
     location = f"/v1/webhooks/{subscription_id}/deliveries/{message.id}"
     return 202, _delivery(message, subscription_id), {"Location": location}
 
@@ -234,13 +232,11 @@ def rotate_webhook_secret(
 def ping_webhook(
     webhook_id: uuid.UUID, session: SessionDep, principal: AdminDep, idempotency: IdempotencyDep
 ) -> JSONResponse:
-    def create() -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+    def create() -> Created:
         message = service.ping(session, caller=principal, subscription_id=webhook_id)
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, principal, None, create)
 
 
 @router.get(
@@ -308,12 +304,10 @@ def redeliver_webhook(
     principal: AdminDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+    def create() -> Created:
         message = service.redeliver(
             session, caller=principal, subscription_id=webhook_id, delivery_id=delivery_id
         )
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, principal, None, create)
