@@ -15,7 +15,7 @@ from app.concurrency import etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED_READ, problem_router
 
@@ -62,13 +62,12 @@ def create_organization_assessment(
 def list_organization_assessments(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
     current: Annotated[
         bool | None, Query(description="Only (or no) current approved assessments.")
     ] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
     filters = queries.AssessmentFilters(
         subject=SubjectKind.ORGANIZATION,
@@ -80,8 +79,7 @@ def list_organization_assessments(
         session,
         caller=principal,
         filters=filters,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
 

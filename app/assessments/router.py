@@ -32,7 +32,7 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, Idempotency, IdempotencyDep, created
-from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
+from app.pagination import DbIntPath, Page, PageDep
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
@@ -117,6 +117,7 @@ def create_assessment(
 def list_assessments(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     subject: Annotated[
         SubjectKind | None,
         Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
@@ -131,8 +132,6 @@ def list_assessments(
     overdue: Annotated[
         bool | None, Query(description="Current approved assessments past their due date.")
     ] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
     filters = queries.AssessmentFilters(
         subject=subject,
@@ -147,8 +146,7 @@ def list_assessments(
         session,
         caller=principal,
         filters=filters,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
 
@@ -353,13 +351,12 @@ def list_rounds(
     assessment_id: uuid.UUID,
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[RoundPublic]:
     assessment = service.get_assessment(
         session, organization_id=principal.organization_id, assessment_id=assessment_id
     )
-    found, next_cursor = queries.rounds_page(session, assessment, cursor=cursor, limit=limit)
+    found, next_cursor = queries.rounds_page(session, assessment, **page)
     return Page(items=[views.round_public(r) for r in found], next_cursor=next_cursor)
 
 
@@ -392,12 +389,9 @@ def get_round(
 def list_overdue_systems(
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[OverdueSystem]:
-    systems, next_cursor = queries.overdue_systems(
-        session, caller=principal, cursor=cursor, limit=limit
-    )
+    systems, next_cursor = queries.overdue_systems(session, caller=principal, **page)
     return Page(
         items=[
             OverdueSystem(

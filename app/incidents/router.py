@@ -20,7 +20,7 @@ from app.incidents.schemas import (
     TriageAssessmentLink,
     TriageStart,
 )
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
 
@@ -72,6 +72,7 @@ def create_incident(
 def list_incidents(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
     system_id: uuid.UUID | None = None,
     overdue: Annotated[
@@ -81,16 +82,13 @@ def list_incidents(
             "deadline that has passed."
         ),
     ] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[IncidentPublic]:
     filters = service.IncidentFilters(status=status_, system_id=system_id, overdue=overdue)
     incidents, next_cursor = service.list_incidents(
         session,
         caller=principal,
         filters=filters,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
@@ -106,15 +104,13 @@ def list_incidents(
 def list_overdue_incidents(
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue(
         session,
         caller=principal,
         system_id=None,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
@@ -131,15 +127,13 @@ def list_system_overdue_incidents(
     system_id: uuid.UUID,
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue_of_system(
         session,
         caller=principal,
         system_id=system_id,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 

@@ -26,7 +26,7 @@ from app.delivery import service as outbox
 from app.delivery.mail import Mailer
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.people import credentials, oidc, service, views
 from app.people.limiter import SignInLimiter
 from app.people.models import UserSession
@@ -247,10 +247,9 @@ def switch_organization(
 def list_my_sessions(
     session: SessionDep,
     principal: PrincipalDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[SessionPublic]:
-    rows, next_cursor = service.list_sessions(session, caller=principal, cursor=cursor, limit=limit)
+    rows, next_cursor = service.list_sessions(session, caller=principal, **page)
     items = [views.session_public(s, current=s.id == principal.session_id) for s in rows]
     return Page(items=items, next_cursor=next_cursor)
 
@@ -428,11 +427,10 @@ def accept_invitation(
 def list_users(
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[UserPublic]:
     members, next_cursor = service.list_members(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+        session, organization_id=principal.organization_id, **page
     )
     return Page(items=[m.public() for m in members], next_cursor=next_cursor)
 

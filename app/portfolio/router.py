@@ -29,7 +29,7 @@ from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
+from app.pagination import Page, PageDep, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
 from app.portfolio import plan as plans
 from app.portfolio import reports, service, soa, views
@@ -149,14 +149,14 @@ def list_work_queue(
     catalog: CatalogDep,
     principal: ReadDep,
     settings: PlanSettingsDep,
+    window: PageDep,
     urgency: plans.Urgency | None = None,
     state: plans.PlanState | None = None,
     questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
     system_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(max_length=200, description="The system owner.")] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[WorkItem]:
+    cursor, limit = window["cursor"], window["limit"]
     after = _read_queue_cursor(cursor) if cursor is not None else None
     rows = plans.work_queue(
         session,
@@ -263,15 +263,15 @@ def list_control_records(
     session: SessionDep,
     catalog: CatalogDep,
     principal: ReadDep,
+    window: PageDep,
     status_: Annotated[ImplementationStatus | None, Query(alias="status")] = None,
     owner_user_id: uuid.UUID | None = None,
     overdue: Annotated[
         bool | None, Query(description="Not implemented and past the target date.")
     ] = None,
     applicability: Applicability | None = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[ControlRecordPublic]:
+    cursor, limit = window["cursor"], window["limit"]
     after = None
     if cursor is not None:
         try:

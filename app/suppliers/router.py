@@ -18,7 +18,7 @@ from app.delivery.mail import Mailer
 from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
@@ -107,13 +107,10 @@ def create_supplier(
 def list_suppliers(
     session: SessionDep,
     principal: ReaderDep,
+    page: PageDep,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SupplierPublic]:
-    found, next_cursor = service.list_suppliers(
-        session, caller=principal, q=q, cursor=cursor, limit=limit
-    )
+    found, next_cursor = service.list_suppliers(session, caller=principal, q=q, **page)
     tiers = service.current_tiers(session, [s.id for s in found])
     return Page(
         items=[views.supplier_public(s, tiers.get(s.id)) for s in found], next_cursor=next_cursor
@@ -384,16 +381,14 @@ def create_request(
 def list_requests(
     session: SessionDep,
     principal: ReaderDep,
+    page: PageDep,
     supplier_id: uuid.UUID | None = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[VendorRequestSummary]:
     rows, next_cursor = vendor_requests.list_requests(
         session,
         caller=principal,
         supplier_id=supplier_id,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(
         items=[views.request_summary(r, a, name) for r, a, name in rows],

@@ -11,7 +11,7 @@ from app.concurrency import IfMatchHeader, etag, etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.routing import AUTHENTICATED, problem_router
 from app.systems import service
 from app.systems.models import AISystem, LifecycleStage, Sourcing, SystemStatus
@@ -65,6 +65,7 @@ def create_ai_system(
 def list_ai_systems(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     status_: Annotated[
         SystemStatus | None,
         Query(alias="status", description="active (default) or retired."),
@@ -79,8 +80,6 @@ def list_ai_systems(
     tag: Annotated[str | None, Query(max_length=64)] = None,
     region: Annotated[str | None, Query(max_length=10)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AISystemPublic]:
     filters = service.SystemFilters(
         status=None if include_retired else status_,
@@ -96,8 +95,7 @@ def list_ai_systems(
         session,
         caller=principal,
         filters=filters,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(
         items=[AISystemPublic.model_validate(s, from_attributes=True) for s in systems],

@@ -15,7 +15,7 @@ from app.delivery.models import OutboxMessage
 from app.delivery.schemas import MessageStatus
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.settings import Settings
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
@@ -114,11 +114,10 @@ def create_webhook(
 def list_webhooks(
     session: SessionDep,
     principal: AdminDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[WebhookSubscriptionPublic]:
     found, next_cursor = service.list_subscriptions(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+        session, organization_id=principal.organization_id, **page
     )
     return Page(
         items=[WebhookSubscriptionPublic.model_validate(s, from_attributes=True) for s in found],
@@ -251,15 +250,13 @@ def list_webhook_deliveries(
     webhook_id: uuid.UUID,
     session: SessionDep,
     principal: AdminDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[WebhookDeliveryPublic]:
     found, next_cursor = service.list_deliveries(
         session,
         organization_id=principal.organization_id,
         subscription_id=webhook_id,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=[_delivery(m, webhook_id) for m in found], next_cursor=next_cursor)
 
