@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Response
 
 from app.errors import ETAG_HEADER, PreconditionFailedError, PreconditionRequiredError
 
@@ -41,6 +41,15 @@ def etag_response(
 
 def etag(revision: int) -> str:
     return f'"r{revision}"'
+
+
+View = TypeVar("View")
+
+
+def with_etag(response: Response, revision: int, view: View) -> View:
+    """Answer `view` with the ETag of `revision`: what a read or a write of one resource returns."""
+    response.headers["ETag"] = etag(revision)
+    return view
 
 
 def check_if_match(if_match: str | None, revision: int) -> None:

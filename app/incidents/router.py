@@ -7,7 +7,7 @@ from fastapi import Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
@@ -35,8 +35,7 @@ OVERDUE_ORDER = (
 
 
 def _public(session: SessionDep, incident: Incident, response: Response) -> IncidentPublic:
-    response.headers["ETag"] = etag(incident.revision)
-    return views.one(session, incident)
+    return with_etag(response, incident.revision, views.one(session, incident))
 
 
 @router.post(

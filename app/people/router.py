@@ -20,7 +20,7 @@ from app.auth import (
     Role,
     check_origin,
 )
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep, after_transaction
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
@@ -509,8 +509,7 @@ def update_user(
     member = service.change_role(
         session, caller=principal, user_id=user_id, role=body.role, if_match=if_match
     )
-    response.headers["ETag"] = etag(member.membership.revision)
-    return member.public()
+    return with_etag(response, member.membership.revision, member.public())
 
 
 @router.post(
@@ -534,8 +533,7 @@ def deactivate_user(
         actor=principal.actor,
         if_match=if_match,
     )
-    response.headers["ETag"] = etag(member.membership.revision)
-    return member.public()
+    return with_etag(response, member.membership.revision, member.public())
 
 
 def _sign_in_error(slug: str) -> RedirectResponse:

@@ -24,7 +24,7 @@ from app.auth import (
     check_scope,
     require_scope,
 )
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
@@ -315,8 +315,9 @@ def get_control_record(
     principal: ReadDep,
 ) -> ControlRecordPublic:
     record = service.get_record(session, catalog.controls, caller=principal, control_id=control_id)
-    response.headers["ETag"] = etag(record.revision)
-    return views.control_records(session, catalog, [record])[0]
+    return with_etag(
+        response, record.revision, views.control_records(session, catalog, [record])[0]
+    )
 
 
 @router.post(
@@ -367,8 +368,9 @@ def update_control_record(
         data=body,
         if_match=if_match,
     )
-    response.headers["ETag"] = etag(record.revision)
-    return views.control_records(session, catalog, [record])[0]
+    return with_etag(
+        response, record.revision, views.control_records(session, catalog, [record])[0]
+    )
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}

@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
 
 from app.auth import Principal, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.delivery.mail import Mailer
 from app.deps import SettingsDep
@@ -56,8 +56,9 @@ WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 def _profile_with_etag(
     response: Response, session: SessionDep, catalog: Catalog, supplier: Supplier
 ) -> SupplierProfile:
-    response.headers["ETag"] = etag(supplier.revision)
-    return views.supplier_profile(session, catalog, supplier)
+    return with_etag(
+        response, supplier.revision, views.supplier_profile(session, catalog, supplier)
+    )
 
 
 def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
@@ -413,8 +414,9 @@ def get_request(
     request, assessment = vendor_requests.get_request(
         session, caller=principal, request_id=request_id
     )
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.request_public(session, catalog, request, assessment)
+    return with_etag(
+        response, assessment.revision, views.request_public(session, catalog, request, assessment)
+    )
 
 
 @router.post(
@@ -486,8 +488,9 @@ def review_request(
         item_comments=body.item_comments,
         if_match=if_match,
     )
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.request_public(session, catalog, request, assessment)
+    return with_etag(
+        response, assessment.revision, views.request_public(session, catalog, request, assessment)
+    )
 
 
 @router.get(

@@ -7,7 +7,7 @@ from fastapi import Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
@@ -23,8 +23,9 @@ WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 
 
 def _public(system: AISystem, response: Response) -> AISystemPublic:
-    response.headers["ETag"] = etag(system.revision)
-    return AISystemPublic.model_validate(system, from_attributes=True)
+    return with_etag(
+        response, system.revision, AISystemPublic.model_validate(system, from_attributes=True)
+    )
 
 
 @router.post(

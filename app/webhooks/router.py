@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import AdminDep
-from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag, etag_response
+from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.delivery.models import OutboxMessage
 from app.delivery.schemas import MessageStatus
@@ -49,8 +49,11 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 
 
 def _public(subscription: WebhookSubscription, response: Response) -> WebhookSubscriptionPublic:
-    response.headers["ETag"] = etag(subscription.revision)
-    return WebhookSubscriptionPublic.model_validate(subscription, from_attributes=True)
+    return with_etag(
+        response,
+        subscription.revision,
+        WebhookSubscriptionPublic.model_validate(subscription, from_attributes=True),
+    )
 
 
 def _delivery(message: OutboxMessage, subscription_id: uuid.UUID) -> WebhookDeliveryPublic:
