@@ -1,9 +1,9 @@
 """HTTP layer of assessments: thin routes over the service."""
 
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -28,11 +28,11 @@ from app.assessments.schemas import (
     SubmitBody,
 )
 from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag, etag_response, with_etag
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import Created, Idempotency, IdempotencyDep, created
-from app.pagination import DbIntPath, Page, PageDep
+from app.idempotency import Created, IdempotencyDep, created
+from app.pagination import DbIntPath, Page, PageDep, PageWindow
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
@@ -56,29 +56,54 @@ PreferHeader = Annotated[
 def _with_etag(
     response: Response, session: SessionDep, catalog: Catalog, assessment: Assessment
 ) -> AssessmentPublic:
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.assessment_public(session, catalog, assessment)
+    return with_etag(
+        response, assessment.revision, views.assessment_public(session, catalog, assessment)
+    )
 
 
-def created_once(
-    session: SessionDep,
-    catalog: Catalog,
-    principal: Principal,
-    idempotency: Idempotency,
-    body: BaseModel,
-    start: Callable[[], Assessment],
-) -> JSONResponse:
-    """201 with the new assessment, its Location and ETag; a retry with the same
-    Idempotency-Key and body replays it."""
+Body = TypeVar("Body", bound=BaseModel)
+BodyIn = TypeVar("BodyIn", bound=BaseModel, contravariant=True)
 
-    def create() -> Created:
-        assessment = start()
-        view = views.assessment_public(session, catalog, assessment)
-        return created(
-            view, location=f"/v1/assessments/{assessment.id}", revision=assessment.revision
-        )
 
-    return idempotency.run(session, principal, body, create)
+class Starter(Protocol[BodyIn]):
+    """A service that starts an assessment from a request body (of any subject)."""
+
+    def __call__(
+        self, session: Session, catalog: Catalog, *, caller: Principal, data: BodyIn
+    ) -> Assessment: ...
+
+
+@dataclass(frozen=True)
+class Start:
+    """What starting an assessment needs, of whatever subject: 201 with the new assessment, its
+    Location and ETag; a retry with the same Idempotency-Key and body replays it."""
+
+    session: SessionDep
+    catalog: CatalogDep
+    principal: WriteDep
+    idempotency: IdempotencyDep
+
+    def once(self, body: Body, start: Starter[Body]) -> JSONResponse:
+        def create() -> Created:
+            assessment = start(self.session, self.catalog, caller=self.principal, data=body)
+            view = views.assessment_public(self.session, self.catalog, assessment)
+            location = f"/v1/assessments/{assessment.id}"
+            return created(view, location=location, revision=assessment.revision)
+
+        return self.idempotency.run(self.session, self.principal, body, create)
+
+
+StartDep = Annotated[Start, Depends()]
+
+
+def assessment_page(
+    session: Session, principal: Principal, filters: queries.AssessmentFilters, page: PageWindow
+) -> Page[AssessmentSummary]:
+    """A page of assessments matching `filters`, newest first."""
+    found, next_cursor = queries.list_assessments(
+        session, caller=principal, filters=filters, **page
+    )
+    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
 
 
 @router.post(
@@ -89,21 +114,8 @@ def created_once(
     responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Start an assessment of an AI system (pinned to a questionnaire version)",
 )
-def create_assessment(
-    body: AssessmentCreate,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: WriteDep,
-    idempotency: IdempotencyDep,
-) -> JSONResponse:
-    return created_once(
-        session,
-        catalog,
-        principal,
-        idempotency,
-        body,
-        lambda: service.create_assessment(session, catalog, caller=principal, data=body),
-    )
+def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
+    return start.once(body, service.create_assessment)
 
 
 @router.get(
@@ -142,13 +154,7 @@ def list_assessments(
         current=current,
         overdue=overdue,
     )
-    found, next_cursor = queries.list_assessments(
-        session,
-        caller=principal,
-        filters=filters,
-        **page,
-    )
-    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
+    return assessment_page(session, principal, filters, page)
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
