@@ -3,20 +3,20 @@
 import json
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import AdminDep
 from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.delivery.models import OutboxMessage
-from app.delivery.schemas import MessageStatus
+from app.delivery.views import progress
+from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep
 from app.pagination import Page, PageDep
-from app.settings import Settings
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
 from app.webhooks.schemas import (
@@ -33,12 +33,6 @@ from app.webhooks.schemas import (
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {
@@ -57,18 +51,12 @@ def _public(subscription: WebhookSubscription, response: Response) -> WebhookSub
 
 
 def _delivery(message: OutboxMessage, subscription_id: uuid.UUID) -> WebhookDeliveryPublic:
-    state = MessageStatus(message.status)
     return WebhookDeliveryPublic(
         id=message.id,
         subscription_id=subscription_id,
         webhook_id=message.subject,
         event_type=message.purpose,
-        status=state,
-        attempts=message.attempts,
-        next_attempt_at=message.next_attempt_at if state == MessageStatus.PENDING else None,
-        last_error=message.last_error,
-        created_at=message.created_at,
-        sent_at=message.sent_at,
+        **progress(message),
     )
 
 
