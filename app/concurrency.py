@@ -52,6 +52,15 @@ def with_etag(response: Response, revision: int, view: View) -> View:
     return view
 
 
+def none_match(if_none_match: str | None, current: str) -> bool:
+    """Whether If-None-Match names the current representation: a 304 for a conditional GET.
+    Weak comparison (RFC 9110 13.1.2): `W/"x"` matches `"x"`."""
+    if not if_none_match:
+        return False
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or current in candidates
+
+
 def check_if_match(if_match: str | None, revision: int) -> None:
     """Raise 428 when If-Match is missing and 412 when none of its tags is the current one."""
     if if_match is None or not if_match.strip():
