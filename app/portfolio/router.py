@@ -7,7 +7,7 @@ import binascii
 import re
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from fastapi import Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -96,6 +96,36 @@ async def _plan_settings(settings: SettingsDep) -> service.PlanSettings:
 
 
 PlanSettingsDep = Annotated[service.PlanSettings, Depends(_plan_settings)]
+
+
+class StandingQuery(TypedDict):
+    """What one AI system's standing is read with, as the path and query name it."""
+
+    caller: Principal
+    system_id: uuid.UUID
+    as_of: date
+    calendar: str | None
+    settings: service.PlanSettings
+
+
+def _standing_query(
+    system_id: uuid.UUID,
+    principal: ReadDep,
+    settings: PlanSettingsDep,
+    as_of: AsOfQuery = None,
+    calendar: CalendarQuery = None,
+) -> StandingQuery:
+    return StandingQuery(
+        caller=principal,
+        system_id=system_id,
+        as_of=as_of or utcnow().date(),
+        calendar=calendar,
+        settings=settings,
+    )
+
+
+# The system, the day obligations are judged at and the calendar: the standing and the dossier.
+StandingDep = Annotated[StandingQuery, Depends(_standing_query)]
 
 
 @router.get(
@@ -197,24 +227,8 @@ def list_work_queue(
     summary="One standing per AI system: overall tier, merged obligations and controls, "
     "suppliers' tiers, the plan and the next due date",
 )
-def get_standing(
-    system_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    settings: PlanSettingsDep,
-    as_of: AsOfQuery = None,
-    calendar: CalendarQuery = None,
-) -> SystemStanding:
-    return service.system_standing(
-        session,
-        catalog,
-        caller=principal,
-        system_id=system_id,
-        as_of=as_of or utcnow().date(),
-        calendar=calendar,
-        settings=settings,
-    )
+def get_standing(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> SystemStanding:
+    return service.system_standing(session, catalog, **standing)
 
 
 HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -229,26 +243,8 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
     responses={**HTML_RESPONSE, **problem_responses(404)},
     summary="Printable dossier of an AI system (HTML with print CSS)",
 )
-def get_dossier(
-    system_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    settings: PlanSettingsDep,
-    as_of: AsOfQuery = None,
-    calendar: CalendarQuery = None,
-) -> HTMLResponse:
-    return HTMLResponse(
-        service.dossier(
-            session,
-            catalog,
-            caller=principal,
-            system_id=system_id,
-            as_of=as_of or utcnow().date(),
-            calendar=calendar,
-            settings=settings,
-        )
-    )
+def get_dossier(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> HTMLResponse:
+    return HTMLResponse(service.dossier(session, catalog, **standing))
 
 
 @router.get(
