@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import (
@@ -141,6 +143,40 @@ def _signed_in(
     return service.me(session, service.principal_of(session, user_session))
 
 
+@dataclass(frozen=True)
+class SignInFlow:
+    """A person signing in from a browser: the session it opens replaces the one its cookie
+    names (if any), and the answer sets the new session's cookie."""
+
+    request: Request
+    response: Response
+    session: Session
+    settings: Settings
+    passwords: Passwords
+    replaces: str | None
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.request.headers.get("user-agent")
+
+    def signed_in(self, opened: tuple[UserSession, str]) -> Me:
+        return _signed_in(self.session, self.response, self.settings, opened)
+
+
+def _sign_in_flow(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    cookie: CookieDep,
+) -> SignInFlow:
+    return SignInFlow(request, response, session, settings, passwords, cookie)
+
+
+SignInFlowDep = Annotated[SignInFlow, Depends(_sign_in_flow)]
+
+
 @router.get(
     "/v1/auth/methods",
     operation_id="getSignInMethods",
@@ -163,28 +199,19 @@ def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
     openapi_extra=OPTIONAL_SESSION,
     summary="Sign in with e-mail and password; sets the session cookie",
 )
-def sign_in(
-    body: SignIn,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    passwords: PasswordsDep,
-    limiter: LimiterDep,
-    cookie: CookieDep,
-) -> Me:
+def sign_in(body: SignIn, flow: SignInFlowDep, limiter: LimiterDep) -> Me:
     opened = service.sign_in(
-        session,
-        settings,
-        passwords,
+        flow.session,
+        flow.settings,
+        flow.passwords,
         limiter,
         email=body.email,
         password=body.password,
-        client=_client(request),
-        user_agent=request.headers.get("user-agent"),
-        replaces=cookie,
+        client=_client(flow.request),
+        user_agent=flow.user_agent,
+        replaces=flow.replaces,
     )
-    return _signed_in(session, response, settings, opened)
+    return flow.signed_in(opened)
 
 
 @router.post(
@@ -340,25 +367,17 @@ def request_password_reset(
     openapi_extra=OPTIONAL_SESSION,
     summary="Set a new password with a reset link; signs in",
 )
-def complete_password_reset(
-    body: PasswordResetComplete,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    passwords: PasswordsDep,
-    cookie: CookieDep,
-) -> Me:
+def complete_password_reset(body: PasswordResetComplete, flow: SignInFlowDep) -> Me:
     opened = credentials.complete_reset(
-        session,
-        settings,
-        passwords,
+        flow.session,
+        flow.settings,
+        flow.passwords,
         secret=body.token,
         new_password=body.new_password,
-        user_agent=request.headers.get("user-agent"),
-        replaces=cookie,
+        user_agent=flow.user_agent,
+        replaces=flow.replaces,
     )
-    return _signed_in(session, response, settings, opened)
+    return flow.signed_in(opened)
 
 
 @router.get("/v1/auth/invitations/accept", include_in_schema=False)
@@ -394,26 +413,18 @@ def get_invitation(token: str, session: SessionDep) -> InvitationView:
     openapi_extra=OPTIONAL_SESSION,
     summary="Accept an invitation (a new person sets a password); signs in",
 )
-def accept_invitation(
-    body: InvitationAccept,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    passwords: PasswordsDep,
-    cookie: CookieDep,
-) -> Me:
+def accept_invitation(body: InvitationAccept, flow: SignInFlowDep) -> Me:
     opened = credentials.accept_invitation(
-        session,
-        settings,
-        passwords,
+        flow.session,
+        flow.settings,
+        flow.passwords,
         secret=body.token,
         display_name=body.display_name,
         password=body.password,
-        user_agent=request.headers.get("user-agent"),
-        replaces=cookie,
+        user_agent=flow.user_agent,
+        replaces=flow.replaces,
     )
-    return _signed_in(session, response, settings, opened)
+    return flow.signed_in(opened)
 
 
 @router.get(
