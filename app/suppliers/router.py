@@ -6,10 +6,12 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 import dataclasses
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
+from sqlmodel import Session
 
 from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag_response, with_etag
@@ -59,6 +61,34 @@ def _profile_with_etag(
     return with_etag(
         response, supplier.revision, views.supplier_profile(session, catalog, supplier)
     )
+
+
+@dataclass(frozen=True)
+class ProfileEdit:
+    """A change to a supplier's profile under the supplier's If-Match, answered with the
+    profile and its new ETag."""
+
+    response: Response
+    session: Session
+    catalog: Catalog
+    caller: Principal
+    if_match: str | None
+
+    def answer(self, supplier: Supplier) -> SupplierProfile:
+        return _profile_with_etag(self.response, self.session, self.catalog, supplier)
+
+
+def _profile_edit(
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ProcurementDep,
+    if_match: IfMatchHeader = None,
+) -> ProfileEdit:
+    return ProfileEdit(response, session, catalog, principal, if_match)
+
+
+ProfileEditDep = Annotated[ProfileEdit, Depends(_profile_edit)]
 
 
 def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
@@ -146,20 +176,16 @@ def get_supplier(
 def update_supplier(
     supplier_id: uuid.UUID,
     body: SupplierUpdate,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.update_supplier(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         data=body,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.post(
@@ -228,21 +254,17 @@ def update_contact(
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
     body: ContactUpdate,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.update_contact(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         contact_id=contact_id,
         data=body,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.delete(
@@ -255,20 +277,16 @@ def update_contact(
 def remove_contact(
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.remove_contact(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         contact_id=contact_id,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.patch(
@@ -282,21 +300,17 @@ def update_product(
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
     body: ProductUpdate,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.update_product(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         product_id=product_id,
         data=body,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.delete(
@@ -309,20 +323,16 @@ def update_product(
 def remove_product(
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.remove_product(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         product_id=product_id,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 # --- vendor requests ------------------------------------------------------------------------
