@@ -14,7 +14,7 @@ from app.assessments.soa import StatementOfApplicability
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep, created
 from app.questionnaires.dependencies import CatalogDep
 
 router = APIRouter(tags=["exports"])
@@ -148,11 +148,11 @@ def import_assessment(
         ),
     ] = None,
 ) -> JSONResponse:
-    def create() -> tuple[int, ImportedAssessment, dict[str, str]]:
+    def create() -> Created:
         imported = exports.import_assessment(
             session, catalog, caller=principal, doc=body, system_id=system_id
         )
-        return 201, imported, {"Location": f"/v1/assessments/{imported.assessment_id}"}
+        return created(imported, location=f"/v1/assessments/{imported.assessment_id}")
 
     # The target system is part of what the key stands for: the same export into another system
     # with the same key is a different request.

@@ -14,7 +14,7 @@ from app.organizations.schemas import (
     ApiKeyCreated,
     ApiKeyPublic,
 )
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, tags=["api keys"])
@@ -56,16 +56,14 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
 def list_api_keys(
     session: SessionDep,
     principal: AdminDep,
+    page: PageDep,
     include_revoked: Annotated[bool, Query(description="Also list revoked keys.")] = False,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[ApiKeyPublic]:
     keys, next_cursor = service.list_keys(
         session,
         caller=principal,
         include_revoked=include_revoked,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=[views.api_key_public(k) for k in keys], next_cursor=next_cursor)
 
