@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from app.auth import Principal, require_scope
 from app.concurrency import etag_response
 from app.controls.i18n import pick_language, text_in
+from app.db import reads_only
 from app.errors import InvalidRequestError, NotFoundError, ProblemType, problem_responses
 from app.json_bytes import JSONBytes
 from app.questionnaires.catalog import (
@@ -181,7 +182,7 @@ def _evaluate(questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace:
     result = questionnaire.evaluate(body.answers, as_of=as_of, trace=trace)
     # Built by the engine in the model's shape (tests/questionnaires/test_result_json.py holds
     # it there): encoded straight to bytes, not validated against the model first.
-    return JSONBytes(evaluation_document(result.to_dict()))
+    return JSONBytes(evaluation_document(result.to_dict(encoded_trace=True)))
 
 
 TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
@@ -193,6 +194,7 @@ TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
     response_model=EvaluationResult,
     responses=problem_responses(404, 422),
 )
+@reads_only
 def evaluate_answers(
     key: str,
     version: str,
@@ -211,6 +213,7 @@ def evaluate_answers(
     response_model=EvaluationResult,
     responses=problem_responses(404, 422),
 )
+@reads_only
 def evaluate_answers_latest(
     key: str,
     body: EvaluateRequest,
