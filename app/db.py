@@ -48,8 +48,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: sa.Connection) -> None:
     # A write request takes SQLite's write lock up front (BEGIN IMMEDIATE): two writers then
     # queue on busy_timeout instead of one failing with "database is locked" half-way through.
+    # Straight to the driver: BEGIN returns no rows, and every request of the service sends one,
+    # so it skips SQLAlchemy's statement machinery (a tenth of a small read's time).
     immediate = connection.get_execution_options().get(WRITE_TRANSACTION, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("BEGIN on a connection that is closed")
+    driver.execute("BEGIN IMMEDIATE" if immediate else "BEGIN").close()
 
 
 WRITE_TRANSACTION = "app_write_transaction"

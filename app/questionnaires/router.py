@@ -32,6 +32,8 @@ from app.questionnaires.schemas import (
 from app.routing import AUTHENTICATED_READ, problem_router
 
 router = problem_router(AUTHENTICATED_READ, prefix="/v1/questionnaires", tags=["questionnaires"])
+# The routes are `async def`: they read the in-memory catalog and compute, and block on nothing,
+# so a thread-pool hop would cost more than it saves.
 
 ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
@@ -98,7 +100,7 @@ def _serve(
     operation_id="listQuestionnaires",
     response_model=QuestionnaireListOut,
 )
-def list_questionnaires(
+async def list_questionnaires(
     catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
 ) -> QuestionnaireListOut:
     """Every questionnaire with its versions and the latest published version, in order of key
@@ -127,7 +129,7 @@ def list_questionnaires(
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
-def get_questionnaire(
+async def get_questionnaire(
     key: str,
     catalog: CatalogDep,
     principal: ReadPrincipal,
@@ -144,7 +146,7 @@ def get_questionnaire(
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
-def get_questionnaire_version(
+async def get_questionnaire_version(
     key: str,
     version: str,
     catalog: CatalogDep,
@@ -162,7 +164,7 @@ def get_questionnaire_version(
     response_model=dict[str, Any],
     responses=problem_responses(404),
 )
-def get_answer_schema(
+async def get_answer_schema(
     key: str, version: str, catalog: CatalogDep, principal: ReadPrincipal
 ) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an answers object for this version."""
@@ -195,7 +197,7 @@ TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
     responses=problem_responses(404, 422),
 )
 @reads_only
-def evaluate_answers(
+async def evaluate_answers(
     key: str,
     version: str,
     body: EvaluateRequest,
@@ -214,7 +216,7 @@ def evaluate_answers(
     responses=problem_responses(404, 422),
 )
 @reads_only
-def evaluate_answers_latest(
+async def evaluate_answers_latest(
     key: str,
     body: EvaluateRequest,
     catalog: CatalogDep,
