@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -167,7 +167,7 @@ def _run_after_transaction(session: Session) -> None:
             logger.warning("a step after the transaction failed", exc_info=True)
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
+async def get_session(request: Request) -> AsyncGenerator[Session, None]:
     """One session and one transaction per request: committed on success, rolled back on error.
 
     A read request's session is made on the event loop (that opens no connection: the first
