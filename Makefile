@@ -50,13 +50,11 @@ web-check: $(WEB)/node_modules/.installed web
 	cd $(WEB) && npm run -s budget
 	cd $(WEB) && npx vitest bench --run
 
-# The browser tests start their own server on a fresh database: SQLite, then PostgreSQL too.
+# The browser tests start their own server on a fresh database: PostgreSQL (the production
+# store) when TEST_DATABASE_URL names a server, else SQLite. They check the screens; the API under
+# them runs on both databases in `pytest`.
 e2e: $(VENV)/.dev-installed web
-	cd $(WEB) && env -u TEST_DATABASE_URL npx playwright test
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== end-to-end again on PostgreSQL =="; \
-		cd $(WEB) && npx playwright test; \
-	fi
+	cd $(WEB) && npx playwright test
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
@@ -65,13 +63,16 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-# Coverage (branches, and the child processes the end-to-end tests start) on the SQLite run;
-# pyproject.toml's [tool.coverage.report] fail_under is the gate.
+# The suite on SQLite, spread over every core (pytest-xdist), with coverage (branches, and the
+# child processes the end-to-end tests start; pyproject.toml's [tool.coverage.report] fail_under
+# is the gate). With TEST_DATABASE_URL, again on PostgreSQL: the tests that use a database (the
+# others cannot differ between the two).
+PYTEST := $(BIN)/pytest -n auto --dist worksteal
 pytest: $(VENV)/.dev-installed
-	env -u TEST_DATABASE_URL $(BIN)/pytest --cov --cov-report=term:skip-covered
+	env -u TEST_DATABASE_URL $(PYTEST) --cov --cov-report=term:skip-covered
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL =="; \
-		$(BIN)/pytest -p no:cacheprovider; \
+		echo "== again on PostgreSQL: the tests that use a database =="; \
+		$(PYTEST) -p no:cacheprovider --database-tests-only; \
 	fi
 
 test: lint typecheck pytest web-check e2e

@@ -6,23 +6,19 @@ import argparse
 import contextlib
 import json
 import sys
+import uuid
 from collections.abc import Sequence
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
-
 from app.audit.service import Actor
+from app.auth import Operator
+from app.db import command_engine, command_session
 from app.errors import AppError
 from app.settings import PROJECT_ROOT, get_settings
 
-CLI_ACTOR = Actor(key_id=None, name="command line")
 
-
-def _engine() -> Engine:
-    import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
-    from app.db import create_db_engine
-
-    return create_db_engine(get_settings().database_url)
+def _operator(organization_id: uuid.UUID) -> Operator:
+    """The command line acting for an organisation; the audit log names it "command line"."""
+    return Operator(organization_id=organization_id, name="command line")
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -41,9 +37,8 @@ def _bootstrap(base_url: str) -> int:
     from app.organizations import service
     from app.people import credentials
 
-    engine = _engine()
     settings = get_settings()
-    with Session(engine, expire_on_commit=False) as session:
+    with command_session(settings.database_url) as session:
         created = service.bootstrap(session)
         sign_in_link = None
         if created is not None:
@@ -110,16 +105,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from app.delivery.worker import OutboxWorker, deliver_due
     from app.portfolio import overdue
 
-    engine = _engine()
     settings = get_settings()
-    if args.once:
-        report = deliver_due(engine, settings)
-        print(json.dumps({"sent": report.sent, "retried": report.retried, "dead": report.dead}))
-        return 0
-    worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
-    signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
-    with contextlib.suppress(KeyboardInterrupt):
-        worker.run()
+    with command_engine(settings.database_url) as engine:
+        if args.once:
+            report = deliver_due(engine, settings)
+            print(json.dumps({"sent": report.sent, "retried": report.retried, "dead": report.dead}))
+            return 0
+        worker = OutboxWorker(engine, settings, jobs=[overdue.scan])
+        signal.signal(signal.SIGTERM, lambda *_: worker.stop(timeout=0))
+        with contextlib.suppress(KeyboardInterrupt):
+            worker.run()
     return 0
 
 
@@ -132,7 +127,7 @@ def _refusal(exc: AppError) -> str:
 def cmd_keys_create(args: argparse.Namespace) -> int:
     from app.organizations import service
 
-    with Session(_engine(), expire_on_commit=False) as session:
+    with command_session(get_settings().database_url) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             if not args.create_org:
@@ -149,11 +144,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
                 return 2
         try:
             created = service.create_key(
-                session,
-                organization_id=org.id,
-                name=args.name,
-                scopes=args.scopes,
-                actor=CLI_ACTOR,
+                session, caller=_operator(org.id), name=args.name, scopes=args.scopes
             )
         except AppError as exc:
             print(_refusal(exc), file=sys.stderr)
@@ -180,13 +171,13 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
 def cmd_keys_list(args: argparse.Namespace) -> int:
     from app.organizations import service
 
-    with Session(_engine(), expire_on_commit=False) as session:
+    with command_session(get_settings().database_url) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)
             return 2
         keys, _ = service.list_keys(
-            session, organization_id=org.id, include_revoked=True, cursor=None, limit=200
+            session, caller=_operator(org.id), include_revoked=True, cursor=None, limit=200
         )
     for key in keys:
         state = "revoked" if key.revoked_at else "active"
@@ -195,20 +186,16 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    import uuid
-
     from app.errors import AppError
     from app.organizations import service
 
-    with Session(_engine(), expire_on_commit=False) as session:
+    with command_session(get_settings().database_url) as session:
         org = service.get_organization_by_slug(session, slug=args.org)
         if org is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)
             return 2
         try:
-            service.revoke_key(
-                session, organization_id=org.id, key_id=uuid.UUID(args.key_id), actor=CLI_ACTOR
-            )
+            service.revoke_key(session, caller=_operator(org.id), key_id=uuid.UUID(args.key_id))
         except (AppError, ValueError) as exc:
             print(getattr(exc, "detail", None) or str(exc), file=sys.stderr)
             return 2

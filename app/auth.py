@@ -118,6 +118,21 @@ class Principal:
 
 
 @dataclass(frozen=True)
+class Operator:
+    """Someone acting for an organisation with no credential of it: the command line, the first
+    start, a supplier's contact through an invitation link. The audit log names them by `name`."""
+
+    organization_id: uuid.UUID
+    name: str
+    key_id: uuid.UUID | None = None
+    user_id: uuid.UUID | None = None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(key_id=None, name=self.name)
+
+
+@dataclass(frozen=True)
 class KeyRecord:
     id: uuid.UUID
     organization_id: uuid.UUID

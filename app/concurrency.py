@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Header
+from fastapi import Header, Response
 
 from app.errors import ETAG_HEADER, PreconditionFailedError, PreconditionRequiredError
 
@@ -41,6 +41,24 @@ def etag_response(
 
 def etag(revision: int) -> str:
     return f'"r{revision}"'
+
+
+View = TypeVar("View")
+
+
+def with_etag(response: Response, revision: int, view: View) -> View:
+    """Answer `view` with the ETag of `revision`: what a read or a write of one resource returns."""
+    response.headers["ETag"] = etag(revision)
+    return view
+
+
+def none_match(if_none_match: str | None, current: str) -> bool:
+    """Whether If-None-Match names the current representation: a 304 for a conditional GET.
+    Weak comparison (RFC 9110 13.1.2): `W/"x"` matches `"x"`."""
+    if not if_none_match:
+        return False
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or current in candidates
 
 
 def check_if_match(if_match: str | None, revision: int) -> None:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, SQLModel
+from sqlmodel import Field, Session, SQLModel
 from starlette.concurrency import run_in_threadpool
+
+from app.concurrency import check_if_match
+from app.errors import NotFoundError
 
 logger = logging.getLogger("app.db")
 
@@ -124,6 +128,25 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
     return sa.create_engine(
         sa_url, echo=echo, pool_size=pool_size * 2, max_overflow=0, pool_pre_ping=True
     )
+
+
+@contextmanager
+def command_engine(url: str) -> Iterator[Engine]:
+    """The engine of one command-line command: its connections close when the command ends."""
+    import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
+
+    engine = create_db_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def command_session(url: str) -> Iterator[Session]:
+    """A session of one command-line command over its own engine (see `command_engine`)."""
+    with command_engine(url) as engine, Session(engine, expire_on_commit=False) as session:
+        yield session
 
 
 @contextmanager
@@ -277,3 +300,90 @@ def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
 def utcnow() -> datetime:
     """Now, in UTC, to the microsecond."""
     return datetime.now(UTC)
+
+
+class Owned(Protocol):
+    """A row that belongs to one organisation."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def organization_id(self) -> uuid.UUID: ...
+
+
+_Row = TypeVar("_Row", bound=Owned)
+
+
+def get_owned(
+    session: Session,
+    model: type[_Row],
+    row_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    what: str,
+    *,
+    for_update: bool = False,
+) -> _Row:
+    """The row, or 404 — also when it belongs to another organisation.
+
+    `for_update` locks the row until the transaction ends (PostgreSQL; SQLite serialises write
+    transactions already), so that a concurrent change waits and is checked against this one.
+    """
+    row = session.get(
+        model, row_id, with_for_update=for_update or None, populate_existing=for_update
+    )
+    if row is None or row.organization_id != organization_id:
+        raise NotFoundError(what, row_id)
+    return row
+
+
+class OwnedRevised(Owned, Protocol):
+    """A row of one organisation that changes under ETags."""
+
+    @property
+    def revision(self) -> int: ...
+
+
+_Changing = TypeVar("_Changing", bound=OwnedRevised)
+
+
+def get_for_change(
+    session: Session,
+    model: type[_Changing],
+    row_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    what: str,
+    if_match: str | None,
+) -> _Changing:
+    """The row a write changes: 404 as `get_owned`, locked until the transaction ends, then
+    checked against If-Match (428 without one, 412 when it names an older revision)."""
+    row = get_owned(session, model, row_id, organization_id, what, for_update=True)
+    check_if_match(if_match, row.revision)
+    return row
+
+
+class Revised(SQLModel):
+    """The columns of a record that changes under ETags: its revision (the ETag), when it was
+    created and last changed, and who created it (an API key, a person, or neither)."""
+
+    revision: int = Field(default=1)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by_key_id: uuid.UUID | None = Field(default=None)
+    created_by_user_id: uuid.UUID | None = Field(default=None)
+
+    def touch(self) -> None:
+        """The record changed: its revision (the ETag) moves on, `updated_at` is now."""
+        self.revision += 1
+        self.updated_at = utcnow()
+
+
+class StoredFile(SQLModel):
+    """The columns of an uploaded file whose bytes live in an evidence store under `storage_key`."""
+
+    filename: str = Field(max_length=255)
+    content_type: str = Field(max_length=100)
+    size_bytes: int = Field(sa_type=sa.BigInteger)
+    sha256: str = Field(max_length=64)
+    storage_key: str = Field(max_length=200)
+    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -149,6 +149,30 @@ class ProblemType(StrEnum):
     MIGRATIONS_PENDING = "migrations-pending"
 
 
+_STATUS_TYPES: dict[int, tuple[str, str]] = {
+    400: (ProblemType.BAD_REQUEST, "Bad request"),
+    401: (ProblemType.UNAUTHENTICATED, "Unauthenticated"),
+    403: (ProblemType.FORBIDDEN, "Forbidden"),
+    404: (ProblemType.NOT_FOUND, "Not found"),
+    405: (ProblemType.METHOD_NOT_ALLOWED, "Method not allowed"),
+    406: (ProblemType.NOT_ACCEPTABLE, "Not acceptable"),
+    409: (ProblemType.CONFLICT, "Conflict"),
+    412: (ProblemType.PRECONDITION_FAILED, "Precondition failed"),
+    413: (ProblemType.PAYLOAD_TOO_LARGE, "Payload too large"),
+    415: (ProblemType.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    422: (ProblemType.VALIDATION_ERROR, "Invalid request"),
+    428: (ProblemType.PRECONDITION_REQUIRED, "Precondition required"),
+    429: (ProblemType.TOO_MANY_REQUESTS, "Too many requests"),
+    500: (ProblemType.INTERNAL_ERROR, "Internal server error"),
+    503: (ProblemType.UNAVAILABLE, "Service unavailable"),
+}
+
+
+def status_title(status: int) -> str:
+    """The title of a problem document of this status (a kind of problem may name its own)."""
+    return _STATUS_TYPES.get(status, (ProblemType.HTTP_ERROR, "HTTP error"))[1]
+
+
 class AppError(Exception):
     """A domain error carrying its own HTTP status; one handler renders it as problem details.
 
@@ -159,15 +183,15 @@ class AppError(Exception):
         *,
         status: int,
         type: str,
-        title: str,
+        title: str | None = None,
         detail: str | None = None,
         errors: Sequence[dict[str, Any]] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        super().__init__(detail or title)
+        self.title = title or status_title(status)
+        super().__init__(detail or self.title)
         self.status = status
         self.type = str(type)
-        self.title = title
         self.detail = detail
         self.errors = list(errors) if errors is not None else None
         self.headers = headers
@@ -189,7 +213,7 @@ class BadRequestError(AppError):
     def __init__(
         self, type: str, detail: str, *, errors: Sequence[dict[str, Any]] | None = None
     ) -> None:
-        super().__init__(status=400, type=type, title="Bad request", detail=detail, errors=errors)
+        super().__init__(status=400, type=type, detail=detail, errors=errors)
 
 
 class UnauthenticatedError(AppError):
@@ -205,7 +229,6 @@ class UnauthenticatedError(AppError):
         super().__init__(
             status=401,
             type=type,
-            title="Unauthenticated",
             detail=detail,
             headers={"WWW-Authenticate": challenge} if challenge else None,
         )
@@ -215,7 +238,7 @@ class ForbiddenError(AppError):
     """403: the caller is known and may not do this."""
 
     def __init__(self, type: str, detail: str) -> None:
-        super().__init__(status=403, type=type, title="Forbidden", detail=detail)
+        super().__init__(status=403, type=type, detail=detail)
 
 
 class NotFoundError(AppError):
@@ -232,7 +255,6 @@ class NotFoundError(AppError):
         super().__init__(
             status=404,
             type=type,
-            title="Not found",
             detail=detail if detail is not None else f"No {what} {identifier}.",
         )
 
@@ -247,7 +269,7 @@ class ConflictError(AppError):
         type: str = ProblemType.CONFLICT,
         errors: list[dict[str, Any]] | None = None,
     ) -> None:
-        super().__init__(status=409, type=type, title="Conflict", detail=detail, errors=errors)
+        super().__init__(status=409, type=type, detail=detail, errors=errors)
 
 
 class PreconditionFailedError(AppError):
@@ -255,7 +277,6 @@ class PreconditionFailedError(AppError):
         super().__init__(
             status=412,
             type=ProblemType.PRECONDITION_FAILED,
-            title="Precondition failed",
             detail="If-Match does not match the current revision; reload and apply the change again.",  # noqa: E501
             headers={"ETag": current_etag},
         )
@@ -263,9 +284,7 @@ class PreconditionFailedError(AppError):
 
 class PayloadTooLargeError(AppError):
     def __init__(self, detail: str) -> None:
-        super().__init__(
-            status=413, type=ProblemType.PAYLOAD_TOO_LARGE, title="Payload too large", detail=detail
-        )
+        super().__init__(status=413, type=ProblemType.PAYLOAD_TOO_LARGE, detail=detail)
 
 
 class UnsupportedMediaTypeError(AppError):
@@ -275,7 +294,6 @@ class UnsupportedMediaTypeError(AppError):
         super().__init__(
             status=415,
             type=ProblemType.UNSUPPORTED_MEDIA_TYPE,
-            title="Unsupported media type",
             detail=detail,
             errors=[parameter_problem("Content-Type", detail)],
         )
@@ -324,7 +342,6 @@ class PreconditionRequiredError(AppError):
         super().__init__(
             status=428,
             type=ProblemType.PRECONDITION_REQUIRED,
-            title="Precondition required",
             detail="This write needs an If-Match header with the ETag of the revision it changes.",
         )
 
@@ -338,58 +355,34 @@ class TooManyRequestsError(AppError):
         super().__init__(
             status=429,
             type=type,
-            title="Too many requests",
             detail=detail,
             headers={"Retry-After": str(retry_after)},
         )
 
 
-_STATUS_TYPES: dict[int, tuple[str, str]] = {
-    400: (ProblemType.BAD_REQUEST, "Bad request"),
-    401: (ProblemType.UNAUTHENTICATED, "Unauthenticated"),
-    403: (ProblemType.FORBIDDEN, "Forbidden"),
-    404: (ProblemType.NOT_FOUND, "Not found"),
-    405: (ProblemType.METHOD_NOT_ALLOWED, "Method not allowed"),
-    406: (ProblemType.NOT_ACCEPTABLE, "Not acceptable"),
-    409: (ProblemType.CONFLICT, "Conflict"),
-    413: (ProblemType.PAYLOAD_TOO_LARGE, "Payload too large"),
-    415: (ProblemType.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
-    422: (ProblemType.VALIDATION_ERROR, "Invalid request"),
-    429: (ProblemType.TOO_MANY_REQUESTS, "Too many requests"),
-    500: (ProblemType.INTERNAL_ERROR, "Internal server error"),
-    503: (ProblemType.UNAVAILABLE, "Service unavailable"),
-}
-
-
-def problem_response(
-    request: Request,
-    *,
-    status: int,
-    type: str,
-    title: str,
-    detail: str | None = None,
-    errors: Sequence[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    """Render one problem document."""
+def problem_response(request: Request, problem: AppError) -> JSONResponse:
+    """Render one problem document: every one the service answers is an `AppError`'s."""
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPE_BASE + type,
-        "title": title,
-        "status": status,
+        "type": PROBLEM_TYPE_BASE + problem.type,
+        "title": problem.title,
+        "status": problem.status,
     }
-    if detail is not None:
-        body["detail"] = detail
+    if problem.detail is not None:
+        body["detail"] = problem.detail
     body["instance"] = request.url.path
     request_id = getattr(request.state, "request_id", None)
     if request_id:
         body["request_id"] = request_id
+    errors = problem.errors
     if errors is not None:
         body["errors"] = [
             {k: v for k, v in e.items() if v is not None} for e in errors[:MAX_PROBLEM_ERRORS]
         ]
         if len(errors) > MAX_PROBLEM_ERRORS:
             body["errors_total"] = len(errors)
-    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+    return JSONResponse(
+        body, status_code=problem.status, headers=problem.headers, media_type=PROBLEM_MEDIA_TYPE
+    )
 
 
 def _pointer(loc: Sequence[int | str]) -> dict[str, str]:
@@ -404,26 +397,15 @@ def _pointer(loc: Sequence[int | str]) -> dict[str, str]:
 
 async def _app_error_handler(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem_response(
-        request,
-        status=exc.status,
-        type=exc.type,
-        title=exc.title,
-        detail=exc.detail,
-        errors=exc.errors,
-        headers=exc.headers,
-    )
+    return problem_response(request, exc)
 
 
 def malformed_body(request: Request, detail: str) -> JSONResponse:
     """The one answer to a body that is not JSON at all: 400, before any validation."""
+    errors = [{"pointer": "", "detail": detail, "code": "json_invalid"}]
+    problem = f"{detail}; nothing was changed."
     return problem_response(
-        request,
-        status=400,
-        type=ProblemType.MALFORMED_BODY,
-        title="Bad request",
-        detail=f"{detail}; nothing was changed.",
-        errors=[{"pointer": "", "detail": detail, "code": "json_invalid"}],
+        request, BadRequestError(ProblemType.MALFORMED_BODY, problem, errors=errors)
     )
 
 
@@ -441,13 +423,9 @@ async def _validation_handler(request: Request, exc: Exception) -> JSONResponse:
         item["detail"] = err.get("msg", "Invalid value")
         item["code"] = err.get("type")
         errors.append(item)
+    detail = f"{len(errors)} problem(s) in the request; nothing was changed."
     return problem_response(
-        request,
-        status=422,
-        type=ProblemType.VALIDATION_ERROR,
-        title="Invalid request",
-        detail=f"{len(errors)} problem(s) in the request; nothing was changed.",
-        errors=errors,
+        request, InvalidRequestError(ProblemType.VALIDATION_ERROR, detail, errors=errors)
     )
 
 
@@ -467,11 +445,13 @@ async def http_exception_handler(request: Request, exc: Exception) -> JSONRespon
         detail = f"{request.method} is not allowed here; allowed: {headers.get('Allow')}."
     return problem_response(
         request,
-        status=exc.status_code,
-        type=type_,
-        title=title,
-        detail=detail,
-        headers=headers or None,
+        AppError(
+            status=exc.status_code,
+            type=type_,
+            title=title,
+            detail=detail,
+            headers=headers or None,
+        ),
     )
 
 
@@ -511,31 +491,25 @@ def _path_patterns(app: FastAPI) -> list[tuple[str, re.Pattern[str], list[str]]]
 async def _integrity_handler(request: Request, exc: Exception) -> JSONResponse:
     # A unique constraint lost to a concurrent request: the caller can retry, nothing was written.
     logger.warning("integrity error", exc_info=exc)
-    return problem_response(
-        request,
-        status=409,
-        type=ProblemType.CONCURRENT_CHANGE,
-        title="Conflict",
-        detail="A concurrent request wrote the same data first; nothing was changed. Retry.",
-    )
+    detail = "A concurrent request wrote the same data first; nothing was changed. Retry."
+    return problem_response(request, ConflictError(detail, type=ProblemType.CONCURRENT_CHANGE))
 
 
 async def _database_unavailable_handler(request: Request, exc: Exception) -> JSONResponse:
     # Unreachable, restarting, locked, a deadlock victim, or not migrated: the request did not
     # go through, and the client may try again (If-Match and Idempotency-Key make that safe).
     logger.warning("database unavailable", exc_info=exc)
-    return problem_response(
-        request,
+    detail = (
+        "The database could not serve this request (unreachable, busy or not ready); it did not "
+        "go through. Retry shortly: writes with If-Match or Idempotency-Key are safe to repeat."
+    )
+    unavailable = AppError(
         status=503,
         type=ProblemType.DATABASE_UNAVAILABLE,
-        title="Service unavailable",
-        detail=(
-            "The database could not serve this request (unreachable, busy or not ready); "
-            "it did not go through. Retry shortly: writes with If-Match or Idempotency-Key are "
-            "safe to repeat."
-        ),
+        detail=detail,
         headers={"Retry-After": "1"},
     )
+    return problem_response(request, unavailable)
 
 
 async def _client_disconnect_handler(request: Request, exc: Exception) -> Response:
@@ -556,14 +530,9 @@ async def _unhandled_handler(request: Request, exc: Exception) -> JSONResponse:
         extra={"request_id": request_id, "path": request.url.path, "method": request.method},
     )
     headers = {"X-Request-ID": request_id} if request_id else None
-    return problem_response(
-        request,
-        status=500,
-        type=ProblemType.INTERNAL_ERROR,
-        title="Internal server error",
-        detail="The server failed to handle this request; quote the request id when reporting it.",
-        headers=headers,
-    )
+    detail = "The server failed to handle this request; quote the request id when reporting it."
+    failed = AppError(status=500, type=ProblemType.INTERNAL_ERROR, detail=detail, headers=headers)
+    return problem_response(request, failed)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -586,7 +555,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries declaring the problem documents a route can return."""
     out: dict[int | str, dict[str, Any]] = {}
     for status in statuses:
-        _, title = _STATUS_TYPES.get(status, (ProblemType.HTTP_ERROR, "HTTP error"))
+        title = status_title(status)
         if status == 400:
             title = "Bad request: the body is not JSON (`malformed-body`), or a cursor is not one "
             "this service issued (`invalid-cursor`)"

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
 from app.deps import EngineDep
-from app.errors import ProblemType, problem_response, problem_responses
+from app.errors import AppError, ProblemType, problem_response, problem_responses
 from app.migrate import current_revisions
 
 router = APIRouter(tags=["health"])
@@ -46,18 +46,20 @@ def readyz(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
     except SQLAlchemyError:
         return problem_response(
             request,
-            status=503,
-            type=ProblemType.DATABASE_UNAVAILABLE,
-            title="Service unavailable",
-            detail="The database cannot be reached.",
+            AppError(
+                status=503,
+                type=ProblemType.DATABASE_UNAVAILABLE,
+                detail="The database cannot be reached.",
+            ),
         )
     if current != heads:
         return problem_response(
             request,
-            status=503,
-            type=ProblemType.MIGRATIONS_PENDING,
-            title="Service unavailable",
-            detail=f"The database is at {sorted(current) or 'no revision'}, the code expects "
-            f"{sorted(heads)}; run `python -m app migrate`.",
+            AppError(
+                status=503,
+                type=ProblemType.MIGRATIONS_PENDING,
+                detail=f"The database is at {sorted(current) or 'no revision'}, the code expects "
+                f"{sorted(heads)}; run `python -m app migrate`.",
+            ),
         )
     return Readiness(status="ready", database="ok", migrations="at head")

@@ -18,7 +18,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Field, Session, SQLModel, select
 
+from app.auth import Caller
 from app.canonical import canonical_hash
+from app.concurrency import etag
 from app.db import JSONType, UTCDateTime, utcnow
 from app.errors import InvalidRequestError, ProblemType, parameter_problem
 
@@ -33,6 +35,21 @@ IdempotencyKeyHeader = Annotated[
 ]
 
 REPLAYED_HEADERS = ("ETag", "Location")
+
+# What a creation answers: the status, the body and the headers to send (and to replay).
+Created = tuple[int, BaseModel, dict[str, str]]
+
+
+def created(
+    view: BaseModel, *, location: str | None = None, revision: int | None = None
+) -> Created:
+    """201 with `view`, the Location of the new resource and its ETag (for those that have them)."""
+    headers: dict[str, str] = {}
+    if location is not None:
+        headers["Location"] = location
+    if revision is not None:
+        headers["ETag"] = etag(revision)
+    return 201, view, headers
 
 
 class IdempotencyRecord(SQLModel, table=True):
@@ -67,16 +84,17 @@ class Idempotency:
         self,
         session: Session,
         *,
-        organization_id: uuid.UUID,
+        caller: Caller,
         body: BaseModel | None,
-        create: Callable[[], tuple[int, BaseModel, dict[str, str]]],
+        create: Callable[[], Created],
     ) -> JSONResponse:
-        """Run ``create`` once per key; a retry of the same request replays its response."""
+        """Run ``create`` once per key of the caller's organisation; a retry of the same request
+        replays its response."""
         request_fingerprint = fingerprint(self.method, self.path, body)
         if self.key is not None:
             record = session.exec(
                 select(IdempotencyRecord).where(
-                    IdempotencyRecord.organization_id == organization_id,
+                    IdempotencyRecord.organization_id == caller.organization_id,
                     IdempotencyRecord.key == self.key,
                 )
             ).first()
@@ -98,7 +116,7 @@ class Idempotency:
         if self.key is not None:
             session.add(
                 IdempotencyRecord(
-                    organization_id=organization_id,
+                    organization_id=caller.organization_id,
                     key=self.key,
                     fingerprint=request_fingerprint,
                     status_code=status_code,

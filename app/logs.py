@@ -12,7 +12,9 @@ import sys
 import time
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from app.asgi import HttpMiddleware
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -96,16 +98,10 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("uvicorn.access").propagate = False
 
 
-class RequestIdMiddleware:
+class RequestIdMiddleware(HttpMiddleware):
     """Accept a sane incoming X-Request-ID or make one; echo it and log the request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = None
         for name, value in scope.get("headers", []):
             if name == b"x-request-id":

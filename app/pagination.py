@@ -7,10 +7,10 @@ import binascii
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypedDict, TypeVar
 
 import sqlalchemy as sa
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from app.errors import AppError, BadRequestError, ProblemType, parameter_problem
@@ -32,6 +32,21 @@ CursorQuery = Annotated[
     str | None,
     Query(max_length=200, description="The `next_cursor` of the previous page."),
 ]
+
+
+class PageWindow(TypedDict):
+    """The page a list request asks for, as the keyword arguments the list services take."""
+
+    cursor: str | None
+    limit: int
+
+
+async def page_window(cursor: CursorQuery = None, limit: LimitQuery = DEFAULT_LIMIT) -> PageWindow:
+    return PageWindow(cursor=cursor, limit=limit)
+
+
+# `cursor` and `limit`, declared once for every list route.
+PageDep = Annotated[PageWindow, Depends(page_window)]
 
 
 class Page(BaseModel, Generic[T]):

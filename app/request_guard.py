@@ -18,7 +18,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import ProblemType, problem_response
+from app.errors import AppError, InvalidRequestError, ProblemType, problem_response
 from app.jsonpointer import escape_token
 from app.text_guard import SUSPECT_ESCAPES, find_unstorable
 
@@ -243,11 +243,7 @@ class RequestGuardMiddleware:
                 type_, detail, errors = found
                 response = problem_response(
                     Request(scope),
-                    status=422,
-                    type=type_,
-                    title="Invalid request",
-                    detail=detail,
-                    errors=errors,
+                    InvalidRequestError(type_, detail, errors=errors),
                 )
                 await response(scope, receive, send)
                 return
@@ -271,12 +267,13 @@ class RequestGuardMiddleware:
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
             Request(scope),
-            status=413,
-            type=ProblemType.PAYLOAD_TOO_LARGE,
-            title="Payload too large",
-            detail=f"Request bodies may be at most {self.max_bytes} bytes; nothing was read.",
-            # The rest of the body is never read: the connection cannot carry another request.
-            headers={"Connection": "close"},
+            AppError(
+                status=413,
+                type=ProblemType.PAYLOAD_TOO_LARGE,
+                detail=f"Request bodies may be at most {self.max_bytes} bytes; nothing was read.",
+                # The rest of the body is never read: the connection cannot carry another request.
+                headers={"Connection": "close"},
+            ),
         )
         await response(scope, receive, send)
 

@@ -43,7 +43,7 @@ from sqlmodel import Session
 from app.assessments import service as assessments_service
 from app.assessments.schemas import AssessmentCreate
 from app.audit.service import Actor
-from app.auth import Principal, Scope
+from app.auth import Operator, Principal, Scope
 from app.db import create_db_engine, normalise_url
 from app.migrate import upgrade
 from app.organizations import service as org_service
@@ -86,20 +86,15 @@ def seed(url: str, drafts: int) -> tuple[str, list[str]]:
     with Session(engine, expire_on_commit=False) as session:
         org = org_service.create_organization(session, slug="bench", name="Bench")
         writer = org_service.create_key(
-            session,
-            organization_id=org.id,
-            name="writer",
-            scopes=[Scope.ADMIN],
-            actor=BENCH_ACTOR,
+            session, caller=Operator(org.id, BENCH_ACTOR.name), name="writer", scopes=[Scope.ADMIN]
         )
         principal = Principal(
             org.id, frozenset({Scope.ADMIN}), key_id=writer.key.id, key_name="writer"
         )
         system = systems_service.create_system(
             session,
-            organization_id=org.id,
+            caller=principal,
             data=AISystemCreate(name="Bench", purpose="p", owner="o", sourcing=Sourcing.BOUGHT),
-            actor=BENCH_ACTOR,
         )
         ids = []
         for _ in range(drafts):

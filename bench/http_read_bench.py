@@ -49,7 +49,7 @@ from sqlmodel import Session
 from app.assessments import service as assessments_service
 from app.assessments.schemas import AssessmentCreate
 from app.audit.service import Actor
-from app.auth import Principal, Scope
+from app.auth import Operator, Principal, Scope
 from app.db import create_db_engine
 from app.migrate import upgrade
 from app.organizations import service as org_service
@@ -100,16 +100,15 @@ def seed(url: str) -> Seeded:
     with Session(engine, expire_on_commit=False) as session:
         org = org_service.create_organization(session, slug="bench", name="Bench")
         key = org_service.create_key(
-            session, organization_id=org.id, name="bench", scopes=[Scope.ADMIN], actor=BENCH_ACTOR
+            session, caller=Operator(org.id, BENCH_ACTOR.name), name="bench", scopes=[Scope.ADMIN]
         )
         caller = Principal(org.id, frozenset({Scope.ADMIN}), key_id=key.key.id, key_name="bench")
         system = systems_service.create_system(
             session,
-            organization_id=org.id,
+            caller=caller,
             data=AISystemCreate(
                 name="CV screener", purpose="p", owner="o", sourcing=Sourcing.BOUGHT
             ),
-            actor=BENCH_ACTOR,
         )
 
         def create(key_: str, given: dict[str, object]) -> uuid.UUID:

@@ -6,11 +6,13 @@ database is created on that server for the run and dropped afterwards. Without i
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -23,10 +25,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.audit.service import Actor
-from app.auth import Scope
+from app.auth import Operator, Scope
 from app.db import create_db_engine
 from app.main import create_app
 from app.migrate import upgrade
+from app.openapi_doc import render_openapi
 from app.organizations import service as org_service
 from app.settings import Settings
 from app.tables import metadata
@@ -37,22 +40,39 @@ hypothesis_settings.register_profile("suite", deadline=None)
 hypothesis_settings.load_profile("suite")
 
 TEST_ACTOR = Actor(key_id=None, name="test fixture")
+
+
+def _operator(organization_id: uuid.UUID) -> Operator:
+    """The fixtures acting for an organisation, named as TEST_ACTOR is."""
+    return Operator(organization_id, TEST_ACTOR.name)
+
+
 APPEND_ONLY_TABLES = frozenset({"audit_events", "audit_checkpoints"})
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with fresh_database(
-        os.environ.get("TEST_DATABASE_URL"), tmp_path_factory.mktemp("db"), "run"
-    ) as url:
+def database_server() -> str | None:
+    """The PostgreSQL server the run's databases are made on (TEST_DATABASE_URL); None: SQLite.
+
+    Every test that touches a database reaches it through this fixture, which is how the second
+    database's pass (`--database-tests-only`) knows which tests it has to run again.
+    """
+    return os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_url(
+    database_server: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    with fresh_database(database_server, tmp_path_factory.mktemp("db"), "run") as url:
         upgrade(url)
         yield url
 
 
 @pytest.fixture
-def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+def scratch_database_url(database_server: str | None, tmp_path: Path) -> Iterator[str]:
     """An empty database of its own (not migrated), for tests that start the service process."""
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "scratch") as url:
+    with fresh_database(database_server, tmp_path, "scratch") as url:
         yield url
 
 
@@ -107,11 +127,7 @@ def make_org(engine: Engine) -> Callable[[str], Org]:
         with Session(engine) as session:
             org = org_service.create_organization(session, slug=slug, name=slug.title())
             created = org_service.create_key(
-                session,
-                organization_id=org.id,
-                name="admin",
-                scopes=[Scope.ADMIN],
-                actor=TEST_ACTOR,
+                session, caller=_operator(org.id), name="admin", scopes=[Scope.ADMIN]
             )
             session.commit()
             return Org(id=org.id, admin_key=created.secret)
@@ -132,10 +148,9 @@ def make_key(engine: Engine, org: Org) -> Callable[..., str]:
         with Session(engine) as session:
             created = org_service.create_key(
                 session,
-                organization_id=organization_id or org.id,
+                caller=_operator(organization_id or org.id),
                 name="test key",
                 scopes=list(scopes),
-                actor=TEST_ACTOR,
             )
             session.commit()
             return created.secret
@@ -168,9 +183,41 @@ async def client(
     return make_client(org.admin_key)
 
 
+@pytest.fixture(scope="session")
+def openapi_text() -> str:
+    """The OpenAPI document as `make openapi` writes it, rendered once per run."""
+    return render_openapi()
+
+
+@pytest.fixture
+def openapi_document(openapi_text: str) -> dict[str, Any]:
+    """The OpenAPI document parsed: a copy of its own for every test, which may change it."""
+    document: dict[str, Any] = json.loads(openapi_text)
+    return document
+
+
 def count_rows(engine: Engine, table: str) -> int:
     with engine.connect() as connection:
         return int(connection.execute(sa.text(f"SELECT COUNT(*) FROM {table}")).scalar_one())
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use a database (`make test`'s PostgreSQL pass: the others "
+        "ran in the SQLite pass already, and nothing of theirs depends on the database)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    keep = [item for item in items if "database_server" in getattr(item, "fixturenames", ())]
+    dropped = [item for item in items if item not in set(keep)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 def pytest_report_header(config: pytest.Config) -> str:

@@ -1,6 +1,7 @@
-"""Test data made the way a client makes it: AI systems, answer sets read from the shipped golden
-scenarios, and the steps of an assessment (start, save, submit, review) over the HTTP API;
-questionnaire files written to a scratch catalog; a clock to move by hand; outbox e-mail."""
+"""Test data made the way a client makes it: AI systems, incidents, answer sets read from the
+shipped golden scenarios, and the steps of an assessment (start, save, submit, review) over the
+HTTP API; questionnaire files written to a scratch catalog and the questionnaire routes alone over
+a catalog; a clock to move by hand; outbox e-mail."""
 
 from __future__ import annotations
 
@@ -14,10 +15,14 @@ from typing import Any, Final
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 
+from app.auth import Principal, get_principal
+from app.controls.router import router as controls_router
 from app.db import transaction
 from app.delivery import service as outbox
+from app.errors import install_error_handlers
 from app.questionnaires import lock as lock_module
 from app.questionnaires.catalog import (
     Catalog,
@@ -25,6 +30,7 @@ from app.questionnaires.catalog import (
     load_catalog,
     load_catalog_with_problems,
 )
+from app.questionnaires.router import router as questionnaires_router
 from app.settings import Settings
 
 ROOT: Final = Path(__file__).resolve().parents[1]
@@ -55,6 +61,53 @@ async def create_system(client: httpx.AsyncClient, **overrides: Any) -> httpx.Re
     response = await client.post("/v1/ai-systems", json=system_body(**overrides))
     assert response.status_code == 201, response.text
     return response
+
+
+# -- Incidents ----------------------------------------------------------------------------------
+
+# 2026-10-14 is a Wednesday, 2026-10-16 a Friday.
+WED: Final = "2026-10-14T10:30:00Z"
+FRI: Final = "2026-10-16T16:00:00Z"
+HIGH_RISK_PROVIDER: Final[dict[str, Any]] = {
+    "serious": True,
+    "harms": ["health"],
+    "high_risk_obligations_apply": True,
+    "role": "provider",
+}
+
+
+def incident_body(system_id: str, **overrides: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "system_id": system_id,
+        "title": "Triage model sent a patient home",
+        "description": "The model scored a stroke patient as low urgency.",
+        "occurred_at": "2026-10-14T08:00:00Z",
+        "aware_at": WED,
+        "affected": "One patient of the emergency department.",
+        "people_involved": ["Dr Ada Example"],
+        "triage": HIGH_RISK_PROVIDER,
+        "corrective_actions": [{"action": "Suspend automatic triage", "owner": "Head of ED"}],
+        "evidence_links": ["https://tickets.example/INC-1"],
+    }
+    data.update(overrides)
+    return data
+
+
+async def new_system_id(client: httpx.AsyncClient) -> str:
+    return str((await create_system(client)).json()["id"])
+
+
+async def record_incident(client: httpx.AsyncClient, sid: str, **overrides: Any) -> dict[str, Any]:
+    response = await client.post("/v1/incidents", json=incident_body(sid, **overrides))
+    assert response.status_code == 201, response.text
+    assert response.headers["Location"] == f"/v1/incidents/{response.json()['id']}"
+    assert response.headers["ETag"] == '"r1"'
+    return dict(response.json())
+
+
+def clocks(incident: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """An incident's deadline clocks by id."""
+    return {c["id"]: c for c in incident["deadlines"]["clocks"]}
 
 
 # -- answers from the golden scenarios ------------------------------------------------------------
@@ -139,6 +192,20 @@ async def review(
 
 
 # -- questionnaire files in a scratch catalog -----------------------------------------------------
+
+
+def questionnaire_app(catalog: Catalog) -> FastAPI:
+    """The questionnaire and control routes alone over `catalog`, for a reader of one organisation
+    (no database needed)."""
+    app = FastAPI()
+    install_error_handlers(app)
+    app.include_router(questionnaires_router)
+    app.include_router(controls_router)
+    app.state.catalog = catalog
+    app.dependency_overrides[get_principal] = lambda: Principal(
+        organization_id=uuid.uuid4(), key_id=uuid.uuid4(), key_name="t", scopes=frozenset({"read"})
+    )
+    return app
 
 
 def read_questionnaire(root: Path, name: str = TRIAGE_FILE) -> dict[str, Any]:

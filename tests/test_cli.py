@@ -3,35 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
-from tests.conftest import project_root
-
-
-def run(db: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", *args],
-        cwd=project_root(),
-        env={**os.environ, "APP_DATABASE_URL": db},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+from tests.cli import run_cli, run_process
 
 
 def test_operator_flow(scratch_database_url: str) -> None:
-    assert run(scratch_database_url, "migrate").returncode == 0
-    first = run(scratch_database_url, "bootstrap")
+    # The first two as an operator runs them, each in a process of its own.
+    assert run_process(scratch_database_url, "migrate").returncode == 0
+    first = run_process(scratch_database_url, "bootstrap")
     assert first.returncode == 0
     assert "aas_" in first.stdout
-    second = run(scratch_database_url, "bootstrap")
+    second = run_cli(scratch_database_url, "bootstrap")
     assert second.returncode == 0
     assert "aas_" not in second.stdout
 
-    created = run(
+    created = run_cli(
         scratch_database_url,
         "keys",
         "create",
@@ -46,17 +32,17 @@ def test_operator_flow(scratch_database_url: str) -> None:
     assert key["scopes"] == ["procurement", "read"]
     assert key["secret"].startswith("aas_")
 
-    listed = run(scratch_database_url, "keys", "list")
+    listed = run_cli(scratch_database_url, "keys", "list")
     assert key["id"] in listed.stdout
     assert key["secret"] not in listed.stdout
 
-    assert run(scratch_database_url, "keys", "revoke", key["id"]).returncode == 0
-    assert "revoked" in run(scratch_database_url, "keys", "list").stdout
+    assert run_cli(scratch_database_url, "keys", "revoke", key["id"]).returncode == 0
+    assert "revoked" in run_cli(scratch_database_url, "keys", "list").stdout
 
-    bad = run(scratch_database_url, "keys", "create", "--org", "nope", "--name", "x")
+    bad = run_cli(scratch_database_url, "keys", "create", "--org", "nope", "--name", "x")
     assert bad.returncode == 2
     assert "no organisation" in bad.stderr
-    other = run(
+    other = run_cli(
         scratch_database_url,
         "keys",
         "create",
@@ -75,8 +61,8 @@ def test_operator_flow(scratch_database_url: str) -> None:
 def test_names_with_control_characters_are_refused_on_the_command_line(
     scratch_database_url: str,
 ) -> None:
-    assert run(scratch_database_url, "migrate").returncode == 0
-    refused = run(
+    assert run_cli(scratch_database_url, "migrate").returncode == 0
+    refused = run_cli(
         scratch_database_url,
         "keys",
         "create",
@@ -93,36 +79,38 @@ def test_names_with_control_characters_are_refused_on_the_command_line(
     assert refused.returncode == 2, refused.stdout
     assert "control characters" in refused.stderr
     assert "U+000D" in refused.stderr
-    assert run(scratch_database_url, "keys", "list", "--org", "acme").returncode == 2  # no org
+    assert run_cli(scratch_database_url, "keys", "list", "--org", "acme").returncode == 2  # no org
 
-    assert run(scratch_database_url, "bootstrap").returncode == 0
-    bad_key = run(scratch_database_url, "keys", "create", "--name", "a\x1bb", "--scopes", "read")
+    assert run_cli(scratch_database_url, "bootstrap").returncode == 0
+    bad_key = run_cli(
+        scratch_database_url, "keys", "create", "--name", "a\x1bb", "--scopes", "read"
+    )
     assert bad_key.returncode == 2
     assert "control characters" in bad_key.stderr
 
 
 def test_people_commands(scratch_database_url: str) -> None:
     db = scratch_database_url
-    assert run(db, "migrate").returncode == 0
-    first = run(db, "bootstrap")
+    assert run_cli(db, "migrate").returncode == 0
+    first = run_cli(db, "bootstrap")
     assert "/reset-password#token=" in first.stdout  # the first admin's sign-in link
-    listed = run(db, "users", "list")
+    listed = run_cli(db, "users", "list")
     assert "admin@localhost" in listed.stdout
     assert " admin " in listed.stdout
 
-    created = run(db, "users", "create", "Bob@Acme.example", "--role", "reviewer")
+    created = run_cli(db, "users", "create", "Bob@Acme.example", "--role", "reviewer")
     assert created.returncode == 0, created.stderr
     assert "http://127.0.0.1:8000/reset-password#token=" in created.stdout
-    assert "bob@acme.example" in run(db, "users", "list").stdout
-    assert run(db, "users", "create", "bob@acme.example").returncode == 2  # a member already
-    bad = run(db, "users", "create", "bob\x07@acme.example")
+    assert "bob@acme.example" in run_cli(db, "users", "list").stdout
+    assert run_cli(db, "users", "create", "bob@acme.example").returncode == 2  # a member already
+    bad = run_cli(db, "users", "create", "bob\x07@acme.example")
     assert bad.returncode == 2
     assert "email" in bad.stderr
 
-    link = run(db, "users", "reset-link", "bob@acme.example")
+    link = run_cli(db, "users", "reset-link", "bob@acme.example")
     assert link.returncode == 0
     assert link.stdout.strip() != created.stdout.strip()
-    assert run(db, "users", "deactivate", "admin@localhost").returncode == 2  # last admin
-    assert run(db, "users", "deactivate", "bob@acme.example").returncode == 0
-    assert "deactivated" in run(db, "users", "list").stdout
-    assert run(db, "users", "reset-link", "bob@acme.example").returncode == 2
+    assert run_cli(db, "users", "deactivate", "admin@localhost").returncode == 2  # last admin
+    assert run_cli(db, "users", "deactivate", "bob@acme.example").returncode == 0
+    assert "deactivated" in run_cli(db, "users", "list").stdout
+    assert run_cli(db, "users", "reset-link", "bob@acme.example").returncode == 2

@@ -1,6 +1,5 @@
 """Alembic owns the schema: one head, no drift from the models, and a reversible history."""
 
-import os
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -27,8 +26,8 @@ def test_models_and_migrations_agree(engine: Engine) -> None:
     assert diff == []
 
 
-def test_upgrade_downgrade_upgrade(tmp_path: Path) -> None:
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "mig") as url:
+def test_upgrade_downgrade_upgrade(database_server: str | None, tmp_path: Path) -> None:
+    with fresh_database(database_server, tmp_path, "mig") as url:
         upgrade(url)
         downgrade(url, "base")
         scratch = create_db_engine(url)

@@ -7,13 +7,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.openapi_doc import render_openapi
+import pytest
+
 from tests.conftest import project_root
 
 
-def test_committed_document_matches_the_app() -> None:
+@pytest.fixture
+def document(openapi_document: dict[str, Any]) -> dict[str, Any]:
+    return openapi_document
+
+
+def test_committed_document_matches_the_app(openapi_text: str) -> None:
     committed = (project_root() / "openapi" / "openapi.json").read_text(encoding="utf-8")
-    assert committed == render_openapi(), "openapi/openapi.json is stale: run `make openapi`"
+    assert committed == openapi_text, "openapi/openapi.json is stale: run `make openapi`"
 
 
 # Public sign-in steps: nobody is authenticated yet, so there is no 401 to declare.
@@ -28,8 +34,7 @@ PUBLIC = {
 }
 
 
-def test_every_operation_has_an_id_and_declares_problem_responses() -> None:
-    document = json.loads(render_openapi())
+def test_every_operation_has_an_id_and_declares_problem_responses(document: dict[str, Any]) -> None:
     ids = []
     for path, methods in document["paths"].items():
         for method, operation in methods.items():
@@ -42,8 +47,7 @@ def test_every_operation_has_an_id_and_declares_problem_responses() -> None:
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
-def test_every_reference_resolves() -> None:
-    document = json.loads(render_openapi())
+def test_every_reference_resolves(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     text = json.dumps(document)
     refs = set(re.findall(r'"#/components/schemas/([^"]+)"', text))
@@ -55,10 +59,10 @@ def test_every_reference_resolves() -> None:
                 assert "application/problem+json" in invalid["content"], (method, path)
 
 
-def test_component_schema_names_and_titles_are_unique() -> None:
+def test_component_schema_names_and_titles_are_unique(document: dict[str, Any]) -> None:
     """Generators name a class after a schema's title or key: two schemas titled alike, or a key
     FastAPI had to qualify with its module (`app__x__schemas__Name`), lose or rename a model."""
-    schemas = json.loads(render_openapi())["components"]["schemas"]
+    schemas = document["components"]["schemas"]
     qualified = [name for name in schemas if "__" in name]
     assert qualified == [], "give these models distinct class names"
     titles = [schema.get("title", name) for name, schema in schemas.items()]
@@ -66,8 +70,7 @@ def test_component_schema_names_and_titles_are_unique() -> None:
     assert duplicates == []
 
 
-def test_duplicate_titles_would_be_caught() -> None:
-    document = json.loads(render_openapi())
+def test_duplicate_titles_would_be_caught(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     schemas["Copy"] = {**schemas["AssessmentReviewBody"]}
     titles = [schema.get("title", name) for name, schema in schemas.items()]
@@ -82,8 +85,7 @@ def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]
     ]
 
 
-def test_every_list_is_a_page_with_its_order_stated() -> None:
-    document = json.loads(render_openapi())
+def test_every_list_is_a_page_with_its_order_stated(document: dict[str, Any]) -> None:
     schemas = document["components"]["schemas"]
     lists = []
     for method, path, operation in _operations(document):
@@ -107,8 +109,7 @@ def test_every_list_is_a_page_with_its_order_stated() -> None:
     assert "listAuditEvents" in lists
 
 
-def test_if_match_is_required_wherever_it_is_taken() -> None:
-    document = json.loads(render_openapi())
+def test_if_match_is_required_wherever_it_is_taken(document: dict[str, Any]) -> None:
     taken = 0
     for method, path, operation in _operations(document):
         for parameter in operation.get("parameters", []):
@@ -121,19 +122,19 @@ def test_if_match_is_required_wherever_it_is_taken() -> None:
     assert taken >= 14
 
 
-def test_every_body_declares_the_400_for_an_unparseable_one() -> None:
-    document = json.loads(render_openapi())
+def test_every_body_declares_the_400_for_an_unparseable_one(document: dict[str, Any]) -> None:
     for method, path, operation in _operations(document):
         if "requestBody" in operation:
             assert "400" in operation["responses"], (method, path)
 
 
-def test_a_python_client_generates_without_a_warning(tmp_path: Path) -> None:
+def test_a_python_client_generates_without_a_warning(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
     """openapi-python-client silently dropped an operation when two schemas shared a name; any
     warning from it is a defect of the contract."""
     generator = Path(sys.executable).with_name("openapi-python-client")
     assert generator.exists(), "openapi-python-client is part of the dev extra"
-    document = json.loads(render_openapi())
     # Raw file uploads: the generator sends any binary body as application/octet-stream once told
     # which media types are binary (its documented `content_type_overrides`).
     binary = sorted(

@@ -4,7 +4,6 @@ the limit instead."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -62,10 +61,12 @@ def _start_pair(database: str, workdir: Path, **settings: str) -> Iterator[Pair]
 
 @pytest.fixture(scope="module", params=["database", "redis"])
 def pair(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    request: pytest.FixtureRequest,
+    database_server: str | None,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Pair]:
     workdir = tmp_path_factory.mktemp(f"pair-{request.param}")
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), workdir, "pair") as database:
+    with fresh_database(database_server, workdir, "pair") as database:
         if request.param == "database":
             yield from _start_pair(database, workdir)
             return

@@ -14,7 +14,7 @@ from app.assessments.soa import StatementOfApplicability
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep, created
 from app.questionnaires.dependencies import CatalogDep
 
 router = APIRouter(tags=["exports"])
@@ -43,7 +43,7 @@ def export_assessment_json(
     assessment_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ReadDep
 ) -> JSONResponse:
     document = exports.export_assessment(
-        session, catalog, organization_id=principal.organization_id, assessment_id=assessment_id
+        session, catalog, caller=principal, assessment_id=assessment_id
     )
     return JSONResponse(
         document.model_dump(mode="json"),
@@ -74,7 +74,7 @@ def export_assessment_csv(
     text, language = exports.export_csv(
         session,
         catalog,
-        organization_id=principal.organization_id,
+        caller=principal,
         assessment_id=assessment_id,
         accept_language=accept_language,
     )
@@ -109,7 +109,7 @@ def get_assessment_report(
     document, language = exports.report_html(
         session,
         catalog,
-        organization_id=principal.organization_id,
+        caller=principal,
         assessment_id=assessment_id,
         accept_language=accept_language,
     )
@@ -148,18 +148,16 @@ def import_assessment(
         ),
     ] = None,
 ) -> JSONResponse:
-    def create() -> tuple[int, ImportedAssessment, dict[str, str]]:
+    def create() -> Created:
         imported = exports.import_assessment(
-            session, catalog, principal=principal, doc=body, system_id=system_id
+            session, catalog, caller=principal, doc=body, system_id=system_id
         )
-        return 201, imported, {"Location": f"/v1/assessments/{imported.assessment_id}"}
+        return created(imported, location=f"/v1/assessments/{imported.assessment_id}")
 
     # The target system is part of what the key stands for: the same export into another system
     # with the same key is a different request.
     request = AssessmentImport(export=body, system_id=system_id)
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=request, create=create
-    )
+    return idempotency.run(session, caller=principal, body=request, create=create)
 
 
 @router.get(
@@ -190,7 +188,7 @@ def get_statement_of_applicability(
     statement = soa.statement_of_applicability(
         session,
         catalog.controls,
-        organization_id=principal.organization_id,
+        caller=principal,
         accept_language=accept_language,
     )
     wants_csv = format_ == "csv" or (

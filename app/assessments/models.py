@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import JSONType, Revised, UTCDateTime, utcnow
 
 
 class AssessmentStatus(StrEnum):
@@ -40,7 +40,7 @@ SUBJECT_CHECK = (
 )
 
 
-class Assessment(SQLModel, table=True):
+class Assessment(Revised, table=True):
     """One assessment of one AI system, one supplier or the organisation itself against one
     questionnaire version."""
 
@@ -90,16 +90,11 @@ class Assessment(SQLModel, table=True):
         sa_type=JSONType,
         description="Answers carried over from other approved assessments: item id -> source",
     )
-    revision: int = Field(default=1)
     tier: str | None = Field(default=None, max_length=64)
     is_current: bool = Field(
         default=False, description="The latest approved assessment of its system and questionnaire"
     )
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_key_id: uuid.UUID | None = None
-    created_by_user_id: uuid.UUID | None = None
     submitted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     submitted_by_key_id: uuid.UUID | None = None
     submitted_by_user_id: uuid.UUID | None = None

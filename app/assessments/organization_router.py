@@ -6,16 +6,15 @@ from typing import Annotated
 from fastapi import Query, status
 from fastapi.responses import JSONResponse
 
-from app.assessments import organization, queries, views
+from app.assessments import organization, queries
 from app.assessments.models import AssessmentStatus, SubjectKind
-from app.assessments.router import WriteDep, created_once
+from app.assessments.router import StartDep, assessment_page
 from app.assessments.schemas import AssessmentPublic, AssessmentSummary
 from app.auth import ReadDep
 from app.concurrency import etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED_READ, problem_router
 
@@ -34,20 +33,9 @@ router = problem_router(AUTHENTICATED_READ, prefix="/v1/organization", tags=["or
     "assessment then goes through /v1/assessments/{id} (answers, submit, review, exports).",
 )
 def create_organization_assessment(
-    body: organization.OrganizationAssessmentCreate,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: WriteDep,
-    idempotency: IdempotencyDep,
+    body: organization.OrganizationAssessmentCreate, start: StartDep
 ) -> JSONResponse:
-    return created_once(
-        session,
-        catalog,
-        principal,
-        idempotency,
-        body,
-        lambda: organization.create(session, catalog, caller=principal, data=body),
-    )
+    return start.once(body, organization.create)
 
 
 @router.get(
@@ -62,13 +50,12 @@ def create_organization_assessment(
 def list_organization_assessments(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
     status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
     current: Annotated[
         bool | None, Query(description="Only (or no) current approved assessments.")
     ] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
     filters = queries.AssessmentFilters(
         subject=SubjectKind.ORGANIZATION,
@@ -76,14 +63,7 @@ def list_organization_assessments(
         status=status_,
         current=current,
     )
-    found, next_cursor = queries.list_assessments(
-        session,
-        caller=principal,
-        filters=filters,
-        cursor=cursor,
-        limit=limit,
-    )
-    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
+    return assessment_page(session, principal, filters, page)
 
 
 @router.get(

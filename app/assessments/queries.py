@@ -184,14 +184,14 @@ def list_assessments(
 
 
 def standing(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID
+    session: Session, *, caller: Caller, system_id: uuid.UUID
 ) -> list[tuple[Assessment, AssessmentRound]]:
     """The current approved assessments of a system with their approved rounds."""
-    systems_service.get_system(session, organization_id=organization_id, system_id=system_id)
+    systems_service.get_system(session, caller=caller, system_id=system_id)
     rows = session.exec(
         with_decided_round()
         .where(
-            Assessment.organization_id == organization_id,
+            Assessment.organization_id == caller.organization_id,
             Assessment.system_id == system_id,
             col(Assessment.is_current).is_(True),
         )

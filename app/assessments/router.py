@@ -1,9 +1,9 @@
 """HTTP layer of assessments: thin routes over the service."""
 
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
@@ -28,11 +28,11 @@ from app.assessments.schemas import (
     SubmitBody,
 )
 from app.auth import CredentialDep, Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag, etag_response, with_etag
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import Idempotency, IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, DbIntPath, LimitQuery, Page
+from app.idempotency import Created, IdempotencyDep, created
+from app.pagination import DbIntPath, Page, PageDep, PageWindow
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
@@ -56,32 +56,54 @@ PreferHeader = Annotated[
 def _with_etag(
     response: Response, session: SessionDep, catalog: Catalog, assessment: Assessment
 ) -> AssessmentPublic:
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.assessment_public(session, catalog, assessment)
-
-
-def created_once(
-    session: SessionDep,
-    catalog: Catalog,
-    principal: Principal,
-    idempotency: Idempotency,
-    body: BaseModel,
-    start: Callable[[], Assessment],
-) -> JSONResponse:
-    """201 with the new assessment, its Location and ETag; a retry with the same
-    Idempotency-Key and body replays it."""
-
-    def create() -> tuple[int, AssessmentPublic, dict[str, str]]:
-        assessment = start()
-        headers = {
-            "Location": f"/v1/assessments/{assessment.id}",
-            "ETag": etag(assessment.revision),
-        }
-        return 201, views.assessment_public(session, catalog, assessment), headers
-
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
+    return with_etag(
+        response, assessment.revision, views.assessment_public(session, catalog, assessment)
     )
+
+
+Body = TypeVar("Body", bound=BaseModel)
+BodyIn = TypeVar("BodyIn", bound=BaseModel, contravariant=True)
+
+
+class Starter(Protocol[BodyIn]):
+    """A service that starts an assessment from a request body (of any subject)."""
+
+    def __call__(
+        self, session: Session, catalog: Catalog, *, caller: Principal, data: BodyIn
+    ) -> Assessment: ...
+
+
+@dataclass(frozen=True)
+class Start:
+    """What starting an assessment needs, of whatever subject: 201 with the new assessment, its
+    Location and ETag; a retry with the same Idempotency-Key and body replays it."""
+
+    session: SessionDep
+    catalog: CatalogDep
+    principal: WriteDep
+    idempotency: IdempotencyDep
+
+    def once(self, body: Body, start: Starter[Body]) -> JSONResponse:
+        def create() -> Created:
+            assessment = start(self.session, self.catalog, caller=self.principal, data=body)
+            view = views.assessment_public(self.session, self.catalog, assessment)
+            location = f"/v1/assessments/{assessment.id}"
+            return created(view, location=location, revision=assessment.revision)
+
+        return self.idempotency.run(self.session, caller=self.principal, body=body, create=create)
+
+
+StartDep = Annotated[Start, Depends()]
+
+
+def assessment_page(
+    session: Session, principal: Principal, filters: queries.AssessmentFilters, page: PageWindow
+) -> Page[AssessmentSummary]:
+    """A page of assessments matching `filters`, newest first."""
+    found, next_cursor = queries.list_assessments(
+        session, caller=principal, filters=filters, **page
+    )
+    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
 
 
 @router.post(
@@ -92,21 +114,8 @@ def created_once(
     responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Start an assessment of an AI system (pinned to a questionnaire version)",
 )
-def create_assessment(
-    body: AssessmentCreate,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: WriteDep,
-    idempotency: IdempotencyDep,
-) -> JSONResponse:
-    return created_once(
-        session,
-        catalog,
-        principal,
-        idempotency,
-        body,
-        lambda: service.create_assessment(session, catalog, caller=principal, data=body),
-    )
+def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
+    return start.once(body, service.create_assessment)
 
 
 @router.get(
@@ -120,6 +129,7 @@ def create_assessment(
 def list_assessments(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     subject: Annotated[
         SubjectKind | None,
         Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
@@ -134,8 +144,6 @@ def list_assessments(
     overdue: Annotated[
         bool | None, Query(description="Current approved assessments past their due date.")
     ] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AssessmentSummary]:
     filters = queries.AssessmentFilters(
         subject=subject,
@@ -146,14 +154,7 @@ def list_assessments(
         current=current,
         overdue=overdue,
     )
-    found, next_cursor = queries.list_assessments(
-        session,
-        caller=principal,
-        filters=filters,
-        cursor=cursor,
-        limit=limit,
-    )
-    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
+    return assessment_page(session, principal, filters, page)
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -177,9 +178,7 @@ def get_assessment(
     catalog: CatalogDep,
     principal: ReadDep,
 ) -> AssessmentPublic:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
     return _with_etag(response, session, catalog, assessment)
 
 
@@ -245,9 +244,7 @@ def preview_assessment(
     as_of: date | None = None,
     trace: bool = False,
 ) -> dict[str, Any]:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
     progress, result = service.preview(catalog, assessment, as_of=as_of, trace=trace)
     return {"progress": progress.model_dump(), "result": result}
 
@@ -356,13 +353,10 @@ def list_rounds(
     assessment_id: uuid.UUID,
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[RoundPublic]:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
-    found, next_cursor = queries.rounds_page(session, assessment, cursor=cursor, limit=limit)
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
+    found, next_cursor = queries.rounds_page(session, assessment, **page)
     return Page(items=[views.round_public(r) for r in found], next_cursor=next_cursor)
 
 
@@ -376,9 +370,7 @@ def list_rounds(
 def get_round(
     assessment_id: uuid.UUID, round_number: DbIntPath, session: SessionDep, principal: ReadDep
 ) -> RoundPublic:
-    assessment = service.get_assessment(
-        session, organization_id=principal.organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
     return views.round_public(service.get_round(session, assessment, round_number))
 
 
@@ -395,12 +387,9 @@ def get_round(
 def list_overdue_systems(
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[OverdueSystem]:
-    systems, next_cursor = queries.overdue_systems(
-        session, caller=principal, cursor=cursor, limit=limit
-    )
+    systems, next_cursor = queries.overdue_systems(session, caller=principal, **page)
     return Page(
         items=[
             OverdueSystem(

@@ -42,15 +42,21 @@ class SubmitBody(BaseModel):
     )
 
 
+# What a reviewer writes, of an assessment or of a supplier's answers: a comment on the decision
+# and comments on specific questions, by item id.
+ReviewComment = Annotated[str, StringConstraints(max_length=4000)]
+ItemComments = dict[str, Annotated[str, StringConstraints(min_length=1, max_length=2000)]]
+
+
 class AssessmentReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: Decision
-    comment: Annotated[str, StringConstraints(max_length=4000)] | None = Field(
+    comment: ReviewComment | None = Field(
         default=None, description="Required to reject or to request changes."
     )
-    item_comments: dict[str, Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = (
-        Field(default_factory=dict, description="Comments on specific questions, by item id.")
+    item_comments: ItemComments = Field(
+        default_factory=dict, description="Comments on specific questions, by item id."
     )
 
 

@@ -183,17 +183,10 @@ def _audit(
     audit.record_many(session, [_entry(assessment, actor, action, before, after)])
 
 
-def _touch(assessment: Assessment) -> None:
-    assessment.revision += 1
-    assessment.updated_at = utcnow()
-
-
 def create_assessment(
     session: Session, catalog: Catalog, *, caller: Caller, data: AssessmentCreate
 ) -> Assessment:
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=data.system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=data.system_id)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError(
             "A retired AI system is not assessed any more.", type=ProblemType.SYSTEM_RETIRED
@@ -268,7 +261,7 @@ def refresh_prefilled(
             after = {k: answers[k] for k in sorted(before)}
             draft.answers = answers
             draft.prefilled = recorded
-            _touch(draft)
+            draft.touch()
             session.add(draft)
             entries.append(_entry(draft, actor, "prefill_refreshed", before, after))
     if entries:
@@ -358,11 +351,9 @@ class Subject(StrEnum):
     SUPPLIER = "supplier"
 
 
-def get_assessment(
-    session: Session, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
-) -> Assessment:
+def get_assessment(session: Session, *, caller: Caller, assessment_id: uuid.UUID) -> Assessment:
     assessment = session.get(Assessment, assessment_id)
-    if assessment is None or assessment.organization_id != organization_id:
+    if assessment is None or assessment.organization_id != caller.organization_id:
         raise NotFoundError("assessment", assessment_id)
     return assessment
 
@@ -454,7 +445,7 @@ def apply_answers(
             k: {**v, "changed": True} if k in changed else v
             for k, v in assessment.prefilled.items()
         }
-    _touch(assessment)
+    assessment.touch()
     return _entry(assessment, caller.actor, "answers_saved", before, after)
 
 
@@ -519,7 +510,7 @@ def submit(
     assessment.submitted_at = now
     assessment.submitted_by_key_id = caller.key_id
     assessment.submitted_by_user_id = caller.user_id
-    _touch(assessment)
+    assessment.touch()
     session.add(assessment)
     session.flush()
     _audit(session, assessment, caller.actor, "submitted", before, _snapshot(assessment))
@@ -611,7 +602,7 @@ def review(
         assessment.status = AssessmentStatus.DRAFT.value
         assessment.round += 1
         action = "changes_requested"
-    _touch(assessment)
+    assessment.touch()
     session.add(assessment)
     session.flush()
     after = {**_snapshot(assessment), "comment": comment, "item_comments": dict(item_comments)}
@@ -745,7 +736,7 @@ def migrate_draft(
     assessment.questionnaire_version = target.version
     assessment.content_hash = target.content_hash
     assessment.answers = dict(plan.answers)
-    _touch(assessment)
+    assessment.touch()
     session.add(assessment)
     session.flush()
     after = {

@@ -5,17 +5,20 @@ current approved assessments of the organisation's active AI systems require it,
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
-import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
+from app.assessments import queries
 from app.assessments.exports import write_csv
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.auth import Caller
 from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language, text_in
+from app.controls.models import Control
 from app.db import utcnow
 from app.systems.models import AISystem, SystemStatus
 
@@ -76,23 +79,26 @@ def _justification(required_by: list[RequiringAssessment]) -> str:
     return f"required by {len(required_by)} current approved assessment(s): {reasons}"
 
 
-def statement_of_applicability(
-    session: Session,
-    controls: ControlCatalog,
-    *,
-    organization_id: uuid.UUID,
-    accept_language: str | None,
-) -> StatementOfApplicability:
-    """Every Annex A control in catalog order, with the assessments that require it."""
+@dataclass(frozen=True)
+class Requirement:
+    """A current approved assessment of an active AI system whose result requires a control."""
+
+    system: AISystem
+    assessment: Assessment
+    approved: AssessmentRound
+    rules: list[str]
+
+
+def requirements_by_control(
+    session: Session, organization_id: uuid.UUID
+) -> tuple[int, dict[str, list[Requirement]]]:
+    """How many current approved assessments of the organisation's active AI systems there are,
+    and for each control the ones whose result requires it (by system name, questionnaire, id).
+
+    Both statements of applicability, this one and the portfolio's, start from this."""
     rows = session.exec(
-        select(Assessment, AssessmentRound, AISystem)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
+        queries.with_decided_round()
+        .add_columns(AISystem)
         .join(AISystem, col(AISystem.id) == col(Assessment.system_id))
         .where(
             Assessment.organization_id == organization_id,
@@ -102,44 +108,70 @@ def statement_of_applicability(
         )
         .order_by(col(AISystem.name), col(Assessment.questionnaire_key), col(Assessment.id))
     ).all()
-    by_control: dict[str, list[RequiringAssessment]] = {}
+    by_control: dict[str, list[Requirement]] = {}
     for assessment, approved, system in rows:
         for requirement in approved.result.get("controls", []):
             by_control.setdefault(str(requirement.get("id")), []).append(
-                RequiringAssessment(
-                    system_id=system.id,
-                    system_name=system.name,
-                    assessment_id=assessment.id,
-                    questionnaire_key=assessment.questionnaire_key,
-                    questionnaire_version=assessment.questionnaire_version,
-                    tier=approved.tier,
-                    approved_at=approved.decided_at,
+                Requirement(
+                    system=system,
+                    assessment=assessment,
+                    approved=approved,
                     rules=[str(r) for r in requirement.get("required_by", [])],
                 )
             )
+    return len(rows), by_control
+
+
+def heading(control: Control, accept_language: str | None) -> dict[str, Any]:
+    """What a statement shows of a control: id, reference, title (in the language asked), group."""
+    title = text_in(dict(control.title), pick_language(accept_language, control.title))
+    return {"id": control.id, "ref": control.ref, "title": title, "group": control.group}
+
+
+def standard_title(controls: ControlCatalog) -> str:
+    file = controls.files.get(FRAMEWORK)
+    return file.title if file is not None else FRAMEWORK
+
+
+def statement_of_applicability(
+    session: Session,
+    controls: ControlCatalog,
+    *,
+    caller: Caller,
+    accept_language: str | None,
+) -> StatementOfApplicability:
+    """Every Annex A control in catalog order, with the assessments that require it."""
+    considered, requirements = requirements_by_control(session, caller.organization_id)
     entries = []
     for control in controls.list_controls(FRAMEWORK):
-        required_by = by_control.get(control.id, [])
-        language = pick_language(accept_language, control.title)
+        required_by = [
+            RequiringAssessment(
+                system_id=r.system.id,
+                system_name=r.system.name,
+                assessment_id=r.assessment.id,
+                questionnaire_key=r.assessment.questionnaire_key,
+                questionnaire_version=r.assessment.questionnaire_version,
+                tier=r.approved.tier,
+                approved_at=r.approved.decided_at,
+                rules=r.rules,
+            )
+            for r in requirements.get(control.id, [])
+        ]
         entries.append(
             ApplicabilityEntry(
-                id=control.id,
-                ref=control.ref,
-                title=text_in(dict(control.title), language),
-                group=control.group,
+                **heading(control, accept_language),
                 required=bool(required_by),
                 required_by=required_by,
                 justification=_justification(required_by),
             )
         )
-    file = controls.files.get(FRAMEWORK)
     return StatementOfApplicability(
-        organization_id=organization_id,
+        organization_id=caller.organization_id,
         framework=FRAMEWORK,
-        standard=file.title if file is not None else FRAMEWORK,
+        standard=standard_title(controls),
         generated_at=utcnow(),
         basis=BASIS,
-        assessments_considered=len(rows),
+        assessments_considered=considered,
         required_count=sum(1 for e in entries if e.required),
         controls=entries,
     )

@@ -13,6 +13,7 @@ def verify(args: argparse.Namespace) -> int:
 
     from app.audit import service
     from app.audit.schemas import AuditVerification
+    from app.auth import Operator
     from app.db import create_db_engine
     from app.organizations.models import Organization
     from app.settings import get_settings
@@ -31,7 +32,9 @@ def verify(args: argparse.Namespace) -> int:
                 print(f"no organisation '{args.org}'", file=sys.stderr)
                 return 2
             for organization in organizations:
-                result = service.verify(session, organization_id=organization.id, full=args.full)
+                result = service.verify(
+                    session, caller=Operator(organization.id, "command line"), full=args.full
+                )
                 report: dict[str, Any] = {
                     "organization": organization.slug,
                     **AuditVerification.model_validate(result, from_attributes=True).model_dump(

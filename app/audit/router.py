@@ -9,7 +9,7 @@ from app.audit.schemas import AuditCheckpointPublic, AuditEventPublic, AuditVeri
 from app.auth import ReadDep
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, prefix="/v1/audit-events", tags=["audit"])
@@ -28,11 +28,10 @@ router = problem_router(AUTHENTICATED, prefix="/v1/audit-events", tags=["audit"]
 def list_audit_events(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     entity_type: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AuditEventPublic]:
     events, next_cursor = service.list_events(
         session,
@@ -40,8 +39,7 @@ def list_audit_events(
         entity_type=entity_type,
         entity_id=entity_id,
         action=action,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(
         items=[AuditEventPublic.model_validate(e, from_attributes=True) for e in events],
@@ -61,12 +59,9 @@ def list_audit_events(
 def list_audit_checkpoints(
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[AuditCheckpointPublic]:
-    checkpoints, next_cursor = service.list_checkpoints(
-        session, caller=principal, cursor=cursor, limit=limit
-    )
+    checkpoints, next_cursor = service.list_checkpoints(session, caller=principal, **page)
     return Page(
         items=[AuditCheckpointPublic.model_validate(c, from_attributes=True) for c in checkpoints],
         next_cursor=next_cursor,
@@ -86,5 +81,5 @@ def verify_audit_log(
         bool, Query(description="Check every event, not only those since the latest checkpoint.")
     ] = False,
 ) -> AuditVerification:
-    result = service.verify(session, organization_id=principal.organization_id, full=full)
+    result = service.verify(session, caller=principal, full=full)
     return AuditVerification.model_validate(result, from_attributes=True)

@@ -18,7 +18,7 @@ from app.actor import Actor as Actor  # re-exported: services import it from her
 from app.audit.models import AuditCheckpoint, AuditEvent
 from app.auth import Caller
 from app.canonical import canonical_hash
-from app.db import utcnow
+from app.db import Owned, utcnow
 from app.organizations.models import AUDIT_GENESIS, Organization
 from app.pagination import decode_seq_cursor, encode_seq_cursor
 from app.settings import Settings, get_settings
@@ -81,6 +81,29 @@ def record(
     """Append one event in the caller's transaction (it commits or rolls back with the change)."""
     record_many(
         session, [Entry(organization_id, actor, action, entity_type, entity_id, before, after)]
+    )
+
+
+def record_change(
+    session: Session,
+    entity_type: str,
+    entity: Owned,
+    change: str,
+    *,
+    actor: Actor,
+    before: Any = None,
+    after: Any = None,
+) -> None:
+    """Append the event `<entity_type>.<change>` about `entity`, in its organisation's log."""
+    record(
+        session,
+        organization_id=entity.organization_id,
+        actor=actor,
+        action=f"{entity_type}.{change}",
+        entity_type=entity_type,
+        entity_id=entity.id,
+        before=before,
+        after=after,
     )
 
 
@@ -415,7 +438,7 @@ def _walk(
     return count, previous, None
 
 
-def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) -> Verification:
+def verify(session: Session, *, caller: Caller, full: bool = False) -> Verification:
     """Check the chain from the latest checkpoint (or, `full`, from the first event) to the head.
 
     Every event read is checked: its hash, its link to the one before, no gap in the sequence,
@@ -424,6 +447,7 @@ def verify(session: Session, *, organization_id: uuid.UUID, full: bool = False) 
     configured, only signed checkpoints are trusted, and a signature that does not match the
     checkpoint makes the log invalid: a rewrite before it cannot recompute it.
     """
+    organization_id = caller.organization_id
     connection = session.connection()
     policy = policy_for(connection.engine)
     params = {"organization_id": organization_id}

@@ -15,7 +15,7 @@ from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language
 from app.controls.models import Control
 from app.errors import NotFoundError, problem_responses
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, invalid_cursor
+from app.pagination import Page, PageDep, invalid_cursor
 from app.routing import AUTHENTICATED_READ, problem_router
 
 router = problem_router(AUTHENTICATED_READ, prefix="/v1/controls", tags=["controls"])
@@ -110,16 +110,16 @@ def _encode(control_id: str) -> str:
 def list_controls(
     controls: ControlCatalogDep,
     principal: ReadPrincipal,
+    window: PageDep,
     framework: Annotated[
         Literal["iso-42001", "eu-ai-act", "nist-ai-rmf"] | None,
         Query(description="Only controls of this framework."),
     ] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
     accept_language: AcceptLanguage = None,
 ) -> Page[ControlOut]:
     """Controls in catalog order, optionally of one framework."""
     rows = controls.list_controls(framework)
+    cursor, limit = window["cursor"], window["limit"]
     start = 0
     if cursor is not None:
         after = _decode(cursor)

@@ -4,8 +4,8 @@ import uuid
 
 from app.auth import PrincipalDep
 from app.db import SessionDep
-from app.delivery import service
-from app.delivery.schemas import MessageStatus, OutboxMessagePublic
+from app.delivery import service, views
+from app.delivery.schemas import OutboxMessagePublic
 from app.errors import problem_responses
 from app.routing import AUTHENTICATED, problem_router
 
@@ -23,16 +23,10 @@ def get_outbox_message(
     message_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> OutboxMessagePublic:
     message = service.get_message(session, caller=principal, message_id=message_id)
-    status = MessageStatus(message.status)
     return OutboxMessagePublic(
         id=message.id,
         kind=message.kind,
         purpose=message.purpose,
         recipient=message.recipient,
-        status=status,
-        attempts=message.attempts,
-        next_attempt_at=message.next_attempt_at if status == MessageStatus.PENDING else None,
-        last_error=message.last_error,
-        created_at=message.created_at,
-        sent_at=message.sent_at,
+        **views.progress(message),
     )

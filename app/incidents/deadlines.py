@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 
 NIS2 = "Directive (EU) 2022/2555 (NIS2)"
 
@@ -118,75 +119,28 @@ def count_hours(event: datetime, hours: int) -> datetime:
     return event.astimezone(UTC) + timedelta(hours=hours)
 
 
-def _days_clock(
+def _clock(
     facts: TriageFacts,
     *,
     id: str,
     regime: str,
     reporter: str,
     recipient: str,
-    days: int,
+    period: tuple[int, Literal["days", "hours"]],
     explanation: str,
     refs: tuple[str, ...],
 ) -> Clock:
+    """A clock of `period` from awareness (days count as `count_days` says); undetermined
+    without the date of awareness."""
+    count, unit = period
+    status, due_at = ClockStatus.UNDETERMINED, None
     if facts.aware_at is None:
-        return Clock(
-            id,
-            regime,
-            reporter,
-            recipient,
-            ClockStatus.UNDETERMINED,
-            None,
-            f"{days} days",
-            explanation + " Undetermined: the date of awareness is missing.",
-            refs,
-        )
+        explanation += " Undetermined: the date of awareness is missing."
+    else:
+        status = ClockStatus.DUE
+        due_at = (count_days if unit == "days" else count_hours)(facts.aware_at, count)
     return Clock(
-        id,
-        regime,
-        reporter,
-        recipient,
-        ClockStatus.DUE,
-        count_days(facts.aware_at, days),
-        f"{days} days",
-        explanation,
-        refs,
-    )
-
-
-def _hours_clock(
-    facts: TriageFacts,
-    *,
-    id: str,
-    regime: str,
-    reporter: str,
-    recipient: str,
-    hours: int,
-    explanation: str,
-    refs: tuple[str, ...],
-) -> Clock:
-    if facts.aware_at is None:
-        return Clock(
-            id,
-            regime,
-            reporter,
-            recipient,
-            ClockStatus.UNDETERMINED,
-            None,
-            f"{hours} hours",
-            explanation + " Undetermined: the date of awareness is missing.",
-            refs,
-        )
-    return Clock(
-        id,
-        regime,
-        reporter,
-        recipient,
-        ClockStatus.DUE,
-        count_hours(facts.aware_at, hours),
-        f"{hours} hours",
-        explanation,
-        refs,
+        id, regime, reporter, recipient, status, due_at, f"{count} {unit}", explanation, refs
     )
 
 
@@ -228,13 +182,13 @@ def _article_73(facts: TriageFacts, reporter: str) -> tuple[list[Clock], list[st
             "EU AI Act Art. 73(2)",
             ("Serious incident: report at the latest 15 days after awareness."),
         )
-    clock = _days_clock(
+    clock = _clock(
         facts,
         id="ai_act_art73",
         regime="EU AI Act",
         reporter=reporter,
         recipient="market surveillance authority of the Member State where it occurred",
-        days=days,
+        period=(days, "days"),
         explanation=f"{why} {IMMEDIATE_NOTE}",
         refs=(ref, "EU AI Act Art. 73(2)", "EU AI Act Art. 73(5)", "EU AI Act Art. 3(49)"),
     )
@@ -315,13 +269,13 @@ def compute(facts: TriageFacts) -> Outcome:
     clocks, notes, undetermined = _ai_act(facts)
     if facts.personal_data_breach:
         clocks.append(
-            _hours_clock(
+            _clock(
                 facts,
                 id="gdpr_art33",
                 regime="GDPR",
                 reporter="controller",
                 recipient="supervisory authority (data protection)",
-                hours=72,
+                period=(72, "hours"),
                 explanation="Personal data breach: notify without undue delay and, where "
                 "feasible, within 72 hours of awareness, unless unlikely to result in a risk.",
                 refs=("GDPR Art. 33(1)",),
@@ -331,22 +285,22 @@ def compute(facts: TriageFacts) -> Outcome:
         common = {"regime": "NIS2", "reporter": "essential or important entity"}
         recipient = "CSIRT or competent authority"
         clocks.append(
-            _hours_clock(
+            _clock(
                 facts,
                 id="nis2_art23_early_warning",
                 recipient=recipient,
-                hours=24,
+                period=(24, "hours"),
                 explanation="Significant incident: early warning within 24 hours of awareness.",
                 refs=(f"{NIS2} Art. 23(4)(a)",),
                 **common,
             )
         )
         clocks.append(
-            _hours_clock(
+            _clock(
                 facts,
                 id="nis2_art23_notification",
                 recipient=recipient,
-                hours=72,
+                period=(72, "hours"),
                 explanation="Significant incident: incident notification within 72 hours of "
                 "awareness (final report within one month after it).",
                 refs=(f"{NIS2} Art. 23(4)(b)", f"{NIS2} Art. 23(4)(d)"),

@@ -6,9 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import JSONType, Revised, UTCDateTime
 
 
 class IncidentStatus(StrEnum):
@@ -17,7 +17,7 @@ class IncidentStatus(StrEnum):
     CLOSED = "closed"
 
 
-class Incident(SQLModel, table=True):
+class Incident(Revised, table=True):
     __tablename__ = "incidents"
     __table_args__ = (
         sa.Index("ix_incidents_org_created", "organization_id", "created_at", "id"),
@@ -41,8 +41,3 @@ class Incident(SQLModel, table=True):
     evidence_links: list[str] = Field(sa_type=JSONType)
     # The earliest deadline no report has met yet (null when none, or closed): overdue queries.
     next_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    revision: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_key_id: uuid.UUID | None = Field(default=None)
-    created_by_user_id: uuid.UUID | None = Field(default=None)

@@ -7,10 +7,10 @@ from fastapi import Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
+from app.idempotency import Created, IdempotencyDep, created
 from app.incidents import service, views
 from app.incidents.models import Incident, IncidentStatus
 from app.incidents.schemas import (
@@ -20,7 +20,7 @@ from app.incidents.schemas import (
     TriageAssessmentLink,
     TriageStart,
 )
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
 
@@ -35,8 +35,7 @@ OVERDUE_ORDER = (
 
 
 def _public(session: SessionDep, incident: Incident, response: Response) -> IncidentPublic:
-    response.headers["ETag"] = etag(incident.revision)
-    return views.one(session, incident)
+    return with_etag(response, incident.revision, views.one(session, incident))
 
 
 @router.post(
@@ -53,14 +52,12 @@ def create_incident(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, IncidentPublic, dict[str, str]]:
+    def create() -> Created:
         incident = service.create_incident(session, caller=principal, data=body)
-        headers = {"Location": f"/v1/incidents/{incident.id}", "ETag": etag(incident.revision)}
-        return 201, views.one(session, incident), headers
+        view = views.one(session, incident)
+        return created(view, location=f"/v1/incidents/{incident.id}", revision=incident.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.get(
@@ -74,6 +71,7 @@ def create_incident(
 def list_incidents(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     status_: Annotated[IncidentStatus | None, Query(alias="status")] = None,
     system_id: uuid.UUID | None = None,
     overdue: Annotated[
@@ -83,16 +81,13 @@ def list_incidents(
             "deadline that has passed."
         ),
     ] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[IncidentPublic]:
     filters = service.IncidentFilters(status=status_, system_id=system_id, overdue=overdue)
     incidents, next_cursor = service.list_incidents(
         session,
         caller=principal,
         filters=filters,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
@@ -108,15 +103,13 @@ def list_incidents(
 def list_overdue_incidents(
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue(
         session,
         caller=principal,
         system_id=None,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
@@ -133,15 +126,13 @@ def list_system_overdue_incidents(
     system_id: uuid.UUID,
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[IncidentPublic]:
     incidents, next_cursor = service.list_overdue_of_system(
         session,
         caller=principal,
         system_id=system_id,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=views.page(session, incidents), next_cursor=next_cursor)
 
@@ -206,7 +197,7 @@ def start_incident_triage(
     principal: AssessDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, TriageAssessmentLink, dict[str, str]]:
+    def create() -> Created:
         assessment = service.start_triage(
             session,
             catalog,
@@ -214,12 +205,9 @@ def start_incident_triage(
             incident_id=incident_id,
             questionnaire_version=body.questionnaire_version,
         )
-        headers = {
-            "Location": f"/v1/assessments/{assessment.id}",
-            "ETag": etag(assessment.revision),
-        }
-        return 201, views.link(assessment), headers
+        view = views.link(assessment)
+        return created(
+            view, location=f"/v1/assessments/{assessment.id}", revision=assessment.revision
+        )
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)

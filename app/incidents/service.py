@@ -16,13 +16,11 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.concurrency import check_if_match
-from app.db import utcnow
+from app.db import get_for_change, get_owned, utcnow
 from app.errors import (
     AppError,
     ConflictError,
     InvalidRequestError,
-    NotFoundError,
     ProblemType,
     field_problem,
 )
@@ -91,15 +89,8 @@ def _snapshot(incident: Incident) -> dict[str, Any]:
 def _audit(
     session: Session, incident: Incident, actor: Actor, action: str, before: dict[str, Any] | None
 ) -> None:
-    audit.record(
-        session,
-        organization_id=incident.organization_id,
-        actor=actor,
-        action=f"incident.{action}",
-        entity_type="incident",
-        entity_id=incident.id,
-        before=before,
-        after=_snapshot(incident),
+    audit.record_change(
+        session, "incident", incident, action, actor=actor, before=before, after=_snapshot(incident)
     )
 
 
@@ -127,9 +118,7 @@ def _check_dates(incident: Incident) -> None:
 
 def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -> Incident:
     # 404 for another organisation's system; a retired system may have incidents.
-    systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=data.system_id
-    )
+    systems_service.get_system(session, caller=caller, system_id=data.system_id)
     values = data.model_dump(mode="json")
     incident = Incident(
         organization_id=caller.organization_id,
@@ -167,12 +156,9 @@ def get_incident(
 def _load(
     session: Session, organization_id: uuid.UUID, incident_id: uuid.UUID, *, for_update: bool
 ) -> Incident:
-    incident = session.get(
-        Incident, incident_id, with_for_update=for_update or None, populate_existing=for_update
+    return get_owned(
+        session, Incident, incident_id, organization_id, "incident", for_update=for_update
     )
-    if incident is None or incident.organization_id != organization_id:
-        raise NotFoundError("incident", incident_id)
-    return incident
 
 
 def update_incident(
@@ -183,8 +169,9 @@ def update_incident(
     data: IncidentUpdate,
     if_match: str | None,
 ) -> Incident:
-    incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
-    check_if_match(if_match, incident.revision)
+    incident = get_for_change(
+        session, Incident, incident_id, caller.organization_id, "incident", if_match
+    )
     before = _snapshot(incident)
     changes = data.model_dump(mode="json", exclude_unset=True)
     for moment in ("occurred_at", "aware_at"):
@@ -212,8 +199,7 @@ def update_incident(
 
 def _changed(session: Session, incident: Incident) -> None:
     incident.next_due_at = _next_due(incident)
-    incident.revision += 1
-    incident.updated_at = utcnow()
+    incident.touch()
     session.add(incident)
     session.flush()
 
@@ -392,5 +378,5 @@ def list_overdue_of_system(
     limit: int,
 ) -> tuple[list[Incident], str | None]:
     """One system's overdue incidents; 404 when the system is not the organisation's."""
-    systems_service.get_system(session, organization_id=caller.organization_id, system_id=system_id)
+    systems_service.get_system(session, caller=caller, system_id=system_id)
     return list_overdue(session, caller=caller, system_id=system_id, cursor=cursor, limit=limit)

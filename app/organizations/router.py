@@ -14,7 +14,7 @@ from app.organizations.schemas import (
     ApiKeyCreated,
     ApiKeyPublic,
 )
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, tags=["api keys"])
@@ -37,10 +37,9 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
         )
     created = service.create_key(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         name=body.name,
         scopes=body.scopes,
-        actor=principal.actor,
         user_id=principal.user_id if body.personal else None,
     )
     return ApiKeyCreated(**views.api_key_public(created.key).model_dump(), secret=created.secret)
@@ -57,16 +56,14 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
 def list_api_keys(
     session: SessionDep,
     principal: AdminDep,
+    page: PageDep,
     include_revoked: Annotated[bool, Query(description="Also list revoked keys.")] = False,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[ApiKeyPublic]:
     keys, next_cursor = service.list_keys(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         include_revoked=include_revoked,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=[views.api_key_public(k) for k in keys], next_cursor=next_cursor)
 
@@ -79,9 +76,7 @@ def list_api_keys(
     summary="Get one API key",
 )
 def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(
-        service.get_key(session, organization_id=principal.organization_id, key_id=key_id)
-    )
+    return views.api_key_public(service.get_key(session, caller=principal, key_id=key_id))
 
 
 @router.post(
@@ -92,11 +87,4 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
     summary="Revoke an API key; it stops working at once",
 )
 def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(
-        service.revoke_key(
-            session,
-            organization_id=principal.organization_id,
-            key_id=key_id,
-            actor=principal.actor,
-        )
-    )
+    return views.api_key_public(service.revoke_key(session, caller=principal, key_id=key_id))

@@ -10,8 +10,8 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import Scope, generate_key
-from app.db import utcnow
+from app.auth import Caller, Operator, Scope, generate_key
+from app.db import get_owned, utcnow
 from app.errors import ConflictError, NotFoundError, ProblemType
 from app.organizations.models import ApiKey, Organization
 from app.pagination import finish_page, keyset_page
@@ -50,26 +50,25 @@ def create_organization(session: Session, *, slug: str, name: str) -> Organizati
 def create_key(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     name: str,
     scopes: Iterable[Scope | str],
-    actor: Actor,
     user_id: uuid.UUID | None = None,
 ) -> CreatedKey:
     check_name(name)
     secret, prefix, secret_hash = generate_key()
     key = ApiKey(
-        organization_id=organization_id,
+        organization_id=caller.organization_id,
         name=name,
         prefix=prefix,
         secret_hash=secret_hash,
         scopes=sorted({Scope(s).value for s in scopes}),
-        created_by_key_id=actor.key_id,
+        created_by_key_id=caller.key_id,
         user_id=user_id,
     )
     session.add(key)
     session.flush()
-    _audit(session, key, actor, "created", None)
+    _audit(session, key, caller.actor, "created", None)
     return CreatedKey(key=key, secret=secret)
 
 
@@ -88,27 +87,20 @@ def key_snapshot(key: ApiKey) -> dict[str, object]:
 def _audit(
     session: Session, key: ApiKey, actor: Actor, action: str, before: dict[str, object] | None
 ) -> None:
-    audit.record(
-        session,
-        organization_id=key.organization_id,
-        actor=actor,
-        action=f"api_key.{action}",
-        entity_type="api_key",
-        entity_id=key.id,
-        before=before,
-        after=key_snapshot(key),
+    audit.record_change(
+        session, "api_key", key, action, actor=actor, before=before, after=key_snapshot(key)
     )
 
 
 def list_keys(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     include_revoked: bool,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[ApiKey], str | None]:
-    statement = select(ApiKey).where(ApiKey.organization_id == organization_id)
+    statement = select(ApiKey).where(ApiKey.organization_id == caller.organization_id)
     if not include_revoked:
         statement = statement.where(col(ApiKey.revoked_at).is_(None))
     statement = keyset_page(
@@ -117,18 +109,13 @@ def list_keys(
     return finish_page(list(session.exec(statement).all()), limit)
 
 
-def get_key(session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
-    key = session.get(ApiKey, key_id)
-    if key is None or key.organization_id != organization_id:
-        raise NotFoundError("API key", key_id)
-    return key
+def get_key(session: Session, *, caller: Caller, key_id: uuid.UUID) -> ApiKey:
+    return get_owned(session, ApiKey, key_id, caller.organization_id, "API key")
 
 
-def revoke_key(
-    session: Session, *, organization_id: uuid.UUID, key_id: uuid.UUID, actor: Actor
-) -> ApiKey:
+def revoke_key(session: Session, *, caller: Caller, key_id: uuid.UUID) -> ApiKey:
     """Revoke a key; the last active admin key of an organisation cannot be revoked."""
-    key = get_key(session, organization_id=organization_id, key_id=key_id)
+    key = get_key(session, caller=caller, key_id=key_id)
     if key.revoked_at is not None:
         raise ConflictError("This API key is revoked already.", type=ProblemType.ALREADY_REVOKED)
     if Scope.ADMIN in key.scopes:
@@ -136,7 +123,9 @@ def revoke_key(
         # keys at once must not both see the other one still active.
         admins = session.exec(
             select(ApiKey)
-            .where(ApiKey.organization_id == organization_id, col(ApiKey.revoked_at).is_(None))
+            .where(
+                ApiKey.organization_id == caller.organization_id, col(ApiKey.revoked_at).is_(None)
+            )
             .order_by(col(ApiKey.id))
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -151,7 +140,7 @@ def revoke_key(
     key.revoked_at = utcnow()
     session.add(key)
     session.flush()
-    _audit(session, key, actor, "revoked", before)
+    _audit(session, key, caller.actor, "revoked", before)
     return key
 
 
@@ -160,10 +149,5 @@ def bootstrap(session: Session) -> CreatedKey | None:
     if session.exec(select(Organization).limit(1)).first() is not None:
         return None
     org = create_organization(session, slug=DEFAULT_ORGANIZATION_SLUG, name="Default organisation")
-    return create_key(
-        session,
-        organization_id=org.id,
-        name="first admin",
-        scopes=[Scope.ADMIN],
-        actor=Actor(key_id=None, name="first start"),
-    )
+    first_start = Operator(organization_id=org.id, name="first start")
+    return create_key(session, caller=first_start, name="first admin", scopes=[Scope.ADMIN])

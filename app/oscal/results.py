@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from app.assessments import queries as assessment_queries
 from app.assessments.models import Assessment, AssessmentRound
+from app.auth import Caller
 from app.errors import ConflictError, ProblemType
 from app.oscal.ids import NAMESPACE, control_token, require_trestle, stable_uuid
 from app.portfolio.models import ControlRecord, ImplementationStatus
@@ -32,16 +33,12 @@ class SystemResults:
     records: dict[str, ControlRecord]
 
 
-def gather(session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID) -> SystemResults:
+def gather(session: Session, *, caller: Caller, system_id: uuid.UUID) -> SystemResults:
     """Another organisation's system is a 404, like everywhere else."""
-    system = systems_service.get_system(
-        session, organization_id=organization_id, system_id=system_id
-    )
-    approved = assessment_queries.standing(
-        session, organization_id=organization_id, system_id=system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=system_id)
+    approved = assessment_queries.standing(session, caller=caller, system_id=system_id)
     records = session.exec(
-        select(ControlRecord).where(col(ControlRecord.organization_id) == organization_id)
+        select(ControlRecord).where(col(ControlRecord.organization_id) == caller.organization_id)
     ).all()
     return SystemResults(system, approved, {r.control_id: r for r in records})
 

@@ -73,9 +73,7 @@ def get_oscal_assessment_results(
     approval), an observation of its scored answers and a finding per required control or
     obligation: `satisfied` when the control's implementation record says implemented.
     409 before any approval; 501 when the installation left out the `oscal` extra."""
-    found = oscal_results.gather(
-        session, organization_id=principal.organization_id, system_id=system_id
-    )
+    found = oscal_results.gather(session, caller=principal, system_id=system_id)
     built = oscal_results.build_results(found, generated_at=utcnow(), version=__version__)
     document: dict[str, Any] = built.oscal_dict()
     return document

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import AbstractContextManager
 from typing import Any
 
 from pydantic import ValidationError
@@ -11,17 +12,15 @@ from sqlmodel import Session
 
 from app.audit.service import Actor
 from app.auth import Role
-from app.db import create_db_engine
+from app.db import command_session
 from app.errors import AppError
 from app.settings import get_settings
 
 CLI_ACTOR = Actor(key_id=None, name="command line")
 
 
-def _session() -> Session:
-    import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
-
-    return Session(create_db_engine(get_settings().database_url), expire_on_commit=False)
+def _session() -> AbstractContextManager[Session]:
+    return command_session(get_settings().database_url)
 
 
 def _fail(message: str) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.auth import (
@@ -20,13 +22,13 @@ from app.auth import (
     Role,
     check_origin,
 )
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep, after_transaction
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.pagination import Page, PageDep
 from app.people import credentials, oidc, service, views
 from app.people.limiter import SignInLimiter
 from app.people.models import UserSession
@@ -141,6 +143,40 @@ def _signed_in(
     return service.me(session, service.principal_of(session, user_session))
 
 
+@dataclass(frozen=True)
+class SignInFlow:
+    """A person signing in from a browser: the session it opens replaces the one its cookie
+    names (if any), and the answer sets the new session's cookie."""
+
+    request: Request
+    response: Response
+    session: Session
+    settings: Settings
+    passwords: Passwords
+    replaces: str | None
+
+    @property
+    def user_agent(self) -> str | None:
+        return self.request.headers.get("user-agent")
+
+    def signed_in(self, opened: tuple[UserSession, str]) -> Me:
+        return _signed_in(self.session, self.response, self.settings, opened)
+
+
+def _sign_in_flow(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    passwords: PasswordsDep,
+    cookie: CookieDep,
+) -> SignInFlow:
+    return SignInFlow(request, response, session, settings, passwords, cookie)
+
+
+SignInFlowDep = Annotated[SignInFlow, Depends(_sign_in_flow)]
+
+
 @router.get(
     "/v1/auth/methods",
     operation_id="getSignInMethods",
@@ -163,28 +199,19 @@ def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
     openapi_extra=OPTIONAL_SESSION,
     summary="Sign in with e-mail and password; sets the session cookie",
 )
-def sign_in(
-    body: SignIn,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    passwords: PasswordsDep,
-    limiter: LimiterDep,
-    cookie: CookieDep,
-) -> Me:
+def sign_in(body: SignIn, flow: SignInFlowDep, limiter: LimiterDep) -> Me:
     opened = service.sign_in(
-        session,
-        settings,
-        passwords,
+        flow.session,
+        flow.settings,
+        flow.passwords,
         limiter,
         email=body.email,
         password=body.password,
-        client=_client(request),
-        user_agent=request.headers.get("user-agent"),
-        replaces=cookie,
+        client=_client(flow.request),
+        user_agent=flow.user_agent,
+        replaces=flow.replaces,
     )
-    return _signed_in(session, response, settings, opened)
+    return flow.signed_in(opened)
 
 
 @router.post(
@@ -247,10 +274,9 @@ def switch_organization(
 def list_my_sessions(
     session: SessionDep,
     principal: PrincipalDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[SessionPublic]:
-    rows, next_cursor = service.list_sessions(session, caller=principal, cursor=cursor, limit=limit)
+    rows, next_cursor = service.list_sessions(session, caller=principal, **page)
     items = [views.session_public(s, current=s.id == principal.session_id) for s in rows]
     return Page(items=items, next_cursor=next_cursor)
 
@@ -341,25 +367,17 @@ def request_password_reset(
     openapi_extra=OPTIONAL_SESSION,
     summary="Set a new password with a reset link; signs in",
 )
-def complete_password_reset(
-    body: PasswordResetComplete,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    passwords: PasswordsDep,
-    cookie: CookieDep,
-) -> Me:
+def complete_password_reset(body: PasswordResetComplete, flow: SignInFlowDep) -> Me:
     opened = credentials.complete_reset(
-        session,
-        settings,
-        passwords,
+        flow.session,
+        flow.settings,
+        flow.passwords,
         secret=body.token,
         new_password=body.new_password,
-        user_agent=request.headers.get("user-agent"),
-        replaces=cookie,
+        user_agent=flow.user_agent,
+        replaces=flow.replaces,
     )
-    return _signed_in(session, response, settings, opened)
+    return flow.signed_in(opened)
 
 
 @router.get("/v1/auth/invitations/accept", include_in_schema=False)
@@ -395,26 +413,18 @@ def get_invitation(token: str, session: SessionDep) -> InvitationView:
     openapi_extra=OPTIONAL_SESSION,
     summary="Accept an invitation (a new person sets a password); signs in",
 )
-def accept_invitation(
-    body: InvitationAccept,
-    request: Request,
-    response: Response,
-    session: SessionDep,
-    settings: SettingsDep,
-    passwords: PasswordsDep,
-    cookie: CookieDep,
-) -> Me:
+def accept_invitation(body: InvitationAccept, flow: SignInFlowDep) -> Me:
     opened = credentials.accept_invitation(
-        session,
-        settings,
-        passwords,
+        flow.session,
+        flow.settings,
+        flow.passwords,
         secret=body.token,
         display_name=body.display_name,
         password=body.password,
-        user_agent=request.headers.get("user-agent"),
-        replaces=cookie,
+        user_agent=flow.user_agent,
+        replaces=flow.replaces,
     )
-    return _signed_in(session, response, settings, opened)
+    return flow.signed_in(opened)
 
 
 @router.get(
@@ -428,11 +438,10 @@ def accept_invitation(
 def list_users(
     session: SessionDep,
     principal: ReadDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[UserPublic]:
     members, next_cursor = service.list_members(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
+        session, organization_id=principal.organization_id, **page
     )
     return Page(items=[m.public() for m in members], next_cursor=next_cursor)
 
@@ -511,8 +520,7 @@ def update_user(
     member = service.change_role(
         session, caller=principal, user_id=user_id, role=body.role, if_match=if_match
     )
-    response.headers["ETag"] = etag(member.membership.revision)
-    return member.public()
+    return with_etag(response, member.membership.revision, member.public())
 
 
 @router.post(
@@ -536,8 +544,7 @@ def deactivate_user(
         actor=principal.actor,
         if_match=if_match,
     )
-    response.headers["ETag"] = etag(member.membership.revision)
-    return member.public()
+    return with_etag(response, member.membership.revision, member.public())
 
 
 def _sign_in_error(slug: str) -> RedirectResponse:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import JSONType, StoredFile, UTCDateTime, utcnow
 
 
 class Applicability(StrEnum):
@@ -53,7 +53,7 @@ class ControlRecord(SQLModel, table=True):
     updated_by_user_id: uuid.UUID | None = None
 
 
-class ControlEvidence(SQLModel, table=True):
+class ControlEvidence(StoredFile, table=True):
     """A file kept as evidence of a control's implementation (bytes in the evidence store)."""
 
     __tablename__ = "control_evidence"
@@ -62,11 +62,5 @@ class ControlEvidence(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     record_id: uuid.UUID = Field(foreign_key="control_records.id", ondelete="CASCADE")
-    filename: str = Field(max_length=255)
-    content_type: str = Field(max_length=100)
-    size_bytes: int = Field(sa_type=sa.BigInteger)
-    sha256: str = Field(max_length=64)
-    storage_key: str = Field(max_length=200)
-    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     uploaded_by_key_id: uuid.UUID | None = None
     uploaded_by_user_id: uuid.UUID | None = None

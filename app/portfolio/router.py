@@ -7,7 +7,7 @@ import binascii
 import re
 import uuid
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypedDict
 
 from fastapi import Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -24,12 +24,12 @@ from app.auth import (
     check_scope,
     require_scope,
 )
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page, _decode, _encode
+from app.idempotency import Created, IdempotencyDep, created
+from app.pagination import Page, PageDep, _decode, _encode
 from app.pagination import invalid_cursor as _invalid_cursor
 from app.portfolio import plan as plans
 from app.portfolio import reports, service, soa, views
@@ -98,6 +98,36 @@ async def _plan_settings(settings: SettingsDep) -> service.PlanSettings:
 PlanSettingsDep = Annotated[service.PlanSettings, Depends(_plan_settings)]
 
 
+class StandingQuery(TypedDict):
+    """What one AI system's standing is read with, as the path and query name it."""
+
+    caller: Principal
+    system_id: uuid.UUID
+    as_of: date
+    calendar: str | None
+    settings: service.PlanSettings
+
+
+def _standing_query(
+    system_id: uuid.UUID,
+    principal: ReadDep,
+    settings: PlanSettingsDep,
+    as_of: AsOfQuery = None,
+    calendar: CalendarQuery = None,
+) -> StandingQuery:
+    return StandingQuery(
+        caller=principal,
+        system_id=system_id,
+        as_of=as_of or utcnow().date(),
+        calendar=calendar,
+        settings=settings,
+    )
+
+
+# The system, the day obligations are judged at and the calendar: the standing and the dossier.
+StandingDep = Annotated[StandingQuery, Depends(_standing_query)]
+
+
 @router.get(
     "/v1/ai-systems/{system_id}/plan",
     operation_id="getAiSystemPlan",
@@ -149,14 +179,14 @@ def list_work_queue(
     catalog: CatalogDep,
     principal: ReadDep,
     settings: PlanSettingsDep,
+    window: PageDep,
     urgency: plans.Urgency | None = None,
     state: plans.PlanState | None = None,
     questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
     system_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(max_length=200, description="The system owner.")] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[WorkItem]:
+    cursor, limit = window["cursor"], window["limit"]
     after = _read_queue_cursor(cursor) if cursor is not None else None
     rows = plans.work_queue(
         session,
@@ -197,24 +227,8 @@ def list_work_queue(
     summary="One standing per AI system: overall tier, merged obligations and controls, "
     "suppliers' tiers, the plan and the next due date",
 )
-def get_standing(
-    system_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    settings: PlanSettingsDep,
-    as_of: AsOfQuery = None,
-    calendar: CalendarQuery = None,
-) -> SystemStanding:
-    return service.system_standing(
-        session,
-        catalog,
-        caller=principal,
-        system_id=system_id,
-        as_of=as_of or utcnow().date(),
-        calendar=calendar,
-        settings=settings,
-    )
+def get_standing(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> SystemStanding:
+    return service.system_standing(session, catalog, **standing)
 
 
 HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
@@ -229,26 +243,8 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
     responses={**HTML_RESPONSE, **problem_responses(404)},
     summary="Printable dossier of an AI system (HTML with print CSS)",
 )
-def get_dossier(
-    system_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    settings: PlanSettingsDep,
-    as_of: AsOfQuery = None,
-    calendar: CalendarQuery = None,
-) -> HTMLResponse:
-    return HTMLResponse(
-        service.dossier(
-            session,
-            catalog,
-            caller=principal,
-            system_id=system_id,
-            as_of=as_of or utcnow().date(),
-            calendar=calendar,
-            settings=settings,
-        )
-    )
+def get_dossier(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> HTMLResponse:
+    return HTMLResponse(service.dossier(session, catalog, **standing))
 
 
 @router.get(
@@ -263,15 +259,15 @@ def list_control_records(
     session: SessionDep,
     catalog: CatalogDep,
     principal: ReadDep,
+    window: PageDep,
     status_: Annotated[ImplementationStatus | None, Query(alias="status")] = None,
     owner_user_id: uuid.UUID | None = None,
     overdue: Annotated[
         bool | None, Query(description="Not implemented and past the target date.")
     ] = None,
     applicability: Applicability | None = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[ControlRecordPublic]:
+    cursor, limit = window["cursor"], window["limit"]
     after = None
     if cursor is not None:
         try:
@@ -315,8 +311,9 @@ def get_control_record(
     principal: ReadDep,
 ) -> ControlRecordPublic:
     record = service.get_record(session, catalog.controls, caller=principal, control_id=control_id)
-    response.headers["ETag"] = etag(record.revision)
-    return views.control_records(session, catalog, [record])[0]
+    return with_etag(
+        response, record.revision, views.control_records(session, catalog, [record])[0]
+    )
 
 
 @router.post(
@@ -334,17 +331,13 @@ def create_control_record(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, ControlRecordPublic, dict[str, str]]:
+    def create() -> Created:
         record = service.create_record(session, catalog.controls, caller=principal, data=body)
-        headers = {
-            "Location": f"/v1/control-records/{record.control_id}",
-            "ETag": etag(record.revision),
-        }
-        return 201, views.control_records(session, catalog, [record])[0], headers
+        view = views.control_records(session, catalog, [record])[0]
+        location = f"/v1/control-records/{record.control_id}"
+        return created(view, location=location, revision=record.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.patch(
@@ -371,8 +364,9 @@ def update_control_record(
         data=body,
         if_match=if_match,
     )
-    response.headers["ETag"] = etag(record.revision)
-    return views.control_records(session, catalog, [record])[0]
+    return with_etag(
+        response, record.revision, views.control_records(session, catalog, [record])[0]
+    )
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}

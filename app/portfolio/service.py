@@ -100,9 +100,7 @@ def system_plan(
     system_id: uuid.UUID,
     settings: PlanSettings,
 ) -> SystemPlan:
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=system_id)
     entries, _ = plans.system_plan(
         session,
         catalog,
@@ -256,12 +254,8 @@ def system_standing(
     controls = catalog.controls
     if calendar is not None and calendar not in controls.calendars:
         raise unknown_calendar(calendar, sorted(controls.calendars))
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
-    standing = assessment_queries.standing(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=system_id)
+    standing = assessment_queries.standing(session, caller=caller, system_id=system_id)
     entries, facts = plans.system_plan(
         session,
         catalog,
@@ -475,13 +469,12 @@ def _apply(
     record.updated_by_user_id = caller.user_id
     session.add(record)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=caller.organization_id,
+        "control_record",
+        record,
+        "created" if before is None else "updated",
         actor=caller.actor,
-        action="control_record.created" if before is None else "control_record.updated",
-        entity_type="control_record",
-        entity_id=record.id,
         before=before,
         after={"control_id": record.control_id, **record_snapshot(record)},
     )
@@ -598,12 +591,8 @@ def dossier(
         calendar=calendar,
         settings=settings,
     )
-    system = systems_service.get_system(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
-    rows = assessment_queries.standing(
-        session, organization_id=caller.organization_id, system_id=system_id
-    )
+    system = systems_service.get_system(session, caller=caller, system_id=system_id)
+    rows = assessment_queries.standing(session, caller=caller, system_id=system_id)
     people = names_of(
         session,
         {r.decided_by_user_id for _, r in rows} | {r.submitted_by_user_id for _, r in rows},
@@ -689,13 +678,12 @@ def add_evidence(
     record.updated_at = utcnow()
     session.add(record)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=caller.organization_id,
+        "control_record",
+        record,
+        "evidence_added",
         actor=caller.actor,
-        action="control_record.evidence_added",
-        entity_type="control_record",
-        entity_id=record.id,
         after={
             "control_id": control_id,
             "evidence_id": str(evidence.id),

@@ -13,23 +13,24 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
-import sqlalchemy as sa
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.assessments.exports import write_csv
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.assessments.soa import (
+    FRAMEWORK,
+    Requirement,
+    heading,
+    requirements_by_control,
+    standard_title,
+)
 from app.auth import Caller
 from app.canonical import canonical_hash
 from app.controls.catalog import ControlCatalog
-from app.controls.i18n import pick_language, text_in
 from app.db import utcnow
 from app.portfolio import service
 from app.portfolio.models import Applicability, ImplementationStatus
 from app.portfolio.schemas import ControlEvidencePublic
-from app.systems.models import AISystem, SystemStatus
-
-FRAMEWORK: Final = "iso-42001"
 
 
 class ApplicabilityDecision(StrEnum):
@@ -82,46 +83,29 @@ class StatementOfApplicabilityV2(BaseModel):
 
 
 def _requirements(session: Session, organization_id: uuid.UUID) -> dict[str, list[SoaRequirement]]:
-    rows = session.exec(
-        select(Assessment, AssessmentRound, AISystem)
-        .join(
-            AssessmentRound,
-            sa.and_(
-                col(AssessmentRound.assessment_id) == col(Assessment.id),
-                col(AssessmentRound.round) == col(Assessment.round),
-            ),
-        )
-        .join(AISystem, col(AISystem.id) == col(Assessment.system_id))
-        .where(
-            Assessment.organization_id == organization_id,
-            col(Assessment.is_current).is_(True),
-            Assessment.status == AssessmentStatus.APPROVED.value,
-            AISystem.status == SystemStatus.ACTIVE.value,
-        )
-        .order_by(col(AISystem.name), col(Assessment.questionnaire_key), col(Assessment.id))
-    ).all()
-    out: dict[str, list[SoaRequirement]] = {}
-    for assessment, approved, system in rows:
-        obligations = approved.result.get("obligations", [])
-        for requirement in approved.result.get("controls", []):
-            rules = [str(r) for r in requirement.get("required_by", [])]
-            served = sorted(
-                str(o.get("id"))
-                for o in obligations
-                if set(rules) & {str(r) for r in o.get("required_by", [])}
-            )
-            out.setdefault(str(requirement.get("id")), []).append(
-                SoaRequirement(
-                    system_id=system.id,
-                    system_name=system.name,
-                    assessment_id=assessment.id,
-                    questionnaire=f"{assessment.questionnaire_key}@{assessment.questionnaire_version}",
-                    tier=approved.tier,
-                    rules=rules,
-                    obligations=served,
-                )
-            )
-    return out
+    _, by_control = requirements_by_control(session, organization_id)
+    return {
+        control_id: [_requirement(r) for r in requirements]
+        for control_id, requirements in by_control.items()
+    }
+
+
+def _requirement(r: Requirement) -> SoaRequirement:
+    """The requirement, with the obligations its fired rules raise as well."""
+    served = sorted(
+        str(o.get("id"))
+        for o in r.approved.result.get("obligations", [])
+        if set(r.rules) & {str(rule) for rule in o.get("required_by", [])}
+    )
+    return SoaRequirement(
+        system_id=r.system.id,
+        system_name=r.system.name,
+        assessment_id=r.assessment.id,
+        questionnaire=f"{r.assessment.questionnaire_key}@{r.assessment.questionnaire_version}",
+        tier=r.approved.tier,
+        rules=r.rules,
+        obligations=served,
+    )
 
 
 def _because(required_by: list[SoaRequirement]) -> str:
@@ -168,13 +152,9 @@ def build(
         else:
             applicable, decided = False, ApplicabilityDecision.DERIVED
             justification = "not required by any current approved assessment"
-        language = pick_language(accept_language, control.title)
         rows.append(
             SoaRow(
-                id=control.id,
-                ref=control.ref,
-                title=text_in(dict(control.title), language),
-                group=control.group,
+                **heading(control, accept_language),
                 applicable=applicable,
                 decided_by=decided,
                 justification=justification,
@@ -193,12 +173,11 @@ def build(
                 links=list(record.links) if record else [],
             )
         )
-    file = controls.files.get(FRAMEWORK)
     day = as_of or utcnow().date()
     body = {
         "organization_id": caller.organization_id,
         "framework": FRAMEWORK,
-        "standard": file.title if file is not None else FRAMEWORK,
+        "standard": standard_title(controls),
         "as_of": day,
         "applicable_count": sum(1 for r in rows if r.applicable),
         "implemented_count": sum(

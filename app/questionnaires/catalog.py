@@ -8,7 +8,9 @@ reference, compiles the logic once, and returns an immutable `Catalog`. Anything
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
@@ -65,12 +67,40 @@ RESERVED_DIRS: Final = frozenset({"controls", "schema"})
 _ITEM_TYPE_TAGS: Final = frozenset(ITEM_TYPES)
 
 
+# Catalogs already compiled by this process, by their folder and the bytes of its files.
+_COMPILED: OrderedDict[tuple[Path, str], Catalog] = OrderedDict()
+_COMPILED_KEPT: Final = 4
+
+
 def load_catalog(root: Path = DEFAULT_ROOT) -> Catalog:
-    """Load, check and compile everything under `root`; raise `CatalogError` on any problem."""
+    """Load, check and compile everything under `root`; raise `CatalogError` on any problem.
+
+    A catalog is immutable, so a process that loads the same files again (an app factory called
+    twice, the OpenAPI renderer, the tests) gets the catalog it compiled before; a change to any
+    byte of any file under `root` is a new load.
+    """
+    key = (root.resolve(), _files_digest(root))
+    if (compiled := _COMPILED.get(key)) is not None:
+        _COMPILED.move_to_end(key)
+        return compiled
     catalog, problems = load_catalog_with_problems(root)
     if problems:
         raise CatalogError(problems)
+    _COMPILED[key] = catalog
+    if len(_COMPILED) > _COMPILED_KEPT:
+        _COMPILED.popitem(last=False)
     return catalog
+
+
+def _files_digest(root: Path) -> str:
+    """One hash of every file's path and bytes under `root` ("" when `root` is not a folder)."""
+    if not root.is_dir():
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(root)).encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:

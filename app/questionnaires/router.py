@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -9,7 +10,7 @@ from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
 from app.auth import Principal, require_scope
-from app.concurrency import etag_response
+from app.concurrency import etag_response, none_match
 from app.controls.i18n import pick_language, text_in
 from app.db import reads_only
 from app.errors import InvalidRequestError, NotFoundError, ProblemType, problem_responses
@@ -53,13 +54,6 @@ def _etag(questionnaire: QuestionnaireVersion, language: str) -> str:
     return f'"{questionnaire.content_hash}.{language}"'
 
 
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    candidates = [c.strip().removeprefix("W/") for c in if_none_match.split(",")]
-    return "*" in candidates or etag in candidates
-
-
 # The served document per version and language, as JSON bytes: localising and encoding a large
 # questionnaire costs milliseconds, and the catalog never changes while the process runs.
 _RENDERED: dict[tuple[str, str, str], bytes] = {}
@@ -72,27 +66,51 @@ def _rendered(questionnaire: QuestionnaireVersion, language: str) -> bytes:
     return _RENDERED[key]
 
 
-def _serve(
-    questionnaire: QuestionnaireVersion,
-    accept_language: str | None,
-    if_none_match: str | None,
-    *,
-    pinned: bool,
-) -> Response:
-    language = pick_language(accept_language, questionnaire.languages)
-    etag = _etag(questionnaire, language)
-    cache = IMMUTABLE if pinned and questionnaire.released else "no-cache"
-    headers = {
-        "ETag": etag,
-        "Cache-Control": cache,
-        "Content-Language": language,
-        "Vary": "Accept-Language",
-    }
-    if _matches(if_none_match, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(
-        _rendered(questionnaire, language), media_type="application/json", headers=headers
-    )
+@dataclass(frozen=True)
+class Served:
+    """A questionnaire document served in the caller's language, 304 to a conditional GET that
+    holds it already."""
+
+    accept_language: str | None
+    if_none_match: str | None
+
+    def serve(self, questionnaire: QuestionnaireVersion, *, pinned: bool) -> Response:
+        language = pick_language(self.accept_language, questionnaire.languages)
+        etag = _etag(questionnaire, language)
+        cache = IMMUTABLE if pinned and questionnaire.released else "no-cache"
+        headers = {
+            "ETag": etag,
+            "Cache-Control": cache,
+            "Content-Language": language,
+            "Vary": "Accept-Language",
+        }
+        if none_match(self.if_none_match, etag):
+            return Response(status_code=304, headers=headers)
+        return Response(
+            _rendered(questionnaire, language), media_type="application/json", headers=headers
+        )
+
+
+async def _served(
+    accept_language: AcceptLanguage = None, if_none_match: IfNoneMatch = None
+) -> Served:
+    return Served(accept_language, if_none_match)
+
+
+ServedDep = Annotated[Served, Depends(_served)]
+
+
+async def _latest(key: str, catalog: CatalogDep) -> QuestionnaireVersion:
+    return _find(catalog, key, None)
+
+
+async def _pinned(key: str, version: str, catalog: CatalogDep) -> QuestionnaireVersion:
+    return _find(catalog, key, version)
+
+
+# The questionnaire a GET path names: its latest published version, or the version given.
+LatestDep = Annotated[QuestionnaireVersion, Depends(_latest)]
+PinnedDep = Annotated[QuestionnaireVersion, Depends(_pinned)]
 
 
 @router.get(
@@ -130,14 +148,10 @@ async def list_questionnaires(
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
 async def get_questionnaire(
-    key: str,
-    catalog: CatalogDep,
-    principal: ReadPrincipal,
-    accept_language: AcceptLanguage = None,
-    if_none_match: IfNoneMatch = None,
+    principal: ReadPrincipal, questionnaire: LatestDep, served: ServedDep
 ) -> Response:
     """The latest published version of a questionnaire, localised per Accept-Language."""
-    return _serve(_find(catalog, key, None), accept_language, if_none_match, pinned=False)
+    return served.serve(questionnaire, pinned=False)
 
 
 @router.get(
@@ -147,15 +161,10 @@ async def get_questionnaire(
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
 async def get_questionnaire_version(
-    key: str,
-    version: str,
-    catalog: CatalogDep,
-    principal: ReadPrincipal,
-    accept_language: AcceptLanguage = None,
-    if_none_match: IfNoneMatch = None,
+    principal: ReadPrincipal, questionnaire: PinnedDep, served: ServedDep
 ) -> Response:
     """One version of a questionnaire; published versions are immutable and cacheable."""
-    return _serve(_find(catalog, key, version), accept_language, if_none_match, pinned=True)
+    return served.serve(questionnaire, pinned=True)
 
 
 @router.get(
@@ -164,11 +173,9 @@ async def get_questionnaire_version(
     response_model=dict[str, Any],
     responses=problem_responses(404),
 )
-async def get_answer_schema(
-    key: str, version: str, catalog: CatalogDep, principal: ReadPrincipal
-) -> dict[str, Any]:
+async def get_answer_schema(principal: ReadPrincipal, questionnaire: PinnedDep) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an answers object for this version."""
-    return _find(catalog, key, version).answer_schema
+    return questionnaire.answer_schema
 
 
 def _evaluate(questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace: bool) -> Response:

@@ -118,11 +118,12 @@ LEVEL_DESCRIPTION = (
 )
 
 
-class ObligationOut(BaseModel):
-    """An obligation, the rules requiring it and when it applies under each calendar."""
+class RequirementOut(BaseModel):
+    """What a result requires (an obligation or a control): its citation, who holds it, how
+    strongly it is required and the rules requiring it."""
 
     id: str
-    ref: str | None = Field(default=None, description="The provision, e.g. 'EU AI Act Art. 26(2)'.")
+    ref: str | None = Field(default=None, description="The citation.")
     title: dict[str, str] | None = Field(default=None, description="Short title by language.")
     holder: HolderOut | None = Field(
         default=None, description="Who holds it (absent in results stored before it was reported)."
@@ -131,6 +132,12 @@ class ObligationOut(BaseModel):
         default=None, description=LEVEL_DESCRIPTION
     )
     required_by: list[str]
+
+
+class ObligationOut(RequirementOut):
+    """An obligation, the rules requiring it and when it applies under each calendar."""
+
+    ref: str | None = Field(default=None, description="The provision, e.g. 'EU AI Act Art. 26(2)'.")
     applies_from: dict[str, date | None]
     applies: dict[str, bool]
     deferred_by: list[str] | None = Field(
@@ -139,19 +146,10 @@ class ObligationOut(BaseModel):
     )
 
 
-class ControlRequirementOut(BaseModel):
+class ControlRequirementOut(RequirementOut):
     """A required control, its citation and the rules requiring it."""
 
-    id: str
     ref: str | None = Field(default=None, description="e.g. 'ISO/IEC 42001 A.9.2'.")
-    title: dict[str, str] | None = Field(default=None, description="Short title by language.")
-    holder: HolderOut | None = Field(
-        default=None, description="Who holds it (absent in results stored before it was reported)."
-    )
-    level: Literal["must", "should", "could"] | None = Field(
-        default=None, description=LEVEL_DESCRIPTION
-    )
-    required_by: list[str]
 
 
 class FlagOut(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 Json = Any
 ItemType = Literal[
@@ -23,17 +23,7 @@ ItemType = Literal[
     "date",
     "display",
 ]
-ITEM_TYPES: Final = (
-    "boolean",
-    "single_choice",
-    "multi_choice",
-    "integer",
-    "decimal",
-    "string",
-    "text",
-    "date",
-    "display",
-)
+ITEM_TYPES: Final[tuple[str, ...]] = get_args(ItemType)
 
 
 @dataclass(frozen=True, slots=True)

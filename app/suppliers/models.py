@@ -6,10 +6,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.db import Revised, StoredFile, UTCDateTime, utcnow
 
 
-class Supplier(SQLModel, table=True):
+class Supplier(Revised, table=True):
     """A company the organisation buys AI products or services from."""
 
     __tablename__ = "suppliers"
@@ -21,11 +21,6 @@ class Supplier(SQLModel, table=True):
     website: str | None = Field(default=None, max_length=500)
     country: str | None = Field(default=None, max_length=2)
     description: str | None = Field(default=None, max_length=4000)
-    revision: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_key_id: uuid.UUID | None = None
-    created_by_user_id: uuid.UUID | None = None
 
 
 class SupplierContact(SQLModel, table=True):
@@ -121,7 +116,7 @@ class Invitation(SQLModel, table=True):
     first_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Evidence(SQLModel, table=True):
+class Evidence(StoredFile, table=True):
     """A file a supplier attached to its answers; the bytes live under the evidence folder."""
 
     __tablename__ = "supplier_evidence"
@@ -132,10 +127,4 @@ class Evidence(SQLModel, table=True):
     request_id: uuid.UUID = Field(foreign_key="vendor_requests.id", ondelete="CASCADE")
     item_id: str | None = Field(default=None, max_length=64)
     round: int
-    filename: str = Field(max_length=255)
-    content_type: str = Field(max_length=100)
-    size_bytes: int = Field(sa_type=sa.BigInteger)
-    sha256: str = Field(max_length=64)
-    storage_key: str = Field(max_length=200)
-    uploaded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     uploaded_by: str = Field(max_length=400)

@@ -20,7 +20,7 @@ from fastapi.security.http import HTTPBase
 from app.assessments import service as assessments
 from app.assessments.schemas import AnswersPatch
 from app.auth import hash_key
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.controls.i18n import pick_language
 from app.db import READ_METHODS, SessionDep
 from app.deps import EngineDep, SettingsDep
@@ -118,9 +118,9 @@ WRITE_ERRORS = problem_responses(409, 412, 428)
 def get_request(
     response: Response, session: SessionDep, catalog: CatalogDep, access: AccessDep
 ) -> PortalRequest:
-    response.headers["ETag"] = etag(access.assessment.revision)
     response.headers["Cache-Control"] = "no-store"
-    return views.portal_request(session, catalog, access, access.assessment)
+    view = views.portal_request(session, catalog, access, access.assessment)
+    return with_etag(response, access.assessment.revision, view)
 
 
 @router.get(
@@ -157,8 +157,9 @@ def save_answers(
     assessment = portal_service.portal_save(
         session, catalog, access=access, changes=body.answers, if_match=if_match
     )
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.portal_request(session, catalog, access, assessment)
+    return with_etag(
+        response, assessment.revision, views.portal_request(session, catalog, access, assessment)
+    )
 
 
 @router.post(
@@ -176,8 +177,9 @@ def submit(
     if_match: IfMatchHeader = None,
 ) -> PortalRequest:
     assessment = portal_service.portal_submit(session, catalog, access=access, if_match=if_match)
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.portal_request(session, catalog, access, assessment)
+    return with_etag(
+        response, assessment.revision, views.portal_request(session, catalog, access, assessment)
+    )
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}

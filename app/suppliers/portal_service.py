@@ -15,8 +15,7 @@ from sqlmodel import Session, col, select
 from app.assessments import service as assessments
 from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
-from app.audit.service import Actor
-from app.auth import hash_key
+from app.auth import Operator, hash_key
 from app.db import record_aside, transaction, utcnow
 from app.errors import (
     AppError,
@@ -44,26 +43,12 @@ from app.webhooks import service as webhooks
 
 
 @dataclass(frozen=True)
-class SupplierCaller:
-    """A supplier contact acting through an invitation: no key, one organisation, one request."""
-
-    organization_id: uuid.UUID
-    email: str
-    key_id: uuid.UUID | None = None
-    user_id: uuid.UUID | None = None
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(key_id=None, name=f"supplier contact <{self.email}>")
-
-
-@dataclass(frozen=True)
 class PortalAccess:
     """What an invitation token opens: one request, its assessment, acting as its contact."""
 
     request: VendorRequest
     assessment: Assessment
-    caller: SupplierCaller
+    caller: Operator  # the supplier's contact: no key, one organisation, one request
 
 
 def unknown_invitation() -> AppError:
@@ -100,8 +85,8 @@ def open_invitation(session: Session, token: str, *, read_only: bool = False) ->
     return PortalAccess(
         request=request,
         assessment=assessment,
-        caller=SupplierCaller(
-            organization_id=request.organization_id, email=invitation.recipient_email
+        caller=Operator(
+            request.organization_id, f"supplier contact <{invitation.recipient_email}>"
         ),
     )
 
@@ -187,13 +172,12 @@ def portal_submit(
         as_of=None,
         if_match=if_match,
     )
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=access.request.organization_id,
+        "supplier_request",
+        access.request,
+        "submitted",
         actor=access.caller.actor,
-        action="supplier_request.submitted",
-        entity_type="supplier_request",
-        entity_id=access.request.id,
         after={"round": assessment.round, "tier": assessment.tier},
     )
     submitted = events.data(access.request, assessment)
@@ -238,13 +222,12 @@ def add_evidence(
     evidence.storage_key = store.key_for(evidence.organization_id, evidence.request_id, evidence.id)
     session.add(evidence)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=evidence.organization_id,
+        "supplier_request",
+        access.request,
+        "evidence_added",
         actor=access.caller.actor,
-        action="supplier_request.evidence_added",
-        entity_type="supplier_request",
-        entity_id=access.request.id,
         after={
             "evidence_id": str(evidence.id),
             "filename": evidence.filename,
@@ -319,13 +302,12 @@ def delete_evidence(
     key = evidence.storage_key
     session.delete(evidence)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=access.request.organization_id,
+        "supplier_request",
+        access.request,
+        "evidence_removed",
         actor=access.caller.actor,
-        action="supplier_request.evidence_removed",
-        entity_type="supplier_request",
-        entity_id=access.request.id,
         before={"evidence_id": str(evidence_id), "filename": evidence.filename},
     )
     sa.event.listen(session, "after_commit", lambda _s: store.remove(key), once=True)

@@ -133,13 +133,12 @@ def _send_one(
             subject=subject,
             body=body,
         )
-        audit.record(
+        audit.record_change(
             session,
-            organization_id=request.organization_id,
+            "supplier_request",
+            request,
+            f"reminded_{kind}",
             actor=REMINDER_ACTOR,
-            action=f"supplier_request.reminded_{kind}",
-            entity_type="supplier_request",
-            entity_id=request.id,
             after={"recipient": request.recipient_email, "due_date": str(request.due_date)},
         )
         return True

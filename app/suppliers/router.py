@@ -6,19 +6,21 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 import dataclasses
 import json
 import uuid
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
+from sqlmodel import Session
 
 from app.auth import Principal, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.delivery.mail import Mailer
 from app.deps import SettingsDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.idempotency import Created, IdempotencyDep, created
+from app.pagination import Page, PageDep
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
@@ -56,8 +58,37 @@ WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 def _profile_with_etag(
     response: Response, session: SessionDep, catalog: Catalog, supplier: Supplier
 ) -> SupplierProfile:
-    response.headers["ETag"] = etag(supplier.revision)
-    return views.supplier_profile(session, catalog, supplier)
+    return with_etag(
+        response, supplier.revision, views.supplier_profile(session, catalog, supplier)
+    )
+
+
+@dataclass(frozen=True)
+class ProfileEdit:
+    """A change to a supplier's profile under the supplier's If-Match, answered with the
+    profile and its new ETag."""
+
+    response: Response
+    session: Session
+    catalog: Catalog
+    caller: Principal
+    if_match: str | None
+
+    def answer(self, supplier: Supplier) -> SupplierProfile:
+        return _profile_with_etag(self.response, self.session, self.catalog, supplier)
+
+
+def _profile_edit(
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    principal: ProcurementDep,
+    if_match: IfMatchHeader = None,
+) -> ProfileEdit:
+    return ProfileEdit(response, session, catalog, principal, if_match)
+
+
+ProfileEditDep = Annotated[ProfileEdit, Depends(_profile_edit)]
 
 
 def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
@@ -88,14 +119,12 @@ def create_supplier(
     principal: ProcurementDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, SupplierProfile, dict[str, str]]:
+    def create() -> Created:
         supplier = service.create_supplier(session, caller=principal, data=body)
-        headers = {"Location": f"/v1/suppliers/{supplier.id}", "ETag": etag(supplier.revision)}
-        return 201, views.supplier_profile(session, catalog, supplier), headers
+        view = views.supplier_profile(session, catalog, supplier)
+        return created(view, location=f"/v1/suppliers/{supplier.id}", revision=supplier.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.get(
@@ -109,13 +138,10 @@ def create_supplier(
 def list_suppliers(
     session: SessionDep,
     principal: ReaderDep,
+    page: PageDep,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[SupplierPublic]:
-    found, next_cursor = service.list_suppliers(
-        session, caller=principal, q=q, cursor=cursor, limit=limit
-    )
+    found, next_cursor = service.list_suppliers(session, caller=principal, q=q, **page)
     tiers = service.current_tiers(session, [s.id for s in found])
     return Page(
         items=[views.supplier_public(s, tiers.get(s.id)) for s in found], next_cursor=next_cursor
@@ -150,20 +176,16 @@ def get_supplier(
 def update_supplier(
     supplier_id: uuid.UUID,
     body: SupplierUpdate,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.update_supplier(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         data=body,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.post(
@@ -181,18 +203,16 @@ def add_contact(
     principal: ProcurementDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, ContactPublic, dict[str, str]]:
+    def create() -> Created:
         contact = service.add_contact(
             session,
             caller=principal,
             supplier_id=supplier_id,
             data=body,
         )
-        return 201, ContactPublic.model_validate(contact, from_attributes=True), {}
+        return created(ContactPublic.model_validate(contact, from_attributes=True))
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.post(
@@ -210,7 +230,7 @@ def add_product(
     principal: ProcurementDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, ProductPublic, dict[str, str]]:
+    def create() -> Created:
         product = service.add_product(
             session,
             caller=principal,
@@ -218,11 +238,9 @@ def add_product(
             data=body,
         )
         system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
-        return 201, views.product_public(product, system_ids), {}
+        return created(views.product_public(product, system_ids))
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.patch(
@@ -236,21 +254,17 @@ def update_contact(
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
     body: ContactUpdate,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.update_contact(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         contact_id=contact_id,
         data=body,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.delete(
@@ -263,20 +277,16 @@ def update_contact(
 def remove_contact(
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.remove_contact(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         contact_id=contact_id,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.patch(
@@ -290,21 +300,17 @@ def update_product(
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
     body: ProductUpdate,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.update_product(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         product_id=product_id,
         data=body,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 @router.delete(
@@ -317,20 +323,16 @@ def update_product(
 def remove_product(
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+    edit: ProfileEditDep,
 ) -> SupplierProfile:
     supplier = service.remove_product(
-        session,
-        caller=principal,
+        edit.session,
+        caller=edit.caller,
         supplier_id=supplier_id,
         product_id=product_id,
-        if_match=if_match,
+        if_match=edit.if_match,
     )
-    return _profile_with_etag(response, session, catalog, supplier)
+    return edit.answer(supplier)
 
 
 # --- vendor requests ------------------------------------------------------------------------
@@ -355,8 +357,8 @@ def create_request(
 ) -> JSONResponse:
     issued_link: list[str | None] = [None]
 
-    def create() -> tuple[int, VendorRequestCreated, dict[str, str]]:
-        created = vendor_requests.create_request(
+    def create() -> Created:
+        outcome = vendor_requests.create_request(
             session,
             catalog,
             settings=settings,
@@ -365,22 +367,17 @@ def create_request(
             supplier_id=supplier_id,
             data=body,
         )
-        issued_link[0] = created.issued.link
-        prefill = views.prefill_report(created.request, created.prefill)
+        issued_link[0] = outcome.issued.link
+        prefill = views.prefill_report(outcome.request, outcome.prefill)
         # The stored (replayable) response never carries the link; see _with_link.
-        hidden = dataclasses.replace(created.issued, link=None)
+        hidden = dataclasses.replace(outcome.issued, link=None)
         view = views.request_created(
-            session, catalog, created.request, created.assessment, hidden, prefill
+            session, catalog, outcome.request, outcome.assessment, hidden, prefill
         )
-        headers = {
-            "Location": f"/v1/supplier-requests/{created.request.id}",
-            "ETag": etag(created.assessment.revision),
-        }
-        return 201, view, headers
+        location = f"/v1/supplier-requests/{outcome.request.id}"
+        return created(view, location=location, revision=outcome.assessment.revision)
 
-    response = idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    response = idempotency.run(session, caller=principal, body=body, create=create)
     return _with_link(response, issued_link[0])
 
 
@@ -395,16 +392,14 @@ def create_request(
 def list_requests(
     session: SessionDep,
     principal: ReaderDep,
+    page: PageDep,
     supplier_id: uuid.UUID | None = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[VendorRequestSummary]:
     rows, next_cursor = vendor_requests.list_requests(
         session,
         caller=principal,
         supplier_id=supplier_id,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(
         items=[views.request_summary(r, a, name) for r, a, name in rows],
@@ -429,8 +424,9 @@ def get_request(
     request, assessment = vendor_requests.get_request(
         session, caller=principal, request_id=request_id
     )
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.request_public(session, catalog, request, assessment)
+    return with_etag(
+        response, assessment.revision, views.request_public(session, catalog, request, assessment)
+    )
 
 
 @router.post(
@@ -502,8 +498,9 @@ def review_request(
         item_comments=body.item_comments,
         if_match=if_match,
     )
-    response.headers["ETag"] = etag(assessment.revision)
-    return views.request_public(session, catalog, request, assessment)
+    return with_etag(
+        response, assessment.revision, views.request_public(session, catalog, request, assessment)
+    )
 
 
 @router.get(

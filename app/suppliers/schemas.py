@@ -8,7 +8,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
-from app.assessments.schemas import Answers, Progress, QuestionnairePin
+from app.assessments.schemas import (
+    Answers,
+    ItemComments,
+    Progress,
+    QuestionnairePin,
+    ReviewComment,
+)
 from app.isodate import TextDate
 from app.partial import PartialUpdate
 from app.text import Name
@@ -318,14 +324,11 @@ class VendorRequestReviewBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     decision: ProcurementDecision
-    comment: Annotated[str, StringConstraints(max_length=4000)] | None = Field(
+    comment: ReviewComment | None = Field(
         default=None, description="Required to reject or to ask for clarification."
     )
-    item_comments: dict[str, Annotated[str, StringConstraints(min_length=1, max_length=2000)]] = (
-        Field(
-            default_factory=dict,
-            description="Questions to clarify, by item id, with what is unclear.",
-        )
+    item_comments: ItemComments = Field(
+        default_factory=dict, description="Questions to clarify, by item id, with what is unclear."
     )
 
 

@@ -19,8 +19,7 @@ from app.assessments.models import Assessment, AssessmentRound
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.concurrency import check_if_match
-from app.db import contains_text, utcnow
+from app.db import contains_text, get_for_change, get_owned
 from app.errors import (
     ConflictError,
     InvalidFieldError,
@@ -103,13 +102,12 @@ def _add_contact(
     )
     session.add(contact)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=supplier.organization_id,
+        "supplier",
+        supplier,
+        "contact_added",
         actor=actor,
-        action="supplier.contact_added",
-        entity_type="supplier",
-        entity_id=supplier.id,
         after={"contact_id": str(contact.id), "name": contact.name, "email": contact.email},
     )
     return contact
@@ -135,13 +133,12 @@ def _add_product(
             )
         )
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=supplier.organization_id,
+        "supplier",
+        supplier,
+        "product_added",
         actor=actor,
-        action="supplier.product_added",
-        entity_type="supplier",
-        entity_id=supplier.id,
         after={
             "product_id": str(product.id),
             "name": product.name,
@@ -175,14 +172,8 @@ def create_supplier(session: Session, *, caller: Caller, data: SupplierCreate) -
     )
     session.add(supplier)
     session.flush()
-    audit.record(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="supplier.created",
-        entity_type="supplier",
-        entity_id=supplier.id,
-        after=_snapshot(supplier),
+    audit.record_change(
+        session, "supplier", supplier, "created", actor=caller.actor, after=_snapshot(supplier)
     )
     for contact in data.contacts:
         _add_contact(session, supplier, contact, caller.actor)
@@ -199,13 +190,10 @@ def get_supplier(
     for_update: bool = False,
 ) -> Supplier:
     """The supplier, or 404 — also when it belongs to another organisation; `for_update` locks
-    the row until the transaction ends (see `systems.service.get_system`)."""
-    supplier = session.get(
-        Supplier, supplier_id, with_for_update=for_update or None, populate_existing=for_update
+    the row until the transaction ends (see `db.get_owned`)."""
+    return get_owned(
+        session, Supplier, supplier_id, caller.organization_id, "supplier", for_update=for_update
     )
-    if supplier is None or supplier.organization_id != caller.organization_id:
-        raise NotFoundError("supplier", supplier_id)
-    return supplier
 
 
 def update_supplier(
@@ -227,7 +215,7 @@ def update_supplier(
             changed = True
     if changed:
         _record_change(
-            session, caller, supplier, "supplier.updated", before=before, after=_snapshot(supplier)
+            session, caller, supplier, "updated", before=before, after=_snapshot(supplier)
         )
     return supplier
 
@@ -260,37 +248,29 @@ def _supplier_for_change(
 ) -> Supplier:
     """The supplier whose contacts or products change: they are part of its record, so a change
     needs its ETag and moves its revision on."""
-    supplier = get_supplier(session, caller=caller, supplier_id=supplier_id, for_update=True)
-    check_if_match(if_match, supplier.revision)
-    return supplier
+    return get_for_change(
+        session, Supplier, supplier_id, caller.organization_id, "supplier", if_match
+    )
 
 
 def _record_change(
     session: Session,
     caller: Caller,
     supplier: Supplier,
-    action: str,
+    change: str,
     *,
     before: dict[str, Any],
     after: dict[str, Any] | None = None,
 ) -> None:
     """The supplier's record changed: its revision moves on and the audit log says how."""
     _supplier_changed(session, supplier)
-    audit.record(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action=action,
-        entity_type="supplier",
-        entity_id=supplier.id,
-        before=before,
-        after=after,
+    audit.record_change(
+        session, "supplier", supplier, change, actor=caller.actor, before=before, after=after
     )
 
 
 def _supplier_changed(session: Session, supplier: Supplier) -> None:
-    supplier.revision += 1
-    supplier.updated_at = utcnow()
+    supplier.touch()
     session.add(supplier)
     session.flush()
 
@@ -354,7 +334,7 @@ def update_contact(
         session,
         caller,
         supplier,
-        "supplier.contact_updated",
+        "contact_updated",
         before=before,
         after=_contact_view(contact),
     )
@@ -384,7 +364,7 @@ def remove_contact(
         )
     before = _contact_view(contact)
     session.delete(contact)
-    _record_change(session, caller, supplier, "supplier.contact_removed", before=before)
+    _record_change(session, caller, supplier, "contact_removed", before=before)
     return supplier
 
 
@@ -454,7 +434,7 @@ def update_product(
         session,
         caller,
         supplier,
-        "supplier.product_updated",
+        "product_updated",
         before=before,
         after=_product_view(product, wanted),
     )
@@ -482,7 +462,7 @@ def remove_product(
         sa.delete(SupplierProductSystem).where(col(SupplierProductSystem.product_id) == product.id)
     )
     session.delete(product)
-    _record_change(session, caller, supplier, "supplier.product_removed", before=before)
+    _record_change(session, caller, supplier, "product_removed", before=before)
     return supplier
 
 

@@ -198,13 +198,12 @@ def _issue_invitation(
     )
     session.add(invitation)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=request.organization_id,
+        "supplier_request",
+        request,
+        "invitation_issued",
         actor=actor,
-        action="supplier_request.invitation_issued",
-        entity_type="supplier_request",
-        entity_id=request.id,
         before={"revoked_invitations": [str(o.id) for o in live]} if live else None,
         after={
             "invitation_id": str(invitation.id),
@@ -304,13 +303,12 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=caller.organization_id,
+        "supplier_request",
+        request,
+        "created",
         actor=caller.actor,
-        action="supplier_request.created",
-        entity_type="supplier_request",
-        entity_id=request.id,
         after={
             "supplier_id": str(supplier.id),
             "recipient": contact.email,
@@ -438,13 +436,12 @@ def revoke_invitation(
     live = _revoke_live(session, request, utcnow())
     session.flush()
     if live:
-        audit.record(
+        audit.record_change(
             session,
-            organization_id=request.organization_id,
+            "supplier_request",
+            request,
+            "invitation_revoked",
             actor=caller.actor,
-            action="supplier_request.invitation_revoked",
-            entity_type="supplier_request",
-            entity_id=request.id,
             after={"revoked_invitations": [str(i.id) for i in live]},
         )
     return request, assessment
@@ -478,13 +475,12 @@ def review_request(
         item_comments=item_comments,
         if_match=if_match,
     )
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=request.organization_id,
+        "supplier_request",
+        request,
+        f"{decision.value}",
         actor=caller.actor,
-        action=f"supplier_request.{decision.value}",
-        entity_type="supplier_request",
-        entity_id=request.id,
         after={
             "decision": decision.value,
             "tier": assessment.tier,

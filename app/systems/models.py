@@ -5,9 +5,9 @@ from datetime import datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import JSONType, Revised, UTCDateTime
 
 
 class LifecycleStage(StrEnum):
@@ -35,7 +35,7 @@ class SystemStatus(StrEnum):
     RETIRED = "retired"
 
 
-class AISystem(SQLModel, table=True):
+class AISystem(Revised, table=True):
     __tablename__ = "ai_systems"
     __table_args__ = (
         sa.Index("ix_ai_systems_org_created", "organization_id", "created_at", "id"),
@@ -53,9 +53,4 @@ class AISystem(SQLModel, table=True):
     sourcing: str = Field(max_length=20)
     tags: list[str] = Field(sa_type=JSONType)
     status: str = Field(default=SystemStatus.ACTIVE.value, max_length=20)
-    revision: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_by_key_id: uuid.UUID | None = Field(default=None)
-    created_by_user_id: uuid.UUID | None = Field(default=None)

@@ -7,11 +7,11 @@ from fastapi import Depends, Query, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag, etag_response
+from app.concurrency import IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
+from app.idempotency import Created, IdempotencyDep, created
+from app.pagination import Page, PageDep
 from app.routing import AUTHENTICATED, problem_router
 from app.systems import service
 from app.systems.models import AISystem, LifecycleStage, Sourcing, SystemStatus
@@ -23,8 +23,9 @@ WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 
 
 def _public(system: AISystem, response: Response) -> AISystemPublic:
-    response.headers["ETag"] = etag(system.revision)
-    return AISystemPublic.model_validate(system, from_attributes=True)
+    return with_etag(
+        response, system.revision, AISystemPublic.model_validate(system, from_attributes=True)
+    )
 
 
 @router.post(
@@ -41,19 +42,12 @@ def create_ai_system(
     principal: WriteDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, AISystemPublic, dict[str, str]]:
-        system = service.create_system(
-            session,
-            organization_id=principal.organization_id,
-            data=body,
-            actor=principal.actor,
-        )
-        headers = {"Location": f"/v1/ai-systems/{system.id}", "ETag": etag(system.revision)}
-        return 201, AISystemPublic.model_validate(system, from_attributes=True), headers
+    def create() -> Created:
+        system = service.create_system(session, caller=principal, data=body)
+        view = AISystemPublic.model_validate(system, from_attributes=True)
+        return created(view, location=f"/v1/ai-systems/{system.id}", revision=system.revision)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=body, create=create
-    )
+    return idempotency.run(session, caller=principal, body=body, create=create)
 
 
 @router.get(
@@ -67,6 +61,7 @@ def create_ai_system(
 def list_ai_systems(
     session: SessionDep,
     principal: ReadDep,
+    page: PageDep,
     status_: Annotated[
         SystemStatus | None,
         Query(alias="status", description="active (default) or retired."),
@@ -81,8 +76,6 @@ def list_ai_systems(
     tag: Annotated[str | None, Query(max_length=64)] = None,
     region: Annotated[str | None, Query(max_length=10)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
 ) -> Page[AISystemPublic]:
     filters = service.SystemFilters(
         status=None if include_retired else status_,
@@ -98,8 +91,7 @@ def list_ai_systems(
         session,
         caller=principal,
         filters=filters,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(
         items=[AISystemPublic.model_validate(s, from_attributes=True) for s in systems],
@@ -117,9 +109,7 @@ def list_ai_systems(
 def get_ai_system(
     system_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
 ) -> AISystemPublic:
-    system = service.get_system(
-        session, organization_id=principal.organization_id, system_id=system_id
-    )
+    system = service.get_system(session, caller=principal, system_id=system_id)
     return _public(system, response)
 
 

@@ -12,9 +12,8 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.concurrency import check_if_match
-from app.db import contains_text, utcnow
-from app.errors import ConflictError, NotFoundError, ProblemType
+from app.db import contains_text, get_for_change, get_owned
+from app.errors import ConflictError, ProblemType
 from app.pagination import finish_page, keyset_page
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
@@ -40,47 +39,39 @@ def snapshot(system: AISystem) -> dict[str, Any]:
 def _audit(
     session: Session, system: AISystem, actor: Actor, action: str, before: dict[str, Any] | None
 ) -> None:
-    audit.record(
-        session,
-        organization_id=system.organization_id,
-        actor=actor,
-        action=f"ai_system.{action}",
-        entity_type="ai_system",
-        entity_id=system.id,
-        before=before,
-        after=snapshot(system),
+    audit.record_change(
+        session, "ai_system", system, action, actor=actor, before=before, after=snapshot(system)
     )
 
 
-def create_system(
-    session: Session, *, organization_id: uuid.UUID, data: AISystemCreate, actor: Actor
-) -> AISystem:
+def create_system(session: Session, *, caller: Caller, data: AISystemCreate) -> AISystem:
     system = AISystem(
-        organization_id=organization_id,
-        created_by_key_id=actor.key_id,
-        created_by_user_id=actor.user_id,
+        organization_id=caller.organization_id,
+        created_by_key_id=caller.key_id,
+        created_by_user_id=caller.user_id,
         **data.model_dump(mode="json"),
     )
     session.add(system)
     session.flush()
-    _audit(session, system, actor, "created", None)
+    _audit(session, system, caller.actor, "created", None)
     return system
 
 
 def get_system(
-    session: Session, *, organization_id: uuid.UUID, system_id: uuid.UUID, for_update: bool = False
+    session: Session, *, caller: Caller, system_id: uuid.UUID, for_update: bool = False
 ) -> AISystem:
-    """The system, or 404 — also when it belongs to another organisation.
+    """The caller's system, or 404 — also when it belongs to another organisation."""
+    return system_of_organization(session, caller.organization_id, system_id, for_update=for_update)
 
-    `for_update` locks the row until the transaction ends (PostgreSQL; SQLite serialises write
-    transactions already), so that a concurrent change waits and is checked against this one.
-    """
-    system = session.get(
-        AISystem, system_id, with_for_update=for_update or None, populate_existing=for_update
+
+def system_of_organization(
+    session: Session, organization_id: uuid.UUID, system_id: uuid.UUID, *, for_update: bool = False
+) -> AISystem:
+    """The organisation's system, or 404; for reads on behalf of another record of it (an
+    assessment's system), not of a caller. `for_update`: see `db.get_owned`."""
+    return get_owned(
+        session, AISystem, system_id, organization_id, "AI system", for_update=for_update
     )
-    if system is None or system.organization_id != organization_id:
-        raise NotFoundError("AI system", system_id)
-    return system
 
 
 def update_system(
@@ -91,10 +82,9 @@ def update_system(
     data: AISystemUpdate,
     if_match: str | None,
 ) -> AISystem:
-    system = get_system(
-        session, organization_id=caller.organization_id, system_id=system_id, for_update=True
+    system = get_for_change(
+        session, AISystem, system_id, caller.organization_id, "AI system", if_match
     )
-    check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError(
             "A retired AI system cannot be changed.", type=ProblemType.SYSTEM_RETIRED
@@ -107,8 +97,7 @@ def update_system(
             setattr(system, field, value)  # JSON lists are reassigned, never mutated in place
             changed = True
     if changed:
-        system.revision += 1
-        system.updated_at = utcnow()
+        system.touch()
         session.add(system)
         session.flush()
         _audit(session, system, caller.actor, "updated", before)
@@ -122,18 +111,15 @@ def retire_system(
     system_id: uuid.UUID,
     if_match: str | None,
 ) -> AISystem:
-    system = get_system(
-        session, organization_id=caller.organization_id, system_id=system_id, for_update=True
+    system = get_for_change(
+        session, AISystem, system_id, caller.organization_id, "AI system", if_match
     )
-    check_if_match(if_match, system.revision)
     if system.status == SystemStatus.RETIRED:
         raise ConflictError("This AI system is retired already.", type=ProblemType.SYSTEM_RETIRED)
     before = snapshot(system)
-    now = utcnow()
     system.status = SystemStatus.RETIRED.value
-    system.retired_at = now
-    system.updated_at = now
-    system.revision += 1
+    system.touch()
+    system.retired_at = system.updated_at
     session.add(system)
     session.flush()
     _audit(session, system, caller.actor, "retired", before)

@@ -6,10 +6,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import JSONType, Revised, UTCDateTime, utcnow
 
 
-class WebhookSubscription(SQLModel, table=True):
+class WebhookSubscription(Revised, table=True):
     """Where an organisation wants events sent; its signing secrets rest Fernet-encrypted."""
 
     __tablename__ = "webhook_subscriptions"
@@ -27,11 +27,6 @@ class WebhookSubscription(SQLModel, table=True):
     # During a rotation's overlap the old secret signs too (a second signature in the header).
     previous_secret_ciphertext: str | None = Field(default=None, max_length=500)
     previous_secret_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    revision: int = Field(default=1)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_key_id: uuid.UUID | None = Field(default=None)
-    created_by_user_id: uuid.UUID | None = Field(default=None)
 
 
 class WebhookAttempt(SQLModel, table=True):

@@ -3,20 +3,20 @@
 import json
 import uuid
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response, status
+from fastapi import APIRouter, Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import AdminDep
-from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag, etag_response
+from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag_response, with_etag
 from app.db import SessionDep
 from app.delivery.models import OutboxMessage
-from app.delivery.schemas import MessageStatus
+from app.delivery.views import progress
+from app.deps import SettingsDep
 from app.errors import problem_responses
-from app.idempotency import IdempotencyDep
-from app.pagination import DEFAULT_LIMIT, CursorQuery, LimitQuery, Page
-from app.settings import Settings
+from app.idempotency import Created, IdempotencyDep
+from app.pagination import Page, PageDep
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
 from app.webhooks.schemas import (
@@ -33,12 +33,6 @@ from app.webhooks.schemas import (
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
 
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-SettingsDep = Annotated[Settings, Depends(_settings)]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {
@@ -49,29 +43,24 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 
 
 def _public(subscription: WebhookSubscription, response: Response) -> WebhookSubscriptionPublic:
-    response.headers["ETag"] = etag(subscription.revision)
-    return WebhookSubscriptionPublic.model_validate(subscription, from_attributes=True)
+    return with_etag(
+        response,
+        subscription.revision,
+        WebhookSubscriptionPublic.model_validate(subscription, from_attributes=True),
+    )
 
 
 def _delivery(message: OutboxMessage, subscription_id: uuid.UUID) -> WebhookDeliveryPublic:
-    state = MessageStatus(message.status)
     return WebhookDeliveryPublic(
         id=message.id,
         subscription_id=subscription_id,
         webhook_id=message.subject,
         event_type=message.purpose,
-        status=state,
-        attempts=message.attempts,
-        next_attempt_at=message.next_attempt_at if state == MessageStatus.PENDING else None,
-        last_error=message.last_error,
-        created_at=message.created_at,
-        sent_at=message.sent_at,
+        **progress(message),
     )
 
 
-def _accepted(
-    message: OutboxMessage, subscription_id: uuid.UUID
-) -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
     location = f"/v1/webhooks/{subscription_id}/deliveries/{message.id}"
     return 202, _delivery(message, subscription_id), {"Location": location}
 
@@ -116,12 +105,9 @@ def create_webhook(
 def list_webhooks(
     session: SessionDep,
     principal: AdminDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[WebhookSubscriptionPublic]:
-    found, next_cursor = service.list_subscriptions(
-        session, organization_id=principal.organization_id, cursor=cursor, limit=limit
-    )
+    found, next_cursor = service.list_subscriptions(session, caller=principal, **page)
     return Page(
         items=[WebhookSubscriptionPublic.model_validate(s, from_attributes=True) for s in found],
         next_cursor=next_cursor,
@@ -138,9 +124,7 @@ def list_webhooks(
 def get_webhook(
     webhook_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminDep
 ) -> WebhookSubscriptionPublic:
-    subscription = service.get_subscription(
-        session, organization_id=principal.organization_id, subscription_id=webhook_id
-    )
+    subscription = service.get_subscription(session, caller=principal, subscription_id=webhook_id)
     return _public(subscription, response)
 
 
@@ -234,13 +218,11 @@ def rotate_webhook_secret(
 def ping_webhook(
     webhook_id: uuid.UUID, session: SessionDep, principal: AdminDep, idempotency: IdempotencyDep
 ) -> JSONResponse:
-    def create() -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+    def create() -> Created:
         message = service.ping(session, caller=principal, subscription_id=webhook_id)
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, caller=principal, body=None, create=create)
 
 
 @router.get(
@@ -255,15 +237,13 @@ def list_webhook_deliveries(
     webhook_id: uuid.UUID,
     session: SessionDep,
     principal: AdminDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = DEFAULT_LIMIT,
+    page: PageDep,
 ) -> Page[WebhookDeliveryPublic]:
     found, next_cursor = service.list_deliveries(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         subscription_id=webhook_id,
-        cursor=cursor,
-        limit=limit,
+        **page,
     )
     return Page(items=[_delivery(m, webhook_id) for m in found], next_cursor=next_cursor)
 
@@ -280,7 +260,7 @@ def get_webhook_delivery(
 ) -> WebhookDeliveryDetail:
     message, attempts = service.get_delivery(
         session,
-        organization_id=principal.organization_id,
+        caller=principal,
         subscription_id=webhook_id,
         delivery_id=delivery_id,
     )
@@ -308,12 +288,10 @@ def redeliver_webhook(
     principal: AdminDep,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
-    def create() -> tuple[int, WebhookDeliveryPublic, dict[str, str]]:
+    def create() -> Created:
         message = service.redeliver(
             session, caller=principal, subscription_id=webhook_id, delivery_id=delivery_id
         )
         return _accepted(message, webhook_id)
 
-    return idempotency.run(
-        session, organization_id=principal.organization_id, body=None, create=create
-    )
+    return idempotency.run(session, caller=principal, body=None, create=create)

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.auth import Caller
 from app.concurrency import check_if_match
-from app.db import OUTBOX_QUEUED, utcnow
+from app.db import OUTBOX_QUEUED, get_owned, utcnow
 from app.delivery.crypto import WEBHOOK_SECRETS, seal
 from app.delivery.models import OutboxMessage
 from app.errors import (
@@ -152,15 +152,8 @@ def _audit(
     before: dict[str, Any] | None,
     after: dict[str, Any] | None,
 ) -> None:
-    audit.record(
-        session,
-        organization_id=subscription.organization_id,
-        actor=caller.actor,
-        action=f"webhook.{action}",
-        entity_type="webhook",
-        entity_id=subscription.id,
-        before=before,
-        after=after,
+    audit.record_change(
+        session, "webhook", subscription, action, actor=caller.actor, before=before, after=after
     )
 
 
@@ -187,21 +180,22 @@ def create_subscription(
 
 
 def get_subscription(
-    session: Session, *, organization_id: uuid.UUID, subscription_id: uuid.UUID
+    session: Session, *, caller: Caller, subscription_id: uuid.UUID
 ) -> WebhookSubscription:
     """The subscription, or 404 (also when it is another organisation's)."""
-    subscription = session.get(WebhookSubscription, subscription_id)
-    if subscription is None or subscription.organization_id != organization_id:
-        raise NotFoundError("webhook", subscription_id)
-    return subscription
+    return get_owned(
+        session, WebhookSubscription, subscription_id, caller.organization_id, "webhook"
+    )
 
 
 def list_subscriptions(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+    session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[WebhookSubscription], str | None]:
     """Newest first (by creation time, then id)."""
     statement = keyset_page(
-        select(WebhookSubscription).where(WebhookSubscription.organization_id == organization_id),
+        select(WebhookSubscription).where(
+            WebhookSubscription.organization_id == caller.organization_id
+        ),
         created_col=col(WebhookSubscription.created_at),
         id_col=col(WebhookSubscription.id),
         cursor=cursor,
@@ -213,16 +207,9 @@ def list_subscriptions(
 def _for_change(
     session: Session, caller: Caller, subscription_id: uuid.UUID, if_match: str | None
 ) -> WebhookSubscription:
-    subscription = get_subscription(
-        session, organization_id=caller.organization_id, subscription_id=subscription_id
-    )
+    subscription = get_subscription(session, caller=caller, subscription_id=subscription_id)
     check_if_match(if_match, subscription.revision)
     return subscription
-
-
-def _touch(subscription: WebhookSubscription) -> None:
-    subscription.revision += 1
-    subscription.updated_at = utcnow()
 
 
 def update_subscription(
@@ -243,7 +230,7 @@ def update_subscription(
         setattr(subscription, field, value)  # the JSON list is reassigned, never mutated
     if _view(subscription) == before:
         return subscription
-    _touch(subscription)
+    subscription.touch()
     session.add(subscription)
     session.flush()
     _audit(session, caller, subscription, "updated", before, _view(subscription))
@@ -280,7 +267,7 @@ def rotate_secret(
         subscription.previous_secret_ciphertext = None
         subscription.previous_secret_expires_at = None
     subscription.secret_ciphertext = seal(settings, secret, WEBHOOK_SECRETS)
-    _touch(subscription)
+    subscription.touch()
     session.add(subscription)
     session.flush()
     after = {"overlap_until": (now + overlap).isoformat() if overlap else None}
@@ -293,9 +280,7 @@ def rotate_secret(
 
 def ping(session: Session, *, caller: Caller, subscription_id: uuid.UUID) -> OutboxMessage:
     """Queue a `webhook.ping` to this subscription (enabled or not, whatever its event types)."""
-    subscription = get_subscription(
-        session, organization_id=caller.organization_id, subscription_id=subscription_id
-    )
+    subscription = get_subscription(session, caller=caller, subscription_id=subscription_id)
     body = _envelope(PING, {"subscription_id": subscription.id})
     message = _queue(session, subscription, PING, f"msg_{uuid.uuid4().hex}", body)
     session.flush()
@@ -305,16 +290,16 @@ def ping(session: Session, *, caller: Caller, subscription_id: uuid.UUID) -> Out
 def list_deliveries(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     subscription_id: uuid.UUID,
     cursor: str | None,
     limit: int,
 ) -> tuple[list[OutboxMessage], str | None]:
     """Newest first (by creation time, then id)."""
-    get_subscription(session, organization_id=organization_id, subscription_id=subscription_id)
+    get_subscription(session, caller=caller, subscription_id=subscription_id)
     statement = keyset_page(
         select(OutboxMessage).where(
-            OutboxMessage.organization_id == organization_id,
+            OutboxMessage.organization_id == caller.organization_id,
             OutboxMessage.subscription_id == subscription_id,
         ),
         created_col=col(OutboxMessage.created_at),
@@ -328,12 +313,12 @@ def list_deliveries(
 def get_delivery(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     subscription_id: uuid.UUID,
     delivery_id: uuid.UUID,
 ) -> tuple[OutboxMessage, list[WebhookAttempt]]:
     """A delivery with its attempt log (the first attempt first), or 404."""
-    get_subscription(session, organization_id=organization_id, subscription_id=subscription_id)
+    get_subscription(session, caller=caller, subscription_id=subscription_id)
     message = session.get(OutboxMessage, delivery_id)
     if message is None or message.subscription_id != subscription_id:
         raise NotFoundError("delivery", delivery_id)
@@ -351,7 +336,7 @@ def redeliver(
     """Queue the same message again (same `webhook-id` and payload) as a new delivery."""
     original, _ = get_delivery(
         session,
-        organization_id=caller.organization_id,
+        caller=caller,
         subscription_id=subscription_id,
         delivery_id=delivery_id,
     )
@@ -360,18 +345,15 @@ def redeliver(
             "This delivery is still under way; redeliver it once it is sent or dead.",
             type=ProblemType.DELIVERY_UNDER_WAY,
         )
-    subscription = get_subscription(
-        session, organization_id=caller.organization_id, subscription_id=subscription_id
-    )
+    subscription = get_subscription(session, caller=caller, subscription_id=subscription_id)
     message = _queue(session, subscription, original.purpose, original.subject, original.body)
     session.flush()
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=caller.organization_id,
+        "webhook",
+        subscription,
+        "redelivered",
         actor=caller.actor,
-        action="webhook.redelivered",
-        entity_type="webhook",
-        entity_id=subscription.id,
         after={"delivery_id": str(original.id), "new_delivery_id": str(message.id)},
     )
     return message

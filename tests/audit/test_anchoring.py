@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from app.audit import service as audit
 from app.audit.service import GENESIS, Actor, CheckpointPolicy, Entry, _digest
+from app.auth import Operator
 from app.db import create_db_engine
 from app.migrate import upgrade
 from tests.audit.tampering import EVENTS, ORGANIZATIONS, delete_events, rewrite, tampering
@@ -290,7 +291,7 @@ async def test_deleting_an_organisation_takes_its_log_with_it(
     assert count_rows(engine, "audit_events") == 1  # globex's
     assert count_rows(engine, "audit_checkpoints") == 0
     with Session(engine) as session:
-        assert audit.verify(session, organization_id=other.id).valid
+        assert audit.verify(session, caller=Operator(other.id, "test")).valid
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -334,10 +335,12 @@ async def test_the_command_line_verifies_every_organisation(
     assert "no organisation" in unknown.stderr
 
 
-def test_the_migration_sets_the_head_of_an_existing_log(tmp_path: Path) -> None:
+def test_the_migration_sets_the_head_of_an_existing_log(
+    database_server: str | None, tmp_path: Path
+) -> None:
     """The head of a log written before it existed is its last event, so the log verifies."""
     org_id = uuid.uuid4()
-    with fresh_database(os.environ.get("TEST_DATABASE_URL"), tmp_path, "head") as url:
+    with fresh_database(database_server, tmp_path, "head") as url:
         upgrade(url, f"{HEAD_MIGRATION}-1")
         scratch = create_db_engine(url)
         try:
@@ -371,7 +374,7 @@ def test_the_migration_sets_the_head_of_an_existing_log(tmp_path: Path) -> None:
                 connection.execute(EVENTS.insert(), events)
             upgrade(url)
             with Session(scratch) as session:
-                result = audit.verify(session, organization_id=org_id)
+                result = audit.verify(session, caller=Operator(org_id, "test"))
             assert result.valid, result
             assert (result.expected_head_seq, result.head_hash) == (3, previous)
         finally:

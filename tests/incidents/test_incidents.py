@@ -10,51 +10,18 @@ from sqlalchemy.engine import Engine
 
 from app.auth import Scope
 from tests.conftest import Org, count_rows
-from tests.factories import create_system
+from tests.factories import (
+    FRI,
+    HIGH_RISK_PROVIDER,
+    WED,
+    clocks,
+    incident_body,
+    new_system_id,
+    record_incident,
+)
 
-# 2026-10-14 is a Wednesday, 2026-10-15 a Thursday, 2026-10-16 a Friday.
-WED = "2026-10-14T10:30:00Z"
+# 2026-10-15 is a Thursday (WED and FRI: see tests/factories.py).
 THU = "2026-10-15T10:30:00Z"
-FRI = "2026-10-16T16:00:00Z"
-HIGH_RISK_PROVIDER = {
-    "serious": True,
-    "harms": ["health"],
-    "high_risk_obligations_apply": True,
-    "role": "provider",
-}
-
-
-def body(system_id: str, **overrides: Any) -> dict[str, Any]:
-    data: dict[str, Any] = {
-        "system_id": system_id,
-        "title": "Triage model sent a patient home",
-        "description": "The model scored a stroke patient as low urgency.",
-        "occurred_at": "2026-10-14T08:00:00Z",
-        "aware_at": WED,
-        "affected": "One patient of the emergency department.",
-        "people_involved": ["Dr Ada Example"],
-        "triage": HIGH_RISK_PROVIDER,
-        "corrective_actions": [{"action": "Suspend automatic triage", "owner": "Head of ED"}],
-        "evidence_links": ["https://tickets.example/INC-1"],
-    }
-    data.update(overrides)
-    return data
-
-
-async def system_id(client: httpx.AsyncClient) -> str:
-    return str((await create_system(client)).json()["id"])
-
-
-async def record(client: httpx.AsyncClient, sid: str, **overrides: Any) -> dict[str, Any]:
-    response = await client.post("/v1/incidents", json=body(sid, **overrides))
-    assert response.status_code == 201, response.text
-    assert response.headers["Location"] == f"/v1/incidents/{response.json()['id']}"
-    assert response.headers["ETag"] == '"r1"'
-    return dict(response.json())
-
-
-def clocks(incident: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {c["id"]: c for c in incident["deadlines"]["clocks"]}
 
 
 @pytest.mark.parametrize(
@@ -93,8 +60,10 @@ async def test_deadlines_are_computed_stored_and_read_back(
     due_at: str,
     period: str,
 ) -> None:
-    sid = await system_id(client)
-    created = await record(client, sid, aware_at=aware_at, occurred_at=aware_at, triage=triage)
+    sid = await new_system_id(client)
+    created = await record_incident(
+        client, sid, aware_at=aware_at, occurred_at=aware_at, triage=triage
+    )
     fetched = (await client.get(f"/v1/incidents/{created['id']}")).json()
     assert fetched == created
     clock = clocks(fetched)[clock_id]
@@ -108,25 +77,25 @@ async def test_deadlines_are_computed_stored_and_read_back(
 async def test_sectoral_regime_without_a_rights_infringement_has_no_ai_act_clock(
     client: httpx.AsyncClient,
 ) -> None:
-    sid = await system_id(client)
+    sid = await new_system_id(client)
     triage = {**HIGH_RISK_PROVIDER, "sectoral_regime": True, "harms": ["death"]}
-    incident = await record(client, sid, triage=triage)
+    incident = await record_incident(client, sid, triage=triage)
     assert clocks(incident) == {}
     assert incident["next_due_at"] is None
     assert any("73(9)-(10)" in n for n in incident["deadlines"]["notes"])
 
 
 async def test_deployer_with_a_reachable_provider_informs_it(client: httpx.AsyncClient) -> None:
-    sid = await system_id(client)
+    sid = await new_system_id(client)
     triage = {**HIGH_RISK_PROVIDER, "role": "deployer", "provider_reachable": True}
-    incident = await record(client, sid, triage=triage)
+    incident = await record_incident(client, sid, triage=triage)
     assert list(clocks(incident)) == ["ai_act_art26_5"]
     assert clocks(incident)["ai_act_art26_5"]["status"] == "without_fixed_period"
 
 
 async def test_without_awareness_the_deadline_is_undetermined(client: httpx.AsyncClient) -> None:
-    sid = await system_id(client)
-    incident = await record(client, sid, aware_at=None)
+    sid = await new_system_id(client)
+    incident = await record_incident(client, sid, aware_at=None)
     clock = clocks(incident)["ai_act_art73"]
     assert clock["status"] == "undetermined"
     assert clock["due_at"] is None
@@ -148,8 +117,8 @@ async def test_without_awareness_the_deadline_is_undetermined(client: httpx.Asyn
 async def test_impossible_dates_are_422_with_pointers_and_store_nothing(
     client: httpx.AsyncClient, engine: Engine, overrides: dict[str, Any], pointers: list[str]
 ) -> None:
-    sid = await system_id(client)
-    response = await client.post("/v1/incidents", json=body(sid, **overrides))
+    sid = await new_system_id(client)
+    response = await client.post("/v1/incidents", json=incident_body(sid, **overrides))
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert [e["pointer"] for e in response.json()["errors"]] == pointers
@@ -157,9 +126,9 @@ async def test_impossible_dates_are_422_with_pointers_and_store_nothing(
 
 
 async def test_a_naive_or_ancient_date_is_422(client: httpx.AsyncClient, engine: Engine) -> None:
-    sid = await system_id(client)
+    sid = await new_system_id(client)
     for value in ("2026-10-14T08:00:00", "0001-01-01T00:00:00+01:00"):
-        response = await client.post("/v1/incidents", json=body(sid, occurred_at=value))
+        response = await client.post("/v1/incidents", json=incident_body(sid, occurred_at=value))
         assert response.status_code == 422, value
         assert response.json()["errors"][0]["pointer"] == "/occurred_at"
     assert count_rows(engine, "incidents") == 0
@@ -171,12 +140,12 @@ async def test_another_organisations_system_is_404_and_stores_nothing(
     make_org: Callable[[str], Org],
     make_client: Callable[[str | None], httpx.AsyncClient],
 ) -> None:
-    sid = await system_id(client)
+    sid = await new_system_id(client)
     intruder = make_client(make_org("globex").admin_key)
-    response = await intruder.post("/v1/incidents", json=body(sid))
+    response = await intruder.post("/v1/incidents", json=incident_body(sid))
     assert response.status_code == 404
     assert count_rows(engine, "incidents") == 0
-    incident = await record(client, sid)
+    incident = await record_incident(client, sid)
     assert (await intruder.get(f"/v1/incidents/{incident['id']}")).status_code == 404
     assert (await intruder.get("/v1/incidents")).json()["items"] == []
     assert (await intruder.get("/v1/overdue-incidents")).json()["items"] == []
@@ -184,17 +153,17 @@ async def test_another_organisations_system_is_404_and_stores_nothing(
 
 
 async def test_an_incident_on_a_retired_system_is_allowed(client: httpx.AsyncClient) -> None:
-    sid = await system_id(client)
+    sid = await new_system_id(client)
     retired = await client.post(f"/v1/ai-systems/{sid}/retire", headers={"If-Match": '"r1"'})
     assert retired.status_code == 200
-    await record(client, sid)
+    await record_incident(client, sid)
 
 
 async def test_update_needs_if_match_and_a_report_meets_its_clock(
     client: httpx.AsyncClient, engine: Engine
 ) -> None:
-    sid = await system_id(client)
-    incident = await record(client, sid)
+    sid = await new_system_id(client)
+    incident = await record_incident(client, sid)
     url = f"/v1/incidents/{incident['id']}"
     assert incident["next_due_at"] == "2026-10-29T23:59:59Z"
     report = {
@@ -220,8 +189,8 @@ async def test_update_needs_if_match_and_a_report_meets_its_clock(
 
 
 async def test_update_with_impossible_dates_changes_nothing(client: httpx.AsyncClient) -> None:
-    sid = await system_id(client)
-    incident = await record(client, sid)
+    sid = await new_system_id(client)
+    incident = await record_incident(client, sid)
     url = f"/v1/incidents/{incident['id']}"
     future = (datetime.now(UTC) + timedelta(days=3)).isoformat()
     report = {"recipient": "MSA", "sent_at": future, "copy_text": "x"}
@@ -236,12 +205,14 @@ async def test_update_with_impossible_dates_changes_nothing(client: httpx.AsyncC
 
 
 async def test_overdue_lists_filters_and_standing(client: httpx.AsyncClient) -> None:
-    first, second = await system_id(client), await system_id(client)
-    late_death = await record(client, first, triage={**HIGH_RISK_PROVIDER, "harms": ["death"]})
-    late_15 = await record(client, second)
+    first, second = await new_system_id(client), await new_system_id(client)
+    late_death = await record_incident(
+        client, first, triage={**HIGH_RISK_PROVIDER, "harms": ["death"]}
+    )
+    late_15 = await record_incident(client, second)
     recent = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
-    fresh = await record(client, first, occurred_at=recent, aware_at=recent)
-    closed = await record(client, first)
+    fresh = await record_incident(client, first, occurred_at=recent, aware_at=recent)
+    closed = await record_incident(client, first)
     closing = await client.patch(
         f"/v1/incidents/{closed['id']}", json={"status": "closed"}, headers={"If-Match": '"r1"'}
     )
@@ -274,7 +245,7 @@ async def test_read_scope_cannot_record(
     make_client: Callable[[str | None], httpx.AsyncClient],
     make_key: Callable[..., str],
 ) -> None:
-    sid = await system_id(client)
+    sid = await new_system_id(client)
     reader = make_client(make_key(Scope.READ))
-    assert (await reader.post("/v1/incidents", json=body(sid))).status_code == 403
+    assert (await reader.post("/v1/incidents", json=incident_body(sid))).status_code == 403
     assert (await reader.get("/v1/incidents")).status_code == 200

@@ -9,8 +9,7 @@ from sqlalchemy.engine import Engine
 
 from app.auth import Scope
 from tests.conftest import Org, count_rows
-from tests.factories import create_system
-from tests.incidents.test_incidents import FRI, clocks, record, system_id
+from tests.factories import FRI, clocks, create_system, new_system_id, record_incident
 
 ClientFactory = Callable[[str | None], httpx.AsyncClient]
 PROVIDER_HEALTH = {
@@ -76,7 +75,7 @@ async def submit_raw(client: httpx.AsyncClient, assessment_id: str) -> httpx.Res
 
 
 async def untriaged(client: httpx.AsyncClient, **overrides: Any) -> dict[str, Any]:
-    return await record(client, await system_id(client), triage={}, **overrides)
+    return await record_incident(client, await new_system_id(client), triage={}, **overrides)
 
 
 async def test_the_triage_belongs_to_the_incident_and_its_submission_sets_the_deadlines(
@@ -134,7 +133,7 @@ async def test_the_facts_entered_so_far_start_the_triage_and_are_then_locked(
     client: httpx.AsyncClient,
 ) -> None:
     triage = {"serious": True, "harms": ["health"], "personal_data_breach": True}
-    incident = await record(client, await system_id(client), triage=triage)
+    incident = await record_incident(client, await new_system_id(client), triage=triage)
     link = (await start(client, incident["id"])).json()
     draft = (await client.get(f"/v1/assessments/{link['assessment_id']}")).json()
     assert draft["answers"] == {"harms": ["health"], "personal_data_breach": True}
@@ -259,8 +258,8 @@ async def test_bad_triage_requests_are_4xx_with_pointers(
 
 
 async def test_a_retired_systems_incident_can_be_triaged(client: httpx.AsyncClient) -> None:
-    sid = await system_id(client)
-    incident = await record(client, sid, triage={})
+    sid = await new_system_id(client)
+    incident = await record_incident(client, sid, triage={})
     retired = await client.post(f"/v1/ai-systems/{sid}/retire", headers={"If-Match": '"r1"'})
     assert retired.status_code == 200
     assert (await start(client, incident["id"])).status_code == 201

@@ -11,8 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from app.audit.service import Actor
-from app.auth import Scope, hash_key
+from app.auth import Operator, Scope, hash_key
 from app.errors import PROBLEM_MEDIA_TYPE, ConflictError
 from app.main import create_app
 from app.organizations import service as org_service
@@ -168,11 +167,11 @@ async def test_two_admins_revoking_each_other_at_once_leave_one(
                 select(ApiKey).where(ApiKey.organization_id == org.id).order_by(col(ApiKey.id))
             ).all()
         )
-    actor = Actor(key_id=None, name="concurrency test")
+    operator = Operator(org.id, "concurrency test")
 
     def revoke(key_id: uuid.UUID) -> Write:
         def write(session: Session) -> None:
-            org_service.revoke_key(session, organization_id=org.id, key_id=key_id, actor=actor)
+            org_service.revoke_key(session, caller=operator, key_id=key_id)
 
         return write
 

@@ -15,7 +15,7 @@ from app.questionnaires.catalog import (
     Catalog,
     load_catalog_with_problems,
 )
-from tests.questionnaires.test_questionnaire_routes import _app
+from tests.factories import questionnaire_app
 
 
 def test_supplier_holds_provider_duties_and_buyer_holds_supplier_management(
@@ -126,7 +126,7 @@ def test_a_malformed_declaration_is_a_problem_not_a_crash(tmp_path: Path) -> Non
 
 @pytest.mark.asyncio
 async def test_results_and_catalog_entries_carry_holder_and_level(catalog: Catalog) -> None:
-    app = _app(catalog)
+    app = questionnaire_app(catalog)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         body = {"answers": {"product_risk_class": "high_risk_annex_iii", "supplier_name": "A"}}

@@ -4,38 +4,21 @@ from __future__ import annotations
 
 import json
 import shutil
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest_asyncio
-from fastapi import FastAPI
 
-from app.auth import Principal, get_principal
-from app.controls.router import router as controls_router
-from app.errors import install_error_handlers
 from app.questionnaires.catalog import DEFAULT_ROOT, Catalog, load_catalog
-from app.questionnaires.router import router
+from tests.factories import questionnaire_app
 
 BASE = "/v1/questionnaires"
 
 
-def _app(catalog: Catalog) -> FastAPI:
-    app = FastAPI()
-    install_error_handlers(app)
-    app.include_router(router)
-    app.include_router(controls_router)
-    app.state.catalog = catalog
-    app.dependency_overrides[get_principal] = lambda: Principal(
-        organization_id=uuid.uuid4(), key_id=uuid.uuid4(), key_name="t", scopes=frozenset({"read"})
-    )
-    return app
-
-
 @pytest_asyncio.fixture
 async def client(catalog: Catalog) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=_app(catalog))
+    transport = httpx.ASGITransport(app=questionnaire_app(catalog))
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
         yield c
 
@@ -168,7 +151,7 @@ async def test_a_draft_is_served_uncached_and_never_as_the_latest(tmp_path: Path
     draft.update(key="triage-next", version="0.1.0", status="draft")
     (root / "triage-next").mkdir()
     (root / "triage-next" / "0.1.0.json").write_text(json.dumps(draft))
-    app = _app(load_catalog(root))
+    app = questionnaire_app(load_catalog(root))
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://test"
     ) as client:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import timedelta
 
 import httpx
@@ -13,21 +12,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from app.suppliers.models import Invitation, VendorRequest
-from tests.conftest import project_root
+from tests.cli import run_cli
 from tests.suppliers.conftest import Inbox, create_supplier, due_in, send_request
 
 
-def remind(database_url: str, **env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("APP_SMTP_")}
-    return subprocess.run(
-        [sys.executable, "-m", "app", "suppliers", "remind"],
-        cwd=project_root(),
-        env={**clean, "APP_DATABASE_URL": database_url, **env},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+def remind(database_url: str, **smtp: str) -> subprocess.CompletedProcess[str]:
+    """The command with only the given SMTP settings (none: e-mail is off)."""
+    unset: dict[str, str | None] = {k: None for k in os.environ if k.startswith("APP_SMTP_")}
+    return run_cli(database_url, "suppliers", "remind", env={**unset, **smtp})
 
 
 def counts(result: subprocess.CompletedProcess[str]) -> dict[str, object]:

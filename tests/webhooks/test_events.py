@@ -15,8 +15,15 @@ from app.db import utcnow
 from app.delivery.worker import DeliveryReport
 from app.portfolio import overdue
 from app.settings import Settings
-from tests.factories import CV_SCREENING, review, save, start, submit, system_body
-from tests.incidents.test_incidents import body as incident_body
+from tests.factories import (
+    CV_SCREENING,
+    incident_body,
+    review,
+    save,
+    start,
+    submit,
+    system_body,
+)
 from tests.webhooks.conftest import subscribe
 from tests.webhooks.receiver import Receiver
 

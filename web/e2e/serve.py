@@ -19,7 +19,7 @@ import uvicorn  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
 from app.audit.service import Actor  # noqa: E402
-from app.auth import Role, Scope  # noqa: E402
+from app.auth import Operator, Role, Scope  # noqa: E402
 from app.db import create_db_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
@@ -99,12 +99,11 @@ def main() -> None:
                 actor=actor,
             )
             reset_link = credentials.create_reset_link(session, settings, user=newcomer)
-            key = org_service.create_key(
-                session, organization_id=org.id, name="e2e", scopes=[Scope.READ], actor=actor
-            )
+            operator = Operator(org.id, actor.name)
+            key = org_service.create_key(session, caller=operator, name="e2e", scopes=[Scope.READ])
             keys = {
                 name: org_service.create_key(
-                    session, organization_id=org.id, name=f"e2e {name}", scopes=scopes, actor=actor
+                    session, caller=operator, name=f"e2e {name}", scopes=scopes
                 ).secret
                 for name, scopes in KEYS.items()
             }

@@ -92,6 +92,6 @@ def system_of(session: Session, assessment: Assessment) -> AISystem | None:
     """The AI system assessed; None for a supplier's answers."""
     if assessment.system_id is None:
         return None
-    return systems_service.get_system(
-        session, organization_id=assessment.organization_id, system_id=assessment.system_id
+    return systems_service.system_of_organization(
+        session, assessment.organization_id, assessment.system_id
     )

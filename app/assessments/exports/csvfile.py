@@ -21,6 +21,7 @@ from app.assessments.exports.common import (
     version_or_none,
 )
 from app.assessments.models import Assessment, AssessmentStatus
+from app.auth import Caller
 from app.controls.i18n import pick_language, text_in
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
 
@@ -106,14 +107,12 @@ def export_csv(
     session: Session,
     catalog: Catalog,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     assessment_id: uuid.UUID,
     accept_language: str | None,
 ) -> tuple[str, str]:
     """One row per answer of every round (and of the draft in progress); (text, language)."""
-    assessment = service.get_assessment(
-        session, organization_id=organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=caller, assessment_id=assessment_id)
     pinned = service.pinned_version(catalog, assessment)
     language = pick_language(accept_language, pinned.languages)
     rows: list[list[object]] = []

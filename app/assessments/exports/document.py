@@ -14,6 +14,7 @@ from app.assessments import service
 from app.assessments.exports.common import system_of
 from app.assessments.models import AssessmentStatus, Decision
 from app.assessments.schemas import QuestionnairePin
+from app.auth import Caller
 from app.db import utcnow
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.schemas import EvaluationResult
@@ -167,12 +168,10 @@ def _snapshot(system: AISystem | None) -> ExportedSystem | None:
 
 
 def export_assessment(
-    session: Session, catalog: Catalog, *, organization_id: uuid.UUID, assessment_id: uuid.UUID
+    session: Session, catalog: Catalog, *, caller: Caller, assessment_id: uuid.UUID
 ) -> AssessmentExport:
     """The whole assessment with every round, pinned to its questionnaire version."""
-    assessment = service.get_assessment(
-        session, organization_id=organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=caller, assessment_id=assessment_id)
     version = service.pinned_version(catalog, assessment)
     system = system_of(session, assessment)
     return AssessmentExport(

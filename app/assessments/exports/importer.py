@@ -22,9 +22,15 @@ from app.assessments.models import (
 from app.assessments.schemas import QuestionnairePin
 from app.assessments.subjects import subject_mismatch
 from app.audit import service as audit
-from app.auth import Principal, Scope
+from app.auth import Caller, Principal, Scope
 from app.db import utcnow
-from app.errors import AppError, ConflictError
+from app.errors import (
+    ConflictError,
+    ForbiddenError,
+    InvalidRequestError,
+    ProblemType,
+    parameter_problem,
+)
 from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError, QuestionnaireVersion
 from app.rules import InvalidAnswerError
 from app.systems import service as systems_service
@@ -211,12 +217,11 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
                 engine_version=again.engine_version,
             )
     if problems or version is None:
-        raise AppError(
-            status=422,
-            type="invalid-export",
-            title="Invalid export",
-            detail=f"{len(problems)} problem(s) in the export; nothing was imported.",
+        raise InvalidRequestError(
+            ProblemType.INVALID_EXPORT,
+            f"{len(problems)} problem(s) in the export; nothing was imported.",
             errors=problems,
+            title="Invalid export",
         )
     return _Checked(version, round_versions, reproduction)
 
@@ -224,7 +229,7 @@ def check_export(catalog: Catalog, doc: AssessmentExport) -> _Checked:
 def _target_system(
     session: Session,
     *,
-    principal: Principal,
+    caller: Caller,
     doc: AssessmentExport,
     system_id: uuid.UUID | None,
     version: QuestionnaireVersion,
@@ -236,35 +241,29 @@ def _target_system(
             raise subject_mismatch(version, "system_id", parameter=True)
         return None, False
     if system_id is not None:
-        system = systems_service.get_system(
-            session, organization_id=principal.organization_id, system_id=system_id
-        )
+        system = systems_service.get_system(session, caller=caller, system_id=system_id)
         if system.status == SystemStatus.RETIRED:
             raise ConflictError(
-                "A retired AI system is not assessed any more.", type="system-retired"
+                "A retired AI system is not assessed any more.", type=ProblemType.SYSTEM_RETIRED
             )
         return system, False
     if doc.system is None:
-        raise AppError(
-            status=422,
-            type="invalid-export",
-            title="Invalid export",
-            detail="The export has no AI system snapshot (it holds a supplier's answers); name "
+        raise InvalidRequestError(
+            ProblemType.INVALID_EXPORT,
+            "The export has no AI system snapshot (it holds a supplier's answers); name "
             "the AI system to import it into.",
             errors=[
                 {
-                    "parameter": "system_id",
-                    "detail": "required for an export without a system",
+                    **parameter_problem("system_id", "required for an export without a system"),
                     "code": "required",
                 }
             ],
+            title="Invalid export",
         )
     data = AISystemCreate.model_validate(
         doc.system.model_dump(mode="json", exclude={"id", "status"})
     )
-    created = systems_service.create_system(
-        session, organization_id=principal.organization_id, data=data, actor=principal.actor
-    )
+    created = systems_service.create_system(session, caller=caller, data=data)
     return created, True
 
 
@@ -289,16 +288,12 @@ def _becomes_current(
     return True
 
 
-def _require_review_scope(principal: Principal, doc: AssessmentExport) -> None:
-    if any(r.decision is not None for r in doc.rounds) and not principal.has(
-        Scope.ASSESSMENTS_REVIEW
-    ):
+def _require_review_scope(caller: Principal, doc: AssessmentExport) -> None:
+    if any(r.decision is not None for r in doc.rounds) and not caller.has(Scope.ASSESSMENTS_REVIEW):
         # Otherwise a writer alone could bring in approvals no reviewer here has seen.
-        raise AppError(
-            status=403,
-            type="insufficient-scope",
-            title="Forbidden",
-            detail="The export holds review decisions; importing them also needs the "
+        raise ForbiddenError(
+            ProblemType.INSUFFICIENT_SCOPE,
+            "The export holds review decisions; importing them also needs the "
             f"'{Scope.ASSESSMENTS_REVIEW.value}' scope.",
         )
 
@@ -310,7 +305,7 @@ def _answered(answers: dict[str, Any]) -> dict[str, Any]:
 def _add_assessment(
     session: Session,
     *,
-    principal: Principal,
+    caller: Caller,
     doc: AssessmentExport,
     version: QuestionnaireVersion,
     system: AISystem | None,
@@ -319,7 +314,7 @@ def _add_assessment(
     """The assessment and its rounds as the export tells them, flushed."""
     now = utcnow()
     assessment = Assessment(
-        organization_id=principal.organization_id,
+        organization_id=caller.organization_id,
         system_id=system.id if system is not None else None,
         subject=SubjectKind.SYSTEM.value if system is not None else SubjectKind.ORGANIZATION.value,
         questionnaire_key=version.key,
@@ -333,12 +328,12 @@ def _add_assessment(
         due_at=doc.due_at if doc.status == AssessmentStatus.APPROVED else None,
         created_at=now,
         updated_at=now,
-        created_by_key_id=principal.key_id,
-        created_by_user_id=principal.user_id,
+        created_by_key_id=caller.key_id,
+        created_by_user_id=caller.user_id,
         submitted_at=doc.submitted_at,
         # The importer stands in for the submitter, so it cannot also approve (four eyes).
-        submitted_by_key_id=principal.key_id if doc.submitted_at else None,
-        submitted_by_user_id=principal.user_id if doc.submitted_at else None,
+        submitted_by_key_id=caller.key_id if doc.submitted_at else None,
+        submitted_by_user_id=caller.user_id if doc.submitted_at else None,
         decided_at=doc.decided_at,
     )
     session.add(assessment)
@@ -346,7 +341,7 @@ def _add_assessment(
     for found in doc.rounds:
         session.add(
             AssessmentRound(
-                organization_id=principal.organization_id,
+                organization_id=caller.organization_id,
                 assessment_id=assessment.id,
                 round=found.round,
                 answers=_answered(found.answers),
@@ -370,27 +365,27 @@ def import_assessment(
     session: Session,
     catalog: Catalog,
     *,
-    principal: Principal,
+    caller: Principal,
     doc: AssessmentExport,
     system_id: uuid.UUID | None,
 ) -> ImportedAssessment:
     """Re-create an exported assessment with its rounds in the caller's organisation."""
-    _require_review_scope(principal, doc)
+    _require_review_scope(caller, doc)
     checked = check_export(catalog, doc)
     version = checked.version
     system, system_created = _target_system(
-        session, principal=principal, doc=doc, system_id=system_id, version=version
+        session, caller=caller, doc=doc, system_id=system_id, version=version
     )
     system_ref = system.id if system is not None else None
     last = doc.rounds[-1] if doc.rounds else None
     is_current = False
     if doc.status == AssessmentStatus.APPROVED and last is not None and last.decided_at:
         is_current = _becomes_current(
-            session, principal.organization_id, system_ref, version.key, last.decided_at
+            session, caller.organization_id, system_ref, version.key, last.decided_at
         )
     assessment = _add_assessment(
         session,
-        principal=principal,
+        caller=caller,
         doc=doc,
         version=version,
         system=system,
@@ -400,14 +395,12 @@ def import_assessment(
     reproduced = (
         reproduction.recorded_tier == reproduction.recomputed_tier if reproduction else None
     )
-    audit.record(
+    audit.record_change(
         session,
-        organization_id=principal.organization_id,
-        actor=principal.actor,
-        action="assessment.imported",
-        entity_type="assessment",
-        entity_id=assessment.id,
-        before=None,
+        "assessment",
+        assessment,
+        "imported",
+        actor=caller.actor,
         after={
             "source_assessment_id": str(doc.assessment_id),
             "exported_at": doc.exported_at.isoformat(),

@@ -23,6 +23,7 @@ from app.assessments.exports.common import (
 )
 from app.assessments.holding import binding, held_by
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
+from app.auth import Caller
 from app.controls.i18n import pick_language, text_in
 from app.db import utcnow
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
@@ -122,14 +123,12 @@ def report_html(
     session: Session,
     catalog: Catalog,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     assessment_id: uuid.UUID,
     accept_language: str | None,
 ) -> tuple[str, str]:
     """A self-contained printable report (inline CSS, no script); (html, language)."""
-    assessment = service.get_assessment(
-        session, organization_id=organization_id, assessment_id=assessment_id
-    )
+    assessment = service.get_assessment(session, caller=caller, assessment_id=assessment_id)
     rounds = service.rounds(session, assessment)
     shown = _shown(catalog, assessment, rounds)
     system = system_of(session, assessment)
