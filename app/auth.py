@@ -22,7 +22,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlmodel import Session
 
 from app.actor import Actor
-from app.db import READ_METHODS, SessionDep, utcnow
+from app.db import READ_METHODS, SessionDep, is_read_request, utcnow
 from app.deps import SettingsDep
 from app.errors import AppError, ForbiddenError, ProblemType, UnauthenticatedError
 from app.settings import Settings
@@ -343,7 +343,7 @@ def get_principal(
         session,
         settings,
         request_credential(request, credentials, cookie),
-        read_only=request.method in READ_METHODS,
+        read_only=is_read_request(request),
     )
 
 

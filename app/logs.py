@@ -45,11 +45,21 @@ def new_request_id() -> str:
 _encode = json.JSONEncoder(default=str).encode
 
 
+# The formatted second of the latest line: lines come many to a second, and strftime is most of
+# a timestamp's cost. One (second, text) pair, replaced whole, so threads never see half of it.
+_second: tuple[int, str] = (-1, "")
+
+
 def _timestamp(created: float) -> str:
     """ISO 8601 in UTC to the millisecond (`2026-12-01T18:00:00.123+00:00`)."""
+    global _second
     seconds = int(created)
     millis = int((created - seconds) * 1000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)) + f".{millis:03d}+00:00"
+    cached_second, text = _second
+    if cached_second != seconds:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds))
+        _second = (seconds, text)
+    return f"{text}.{millis:03d}+00:00"
 
 
 class JsonFormatter(logging.Formatter):

@@ -63,8 +63,30 @@ class MetricsMiddleware(HttpMiddleware):
             route = scope.get("route")
             template = getattr(route, "path", None) or "unmatched"
             method = scope["method"]
-            REQUESTS.labels(method, template, str(status["code"])).inc()
-            DURATION.labels(method, template).observe(time.perf_counter() - started)
+            _counter(method, template, status["code"]).inc()
+            _histogram(method, template).observe(time.perf_counter() - started)
+
+
+# The labelled children by their labels: `labels()` checks and converts its values and takes a
+# lock on every call. There are as many children as routes, methods and statuses seen.
+_COUNTERS: dict[tuple[str, str, int], Counter] = {}
+_HISTOGRAMS: dict[tuple[str, str], Histogram] = {}
+
+
+def _counter(method: str, template: str, status: int) -> Counter:
+    key = (method, template, status)
+    child = _COUNTERS.get(key)
+    if child is None:
+        child = _COUNTERS[key] = REQUESTS.labels(method, template, str(status))
+    return child
+
+
+def _histogram(method: str, template: str) -> Histogram:
+    key = (method, template)
+    child = _HISTOGRAMS.get(key)
+    if child is None:
+        child = _HISTOGRAMS[key] = DURATION.labels(method, template)
+    return child
 
 
 class OutboxCollector(Collector):

@@ -14,38 +14,51 @@ from app.organizations.models import ApiKey
 from app.people.models import Membership, User, UserSession
 
 
-def _role(session: Session, user_id: uuid.UUID, organization_id: uuid.UUID) -> str | None:
-    """The role of an active user in an organisation, or None."""
-    row = session.exec(
+def _owner_role() -> sa.ScalarSelect[str]:
+    """The role of a key's owner, active in the key's organisation (NULL for a service key)."""
+    return (
         select(Membership.role)
         .join(User, col(User.id) == Membership.user_id)
         .where(
-            Membership.user_id == user_id,
-            Membership.organization_id == organization_id,
+            col(Membership.user_id) == col(ApiKey.user_id),
+            col(Membership.organization_id) == col(ApiKey.organization_id),
             col(Membership.deactivated_at).is_(None),
             User.status == "active",
         )
-    ).first()
-    return row
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+# One indexed query (the unique secret hash) for a key and its owner's role, read as plain rows:
+# every authenticated request makes it.
+_KEY_BY_HASH = sa.select(
+    col(ApiKey.id),
+    col(ApiKey.organization_id),
+    col(ApiKey.name),
+    col(ApiKey.scopes),
+    col(ApiKey.revoked_at),
+    col(ApiKey.last_used_at),
+    col(ApiKey.user_id),
+    _owner_role(),
+).where(col(ApiKey.secret_hash) == sa.bindparam("secret_hash"))
 
 
 class PeopleIdentityStore:
     def key(self, session: Session, secret_hash: str) -> KeyRecord | None:
-        key = session.exec(select(ApiKey).where(ApiKey.secret_hash == secret_hash)).first()
-        if key is None:
+        row = session.connection().execute(_KEY_BY_HASH, {"secret_hash": secret_hash}).first()
+        if row is None:
             return None
-        owner_role = None
-        if key.user_id is not None:
-            owner_role = _role(session, key.user_id, key.organization_id)
+        key_id, organization_id, name, scopes, revoked_at, last_used_at, user_id, role = row
         return KeyRecord(
-            id=key.id,
-            organization_id=key.organization_id,
-            name=key.name,
-            scopes=list(key.scopes),
-            revoked=key.revoked_at is not None,
-            last_used_at=key.last_used_at,
-            user_id=key.user_id,
-            owner_role=owner_role,
+            id=key_id,
+            organization_id=organization_id,
+            name=name,
+            scopes=list(scopes),
+            revoked=revoked_at is not None,
+            last_used_at=last_used_at,
+            user_id=user_id,
+            owner_role=role if user_id is not None else None,
         )
 
     def session(self, session: Session, secret_hash: str) -> SessionRecord | None:

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from app.auth import Principal, require_scope
 from app.concurrency import etag_response, none_match
 from app.controls.i18n import pick_language, text_in
+from app.db import reads_only
 from app.errors import InvalidRequestError, NotFoundError, ProblemType, problem_responses
 from app.json_bytes import JSONBytes
 from app.questionnaires.catalog import (
@@ -32,6 +33,8 @@ from app.questionnaires.schemas import (
 from app.routing import AUTHENTICATED_READ, problem_router
 
 router = problem_router(AUTHENTICATED_READ, prefix="/v1/questionnaires", tags=["questionnaires"])
+# The routes are `async def`: they read the in-memory catalog and compute, and block on nothing,
+# so a thread-pool hop would cost more than it saves.
 
 ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
@@ -88,18 +91,20 @@ class Served:
         )
 
 
-def _served(accept_language: AcceptLanguage = None, if_none_match: IfNoneMatch = None) -> Served:
+async def _served(
+    accept_language: AcceptLanguage = None, if_none_match: IfNoneMatch = None
+) -> Served:
     return Served(accept_language, if_none_match)
 
 
 ServedDep = Annotated[Served, Depends(_served)]
 
 
-def _latest(key: str, catalog: CatalogDep) -> QuestionnaireVersion:
+async def _latest(key: str, catalog: CatalogDep) -> QuestionnaireVersion:
     return _find(catalog, key, None)
 
 
-def _pinned(key: str, version: str, catalog: CatalogDep) -> QuestionnaireVersion:
+async def _pinned(key: str, version: str, catalog: CatalogDep) -> QuestionnaireVersion:
     return _find(catalog, key, version)
 
 
@@ -113,7 +118,7 @@ PinnedDep = Annotated[QuestionnaireVersion, Depends(_pinned)]
     operation_id="listQuestionnaires",
     response_model=QuestionnaireListOut,
 )
-def list_questionnaires(
+async def list_questionnaires(
     catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
 ) -> QuestionnaireListOut:
     """Every questionnaire with its versions and the latest published version, in order of key
@@ -142,7 +147,7 @@ def list_questionnaires(
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
-def get_questionnaire(
+async def get_questionnaire(
     principal: ReadPrincipal, questionnaire: LatestDep, served: ServedDep
 ) -> Response:
     """The latest published version of a questionnaire, localised per Accept-Language."""
@@ -155,7 +160,7 @@ def get_questionnaire(
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
-def get_questionnaire_version(
+async def get_questionnaire_version(
     principal: ReadPrincipal, questionnaire: PinnedDep, served: ServedDep
 ) -> Response:
     """One version of a questionnaire; published versions are immutable and cacheable."""
@@ -168,7 +173,7 @@ def get_questionnaire_version(
     response_model=dict[str, Any],
     responses=problem_responses(404),
 )
-def get_answer_schema(principal: ReadPrincipal, questionnaire: PinnedDep) -> dict[str, Any]:
+async def get_answer_schema(principal: ReadPrincipal, questionnaire: PinnedDep) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an answers object for this version."""
     return questionnaire.answer_schema
 
@@ -186,7 +191,7 @@ def _evaluate(questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace:
     result = questionnaire.evaluate(body.answers, as_of=as_of, trace=trace)
     # Built by the engine in the model's shape (tests/questionnaires/test_result_json.py holds
     # it there): encoded straight to bytes, not validated against the model first.
-    return JSONBytes(evaluation_document(result.to_dict()))
+    return JSONBytes(evaluation_document(result.to_dict(encoded_trace=True)))
 
 
 TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
@@ -198,7 +203,8 @@ TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
     response_model=EvaluationResult,
     responses=problem_responses(404, 422),
 )
-def evaluate_answers(
+@reads_only
+async def evaluate_answers(
     key: str,
     version: str,
     body: EvaluateRequest,
@@ -216,7 +222,8 @@ def evaluate_answers(
     response_model=EvaluationResult,
     responses=problem_responses(404, 422),
 )
-def evaluate_answers_latest(
+@reads_only
+async def evaluate_answers_latest(
     key: str,
     body: EvaluateRequest,
     catalog: CatalogDep,

@@ -15,6 +15,8 @@ from operator import or_
 from types import MappingProxyType
 from typing import Any, Final, overload
 
+import orjson
+
 from app.rules.language import Env, Kleene, valid_date
 from app.rules.model import Citation
 from app.rules.problems import InvalidAnswerError
@@ -198,8 +200,12 @@ class Result:
             f"{self.as_of.isoformat()}. Calendars: {named}."
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """The result as JSON-ready data (the API and the command line print this)."""
+    def to_dict(self, *, encoded_trace: bool = False) -> dict[str, Any]:
+        """The result as JSON-ready data (the API and the command line print this).
+
+        With `encoded_trace`, the trace is already JSON (an `orjson.Fragment` of
+        `Trace.to_json`), for a caller that encodes the whole with orjson straight away.
+        """
         out: dict[str, Any] = {
             "engine_version": self.engine_version,
             "questionnaire": {
@@ -267,7 +273,8 @@ class Result:
             "trace": None,
         }
         if self.trace is not None:
-            out["trace"] = self.trace.to_list()
+            trace = self.trace
+            out["trace"] = orjson.Fragment(trace.to_json()) if encoded_trace else trace.to_list()
         return out
 
 
@@ -666,6 +673,29 @@ class Trace(Sequence[RuleTrace]):
             }
             for rule, v in zip(self._program.rules, self._outcomes, strict=True)
         ]
+
+    def to_json(self) -> bytes:
+        """`to_list()` encoded as orjson encodes it, built without the per-rule dicts: each item
+        read and each named condition is encoded once, and each rule joins the bytes of those it
+        read (a large questionnaire's rules read the same items over and over)."""
+        reads, named = self._parts()
+        dumps = orjson.dumps
+        fact = {i: dumps({"item": i, "state": st, "value": v}) for i, (_, st, v) in reads.items()}
+        cond = {n: dumps({"name": n, "outcome": o}) for n, (_, o) in named.items()}
+        outcome = {k: dumps(v) for k, v in _OUTCOME.items()}
+        ranges = self._state.ranges
+        rules = [
+            b'{"rule":%b,"outcome":%b,"facts":[%b],"scores":%b,"conditions":[%b]}'
+            % (
+                dumps(rule.spec.id),
+                outcome[v],
+                b",".join(map(fact.__getitem__, rule.reads)),
+                dumps([{"id": s, "min": ranges[s][0], "max": ranges[s][1]} for s in rule.scores]),
+                b",".join(map(cond.__getitem__, rule.names)),
+            )
+            for rule, v in zip(self._program.rules, self._outcomes, strict=True)
+        ]
+        return b"[" + b",".join(rules) + b"]"
 
     @overload
     def __getitem__(self, index: int) -> RuleTrace: ...

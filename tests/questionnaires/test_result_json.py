@@ -28,3 +28,19 @@ def test_every_scenario_encodes_as_the_model_would(catalog: Catalog) -> None:
                 assert orjson.loads(body) == expected, (version.ref, scenario.id)
                 checked += 1
     assert checked > 100
+
+
+def test_the_encoded_trace_is_the_trace_orjson_would_encode(catalog: Catalog) -> None:
+    """The evaluation routes encode the trace without building it as data (`Trace.to_json`):
+    byte for byte what encoding `to_dict()` gives, for every golden scenario."""
+    checked = 0
+    for version in catalog:
+        for scenario in version.scenarios:
+            result = version.evaluate(scenario.answers, as_of=scenario_as_of(scenario), trace=True)
+            assert result.trace is not None
+            assert result.trace.to_json() == orjson.dumps(result.trace.to_list())
+            encoded = JSONBytes(evaluation_document(result.to_dict(encoded_trace=True))).body
+            plain = JSONBytes(evaluation_document(result.to_dict())).body
+            assert encoded == plain, (version.ref, scenario.id)
+            checked += 1
+    assert checked > 100
