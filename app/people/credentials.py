@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import Principal, Role, hash_key, new_secret
+from app.auth import Caller, Operator, Principal, Role, hash_key, new_secret
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -246,20 +246,22 @@ def accept_invitation(
             raise invalid_token()
         if not passwords.verify(user.password_hash, password):
             raise invalid_credentials()
-    actor = Actor(key_id=None, name="invitation accepted")
     existing = find_membership(session, user.id, token.organization_id) if user else None
     if existing is not None and existing.deactivated_at is not None:
         raise invalid_token()
     if user is None or existing is None:
+        # A newcomer is named by the link; an existing person joins as themselves.
+        joining = (
+            Operator(token.organization_id, "invitation accepted")
+            if user is None
+            else Operator(token.organization_id, f"user {user.id}", user_id=user.id)
+        )
         user = create_user(
             session,
+            caller=joining,
             email=token.email,
             display_name=display_name,
-            organization_id=token.organization_id,
             role=Role(token.role),
-            actor=actor
-            if user is None
-            else Actor(key_id=None, user_id=user.id, name=f"user {user.id}"),
             password_hash=passwords.hash(password) if user is None else None,
         )
     token.used_at = utcnow()
@@ -277,16 +279,13 @@ def accept_invitation(
 # --- first start ------------------------------------------------------------------------------
 
 
-def bootstrap_admin(
-    session: Session, settings: Settings, *, organization_id: uuid.UUID, actor: Actor
-) -> str:
+def bootstrap_admin(session: Session, settings: Settings, *, caller: Caller) -> str:
     """The first admin user of a new organisation (no password yet) and their sign-in link."""
     user = create_user(
         session,
+        caller=caller,
         email=settings.first_admin_email.strip().lower(),
         display_name="Administrator",
-        organization_id=organization_id,
         role=Role.ADMIN,
-        actor=actor,
     )
     return create_reset_link(session, settings, user=user)

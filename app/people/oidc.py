@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.auth import Role, hash_key
+from app.auth import Operator, Role, hash_key
 from app.db import transaction, utcnow
 from app.organizations.models import Organization
 from app.people import service
@@ -268,15 +268,12 @@ def _provision(
     if member and member.deactivated_at is not None:
         raise OidcError("oidc-account-deactivated", "this account is deactivated here")
     if user is None or not member:
-        from app.audit.service import Actor
-
         user = service.create_user(
             session,
+            caller=Operator(organization.id, f"single sign-on ({subject[:60]})"),
             email=email,
             display_name=name,
-            organization_id=organization.id,
             role=Role(settings.oidc_default_role),
-            actor=Actor(key_id=None, name=f"single sign-on ({subject[:60]})"),
         )
     return organization.id, user
 

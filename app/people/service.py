@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Final, Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import ROLE_SCOPES, Principal, Role, hash_key, new_secret
+from app.auth import Caller, Principal, Role, hash_key, new_secret
 from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import (
@@ -41,8 +42,8 @@ from app.people.schemas import (
 )
 from app.settings import Settings
 
-ACTIVE = "active"
-DEACTIVATED = "deactivated"
+ACTIVE: Final = "active"
+DEACTIVATED: Final = "deactivated"
 
 
 def invalid_credentials() -> AppError:
@@ -70,47 +71,35 @@ def find_user_by_email(session: Session, *, email: str) -> User | None:
 
 def _audit_user(
     session: Session,
-    *,
-    organization_id: uuid.UUID,
-    actor: Actor,
     action: str,
-    user_id: uuid.UUID,
-    before: dict[str, object] | None,
-    after: dict[str, object] | None,
+    member: Member,
+    *,
+    actor: Actor,
+    before: dict[str, object] | None = None,
 ) -> None:
-    # By id, role and status only: never the e-mail or the name (they can be pseudonymised).
     audit.record(
         session,
-        organization_id=organization_id,
+        organization_id=member.membership.organization_id,
         actor=actor,
         action=f"user.{action}",
         entity_type="user",
-        entity_id=user_id,
+        entity_id=member.user.id,
         before=before,
-        after=after,
+        after=member.snapshot(),
     )
-
-
-def _snapshot(user: User, membership: Membership | None) -> dict[str, object]:
-    inactive = user.status == DEACTIVATED or (membership and membership.deactivated_at)
-    return {
-        "id": str(user.id),
-        "role": membership.role if membership else None,
-        "status": DEACTIVATED if inactive else ACTIVE,
-    }
 
 
 def create_user(
     session: Session,
     *,
+    caller: Caller,
     email: str,
     display_name: str,
-    organization_id: uuid.UUID,
     role: Role,
-    actor: Actor,
     password_hash: str | None = None,
 ) -> User:
-    """A new user with a role in the organisation, or an existing user joining it."""
+    """A new user with a role in the caller's organisation, or an existing user joining it."""
+    organization_id = caller.organization_id
     user = find_user_by_email(session, email=email)
     if user is None:
         user = User(email=email, display_name=display_name, password_hash=password_hash)
@@ -123,15 +112,7 @@ def create_user(
     membership = Membership(organization_id=organization_id, user_id=user.id, role=role.value)
     session.add(membership)
     session.flush()
-    _audit_user(
-        session,
-        organization_id=organization_id,
-        actor=actor,
-        action="added",
-        user_id=user.id,
-        before=None,
-        after=_snapshot(user, membership),
-    )
+    _audit_user(session, "added", Member(user, membership), actor=caller.actor)
     return user
 
 
@@ -169,25 +150,37 @@ class Member:
     def deactivated(self) -> bool:
         return self.user.status == DEACTIVATED or self.membership.deactivated_at is not None
 
+    @property
+    def admin(self) -> bool:
+        return self.membership.role == Role.ADMIN.value
+
+    @property
+    def status(self) -> Literal["active", "deactivated"]:
+        return DEACTIVATED if self.deactivated else ACTIVE
+
+    def snapshot(self) -> dict[str, object]:
+        """How the audit log records a member: by id, role and status (never e-mail or name)."""
+        return {"id": str(self.user.id), "role": self.membership.role, "status": self.status}
+
     def public(self) -> UserPublic:
         return UserPublic(
             id=self.user.id,
             email=self.user.email,
             display_name=self.user.display_name,
             role=Role(self.membership.role),
-            status=DEACTIVATED if self.deactivated else ACTIVE,
+            status=self.status,
             created_at=self.user.created_at,
             last_sign_in_at=self.user.last_sign_in_at,
             revision=self.membership.revision,
         )
 
 
-def get_member(session: Session, *, organization_id: uuid.UUID, user_id: uuid.UUID) -> Member:
-    """A member of the organisation, or 404 (also for people of other organisations)."""
+def get_member(session: Session, *, caller: Caller, user_id: uuid.UUID) -> Member:
+    """A member of the caller's organisation, or 404 (also for people of other organisations)."""
     row = session.exec(
         select(User, Membership)
         .join(Membership, col(Membership.user_id) == User.id)
-        .where(User.id == user_id, Membership.organization_id == organization_id)
+        .where(User.id == user_id, Membership.organization_id == caller.organization_id)
     ).first()
     if row is None:
         raise NotFoundError("user", user_id)
@@ -195,10 +188,10 @@ def get_member(session: Session, *, organization_id: uuid.UUID, user_id: uuid.UU
 
 
 def list_members(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+    session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[Member], str | None]:
     statement = keyset_page(
-        select(Membership).where(Membership.organization_id == organization_id),
+        select(Membership).where(Membership.organization_id == caller.organization_id),
         created_col=Membership.created_at,
         id_col=Membership.id,
         cursor=cursor,
@@ -214,10 +207,11 @@ def list_members(
     return [Member(users[m.user_id], m) for m in memberships], next_cursor
 
 
-def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> int:
+def _keep_an_admin(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """409 unless the organisation has an active admin besides this user."""
     # Locked (PostgreSQL; SQLite serialises writes): two admins demoting each other at once
     # must not both see the other one still an admin.
-    rows = session.exec(
+    others = session.exec(
         select(Membership.id)
         .join(User, col(User.id) == Membership.user_id)
         .where(
@@ -230,83 +224,70 @@ def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: 
         .order_by(col(Membership.id))
         .with_for_update(of=Membership)
     ).all()
-    return len(rows)
+    if not others:
+        raise ConflictError(
+            "This is the organisation's last active admin; make someone else admin first.",
+            type=ProblemType.LAST_ADMIN,
+        )
 
 
-def _last_admin() -> ConflictError:
-    return ConflictError(
-        "This is the organisation's last active admin; make someone else admin first.",
-        type=ProblemType.LAST_ADMIN,
-    )
+def _member_to_change(
+    session: Session, caller: Caller, user_id: uuid.UUID, if_match: str | None, *, check: bool
+) -> tuple[Member, dict[str, object]]:
+    """The member a change is about (checked against If-Match when `check`) and how they were."""
+    member = get_member(session, caller=caller, user_id=user_id)
+    if check:
+        check_if_match(if_match, member.membership.revision)
+    return member, member.snapshot()
 
 
-def change_role(
-    session: Session, *, caller: Principal, user_id: uuid.UUID, role: Role, if_match: str | None
+def _changed(
+    session: Session, caller: Caller, action: str, member: Member, before: dict[str, object]
 ) -> Member:
-    member = get_member(session, organization_id=caller.organization_id, user_id=user_id)
-    check_if_match(if_match, member.membership.revision)
-    before = _snapshot(member.user, member.membership)
-    demoted = member.membership.role == Role.ADMIN.value and role != Role.ADMIN
-    if demoted and _other_active_admins(session, caller.organization_id, user_id) == 0:
-        raise _last_admin()
-    member.membership.role = role.value
+    """Store a changed membership as a new revision and log the change."""
     member.membership.revision += 1
     session.add(member.membership)
     session.flush()
-    _audit_user(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="role_changed",
-        user_id=user_id,
-        before=before,
-        after=_snapshot(member.user, member.membership),
-    )
+    _audit_user(session, action, member, actor=caller.actor, before=before)
     return member
+
+
+def change_role(
+    session: Session, *, caller: Caller, user_id: uuid.UUID, role: Role, if_match: str | None
+) -> Member:
+    member, before = _member_to_change(session, caller, user_id, if_match, check=True)
+    if member.admin and role != Role.ADMIN:
+        _keep_an_admin(session, caller.organization_id, user_id)
+    member.membership.role = role.value
+    return _changed(session, caller, "role_changed", member, before)
 
 
 def deactivate(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     user_id: uuid.UUID,
-    actor: Actor,
     if_match: str | None,
     check_revision: bool = True,
 ) -> Member:
-    """Deactivate a person in the organisation: their sessions there end and their personal keys
-    of it stop at once. Memberships elsewhere are not this organisation's to end."""
-    member = get_member(session, organization_id=organization_id, user_id=user_id)
-    if check_revision:
-        check_if_match(if_match, member.membership.revision)
+    """Deactivate a person in the caller's organisation: their sessions there end and their
+    personal keys of it stop at once. Memberships elsewhere are not this organisation's to end."""
+    member, before = _member_to_change(session, caller, user_id, if_match, check=check_revision)
     if member.deactivated:
         raise ConflictError(
             "This user is deactivated already.", type=ProblemType.ALREADY_DEACTIVATED
         )
-    admin = member.membership.role == Role.ADMIN.value
-    if admin and _other_active_admins(session, organization_id, user_id) == 0:
-        raise _last_admin()
-    before = _snapshot(member.user, member.membership)
+    if member.admin:
+        _keep_an_admin(session, caller.organization_id, user_id)
     member.membership.deactivated_at = utcnow()
-    member.membership.revision += 1
     session.add(member.membership)
     session.flush()
-    end_sessions(session, user_id=user_id, organization_id=organization_id)
+    end_sessions(session, user_id=user_id, organization_id=caller.organization_id)
     if not _memberships(session, user_id):
         member.user.status = DEACTIVATED
         session.add(member.user)
         end_sessions(session, user_id=user_id)
-    session.flush()
-    _audit_user(
-        session,
-        organization_id=organization_id,
-        actor=actor,
-        action="deactivated",
-        user_id=user_id,
-        before=before,
-        after=_snapshot(member.user, member.membership),
-    )
-    return member
+    return _changed(session, caller, "deactivated", member, before)
 
 
 # --- sessions --------------------------------------------------------------------------------
@@ -468,13 +449,7 @@ def switch_organization(
     user_session.organization_id = organization_id
     session.add(user_session)
     session.flush()
-    return Principal(
-        organization_id=organization_id,
-        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(membership.role)]),
-        user_id=caller.user_id,
-        role=membership.role,
-        session_id=caller.session_id,
-    )
+    return Principal.signed_in(organization_id, caller.user_id, membership.role, caller.session_id)
 
 
 # --- who is calling --------------------------------------------------------------------------
@@ -519,12 +494,8 @@ def principal_of(session: Session, user_session: UserSession) -> Principal:
     """The caller a freshly opened session authenticates as."""
     membership = find_membership(session, user_session.user_id, user_session.organization_id)
     assert membership is not None
-    return Principal(
-        organization_id=user_session.organization_id,
-        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(membership.role)]),
-        user_id=user_session.user_id,
-        role=membership.role,
-        session_id=user_session.id,
+    return Principal.signed_in(
+        user_session.organization_id, user_session.user_id, membership.role, user_session.id
     )
 
 
@@ -539,9 +510,8 @@ def pseudonymise(session: Session, *, user_id: uuid.UUID, actor: Actor) -> User:
         raise NotFoundError("user", user_id)
     memberships = _memberships(session, user.id, active_only=False)
     for membership, _ in memberships:
-        admin = membership.role == Role.ADMIN.value and membership.deactivated_at is None
-        if admin and _other_active_admins(session, membership.organization_id, user.id) == 0:
-            raise _last_admin()
+        if membership.role == Role.ADMIN.value and membership.deactivated_at is None:
+            _keep_an_admin(session, membership.organization_id, user.id)
     old_email = user.email
     user.email = f"removed-{user.id}@invalid"
     user.display_name = "Former user"
@@ -556,13 +526,5 @@ def pseudonymise(session: Session, *, user_id: uuid.UUID, actor: Actor) -> User:
     )
     session.flush()
     for membership, _ in memberships:
-        _audit_user(
-            session,
-            organization_id=membership.organization_id,
-            actor=actor,
-            action="pseudonymised",
-            user_id=user.id,
-            before=None,
-            after=_snapshot(user, membership),
-        )
+        _audit_user(session, "pseudonymised", Member(user, membership), actor=actor)
     return user
