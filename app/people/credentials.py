@@ -24,6 +24,7 @@ from app.people.models import User, UserSession, UserToken
 from app.people.passwords import Passwords
 from app.people.service import (
     ACTIVE,
+    Browser,
     create_user,
     end_sessions,
     find_membership,
@@ -153,8 +154,7 @@ def complete_reset(
     *,
     secret: str,
     new_password: str,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
     """Set the password through a reset link, end every session, and sign in."""
     token = _usable_token(session, secret, PASSWORD_RESET)
@@ -168,12 +168,7 @@ def complete_reset(
     session.add(user)
     end_sessions(session, user_id=user.id)
     return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
+        session, settings, user=user, organization_id=organization_id, browser=browser
     )
 
 
@@ -233,8 +228,7 @@ def accept_invitation(
     secret: str,
     display_name: str,
     password: str,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
     """Join the organisation (a new user sets a password; an existing one proves theirs)."""
     token = _usable_token(session, secret, INVITATION)
@@ -267,12 +261,7 @@ def accept_invitation(
     token.used_at = utcnow()
     session.add(token)
     return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=token.organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
+        session, settings, user=user, organization_id=token.organization_id, browser=browser
     )
 
 

@@ -286,8 +286,7 @@ def finish(
     code: str,
     state: str,
     bound_state: str | None,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: service.Browser,
 ) -> tuple[UserSession, str]:
     """Check the callback, exchange the code, verify the ID token, provision, open a session."""
     if bound_state is None or bound_state != state:
@@ -303,10 +302,5 @@ def finish(
             session, settings, email=email, name=name, subject=str(claims["sub"])
         )
         return service.start_session(
-            session,
-            settings,
-            user=user,
-            organization_id=organization_id,
-            user_agent=user_agent,
-            replaces=replaces,
+            session, settings, user=user, organization_id=organization_id, browser=browser
         )

@@ -155,8 +155,8 @@ class SignInFlow:
     replaces: str | None
 
     @property
-    def user_agent(self) -> str | None:
-        return self.request.headers.get("user-agent")
+    def browser(self) -> service.Browser:
+        return service.Browser(self.request.headers.get("user-agent"), self.replaces)
 
     def signed_in(self, opened: tuple[UserSession, str]) -> Me:
         return _signed_in(self.session, self.response, self.settings, opened)
@@ -207,8 +207,7 @@ def sign_in(body: SignIn, flow: SignInFlowDep, limiter: LimiterDep) -> Me:
         email=body.email,
         password=body.password,
         client=_client(flow.request),
-        user_agent=flow.user_agent,
-        replaces=flow.replaces,
+        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
@@ -373,8 +372,7 @@ def complete_password_reset(body: PasswordResetComplete, flow: SignInFlowDep) ->
         flow.passwords,
         secret=body.token,
         new_password=body.new_password,
-        user_agent=flow.user_agent,
-        replaces=flow.replaces,
+        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
@@ -420,8 +418,7 @@ def accept_invitation(body: InvitationAccept, flow: SignInFlowDep) -> Me:
         secret=body.token,
         display_name=body.display_name,
         password=body.password,
-        user_agent=flow.user_agent,
-        replaces=flow.replaces,
+        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
@@ -603,8 +600,7 @@ def finish_oidc_sign_in(
             code=code,
             state=state,
             bound_state=request.cookies.get(oidc.STATE_COOKIE),
-            user_agent=request.headers.get("user-agent"),
-            replaces=cookie,
+            browser=service.Browser(request.headers.get("user-agent"), cookie),
         )
     except oidc.OidcError as exc:
         logger.warning("single sign-on refused: %s", exc.detail)

@@ -293,18 +293,26 @@ def deactivate(
 # --- sessions --------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Browser:
+    """Where a session opens: the browser's user agent, and the session its cookie names (if
+    any), which the new one replaces."""
+
+    user_agent: str | None
+    replaces: str | None = None
+
+
 def start_session(
     session: Session,
     settings: Settings,
     *,
     user: User,
     organization_id: uuid.UUID,
-    user_agent: str | None,
-    replaces: str | None = None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
-    """A new session with a fresh id (never a reused one); `replaces` (an old cookie) ends."""
-    if replaces:
-        _end_by_secret(session, replaces)
+    """A new session with a fresh id (never a reused one); the one it replaces ends."""
+    if browser.replaces:
+        _end_by_secret(session, browser.replaces)
     secret, secret_hash = new_secret()
     now = utcnow()
     user_session = UserSession(
@@ -314,7 +322,7 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=settings.session_lifetime_hours),
-        user_agent=(user_agent or "")[:300] or None,
+        user_agent=(browser.user_agent or "")[:300] or None,
     )
     user.last_sign_in_at = now
     session.add(user)
@@ -369,8 +377,7 @@ def sign_in(
     email: str,
     password: str,
     client: str,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
     """Check a password and open a session. An unknown address does the very same work: one
     limiter check, one Argon2id verification (against a dummy hash), one 401."""
@@ -388,12 +395,7 @@ def sign_in(
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
+        session, settings, user=user, organization_id=organization_id, browser=browser
     )
 
 
