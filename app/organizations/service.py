@@ -14,7 +14,7 @@ from app.auth import Caller, Operator, Scope, command_line, generate_key
 from app.db import get_owned, utcnow
 from app.errors import ConflictError, NotFoundError, ProblemType
 from app.organizations.models import ApiKey, Organization
-from app.pagination import finish_page, keyset_page
+from app.pagination import fetch_page
 from app.text_guard import check_name
 
 DEFAULT_ORGANIZATION_SLUG = "default"
@@ -109,10 +109,7 @@ def list_keys(
     statement = select(ApiKey).where(ApiKey.organization_id == caller.organization_id)
     if not include_revoked:
         statement = statement.where(col(ApiKey.revoked_at).is_(None))
-    statement = keyset_page(
-        statement, created_col=ApiKey.created_at, id_col=ApiKey.id, cursor=cursor, limit=limit
-    )
-    return finish_page(list(session.exec(statement).all()), limit)
+    return fetch_page(session, statement, ApiKey, cursor=cursor, limit=limit)
 
 
 def get_key(session: Session, *, caller: Caller, key_id: uuid.UUID) -> ApiKey:

@@ -28,7 +28,7 @@ from app.errors import (
     UnauthenticatedError,
 )
 from app.organizations.models import ApiKey, Organization
-from app.pagination import finish_page, keyset_page
+from app.pagination import fetch_page
 from app.people.limiter import SignInLimiter
 from app.people.models import Membership, User, UserSession, UserToken
 from app.people.passwords import Passwords
@@ -190,14 +190,13 @@ def get_member(session: Session, *, caller: Caller, user_id: uuid.UUID) -> Membe
 def list_members(
     session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[Member], str | None]:
-    statement = keyset_page(
+    memberships, next_cursor = fetch_page(
+        session,
         select(Membership).where(Membership.organization_id == caller.organization_id),
-        created_col=Membership.created_at,
-        id_col=Membership.id,
+        Membership,
         cursor=cursor,
         limit=limit,
     )
-    memberships, next_cursor = finish_page(list(session.exec(statement).all()), limit)
     users = {
         u.id: u
         for u in session.exec(
@@ -416,14 +415,7 @@ def list_sessions(
         col(UserSession.ended_at).is_(None),
         col(UserSession.expires_at) > utcnow(),
     )
-    statement = keyset_page(
-        statement,
-        created_col=UserSession.created_at,
-        id_col=UserSession.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    return finish_page(list(session.exec(statement).all()), limit)
+    return fetch_page(session, statement, UserSession, cursor=cursor, limit=limit)
 
 
 def end_own_session(session: Session, *, caller: Principal, session_id: uuid.UUID) -> None:
