@@ -9,16 +9,10 @@ import sys
 import uuid
 from collections.abc import Sequence
 
-from app.audit.service import Actor
-from app.auth import Operator
+from app.auth import Operator, command_line
 from app.db import command_engine, command_session
 from app.errors import AppError
 from app.settings import PROJECT_ROOT, get_settings
-
-
-def _operator(organization_id: uuid.UUID) -> Operator:
-    """The command line acting for an organisation; the audit log names it "command line"."""
-    return Operator(organization_id=organization_id, name="command line")
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -42,12 +36,8 @@ def _bootstrap(base_url: str) -> int:
         created = service.bootstrap(session)
         sign_in_link = None
         if created is not None:
-            sign_in_link = credentials.bootstrap_admin(
-                session,
-                settings,
-                organization_id=created.key.organization_id,
-                actor=Actor(key_id=None, name="first start"),
-            )
+            first_start = Operator(created.key.organization_id, "first start")
+            sign_in_link = credentials.bootstrap_admin(session, settings, caller=first_start)
         session.commit()
     if created is None or sign_in_link is None:
         print("organisations exist already; nothing to do", file=sys.stderr)
@@ -144,7 +134,7 @@ def cmd_keys_create(args: argparse.Namespace) -> int:
                 return 2
         try:
             created = service.create_key(
-                session, caller=_operator(org.id), name=args.name, scopes=args.scopes
+                session, caller=command_line(org.id), name=args.name, scopes=args.scopes
             )
         except AppError as exc:
             print(_refusal(exc), file=sys.stderr)
@@ -172,12 +162,12 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
     from app.organizations import service
 
     with command_session(get_settings().database_url) as session:
-        org = service.get_organization_by_slug(session, slug=args.org)
-        if org is None:
+        caller = service.command_line_for(session, slug=args.org)
+        if caller is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)
             return 2
         keys, _ = service.list_keys(
-            session, caller=_operator(org.id), include_revoked=True, cursor=None, limit=200
+            session, caller=caller, include_revoked=True, cursor=None, limit=200
         )
     for key in keys:
         state = "revoked" if key.revoked_at else "active"
@@ -190,12 +180,12 @@ def cmd_keys_revoke(args: argparse.Namespace) -> int:
     from app.organizations import service
 
     with command_session(get_settings().database_url) as session:
-        org = service.get_organization_by_slug(session, slug=args.org)
-        if org is None:
+        caller = service.command_line_for(session, slug=args.org)
+        if caller is None:
             print(f"no organisation '{args.org}'", file=sys.stderr)
             return 2
         try:
-            service.revoke_key(session, caller=_operator(org.id), key_id=uuid.UUID(args.key_id))
+            service.revoke_key(session, caller=caller, key_id=uuid.UUID(args.key_id))
         except (AppError, ValueError) as exc:
             print(getattr(exc, "detail", None) or str(exc), file=sys.stderr)
             return 2

@@ -102,6 +102,19 @@ class Principal:
     role: str | None = None
     session_id: uuid.UUID | None = None
 
+    @classmethod
+    def signed_in(
+        cls, organization_id: uuid.UUID, user_id: uuid.UUID, role: str, session_id: uuid.UUID
+    ) -> Principal:
+        """A person signed in to an organisation, with the scopes their role there grants."""
+        return cls(
+            organization_id=organization_id,
+            scopes=frozenset(s.value for s in ROLE_SCOPES[Role(role)]),
+            user_id=user_id,
+            role=role,
+            session_id=session_id,
+        )
+
     @property
     def kind(self) -> Literal["person", "key"]:
         return "key" if self.key_id is not None else "person"
@@ -120,7 +133,8 @@ class Principal:
 @dataclass(frozen=True)
 class Operator:
     """Someone acting for an organisation with no credential of it: the command line, the first
-    start, a supplier's contact through an invitation link. The audit log names them by `name`."""
+    start, a supplier's contact through an invitation link, a person accepting an invitation. The
+    audit log names them by `name` (and a person also by `user_id`)."""
 
     organization_id: uuid.UUID
     name: str
@@ -129,7 +143,15 @@ class Operator:
 
     @property
     def actor(self) -> Actor:
-        return Actor(key_id=None, name=self.name)
+        return Actor(key_id=None, name=self.name, user_id=self.user_id)
+
+
+COMMAND_LINE = "command line"
+
+
+def command_line(organization_id: uuid.UUID) -> Operator:
+    """The command line acting for an organisation; the audit log names it "command line"."""
+    return Operator(organization_id, COMMAND_LINE)
 
 
 @dataclass(frozen=True)
@@ -293,13 +315,7 @@ def authenticate(
         raise unauthenticated("The session has ended; sign in again.")
     if record.last_seen_at <= threshold:
         store.touch_session(session, record.id, now, threshold, read_only=read_only)
-    return Principal(
-        organization_id=record.organization_id,
-        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(record.role)]),
-        user_id=record.user_id,
-        role=record.role,
-        session_id=record.id,
-    )
+    return Principal.signed_in(record.organization_id, record.user_id, record.role, record.id)
 
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer aas_...`")

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Generic, TypedDict, TypeVar
 import sqlalchemy as sa
 from fastapi import Depends, Path, Query
 from pydantic import BaseModel, Field
+from sqlmodel import Session
+from sqlmodel.sql.expression import SelectOfScalar
 
 from app.errors import AppError, BadRequestError, ProblemType, parameter_problem
 
@@ -127,6 +129,21 @@ def keyset_page(
             sa.or_(created_col < created, sa.and_(created_col == created, id_col < id_))
         )
     return statement.order_by(created_col.desc(), id_col.desc()).limit(limit + 1)
+
+
+def fetch_page(
+    session: Session,
+    statement: SelectOfScalar[T],
+    model: type[Any],
+    *,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[T], str | None]:
+    """One page of the rows of `statement` (of `model`), newest first, and the next cursor."""
+    statement = keyset_page(
+        statement, created_col=model.created_at, id_col=model.id, cursor=cursor, limit=limit
+    )
+    return finish_page(list(session.exec(statement).all()), limit)
 
 
 def finish_page(rows: list[Any], limit: int) -> tuple[list[Any], str | None]:

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import Session
 
-from app.auth import Role
+from app.auth import Operator, Role
 from app.db import create_db_engine
 from app.main import create_app
 from app.migrate import upgrade
@@ -48,11 +48,10 @@ async def run(runs: int) -> dict[str, float]:
             org = organizations.create_organization(session, slug="bench", name="Bench")
             people.create_user(
                 session,
+                caller=Operator(org.id, BENCH_ACTOR.name),
                 email="alice@bench.example",
                 display_name="Alice",
-                organization_id=org.id,
                 role=Role.VIEWER,
-                actor=BENCH_ACTOR,
                 password_hash=passwords.hash("the real password"),
             )
             session.commit()

@@ -42,7 +42,7 @@ hypothesis_settings.load_profile("suite")
 TEST_ACTOR = Actor(key_id=None, name="test fixture")
 
 
-def _operator(organization_id: uuid.UUID) -> Operator:
+def fixture_operator(organization_id: uuid.UUID) -> Operator:
     """The fixtures acting for an organisation, named as TEST_ACTOR is."""
     return Operator(organization_id, TEST_ACTOR.name)
 
@@ -127,7 +127,7 @@ def make_org(engine: Engine) -> Callable[[str], Org]:
         with Session(engine) as session:
             org = org_service.create_organization(session, slug=slug, name=slug.title())
             created = org_service.create_key(
-                session, caller=_operator(org.id), name="admin", scopes=[Scope.ADMIN]
+                session, caller=fixture_operator(org.id), name="admin", scopes=[Scope.ADMIN]
             )
             session.commit()
             return Org(id=org.id, admin_key=created.secret)
@@ -148,7 +148,7 @@ def make_key(engine: Engine, org: Org) -> Callable[..., str]:
         with Session(engine) as session:
             created = org_service.create_key(
                 session,
-                caller=_operator(organization_id or org.id),
+                caller=fixture_operator(organization_id or org.id),
                 name="test key",
                 scopes=list(scopes),
             )

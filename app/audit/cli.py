@@ -13,7 +13,7 @@ def verify(args: argparse.Namespace) -> int:
 
     from app.audit import service
     from app.audit.schemas import AuditVerification
-    from app.auth import Operator
+    from app.auth import command_line
     from app.db import create_db_engine
     from app.organizations.models import Organization
     from app.settings import get_settings
@@ -33,7 +33,7 @@ def verify(args: argparse.Namespace) -> int:
                 return 2
             for organization in organizations:
                 result = service.verify(
-                    session, caller=Operator(organization.id, "command line"), full=args.full
+                    session, caller=command_line(organization.id), full=args.full
                 )
                 report: dict[str, Any] = {
                     "organization": organization.slug,

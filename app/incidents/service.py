@@ -27,7 +27,7 @@ from app.errors import (
 from app.incidents import deadlines, triage
 from app.incidents.models import Incident, IncidentStatus
 from app.incidents.schemas import IncidentCreate, IncidentUpdate, Triage
-from app.pagination import decode_cursor, encode_cursor, finish_page, keyset_page
+from app.pagination import decode_cursor, encode_cursor, fetch_page
 from app.questionnaires.catalog import Catalog
 from app.systems import service as systems_service
 from app.webhooks import service as webhooks
@@ -311,10 +311,7 @@ def list_incidents(
             col(Incident.next_due_at).is_not(None), col(Incident.next_due_at) < utcnow()
         )
         statement = statement.where(overdue if filters.overdue else sa.not_(overdue))
-    statement = keyset_page(
-        statement, created_col=Incident.created_at, id_col=Incident.id, cursor=cursor, limit=limit
-    )
-    return finish_page(list(session.exec(statement).all()), limit)
+    return fetch_page(session, statement, Incident, cursor=cursor, limit=limit)
 
 
 def list_overdue(

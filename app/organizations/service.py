@@ -10,11 +10,11 @@ from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import Caller, Operator, Scope, generate_key
+from app.auth import Caller, Operator, Scope, command_line, generate_key
 from app.db import get_owned, utcnow
 from app.errors import ConflictError, NotFoundError, ProblemType
 from app.organizations.models import ApiKey, Organization
-from app.pagination import finish_page, keyset_page
+from app.pagination import fetch_page
 from app.text_guard import check_name
 
 DEFAULT_ORGANIZATION_SLUG = "default"
@@ -35,6 +35,12 @@ def get_organization(session: Session, *, organization_id: uuid.UUID) -> Organiz
 
 def get_organization_by_slug(session: Session, *, slug: str) -> Organization | None:
     return session.exec(select(Organization).where(Organization.slug == slug)).first()
+
+
+def command_line_for(session: Session, *, slug: str) -> Operator | None:
+    """The command line acting for the organisation `slug`, or None when there is none."""
+    organization = get_organization_by_slug(session, slug=slug)
+    return None if organization is None else command_line(organization.id)
 
 
 def create_organization(session: Session, *, slug: str, name: str) -> Organization:
@@ -103,10 +109,7 @@ def list_keys(
     statement = select(ApiKey).where(ApiKey.organization_id == caller.organization_id)
     if not include_revoked:
         statement = statement.where(col(ApiKey.revoked_at).is_(None))
-    statement = keyset_page(
-        statement, created_col=ApiKey.created_at, id_col=ApiKey.id, cursor=cursor, limit=limit
-    )
-    return finish_page(list(session.exec(statement).all()), limit)
+    return fetch_page(session, statement, ApiKey, cursor=cursor, limit=limit)
 
 
 def get_key(session: Session, *, caller: Caller, key_id: uuid.UUID) -> ApiKey:

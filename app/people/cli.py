@@ -11,12 +11,12 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.audit.service import Actor
-from app.auth import Role
+from app.auth import COMMAND_LINE, Operator, Role
 from app.db import command_session
 from app.errors import AppError
 from app.settings import get_settings
 
-CLI_ACTOR = Actor(key_id=None, name="command line")
+CLI_ACTOR = Actor(key_id=None, name=COMMAND_LINE)
 
 
 def _session() -> AbstractContextManager[Session]:
@@ -28,10 +28,10 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _org(session: Session, slug: str) -> Any:
+def _caller(session: Session, slug: str) -> Operator | None:
     from app.organizations import service as organizations
 
-    return organizations.get_organization_by_slug(session, slug=slug)
+    return organizations.command_line_for(session, slug=slug)
 
 
 def cmd_create(args: argparse.Namespace) -> int:
@@ -44,17 +44,16 @@ def cmd_create(args: argparse.Namespace) -> int:
         return _fail(f"invalid: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
     settings = get_settings()
     with _session() as session:
-        org = _org(session, args.org)
-        if org is None:
+        caller = _caller(session, args.org)
+        if caller is None:
             return _fail(f"no organisation '{args.org}'")
         try:
             user = service.create_user(
                 session,
+                caller=caller,
                 email=data.email,
                 display_name=data.display_name or data.email,
-                organization_id=org.id,
                 role=data.role,
-                actor=CLI_ACTOR,
             )
         except AppError as exc:
             return _fail(exc.detail or exc.title)
@@ -69,10 +68,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     from app.people import service
 
     with _session() as session:
-        org = _org(session, args.org)
-        if org is None:
+        caller = _caller(session, args.org)
+        if caller is None:
             return _fail(f"no organisation '{args.org}'")
-        members, _ = service.list_members(session, organization_id=org.id, cursor=None, limit=200)
+        members, _ = service.list_members(session, caller=caller, cursor=None, limit=200)
     for member in members:
         user = member.user
         status = member.public().status
@@ -84,8 +83,8 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
     from app.people import service
 
     with _session() as session:
-        org = _org(session, args.org)
-        if org is None:
+        caller = _caller(session, args.org)
+        if caller is None:
             return _fail(f"no organisation '{args.org}'")
         user = service.find_user_by_email(session, email=args.email.strip().lower())
         if user is None:
@@ -93,9 +92,8 @@ def cmd_deactivate(args: argparse.Namespace) -> int:
         try:
             service.deactivate(
                 session,
-                organization_id=org.id,
+                caller=caller,
                 user_id=user.id,
-                actor=CLI_ACTOR,
                 if_match=None,
                 check_revision=False,
             )

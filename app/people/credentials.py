@@ -10,7 +10,7 @@ from sqlmodel import Session, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import Principal, Role, hash_key, new_secret
+from app.auth import Caller, Operator, Principal, Role, hash_key, new_secret
 from app.db import utcnow
 from app.errors import (
     ConflictError,
@@ -24,6 +24,7 @@ from app.people.models import User, UserSession, UserToken
 from app.people.passwords import Passwords
 from app.people.service import (
     ACTIVE,
+    Browser,
     create_user,
     end_sessions,
     find_membership,
@@ -153,8 +154,7 @@ def complete_reset(
     *,
     secret: str,
     new_password: str,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
     """Set the password through a reset link, end every session, and sign in."""
     token = _usable_token(session, secret, PASSWORD_RESET)
@@ -168,12 +168,7 @@ def complete_reset(
     session.add(user)
     end_sessions(session, user_id=user.id)
     return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
+        session, settings, user=user, organization_id=organization_id, browser=browser
     )
 
 
@@ -233,8 +228,7 @@ def accept_invitation(
     secret: str,
     display_name: str,
     password: str,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
     """Join the organisation (a new user sets a password; an existing one proves theirs)."""
     token = _usable_token(session, secret, INVITATION)
@@ -246,47 +240,41 @@ def accept_invitation(
             raise invalid_token()
         if not passwords.verify(user.password_hash, password):
             raise invalid_credentials()
-    actor = Actor(key_id=None, name="invitation accepted")
     existing = find_membership(session, user.id, token.organization_id) if user else None
     if existing is not None and existing.deactivated_at is not None:
         raise invalid_token()
     if user is None or existing is None:
+        # A newcomer is named by the link; an existing person joins as themselves.
+        joining = (
+            Operator(token.organization_id, "invitation accepted")
+            if user is None
+            else Operator(token.organization_id, f"user {user.id}", user_id=user.id)
+        )
         user = create_user(
             session,
+            caller=joining,
             email=token.email,
             display_name=display_name,
-            organization_id=token.organization_id,
             role=Role(token.role),
-            actor=actor
-            if user is None
-            else Actor(key_id=None, user_id=user.id, name=f"user {user.id}"),
             password_hash=passwords.hash(password) if user is None else None,
         )
     token.used_at = utcnow()
     session.add(token)
     return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=token.organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
+        session, settings, user=user, organization_id=token.organization_id, browser=browser
     )
 
 
 # --- first start ------------------------------------------------------------------------------
 
 
-def bootstrap_admin(
-    session: Session, settings: Settings, *, organization_id: uuid.UUID, actor: Actor
-) -> str:
+def bootstrap_admin(session: Session, settings: Settings, *, caller: Caller) -> str:
     """The first admin user of a new organisation (no password yet) and their sign-in link."""
     user = create_user(
         session,
+        caller=caller,
         email=settings.first_admin_email.strip().lower(),
         display_name="Administrator",
-        organization_id=organization_id,
         role=Role.ADMIN,
-        actor=actor,
     )
     return create_reset_link(session, settings, user=user)

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from app.auth import Role, hash_key
+from app.auth import Operator, Role, hash_key
 from app.db import transaction, utcnow
 from app.organizations.models import Organization
 from app.people import service
@@ -268,15 +268,12 @@ def _provision(
     if member and member.deactivated_at is not None:
         raise OidcError("oidc-account-deactivated", "this account is deactivated here")
     if user is None or not member:
-        from app.audit.service import Actor
-
         user = service.create_user(
             session,
+            caller=Operator(organization.id, f"single sign-on ({subject[:60]})"),
             email=email,
             display_name=name,
-            organization_id=organization.id,
             role=Role(settings.oidc_default_role),
-            actor=Actor(key_id=None, name=f"single sign-on ({subject[:60]})"),
         )
     return organization.id, user
 
@@ -289,8 +286,7 @@ def finish(
     code: str,
     state: str,
     bound_state: str | None,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: service.Browser,
 ) -> tuple[UserSession, str]:
     """Check the callback, exchange the code, verify the ID token, provision, open a session."""
     if bound_state is None or bound_state != state:
@@ -306,10 +302,5 @@ def finish(
             session, settings, email=email, name=name, subject=str(claims["sub"])
         )
         return service.start_session(
-            session,
-            settings,
-            user=user,
-            organization_id=organization_id,
-            user_agent=user_agent,
-            replaces=replaces,
+            session, settings, user=user, organization_id=organization_id, browser=browser
         )

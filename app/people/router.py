@@ -119,16 +119,15 @@ def _redirect(description: str) -> dict[int | str, dict[str, Any]]:
     return {302: {"description": description, "headers": headers}}
 
 
-def _set_cookie(response: Response, settings: Settings, secret: str) -> None:
+def _set_cookie(response: Response, name: str, value: str, *, max_age: int) -> None:
+    """A cookie for this site only: HttpOnly, Secure, SameSite=Lax."""
     response.set_cookie(
-        SESSION_COOKIE,
-        secret,
-        max_age=settings.session_lifetime_hours * 3600,
-        path="/",
-        secure=True,
-        httponly=True,
-        samesite="lax",
+        name, value, max_age=max_age, path="/", secure=True, httponly=True, samesite="lax"
     )
+
+
+def _set_session_cookie(response: Response, settings: Settings, secret: str) -> None:
+    _set_cookie(response, SESSION_COOKIE, secret, max_age=settings.session_lifetime_hours * 3600)
 
 
 def _clear_cookie(response: Response) -> None:
@@ -139,7 +138,7 @@ def _signed_in(
     session: SessionDep, response: Response, settings: Settings, opened: tuple[UserSession, str]
 ) -> Me:
     user_session, secret = opened
-    _set_cookie(response, settings, secret)
+    _set_session_cookie(response, settings, secret)
     return service.me(session, service.principal_of(session, user_session))
 
 
@@ -156,8 +155,8 @@ class SignInFlow:
     replaces: str | None
 
     @property
-    def user_agent(self) -> str | None:
-        return self.request.headers.get("user-agent")
+    def browser(self) -> service.Browser:
+        return service.Browser(self.request.headers.get("user-agent"), self.replaces)
 
     def signed_in(self, opened: tuple[UserSession, str]) -> Me:
         return _signed_in(self.session, self.response, self.settings, opened)
@@ -208,8 +207,7 @@ def sign_in(body: SignIn, flow: SignInFlowDep, limiter: LimiterDep) -> Me:
         email=body.email,
         password=body.password,
         client=_client(flow.request),
-        user_agent=flow.user_agent,
-        replaces=flow.replaces,
+        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
@@ -374,8 +372,7 @@ def complete_password_reset(body: PasswordResetComplete, flow: SignInFlowDep) ->
         flow.passwords,
         secret=body.token,
         new_password=body.new_password,
-        user_agent=flow.user_agent,
-        replaces=flow.replaces,
+        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
@@ -421,8 +418,7 @@ def accept_invitation(body: InvitationAccept, flow: SignInFlowDep) -> Me:
         secret=body.token,
         display_name=body.display_name,
         password=body.password,
-        user_agent=flow.user_agent,
-        replaces=flow.replaces,
+        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
@@ -440,9 +436,7 @@ def list_users(
     principal: ReadDep,
     page: PageDep,
 ) -> Page[UserPublic]:
-    members, next_cursor = service.list_members(
-        session, organization_id=principal.organization_id, **page
-    )
+    members, next_cursor = service.list_members(session, caller=principal, **page)
     return Page(items=[m.public() for m in members], next_cursor=next_cursor)
 
 
@@ -537,13 +531,7 @@ def deactivate_user(
     principal: AdminDep,
     if_match: IfMatchHeader = None,
 ) -> UserPublic:
-    member = service.deactivate(
-        session,
-        organization_id=principal.organization_id,
-        user_id=user_id,
-        actor=principal.actor,
-        if_match=if_match,
-    )
+    member = service.deactivate(session, caller=principal, user_id=user_id, if_match=if_match)
     return with_etag(response, member.membership.revision, member.public())
 
 
@@ -573,15 +561,7 @@ def start_oidc_sign_in(
         logger.warning("single sign-on not started: %s", exc.detail)
         return _sign_in_error(exc.slug)
     response = RedirectResponse(url, status_code=status.HTTP_302_FOUND)
-    response.set_cookie(
-        oidc.STATE_COOKIE,
-        state,
-        max_age=oidc.LOGIN_VALID_SECONDS,
-        path="/",
-        secure=True,
-        httponly=True,
-        samesite="lax",
-    )
+    _set_cookie(response, oidc.STATE_COOKIE, state, max_age=oidc.LOGIN_VALID_SECONDS)
     return response
 
 
@@ -620,13 +600,12 @@ def finish_oidc_sign_in(
             code=code,
             state=state,
             bound_state=request.cookies.get(oidc.STATE_COOKIE),
-            user_agent=request.headers.get("user-agent"),
-            replaces=cookie,
+            browser=service.Browser(request.headers.get("user-agent"), cookie),
         )
     except oidc.OidcError as exc:
         logger.warning("single sign-on refused: %s", exc.detail)
         return _sign_in_error(exc.slug)
     response = RedirectResponse("/", status_code=status.HTTP_302_FOUND)
     response.delete_cookie(oidc.STATE_COOKIE, path="/", secure=True, httponly=True)
-    _set_cookie(response, settings, opened[1])
+    _set_session_cookie(response, settings, opened[1])
     return response

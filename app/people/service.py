@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Final, Literal
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from app.audit import service as audit
 from app.audit.service import Actor
-from app.auth import ROLE_SCOPES, Principal, Role, hash_key, new_secret
+from app.auth import Caller, Principal, Role, hash_key, new_secret
 from app.concurrency import check_if_match
 from app.db import utcnow
 from app.errors import (
@@ -27,7 +28,7 @@ from app.errors import (
     UnauthenticatedError,
 )
 from app.organizations.models import ApiKey, Organization
-from app.pagination import finish_page, keyset_page
+from app.pagination import fetch_page
 from app.people.limiter import SignInLimiter
 from app.people.models import Membership, User, UserSession, UserToken
 from app.people.passwords import Passwords
@@ -41,8 +42,8 @@ from app.people.schemas import (
 )
 from app.settings import Settings
 
-ACTIVE = "active"
-DEACTIVATED = "deactivated"
+ACTIVE: Final = "active"
+DEACTIVATED: Final = "deactivated"
 
 
 def invalid_credentials() -> AppError:
@@ -70,47 +71,35 @@ def find_user_by_email(session: Session, *, email: str) -> User | None:
 
 def _audit_user(
     session: Session,
-    *,
-    organization_id: uuid.UUID,
-    actor: Actor,
     action: str,
-    user_id: uuid.UUID,
-    before: dict[str, object] | None,
-    after: dict[str, object] | None,
+    member: Member,
+    *,
+    actor: Actor,
+    before: dict[str, object] | None = None,
 ) -> None:
-    # By id, role and status only: never the e-mail or the name (they can be pseudonymised).
     audit.record(
         session,
-        organization_id=organization_id,
+        organization_id=member.membership.organization_id,
         actor=actor,
         action=f"user.{action}",
         entity_type="user",
-        entity_id=user_id,
+        entity_id=member.user.id,
         before=before,
-        after=after,
+        after=member.snapshot(),
     )
-
-
-def _snapshot(user: User, membership: Membership | None) -> dict[str, object]:
-    inactive = user.status == DEACTIVATED or (membership and membership.deactivated_at)
-    return {
-        "id": str(user.id),
-        "role": membership.role if membership else None,
-        "status": DEACTIVATED if inactive else ACTIVE,
-    }
 
 
 def create_user(
     session: Session,
     *,
+    caller: Caller,
     email: str,
     display_name: str,
-    organization_id: uuid.UUID,
     role: Role,
-    actor: Actor,
     password_hash: str | None = None,
 ) -> User:
-    """A new user with a role in the organisation, or an existing user joining it."""
+    """A new user with a role in the caller's organisation, or an existing user joining it."""
+    organization_id = caller.organization_id
     user = find_user_by_email(session, email=email)
     if user is None:
         user = User(email=email, display_name=display_name, password_hash=password_hash)
@@ -123,15 +112,7 @@ def create_user(
     membership = Membership(organization_id=organization_id, user_id=user.id, role=role.value)
     session.add(membership)
     session.flush()
-    _audit_user(
-        session,
-        organization_id=organization_id,
-        actor=actor,
-        action="added",
-        user_id=user.id,
-        before=None,
-        after=_snapshot(user, membership),
-    )
+    _audit_user(session, "added", Member(user, membership), actor=caller.actor)
     return user
 
 
@@ -169,25 +150,37 @@ class Member:
     def deactivated(self) -> bool:
         return self.user.status == DEACTIVATED or self.membership.deactivated_at is not None
 
+    @property
+    def admin(self) -> bool:
+        return self.membership.role == Role.ADMIN.value
+
+    @property
+    def status(self) -> Literal["active", "deactivated"]:
+        return DEACTIVATED if self.deactivated else ACTIVE
+
+    def snapshot(self) -> dict[str, object]:
+        """How the audit log records a member: by id, role and status (never e-mail or name)."""
+        return {"id": str(self.user.id), "role": self.membership.role, "status": self.status}
+
     def public(self) -> UserPublic:
         return UserPublic(
             id=self.user.id,
             email=self.user.email,
             display_name=self.user.display_name,
             role=Role(self.membership.role),
-            status=DEACTIVATED if self.deactivated else ACTIVE,
+            status=self.status,
             created_at=self.user.created_at,
             last_sign_in_at=self.user.last_sign_in_at,
             revision=self.membership.revision,
         )
 
 
-def get_member(session: Session, *, organization_id: uuid.UUID, user_id: uuid.UUID) -> Member:
-    """A member of the organisation, or 404 (also for people of other organisations)."""
+def get_member(session: Session, *, caller: Caller, user_id: uuid.UUID) -> Member:
+    """A member of the caller's organisation, or 404 (also for people of other organisations)."""
     row = session.exec(
         select(User, Membership)
         .join(Membership, col(Membership.user_id) == User.id)
-        .where(User.id == user_id, Membership.organization_id == organization_id)
+        .where(User.id == user_id, Membership.organization_id == caller.organization_id)
     ).first()
     if row is None:
         raise NotFoundError("user", user_id)
@@ -195,16 +188,15 @@ def get_member(session: Session, *, organization_id: uuid.UUID, user_id: uuid.UU
 
 
 def list_members(
-    session: Session, *, organization_id: uuid.UUID, cursor: str | None, limit: int
+    session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[Member], str | None]:
-    statement = keyset_page(
-        select(Membership).where(Membership.organization_id == organization_id),
-        created_col=Membership.created_at,
-        id_col=Membership.id,
+    memberships, next_cursor = fetch_page(
+        session,
+        select(Membership).where(Membership.organization_id == caller.organization_id),
+        Membership,
         cursor=cursor,
         limit=limit,
     )
-    memberships, next_cursor = finish_page(list(session.exec(statement).all()), limit)
     users = {
         u.id: u
         for u in session.exec(
@@ -214,10 +206,11 @@ def list_members(
     return [Member(users[m.user_id], m) for m in memberships], next_cursor
 
 
-def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> int:
+def _keep_an_admin(session: Session, organization_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """409 unless the organisation has an active admin besides this user."""
     # Locked (PostgreSQL; SQLite serialises writes): two admins demoting each other at once
     # must not both see the other one still an admin.
-    rows = session.exec(
+    others = session.exec(
         select(Membership.id)
         .join(User, col(User.id) == Membership.user_id)
         .where(
@@ -230,86 +223,82 @@ def _other_active_admins(session: Session, organization_id: uuid.UUID, user_id: 
         .order_by(col(Membership.id))
         .with_for_update(of=Membership)
     ).all()
-    return len(rows)
+    if not others:
+        raise ConflictError(
+            "This is the organisation's last active admin; make someone else admin first.",
+            type=ProblemType.LAST_ADMIN,
+        )
 
 
-def _last_admin() -> ConflictError:
-    return ConflictError(
-        "This is the organisation's last active admin; make someone else admin first.",
-        type=ProblemType.LAST_ADMIN,
-    )
+def _member_to_change(
+    session: Session, caller: Caller, user_id: uuid.UUID, if_match: str | None, *, check: bool
+) -> tuple[Member, dict[str, object]]:
+    """The member a change is about (checked against If-Match when `check`) and how they were."""
+    member = get_member(session, caller=caller, user_id=user_id)
+    if check:
+        check_if_match(if_match, member.membership.revision)
+    return member, member.snapshot()
 
 
-def change_role(
-    session: Session, *, caller: Principal, user_id: uuid.UUID, role: Role, if_match: str | None
+def _changed(
+    session: Session, caller: Caller, action: str, member: Member, before: dict[str, object]
 ) -> Member:
-    member = get_member(session, organization_id=caller.organization_id, user_id=user_id)
-    check_if_match(if_match, member.membership.revision)
-    before = _snapshot(member.user, member.membership)
-    demoted = member.membership.role == Role.ADMIN.value and role != Role.ADMIN
-    if demoted and _other_active_admins(session, caller.organization_id, user_id) == 0:
-        raise _last_admin()
-    member.membership.role = role.value
+    """Store a changed membership as a new revision and log the change."""
     member.membership.revision += 1
     session.add(member.membership)
     session.flush()
-    _audit_user(
-        session,
-        organization_id=caller.organization_id,
-        actor=caller.actor,
-        action="role_changed",
-        user_id=user_id,
-        before=before,
-        after=_snapshot(member.user, member.membership),
-    )
+    _audit_user(session, action, member, actor=caller.actor, before=before)
     return member
+
+
+def change_role(
+    session: Session, *, caller: Caller, user_id: uuid.UUID, role: Role, if_match: str | None
+) -> Member:
+    member, before = _member_to_change(session, caller, user_id, if_match, check=True)
+    if member.admin and role != Role.ADMIN:
+        _keep_an_admin(session, caller.organization_id, user_id)
+    member.membership.role = role.value
+    return _changed(session, caller, "role_changed", member, before)
 
 
 def deactivate(
     session: Session,
     *,
-    organization_id: uuid.UUID,
+    caller: Caller,
     user_id: uuid.UUID,
-    actor: Actor,
     if_match: str | None,
     check_revision: bool = True,
 ) -> Member:
-    """Deactivate a person in the organisation: their sessions there end and their personal keys
-    of it stop at once. Memberships elsewhere are not this organisation's to end."""
-    member = get_member(session, organization_id=organization_id, user_id=user_id)
-    if check_revision:
-        check_if_match(if_match, member.membership.revision)
+    """Deactivate a person in the caller's organisation: their sessions there end and their
+    personal keys of it stop at once. Memberships elsewhere are not this organisation's to end."""
+    member, before = _member_to_change(session, caller, user_id, if_match, check=check_revision)
     if member.deactivated:
         raise ConflictError(
             "This user is deactivated already.", type=ProblemType.ALREADY_DEACTIVATED
         )
-    admin = member.membership.role == Role.ADMIN.value
-    if admin and _other_active_admins(session, organization_id, user_id) == 0:
-        raise _last_admin()
-    before = _snapshot(member.user, member.membership)
+    if member.admin:
+        _keep_an_admin(session, caller.organization_id, user_id)
     member.membership.deactivated_at = utcnow()
-    member.membership.revision += 1
     session.add(member.membership)
     session.flush()
-    end_sessions(session, user_id=user_id, organization_id=organization_id)
+    end_sessions(session, user_id=user_id, organization_id=caller.organization_id)
     if not _memberships(session, user_id):
         member.user.status = DEACTIVATED
         session.add(member.user)
         end_sessions(session, user_id=user_id)
-    session.flush()
-    _audit_user(
-        session,
-        organization_id=organization_id,
-        actor=actor,
-        action="deactivated",
-        user_id=user_id,
-        before=before,
-        after=_snapshot(member.user, member.membership),
-    )
-    return member
+    return _changed(session, caller, "deactivated", member, before)
 
 
 # --- sessions --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Browser:
+    """Where a session opens: the browser's user agent, and the session its cookie names (if
+    any), which the new one replaces."""
+
+    user_agent: str | None
+    replaces: str | None = None
 
 
 def start_session(
@@ -318,12 +307,11 @@ def start_session(
     *,
     user: User,
     organization_id: uuid.UUID,
-    user_agent: str | None,
-    replaces: str | None = None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
-    """A new session with a fresh id (never a reused one); `replaces` (an old cookie) ends."""
-    if replaces:
-        _end_by_secret(session, replaces)
+    """A new session with a fresh id (never a reused one); the one it replaces ends."""
+    if browser.replaces:
+        _end_by_secret(session, browser.replaces)
     secret, secret_hash = new_secret()
     now = utcnow()
     user_session = UserSession(
@@ -333,7 +321,7 @@ def start_session(
         created_at=now,
         last_seen_at=now,
         expires_at=now + timedelta(hours=settings.session_lifetime_hours),
-        user_agent=(user_agent or "")[:300] or None,
+        user_agent=(browser.user_agent or "")[:300] or None,
     )
     user.last_sign_in_at = now
     session.add(user)
@@ -388,8 +376,7 @@ def sign_in(
     email: str,
     password: str,
     client: str,
-    user_agent: str | None,
-    replaces: str | None,
+    browser: Browser,
 ) -> tuple[UserSession, str]:
     """Check a password and open a session. An unknown address does the very same work: one
     limiter check, one Argon2id verification (against a dummy hash), one 401."""
@@ -407,12 +394,7 @@ def sign_in(
     if user.password_hash and passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash(password)
     return start_session(
-        session,
-        settings,
-        user=user,
-        organization_id=organization_id,
-        user_agent=user_agent,
-        replaces=replaces,
+        session, settings, user=user, organization_id=organization_id, browser=browser
     )
 
 
@@ -433,14 +415,7 @@ def list_sessions(
         col(UserSession.ended_at).is_(None),
         col(UserSession.expires_at) > utcnow(),
     )
-    statement = keyset_page(
-        statement,
-        created_col=UserSession.created_at,
-        id_col=UserSession.id,
-        cursor=cursor,
-        limit=limit,
-    )
-    return finish_page(list(session.exec(statement).all()), limit)
+    return fetch_page(session, statement, UserSession, cursor=cursor, limit=limit)
 
 
 def end_own_session(session: Session, *, caller: Principal, session_id: uuid.UUID) -> None:
@@ -468,13 +443,7 @@ def switch_organization(
     user_session.organization_id = organization_id
     session.add(user_session)
     session.flush()
-    return Principal(
-        organization_id=organization_id,
-        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(membership.role)]),
-        user_id=caller.user_id,
-        role=membership.role,
-        session_id=caller.session_id,
-    )
+    return Principal.signed_in(organization_id, caller.user_id, membership.role, caller.session_id)
 
 
 # --- who is calling --------------------------------------------------------------------------
@@ -519,12 +488,8 @@ def principal_of(session: Session, user_session: UserSession) -> Principal:
     """The caller a freshly opened session authenticates as."""
     membership = find_membership(session, user_session.user_id, user_session.organization_id)
     assert membership is not None
-    return Principal(
-        organization_id=user_session.organization_id,
-        scopes=frozenset(s.value for s in ROLE_SCOPES[Role(membership.role)]),
-        user_id=user_session.user_id,
-        role=membership.role,
-        session_id=user_session.id,
+    return Principal.signed_in(
+        user_session.organization_id, user_session.user_id, membership.role, user_session.id
     )
 
 
@@ -539,9 +504,8 @@ def pseudonymise(session: Session, *, user_id: uuid.UUID, actor: Actor) -> User:
         raise NotFoundError("user", user_id)
     memberships = _memberships(session, user.id, active_only=False)
     for membership, _ in memberships:
-        admin = membership.role == Role.ADMIN.value and membership.deactivated_at is None
-        if admin and _other_active_admins(session, membership.organization_id, user.id) == 0:
-            raise _last_admin()
+        if membership.role == Role.ADMIN.value and membership.deactivated_at is None:
+            _keep_an_admin(session, membership.organization_id, user.id)
     old_email = user.email
     user.email = f"removed-{user.id}@invalid"
     user.display_name = "Former user"
@@ -556,13 +520,5 @@ def pseudonymise(session: Session, *, user_id: uuid.UUID, actor: Actor) -> User:
     )
     session.flush()
     for membership, _ in memberships:
-        _audit_user(
-            session,
-            organization_id=membership.organization_id,
-            actor=actor,
-            action="pseudonymised",
-            user_id=user.id,
-            before=None,
-            after=_snapshot(user, membership),
-        )
+        _audit_user(session, "pseudonymised", Member(user, membership), actor=actor)
     return user

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security.http import HTTPBase
+from sqlmodel import Session
 
 from app.assessments import service as assessments
+from app.assessments.models import Assessment
 from app.assessments.schemas import AnswersPatch
 from app.auth import hash_key
 from app.concurrency import IfMatchHeader, etag_response, with_etag
@@ -29,6 +32,7 @@ from app.errors import (
     UnauthenticatedError,
     problem_responses,
 )
+from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import INVITATION, problem_router
 from app.settings import Settings
@@ -99,6 +103,35 @@ def portal_access(
 
 AccessDep = Annotated[portal_service.PortalAccess, Depends(portal_access)]
 
+
+@dataclass(frozen=True)
+class AnswersEdit:
+    """A change to the answers under the request's If-Match, answered with the request and its
+    new ETag."""
+
+    response: Response
+    session: Session
+    catalog: Catalog
+    access: portal_service.PortalAccess
+    if_match: str | None
+
+    def answer(self, assessment: Assessment) -> PortalRequest:
+        view = views.portal_request(self.session, self.catalog, self.access, assessment)
+        return with_etag(self.response, assessment.revision, view)
+
+
+def _answers_edit(
+    response: Response,
+    session: SessionDep,
+    catalog: CatalogDep,
+    access: AccessDep,
+    if_match: IfMatchHeader = None,
+) -> AnswersEdit:
+    return AnswersEdit(response, session, catalog, access, if_match)
+
+
+AnswersEditDep = Annotated[AnswersEdit, Depends(_answers_edit)]
+
 router = problem_router(
     INVITATION,
     prefix="/v1/supplier-portal",
@@ -146,20 +179,11 @@ def get_questionnaire(
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Autosave answers (needs If-Match; null removes an answer)",
 )
-def save_answers(
-    body: AnswersPatch,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    access: AccessDep,
-    if_match: IfMatchHeader = None,
-) -> PortalRequest:
+def save_answers(body: AnswersPatch, edit: AnswersEditDep) -> PortalRequest:
     assessment = portal_service.portal_save(
-        session, catalog, access=access, changes=body.answers, if_match=if_match
+        edit.session, edit.catalog, access=edit.access, changes=body.answers, if_match=edit.if_match
     )
-    return with_etag(
-        response, assessment.revision, views.portal_request(session, catalog, access, assessment)
-    )
+    return edit.answer(assessment)
 
 
 @router.post(
@@ -169,17 +193,11 @@ def save_answers(
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Submit the answers for review (needs If-Match); they are frozen until then",
 )
-def submit(
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    access: AccessDep,
-    if_match: IfMatchHeader = None,
-) -> PortalRequest:
-    assessment = portal_service.portal_submit(session, catalog, access=access, if_match=if_match)
-    return with_etag(
-        response, assessment.revision, views.portal_request(session, catalog, access, assessment)
+def submit(edit: AnswersEditDep) -> PortalRequest:
+    assessment = portal_service.portal_submit(
+        edit.session, edit.catalog, access=edit.access, if_match=edit.if_match
     )
+    return edit.answer(assessment)
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}

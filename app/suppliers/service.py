@@ -28,7 +28,7 @@ from app.errors import (
     ProblemType,
     field_problem,
 )
-from app.pagination import finish_page, keyset_page
+from app.pagination import fetch_page
 from app.suppliers.models import (
     Supplier,
     SupplierContact,
@@ -506,10 +506,7 @@ def list_suppliers(
     statement = select(Supplier).where(Supplier.organization_id == caller.organization_id)
     if q:
         statement = statement.where(contains_text(Supplier.name, q))
-    statement = keyset_page(
-        statement, created_col=Supplier.created_at, id_col=Supplier.id, cursor=cursor, limit=limit
-    )
-    return finish_page(list(session.exec(statement).all()), limit)
+    return fetch_page(session, statement, Supplier, cursor=cursor, limit=limit)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from app.audit.service import Actor
 from app.auth import Caller
 from app.db import contains_text, get_for_change, get_owned
 from app.errors import ConflictError, ProblemType
-from app.pagination import finish_page, keyset_page
+from app.pagination import fetch_page
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
 
@@ -158,7 +158,4 @@ def list_systems(
         )
     if filters.q:
         statement = statement.where(contains_text(AISystem.name, filters.q))
-    statement = keyset_page(
-        statement, created_col=AISystem.created_at, id_col=AISystem.id, cursor=cursor, limit=limit
-    )
-    return finish_page(list(session.exec(statement).all()), limit)
+    return fetch_page(session, statement, AISystem, cursor=cursor, limit=limit)

@@ -25,7 +25,7 @@ from app.errors import (
     ProblemType,
     field_problem,
 )
-from app.pagination import finish_page, keyset_page
+from app.pagination import fetch_page
 from app.settings import Settings
 from app.webhooks import safety
 from app.webhooks.events import DATA_MODELS, PING
@@ -192,16 +192,15 @@ def list_subscriptions(
     session: Session, *, caller: Caller, cursor: str | None, limit: int
 ) -> tuple[list[WebhookSubscription], str | None]:
     """Newest first (by creation time, then id)."""
-    statement = keyset_page(
+    return fetch_page(
+        session,
         select(WebhookSubscription).where(
             WebhookSubscription.organization_id == caller.organization_id
         ),
-        created_col=col(WebhookSubscription.created_at),
-        id_col=col(WebhookSubscription.id),
+        WebhookSubscription,
         cursor=cursor,
         limit=limit,
     )
-    return finish_page(list(session.exec(statement).all()), limit)
 
 
 def _for_change(
@@ -297,17 +296,16 @@ def list_deliveries(
 ) -> tuple[list[OutboxMessage], str | None]:
     """Newest first (by creation time, then id)."""
     get_subscription(session, caller=caller, subscription_id=subscription_id)
-    statement = keyset_page(
+    return fetch_page(
+        session,
         select(OutboxMessage).where(
             OutboxMessage.organization_id == caller.organization_id,
             OutboxMessage.subscription_id == subscription_id,
         ),
-        created_col=col(OutboxMessage.created_at),
-        id_col=col(OutboxMessage.id),
+        OutboxMessage,
         cursor=cursor,
         limit=limit,
     )
-    return finish_page(list(session.exec(statement).all()), limit)
 
 
 def get_delivery(

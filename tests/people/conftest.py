@@ -18,7 +18,7 @@ from app.main import create_app
 from app.people import service
 from app.people.passwords import Passwords
 from app.settings import Settings
-from tests.conftest import TEST_ACTOR, Org
+from tests.conftest import Org, fixture_operator
 
 ORIGIN = "https://assess.example"
 PASSWORD = "correct horse battery"
@@ -81,11 +81,10 @@ def make_person(engine: Engine, org: Org, people_settings: Settings) -> Callable
         with Session(engine) as session:
             user = service.create_user(
                 session,
+                caller=fixture_operator(organization_id or org.id),
                 email=email,
                 display_name=email.split("@")[0].title(),
-                organization_id=organization_id or org.id,
                 role=role,
-                actor=TEST_ACTOR,
                 password_hash=passwords.hash(PASSWORD),
             )
             session.commit()

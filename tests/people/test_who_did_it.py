@@ -14,7 +14,7 @@ from app.assessments.models import Assessment
 from app.auth import Role
 from tests.conftest import Org
 from tests.factories import CV_SCREENING, review, start, submit
-from tests.people.conftest import Person, sign_in
+from tests.people.conftest import PASSWORD, Person, sign_in
 
 
 async def test_audit_events_name_the_person_by_id_only(
@@ -114,3 +114,37 @@ async def test_a_leaver_is_pseudonymised_and_the_chain_still_holds(
     assert after[1:] == before
     assert after[0]["action"] == "user.pseudonymised"
     assert (await admin.get("/v1/audit-events/verify")).json()["valid"] is True
+
+
+async def test_the_audit_log_names_who_added_and_deactivated_people(
+    browser: Callable[..., httpx.AsyncClient],
+    make_person: Callable[..., Person],
+    make_org: Callable[[str], Org],
+    make_client: Callable[[str | None], httpx.AsyncClient],
+    org: Org,
+) -> None:
+    admin = make_client(org.admin_key)
+    bob = make_person("bob@acme.example", Role.VIEWER, organization_id=make_org("globex").id)
+    for email, password in (("new@acme.example", "a long new password"), (bob.email, PASSWORD)):
+        invited = await admin.post("/v1/users/invitations", json={"email": email, "role": "viewer"})
+        assert invited.status_code == 201, invited.text
+        token = invited.json()["link"].partition("#token=")[2]
+        accepted = await browser().post(
+            "/v1/auth/invitations/accept",
+            json={"token": token, "display_name": "New", "password": password},
+        )
+        assert accepted.status_code == 200, accepted.text
+    added = (await admin.get("/v1/audit-events", params={"action": "user.added"})).json()["items"]
+    # Newest first: bob joined as himself; the newcomer is named by the link that let them in.
+    assert [(e["actor"], e["actor_user_id"]) for e in added] == [
+        (f"user {bob.id}", str(bob.id)),
+        ("invitation accepted", None),
+    ]
+    gone = await admin.post(f"/v1/users/{bob.id}/deactivate", headers={"If-Match": '"r1"'})
+    assert gone.status_code == 200, gone.text
+    params = {"action": "user.deactivated"}
+    (event,) = (await admin.get("/v1/audit-events", params=params)).json()["items"]
+    assert event["actor"] == "api key 'admin'"
+    assert event["actor_key_id"] is not None
+    assert event["after"] == {"id": str(bob.id), "role": "viewer", "status": "deactivated"}
+    assert event["before"] == {"id": str(bob.id), "role": "viewer", "status": "active"}

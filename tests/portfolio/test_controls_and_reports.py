@@ -19,7 +19,7 @@ from app.auth import Role, Scope
 from app.main import create_app
 from app.people import service as people_service
 from app.settings import Settings
-from tests.conftest import TEST_ACTOR, Org, count_rows
+from tests.conftest import Org, count_rows, fixture_operator
 from tests.factories import create_system
 from tests.portfolio.conftest import classify
 
@@ -31,11 +31,10 @@ def person(engine: Engine, org_id: uuid.UUID, email: str, name: str) -> uuid.UUI
     with Session(engine) as session:
         user = people_service.create_user(
             session,
+            caller=fixture_operator(org_id),
             email=email,
             display_name=name,
-            organization_id=org_id,
             role=Role.ASSESSOR,
-            actor=TEST_ACTOR,
         )
         session.commit()
         return user.id

@@ -18,7 +18,6 @@ sys.path.insert(0, str(ROOT))
 import uvicorn  # noqa: E402
 from sqlmodel import Session  # noqa: E402
 
-from app.audit.service import Actor  # noqa: E402
 from app.auth import Operator, Role, Scope  # noqa: E402
 from app.db import create_db_engine  # noqa: E402
 from app.main import create_app  # noqa: E402
@@ -74,32 +73,29 @@ def main() -> None:
         passwords = Passwords(
             time_cost=settings.argon2_time_cost, memory_kib=settings.argon2_memory_kib
         )
-        actor = Actor(key_id=None, name="e2e")
         people: dict[str, dict[str, str]] = {}
         with Session(engine) as session:
             org = org_service.create_organization(session, slug="acme", name="Acme")
+            operator = Operator(org.id, "e2e")
             for name, (email, display_name, role) in PEOPLE.items():
                 people_service.create_user(
                     session,
+                    caller=operator,
                     email=email,
                     display_name=display_name,
-                    organization_id=org.id,
                     role=role,
-                    actor=actor,
                     password_hash=passwords.hash(PASSWORD),
                 )
                 people[name] = {"email": email, "password": PASSWORD, "name": display_name}
             # A person without a password yet and a one-time link to set one (as the first admin).
             newcomer = people_service.create_user(
                 session,
+                caller=operator,
                 email="newcomer@acme.example",
                 display_name="Nia Newcomer",
-                organization_id=org.id,
                 role=Role.VIEWER,
-                actor=actor,
             )
             reset_link = credentials.create_reset_link(session, settings, user=newcomer)
-            operator = Operator(org.id, actor.name)
             key = org_service.create_key(session, caller=operator, name="e2e", scopes=[Scope.READ])
             keys = {
                 name: org_service.create_key(
