@@ -7,9 +7,7 @@ reported; verification reads only the events since the latest checkpoint unless 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -30,7 +28,8 @@ from app.auth import Operator
 from app.db import create_db_engine
 from app.migrate import upgrade
 from tests.audit.tampering import EVENTS, ORGANIZATIONS, delete_events, rewrite, tampering
-from tests.conftest import Org, count_rows, project_root
+from tests.cli import run_process
+from tests.conftest import Org, count_rows
 from tests.databases import fresh_database
 from tests.factories import create_system
 
@@ -295,15 +294,8 @@ async def test_deleting_an_organisation_takes_its_log_with_it(
 
 
 def _cli(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "app", "audit", "verify", *args],
-        cwd=project_root(),
-        env={**os.environ, "APP_DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    # A process of its own: the command configures the audit log's checkpoints for its process.
+    return run_process(database_url, "audit", "verify", *args)
 
 
 async def test_the_command_line_verifies_every_organisation(
