@@ -34,7 +34,7 @@ from app.health import router as health_router
 from app.incidents import service as incidents_service
 from app.incidents.router import router as incidents_router
 from app.logs import RequestIdMiddleware, configure_logging
-from app.memory import limit_malloc_arenas
+from app.memory import limit_malloc_arenas, release_free_heap
 from app.metrics import MetricsMiddleware
 from app.metrics import router as metrics_router
 from app.migrate import head_revisions
@@ -130,6 +130,7 @@ def _lifespan(
         # all again and again and hold requests up for tens of milliseconds each time.
         gc.collect()
         gc.freeze()
+        release_free_heap()
         limit_malloc_arenas()  # before the thread pool's threads start allocating
         worker: OutboxWorker | None = None
         if settings.outbox_worker_in_process:

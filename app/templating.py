@@ -4,14 +4,17 @@ on for every template, so a value from a person or a supplier is escaped, never 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment  # imported at the first page printed, not at start-up
 
 
 @cache
 def environment(package: str) -> Environment:
     """The environment of the templates in `package`'s `templates` folder."""
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
     return Environment(
         loader=PackageLoader(package, "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),

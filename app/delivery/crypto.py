@@ -6,10 +6,14 @@ import base64
 import hashlib
 import os
 import threading
-
-from cryptography.fernet import Fernet, InvalidToken
+from typing import TYPE_CHECKING
 
 from app.settings import Settings
+
+if TYPE_CHECKING:
+    # Imported where a secret is sealed or opened: the library is large and most requests
+    # never use it.
+    from cryptography.fernet import Fernet
 
 _lock = threading.Lock()
 
@@ -41,6 +45,8 @@ WEBHOOK_SECRETS = "app-webhook-secrets"  # a key of its own: one purpose's ciphe
 
 def fernet(settings: Settings, purpose: str = OUTBOX) -> Fernet:
     """Any secret string becomes a Fernet key through SHA-256, so operators set a plain secret."""
+    from cryptography.fernet import Fernet
+
     digest = hashlib.sha256(purpose.encode() + b"\0" + _key_material(settings)).digest()
     return Fernet(base64.urlsafe_b64encode(digest))
 
@@ -50,6 +56,8 @@ def seal(settings: Settings, secret: str, purpose: str = OUTBOX) -> str:
 
 
 def unseal(settings: Settings, ciphertext: str, purpose: str = OUTBOX) -> str:
+    from cryptography.fernet import InvalidToken
+
     try:
         return fernet(settings, purpose).decrypt(ciphertext.encode()).decode()
     except InvalidToken as exc:

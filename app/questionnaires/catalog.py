@@ -9,6 +9,7 @@ reference, compiles the logic once, and returns an immutable `Catalog`. Anything
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -434,7 +435,7 @@ def _load_version(
         status=model.status,
         file=name,
         model=model,
-        raw=raw,
+        source=encode_source(raw),
         content_hash=content_hash,
         logic_hash=logic_hash,
         program=program,
@@ -450,6 +451,11 @@ def _load_version(
         problems.extend(scenario_problems)
         return None
     return version
+
+
+def encode_source(raw: dict[str, Any]) -> bytes:
+    """A questionnaire file's JSON as compact bytes that decode to an equal object."""
+    return json.dumps(raw, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _read_model(

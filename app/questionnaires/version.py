@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,7 +42,9 @@ class QuestionnaireVersion:
     status: str
     file: str
     model: Questionnaire
-    raw: dict[str, Any]
+    # The file's JSON, encoded: parsed again where it is read (languages at first use, each
+    # served body once), so the process does not hold every version's document tree for life.
+    source: bytes
     content_hash: str
     logic_hash: str
     program: Program
@@ -60,6 +63,12 @@ class QuestionnaireVersion:
         """Published or retired: immutable and locked."""
         return self.status in RELEASED
 
+    @property
+    def raw(self) -> dict[str, Any]:
+        """The file's JSON object, a fresh copy."""
+        raw: dict[str, Any] = json.loads(self.source)
+        return raw
+
     @cached_property
     def answer_schema(self) -> dict[str, Any]:
         """The JSON Schema of an answers object."""
@@ -73,7 +82,8 @@ class QuestionnaireVersion:
 
     def document(self, language: str | None = None) -> dict[str, Any]:
         """The questionnaire as served: the file plus its identity and hashes, localised."""
-        body = {k: v for k, v in self.raw.items() if k != "$schema"}
+        body = self.raw
+        body.pop("$schema", None)
         body["content_hash"] = self.content_hash
         body["logic_hash"] = self.logic_hash
         if language is None:

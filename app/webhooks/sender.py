@@ -15,14 +15,16 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 from standardwebhooks.webhooks import Webhook
 
 from app import __version__
 from app.settings import Settings
 from app.webhooks.safety import Resolver, UnsafeDestination, resolve, system_resolver
+
+if TYPE_CHECKING:
+    import httpx  # imported where a call is made: the web worker never makes one
 
 RESPONSE_PREFIX_BYTES = 1024
 USER_AGENT = f"ai-assessment-service-webhooks/{__version__}"
@@ -65,6 +67,8 @@ def headers(call: WebhookCall, timestamp: datetime) -> dict[str, str]:
 
 
 def _read_prefix(response: httpx.Response) -> str:
+    import httpx
+
     prefix = b""
     try:
         for chunk in response.iter_raw():
@@ -118,6 +122,8 @@ class Deadline:
 
 def post(call: WebhookCall, settings: Settings, resolver: Resolver = system_resolver) -> Outcome:
     """Make one attempt; never raises for what the network or the receiver does."""
+    import httpx
+
     started_at = datetime.now(UTC)
     clock = time.monotonic()
 
