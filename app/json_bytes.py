@@ -17,9 +17,10 @@ from starlette.responses import Response
 
 
 class JSONBytes(Response):
-    """`application/json` encoded by orjson (UTF-8, no NaN: non-finite floats become null)."""
+    """`application/json` encoded by orjson (UTF-8, no NaN: non-finite floats become null; a UTC
+    time ends in `Z`, as pydantic writes it)."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return orjson.dumps(content, option=orjson.OPT_UTC_Z)

@@ -14,6 +14,7 @@ from app.auth import ReadDep
 from app.concurrency import etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
+from app.json_bytes import JSONBytes
 from app.pagination import Page, PageDep
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED_READ, problem_router
@@ -56,7 +57,7 @@ def list_organization_assessments(
     current: Annotated[
         bool | None, Query(description="Only (or no) current approved assessments.")
     ] = None,
-) -> Page[AssessmentSummary]:
+) -> JSONBytes:
     filters = queries.AssessmentFilters(
         subject=SubjectKind.ORGANIZATION,
         questionnaire_key=questionnaire_key,

@@ -6,13 +6,14 @@ querying the assessment tables themselves.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple, cast
+from datetime import datetime
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
@@ -105,22 +106,50 @@ class AssessmentFilters:
     overdue: bool | None = None
 
 
+class UuidText(sa.types.TypeDecorator[str]):
+    """A UUID column read as its text (`str(uuid)`) without making a UUID object of it: what a list
+    shows of its ids. SQLite hands back the 32 hex digits it stores, PostgreSQL a UUID."""
+
+    impl = sa.String
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, str) and len(value) == 32:
+            return f"{value[:8]}-{value[8:12]}-{value[12:16]}-{value[16:20]}-{value[20:]}"
+        return str(value if isinstance(value, uuid.UUID) else uuid.UUID(value))
+
+
+def _id_text(column: Any) -> Any:
+    return sa.type_coerce(column, UuidText()).label(column.key)
+
+
 class Listed(NamedTuple):
-    """An assessment of a list with the name of its subject, so a list needs no call per row."""
+    """A row of a list of assessments: the columns its summary shows (the ids as text) and the
+    name of its subject, read in one query without loading the assessment (nor its answers)."""
 
-    assessment: Assessment
-    system_name: str | None
-    supplier_name: str | None
+    id: str
+    subject: str
+    system_id: str | None
+    supplier_id: str | None
+    incident_id: str | None
+    subject_name: str | None
+    questionnaire_key: str
+    questionnaire_version: str
+    content_hash: str
+    status: str
+    round: int
+    tier: str | None
+    is_current: bool
+    due_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
 
 
-def list_assessments(
-    session: Session,
-    *,
-    caller: Caller,
-    filters: AssessmentFilters,
-    cursor: str | None,
-    limit: int,
-) -> tuple[list[Listed], str | None]:
+@functools.cache
+def _listed_columns() -> tuple[Any, ...]:
+    """The columns of `Listed`, in its order (built once: they are the same for every page)."""
     # The subject's name as one scalar expression, not joins: PostgreSQL evaluates it for the
     # rows of the page only (joined, it joined every matching row before sorting and cutting,
     # 5x slower when overdue); one expression, so its cost always defers it past the sort.
@@ -132,15 +161,31 @@ def list_assessments(
         .where(col(Supplier.id) == col(Assessment.supplier_id))
         .scalar_subquery(),
     )
-    statement = (
-        select(Assessment, subject_name)
-        # A summary shows neither the answers nor what was carried over: they are not read or
-        # parsed (100 rows of answers were most of a page's time), and touching them raises.
-        .options(
-            defer(cast(Any, Assessment.answers), raiseload=True),
-            defer(cast(Any, Assessment.prefilled), raiseload=True),
-        )
-        .where(Assessment.organization_id == caller.organization_id)
+    a = Assessment
+    return (
+        _id_text(col(a.id)),
+        col(a.subject),
+        _id_text(col(a.system_id)),
+        _id_text(col(a.supplier_id)),
+        _id_text(col(a.incident_id)),
+        subject_name.label("subject_name"),
+        *(col(c) for c in (a.questionnaire_key, a.questionnaire_version, a.content_hash)),
+        *(col(c) for c in (a.status, a.round, a.tier, a.is_current, a.due_at)),
+        col(a.created_at),
+        col(a.updated_at),
+    )
+
+
+def list_assessments(
+    session: Session,
+    *,
+    caller: Caller,
+    filters: AssessmentFilters,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Listed], str | None]:
+    statement: Any = sa.select(*_listed_columns()).where(
+        col(Assessment.organization_id) == caller.organization_id
     )
     if filters.subject is not None:
         statement = statement.where(Assessment.subject == filters.subject)
@@ -175,12 +220,8 @@ def list_assessments(
         cursor=cursor,
         limit=limit,
     )
-    rows = [
-        Listed(a, name if a.system_id else None, name if a.supplier_id else None)
-        for a, name in session.exec(statement).all()
-    ]
-    kept, next_cursor = finish_page([r.assessment for r in rows], limit)
-    return rows[: len(kept)], next_cursor
+    rows = [Listed._make(row) for row in session.connection().execute(statement).all()]
+    return finish_page(rows, limit)
 
 
 def standing(

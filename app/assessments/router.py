@@ -32,6 +32,7 @@ from app.concurrency import IfMatchHeader, etag, etag_response, with_etag
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
+from app.json_bytes import JSONBytes
 from app.pagination import DbIntPath, Page, PageDep, PageWindow
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
@@ -98,12 +99,12 @@ StartDep = Annotated[Start, Depends()]
 
 def assessment_page(
     session: Session, principal: Principal, filters: queries.AssessmentFilters, page: PageWindow
-) -> Page[AssessmentSummary]:
-    """A page of assessments matching `filters`, newest first."""
+) -> JSONBytes:
+    """A page of assessments matching `filters`, newest first, as `Page[AssessmentSummary]`."""
     found, next_cursor = queries.list_assessments(
         session, caller=principal, filters=filters, **page
     )
-    return Page(items=[views.assessment_summary(*row) for row in found], next_cursor=next_cursor)
+    return views.summary_page(found, next_cursor)
 
 
 @router.post(
@@ -144,7 +145,7 @@ def list_assessments(
     overdue: Annotated[
         bool | None, Query(description="Current approved assessments past their due date.")
     ] = None,
-) -> Page[AssessmentSummary]:
+) -> JSONBytes:
     filters = queries.AssessmentFilters(
         subject=subject,
         system_id=system_id,

@@ -6,7 +6,7 @@ import calendar
 import uuid
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -695,7 +695,17 @@ def rounds(session: Session, assessment: Assessment) -> list[AssessmentRound]:
     )
 
 
-def is_overdue(assessment: Assessment, now: datetime | None = None) -> bool:
+class Scheduled(Protocol):
+    """An assessment or a row of a list of them: whether it is current and when it falls due."""
+
+    @property
+    def is_current(self) -> bool: ...
+
+    @property
+    def due_at(self) -> datetime | None: ...
+
+
+def is_overdue(assessment: Scheduled, now: datetime | None = None) -> bool:
     return bool(
         assessment.is_current and assessment.due_at and assessment.due_at < (now or utcnow())
     )

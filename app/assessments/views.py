@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, TypedDict
 
 from sqlmodel import Session
@@ -16,6 +17,8 @@ from app.assessments.schemas import (
     QuestionnairePin,
     RoundPublic,
 )
+from app.db import utcnow
+from app.json_bytes import JSONBytes
 from app.questionnaires.catalog import Catalog
 
 
@@ -111,6 +114,43 @@ def assessment_summary(
         created_at=assessment.created_at,
         updated_at=assessment.updated_at,
     )
+
+
+def summary_document(row: queries.Listed, now: datetime) -> dict[str, Any]:
+    """A row of a list as its `AssessmentSummary` (field for field, in its order) would encode:
+    for `JSONBytes`, without building and validating the model for every row of a page (a test
+    holds the bytes to the model's)."""
+    with_system = row.system_id is not None
+    with_supplier = row.supplier_id is not None
+    return {
+        "id": row.id,
+        "subject": row.subject,
+        "system_id": row.system_id,
+        "system_name": row.subject_name if with_system else None,
+        "supplier_id": row.supplier_id,
+        "supplier_name": row.subject_name if with_supplier else None,
+        "incident_id": row.incident_id,
+        "questionnaire": {
+            "key": row.questionnaire_key,
+            "version": row.questionnaire_version,
+            "content_hash": row.content_hash,
+        },
+        "status": row.status,
+        "round": row.round,
+        "tier": row.tier,
+        "is_current": row.is_current,
+        "due_at": row.due_at,
+        "overdue": service.is_overdue(row, now),
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    }
+
+
+def summary_page(rows: list[queries.Listed], next_cursor: str | None) -> JSONBytes:
+    """A page of a list of assessments, as `Page[AssessmentSummary]` would encode it."""
+    now = utcnow()
+    items = [summary_document(row, now) for row in rows]
+    return JSONBytes({"items": items, "next_cursor": next_cursor})
 
 
 def round_public(found: AssessmentRound) -> RoundPublic:
