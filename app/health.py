@@ -3,7 +3,7 @@
 from typing import Literal
 
 import sqlalchemy as sa
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
@@ -11,8 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.deps import EngineDep
 from app.errors import AppError, ProblemType, problem_response, problem_responses
 from app.migrate import current_revisions
+from app.routing import problem_router
 
-router = APIRouter(tags=["health"])
+router = problem_router(tags=["health"])
 
 
 class Health(BaseModel):

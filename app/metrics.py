@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import datetime
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -29,6 +29,7 @@ from starlette.types import Message, Receive, Scope, Send
 from app.asgi import HttpMiddleware
 from app.db import utcnow
 from app.errors import NotFoundError
+from app.routing import problem_router
 
 # How many outbox messages wait and when the oldest was written.
 OutboxReading = Callable[[Engine], tuple[int, datetime | None]]
@@ -113,7 +114,7 @@ class OutboxCollector(Collector):
         yield pool
 
 
-router = APIRouter()
+router = problem_router()
 
 
 class MetricsOff(NotFoundError):

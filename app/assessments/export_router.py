@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Request, status
+from fastapi import Depends, Header, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from app.assessments import exports, soa
@@ -16,8 +16,9 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
 from app.questionnaires.dependencies import CatalogDep
+from app.routing import problem_router
 
-router = APIRouter(tags=["exports"])
+router = problem_router(tags=["exports"])
 
 WriteDep = Annotated[Principal, Depends(require_scope(Scope.ASSESSMENTS_WRITE))]
 AcceptLanguage = Annotated[

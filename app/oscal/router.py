@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
@@ -15,8 +15,9 @@ from app.db import SessionDep, utcnow
 from app.errors import problem_responses
 from app.oscal import catalog as oscal_catalog
 from app.oscal import results as oscal_results
+from app.routing import problem_router
 
-router = APIRouter(tags=["oscal"])
+router = problem_router(tags=["oscal"])
 ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
+from fastapi import Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -53,11 +53,12 @@ from app.people.schemas import (
     UserPublic,
     UserUpdate,
 )
+from app.routing import problem_router
 from app.settings import Settings
 
 logger = logging.getLogger("app.people")
 
-router = APIRouter(tags=["people"])
+router = problem_router(tags=["people"])
 
 
 def _passwords(request: Request) -> Passwords:

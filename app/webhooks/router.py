@@ -5,7 +5,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 from fastapi.responses import JSONResponse
 
 from app.auth import AdminDep
@@ -17,6 +17,7 @@ from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep
 from app.pagination import Page, PageDep
+from app.routing import problem_router
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
 from app.webhooks.schemas import (
@@ -30,7 +31,7 @@ from app.webhooks.schemas import (
     WebhookSubscriptionUpdate,
 )
 
-router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+router = problem_router(prefix="/v1/webhooks", tags=["webhooks"])
 
 
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
