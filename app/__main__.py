@@ -6,12 +6,10 @@ import argparse
 import contextlib
 import json
 import sys
-import uuid
 from collections.abc import Sequence
 
-from app.auth import Operator, command_line
+from app.auth import Operator
 from app.db import command_engine, command_session
-from app.errors import AppError
 from app.settings import PROJECT_ROOT, get_settings
 
 
@@ -108,92 +106,6 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _refusal(exc: AppError) -> str:
-    """A refused command's reason, with the first detail of what was wrong."""
-    first = exc.errors[0].get("detail") if exc.errors else None
-    return f"{exc.detail} ({first})" if first else str(exc.detail)
-
-
-def cmd_keys_create(args: argparse.Namespace) -> int:
-    from app.organizations import service
-
-    with command_session(get_settings().database_url) as session:
-        org = service.get_organization_by_slug(session, slug=args.org)
-        if org is None:
-            if not args.create_org:
-                print(
-                    f"no organisation '{args.org}' (add --create-org to create it)", file=sys.stderr
-                )
-                return 2
-            try:
-                org = service.create_organization(
-                    session, slug=args.org, name=args.org_name or args.org
-                )
-            except AppError as exc:
-                print(_refusal(exc), file=sys.stderr)
-                return 2
-        try:
-            created = service.create_key(
-                session, caller=command_line(org.id), name=args.name, scopes=args.scopes
-            )
-        except AppError as exc:
-            print(_refusal(exc), file=sys.stderr)
-            return 2
-        except ValueError as exc:
-            print(f"bad scope: {exc}", file=sys.stderr)
-            return 2
-        session.commit()
-    print(
-        json.dumps(
-            {
-                "organization": args.org,
-                "id": str(created.key.id),
-                "name": args.name,
-                "scopes": created.key.scopes,
-                "secret": created.secret,
-            },
-            indent=2,
-        )
-    )
-    return 0
-
-
-def cmd_keys_list(args: argparse.Namespace) -> int:
-    from app.organizations import service
-
-    with command_session(get_settings().database_url) as session:
-        caller = service.command_line_for(session, slug=args.org)
-        if caller is None:
-            print(f"no organisation '{args.org}'", file=sys.stderr)
-            return 2
-        keys, _ = service.list_keys(
-            session, caller=caller, include_revoked=True, cursor=None, limit=200
-        )
-    for key in keys:
-        state = "revoked" if key.revoked_at else "active"
-        print(f"{key.id}  {key.prefix}…  {state:8}  {','.join(key.scopes):30}  {key.name}")
-    return 0
-
-
-def cmd_keys_revoke(args: argparse.Namespace) -> int:
-    from app.errors import AppError
-    from app.organizations import service
-
-    with command_session(get_settings().database_url) as session:
-        caller = service.command_line_for(session, slug=args.org)
-        if caller is None:
-            print(f"no organisation '{args.org}'", file=sys.stderr)
-            return 2
-        try:
-            service.revoke_key(session, caller=caller, key_id=uuid.UUID(args.key_id))
-        except (AppError, ValueError) as exc:
-            print(getattr(exc, "detail", None) or str(exc), file=sys.stderr)
-            return 2
-        session.commit()
-    print(f"revoked {args.key_id}", file=sys.stderr)
-    return 0
-
-
 def cmd_openapi(args: argparse.Namespace) -> int:
     from app.openapi_doc import render_openapi
 
@@ -210,7 +122,11 @@ def cmd_openapi(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from app.auth import Scope
+    from app.audit import cli as audit_cli
+    from app.organizations import cli as organizations_cli
+    from app.people import cli as people_cli
+    from app.questionnaires import cli as questionnaires_cli
+    from app.suppliers import cli as suppliers_cli
 
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -232,46 +148,25 @@ def build_parser() -> argparse.ArgumentParser:
         "bootstrap", help="on an empty database: default organisation and first admin key"
     ).set_defaults(func=cmd_bootstrap)
 
-    keys = sub.add_parser("keys", help="manage API keys").add_subparsers(dest="keys", required=True)
-    create = keys.add_parser("create", help="create a key and print its secret once")
-    create.add_argument("--org", default="default", help="organisation slug")
-    create.add_argument("--create-org", action="store_true", help="create the organisation too")
-    create.add_argument("--org-name", help="display name of a created organisation")
-    create.add_argument("--name", required=True, help="what or who uses the key")
-    create.add_argument(
-        "--scopes", nargs="+", default=[Scope.READ.value], choices=[s.value for s in Scope]
-    )
-    create.set_defaults(func=cmd_keys_create)
-    list_ = keys.add_parser("list", help="list the keys of an organisation")
-    list_.add_argument("--org", default="default")
-    list_.set_defaults(func=cmd_keys_list)
-    revoke = keys.add_parser("revoke", help="revoke a key")
-    revoke.add_argument("key_id")
-    revoke.add_argument("--org", default="default")
-    revoke.set_defaults(func=cmd_keys_revoke)
-
+    organizations_cli.register(sub)
     openapi = sub.add_parser("openapi", help="write openapi/openapi.json from the app")
     openapi.add_argument("--check", action="store_true", help="fail if the file is out of date")
     openapi.set_defaults(func=cmd_openapi)
 
-    from app.questionnaires.cli import register
-
-    register(sub)
-    from app.people.cli import register as register_people
-    from app.suppliers.cli import register as register_suppliers
-
-    register_people(sub)
-
-    register_suppliers(sub)
-    from app.audit.cli import register as register_audit
-
-    register_audit(sub)
+    for commands in (questionnaires_cli, people_cli, suppliers_cli, audit_cli):
+        commands.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from app.organizations.cli import CommandError
+
     args = build_parser().parse_args(argv)
-    result: int = args.func(args)
+    try:
+        result: int = args.func(args)
+    except CommandError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     return result
 
 

@@ -362,15 +362,29 @@ def get_for_change(
     return row
 
 
-class Revised(SQLModel):
-    """The columns of a record that changes under ETags: its revision (the ETag), when it was
-    created and last changed, and who created it (an API key, a person, or neither)."""
+class OrganizationRow(SQLModel):
+    """The columns of a row of one organisation: its own id, and the organisation it belongs to
+    (and is deleted with)."""
 
-    revision: int = Field(default=1)
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
+
+
+class Created(OrganizationRow):
+    """The columns of a row of one organisation that keeps when it was created and who created it
+    (an API key, a person, or neither)."""
+
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     created_by_key_id: uuid.UUID | None = Field(default=None)
     created_by_user_id: uuid.UUID | None = Field(default=None)
+
+
+class Revised(Created):
+    """The columns of a record of one organisation that changes under ETags: its revision (the
+    ETag) and when it was last changed, with when and by whom it was created."""
+
+    revision: int = Field(default=1)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
     def touch(self) -> None:
         """The record changed: its revision (the ETag) moves on, `updated_at` is now."""
@@ -378,8 +392,9 @@ class Revised(SQLModel):
         self.updated_at = utcnow()
 
 
-class StoredFile(SQLModel):
-    """The columns of an uploaded file whose bytes live in an evidence store under `storage_key`."""
+class StoredFile(OrganizationRow):
+    """The columns of an uploaded file of one organisation whose bytes live in an evidence store
+    under `storage_key`."""
 
     filename: str = Field(max_length=255)
     content_type: str = Field(max_length=100)

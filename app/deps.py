@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
@@ -20,6 +21,21 @@ async def get_engine(request: Request) -> Engine:
     """The app's database engine, for routes that open their own transactions (uploads)."""
     engine: Engine = request.app.state.engine
     return engine
+
+
+Kept = TypeVar("Kept")
+
+
+def app_state(name: str, kind: type[Kept]) -> Callable[[Request], Awaitable[Kept]]:
+    """A dependency on the object the app keeps as ``app.state.<name>``, checked to be a `kind`."""
+
+    async def kept(request: Request) -> Kept:
+        value = getattr(request.app.state, name, None)
+        if not isinstance(value, kind):
+            raise RuntimeError(f"app.state.{name} is not a {kind.__name__}")
+        return value
+
+    return kept
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_of)]

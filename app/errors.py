@@ -360,6 +360,14 @@ class TooManyRequestsError(AppError):
         )
 
 
+class ServiceUnavailableError(AppError):
+    """503: something the request needs cannot be reached now; Retry-After says when to retry."""
+
+    def __init__(self, type: str, detail: str, *, retry_after: int) -> None:
+        headers = {"Retry-After": str(retry_after)}
+        super().__init__(status=503, type=type, detail=detail, headers=headers)
+
+
 def problem_response(request: Request, problem: AppError) -> JSONResponse:
     """Render one problem document: every one the service answers is an `AppError`'s."""
     body: dict[str, Any] = {
@@ -503,12 +511,7 @@ async def _database_unavailable_handler(request: Request, exc: Exception) -> JSO
         "The database could not serve this request (unreachable, busy or not ready); it did not "
         "go through. Retry shortly: writes with If-Match or Idempotency-Key are safe to repeat."
     )
-    unavailable = AppError(
-        status=503,
-        type=ProblemType.DATABASE_UNAVAILABLE,
-        detail=detail,
-        headers={"Retry-After": "1"},
-    )
+    unavailable = ServiceUnavailableError(ProblemType.DATABASE_UNAVAILABLE, detail, retry_after=1)
     return problem_response(request, unavailable)
 
 

@@ -6,9 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.db import JSONType, Revised, UTCDateTime, utcnow
+from app.db import JSONType, OrganizationRow, Revised, UTCDateTime, utcnow
 
 
 class AssessmentStatus(StrEnum):
@@ -61,8 +61,6 @@ class Assessment(Revised, table=True):
         sa.CheckConstraint(SUBJECT_CHECK, name="subject_matches"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     system_id: uuid.UUID | None = Field(
         default=None, foreign_key="ai_systems.id", ondelete="RESTRICT"
     )
@@ -101,7 +99,7 @@ class Assessment(Revised, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class AssessmentRound(SQLModel, table=True):
+class AssessmentRound(OrganizationRow, table=True):
     """A submission: frozen answers, the full result, and the reviewer's decision on it."""
 
     __tablename__ = "assessment_rounds"
@@ -109,8 +107,6 @@ class AssessmentRound(SQLModel, table=True):
         sa.UniqueConstraint("assessment_id", "round", name="uq_assessment_rounds_assessment_round"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     assessment_id: uuid.UUID = Field(foreign_key="assessments.id", ondelete="CASCADE")
     round: int
     answers: dict[str, Any] = Field(sa_type=JSONType)

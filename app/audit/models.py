@@ -5,20 +5,18 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.db import JSONType, UTCDateTime
+from app.db import JSONType, OrganizationRow, UTCDateTime
 
 
-class AuditEvent(SQLModel, table=True):
+class AuditEvent(OrganizationRow, table=True):
     __tablename__ = "audit_events"
     __table_args__ = (
         sa.UniqueConstraint("organization_id", "seq", name="uq_audit_events_org_seq"),
         sa.Index("ix_audit_events_org_entity", "organization_id", "entity_type", "entity_id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     seq: int = Field(description="1, 2, 3... per organisation")
     occurred_at: datetime = Field(sa_type=UTCDateTime)
     actor_key_id: uuid.UUID | None = Field(default=None)
@@ -33,7 +31,7 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(max_length=64)
 
 
-class AuditCheckpoint(SQLModel, table=True):
+class AuditCheckpoint(OrganizationRow, table=True):
     """The hash of an organisation's event at `seq`, signed (HMAC-SHA256) when it was appended.
 
     Verification starts from the latest one instead of from the first event, and a rewrite of the
@@ -45,8 +43,6 @@ class AuditCheckpoint(SQLModel, table=True):
         sa.UniqueConstraint("organization_id", "seq", name="uq_audit_checkpoints_org_seq"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     seq: int
     hash: str = Field(max_length=64)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from app.counters.models import RateCounter
-from app.errors import AppError, ProblemType
+from app.errors import ProblemType, ServiceUnavailableError
 
 if TYPE_CHECKING:
     from limits.storage import RedisStorage
@@ -63,15 +63,10 @@ class Counters(Protocol):
         ...
 
 
-class CountersUnavailable(AppError):
+class CountersUnavailable(ServiceUnavailableError):
     def __init__(self) -> None:
-        super().__init__(
-            status=503,
-            type=ProblemType.UNAVAILABLE,
-            title="Service unavailable",
-            detail="The store of the rate limits cannot be reached; try again shortly.",
-            headers={"Retry-After": "5"},
-        )
+        detail = "The store of the rate limits cannot be reached; try again shortly."
+        super().__init__(ProblemType.UNAVAILABLE, detail, retry_after=5)
 
 
 def stored_key(key: str) -> str:

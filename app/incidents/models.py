@@ -25,8 +25,6 @@ class Incident(Revised, table=True):
         sa.Index("ix_incidents_org_next_due", "organization_id", "next_due_at", "id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     system_id: uuid.UUID = Field(foreign_key="ai_systems.id", ondelete="CASCADE")
     title: str = Field(max_length=200)
     description: str = Field(max_length=8000)

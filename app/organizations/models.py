@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import JSONType, UTCDateTime, utcnow
+from app.db import JSONType, OrganizationRow, UTCDateTime, utcnow
 
 AUDIT_GENESIS = "0" * 64  # the prev_hash of an organisation's first audit event
 
@@ -26,14 +26,12 @@ class Organization(SQLModel, table=True):
     )
 
 
-class ApiKey(SQLModel, table=True):
+class ApiKey(OrganizationRow, table=True):
     __tablename__ = "api_keys"
     __table_args__ = (
         sa.Index("ix_api_keys_organization_id_created_at", "organization_id", "created_at"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     name: str = Field(max_length=200)
     prefix: str = Field(max_length=16, description="Visible start of the key, to recognise it.")
     secret_hash: str = Field(max_length=64, sa_column_kwargs={"unique": True})

@@ -11,6 +11,10 @@ from app.errors import AppError, ProblemType
 NAMESPACE = "urn:ai-assessment-service:oscal"
 _UUIDS = uuid.UUID("6f0e3d0c-8a51-4c8b-9a55-2b6f4f0d1a17")
 _NOT_TOKEN = re.compile(r"[^A-Za-z0-9_.\-]")
+_NOT_INSTALLED = (
+    "OSCAL exports need compliance-trestle, which this installation leaves out: "
+    "install the `oscal` extra (pip install 'ai-assessment-service[oscal]')."
+)
 
 
 def control_token(control_id: str) -> str:
@@ -23,22 +27,14 @@ def stable_uuid(*parts: str) -> str:
     return str(uuid.uuid5(_UUIDS, "\x1f".join(parts)))
 
 
-class OscalNotInstalled(AppError):
-    def __init__(self) -> None:
-        super().__init__(
-            status=501,
-            type=ProblemType.OSCAL_NOT_INSTALLED,
-            title="Not implemented here",
-            detail=(
-                "OSCAL exports need compliance-trestle, which this installation leaves out: "
-                "install the `oscal` extra (pip install 'ai-assessment-service[oscal]')."
-            ),
-        )
-
-
 def require_trestle() -> None:
     """Import trestle now, or answer 501: the export is optional, start-up never imports it."""
     try:
         import trestle.oscal  # noqa: F401
     except ImportError as exc:
-        raise OscalNotInstalled from exc
+        raise AppError(
+            status=501,
+            type=ProblemType.OSCAL_NOT_INSTALLED,
+            title="Not implemented here",
+            detail=_NOT_INSTALLED,
+        ) from exc

@@ -11,9 +11,10 @@ from pydantic import ValidationError
 from sqlmodel import Session
 
 from app.audit.service import Actor
-from app.auth import COMMAND_LINE, Operator, Role
+from app.auth import COMMAND_LINE, Role
 from app.db import command_session
 from app.errors import AppError
+from app.organizations.cli import add_org_command, organization_session
 from app.settings import get_settings
 
 CLI_ACTOR = Actor(key_id=None, name=COMMAND_LINE)
@@ -28,12 +29,6 @@ def _fail(message: str) -> int:
     return 2
 
 
-def _caller(session: Session, slug: str) -> Operator | None:
-    from app.organizations import service as organizations
-
-    return organizations.command_line_for(session, slug=slug)
-
-
 def cmd_create(args: argparse.Namespace) -> int:
     from app.people import credentials, service
     from app.people.schemas import InvitationCreate
@@ -43,10 +38,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     except ValidationError as exc:
         return _fail(f"invalid: {exc.errors()[0]['loc'][0]}: {exc.errors()[0]['msg']}")
     settings = get_settings()
-    with _session() as session:
-        caller = _caller(session, args.org)
-        if caller is None:
-            return _fail(f"no organisation '{args.org}'")
+    with organization_session(args.org) as (session, caller):
         try:
             user = service.create_user(
                 session,
@@ -67,10 +59,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 def cmd_list(args: argparse.Namespace) -> int:
     from app.people import service
 
-    with _session() as session:
-        caller = _caller(session, args.org)
-        if caller is None:
-            return _fail(f"no organisation '{args.org}'")
+    with organization_session(args.org) as (session, caller):
         members, _ = service.list_members(session, caller=caller, cursor=None, limit=200)
     for member in members:
         user = member.user
@@ -82,10 +71,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_deactivate(args: argparse.Namespace) -> int:
     from app.people import service
 
-    with _session() as session:
-        caller = _caller(session, args.org)
-        if caller is None:
-            return _fail(f"no organisation '{args.org}'")
+    with organization_session(args.org) as (session, caller):
         user = service.find_user_by_email(session, email=args.email.strip().lower())
         if user is None:
             return _fail(f"no user {args.email}")
@@ -138,19 +124,15 @@ def register(sub: Any) -> None:
     users = sub.add_parser("users", help="manage people").add_subparsers(
         dest="users", required=True
     )
-    create = users.add_parser("create", help="add a person and print a one-time sign-in link")
+    create = add_org_command(
+        users, "create", cmd_create, help="add a person and print a one-time sign-in link"
+    )
     create.add_argument("email")
     create.add_argument("--name", help="display name (default: the e-mail address)")
     create.add_argument("--role", default=Role.VIEWER.value, choices=[r.value for r in Role])
-    create.add_argument("--org", default="default", help="organisation slug")
-    create.set_defaults(func=cmd_create)
-    list_ = users.add_parser("list", help="list the people of an organisation")
-    list_.add_argument("--org", default="default")
-    list_.set_defaults(func=cmd_list)
-    deactivate = users.add_parser("deactivate", help="deactivate a person")
+    add_org_command(users, "list", cmd_list, help="list the people of an organisation")
+    deactivate = add_org_command(users, "deactivate", cmd_deactivate, help="deactivate a person")
     deactivate.add_argument("email")
-    deactivate.add_argument("--org", default="default")
-    deactivate.set_defaults(func=cmd_deactivate)
     reset = users.add_parser("reset-link", help="print a one-time link to set a new password")
     reset.add_argument("email")
     reset.set_defaults(func=cmd_reset_link)

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import UTCDateTime, utcnow
+from app.db import OrganizationRow, UTCDateTime, utcnow
 
 
 class User(SQLModel, table=True):
@@ -23,7 +23,7 @@ class User(SQLModel, table=True):
     last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class Membership(SQLModel, table=True):
+class Membership(OrganizationRow, table=True):
     """A user's role in one organisation."""
 
     __tablename__ = "memberships"
@@ -32,8 +32,6 @@ class Membership(SQLModel, table=True):
         sa.Index("ix_memberships_user_id", "user_id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
     role: str = Field(max_length=16)
     revision: int = Field(default=1)

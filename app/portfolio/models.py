@@ -6,9 +6,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.db import JSONType, StoredFile, UTCDateTime, utcnow
+from app.db import JSONType, OrganizationRow, StoredFile, UTCDateTime, utcnow
 
 
 class Applicability(StrEnum):
@@ -26,7 +26,7 @@ class ImplementationStatus(StrEnum):
     IMPLEMENTED = "implemented"
 
 
-class ControlRecord(SQLModel, table=True):
+class ControlRecord(OrganizationRow, table=True):
     """How the organisation applies and implements one control of the catalog."""
 
     __tablename__ = "control_records"
@@ -35,8 +35,6 @@ class ControlRecord(SQLModel, table=True):
         sa.Index("ix_control_records_org_status", "organization_id", "status"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     control_id: str = Field(max_length=100)
     applicability: str = Field(default=Applicability.DERIVED.value, max_length=20)
     justification: str | None = Field(default=None, max_length=4000)
@@ -59,8 +57,6 @@ class ControlEvidence(StoredFile, table=True):
     __tablename__ = "control_evidence"
     __table_args__ = (sa.Index("ix_control_evidence_record", "record_id", "uploaded_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     record_id: uuid.UUID = Field(foreign_key="control_records.id", ondelete="CASCADE")
     uploaded_by_key_id: uuid.UUID | None = None
     uploaded_by_user_id: uuid.UUID | None = None

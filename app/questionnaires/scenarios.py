@@ -138,26 +138,18 @@ def coverage_problems(version: QuestionnaireVersion) -> list[FileProblem]:
             continue
         fired.update(f.id for f in result.fired)
         reached.add(result.tier)
-    out = []
-    for r, rule in enumerate(version.model.scoring.rules):
-        if rule.id not in fired:
-            out.append(
-                FileProblem(
-                    version.file,
-                    f"/scoring/rules/{r}",
-                    f"rule '{rule.id}' fires in no golden scenario",
-                )
-            )
-    for t, tier in enumerate(version.model.scoring.tiers):
-        if tier.id not in reached:
-            out.append(
-                FileProblem(
-                    version.file,
-                    f"/scoring/tiers/{t}",
-                    f"tier '{tier.id}' is reached by no golden scenario",
-                )
-            )
-    return out
+    scoring = version.model.scoring
+    unfired = [
+        (f"/scoring/rules/{r}", f"rule '{rule.id}' fires in no golden scenario")
+        for r, rule in enumerate(scoring.rules)
+        if rule.id not in fired
+    ]
+    unreached = [
+        (f"/scoring/tiers/{t}", f"tier '{tier.id}' is reached by no golden scenario")
+        for t, tier in enumerate(scoring.tiers)
+        if tier.id not in reached
+    ]
+    return [FileProblem(version.file, pointer, message) for pointer, message in unfired + unreached]
 
 
 def check_scenarios(catalog: Catalog) -> list[FileProblem]:

@@ -20,15 +20,7 @@ from app.rules.engine import (
     evaluate,
     settle,
 )
-from app.rules.language import (
-    Condition,
-    Env,
-    ItemInfo,
-    Kleene,
-    NamedConditions,
-    ScoreInfo,
-    decide,
-)
+from app.rules.language import Condition, Env, ItemInfo, Kleene, NamedConditions, ScoreInfo, decide
 from app.rules.model import (
     ITEM_TYPES,
     BandSpec,

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from app.db import Revised, StoredFile, UTCDateTime, utcnow
+from app.db import Created, OrganizationRow, Revised, StoredFile, UTCDateTime, utcnow
 
 
 class Supplier(Revised, table=True):
@@ -15,15 +15,13 @@ class Supplier(Revised, table=True):
     __tablename__ = "suppliers"
     __table_args__ = (sa.Index("ix_suppliers_org_created", "organization_id", "created_at", "id"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     name: str = Field(max_length=200)
     website: str | None = Field(default=None, max_length=500)
     country: str | None = Field(default=None, max_length=2)
     description: str | None = Field(default=None, max_length=4000)
 
 
-class SupplierContact(SQLModel, table=True):
+class SupplierContact(OrganizationRow, table=True):
     """A person at a supplier who answers questionnaires."""
 
     __tablename__ = "supplier_contacts"
@@ -31,8 +29,6 @@ class SupplierContact(SQLModel, table=True):
         sa.UniqueConstraint("supplier_id", "email", name="uq_supplier_contacts_supplier_email"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     supplier_id: uuid.UUID = Field(foreign_key="suppliers.id", ondelete="CASCADE", index=True)
     name: str = Field(max_length=200)
     email: str = Field(max_length=320)
@@ -40,13 +36,11 @@ class SupplierContact(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class SupplierProduct(SQLModel, table=True):
+class SupplierProduct(OrganizationRow, table=True):
     """An AI product or service a supplier provides."""
 
     __tablename__ = "supplier_products"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     supplier_id: uuid.UUID = Field(foreign_key="suppliers.id", ondelete="CASCADE", index=True)
     name: str = Field(max_length=200)
     description: str | None = Field(default=None, max_length=4000)
@@ -67,7 +61,7 @@ class SupplierProductSystem(SQLModel, table=True):
     organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
 
 
-class VendorRequest(SQLModel, table=True):
+class VendorRequest(Created, table=True):
     """A questionnaire sent to a supplier contact; the answers are its assessment."""
 
     __tablename__ = "vendor_requests"
@@ -77,8 +71,6 @@ class VendorRequest(SQLModel, table=True):
         sa.Index("ix_vendor_requests_due", "due_date"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     supplier_id: uuid.UUID = Field(foreign_key="suppliers.id", ondelete="RESTRICT")
     contact_id: uuid.UUID = Field(foreign_key="supplier_contacts.id", ondelete="RESTRICT")
     product_id: uuid.UUID | None = Field(
@@ -91,28 +83,20 @@ class VendorRequest(SQLModel, table=True):
     prefilled_from_assessment_id: uuid.UUID | None = Field(default=None)
     due_soon_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     overdue_reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_key_id: uuid.UUID | None = None
-    created_by_user_id: uuid.UUID | None = None
 
 
-class Invitation(SQLModel, table=True):
+class Invitation(Created, table=True):
     """A link that opens exactly one vendor request; only the SHA-256 of its token is kept."""
 
     __tablename__ = "supplier_invitations"
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     request_id: uuid.UUID = Field(foreign_key="vendor_requests.id", ondelete="CASCADE", index=True)
     token_hash: str = Field(max_length=64, unique=True)
     recipient_email: str = Field(max_length=320)
     expires_at: datetime = Field(sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     delivery: str = Field(max_length=20, description="queued, sent, failed or not_configured")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    created_by_key_id: uuid.UUID | None = None
-    created_by_user_id: uuid.UUID | None = None
     first_opened_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -122,8 +106,6 @@ class Evidence(StoredFile, table=True):
     __tablename__ = "supplier_evidence"
     __table_args__ = (sa.Index("ix_supplier_evidence_request", "request_id", "uploaded_at"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     request_id: uuid.UUID = Field(foreign_key="vendor_requests.id", ondelete="CASCADE")
     item_id: str | None = Field(default=None, max_length=64)
     round: int

@@ -1,6 +1,5 @@
 """The AI-system table."""
 
-import uuid
 from datetime import datetime
 from enum import StrEnum
 
@@ -42,8 +41,6 @@ class AISystem(Revised, table=True):
         sa.Index("ix_ai_systems_org_status", "organization_id", "status"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     name: str = Field(max_length=200)
     purpose: str = Field(max_length=4000)
     owner: str = Field(max_length=200)

@@ -9,10 +9,10 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
-    field_validator,
 )
 from pydantic.json_schema import SkipJsonSchema
 
+from app.lists import Distinct
 from app.partial import PartialUpdate
 from app.systems.models import LifecycleStage, Sourcing, SystemStatus
 from app.text import Name
@@ -27,10 +27,6 @@ Tag = Annotated[
 ]
 
 
-def _dedupe(values: list[str]) -> list[str]:
-    return list(dict.fromkeys(values))
-
-
 class AISystemBase(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -41,20 +37,17 @@ class AISystemBase(BaseModel):
     owner: Name = Field(description="Accountable owner (a person or role).")
     business_unit: Annotated[str, StringConstraints(max_length=200)] | None = None
     lifecycle_stage: LifecycleStage = LifecycleStage.INCEPTION
-    deployment_regions: list[Region] = Field(
+    deployment_regions: Annotated[list[Region], Distinct] = Field(
         default_factory=list,
         max_length=60,
         description="ISO 3166-1 alpha-2 codes, or EU, EEA, GLOBAL.",
     )
     sourcing: Sourcing = Field(description="Built in-house, bought from a supplier, or both.")
-    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    tags: Annotated[list[Tag], Distinct] = Field(default_factory=list, max_length=50)
 
 
 class AISystemCreate(AISystemBase):
-    @field_validator("deployment_regions", "tags")
-    @classmethod
-    def _unique(cls, values: list[str]) -> list[str]:
-        return _dedupe(values)
+    pass
 
 
 class AISystemUpdate(PartialUpdate):
@@ -69,14 +62,11 @@ class AISystemUpdate(PartialUpdate):
     owner: Name | SkipJsonSchema[None] = None
     business_unit: Annotated[str, StringConstraints(max_length=200)] | None = None
     lifecycle_stage: LifecycleStage | SkipJsonSchema[None] = None
-    deployment_regions: Annotated[list[Region], Field(max_length=60)] | SkipJsonSchema[None] = None
+    deployment_regions: (
+        Annotated[list[Region], Field(max_length=60), Distinct] | SkipJsonSchema[None]
+    ) = None
     sourcing: Sourcing | SkipJsonSchema[None] = None
-    tags: Annotated[list[Tag], Field(max_length=50)] | SkipJsonSchema[None] = None
-
-    @field_validator("deployment_regions", "tags")
-    @classmethod
-    def _unique(cls, values: list[str] | None) -> list[str] | None:
-        return None if values is None else _dedupe(values)
+    tags: Annotated[list[Tag], Field(max_length=50), Distinct] | SkipJsonSchema[None] = None
 
 
 class AISystemPublic(BaseModel):

@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from app.db import JSONType, Revised, UTCDateTime, utcnow
+from app.db import JSONType, OrganizationRow, Revised, UTCDateTime, utcnow
 
 
 class WebhookSubscription(Revised, table=True):
@@ -17,8 +17,6 @@ class WebhookSubscription(Revised, table=True):
         sa.Index("ix_webhook_subscriptions_org_created", "organization_id", "created_at", "id"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     url: str = Field(max_length=2000)
     event_types: list[str] = Field(sa_type=JSONType)
     description: str = Field(default="", max_length=500)
@@ -29,14 +27,12 @@ class WebhookSubscription(Revised, table=True):
     previous_secret_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class WebhookAttempt(SQLModel, table=True):
+class WebhookAttempt(OrganizationRow, table=True):
     """One HTTP attempt at a delivery: its outcome, never more than a prefix of the response."""
 
     __tablename__ = "webhook_attempts"
     __table_args__ = (sa.Index("ix_webhook_attempts_message", "message_id", "attempt"),)
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     message_id: uuid.UUID = Field(foreign_key="outbox_messages.id", ondelete="CASCADE")
     attempt: int
     started_at: datetime = Field(sa_type=UTCDateTime)
@@ -46,7 +42,7 @@ class WebhookAttempt(SQLModel, table=True):
     response_prefix: str | None = Field(default=None, max_length=1024)
 
 
-class WebhookEpisode(SQLModel, table=True):
+class WebhookEpisode(OrganizationRow, table=True):
     """An event that happens once per episode (a system or request falling overdue) was emitted."""
 
     __tablename__ = "webhook_episodes"
@@ -54,8 +50,6 @@ class WebhookEpisode(SQLModel, table=True):
         sa.UniqueConstraint("event_type", "subject_id", "episode", name="uq_webhook_episodes_key"),
     )
 
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    organization_id: uuid.UUID = Field(foreign_key="organizations.id", ondelete="CASCADE")
     event_type: str = Field(max_length=60)
     subject_id: uuid.UUID
     episode: str = Field(max_length=100, description="what makes it new, e.g. the due date")

@@ -4,10 +4,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.json_schema import SkipJsonSchema
 
 from app.delivery.schemas import MessageStatus
+from app.lists import Distinct
 from app.partial import PartialUpdate
 from app.webhooks.events import EventType
 from app.webhooks.safety import MAX_URL_LENGTH
@@ -21,12 +22,9 @@ Description = Annotated[str, StringConstraints(max_length=500, pattern=r"^[^\x00
 EventTypes = Annotated[
     list[EventType],
     Field(min_length=1, max_length=len(EventType), description="The events to send (one or more)."),
+    Distinct,
 ]
 MAX_OVERLAP_SECONDS = 7 * 24 * 3600
-
-
-def _dedupe(values: list[EventType]) -> list[EventType]:
-    return list(dict.fromkeys(values))
 
 
 class WebhookSubscriptionCreate(BaseModel):
@@ -37,11 +35,6 @@ class WebhookSubscriptionCreate(BaseModel):
     description: Description = ""
     enabled: bool = True
 
-    @field_validator("event_types")
-    @classmethod
-    def _unique(cls, values: list[EventType]) -> list[EventType]:
-        return _dedupe(values)
-
 
 class WebhookSubscriptionUpdate(PartialUpdate):
     """A partial update: only the fields present change. Rotate the secret with its operation."""
@@ -50,11 +43,6 @@ class WebhookSubscriptionUpdate(PartialUpdate):
     event_types: EventTypes | SkipJsonSchema[None] = None
     description: Description | SkipJsonSchema[None] = None
     enabled: bool | SkipJsonSchema[None] = None
-
-    @field_validator("event_types")
-    @classmethod
-    def _unique(cls, values: list[EventType] | None) -> list[EventType] | None:
-        return None if values is None else _dedupe(values)
 
 
 class WebhookSubscriptionPublic(BaseModel):
