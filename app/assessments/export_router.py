@@ -35,7 +35,6 @@ def _attachment(name: str) -> str:
 
 @router.get(
     "/v1/assessments/{assessment_id}/export.json",
-    operation_id="exportAssessmentJson",
     response_model=AssessmentExport,
     responses=READ_ERRORS,
     summary="Export an assessment with every round, re-importable into another instance",
@@ -54,7 +53,6 @@ def export_assessment_json(
 
 @router.get(
     "/v1/assessments/{assessment_id}/export.csv",
-    operation_id="exportAssessmentCsv",
     response_class=Response,
     responses={
         200: {
@@ -92,7 +90,6 @@ def export_assessment_csv(
 
 @router.get(
     "/v1/assessments/{assessment_id}/report.html",
-    operation_id="getAssessmentReport",
     response_class=HTMLResponse,
     responses={
         200: {"description": "A self-contained printable report (no scripts, no external assets)."},
@@ -128,7 +125,6 @@ def get_assessment_report(
 
 @router.post(
     "/v1/assessments/import",
-    operation_id="importAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=ImportedAssessment,
     responses=problem_responses(401, 403, 404, 409, 422),
@@ -163,7 +159,6 @@ def import_assessment(
 
 @router.get(
     "/v1/statement-of-applicability",
-    operation_id="getStatementOfApplicability",
     response_model=StatementOfApplicability,
     responses={
         200: {

@@ -24,7 +24,6 @@ router = problem_router(AUTHENTICATED_READ, prefix="/v1/organization", tags=["or
 
 @router.post(
     "/assessments",
-    operation_id="createOrganizationAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentPublic,
     responses={**problem_responses(409, 422), **etag_response(201, location=True)},
@@ -41,7 +40,6 @@ def create_organization_assessment(
 
 @router.get(
     "/assessments",
-    operation_id="listOrganizationAssessments",
     response_model=Page[AssessmentSummary],
     responses=problem_responses(400, 422),
     summary="List the organisation's own assessments, newest first",
@@ -69,8 +67,6 @@ def list_organization_assessments(
 
 @router.get(
     "/readiness",
-    operation_id="getOrganizationReadiness",
-    response_model=organization.OrganizationReadiness,
     summary="The organisation's ISO/IEC 42001 readiness: latest approved level per clause, gaps",
     description="Read from the latest approved `aims-readiness` assessment (null `approved` "
     "when there is none yet), with the assessment still in progress, if any.",

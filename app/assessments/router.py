@@ -109,7 +109,6 @@ def assessment_page(
 
 @router.post(
     "",
-    operation_id="createAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=AssessmentPublic,
     responses={**problem_responses(404, 409), **etag_response(201, location=True)},
@@ -121,7 +120,6 @@ def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
 
 @router.get(
     "",
-    operation_id="listAssessments",
     response_model=Page[AssessmentSummary],
     responses=problem_responses(400),
     summary="List assessments, newest first",
@@ -167,8 +165,6 @@ def import_takes_only_post() -> None:
 
 @router.get(
     "/{assessment_id}",
-    operation_id="getAssessment",
-    response_model=AssessmentPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="Get an assessment with its answers, progress and ETag",
 )
@@ -185,7 +181,6 @@ def get_assessment(
 
 @router.patch(
     "/{assessment_id}/answers",
-    operation_id="saveAnswers",
     response_model=AssessmentPublic,
     responses={
         **WRITE_ERRORS,
@@ -232,7 +227,6 @@ async def save_answers(
 
 @router.get(
     "/{assessment_id}/preview",
-    operation_id="previewAssessment",
     response_model=Preview,
     responses=problem_responses(404, 409),
     summary="The live result of the answers as they stand, with undetermined rules",
@@ -252,8 +246,6 @@ def preview_assessment(
 
 @router.post(
     "/{assessment_id}/submit",
-    operation_id="submitAssessment",
-    response_model=AssessmentPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Validate, score with the pinned version, store the result and freeze the answers",
 )
@@ -280,8 +272,6 @@ def submit_assessment(
 
 @router.post(
     "/{assessment_id}/review",
-    operation_id="reviewAssessment",
-    response_model=AssessmentPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Approve, reject or request changes (a reviewer other than the submitter)",
 )
@@ -310,8 +300,6 @@ def review_assessment(
 
 @router.post(
     "/{assessment_id}/migrate",
-    operation_id="migrateAssessment",
-    response_model=MigrationReport,
     responses={**WRITE_ERRORS, **etag_response(200, always=False)},
     summary="Move a draft to a newer questionnaire version (dry run by default)",
 )
@@ -343,14 +331,12 @@ def migrate_assessment(
 
 @router.get(
     "/{assessment_id}/rounds",
-    operation_id="listAssessmentRounds",
-    response_model=Page[RoundPublic],
     responses=problem_responses(400, 404),
     summary="Every submitted round with its frozen answers, result and decision",
     description="Rounds in round order, the first round first (the history reads as it "
     "happened); `limit` and `cursor` page through them.",
 )
-def list_rounds(
+def list_assessment_rounds(
     assessment_id: uuid.UUID,
     session: SessionDep,
     principal: ReadDep,
@@ -363,12 +349,10 @@ def list_rounds(
 
 @router.get(
     "/{assessment_id}/rounds/{round_number}",
-    operation_id="getAssessmentRound",
-    response_model=RoundPublic,
     responses=problem_responses(404),
     summary="One submitted round",
 )
-def get_round(
+def get_assessment_round(
     assessment_id: uuid.UUID, round_number: DbIntPath, session: SessionDep, principal: ReadDep
 ) -> RoundPublic:
     assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
@@ -377,8 +361,6 @@ def get_round(
 
 @standing_router.get(
     "/v1/overdue-systems",
-    operation_id="listOverdueSystems",
-    response_model=Page[OverdueSystem],
     responses=problem_responses(400),
     summary="Active AI systems with a current assessment past its reassessment date",
     description="Most overdue first: by the earliest due date among the system's current "

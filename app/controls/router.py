@@ -103,8 +103,6 @@ def _encode(control_id: str) -> str:
 
 @router.get(
     "",
-    operation_id="listControls",
-    response_model=Page[ControlOut],
     responses=problem_responses(400),
 )
 def list_controls(
@@ -137,8 +135,6 @@ def list_controls(
 
 @router.get(
     "/{control_id}",
-    operation_id="getControl",
-    response_model=ControlDetailOut,
     responses=problem_responses(404),
 )
 def get_control(

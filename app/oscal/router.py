@@ -44,7 +44,6 @@ class OscalAssessmentResultsDocument(BaseModel):
 
 @router.get(
     "/v1/controls/oscal-catalog",
-    operation_id="getOscalCatalog",
     response_model=OscalCatalogDocument,
     responses=problem_responses(401, 403, 501),
     summary="The control catalog as an OSCAL catalog",
@@ -61,13 +60,12 @@ def get_oscal_catalog(controls: ControlCatalogDep, principal: ReadPrincipal) -> 
 
 @router.get(
     "/v1/ai-systems/{system_id}/oscal-assessment-results",
-    operation_id="getAiSystemOscalAssessmentResults",
     response_model=OscalAssessmentResultsDocument,
     response_model_by_alias=True,
     responses=problem_responses(401, 403, 404, 409, 422, 501),
     summary="An AI system's approved results as OSCAL assessment results",
 )
-def get_oscal_assessment_results(
+def get_ai_system_oscal_assessment_results(
     system_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal
 ) -> dict[str, Any]:
     """One OSCAL result per current approved assessment of the system (questionnaire, tier,

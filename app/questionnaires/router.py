@@ -115,8 +115,6 @@ PinnedDep = Annotated[QuestionnaireVersion, Depends(_pinned)]
 
 @router.get(
     "",
-    operation_id="listQuestionnaires",
-    response_model=QuestionnaireListOut,
 )
 async def list_questionnaires(
     catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
@@ -143,7 +141,6 @@ async def list_questionnaires(
 
 @router.get(
     "/{key}",
-    operation_id="getQuestionnaire",
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
@@ -156,7 +153,6 @@ async def get_questionnaire(
 
 @router.get(
     "/{key}/versions/{version}",
-    operation_id="getQuestionnaireVersion",
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
@@ -169,8 +165,6 @@ async def get_questionnaire_version(
 
 @router.get(
     "/{key}/versions/{version}/answer-schema",
-    operation_id="getAnswerSchema",
-    response_model=dict[str, Any],
     responses=problem_responses(404),
 )
 async def get_answer_schema(principal: ReadPrincipal, questionnaire: PinnedDep) -> dict[str, Any]:
@@ -199,7 +193,6 @@ TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
 
 @router.post(
     "/{key}/versions/{version}/evaluate",
-    operation_id="evaluateAnswers",
     response_model=EvaluationResult,
     responses=problem_responses(404, 422),
 )
@@ -218,7 +211,6 @@ async def evaluate_answers(
 
 @router.post(
     "/{key}/evaluate",
-    operation_id="evaluateAnswersLatest",
     response_model=EvaluationResult,
     responses=problem_responses(404, 422),
 )

@@ -143,12 +143,10 @@ WRITE_ERRORS = problem_responses(409, 412, 428)
 
 @router.get(
     "",
-    operation_id="getPortalRequest",
-    response_model=PortalRequest,
     responses=etag_response(200),
     summary="The request this invitation opens: message, due date, answers, comments, evidence",
 )
-def get_request(
+def get_portal_request(
     response: Response, session: SessionDep, catalog: CatalogDep, access: AccessDep
 ) -> PortalRequest:
     response.headers["Cache-Control"] = "no-store"
@@ -158,11 +156,10 @@ def get_request(
 
 @router.get(
     "/questionnaire",
-    operation_id="getPortalQuestionnaire",
     response_model=PortalQuestionnaire,
     summary="The questionnaire to answer, localised per Accept-Language",
 )
-def get_questionnaire(
+def get_portal_questionnaire(
     catalog: CatalogDep,
     access: AccessDep,
     accept_language: Annotated[str | None, Header()] = None,
@@ -174,12 +171,10 @@ def get_questionnaire(
 
 @router.patch(
     "/answers",
-    operation_id="savePortalAnswers",
-    response_model=PortalRequest,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Autosave answers (needs If-Match; null removes an answer)",
 )
-def save_answers(body: AnswersPatch, edit: AnswersEditDep) -> PortalRequest:
+def save_portal_answers(body: AnswersPatch, edit: AnswersEditDep) -> PortalRequest:
     assessment = portal_service.portal_save(
         edit.session, edit.catalog, access=edit.access, changes=body.answers, if_match=edit.if_match
     )
@@ -188,12 +183,10 @@ def save_answers(body: AnswersPatch, edit: AnswersEditDep) -> PortalRequest:
 
 @router.post(
     "/submit",
-    operation_id="submitPortalAnswers",
-    response_model=PortalRequest,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Submit the answers for review (needs If-Match); they are frozen until then",
 )
-def submit(edit: AnswersEditDep) -> PortalRequest:
+def submit_portal_answers(edit: AnswersEditDep) -> PortalRequest:
     assessment = portal_service.portal_submit(
         edit.session, edit.catalog, access=edit.access, if_match=edit.if_match
     )
@@ -205,16 +198,14 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 @router.post(
     "/evidence",
-    operation_id="uploadPortalEvidence",
     status_code=status.HTTP_201_CREATED,
-    response_model=EvidencePublic,
     responses=problem_responses(409, 413, 415),
     summary="Attach an evidence file: the raw bytes as the body, its type as Content-Type",
     openapi_extra={
         "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
     },
 )
-async def upload_evidence(
+async def upload_portal_evidence(
     request: Request,
     settings: SettingsDep,
     engine: EngineDep,
@@ -246,12 +237,11 @@ async def upload_evidence(
 
 @router.delete(
     "/evidence/{evidence_id}",
-    operation_id="deletePortalEvidence",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(409),
     summary="Remove a file attached in this round, while the answers are a draft",
 )
-def delete_evidence(
+def delete_portal_evidence(
     evidence_id: uuid.UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
     portal_service.delete_evidence(

@@ -106,7 +106,6 @@ def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
 
 @router.post(
     "/v1/suppliers",
-    operation_id="createSupplier",
     status_code=status.HTTP_201_CREATED,
     response_model=SupplierProfile,
     responses={**problem_responses(409), **etag_response(201, location=True)},
@@ -129,8 +128,6 @@ def create_supplier(
 
 @router.get(
     "/v1/suppliers",
-    operation_id="listSuppliers",
-    response_model=Page[SupplierPublic],
     responses=problem_responses(400),
     summary="List suppliers with their current tier, newest first",
     description="Newest first (by registration time, then id).",
@@ -150,8 +147,6 @@ def list_suppliers(
 
 @router.get(
     "/v1/suppliers/{supplier_id}",
-    operation_id="getSupplier",
-    response_model=SupplierProfile,
     responses={**problem_responses(404), **etag_response(200)},
     summary="A supplier's profile: current tier, contractual controls, contacts, products, history",
 )
@@ -168,8 +163,6 @@ def get_supplier(
 
 @router.patch(
     "/v1/suppliers/{supplier_id}",
-    operation_id="updateSupplier",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a supplier's details (needs If-Match)",
 )
@@ -190,13 +183,12 @@ def update_supplier(
 
 @router.post(
     "/v1/suppliers/{supplier_id}/contacts",
-    operation_id="addSupplierContact",
     status_code=status.HTTP_201_CREATED,
     response_model=ContactPublic,
     responses=problem_responses(404, 409),
     summary="Add a contact to a supplier",
 )
-def add_contact(
+def add_supplier_contact(
     supplier_id: uuid.UUID,
     body: ContactCreate,
     session: SessionDep,
@@ -217,13 +209,12 @@ def add_contact(
 
 @router.post(
     "/v1/suppliers/{supplier_id}/products",
-    operation_id="addSupplierProduct",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductPublic,
     responses=problem_responses(404),
     summary="Add an AI product or service of a supplier, linked to the AI systems built on it",
 )
-def add_product(
+def add_supplier_product(
     supplier_id: uuid.UUID,
     body: ProductCreate,
     session: SessionDep,
@@ -245,12 +236,10 @@ def add_product(
 
 @router.patch(
     "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
-    operation_id="updateSupplierContact",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Correct a contact's name, e-mail or role (needs the supplier's If-Match)",
 )
-def update_contact(
+def update_supplier_contact(
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
     body: ContactUpdate,
@@ -269,12 +258,10 @@ def update_contact(
 
 @router.delete(
     "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
-    operation_id="removeSupplierContact",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Remove a contact that never received a request (needs the supplier's If-Match)",
 )
-def remove_contact(
+def remove_supplier_contact(
     supplier_id: uuid.UUID,
     contact_id: uuid.UUID,
     edit: ProfileEditDep,
@@ -291,12 +278,10 @@ def remove_contact(
 
 @router.patch(
     "/v1/suppliers/{supplier_id}/products/{product_id}",
-    operation_id="updateSupplierProduct",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a product or the AI systems linked to it (needs the supplier's If-Match)",
 )
-def update_product(
+def update_supplier_product(
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
     body: ProductUpdate,
@@ -315,12 +300,10 @@ def update_product(
 
 @router.delete(
     "/v1/suppliers/{supplier_id}/products/{product_id}",
-    operation_id="removeSupplierProduct",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Remove a product; requests about it stay, without the link (needs If-Match)",
 )
-def remove_product(
+def remove_supplier_product(
     supplier_id: uuid.UUID,
     product_id: uuid.UUID,
     edit: ProfileEditDep,
@@ -340,13 +323,12 @@ def remove_product(
 
 @router.post(
     "/v1/suppliers/{supplier_id}/requests",
-    operation_id="createSupplierRequest",
     status_code=status.HTTP_201_CREATED,
     response_model=VendorRequestCreated,
     responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Send a questionnaire to a supplier contact (e-mails the invitation link)",
 )
-def create_request(
+def create_supplier_request(
     supplier_id: uuid.UUID,
     body: RequestCreate,
     session: SessionDep,
@@ -383,13 +365,11 @@ def create_request(
 
 @router.get(
     "/v1/supplier-requests",
-    operation_id="listSupplierRequests",
-    response_model=Page[VendorRequestSummary],
     responses=problem_responses(400),
     summary="List vendor requests, newest first",
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
-def list_requests(
+def list_supplier_requests(
     session: SessionDep,
     principal: ReaderDep,
     page: PageDep,
@@ -409,12 +389,10 @@ def list_requests(
 
 @router.get(
     "/v1/supplier-requests/{request_id}",
-    operation_id="getSupplierRequest",
-    response_model=VendorRequestPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="A vendor request: answers, evidence, derived tier and contractual controls",
 )
-def get_request(
+def get_supplier_request(
     request_id: uuid.UUID,
     response: Response,
     session: SessionDep,
@@ -431,12 +409,10 @@ def get_request(
 
 @router.post(
     "/v1/supplier-requests/{request_id}/invitation",
-    operation_id="resendSupplierInvitation",
-    response_model=VendorRequestCreated,
     responses=problem_responses(404, 409),
     summary="Issue a new invitation link (the old one stops working) and e-mail it",
 )
-def resend_invitation(
+def resend_supplier_invitation(
     request_id: uuid.UUID,
     session: SessionDep,
     catalog: CatalogDep,
@@ -458,12 +434,10 @@ def resend_invitation(
 
 @router.post(
     "/v1/supplier-requests/{request_id}/invitation/revoke",
-    operation_id="revokeSupplierInvitation",
-    response_model=VendorRequestPublic,
     responses=problem_responses(404),
     summary="Stop the invitation link from opening anything",
 )
-def revoke_invitation(
+def revoke_supplier_invitation(
     request_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ProcurementDep
 ) -> VendorRequestPublic:
     request, assessment = vendor_requests.revoke_invitation(
@@ -474,12 +448,10 @@ def revoke_invitation(
 
 @router.post(
     "/v1/supplier-requests/{request_id}/review",
-    operation_id="reviewSupplierRequest",
-    response_model=VendorRequestPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Accept, reject, or ask the supplier to clarify specific questions (needs If-Match)",
 )
-def review_request(
+def review_supplier_request(
     request_id: uuid.UUID,
     body: VendorRequestReviewBody,
     response: Response,
@@ -505,7 +477,6 @@ def review_request(
 
 @router.get(
     "/v1/supplier-requests/{request_id}/evidence/{evidence_id}/content",
-    operation_id="downloadSupplierEvidence",
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
@@ -513,7 +484,7 @@ def review_request(
     },
     summary="Download an evidence file (its SHA-256 is in the Repr-Digest header)",
 )
-def download_evidence(
+def download_supplier_evidence(
     request_id: uuid.UUID,
     evidence_id: uuid.UUID,
     session: SessionDep,
