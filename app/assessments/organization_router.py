@@ -1,21 +1,25 @@
 """HTTP layer of organisation-level assessments and of the organisation's readiness. Their
 answers, submission, review, rounds and exports go through /v1/assessments/{id} like any other."""
 
-from typing import Annotated
-
-from fastapi import Query, status
+from fastapi import status
 from fastapi.responses import JSONResponse
 
 from app.assessments import organization, queries
-from app.assessments.models import AssessmentStatus, SubjectKind
-from app.assessments.router import StartDep, assessment_page
+from app.assessments.models import SubjectKind
+from app.assessments.router import (
+    CurrentQuery,
+    ListingDep,
+    QuestionnaireKeyQuery,
+    StartDep,
+    StatusQuery,
+)
 from app.assessments.schemas import AssessmentPublic, AssessmentSummary
 from app.auth import ReadDep
 from app.concurrency import etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.json_bytes import JSONBytes
-from app.pagination import Page, PageDep
+from app.pagination import Page
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED_READ, problem_router
 
@@ -47,14 +51,10 @@ def create_organization_assessment(
     "time, then id); the filters combine with AND.",
 )
 def list_organization_assessments(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
-    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
-    status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
-    current: Annotated[
-        bool | None, Query(description="Only (or no) current approved assessments.")
-    ] = None,
+    listing: ListingDep,
+    questionnaire_key: QuestionnaireKeyQuery = None,
+    status_: StatusQuery = None,
+    current: CurrentQuery = None,
 ) -> JSONBytes:
     filters = queries.AssessmentFilters(
         subject=SubjectKind.ORGANIZATION,
@@ -62,7 +62,7 @@ def list_organization_assessments(
         status=status_,
         current=current,
     )
-    return assessment_page(session, principal, filters, page)
+    return listing.of(filters)
 
 
 @router.get(

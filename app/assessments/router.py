@@ -1,6 +1,7 @@
 """HTTP layer of assessments: thin routes over the service."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Protocol, TypeVar
@@ -33,7 +34,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
 from app.json_bytes import JSONBytes
-from app.pagination import DbIntPath, Page, PageDep, PageWindow
+from app.pagination import DbIntPath, Page, PageDep
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
@@ -63,6 +64,7 @@ def _with_etag(
 
 
 Body = TypeVar("Body", bound=BaseModel)
+Changed = TypeVar("Changed")
 BodyIn = TypeVar("BodyIn", bound=BaseModel, contravariant=True)
 
 
@@ -97,14 +99,93 @@ class Start:
 StartDep = Annotated[Start, Depends()]
 
 
-def assessment_page(
-    session: Session, principal: Principal, filters: queries.AssessmentFilters, page: PageWindow
-) -> JSONBytes:
-    """A page of assessments matching `filters`, newest first, as `Page[AssessmentSummary]`."""
-    found, next_cursor = queries.list_assessments(
-        session, caller=principal, filters=filters, **page
+@dataclass(frozen=True)
+class Listing:
+    """A page of the assessments a caller with `read` may see, newest first, as
+    `Page[AssessmentSummary]`."""
+
+    session: SessionDep
+    principal: ReadDep
+    page: PageDep
+
+    def of(self, filters: queries.AssessmentFilters) -> JSONBytes:
+        found, next_cursor = queries.list_assessments(
+            self.session, caller=self.principal, filters=filters, **self.page
+        )
+        return views.summary_page(found, next_cursor)
+
+
+ListingDep = Annotated[Listing, Depends()]
+QuestionnaireKeyQuery = Annotated[str | None, Query(max_length=64)]
+StatusQuery = Annotated[AssessmentStatus | None, Query(alias="status")]
+CurrentQuery = Annotated[
+    bool | None, Query(description="Only (or no) current approved assessments.")
+]
+
+
+def _filters(
+    subject: Annotated[
+        SubjectKind | None,
+        Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
+    ] = None,
+    system_id: uuid.UUID | None = None,
+    questionnaire_key: QuestionnaireKeyQuery = None,
+    status_: StatusQuery = None,
+    tier: Annotated[str | None, Query(max_length=64)] = None,
+    current: CurrentQuery = None,
+    overdue: Annotated[
+        bool | None, Query(description="Current approved assessments past their due date.")
+    ] = None,
+) -> queries.AssessmentFilters:
+    return queries.AssessmentFilters(
+        subject=subject,
+        system_id=system_id,
+        questionnaire_key=questionnaire_key,
+        status=status_,
+        tier=tier,
+        current=current,
+        overdue=overdue,
     )
-    return views.summary_page(found, next_cursor)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A write to an assessment of an AI system under its If-Match, by a caller with the
+    `assessments:write` scope, answered with the assessment and its new ETag."""
+
+    response: Response
+    session: SessionDep
+    catalog: CatalogDep
+    caller: WriteDep
+    if_match: IfMatchHeader = None
+
+    def apply(
+        self, change: Callable[..., Changed], assessment_id: uuid.UUID, **data: Any
+    ) -> Changed:
+        """Run the service function `change` on the assessment with the request's `data`."""
+        return change(
+            self.session,
+            self.catalog,
+            caller=self.caller,
+            assessment_id=assessment_id,
+            subject=service.Subject.SYSTEM,
+            if_match=self.if_match,
+            **data,
+        )
+
+    def answer(self, assessment: Assessment) -> AssessmentPublic:
+        return _with_etag(self.response, self.session, self.catalog, assessment)
+
+
+@dataclass(frozen=True)
+class Review(Change):
+    """A review: the caller needs the `assessments:review` scope."""
+
+    caller: ReviewDep
+
+
+ChangeDep = Annotated[Change, Depends()]
+ReviewChangeDep = Annotated[Review, Depends()]
 
 
 @router.post(
@@ -126,34 +207,9 @@ def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
 def list_assessments(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
-    subject: Annotated[
-        SubjectKind | None,
-        Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
-    ] = None,
-    system_id: uuid.UUID | None = None,
-    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
-    status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
-    tier: Annotated[str | None, Query(max_length=64)] = None,
-    current: Annotated[
-        bool | None, Query(description="Only (or no) current approved assessments.")
-    ] = None,
-    overdue: Annotated[
-        bool | None, Query(description="Current approved assessments past their due date.")
-    ] = None,
+    filters: Annotated[queries.AssessmentFilters, Depends(_filters)], listing: ListingDep
 ) -> JSONBytes:
-    filters = queries.AssessmentFilters(
-        subject=subject,
-        system_id=system_id,
-        questionnaire_key=questionnaire_key,
-        status=status_,
-        tier=tier,
-        current=current,
-        overdue=overdue,
-    )
-    return assessment_page(session, principal, filters, page)
+    return listing.of(filters)
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -250,24 +306,10 @@ def preview_assessment(
     summary="Validate, score with the pinned version, store the result and freeze the answers",
 )
 def submit_assessment(
-    assessment_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
-    body: SubmitBody | None = None,
+    assessment_id: uuid.UUID, change: ChangeDep, body: SubmitBody | None = None
 ) -> AssessmentPublic:
-    assessment = service.submit(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        subject=service.Subject.SYSTEM,
-        as_of=body.as_of if body else None,
-        if_match=if_match,
-    )
-    return _with_etag(response, session, catalog, assessment)
+    assessment = change.apply(service.submit, assessment_id, as_of=body.as_of if body else None)
+    return change.answer(assessment)
 
 
 @router.post(
@@ -276,26 +318,16 @@ def submit_assessment(
     summary="Approve, reject or request changes (a reviewer other than the submitter)",
 )
 def review_assessment(
-    assessment_id: uuid.UUID,
-    body: AssessmentReviewBody,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReviewDep,
-    if_match: IfMatchHeader = None,
+    assessment_id: uuid.UUID, body: AssessmentReviewBody, review: ReviewChangeDep
 ) -> AssessmentPublic:
-    assessment = service.review(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        subject=service.Subject.SYSTEM,
+    assessment = review.apply(
+        service.review,
+        assessment_id,
         decision=body.decision,
         comment=body.comment,
         item_comments=body.item_comments,
-        if_match=if_match,
     )
-    return _with_etag(response, session, catalog, assessment)
+    return review.answer(assessment)
 
 
 @router.post(
@@ -304,28 +336,15 @@ def review_assessment(
     summary="Move a draft to a newer questionnaire version (dry run by default)",
 )
 def migrate_assessment(
-    assessment_id: uuid.UUID,
-    body: MigrateBody,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
+    assessment_id: uuid.UUID, body: MigrateBody, change: ChangeDep
 ) -> MigrationReport:
-    plan, assessment = service.migrate_draft(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        subject=service.Subject.SYSTEM,
-        to_version=body.to_version,
-        dry_run=body.dry_run,
-        if_match=if_match,
+    plan, assessment = change.apply(
+        service.migrate_draft, assessment_id, to_version=body.to_version, dry_run=body.dry_run
     )
     return MigrationReport(
         **views.plan_fields(plan),
         dry_run=body.dry_run,
-        assessment=None if body.dry_run else _with_etag(response, session, catalog, assessment),
+        assessment=None if body.dry_run else change.answer(assessment),
     )
 
 
