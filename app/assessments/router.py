@@ -101,14 +101,15 @@ StartDep = Annotated[Start, Depends()]
 
 @dataclass(frozen=True)
 class Listing:
-    """A page of the assessments a caller with `read` may see, newest first, as
-    `Page[AssessmentSummary]`."""
+    """What a list route reads with: the session, a caller with the `read` scope and the page
+    window; `of` is a page of the assessments the caller may see."""
 
     session: SessionDep
     principal: ReadDep
     page: PageDep
 
     def of(self, filters: queries.AssessmentFilters) -> JSONBytes:
+        """The assessments matching `filters`, newest first, as `Page[AssessmentSummary]`."""
         found, next_cursor = queries.list_assessments(
             self.session, caller=self.principal, filters=filters, **self.page
         )
@@ -386,12 +387,10 @@ def get_assessment_round(
     "assessments, then by system id; each system lists its overdue assessments, earliest due "
     "first.",
 )
-def list_overdue_systems(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
-) -> Page[OverdueSystem]:
-    systems, next_cursor = queries.overdue_systems(session, caller=principal, **page)
+def list_overdue_systems(listing: ListingDep) -> Page[OverdueSystem]:
+    systems, next_cursor = queries.overdue_systems(
+        listing.session, caller=listing.principal, **listing.page
+    )
     return Page(
         items=[
             OverdueSystem(
