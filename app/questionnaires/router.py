@@ -9,9 +9,10 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
 
-from app.auth import Principal, require_scope
+from app.auth import Scope, require_scope
 from app.concurrency import etag_response, none_match
 from app.controls.i18n import pick_language, text_in
+from app.controls.router import AcceptLanguage
 from app.db import reads_only
 from app.errors import InvalidRequestError, NotFoundError, ProblemType, problem_responses
 from app.json_bytes import JSONBytes
@@ -32,12 +33,16 @@ from app.questionnaires.schemas import (
 )
 from app.routing import AUTHENTICATED_READ, problem_router
 
-router = problem_router(AUTHENTICATED_READ, prefix="/v1/questionnaires", tags=["questionnaires"])
+# Every route reads: the caller needs the `read` scope.
+router = problem_router(
+    AUTHENTICATED_READ,
+    prefix="/v1/questionnaires",
+    tags=["questionnaires"],
+    dependencies=[Depends(require_scope(Scope.READ))],
+)
 # The routes are `async def`: they read the in-memory catalog and compute, and block on nothing,
 # so a thread-pool hop would cost more than it saves.
 
-ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
-AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
 IfNoneMatch = Annotated[str | None, Header(description="ETag(s) of a cached copy.")]
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -117,7 +122,7 @@ PinnedDep = Annotated[QuestionnaireVersion, Depends(_pinned)]
     "",
 )
 async def list_questionnaires(
-    catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
+    catalog: CatalogDep, accept_language: AcceptLanguage = None
 ) -> QuestionnaireListOut:
     """Every questionnaire with its versions and the latest published version, in order of key
     (versions in SemVer order); the catalog is small and served whole: `next_cursor` is null."""
@@ -144,9 +149,7 @@ async def list_questionnaires(
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
-async def get_questionnaire(
-    principal: ReadPrincipal, questionnaire: LatestDep, served: ServedDep
-) -> Response:
+async def get_questionnaire(questionnaire: LatestDep, served: ServedDep) -> Response:
     """The latest published version of a questionnaire, localised per Accept-Language."""
     return served.serve(questionnaire, pinned=False)
 
@@ -156,9 +159,7 @@ async def get_questionnaire(
     response_model=QuestionnaireDocument,
     responses={**problem_responses(304, 404), **etag_response(200)},
 )
-async def get_questionnaire_version(
-    principal: ReadPrincipal, questionnaire: PinnedDep, served: ServedDep
-) -> Response:
+async def get_questionnaire_version(questionnaire: PinnedDep, served: ServedDep) -> Response:
     """One version of a questionnaire; published versions are immutable and cacheable."""
     return served.serve(questionnaire, pinned=True)
 
@@ -167,7 +168,7 @@ async def get_questionnaire_version(
     "/{key}/versions/{version}/answer-schema",
     responses=problem_responses(404),
 )
-async def get_answer_schema(principal: ReadPrincipal, questionnaire: PinnedDep) -> dict[str, Any]:
+async def get_answer_schema(questionnaire: PinnedDep) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an answers object for this version."""
     return questionnaire.answer_schema
 
@@ -202,7 +203,6 @@ async def evaluate_answers(
     version: str,
     body: EvaluateRequest,
     catalog: CatalogDep,
-    principal: ReadPrincipal,
     trace: TraceQuery = True,
 ) -> Response:
     """Score answers against one version; stores nothing."""
@@ -219,7 +219,6 @@ async def evaluate_answers_latest(
     key: str,
     body: EvaluateRequest,
     catalog: CatalogDep,
-    principal: ReadPrincipal,
     trace: TraceQuery = True,
 ) -> Response:
     """Score answers against the latest published version; stores nothing."""
