@@ -151,24 +151,23 @@ def _filters(
 
 @dataclass(frozen=True)
 class Change:
-    """A write to an assessment of an AI system under its If-Match, by a caller with the
-    `assessments:write` scope, answered with the assessment and its new ETag."""
+    """A write to the assessment (of an AI system) the path names, under its If-Match, by a
+    caller with the `assessments:write` scope, answered with the assessment and its new ETag."""
 
     response: Response
     session: SessionDep
     catalog: CatalogDep
     caller: WriteDep
+    assessment_id: uuid.UUID
     if_match: IfMatchHeader = None
 
-    def apply(
-        self, change: Callable[..., Changed], assessment_id: uuid.UUID, **data: Any
-    ) -> Changed:
+    def apply(self, change: Callable[..., Changed], **data: Any) -> Changed:
         """Run the service function `change` on the assessment with the request's `data`."""
         return change(
             self.session,
             self.catalog,
             caller=self.caller,
-            assessment_id=assessment_id,
+            assessment_id=self.assessment_id,
             subject=service.Subject.SYSTEM,
             if_match=self.if_match,
             **data,
@@ -306,10 +305,8 @@ def preview_assessment(
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Validate, score with the pinned version, store the result and freeze the answers",
 )
-def submit_assessment(
-    assessment_id: uuid.UUID, change: ChangeDep, body: SubmitBody | None = None
-) -> AssessmentPublic:
-    assessment = change.apply(service.submit, assessment_id, as_of=body.as_of if body else None)
+def submit_assessment(change: ChangeDep, body: SubmitBody | None = None) -> AssessmentPublic:
+    assessment = change.apply(service.submit, as_of=body.as_of if body else None)
     return change.answer(assessment)
 
 
@@ -318,17 +315,9 @@ def submit_assessment(
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Approve, reject or request changes (a reviewer other than the submitter)",
 )
-def review_assessment(
-    assessment_id: uuid.UUID, body: AssessmentReviewBody, review: ReviewChangeDep
-) -> AssessmentPublic:
-    assessment = review.apply(
-        service.review,
-        assessment_id,
-        decision=body.decision,
-        comment=body.comment,
-        item_comments=body.item_comments,
-    )
-    return review.answer(assessment)
+def review_assessment(body: AssessmentReviewBody, review: ReviewChangeDep) -> AssessmentPublic:
+    # The body's fields (decision, comment, item comments) are the service's arguments.
+    return review.answer(review.apply(service.review, **body.model_dump()))
 
 
 @router.post(
@@ -336,11 +325,9 @@ def review_assessment(
     responses={**WRITE_ERRORS, **etag_response(200, always=False)},
     summary="Move a draft to a newer questionnaire version (dry run by default)",
 )
-def migrate_assessment(
-    assessment_id: uuid.UUID, body: MigrateBody, change: ChangeDep
-) -> MigrationReport:
+def migrate_assessment(body: MigrateBody, change: ChangeDep) -> MigrationReport:
     plan, assessment = change.apply(
-        service.migrate_draft, assessment_id, to_version=body.to_version, dry_run=body.dry_run
+        service.migrate_draft, to_version=body.to_version, dry_run=body.dry_run
     )
     return MigrationReport(
         **views.plan_fields(plan),
