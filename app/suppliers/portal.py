@@ -7,8 +7,6 @@ treats it as no credential at all (401). Unknown, expired and revoked tokens get
 Every request here is rate-limited per token and per client address, across every process.
 """
 
-from __future__ import annotations
-
 import threading
 import uuid
 from dataclasses import dataclass
@@ -17,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security.http import HTTPBase
-from sqlmodel import Session
 
 from app.assessments import service as assessments
 from app.assessments.models import Assessment
@@ -32,7 +29,6 @@ from app.errors import (
     UnauthenticatedError,
     problem_responses,
 )
-from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import INVITATION, problem_router
 from app.settings import Settings
@@ -110,27 +106,17 @@ class AnswersEdit:
     new ETag."""
 
     response: Response
-    session: Session
-    catalog: Catalog
-    access: portal_service.PortalAccess
-    if_match: str | None
+    session: SessionDep
+    catalog: CatalogDep
+    access: AccessDep
+    if_match: IfMatchHeader = None
 
     def answer(self, assessment: Assessment) -> PortalRequest:
         view = views.portal_request(self.session, self.catalog, self.access, assessment)
         return with_etag(self.response, assessment.revision, view)
 
 
-def _answers_edit(
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    access: AccessDep,
-    if_match: IfMatchHeader = None,
-) -> AnswersEdit:
-    return AnswersEdit(response, session, catalog, access, if_match)
-
-
-AnswersEditDep = Annotated[AnswersEdit, Depends(_answers_edit)]
+AnswersEditDep = Annotated[AnswersEdit, Depends()]
 
 router = problem_router(
     INVITATION,

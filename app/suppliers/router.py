@@ -377,15 +377,14 @@ def review_supplier_request(
     if_match: IfMatchHeader = None,
 ) -> VendorRequestPublic:
     session, catalog = write.session, write.catalog
+    # The body's fields (decision, comment, item comments) are the service's arguments.
     request, assessment = vendor_requests.review_request(
         session,
         catalog,
         caller=write.caller,
         request_id=request_id,
-        decision=body.decision,
-        comment=body.comment,
-        item_comments=body.item_comments,
         if_match=if_match,
+        **body.model_dump(),
     )
     view = views.request_public(session, catalog, request, assessment)
     return with_etag(response, assessment.revision, view)
