@@ -1,7 +1,6 @@
 """HTTP layer of organisation-level assessments and of the organisation's readiness. Their
 answers, submission, review, rounds and exports go through /v1/assessments/{id} like any other."""
 
-from fastapi import status
 from fastapi.responses import JSONResponse
 
 from app.assessments import organization, queries
@@ -12,10 +11,10 @@ from app.assessments.router import (
     QuestionnaireKeyQuery,
     StartDep,
     StatusQuery,
+    start_route,
 )
-from app.assessments.schemas import AssessmentPublic, AssessmentSummary
+from app.assessments.schemas import AssessmentSummary
 from app.auth import ReadDep
-from app.concurrency import etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.json_bytes import JSONBytes
@@ -26,11 +25,10 @@ from app.routing import AUTHENTICATED_READ, problem_router
 router = problem_router(AUTHENTICATED_READ, prefix="/v1/organization", tags=["organization"])
 
 
-@router.post(
+@start_route(
+    router,
     "/assessments",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AssessmentPublic,
-    responses={**problem_responses(409, 422), **etag_response(201, location=True)},
+    (409, 422),
     summary="Start an assessment of the organisation itself (an organisation-level questionnaire)",
     description="The questionnaire must declare the subject `organization` (e.g. "
     "`aims-readiness`); a questionnaire about an AI system is a 422 naming its subject. The "

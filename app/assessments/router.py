@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -99,6 +100,26 @@ class Start:
 StartDep = Annotated[Start, Depends()]
 
 
+def start_route(
+    router: APIRouter,
+    path: str,
+    problems: tuple[int, ...],
+    *,
+    summary: str,
+    description: str | None = None,
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a route that starts an assessment (with `Start`): 201 with the assessment, its
+    Location and ETag, or one of the problem documents `problems`."""
+    return router.post(
+        path,
+        status_code=status.HTTP_201_CREATED,
+        response_model=AssessmentPublic,
+        responses={**problem_responses(*problems), **etag_response(201, location=True)},
+        summary=summary,
+        description=description,
+    )
+
+
 @dataclass(frozen=True)
 class Listing:
     """What a list route reads with: the session, a caller with the `read` scope and the page
@@ -188,11 +209,10 @@ ChangeDep = Annotated[Change, Depends()]
 ReviewChangeDep = Annotated[Review, Depends()]
 
 
-@router.post(
+@start_route(
+    router,
     "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AssessmentPublic,
-    responses={**problem_responses(404, 409), **etag_response(201, location=True)},
+    (404, 409),
     summary="Start an assessment of an AI system (pinned to a questionnaire version)",
 )
 def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
