@@ -56,6 +56,14 @@ PreferHeader = Annotated[
 ]
 
 
+async def _return_minimal(prefer: PreferHeader = None) -> bool:
+    """Whether the client asks for no body in the answer (`Prefer: return=minimal`)."""
+    return bool(prefer and "return=minimal" in prefer)
+
+
+ReturnMinimal = Annotated[bool, Depends(_return_minimal)]
+
+
 def _with_etag(
     response: Response, session: SessionDep, catalog: Catalog, assessment: Assessment
 ) -> AssessmentPublic:
@@ -272,13 +280,11 @@ async def save_answers(
     catalog: CatalogDep,
     autosave: AutosaveDep,
     token: CredentialDep,
+    minimal: ReturnMinimal,
     if_match: IfMatchHeader = None,
-    prefer: PreferHeader = None,
 ) -> AssessmentPublic | Response:
     # Concurrent saves share a transaction (group commit, see app/assessments/autosave.py); each
     # is checked on its own and answered only once it is committed.
-    minimal = bool(prefer and "return=minimal" in prefer)
-
     def render(session: Session, assessment: Assessment) -> AssessmentPublic:
         return views.assessment_public(session, catalog, assessment)
 

@@ -92,12 +92,17 @@ class Creating(Writing):
 
 
 @dataclass(frozen=True)
-class ProfileEdit(Writing):
-    """A change to a supplier's profile under the supplier's If-Match, answered with the
-    profile and its new ETag."""
+class Editing(Writing):
+    """A change under the If-Match of what it changes, answered with the new ETag."""
 
     response: Response
     if_match: IfMatchHeader = None
+
+
+@dataclass(frozen=True)
+class ProfileEdit(Editing):
+    """A change to a supplier's profile under the supplier's If-Match, answered with the
+    profile and its new ETag."""
 
     def apply(self, change: Callable[..., Supplier], **target: Any) -> SupplierProfile:
         """Run the service function `change` on the supplier `target` names."""
@@ -108,6 +113,7 @@ class ProfileEdit(Writing):
 ReadingDep = Annotated[Reading, Depends()]
 WritingDep = Annotated[Writing, Depends()]
 CreatingDep = Annotated[Creating, Depends()]
+EditingDep = Annotated[Editing, Depends()]
 ProfileEditDep = Annotated[ProfileEdit, Depends()]
 
 
@@ -370,24 +376,20 @@ def revoke_supplier_invitation(request_id: uuid.UUID, write: WritingDep) -> Vend
     summary="Accept, reject, or ask the supplier to clarify specific questions (needs If-Match)",
 )
 def review_supplier_request(
-    request_id: uuid.UUID,
-    body: VendorRequestReviewBody,
-    response: Response,
-    write: WritingDep,
-    if_match: IfMatchHeader = None,
+    request_id: uuid.UUID, body: VendorRequestReviewBody, edit: EditingDep
 ) -> VendorRequestPublic:
-    session, catalog = write.session, write.catalog
+    session, catalog = edit.session, edit.catalog
     # The body's fields (decision, comment, item comments) are the service's arguments.
     request, assessment = vendor_requests.review_request(
         session,
         catalog,
-        caller=write.caller,
+        caller=edit.caller,
         request_id=request_id,
-        if_match=if_match,
+        if_match=edit.if_match,
         **body.model_dump(),
     )
     view = views.request_public(session, catalog, request, assessment)
-    return with_etag(response, assessment.revision, view)
+    return with_etag(edit.response, assessment.revision, view)
 
 
 @router.get(
