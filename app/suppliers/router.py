@@ -92,6 +92,13 @@ class Creating(Writing):
 
 
 @dataclass(frozen=True)
+class Adding(Creating):
+    """A creation of a part of the supplier the path names (a contact, a product)."""
+
+    supplier_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class Editing(Writing):
     """A change under the If-Match of what it changes, answered with the new ETag."""
 
@@ -113,6 +120,7 @@ class ProfileEdit(Editing):
 ReadingDep = Annotated[Reading, Depends()]
 WritingDep = Annotated[Writing, Depends()]
 CreatingDep = Annotated[Creating, Depends()]
+AddingDep = Annotated[Adding, Depends()]
 EditingDep = Annotated[Editing, Depends()]
 ProfileEditDep = Annotated[ProfileEdit, Depends()]
 
@@ -187,12 +195,10 @@ def update_supplier(
     responses=problem_responses(404, 409),
     summary="Add a contact to a supplier",
 )
-def add_supplier_contact(
-    supplier_id: uuid.UUID, body: ContactCreate, write: CreatingDep
-) -> JSONResponse:
+def add_supplier_contact(body: ContactCreate, write: AddingDep) -> JSONResponse:
     def create() -> Created:
         contact = service.add_contact(
-            write.session, caller=write.caller, supplier_id=supplier_id, data=body
+            write.session, caller=write.caller, supplier_id=write.supplier_id, data=body
         )
         return created(ContactPublic.model_validate(contact, from_attributes=True))
 
@@ -206,12 +212,10 @@ def add_supplier_contact(
     responses=problem_responses(404),
     summary="Add an AI product or service of a supplier, linked to the AI systems built on it",
 )
-def add_supplier_product(
-    supplier_id: uuid.UUID, body: ProductCreate, write: CreatingDep
-) -> JSONResponse:
+def add_supplier_product(body: ProductCreate, write: AddingDep) -> JSONResponse:
     def create() -> Created:
         product = service.add_product(
-            write.session, caller=write.caller, supplier_id=supplier_id, data=body
+            write.session, caller=write.caller, supplier_id=write.supplier_id, data=body
         )
         system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
         return created(views.product_public(product, system_ids))
