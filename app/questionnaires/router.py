@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
+from fastapi.types import DecoratedCallable
 
 from app.auth import Scope, require_scope
 from app.concurrency import etag_response, none_match
@@ -118,9 +120,17 @@ LatestDep = Annotated[QuestionnaireVersion, Depends(_latest)]
 PinnedDep = Annotated[QuestionnaireVersion, Depends(_pinned)]
 
 
-@router.get(
-    "",
-)
+def _document_route(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a route that serves a questionnaire document (with `Served`): localised, with its
+    ETag, 304 to a conditional GET that holds it already."""
+    return router.get(
+        path,
+        response_model=QuestionnaireDocument,
+        responses={**problem_responses(304, 404), **etag_response(200)},
+    )
+
+
+@router.get("")
 async def list_questionnaires(
     catalog: CatalogDep, accept_language: AcceptLanguage = None
 ) -> QuestionnaireListOut:
@@ -144,21 +154,13 @@ async def list_questionnaires(
     return QuestionnaireListOut(items=items, next_cursor=None)
 
 
-@router.get(
-    "/{key}",
-    response_model=QuestionnaireDocument,
-    responses={**problem_responses(304, 404), **etag_response(200)},
-)
+@_document_route("/{key}")
 async def get_questionnaire(questionnaire: LatestDep, served: ServedDep) -> Response:
     """The latest published version of a questionnaire, localised per Accept-Language."""
     return served.serve(questionnaire, pinned=False)
 
 
-@router.get(
-    "/{key}/versions/{version}",
-    response_model=QuestionnaireDocument,
-    responses={**problem_responses(304, 404), **etag_response(200)},
-)
+@_document_route("/{key}/versions/{version}")
 async def get_questionnaire_version(questionnaire: PinnedDep, served: ServedDep) -> Response:
     """One version of a questionnaire; published versions are immutable and cacheable."""
     return served.serve(questionnaire, pinned=True)
@@ -192,34 +194,30 @@ def _evaluate(questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace:
 TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
 
 
-@router.post(
-    "/{key}/versions/{version}/evaluate",
-    response_model=EvaluationResult,
-    responses=problem_responses(404, 422),
-)
-@reads_only
+def _evaluation_route(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a route that scores answers against a questionnaire version and stores nothing:
+    a POST whose transaction only reads."""
+    declare = router.post(
+        path, response_model=EvaluationResult, responses=problem_responses(404, 422)
+    )
+
+    def evaluation(endpoint: DecoratedCallable) -> DecoratedCallable:
+        return declare(reads_only(endpoint))
+
+    return evaluation
+
+
+@_evaluation_route("/{key}/versions/{version}/evaluate")
 async def evaluate_answers(
-    key: str,
-    version: str,
-    body: EvaluateRequest,
-    catalog: CatalogDep,
-    trace: TraceQuery = True,
+    key: str, version: str, body: EvaluateRequest, catalog: CatalogDep, trace: TraceQuery = True
 ) -> Response:
     """Score answers against one version; stores nothing."""
     return _evaluate(_find(catalog, key, version), body, trace)
 
 
-@router.post(
-    "/{key}/evaluate",
-    response_model=EvaluationResult,
-    responses=problem_responses(404, 422),
-)
-@reads_only
+@_evaluation_route("/{key}/evaluate")
 async def evaluate_answers_latest(
-    key: str,
-    body: EvaluateRequest,
-    catalog: CatalogDep,
-    trace: TraceQuery = True,
+    key: str, body: EvaluateRequest, catalog: CatalogDep, trace: TraceQuery = True
 ) -> Response:
     """Score answers against the latest published version; stores nothing."""
     return _evaluate(_find(catalog, key, None), body, trace)
