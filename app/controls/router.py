@@ -105,10 +105,7 @@ def _encode(control_id: str) -> str:
     return base64.urlsafe_b64encode(control_id.encode()).decode().rstrip("=")
 
 
-@router.get(
-    "",
-    responses=problem_responses(400),
-)
+@router.get("", responses=problem_responses(400))
 def list_controls(
     controls: ControlCatalogDep,
     window: PageDep,
@@ -136,10 +133,7 @@ def list_controls(
     )
 
 
-@router.get(
-    "/{control_id}",
-    responses=problem_responses(404),
-)
+@router.get("/{control_id}", responses=problem_responses(404))
 def get_control(
     control_id: str,
     controls: ControlCatalogDep,

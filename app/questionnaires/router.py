@@ -166,10 +166,7 @@ async def get_questionnaire_version(questionnaire: PinnedDep, served: ServedDep)
     return served.serve(questionnaire, pinned=True)
 
 
-@router.get(
-    "/{key}/versions/{version}/answer-schema",
-    responses=problem_responses(404),
-)
+@router.get("/{key}/versions/{version}/answer-schema", responses=problem_responses(404))
 async def get_answer_schema(questionnaire: PinnedDep) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an answers object for this version."""
     return questionnaire.answer_schema
