@@ -73,8 +73,8 @@ def _with_etag(
 
 
 Body = TypeVar("Body", bound=BaseModel)
-Changed = TypeVar("Changed")
 BodyIn = TypeVar("BodyIn", bound=BaseModel, contravariant=True)
+Changed = TypeVar("Changed")
 
 
 class Starter(Protocol[BodyIn]):
@@ -153,7 +153,7 @@ CurrentQuery = Annotated[
 ]
 
 
-def _filters(
+async def _filters(
     subject: Annotated[
         SubjectKind | None,
         Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
@@ -176,6 +176,10 @@ def _filters(
         current=current,
         overdue=overdue,
     )
+
+
+# The filters of the list of assessments, from its query parameters.
+FiltersDep = Annotated[queries.AssessmentFilters, Depends(_filters)]
 
 
 @dataclass(frozen=True)
@@ -234,9 +238,7 @@ def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
     summary="List assessments, newest first",
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
-def list_assessments(
-    filters: Annotated[queries.AssessmentFilters, Depends(_filters)], listing: ListingDep
-) -> JSONBytes:
+def list_assessments(filters: FiltersDep, listing: ListingDep) -> JSONBytes:
     return listing.of(filters)
 
 
