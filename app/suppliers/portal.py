@@ -30,7 +30,7 @@ from app.errors import (
     problem_responses,
 )
 from app.questionnaires.dependencies import CatalogDep
-from app.routing import INVITATION, problem_router
+from app.routing import INVITATION, problem_router, raw_body
 from app.settings import Settings
 from app.suppliers import portal_service, views
 from app.suppliers.evidence import (
@@ -179,7 +179,18 @@ def submit_portal_answers(edit: AnswersEditDep) -> PortalRequest:
     return edit.answer(assessment)
 
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
+async def _upload(
+    request: Request,
+    # Transport headers, not parameters: OpenAPI ignores a Content-Type parameter, and a client
+    # never sets Content-Length itself (the body's media types say what is accepted).
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
+) -> Upload:
+    return Upload(content_type, content_length, request.stream())
+
+
+# The request's body as a file upload, with the type and length its headers declare.
+UploadDep = Annotated[Upload, Depends(_upload)]
 
 
 @router.post(
@@ -187,12 +198,10 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(409, 413, 415),
     summary="Attach an evidence file: the raw bytes as the body, its type as Content-Type",
-    openapi_extra={
-        "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
-    },
+    openapi_extra=raw_body(ALLOWED_TYPES),
 )
 async def upload_portal_evidence(
-    request: Request,
+    upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
     catalog: CatalogDep,
@@ -203,17 +212,13 @@ async def upload_portal_evidence(
     item_id: Annotated[
         str | None, Query(max_length=64, description="The question the file supports.")
     ] = None,
-    # Transport headers, not parameters: OpenAPI ignores a Content-Type parameter, and a client
-    # never sets Content-Length itself (the body's media types say what is accepted).
-    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
-    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> EvidencePublic:
     evidence = await portal_service.upload_evidence(
         engine,
         catalog,
         EvidenceStore(settings.evidence_dir),
         token=_token(credentials),
-        upload=Upload(content_type, content_length, request.stream()),
+        upload=upload,
         limit=settings.evidence_max_bytes,
         filename=filename,
         item_id=item_id,
