@@ -111,9 +111,10 @@ class ProfileEdit(Editing):
     """A change to a supplier's profile under the supplier's If-Match, answered with the
     profile and its new ETag."""
 
-    def apply(self, change: Callable[..., Supplier], **target: Any) -> SupplierProfile:
-        """Run the service function `change` on the supplier `target` names."""
-        supplier = change(self.session, caller=self.caller, if_match=self.if_match, **target)
+    def apply(self, change: Callable[..., Supplier], **arguments: Any) -> SupplierProfile:
+        """Run the service function `change` with `arguments` (which supplier, which part, what
+        changes)."""
+        supplier = change(self.session, caller=self.caller, if_match=self.if_match, **arguments)
         return _profile_with_etag(self.response, self.session, self.catalog, supplier)
 
 
