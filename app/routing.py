@@ -8,7 +8,7 @@ each (polar's `kit/routing.py`). A route's operation id is its function's name i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from typing import Any
 
@@ -56,3 +56,10 @@ def problem_router(
         route_class=NamedRoute,
         **kwargs,
     )
+
+
+def raw_body(media_types: Iterable[str]) -> dict[str, Any]:
+    """The `openapi_extra` of a route that reads its body as the raw bytes of a file, of one of
+    `media_types` (FastAPI cannot declare a body it does not parse)."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {"requestBody": {"required": True, "content": {t: binary for t in media_types}}}

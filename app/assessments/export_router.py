@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request, status
@@ -27,24 +29,49 @@ AcceptLanguage = Annotated[
 READ_ERRORS = problem_responses(401, 403, 404, 409, 422)
 # Content negotiation: the same resource in another language or media type is cached apart.
 VARY_LANGUAGE = "Accept-Language"
+# An export in the caller's language: the rendered text and the language it is in.
+Localised = Callable[..., tuple[str, str]]
 
 
 def _attachment(name: str) -> str:
     return f'attachment; filename="{name}"'
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What an export reads with: the session, the catalog and a caller with the `read` scope."""
+
+    session: SessionDep
+    catalog: CatalogDep
+    principal: ReadDep
+
+    def localised(
+        self, render: Localised, assessment_id: uuid.UUID, accept_language: str | None
+    ) -> tuple[str, dict[str, str]]:
+        """An assessment rendered by `render` in the caller's language, with the headers that
+        name that language."""
+        text, language = render(
+            self.session,
+            self.catalog,
+            caller=self.principal,
+            assessment_id=assessment_id,
+            accept_language=accept_language,
+        )
+        return text, {"Content-Language": language, "Vary": VARY_LANGUAGE}
+
+
+ReadingDep = Annotated[Reading, Depends()]
+
+
 @router.get(
     "/v1/assessments/{assessment_id}/export.json",
-    operation_id="exportAssessmentJson",
     response_model=AssessmentExport,
     responses=READ_ERRORS,
     summary="Export an assessment with every round, re-importable into another instance",
 )
-def export_assessment_json(
-    assessment_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ReadDep
-) -> JSONResponse:
+def export_assessment_json(assessment_id: uuid.UUID, read: ReadingDep) -> JSONResponse:
     document = exports.export_assessment(
-        session, catalog, caller=principal, assessment_id=assessment_id
+        read.session, read.catalog, caller=read.principal, assessment_id=assessment_id
     )
     return JSONResponse(
         document.model_dump(mode="json"),
@@ -54,7 +81,6 @@ def export_assessment_json(
 
 @router.get(
     "/v1/assessments/{assessment_id}/export.csv",
-    operation_id="exportAssessmentCsv",
     response_class=Response,
     responses={
         200: {
@@ -66,33 +92,19 @@ def export_assessment_json(
     summary="Export the answers of every round as CSV, with question texts and tiers",
 )
 def export_assessment_csv(
-    assessment_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    accept_language: AcceptLanguage = None,
+    assessment_id: uuid.UUID, read: ReadingDep, accept_language: AcceptLanguage = None
 ) -> Response:
-    text, language = exports.export_csv(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        accept_language=accept_language,
-    )
+    text, language = read.localised(exports.export_csv, assessment_id, accept_language)
+    attachment = _attachment(f"assessment-{assessment_id}.csv")
     return Response(
         text,
         media_type="text/csv; charset=utf-8",
-        headers={
-            "Content-Disposition": _attachment(f"assessment-{assessment_id}.csv"),
-            "Content-Language": language,
-            "Vary": VARY_LANGUAGE,
-        },
+        headers={"Content-Disposition": attachment, **language},
     )
 
 
 @router.get(
     "/v1/assessments/{assessment_id}/report.html",
-    operation_id="getAssessmentReport",
     response_class=HTMLResponse,
     responses={
         200: {"description": "A self-contained printable report (no scripts, no external assets)."},
@@ -101,34 +113,22 @@ def export_assessment_csv(
     summary="A printable report for auditors: result, rationale, citations, answers and trace",
 )
 def get_assessment_report(
-    assessment_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    accept_language: AcceptLanguage = None,
+    assessment_id: uuid.UUID, read: ReadingDep, accept_language: AcceptLanguage = None
 ) -> HTMLResponse:
-    document, language = exports.report_html(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        accept_language=accept_language,
-    )
+    document, language = read.localised(exports.report_html, assessment_id, accept_language)
     return HTMLResponse(
         document,
         headers={
             # The report embeds user text: forbid scripts and remote loads even if one slipped in.
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
             "X-Content-Type-Options": "nosniff",
-            "Content-Language": language,
-            "Vary": VARY_LANGUAGE,
+            **language,
         },
     )
 
 
 @router.post(
     "/v1/assessments/import",
-    operation_id="importAssessment",
     status_code=status.HTTP_201_CREATED,
     response_model=ImportedAssessment,
     responses=problem_responses(401, 403, 404, 409, 422),
@@ -163,7 +163,6 @@ def import_assessment(
 
 @router.get(
     "/v1/statement-of-applicability",
-    operation_id="getStatementOfApplicability",
     response_model=StatementOfApplicability,
     responses={
         200: {
@@ -177,9 +176,7 @@ def import_assessment(
 )
 def get_statement_of_applicability(
     request: Request,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
+    read: ReadingDep,
     format_: Annotated[
         Literal["json", "csv"] | None,
         Query(alias="format", description="`csv` for CSV; otherwise the Accept header decides."),
@@ -187,10 +184,7 @@ def get_statement_of_applicability(
     accept_language: AcceptLanguage = None,
 ) -> Response:
     statement = soa.statement_of_applicability(
-        session,
-        catalog.controls,
-        caller=principal,
-        accept_language=accept_language,
+        read.session, read.catalog.controls, caller=read.principal, accept_language=accept_language
     )
     wants_csv = format_ == "csv" or (
         format_ is None and "text/csv" in request.headers.get("accept", "").lower()

@@ -1,33 +1,34 @@
 """HTTP layer of organisation-level assessments and of the organisation's readiness. Their
 answers, submission, review, rounds and exports go through /v1/assessments/{id} like any other."""
 
-from typing import Annotated
-
-from fastapi import Query, status
 from fastapi.responses import JSONResponse
 
 from app.assessments import organization, queries
-from app.assessments.models import AssessmentStatus, SubjectKind
-from app.assessments.router import StartDep, assessment_page
-from app.assessments.schemas import AssessmentPublic, AssessmentSummary
+from app.assessments.models import SubjectKind
+from app.assessments.router import (
+    CurrentQuery,
+    ListingDep,
+    QuestionnaireKeyQuery,
+    StartDep,
+    StatusQuery,
+    start_route,
+)
+from app.assessments.schemas import AssessmentSummary
 from app.auth import ReadDep
-from app.concurrency import etag_response
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.json_bytes import JSONBytes
-from app.pagination import Page, PageDep
+from app.pagination import Page
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED_READ, problem_router
 
 router = problem_router(AUTHENTICATED_READ, prefix="/v1/organization", tags=["organization"])
 
 
-@router.post(
+@start_route(
+    router,
     "/assessments",
-    operation_id="createOrganizationAssessment",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AssessmentPublic,
-    responses={**problem_responses(409, 422), **etag_response(201, location=True)},
+    (409, 422),
     summary="Start an assessment of the organisation itself (an organisation-level questionnaire)",
     description="The questionnaire must declare the subject `organization` (e.g. "
     "`aims-readiness`); a questionnaire about an AI system is a 422 naming its subject. The "
@@ -41,7 +42,6 @@ def create_organization_assessment(
 
 @router.get(
     "/assessments",
-    operation_id="listOrganizationAssessments",
     response_model=Page[AssessmentSummary],
     responses=problem_responses(400, 422),
     summary="List the organisation's own assessments, newest first",
@@ -49,14 +49,10 @@ def create_organization_assessment(
     "time, then id); the filters combine with AND.",
 )
 def list_organization_assessments(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
-    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
-    status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
-    current: Annotated[
-        bool | None, Query(description="Only (or no) current approved assessments.")
-    ] = None,
+    listing: ListingDep,
+    questionnaire_key: QuestionnaireKeyQuery = None,
+    status_: StatusQuery = None,
+    current: CurrentQuery = None,
 ) -> JSONBytes:
     filters = queries.AssessmentFilters(
         subject=SubjectKind.ORGANIZATION,
@@ -64,13 +60,11 @@ def list_organization_assessments(
         status=status_,
         current=current,
     )
-    return assessment_page(session, principal, filters, page)
+    return listing.of(filters)
 
 
 @router.get(
     "/readiness",
-    operation_id="getOrganizationReadiness",
-    response_model=organization.OrganizationReadiness,
     summary="The organisation's ISO/IEC 42001 readiness: latest approved level per clause, gaps",
     description="Read from the latest approved `aims-readiness` assessment (null `approved` "
     "when there is none yet), with the assessment still in progress, if any.",

@@ -1,12 +1,14 @@
 """HTTP layer of assessments: thin routes over the service."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import Depends, Header, Query, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 from fastapi.responses import JSONResponse
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -33,7 +35,7 @@ from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
 from app.json_bytes import JSONBytes
-from app.pagination import DbIntPath, Page, PageDep, PageWindow
+from app.pagination import DbIntPath, Page, PageDep
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
@@ -54,6 +56,14 @@ PreferHeader = Annotated[
 ]
 
 
+async def _return_minimal(prefer: PreferHeader = None) -> bool:
+    """Whether the client asks for no body in the answer (`Prefer: return=minimal`)."""
+    return bool(prefer and "return=minimal" in prefer)
+
+
+ReturnMinimal = Annotated[bool, Depends(_return_minimal)]
+
+
 def _with_etag(
     response: Response, session: SessionDep, catalog: Catalog, assessment: Assessment
 ) -> AssessmentPublic:
@@ -64,6 +74,7 @@ def _with_etag(
 
 Body = TypeVar("Body", bound=BaseModel)
 BodyIn = TypeVar("BodyIn", bound=BaseModel, contravariant=True)
+Changed = TypeVar("Changed")
 
 
 class Starter(Protocol[BodyIn]):
@@ -97,56 +108,66 @@ class Start:
 StartDep = Annotated[Start, Depends()]
 
 
-def assessment_page(
-    session: Session, principal: Principal, filters: queries.AssessmentFilters, page: PageWindow
-) -> JSONBytes:
-    """A page of assessments matching `filters`, newest first, as `Page[AssessmentSummary]`."""
-    found, next_cursor = queries.list_assessments(
-        session, caller=principal, filters=filters, **page
+def start_route(
+    router: APIRouter,
+    path: str,
+    problems: tuple[int, ...],
+    *,
+    summary: str,
+    description: str | None = None,
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a route that starts an assessment (with `Start`): 201 with the assessment, its
+    Location and ETag, or one of the problem documents `problems`."""
+    return router.post(
+        path,
+        status_code=status.HTTP_201_CREATED,
+        response_model=AssessmentPublic,
+        responses={**problem_responses(*problems), **etag_response(201, location=True)},
+        summary=summary,
+        description=description,
     )
-    return views.summary_page(found, next_cursor)
 
 
-@router.post(
-    "",
-    operation_id="createAssessment",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AssessmentPublic,
-    responses={**problem_responses(404, 409), **etag_response(201, location=True)},
-    summary="Start an assessment of an AI system (pinned to a questionnaire version)",
-)
-def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
-    return start.once(body, service.create_assessment)
+@dataclass(frozen=True)
+class Listing:
+    """What a list route reads with: the session, a caller with the `read` scope and the page
+    window; `of` is a page of the assessments the caller may see."""
+
+    session: SessionDep
+    principal: ReadDep
+    page: PageDep
+
+    def of(self, filters: queries.AssessmentFilters) -> JSONBytes:
+        """The assessments matching `filters`, newest first, as `Page[AssessmentSummary]`."""
+        found, next_cursor = queries.list_assessments(
+            self.session, caller=self.principal, filters=filters, **self.page
+        )
+        return views.summary_page(found, next_cursor)
 
 
-@router.get(
-    "",
-    operation_id="listAssessments",
-    response_model=Page[AssessmentSummary],
-    responses=problem_responses(400),
-    summary="List assessments, newest first",
-    description="Newest first (by creation time, then id); the filters combine with AND.",
-)
-def list_assessments(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
+ListingDep = Annotated[Listing, Depends()]
+QuestionnaireKeyQuery = Annotated[str | None, Query(max_length=64)]
+StatusQuery = Annotated[AssessmentStatus | None, Query(alias="status")]
+CurrentQuery = Annotated[
+    bool | None, Query(description="Only (or no) current approved assessments.")
+]
+
+
+async def _filters(
     subject: Annotated[
         SubjectKind | None,
         Query(description="Only assessments of AI systems, of suppliers or of the organisation."),
     ] = None,
     system_id: uuid.UUID | None = None,
-    questionnaire_key: Annotated[str | None, Query(max_length=64)] = None,
-    status_: Annotated[AssessmentStatus | None, Query(alias="status")] = None,
+    questionnaire_key: QuestionnaireKeyQuery = None,
+    status_: StatusQuery = None,
     tier: Annotated[str | None, Query(max_length=64)] = None,
-    current: Annotated[
-        bool | None, Query(description="Only (or no) current approved assessments.")
-    ] = None,
+    current: CurrentQuery = None,
     overdue: Annotated[
         bool | None, Query(description="Current approved assessments past their due date.")
     ] = None,
-) -> JSONBytes:
-    filters = queries.AssessmentFilters(
+) -> queries.AssessmentFilters:
+    return queries.AssessmentFilters(
         subject=subject,
         system_id=system_id,
         questionnaire_key=questionnaire_key,
@@ -155,7 +176,70 @@ def list_assessments(
         current=current,
         overdue=overdue,
     )
-    return assessment_page(session, principal, filters, page)
+
+
+# The filters of the list of assessments, from its query parameters.
+FiltersDep = Annotated[queries.AssessmentFilters, Depends(_filters)]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A write to the assessment (of an AI system) the path names, under its If-Match, by a
+    caller with the `assessments:write` scope, answered with the assessment and its new ETag."""
+
+    response: Response
+    session: SessionDep
+    catalog: CatalogDep
+    caller: WriteDep
+    assessment_id: uuid.UUID
+    if_match: IfMatchHeader = None
+
+    def apply(self, change: Callable[..., Changed], **data: Any) -> Changed:
+        """Run the service function `change` on the assessment with the request's `data`."""
+        return change(
+            self.session,
+            self.catalog,
+            caller=self.caller,
+            assessment_id=self.assessment_id,
+            subject=service.Subject.SYSTEM,
+            if_match=self.if_match,
+            **data,
+        )
+
+    def answer(self, assessment: Assessment) -> AssessmentPublic:
+        return _with_etag(self.response, self.session, self.catalog, assessment)
+
+
+@dataclass(frozen=True)
+class Review(Change):
+    """A review: the caller needs the `assessments:review` scope."""
+
+    caller: ReviewDep
+
+
+ChangeDep = Annotated[Change, Depends()]
+ReviewChangeDep = Annotated[Review, Depends()]
+
+
+@start_route(
+    router,
+    "",
+    (404, 409),
+    summary="Start an assessment of an AI system (pinned to a questionnaire version)",
+)
+def create_assessment(body: AssessmentCreate, start: StartDep) -> JSONResponse:
+    return start.once(body, service.create_assessment)
+
+
+@router.get(
+    "",
+    response_model=Page[AssessmentSummary],
+    responses=problem_responses(400),
+    summary="List assessments, newest first",
+    description="Newest first (by creation time, then id); the filters combine with AND.",
+)
+def list_assessments(filters: FiltersDep, listing: ListingDep) -> JSONBytes:
+    return listing.of(filters)
 
 
 @router.api_route("/import", methods=["GET", "PUT", "PATCH", "DELETE"], include_in_schema=False)
@@ -167,8 +251,6 @@ def import_takes_only_post() -> None:
 
 @router.get(
     "/{assessment_id}",
-    operation_id="getAssessment",
-    response_model=AssessmentPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="Get an assessment with its answers, progress and ETag",
 )
@@ -185,7 +267,6 @@ def get_assessment(
 
 @router.patch(
     "/{assessment_id}/answers",
-    operation_id="saveAnswers",
     response_model=AssessmentPublic,
     responses={
         **WRITE_ERRORS,
@@ -201,13 +282,11 @@ async def save_answers(
     catalog: CatalogDep,
     autosave: AutosaveDep,
     token: CredentialDep,
+    minimal: ReturnMinimal,
     if_match: IfMatchHeader = None,
-    prefer: PreferHeader = None,
 ) -> AssessmentPublic | Response:
     # Concurrent saves share a transaction (group commit, see app/assessments/autosave.py); each
     # is checked on its own and answered only once it is committed.
-    minimal = bool(prefer and "return=minimal" in prefer)
-
     def render(session: Session, assessment: Assessment) -> AssessmentPublic:
         return views.assessment_public(session, catalog, assessment)
 
@@ -232,7 +311,6 @@ async def save_answers(
 
 @router.get(
     "/{assessment_id}/preview",
-    operation_id="previewAssessment",
     response_model=Preview,
     responses=problem_responses(404, 409),
     summary="The live result of the answers as they stand, with undetermined rules",
@@ -252,105 +330,48 @@ def preview_assessment(
 
 @router.post(
     "/{assessment_id}/submit",
-    operation_id="submitAssessment",
-    response_model=AssessmentPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Validate, score with the pinned version, store the result and freeze the answers",
 )
-def submit_assessment(
-    assessment_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
-    body: SubmitBody | None = None,
-) -> AssessmentPublic:
-    assessment = service.submit(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        subject=service.Subject.SYSTEM,
-        as_of=body.as_of if body else None,
-        if_match=if_match,
-    )
-    return _with_etag(response, session, catalog, assessment)
+def submit_assessment(change: ChangeDep, body: SubmitBody | None = None) -> AssessmentPublic:
+    assessment = change.apply(service.submit, as_of=body.as_of if body else None)
+    return change.answer(assessment)
 
 
 @router.post(
     "/{assessment_id}/review",
-    operation_id="reviewAssessment",
-    response_model=AssessmentPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Approve, reject or request changes (a reviewer other than the submitter)",
 )
-def review_assessment(
-    assessment_id: uuid.UUID,
-    body: AssessmentReviewBody,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReviewDep,
-    if_match: IfMatchHeader = None,
-) -> AssessmentPublic:
-    assessment = service.review(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        subject=service.Subject.SYSTEM,
-        decision=body.decision,
-        comment=body.comment,
-        item_comments=body.item_comments,
-        if_match=if_match,
-    )
-    return _with_etag(response, session, catalog, assessment)
+def review_assessment(body: AssessmentReviewBody, review: ReviewChangeDep) -> AssessmentPublic:
+    # The body's fields (decision, comment, item comments) are the service's arguments.
+    return review.answer(review.apply(service.review, **body.model_dump()))
 
 
 @router.post(
     "/{assessment_id}/migrate",
-    operation_id="migrateAssessment",
-    response_model=MigrationReport,
     responses={**WRITE_ERRORS, **etag_response(200, always=False)},
     summary="Move a draft to a newer questionnaire version (dry run by default)",
 )
-def migrate_assessment(
-    assessment_id: uuid.UUID,
-    body: MigrateBody,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
-) -> MigrationReport:
-    plan, assessment = service.migrate_draft(
-        session,
-        catalog,
-        caller=principal,
-        assessment_id=assessment_id,
-        subject=service.Subject.SYSTEM,
-        to_version=body.to_version,
-        dry_run=body.dry_run,
-        if_match=if_match,
+def migrate_assessment(body: MigrateBody, change: ChangeDep) -> MigrationReport:
+    plan, assessment = change.apply(
+        service.migrate_draft, to_version=body.to_version, dry_run=body.dry_run
     )
     return MigrationReport(
         **views.plan_fields(plan),
         dry_run=body.dry_run,
-        assessment=None if body.dry_run else _with_etag(response, session, catalog, assessment),
+        assessment=None if body.dry_run else change.answer(assessment),
     )
 
 
 @router.get(
     "/{assessment_id}/rounds",
-    operation_id="listAssessmentRounds",
-    response_model=Page[RoundPublic],
     responses=problem_responses(400, 404),
     summary="Every submitted round with its frozen answers, result and decision",
     description="Rounds in round order, the first round first (the history reads as it "
     "happened); `limit` and `cursor` page through them.",
 )
-def list_rounds(
+def list_assessment_rounds(
     assessment_id: uuid.UUID,
     session: SessionDep,
     principal: ReadDep,
@@ -363,12 +384,10 @@ def list_rounds(
 
 @router.get(
     "/{assessment_id}/rounds/{round_number}",
-    operation_id="getAssessmentRound",
-    response_model=RoundPublic,
     responses=problem_responses(404),
     summary="One submitted round",
 )
-def get_round(
+def get_assessment_round(
     assessment_id: uuid.UUID, round_number: DbIntPath, session: SessionDep, principal: ReadDep
 ) -> RoundPublic:
     assessment = service.get_assessment(session, caller=principal, assessment_id=assessment_id)
@@ -377,20 +396,16 @@ def get_round(
 
 @standing_router.get(
     "/v1/overdue-systems",
-    operation_id="listOverdueSystems",
-    response_model=Page[OverdueSystem],
     responses=problem_responses(400),
     summary="Active AI systems with a current assessment past its reassessment date",
     description="Most overdue first: by the earliest due date among the system's current "
     "assessments, then by system id; each system lists its overdue assessments, earliest due "
     "first.",
 )
-def list_overdue_systems(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
-) -> Page[OverdueSystem]:
-    systems, next_cursor = queries.overdue_systems(session, caller=principal, **page)
+def list_overdue_systems(listing: ListingDep) -> Page[OverdueSystem]:
+    systems, next_cursor = queries.overdue_systems(
+        listing.session, caller=listing.principal, **listing.page
+    )
     return Page(
         items=[
             OverdueSystem(

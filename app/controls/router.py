@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 from fastapi import Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
-from app.auth import Principal, require_scope
+from app.auth import Scope, require_scope
 from app.controls.catalog import ControlCatalog
 from app.controls.i18n import pick_language
 from app.controls.models import Control
@@ -18,10 +18,14 @@ from app.errors import NotFoundError, problem_responses
 from app.pagination import Page, PageDep, invalid_cursor
 from app.routing import AUTHENTICATED_READ, problem_router
 
-router = problem_router(AUTHENTICATED_READ, prefix="/v1/controls", tags=["controls"])
-
-ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
+# Every route reads: the caller needs the `read` scope.
+router = problem_router(
+    AUTHENTICATED_READ,
+    prefix="/v1/controls",
+    tags=["controls"],
+    dependencies=[Depends(require_scope(Scope.READ))],
+)
 
 
 async def get_control_catalog(request: Request) -> ControlCatalog:
@@ -101,15 +105,9 @@ def _encode(control_id: str) -> str:
     return base64.urlsafe_b64encode(control_id.encode()).decode().rstrip("=")
 
 
-@router.get(
-    "",
-    operation_id="listControls",
-    response_model=Page[ControlOut],
-    responses=problem_responses(400),
-)
+@router.get("", responses=problem_responses(400))
 def list_controls(
     controls: ControlCatalogDep,
-    principal: ReadPrincipal,
     window: PageDep,
     framework: Annotated[
         Literal["iso-42001", "eu-ai-act", "nist-ai-rmf"] | None,
@@ -135,16 +133,10 @@ def list_controls(
     )
 
 
-@router.get(
-    "/{control_id}",
-    operation_id="getControl",
-    response_model=ControlDetailOut,
-    responses=problem_responses(404),
-)
+@router.get("/{control_id}", responses=problem_responses(404))
 def get_control(
     control_id: str,
     controls: ControlCatalogDep,
-    principal: ReadPrincipal,
     accept_language: AcceptLanguage = None,
 ) -> ControlDetailOut:
     """One control with its crosswalk links."""

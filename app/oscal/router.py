@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends
 from pydantic import BaseModel, ConfigDict, Field
 
 from app import __version__
-from app.auth import Principal, require_scope
+from app.auth import ReadDep
 from app.controls.router import ControlCatalogDep
 from app.db import SessionDep, utcnow
 from app.errors import problem_responses
@@ -18,7 +17,6 @@ from app.oscal import results as oscal_results
 from app.routing import problem_router
 
 router = problem_router(tags=["oscal"])
-ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
 
 
 class OscalCatalogDocument(BaseModel):
@@ -44,12 +42,11 @@ class OscalAssessmentResultsDocument(BaseModel):
 
 @router.get(
     "/v1/controls/oscal-catalog",
-    operation_id="getOscalCatalog",
     response_model=OscalCatalogDocument,
     responses=problem_responses(401, 403, 501),
     summary="The control catalog as an OSCAL catalog",
 )
-def get_oscal_catalog(controls: ControlCatalogDep, principal: ReadPrincipal) -> dict[str, Any]:
+def get_oscal_catalog(controls: ControlCatalogDep, principal: ReadDep) -> dict[str, Any]:
     """Every framework of the control catalog as an OSCAL group, each control with its citation
     (`label`), paraphrased statement and crosswalk links. Control ids become OSCAL tokens
     (`iso-42001:A.2.2` → `iso-42001_A.2.2`); the original id is the `control-id` property.
@@ -61,14 +58,13 @@ def get_oscal_catalog(controls: ControlCatalogDep, principal: ReadPrincipal) -> 
 
 @router.get(
     "/v1/ai-systems/{system_id}/oscal-assessment-results",
-    operation_id="getAiSystemOscalAssessmentResults",
     response_model=OscalAssessmentResultsDocument,
     response_model_by_alias=True,
     responses=problem_responses(401, 403, 404, 409, 422, 501),
     summary="An AI system's approved results as OSCAL assessment results",
 )
-def get_oscal_assessment_results(
-    system_id: uuid.UUID, session: SessionDep, principal: ReadPrincipal
+def get_ai_system_oscal_assessment_results(
+    system_id: uuid.UUID, session: SessionDep, principal: ReadDep
 ) -> dict[str, Any]:
     """One OSCAL result per current approved assessment of the system (questionnaire, tier,
     approval), an observation of its scored answers and a finding per required control or

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query
 from fastapi.responses import JSONResponse, Response
+from fastapi.types import DecoratedCallable
 
-from app.auth import Principal, require_scope
+from app.auth import Scope, require_scope
 from app.concurrency import etag_response, none_match
 from app.controls.i18n import pick_language, text_in
+from app.controls.router import AcceptLanguage
 from app.db import reads_only
 from app.errors import InvalidRequestError, NotFoundError, ProblemType, problem_responses
 from app.json_bytes import JSONBytes
@@ -32,12 +35,16 @@ from app.questionnaires.schemas import (
 )
 from app.routing import AUTHENTICATED_READ, problem_router
 
-router = problem_router(AUTHENTICATED_READ, prefix="/v1/questionnaires", tags=["questionnaires"])
+# Every route reads: the caller needs the `read` scope.
+router = problem_router(
+    AUTHENTICATED_READ,
+    prefix="/v1/questionnaires",
+    tags=["questionnaires"],
+    dependencies=[Depends(require_scope(Scope.READ))],
+)
 # The routes are `async def`: they read the in-memory catalog and compute, and block on nothing,
 # so a thread-pool hop would cost more than it saves.
 
-ReadPrincipal = Annotated[Principal, Depends(require_scope("read"))]
-AcceptLanguage = Annotated[str | None, Header(description="Preferred languages (RFC 9110).")]
 IfNoneMatch = Annotated[str | None, Header(description="ETag(s) of a cached copy.")]
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -113,13 +120,19 @@ LatestDep = Annotated[QuestionnaireVersion, Depends(_latest)]
 PinnedDep = Annotated[QuestionnaireVersion, Depends(_pinned)]
 
 
-@router.get(
-    "",
-    operation_id="listQuestionnaires",
-    response_model=QuestionnaireListOut,
-)
+def _document_route(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a route that serves a questionnaire document (with `Served`): localised, with its
+    ETag, 304 to a conditional GET that holds it already."""
+    return router.get(
+        path,
+        response_model=QuestionnaireDocument,
+        responses={**problem_responses(304, 404), **etag_response(200)},
+    )
+
+
+@router.get("")
 async def list_questionnaires(
-    catalog: CatalogDep, principal: ReadPrincipal, accept_language: AcceptLanguage = None
+    catalog: CatalogDep, accept_language: AcceptLanguage = None
 ) -> QuestionnaireListOut:
     """Every questionnaire with its versions and the latest published version, in order of key
     (versions in SemVer order); the catalog is small and served whole: `next_cursor` is null."""
@@ -141,39 +154,20 @@ async def list_questionnaires(
     return QuestionnaireListOut(items=items, next_cursor=None)
 
 
-@router.get(
-    "/{key}",
-    operation_id="getQuestionnaire",
-    response_model=QuestionnaireDocument,
-    responses={**problem_responses(304, 404), **etag_response(200)},
-)
-async def get_questionnaire(
-    principal: ReadPrincipal, questionnaire: LatestDep, served: ServedDep
-) -> Response:
+@_document_route("/{key}")
+async def get_questionnaire(questionnaire: LatestDep, served: ServedDep) -> Response:
     """The latest published version of a questionnaire, localised per Accept-Language."""
     return served.serve(questionnaire, pinned=False)
 
 
-@router.get(
-    "/{key}/versions/{version}",
-    operation_id="getQuestionnaireVersion",
-    response_model=QuestionnaireDocument,
-    responses={**problem_responses(304, 404), **etag_response(200)},
-)
-async def get_questionnaire_version(
-    principal: ReadPrincipal, questionnaire: PinnedDep, served: ServedDep
-) -> Response:
+@_document_route("/{key}/versions/{version}")
+async def get_questionnaire_version(questionnaire: PinnedDep, served: ServedDep) -> Response:
     """One version of a questionnaire; published versions are immutable and cacheable."""
     return served.serve(questionnaire, pinned=True)
 
 
-@router.get(
-    "/{key}/versions/{version}/answer-schema",
-    operation_id="getAnswerSchema",
-    response_model=dict[str, Any],
-    responses=problem_responses(404),
-)
-async def get_answer_schema(principal: ReadPrincipal, questionnaire: PinnedDep) -> dict[str, Any]:
+@router.get("/{key}/versions/{version}/answer-schema", responses=problem_responses(404))
+async def get_answer_schema(questionnaire: PinnedDep) -> dict[str, Any]:
     """The JSON Schema (2020-12) of an answers object for this version."""
     return questionnaire.answer_schema
 
@@ -197,38 +191,30 @@ def _evaluate(questionnaire: QuestionnaireVersion, body: EvaluateRequest, trace:
 TraceQuery = Annotated[bool, Query(description="Include the per-rule trace.")]
 
 
-@router.post(
-    "/{key}/versions/{version}/evaluate",
-    operation_id="evaluateAnswers",
-    response_model=EvaluationResult,
-    responses=problem_responses(404, 422),
-)
-@reads_only
+def _evaluation_route(path: str) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """Declare a route that scores answers against a questionnaire version and stores nothing:
+    a POST whose transaction only reads."""
+    declare = router.post(
+        path, response_model=EvaluationResult, responses=problem_responses(404, 422)
+    )
+
+    def evaluation(endpoint: DecoratedCallable) -> DecoratedCallable:
+        return declare(reads_only(endpoint))
+
+    return evaluation
+
+
+@_evaluation_route("/{key}/versions/{version}/evaluate")
 async def evaluate_answers(
-    key: str,
-    version: str,
-    body: EvaluateRequest,
-    catalog: CatalogDep,
-    principal: ReadPrincipal,
-    trace: TraceQuery = True,
+    key: str, version: str, body: EvaluateRequest, catalog: CatalogDep, trace: TraceQuery = True
 ) -> Response:
     """Score answers against one version; stores nothing."""
     return _evaluate(_find(catalog, key, version), body, trace)
 
 
-@router.post(
-    "/{key}/evaluate",
-    operation_id="evaluateAnswersLatest",
-    response_model=EvaluationResult,
-    responses=problem_responses(404, 422),
-)
-@reads_only
+@_evaluation_route("/{key}/evaluate")
 async def evaluate_answers_latest(
-    key: str,
-    body: EvaluateRequest,
-    catalog: CatalogDep,
-    principal: ReadPrincipal,
-    trace: TraceQuery = True,
+    key: str, body: EvaluateRequest, catalog: CatalogDep, trace: TraceQuery = True
 ) -> Response:
     """Score answers against the latest published version; stores nothing."""
     return _evaluate(_find(catalog, key, None), body, trace)

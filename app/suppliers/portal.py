@@ -7,8 +7,6 @@ treats it as no credential at all (401). Unknown, expired and revoked tokens get
 Every request here is rate-limited per token and per client address, across every process.
 """
 
-from __future__ import annotations
-
 import threading
 import uuid
 from dataclasses import dataclass
@@ -17,7 +15,6 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Header, Query, Request, Response, status
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.security.http import HTTPBase
-from sqlmodel import Session
 
 from app.assessments import service as assessments
 from app.assessments.models import Assessment
@@ -32,9 +29,8 @@ from app.errors import (
     UnauthenticatedError,
     problem_responses,
 )
-from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
-from app.routing import INVITATION, problem_router
+from app.routing import INVITATION, problem_router, raw_body
 from app.settings import Settings
 from app.suppliers import portal_service, views
 from app.suppliers.evidence import (
@@ -110,27 +106,17 @@ class AnswersEdit:
     new ETag."""
 
     response: Response
-    session: Session
-    catalog: Catalog
-    access: portal_service.PortalAccess
-    if_match: str | None
+    session: SessionDep
+    catalog: CatalogDep
+    access: AccessDep
+    if_match: IfMatchHeader = None
 
     def answer(self, assessment: Assessment) -> PortalRequest:
         view = views.portal_request(self.session, self.catalog, self.access, assessment)
         return with_etag(self.response, assessment.revision, view)
 
 
-def _answers_edit(
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    access: AccessDep,
-    if_match: IfMatchHeader = None,
-) -> AnswersEdit:
-    return AnswersEdit(response, session, catalog, access, if_match)
-
-
-AnswersEditDep = Annotated[AnswersEdit, Depends(_answers_edit)]
+AnswersEditDep = Annotated[AnswersEdit, Depends()]
 
 router = problem_router(
     INVITATION,
@@ -143,12 +129,10 @@ WRITE_ERRORS = problem_responses(409, 412, 428)
 
 @router.get(
     "",
-    operation_id="getPortalRequest",
-    response_model=PortalRequest,
     responses=etag_response(200),
     summary="The request this invitation opens: message, due date, answers, comments, evidence",
 )
-def get_request(
+def get_portal_request(
     response: Response, session: SessionDep, catalog: CatalogDep, access: AccessDep
 ) -> PortalRequest:
     response.headers["Cache-Control"] = "no-store"
@@ -158,11 +142,10 @@ def get_request(
 
 @router.get(
     "/questionnaire",
-    operation_id="getPortalQuestionnaire",
     response_model=PortalQuestionnaire,
     summary="The questionnaire to answer, localised per Accept-Language",
 )
-def get_questionnaire(
+def get_portal_questionnaire(
     catalog: CatalogDep,
     access: AccessDep,
     accept_language: Annotated[str | None, Header()] = None,
@@ -174,12 +157,10 @@ def get_questionnaire(
 
 @router.patch(
     "/answers",
-    operation_id="savePortalAnswers",
-    response_model=PortalRequest,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Autosave answers (needs If-Match; null removes an answer)",
 )
-def save_answers(body: AnswersPatch, edit: AnswersEditDep) -> PortalRequest:
+def save_portal_answers(body: AnswersPatch, edit: AnswersEditDep) -> PortalRequest:
     assessment = portal_service.portal_save(
         edit.session, edit.catalog, access=edit.access, changes=body.answers, if_match=edit.if_match
     )
@@ -188,34 +169,39 @@ def save_answers(body: AnswersPatch, edit: AnswersEditDep) -> PortalRequest:
 
 @router.post(
     "/submit",
-    operation_id="submitPortalAnswers",
-    response_model=PortalRequest,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Submit the answers for review (needs If-Match); they are frozen until then",
 )
-def submit(edit: AnswersEditDep) -> PortalRequest:
+def submit_portal_answers(edit: AnswersEditDep) -> PortalRequest:
     assessment = portal_service.portal_submit(
         edit.session, edit.catalog, access=edit.access, if_match=edit.if_match
     )
     return edit.answer(assessment)
 
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
+async def _upload(
+    request: Request,
+    # Transport headers, not parameters: OpenAPI ignores a Content-Type parameter, and a client
+    # never sets Content-Length itself (the body's media types say what is accepted).
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
+) -> Upload:
+    return Upload(content_type, content_length, request.stream())
+
+
+# The request's body as a file upload, with the type and length its headers declare.
+UploadDep = Annotated[Upload, Depends(_upload)]
 
 
 @router.post(
     "/evidence",
-    operation_id="uploadPortalEvidence",
     status_code=status.HTTP_201_CREATED,
-    response_model=EvidencePublic,
     responses=problem_responses(409, 413, 415),
     summary="Attach an evidence file: the raw bytes as the body, its type as Content-Type",
-    openapi_extra={
-        "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
-    },
+    openapi_extra=raw_body(ALLOWED_TYPES),
 )
-async def upload_evidence(
-    request: Request,
+async def upload_portal_evidence(
+    upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
     catalog: CatalogDep,
@@ -226,17 +212,13 @@ async def upload_evidence(
     item_id: Annotated[
         str | None, Query(max_length=64, description="The question the file supports.")
     ] = None,
-    # Transport headers, not parameters: OpenAPI ignores a Content-Type parameter, and a client
-    # never sets Content-Length itself (the body's media types say what is accepted).
-    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
-    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> EvidencePublic:
     evidence = await portal_service.upload_evidence(
         engine,
         catalog,
         EvidenceStore(settings.evidence_dir),
         token=_token(credentials),
-        upload=Upload(content_type, content_length, request.stream()),
+        upload=upload,
         limit=settings.evidence_max_bytes,
         filename=filename,
         item_id=item_id,
@@ -246,12 +228,11 @@ async def upload_evidence(
 
 @router.delete(
     "/evidence/{evidence_id}",
-    operation_id="deletePortalEvidence",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(409),
     summary="Remove a file attached in this round, while the answers are a draft",
 )
-def delete_evidence(
+def delete_portal_evidence(
     evidence_id: uuid.UUID, session: SessionDep, settings: SettingsDep, access: AccessDep
 ) -> Response:
     portal_service.delete_evidence(

@@ -6,12 +6,13 @@ Writes need the `procurement` scope; reads take `read` or `procurement`.
 import dataclasses
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query, Response, status
 from fastapi.responses import FileResponse, JSONResponse
-from sqlmodel import Session
+from pydantic import BaseModel
 
 from app.auth import Principal, Scope, require_scope
 from app.concurrency import IfMatchHeader, etag_response, with_etag
@@ -46,12 +47,11 @@ from app.suppliers.schemas import (
     VendorRequestSummary,
 )
 
-router = problem_router(AUTHENTICATED, tags=["procurement"])
-
 ProcurementDep = Annotated[Principal, Depends(require_scope(Scope.PROCUREMENT))]
-
-
 ReaderDep = Annotated[Principal, Depends(require_scope(Scope.READ, Scope.PROCUREMENT))]
+NamePart = Annotated[str | None, Query(max_length=200, description="Part of the name.")]
+
+router = problem_router(AUTHENTICATED, tags=["procurement"])
 WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 
 
@@ -64,31 +64,66 @@ def _profile_with_etag(
 
 
 @dataclass(frozen=True)
-class ProfileEdit:
+class Reading:
+    """What a read of procurement works with: the session, the catalog and a caller with the
+    `read` or the `procurement` scope."""
+
+    session: SessionDep
+    catalog: CatalogDep
+    caller: ReaderDep
+
+
+@dataclass(frozen=True)
+class Writing(Reading):
+    """What a write of procurement works with: the caller needs the `procurement` scope."""
+
+    caller: ProcurementDep
+
+
+@dataclass(frozen=True)
+class Creating(Writing):
+    """A creation: 201 with what `create` made; a retry with the same Idempotency-Key and body
+    replays it."""
+
+    idempotency: IdempotencyDep
+
+    def once(self, body: BaseModel, create: Callable[[], Created]) -> JSONResponse:
+        return self.idempotency.run(self.session, caller=self.caller, body=body, create=create)
+
+
+@dataclass(frozen=True)
+class Adding(Creating):
+    """A creation of a part of the supplier the path names (a contact, a product)."""
+
+    supplier_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class Editing(Writing):
+    """A change under the If-Match of what it changes, answered with the new ETag."""
+
+    response: Response
+    if_match: IfMatchHeader = None
+
+
+@dataclass(frozen=True)
+class ProfileEdit(Editing):
     """A change to a supplier's profile under the supplier's If-Match, answered with the
     profile and its new ETag."""
 
-    response: Response
-    session: Session
-    catalog: Catalog
-    caller: Principal
-    if_match: str | None
-
-    def answer(self, supplier: Supplier) -> SupplierProfile:
+    def apply(self, change: Callable[..., Supplier], **arguments: Any) -> SupplierProfile:
+        """Run the service function `change` with `arguments` (which supplier, which part, what
+        changes)."""
+        supplier = change(self.session, caller=self.caller, if_match=self.if_match, **arguments)
         return _profile_with_etag(self.response, self.session, self.catalog, supplier)
 
 
-def _profile_edit(
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
-) -> ProfileEdit:
-    return ProfileEdit(response, session, catalog, principal, if_match)
-
-
-ProfileEditDep = Annotated[ProfileEdit, Depends(_profile_edit)]
+ReadingDep = Annotated[Reading, Depends()]
+WritingDep = Annotated[Writing, Depends()]
+CreatingDep = Annotated[Creating, Depends()]
+AddingDep = Annotated[Adding, Depends()]
+EditingDep = Annotated[Editing, Depends()]
+ProfileEditDep = Annotated[ProfileEdit, Depends()]
 
 
 def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
@@ -106,233 +141,135 @@ def _with_link(response: JSONResponse, link: str | None) -> JSONResponse:
 
 @router.post(
     "/v1/suppliers",
-    operation_id="createSupplier",
     status_code=status.HTTP_201_CREATED,
     response_model=SupplierProfile,
     responses={**problem_responses(409), **etag_response(201, location=True)},
     summary="Register a supplier with its contacts and AI products (linked to AI systems)",
 )
-def create_supplier(
-    body: SupplierCreate,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    idempotency: IdempotencyDep,
-) -> JSONResponse:
+def create_supplier(body: SupplierCreate, write: CreatingDep) -> JSONResponse:
     def create() -> Created:
-        supplier = service.create_supplier(session, caller=principal, data=body)
-        view = views.supplier_profile(session, catalog, supplier)
+        supplier = service.create_supplier(write.session, caller=write.caller, data=body)
+        view = views.supplier_profile(write.session, write.catalog, supplier)
         return created(view, location=f"/v1/suppliers/{supplier.id}", revision=supplier.revision)
 
-    return idempotency.run(session, caller=principal, body=body, create=create)
+    return write.once(body, create)
 
 
 @router.get(
     "/v1/suppliers",
-    operation_id="listSuppliers",
-    response_model=Page[SupplierPublic],
     responses=problem_responses(400),
     summary="List suppliers with their current tier, newest first",
     description="Newest first (by registration time, then id).",
 )
-def list_suppliers(
-    session: SessionDep,
-    principal: ReaderDep,
-    page: PageDep,
-    q: Annotated[str | None, Query(max_length=200, description="Part of the name.")] = None,
-) -> Page[SupplierPublic]:
-    found, next_cursor = service.list_suppliers(session, caller=principal, q=q, **page)
-    tiers = service.current_tiers(session, [s.id for s in found])
-    return Page(
-        items=[views.supplier_public(s, tiers.get(s.id)) for s in found], next_cursor=next_cursor
-    )
+def list_suppliers(read: ReadingDep, page: PageDep, q: NamePart = None) -> Page[SupplierPublic]:
+    found, next_cursor = service.list_suppliers(read.session, caller=read.caller, q=q, **page)
+    tiers = service.current_tiers(read.session, [s.id for s in found])
+    items = [views.supplier_public(s, tiers.get(s.id)) for s in found]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
     "/v1/suppliers/{supplier_id}",
-    operation_id="getSupplier",
-    response_model=SupplierProfile,
     responses={**problem_responses(404), **etag_response(200)},
     summary="A supplier's profile: current tier, contractual controls, contacts, products, history",
 )
-def get_supplier(
-    supplier_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReaderDep,
-) -> SupplierProfile:
-    supplier = service.get_supplier(session, caller=principal, supplier_id=supplier_id)
-    return _profile_with_etag(response, session, catalog, supplier)
+def get_supplier(supplier_id: uuid.UUID, response: Response, read: ReadingDep) -> SupplierProfile:
+    supplier = service.get_supplier(read.session, caller=read.caller, supplier_id=supplier_id)
+    return _profile_with_etag(response, read.session, read.catalog, supplier)
 
 
 @router.patch(
     "/v1/suppliers/{supplier_id}",
-    operation_id="updateSupplier",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a supplier's details (needs If-Match)",
 )
 def update_supplier(
-    supplier_id: uuid.UUID,
-    body: SupplierUpdate,
-    edit: ProfileEditDep,
+    supplier_id: uuid.UUID, body: SupplierUpdate, edit: ProfileEditDep
 ) -> SupplierProfile:
-    supplier = service.update_supplier(
-        edit.session,
-        caller=edit.caller,
-        supplier_id=supplier_id,
-        data=body,
-        if_match=edit.if_match,
-    )
-    return edit.answer(supplier)
+    return edit.apply(service.update_supplier, supplier_id=supplier_id, data=body)
 
 
 @router.post(
     "/v1/suppliers/{supplier_id}/contacts",
-    operation_id="addSupplierContact",
     status_code=status.HTTP_201_CREATED,
     response_model=ContactPublic,
     responses=problem_responses(404, 409),
     summary="Add a contact to a supplier",
 )
-def add_contact(
-    supplier_id: uuid.UUID,
-    body: ContactCreate,
-    session: SessionDep,
-    principal: ProcurementDep,
-    idempotency: IdempotencyDep,
-) -> JSONResponse:
+def add_supplier_contact(body: ContactCreate, write: AddingDep) -> JSONResponse:
     def create() -> Created:
         contact = service.add_contact(
-            session,
-            caller=principal,
-            supplier_id=supplier_id,
-            data=body,
+            write.session, caller=write.caller, supplier_id=write.supplier_id, data=body
         )
         return created(ContactPublic.model_validate(contact, from_attributes=True))
 
-    return idempotency.run(session, caller=principal, body=body, create=create)
+    return write.once(body, create)
 
 
 @router.post(
     "/v1/suppliers/{supplier_id}/products",
-    operation_id="addSupplierProduct",
     status_code=status.HTTP_201_CREATED,
     response_model=ProductPublic,
     responses=problem_responses(404),
     summary="Add an AI product or service of a supplier, linked to the AI systems built on it",
 )
-def add_product(
-    supplier_id: uuid.UUID,
-    body: ProductCreate,
-    session: SessionDep,
-    principal: ProcurementDep,
-    idempotency: IdempotencyDep,
-) -> JSONResponse:
+def add_supplier_product(body: ProductCreate, write: AddingDep) -> JSONResponse:
     def create() -> Created:
         product = service.add_product(
-            session,
-            caller=principal,
-            supplier_id=supplier_id,
-            data=body,
+            write.session, caller=write.caller, supplier_id=write.supplier_id, data=body
         )
         system_ids = sorted(dict.fromkeys(body.system_ids), key=str)
         return created(views.product_public(product, system_ids))
 
-    return idempotency.run(session, caller=principal, body=body, create=create)
+    return write.once(body, create)
 
 
 @router.patch(
     "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
-    operation_id="updateSupplierContact",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Correct a contact's name, e-mail or role (needs the supplier's If-Match)",
 )
-def update_contact(
-    supplier_id: uuid.UUID,
-    contact_id: uuid.UUID,
-    body: ContactUpdate,
-    edit: ProfileEditDep,
+def update_supplier_contact(
+    supplier_id: uuid.UUID, contact_id: uuid.UUID, body: ContactUpdate, edit: ProfileEditDep
 ) -> SupplierProfile:
-    supplier = service.update_contact(
-        edit.session,
-        caller=edit.caller,
-        supplier_id=supplier_id,
-        contact_id=contact_id,
-        data=body,
-        if_match=edit.if_match,
+    return edit.apply(
+        service.update_contact, supplier_id=supplier_id, contact_id=contact_id, data=body
     )
-    return edit.answer(supplier)
 
 
 @router.delete(
     "/v1/suppliers/{supplier_id}/contacts/{contact_id}",
-    operation_id="removeSupplierContact",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Remove a contact that never received a request (needs the supplier's If-Match)",
 )
-def remove_contact(
-    supplier_id: uuid.UUID,
-    contact_id: uuid.UUID,
-    edit: ProfileEditDep,
+def remove_supplier_contact(
+    supplier_id: uuid.UUID, contact_id: uuid.UUID, edit: ProfileEditDep
 ) -> SupplierProfile:
-    supplier = service.remove_contact(
-        edit.session,
-        caller=edit.caller,
-        supplier_id=supplier_id,
-        contact_id=contact_id,
-        if_match=edit.if_match,
-    )
-    return edit.answer(supplier)
+    return edit.apply(service.remove_contact, supplier_id=supplier_id, contact_id=contact_id)
 
 
 @router.patch(
     "/v1/suppliers/{supplier_id}/products/{product_id}",
-    operation_id="updateSupplierProduct",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a product or the AI systems linked to it (needs the supplier's If-Match)",
 )
-def update_product(
-    supplier_id: uuid.UUID,
-    product_id: uuid.UUID,
-    body: ProductUpdate,
-    edit: ProfileEditDep,
+def update_supplier_product(
+    supplier_id: uuid.UUID, product_id: uuid.UUID, body: ProductUpdate, edit: ProfileEditDep
 ) -> SupplierProfile:
-    supplier = service.update_product(
-        edit.session,
-        caller=edit.caller,
-        supplier_id=supplier_id,
-        product_id=product_id,
-        data=body,
-        if_match=edit.if_match,
+    return edit.apply(
+        service.update_product, supplier_id=supplier_id, product_id=product_id, data=body
     )
-    return edit.answer(supplier)
 
 
 @router.delete(
     "/v1/suppliers/{supplier_id}/products/{product_id}",
-    operation_id="removeSupplierProduct",
-    response_model=SupplierProfile,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Remove a product; requests about it stay, without the link (needs If-Match)",
 )
-def remove_product(
-    supplier_id: uuid.UUID,
-    product_id: uuid.UUID,
-    edit: ProfileEditDep,
+def remove_supplier_product(
+    supplier_id: uuid.UUID, product_id: uuid.UUID, edit: ProfileEditDep
 ) -> SupplierProfile:
-    supplier = service.remove_product(
-        edit.session,
-        caller=edit.caller,
-        supplier_id=supplier_id,
-        product_id=product_id,
-        if_match=edit.if_match,
-    )
-    return edit.answer(supplier)
+    return edit.apply(service.remove_product, supplier_id=supplier_id, product_id=product_id)
 
 
 # --- vendor requests ------------------------------------------------------------------------
@@ -340,21 +277,15 @@ def remove_product(
 
 @router.post(
     "/v1/suppliers/{supplier_id}/requests",
-    operation_id="createSupplierRequest",
     status_code=status.HTTP_201_CREATED,
     response_model=VendorRequestCreated,
     responses={**problem_responses(404, 409), **etag_response(201, location=True)},
     summary="Send a questionnaire to a supplier contact (e-mails the invitation link)",
 )
-def create_request(
-    supplier_id: uuid.UUID,
-    body: RequestCreate,
-    session: SessionDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    principal: ProcurementDep,
-    idempotency: IdempotencyDep,
+def create_supplier_request(
+    supplier_id: uuid.UUID, body: RequestCreate, settings: SettingsDep, write: CreatingDep
 ) -> JSONResponse:
+    session, catalog = write.session, write.catalog
     issued_link: list[str | None] = [None]
 
     def create() -> Created:
@@ -363,7 +294,7 @@ def create_request(
             catalog,
             settings=settings,
             mailer=Mailer.from_settings(settings),
-            caller=principal,
+            caller=write.caller,
             supplier_id=supplier_id,
             data=body,
         )
@@ -377,79 +308,55 @@ def create_request(
         location = f"/v1/supplier-requests/{outcome.request.id}"
         return created(view, location=location, revision=outcome.assessment.revision)
 
-    response = idempotency.run(session, caller=principal, body=body, create=create)
-    return _with_link(response, issued_link[0])
+    return _with_link(write.once(body, create), issued_link[0])
 
 
 @router.get(
     "/v1/supplier-requests",
-    operation_id="listSupplierRequests",
-    response_model=Page[VendorRequestSummary],
     responses=problem_responses(400),
     summary="List vendor requests, newest first",
     description="Newest first (by creation time, then id); the filters combine with AND.",
 )
-def list_requests(
-    session: SessionDep,
-    principal: ReaderDep,
-    page: PageDep,
-    supplier_id: uuid.UUID | None = None,
+def list_supplier_requests(
+    read: ReadingDep, page: PageDep, supplier_id: uuid.UUID | None = None
 ) -> Page[VendorRequestSummary]:
     rows, next_cursor = vendor_requests.list_requests(
-        session,
-        caller=principal,
-        supplier_id=supplier_id,
-        **page,
+        read.session, caller=read.caller, supplier_id=supplier_id, **page
     )
-    return Page(
-        items=[views.request_summary(r, a, name) for r, a, name in rows],
-        next_cursor=next_cursor,
-    )
+    items = [views.request_summary(r, a, name) for r, a, name in rows]
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
     "/v1/supplier-requests/{request_id}",
-    operation_id="getSupplierRequest",
-    response_model=VendorRequestPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="A vendor request: answers, evidence, derived tier and contractual controls",
 )
-def get_request(
-    request_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReaderDep,
+def get_supplier_request(
+    request_id: uuid.UUID, response: Response, read: ReadingDep
 ) -> VendorRequestPublic:
     request, assessment = vendor_requests.get_request(
-        session, caller=principal, request_id=request_id
+        read.session, caller=read.caller, request_id=request_id
     )
-    return with_etag(
-        response, assessment.revision, views.request_public(session, catalog, request, assessment)
-    )
+    view = views.request_public(read.session, read.catalog, request, assessment)
+    return with_etag(response, assessment.revision, view)
 
 
 @router.post(
     "/v1/supplier-requests/{request_id}/invitation",
-    operation_id="resendSupplierInvitation",
-    response_model=VendorRequestCreated,
     responses=problem_responses(404, 409),
     summary="Issue a new invitation link (the old one stops working) and e-mail it",
 )
-def resend_invitation(
-    request_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    settings: SettingsDep,
-    principal: ProcurementDep,
-    body: Resend | None = None,
+def resend_supplier_invitation(
+    request_id: uuid.UUID, settings: SettingsDep, write: WritingDep, body: Resend | None = None
 ) -> VendorRequestCreated:
+    session, catalog = write.session, write.catalog
     request, assessment, issued = vendor_requests.resend_invitation(
         session,
         catalog,
         settings=settings,
         mailer=Mailer.from_settings(settings),
-        caller=principal,
+        caller=write.caller,
         request_id=request_id,
         data=body or Resend(),
     )
@@ -458,54 +365,40 @@ def resend_invitation(
 
 @router.post(
     "/v1/supplier-requests/{request_id}/invitation/revoke",
-    operation_id="revokeSupplierInvitation",
-    response_model=VendorRequestPublic,
     responses=problem_responses(404),
     summary="Stop the invitation link from opening anything",
 )
-def revoke_invitation(
-    request_id: uuid.UUID, session: SessionDep, catalog: CatalogDep, principal: ProcurementDep
-) -> VendorRequestPublic:
+def revoke_supplier_invitation(request_id: uuid.UUID, write: WritingDep) -> VendorRequestPublic:
     request, assessment = vendor_requests.revoke_invitation(
-        session, caller=principal, request_id=request_id
+        write.session, caller=write.caller, request_id=request_id
     )
-    return views.request_public(session, catalog, request, assessment)
+    return views.request_public(write.session, write.catalog, request, assessment)
 
 
 @router.post(
     "/v1/supplier-requests/{request_id}/review",
-    operation_id="reviewSupplierRequest",
-    response_model=VendorRequestPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Accept, reject, or ask the supplier to clarify specific questions (needs If-Match)",
 )
-def review_request(
-    request_id: uuid.UUID,
-    body: VendorRequestReviewBody,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ProcurementDep,
-    if_match: IfMatchHeader = None,
+def review_supplier_request(
+    request_id: uuid.UUID, body: VendorRequestReviewBody, edit: EditingDep
 ) -> VendorRequestPublic:
+    session, catalog = edit.session, edit.catalog
+    # The body's fields (decision, comment, item comments) are the service's arguments.
     request, assessment = vendor_requests.review_request(
         session,
         catalog,
-        caller=principal,
+        caller=edit.caller,
         request_id=request_id,
-        decision=body.decision,
-        comment=body.comment,
-        item_comments=body.item_comments,
-        if_match=if_match,
+        if_match=edit.if_match,
+        **body.model_dump(),
     )
-    return with_etag(
-        response, assessment.revision, views.request_public(session, catalog, request, assessment)
-    )
+    view = views.request_public(session, catalog, request, assessment)
+    return with_etag(edit.response, assessment.revision, view)
 
 
 @router.get(
     "/v1/supplier-requests/{request_id}/evidence/{evidence_id}/content",
-    operation_id="downloadSupplierEvidence",
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
@@ -513,17 +406,10 @@ def review_request(
     },
     summary="Download an evidence file (its SHA-256 is in the Repr-Digest header)",
 )
-def download_evidence(
-    request_id: uuid.UUID,
-    evidence_id: uuid.UUID,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: ReaderDep,
+def download_supplier_evidence(
+    request_id: uuid.UUID, evidence_id: uuid.UUID, settings: SettingsDep, read: ReadingDep
 ) -> FileResponse:
     evidence = vendor_requests.get_evidence(
-        session,
-        caller=principal,
-        request_id=request_id,
-        evidence_id=evidence_id,
+        read.session, caller=read.caller, request_id=request_id, evidence_id=evidence_id
     )
     return EvidenceStore(settings.evidence_dir).download(evidence)
