@@ -1,13 +1,25 @@
-"""What the printable assessment report shows of a supplier: its name and the evidence files it
-attached to the vendor request whose answers the assessment holds, with their SHA-256."""
+"""What assessments show of a supplier: its name in lists of assessments, and in the printable
+report its name and the evidence files it attached to the vendor request whose answers the
+assessment holds, with their SHA-256. The app factory installs both in the assessments package."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from app.assessments.exports import EvidenceFile, SupplierFacts
 from app.assessments.models import Assessment
 from app.suppliers.models import Evidence, Supplier, VendorRequest
+
+
+def supplier_name() -> Any:
+    """A supplier's assessment's subject name: a scalar subquery correlated with `Assessment`."""
+    return (
+        select(Supplier.name)
+        .where(col(Supplier.id) == col(Assessment.supplier_id))
+        .scalar_subquery()
+    )
 
 
 def supplier_facts(session: Session, assessment: Assessment) -> SupplierFacts | None:
