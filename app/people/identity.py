@@ -12,6 +12,7 @@ from app.auth import KeyRecord, SessionRecord
 from app.db import record_aside
 from app.organizations.models import ApiKey
 from app.people.models import Membership, User, UserSession
+from app.views import attributes
 
 
 def _owner_role() -> sa.ScalarSelect[str]:
@@ -80,11 +81,9 @@ class PeopleIdentityStore:
             return None
         user_session, status, role = row
         return SessionRecord(
-            id=user_session.id,
-            user_id=user_session.user_id,
-            organization_id=user_session.organization_id,
-            last_seen_at=user_session.last_seen_at,
-            expires_at=user_session.expires_at,
+            **attributes(
+                user_session, "id", "user_id", "organization_id", "last_seen_at", "expires_at"
+            ),
             ended=user_session.ended_at is not None,
             user_active=status == "active",
             role=role,

@@ -63,19 +63,7 @@ class PlanSettings:
 
 
 def entry_public(entry: plans.Entry) -> PlanEntryPublic:
-    return PlanEntryPublic(
-        questionnaire_key=entry.questionnaire_key,
-        title=entry.title,
-        reasons=entry.reasons,
-        state=entry.state,
-        urgency=entry.urgency,
-        due_at=entry.due_at,
-        current_assessment_id=entry.current_assessment_id,
-        open_assessment_id=entry.open_assessment_id,
-        tier=entry.tier,
-        supplier_id=entry.supplier_id,
-        supplier_name=entry.supplier_name,
-    )
+    return PlanEntryPublic.model_validate(entry, from_attributes=True)
 
 
 def _summary(entries: list[plans.Entry]) -> tuple[PlanSummary, datetime | None]:
