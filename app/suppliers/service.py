@@ -45,18 +45,13 @@ from app.suppliers.schemas import (
     SupplierUpdate,
 )
 from app.systems.models import AISystem
+from app.views import attributes
 
 # --- suppliers ------------------------------------------------------------------------------
 
 
 def _snapshot(supplier: Supplier) -> dict[str, Any]:
-    return {
-        "name": supplier.name,
-        "website": supplier.website,
-        "country": supplier.country,
-        "description": supplier.description,
-        "revision": supplier.revision,
-    }
+    return attributes(supplier, "name", "website", "country", "description", "revision")
 
 
 def _check_systems(
