@@ -11,7 +11,7 @@ from app.auth import KeyRecord, SessionRecord, Use
 from app.db import record_aside
 from app.organizations.models import ApiKey
 from app.people.models import Membership, User, UserSession
-from app.views import attributes
+from app.views import view
 
 
 def _owner_role() -> sa.ScalarSelect[str]:
@@ -79,10 +79,9 @@ class PeopleIdentityStore:
         if row is None:
             return None
         user_session, status, role = row
-        return SessionRecord(
-            **attributes(
-                user_session, "id", "user_id", "organization_id", "last_seen_at", "expires_at"
-            ),
+        return view(
+            SessionRecord,
+            user_session,
             ended=user_session.ended_at is not None,
             user_active=status == "active",
             role=role,
