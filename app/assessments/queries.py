@@ -223,13 +223,7 @@ def list_assessments(
                     col(Assessment.due_at) >= now,
                 )
             )
-    statement = keyset_page(
-        statement,
-        created_col=Assessment.created_at,
-        id_col=Assessment.id,
-        cursor=cursor,
-        limit=limit,
-    )
+    statement = keyset_page(statement, Assessment, cursor=cursor, limit=limit)
     rows = [Listed._make(row) for row in session.connection().execute(statement).all()]
     return finish_page(rows, limit)
 

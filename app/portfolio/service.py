@@ -568,7 +568,7 @@ def dossier(
 ) -> str:
     """The printable dossier of one AI system (HTML rendered from a template)."""
     from app.portfolio import reports
-    from app.suppliers.models import Evidence, VendorRequest
+    from app.suppliers.report import evidence_of
 
     standing = system_standing(
         session,
@@ -604,17 +604,7 @@ def dossier(
     for linked in standing.suppliers:
         files: list[Any] = []
         if linked.assessment_id is not None:
-            files = list(
-                session.exec(
-                    select(Evidence)
-                    .join(VendorRequest, col(VendorRequest.id) == col(Evidence.request_id))
-                    .where(
-                        Evidence.organization_id == caller.organization_id,
-                        VendorRequest.assessment_id == linked.assessment_id,
-                    )
-                    .order_by(col(Evidence.uploaded_at), col(Evidence.id))
-                ).all()
-            )
+            files = evidence_of(session, caller.organization_id, linked.assessment_id)
         suppliers.append(
             SupplierLine(linked.supplier_name, linked.product_name, linked.tier, files)
         )

@@ -108,7 +108,8 @@ def _invitation(invitation: Invitation | None) -> InvitationPublic | None:
 
 
 def _decided_at(assessment: Assessment) -> datetime | None:
-    """When procurement decided on the answers (None while a request for changes is open)."""
+    """When procurement approved or rejected the answers; None otherwise (after a request for
+    changes too)."""
     return assessment.decided_at if vendor_requests.is_decided(assessment) else None
 
 
