@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
 
 from app.settings import Settings
-
-Held = TypeVar("Held")
-
-
-def state_of(request: Request, name: str, kind: type[Held]) -> Held:
-    """`app.state.<name>`, which the app factory made a `kind` (else a RuntimeError: a bug)."""
-    held = getattr(request.app.state, name)
-    if not isinstance(held, kind):
-        raise RuntimeError(f"app.state.{name} is not a {kind.__name__}")
-    return held
 
 
 async def get_settings_of(request: Request) -> Settings:

@@ -39,7 +39,6 @@ from app.assessments.models import Assessment
 from app.audit import service as audit
 from app.auth import Credential, Principal, Scope, authenticate, check_scope
 from app.db import transaction
-from app.deps import state_of
 from app.errors import AppError
 from app.questionnaires.catalog import Catalog
 from app.settings import Settings
@@ -204,7 +203,10 @@ class Autosave:
 
 async def get_autosave(request: Request) -> Autosave:
     """The autosave queue of the app (``app.state.autosave``)."""
-    return state_of(request, "autosave", Autosave)
+    autosave = request.app.state.autosave
+    if not isinstance(autosave, Autosave):
+        raise RuntimeError("app.state.autosave is not an Autosave")
+    return autosave
 
 
 AutosaveDep = Annotated[Autosave, Depends(get_autosave)]
