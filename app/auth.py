@@ -180,6 +180,16 @@ class SessionRecord:
     role: str | None
 
 
+@dataclass(frozen=True)
+class Use:
+    """A use of a key or session to note: at `now`, over a note from `threshold` or before; a
+    read-only request notes it aside."""
+
+    now: datetime
+    threshold: datetime
+    read_only: bool
+
+
 class IdentityStore(Protocol):
     """Reads keys and sessions by hash, and notes their use."""
 
@@ -187,25 +197,9 @@ class IdentityStore(Protocol):
 
     def session(self, session: Session, secret_hash: str) -> SessionRecord | None: ...
 
-    def touch_key(
-        self,
-        session: Session,
-        key_id: uuid.UUID,
-        now: datetime,
-        threshold: datetime,
-        *,
-        read_only: bool,
-    ) -> None: ...
+    def touch_key(self, session: Session, key_id: uuid.UUID, use: Use) -> None: ...
 
-    def touch_session(
-        self,
-        session: Session,
-        session_id: uuid.UUID,
-        now: datetime,
-        threshold: datetime,
-        *,
-        read_only: bool,
-    ) -> None: ...
+    def touch_session(self, session: Session, session_id: uuid.UUID, use: Use) -> None: ...
 
 
 _store: IdentityStore | None = None
@@ -288,7 +282,7 @@ def authenticate(
         if key is None or key.revoked or (key.user_id is not None and key.owner_role is None):
             raise unauthenticated("The API key is unknown or revoked.")
         if key.last_used_at is None or key.last_used_at <= threshold:
-            store.touch_key(session, key.id, now, threshold, read_only=read_only)
+            store.touch_key(session, key.id, Use(now, threshold, read_only))
         scopes = frozenset(key.scopes)
         if key.owner_role is not None:
             scopes = narrow_to_role(scopes, key.owner_role)
@@ -314,7 +308,7 @@ def authenticate(
     ):
         raise unauthenticated("The session has ended; sign in again.")
     if record.last_seen_at <= threshold:
-        store.touch_session(session, record.id, now, threshold, read_only=read_only)
+        store.touch_session(session, record.id, Use(now, threshold, read_only))
     return Principal.signed_in(record.organization_id, record.user_id, record.role, record.id)
 
 

@@ -14,9 +14,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app import __version__
 from app.assessments import hooks as assessment_hooks
+from app.assessments import queries as assessment_queries
 from app.assessments.autosave import Autosave
 from app.assessments.export_router import router as export_router
 from app.assessments.exports import install_supplier_facts
+from app.assessments.models import SubjectKind
 from app.assessments.organization_router import router as organization_router
 from app.assessments.router import router as assessments_router
 from app.assessments.router import standing_router
@@ -54,7 +56,7 @@ from app.request_guard import RequestGuardMiddleware
 from app.route_prefixes import guard_included_routers
 from app.settings import Settings, get_settings
 from app.suppliers.portal import router as supplier_portal_router
-from app.suppliers.report import supplier_facts
+from app.suppliers.report import supplier_facts, supplier_name
 from app.suppliers.router import router as suppliers_router
 from app.systems.router import router as systems_router
 from app.text_guard import reject_unstorable_text
@@ -100,6 +102,7 @@ def _install_state(app: FastAPI, settings: Settings, engine: Engine, catalog: Ca
     app.state.oidc = OidcProvider.from_settings(settings)
     install_identity_store(PeopleIdentityStore())
     install_supplier_facts(supplier_facts)
+    assessment_queries.install_subject_name(SubjectKind.SUPPLIER, supplier_name())
     # An incident's triage facts follow its triage assessment's submissions.
     assessment_hooks.subscribe(incidents_service.triage_submitted)
 

@@ -114,15 +114,10 @@ def invalid_cursor() -> AppError:
     )
 
 
-def keyset_page(
-    statement: Any,
-    *,
-    created_col: Any,
-    id_col: Any,
-    cursor: str | None,
-    limit: int,
-) -> Any:
-    """Apply newest-first keyset ordering, the cursor and limit+1 (to learn if more follow)."""
+def keyset_page(statement: Any, model: type[Any], *, cursor: str | None, limit: int) -> Any:
+    """Apply newest-first keyset ordering (by `model`'s `created_at`, then `id`), the cursor and
+    limit+1 (to learn if more follow)."""
+    created_col, id_col = model.created_at, model.id
     if cursor is not None:
         created, id_ = decode_cursor(cursor)
         statement = statement.where(
@@ -140,9 +135,7 @@ def fetch_page(
     limit: int,
 ) -> tuple[list[T], str | None]:
     """One page of the rows of `statement` (of `model`), newest first, and the next cursor."""
-    statement = keyset_page(
-        statement, created_col=model.created_at, id_col=model.id, cursor=cursor, limit=limit
-    )
+    statement = keyset_page(statement, model, cursor=cursor, limit=limit)
     return finish_page(list(session.exec(statement).all()), limit)
 
 

@@ -26,11 +26,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from app.assessments import queries
-from app.assessments.models import Assessment, AssessmentStatus
+from app.assessments.models import Assessment, AssessmentStatus, SubjectKind
 from app.auth import Principal
 from app.db import create_db_engine
 from app.migrate import upgrade
 from app.organizations.models import Organization
+from app.suppliers.report import supplier_name
 from app.systems.models import AISystem
 from bench.http_bench import POSTGRES, postgres_available
 from tests.databases import fresh_database
@@ -161,6 +162,8 @@ def run(name: str, url: str, rows: int) -> None:
 
 
 def main() -> None:
+    # As the app factory does: lists name a supplier's assessment by the supplier.
+    queries.install_subject_name(SubjectKind.SUPPLIER, supplier_name())
     parser = argparse.ArgumentParser(description="assessment list timings on many rows")
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--databases", nargs="+", default=["sqlite", "postgresql"])

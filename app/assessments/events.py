@@ -7,6 +7,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.assessments.models import Assessment
+from app.views import attributes
 from app.webhooks import service as webhooks
 
 
@@ -14,14 +15,9 @@ def data(assessment: Assessment) -> dict[str, Any]:
     """The `data` of an `assessment.*` webhook event."""
     return {
         "assessment_id": assessment.id,
-        "organization_id": assessment.organization_id,
-        "system_id": assessment.system_id,
-        "supplier_id": assessment.supplier_id,
-        "questionnaire_key": assessment.questionnaire_key,
-        "questionnaire_version": assessment.questionnaire_version,
-        "round": assessment.round,
-        "status": assessment.status,
-        "tier": assessment.tier,
+        **attributes(assessment, "organization_id", "system_id", "supplier_id"),
+        **attributes(assessment, "questionnaire_key", "questionnaire_version"),
+        **attributes(assessment, "round", "status", "tier"),
     }
 
 

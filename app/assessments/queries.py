@@ -27,7 +27,6 @@ from app.pagination import (
     finish_page,
     keyset_page,
 )
-from app.suppliers.models import Supplier
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 
@@ -147,20 +146,31 @@ class Listed(NamedTuple):
     updated_at: datetime
 
 
+# The name of an assessment's subject in lists, a scalar subquery correlated with `Assessment` for
+# each kind of subject named elsewhere: suppliers sit above assessments, so the app factory
+# installs theirs (an AI system's is read here).
+_subject_names: dict[str, Any] = {}
+
+
+def install_subject_name(kind: SubjectKind, name: Any) -> None:
+    """Called by the app factory: lists name an assessment of `kind` by `name`."""
+    _subject_names[kind.value] = name
+    _listed_columns.cache_clear()
+
+
 @functools.cache
 def _listed_columns() -> tuple[Any, ...]:
     """The columns of `Listed`, in its order (built once: they are the same for every page)."""
     # The subject's name as one scalar expression, not joins: PostgreSQL evaluates it for the
     # rows of the page only (joined, it joined every matching row before sorting and cutting,
     # 5x slower when overdue); one expression, so its cost always defers it past the sort.
-    subject_name = sa.func.coalesce(
+    names = [
         select(AISystem.name)
         .where(col(AISystem.id) == col(Assessment.system_id))
         .scalar_subquery(),
-        select(Supplier.name)
-        .where(col(Supplier.id) == col(Assessment.supplier_id))
-        .scalar_subquery(),
-    )
+        *_subject_names.values(),
+    ]
+    subject_name = sa.func.coalesce(*names) if len(names) > 1 else names[0]
     a = Assessment
     return (
         _id_text(col(a.id)),
@@ -213,13 +223,7 @@ def list_assessments(
                     col(Assessment.due_at) >= now,
                 )
             )
-    statement = keyset_page(
-        statement,
-        created_col=Assessment.created_at,
-        id_col=Assessment.id,
-        cursor=cursor,
-        limit=limit,
-    )
+    statement = keyset_page(statement, Assessment, cursor=cursor, limit=limit)
     rows = [Listed._make(row) for row in session.connection().execute(statement).all()]
     return finish_page(rows, limit)
 

@@ -41,6 +41,7 @@ from app.questionnaires.catalog import (
 from app.rules import InvalidAnswerError, State, settle
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
+from app.views import attributes
 from app.webhooks import service as webhooks
 
 # Questionnaires answered on an incident (POST /v1/incidents/{id}/triage), never on a system.
@@ -150,10 +151,7 @@ def progress(
 
 def _snapshot(assessment: Assessment) -> dict[str, Any]:
     return {
-        "status": assessment.status,
-        "round": assessment.round,
-        "revision": assessment.revision,
-        "tier": assessment.tier,
+        **attributes(assessment, "status", "round", "revision", "tier"),
         "questionnaire": f"{assessment.questionnaire_key}@{assessment.questionnaire_version}",
     }
 

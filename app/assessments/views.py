@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from sqlmodel import Session
 
 from app.assessments import queries, service
 from app.assessments.migration import MigrationPlan
-from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
+from app.assessments.models import Assessment, AssessmentRound
 from app.assessments.schemas import (
     AssessmentPublic,
     AssessmentSummary,
@@ -20,6 +20,7 @@ from app.assessments.schemas import (
 from app.db import utcnow
 from app.json_bytes import JSONBytes
 from app.questionnaires.catalog import Catalog
+from app.views import attributes, view
 
 
 class ResultLists(TypedDict):
@@ -53,66 +54,34 @@ class PlanFields(TypedDict):
 
 
 def plan_fields(plan: MigrationPlan) -> PlanFields:
-    return PlanFields(
-        source=plan.source,
-        target=plan.target,
-        carried=plan.carried,
-        renamed=plan.renamed,
-        recoded=plan.recoded,
-        dropped=plan.dropped,
-        to_answer=plan.to_answer,
-    )
+    return cast(PlanFields, attributes(plan, *PlanFields.__annotations__))
 
 
 def assessment_public(
     session: Session, catalog: Catalog, assessment: Assessment
 ) -> AssessmentPublic:
     version = service.pinned_version(catalog, assessment)
-    return AssessmentPublic(
-        id=assessment.id,
-        subject=SubjectKind(assessment.subject),
-        system_id=assessment.system_id,
-        supplier_id=assessment.supplier_id,
-        incident_id=assessment.incident_id,
+    return view(
+        AssessmentPublic,
+        assessment,
         questionnaire=QuestionnairePin.of(assessment),
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
         prefilled=assessment.prefilled or {},
         progress=service.progress(version, assessment.answers),
-        tier=assessment.tier,
-        is_current=assessment.is_current,
-        due_at=assessment.due_at,
         overdue=service.is_overdue(assessment),
         review_comments=queries.review_comments(session, assessment),
-        created_at=assessment.created_at,
-        updated_at=assessment.updated_at,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at,
     )
 
 
 def assessment_summary(
     assessment: Assessment, system_name: str | None = None, supplier_name: str | None = None
 ) -> AssessmentSummary:
-    return AssessmentSummary(
-        id=assessment.id,
-        subject=SubjectKind(assessment.subject),
-        system_id=assessment.system_id,
+    return view(
+        AssessmentSummary,
+        assessment,
         system_name=system_name,
-        supplier_id=assessment.supplier_id,
-        incident_id=assessment.incident_id,
         supplier_name=supplier_name,
         questionnaire=QuestionnairePin.of(assessment),
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        tier=assessment.tier,
-        is_current=assessment.is_current,
-        due_at=assessment.due_at,
         overdue=service.is_overdue(assessment),
-        created_at=assessment.created_at,
-        updated_at=assessment.updated_at,
     )
 
 

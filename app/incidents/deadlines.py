@@ -10,9 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Literal
+from typing import Final, Literal
 
 NIS2 = "Directive (EU) 2022/2555 (NIS2)"
+# A significant incident's two NIS2 clocks: id, hours after awareness, explanation, references.
+_NIS2_CLOCKS: Final = (
+    (
+        "nis2_art23_early_warning",
+        24,
+        "Significant incident: early warning within 24 hours of awareness.",
+        (f"{NIS2} Art. 23(4)(a)",),
+    ),
+    (
+        "nis2_art23_notification",
+        72,
+        "Significant incident: incident notification within 72 hours of awareness (final report "
+        "within one month after it).",
+        (f"{NIS2} Art. 23(4)(b)", f"{NIS2} Art. 23(4)(d)"),
+    ),
+)
 
 
 class OperatorRole(StrEnum):
@@ -282,31 +298,19 @@ def compute(facts: TriageFacts) -> Outcome:
             )
         )
     if facts.nis2_in_scope and facts.nis2_significant:
-        common = {"regime": "NIS2", "reporter": "essential or important entity"}
-        recipient = "CSIRT or competent authority"
-        clocks.append(
+        clocks += [
             _clock(
                 facts,
-                id="nis2_art23_early_warning",
-                recipient=recipient,
-                period=(24, "hours"),
-                explanation="Significant incident: early warning within 24 hours of awareness.",
-                refs=(f"{NIS2} Art. 23(4)(a)",),
-                **common,
+                id=clock_id,
+                regime="NIS2",
+                reporter="essential or important entity",
+                recipient="CSIRT or competent authority",
+                period=(hours, "hours"),
+                explanation=explanation,
+                refs=refs,
             )
-        )
-        clocks.append(
-            _clock(
-                facts,
-                id="nis2_art23_notification",
-                recipient=recipient,
-                period=(72, "hours"),
-                explanation="Significant incident: incident notification within 72 hours of "
-                "awareness (final report within one month after it).",
-                refs=(f"{NIS2} Art. 23(4)(b)", f"{NIS2} Art. 23(4)(d)"),
-                **common,
-            )
-        )
+            for clock_id, hours, explanation, refs in _NIS2_CLOCKS
+        ]
     if facts.aware_at is None and clocks:
         undetermined.append("aware_at: no deadline is computed without the date of awareness")
     return Outcome(tuple(clocks), (*notes, COUNTING_NOTE), tuple(undetermined))

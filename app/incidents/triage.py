@@ -10,6 +10,7 @@ from typing import Any
 
 from app.incidents.deadlines import Harm, OperatorRole, TriageFacts
 from app.incidents.schemas import Triage
+from app.views import view
 
 TRIAGE_KEY = "ai-incident-triage"
 NO_HARM = "none"
@@ -75,17 +76,4 @@ def answers_from_facts(triage: Triage) -> dict[str, Any]:
 
 def deadline_facts(known: Triage, aware_at: datetime | None) -> TriageFacts:
     """The facts as the deadline computation takes them."""
-    return TriageFacts(
-        aware_at=aware_at,
-        serious=known.serious,
-        harms=frozenset(known.harms),
-        widespread_infringement=known.widespread_infringement,
-        high_risk_obligations_apply=known.high_risk_obligations_apply,
-        role=known.role,
-        provider_reachable=known.provider_reachable,
-        sectoral_regime=known.sectoral_regime,
-        gpai_systemic_risk=known.gpai_systemic_risk,
-        personal_data_breach=known.personal_data_breach,
-        nis2_in_scope=known.nis2_in_scope,
-        nis2_significant=known.nis2_significant,
-    )
+    return view(TriageFacts, known, aware_at=aware_at, harms=frozenset(known.harms))

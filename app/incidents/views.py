@@ -3,7 +3,6 @@
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -19,6 +18,7 @@ from app.incidents.schemas import (
     TriageFactsSource,
 )
 from app.incidents.service import facts, met_clocks
+from app.views import view
 
 
 def triage_assessments(
@@ -51,14 +51,11 @@ def facts_source(triages: Sequence[Assessment]) -> TriageFactsSource | None:
 
 
 def link(assessment: Assessment) -> TriageAssessmentLink:
-    return TriageAssessmentLink(
+    return view(
+        TriageAssessmentLink,
+        assessment,
         assessment_id=assessment.id,
         questionnaire=f"{assessment.questionnaire_key}@{assessment.questionnaire_version}",
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        tier=assessment.tier,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at,
     )
 
 
@@ -67,18 +64,11 @@ def _deadlines(incident: Incident, now: datetime) -> Deadlines:
     met = met_clocks(incident)
     closed = incident.status == IncidentStatus.CLOSED
     clocks = [
-        ClockPublic(
-            id=c.id,
-            regime=c.regime,
-            reporter=c.reporter,
-            recipient=c.recipient,
-            status=c.status,
-            due_at=c.due_at,
-            period=c.period,
+        view(
+            ClockPublic,
+            c,
             met_by_report=c.id in met,
             overdue=c.due_at is not None and c.due_at < now and c.id not in met and not closed,
-            explanation=c.explanation,
-            refs=list(c.refs),
         )
         for c in outcome.clocks
     ]
@@ -91,15 +81,13 @@ def public(
     incident: Incident, triages: Sequence[Assessment], now: datetime | None = None
 ) -> IncidentPublic:
     """The incident with its deadlines computed afresh and its triage assessments linked."""
-    data: dict[str, Any] = {
-        name: getattr(incident, name)
-        for name in IncidentPublic.model_fields
-        if name not in ("deadlines", "triage_assessment", "triage_facts_from")
-    }
-    data["deadlines"] = _deadlines(incident, now or utcnow())
-    data["triage_assessment"] = link(triages[-1]) if triages else None
-    data["triage_facts_from"] = facts_source(triages)
-    return IncidentPublic.model_validate(data)
+    return view(
+        IncidentPublic,
+        incident,
+        deadlines=_deadlines(incident, now or utcnow()),
+        triage_assessment=link(triages[-1]) if triages else None,
+        triage_facts_from=facts_source(triages),
+    )
 
 
 def one(session: Session, incident: Incident) -> IncidentPublic:

@@ -4,17 +4,8 @@ from __future__ import annotations
 
 from app.organizations.models import ApiKey
 from app.organizations.schemas import ApiKeyPublic
+from app.views import view
 
 
 def api_key_public(key: ApiKey) -> ApiKeyPublic:
-    return ApiKeyPublic(
-        id=key.id,
-        name=key.name,
-        prefix=key.prefix,
-        scopes=key.scopes,
-        created_at=key.created_at,
-        last_used_at=key.last_used_at,
-        revoked_at=key.revoked_at,
-        active=key.revoked_at is None,
-        user_id=key.user_id,
-    )
+    return view(ApiKeyPublic, key, active=key.revoked_at is None)

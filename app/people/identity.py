@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from app.auth import KeyRecord, SessionRecord
+from app.auth import KeyRecord, SessionRecord, Use
 from app.db import record_aside
 from app.organizations.models import ApiKey
 from app.people.models import Membership, User, UserSession
+from app.views import view
 
 
 def _owner_role() -> sa.ScalarSelect[str]:
@@ -79,48 +79,31 @@ class PeopleIdentityStore:
         if row is None:
             return None
         user_session, status, role = row
-        return SessionRecord(
-            id=user_session.id,
-            user_id=user_session.user_id,
-            organization_id=user_session.organization_id,
-            last_seen_at=user_session.last_seen_at,
-            expires_at=user_session.expires_at,
+        return view(
+            SessionRecord,
+            user_session,
             ended=user_session.ended_at is not None,
             user_active=status == "active",
             role=role,
         )
 
-    def touch_key(
-        self,
-        session: Session,
-        key_id: uuid.UUID,
-        now: datetime,
-        threshold: datetime,
-        *,
-        read_only: bool,
-    ) -> None:
+    def touch_key(self, session: Session, key_id: uuid.UUID, use: Use) -> None:
+        last_used = col(ApiKey.last_used_at)
         statement = (
             sa.update(ApiKey)
             .where(
-                col(ApiKey.id) == key_id,
-                sa.or_(col(ApiKey.last_used_at).is_(None), col(ApiKey.last_used_at) <= threshold),
+                col(ApiKey.id) == key_id, sa.or_(last_used.is_(None), last_used <= use.threshold)
             )
-            .values(last_used_at=now)
+            .values(last_used_at=use.now)
         )
-        record_aside(session, statement, read_only=read_only, what="the use of an API key")
+        record_aside(session, statement, read_only=use.read_only, what="the use of an API key")
 
-    def touch_session(
-        self,
-        session: Session,
-        session_id: uuid.UUID,
-        now: datetime,
-        threshold: datetime,
-        *,
-        read_only: bool,
-    ) -> None:
+    def touch_session(self, session: Session, session_id: uuid.UUID, use: Use) -> None:
         statement = (
             sa.update(UserSession)
-            .where(col(UserSession.id) == session_id, col(UserSession.last_seen_at) <= threshold)
-            .values(last_seen_at=now)
+            .where(
+                col(UserSession.id) == session_id, col(UserSession.last_seen_at) <= use.threshold
+            )
+            .values(last_seen_at=use.now)
         )
-        record_aside(session, statement, read_only=read_only, what="the use of a session")
+        record_aside(session, statement, read_only=use.read_only, what="the use of a session")

@@ -63,19 +63,7 @@ class PlanSettings:
 
 
 def entry_public(entry: plans.Entry) -> PlanEntryPublic:
-    return PlanEntryPublic(
-        questionnaire_key=entry.questionnaire_key,
-        title=entry.title,
-        reasons=entry.reasons,
-        state=entry.state,
-        urgency=entry.urgency,
-        due_at=entry.due_at,
-        current_assessment_id=entry.current_assessment_id,
-        open_assessment_id=entry.open_assessment_id,
-        tier=entry.tier,
-        supplier_id=entry.supplier_id,
-        supplier_name=entry.supplier_name,
-    )
+    return PlanEntryPublic.model_validate(entry, from_attributes=True)
 
 
 def _summary(entries: list[plans.Entry]) -> tuple[PlanSummary, datetime | None]:
@@ -580,7 +568,7 @@ def dossier(
 ) -> str:
     """The printable dossier of one AI system (HTML rendered from a template)."""
     from app.portfolio import reports
-    from app.suppliers.models import Evidence, VendorRequest
+    from app.suppliers.report import evidence_of
 
     standing = system_standing(
         session,
@@ -616,17 +604,7 @@ def dossier(
     for linked in standing.suppliers:
         files: list[Any] = []
         if linked.assessment_id is not None:
-            files = list(
-                session.exec(
-                    select(Evidence)
-                    .join(VendorRequest, col(VendorRequest.id) == col(Evidence.request_id))
-                    .where(
-                        Evidence.organization_id == caller.organization_id,
-                        VendorRequest.assessment_id == linked.assessment_id,
-                    )
-                    .order_by(col(Evidence.uploaded_at), col(Evidence.id))
-                ).all()
-            )
+            files = evidence_of(session, caller.organization_id, linked.assessment_id)
         suppliers.append(
             SupplierLine(linked.supplier_name, linked.product_name, linked.tier, files)
         )

@@ -20,11 +20,11 @@ import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
+from app.db import StoredFile
 from app.errors import (
     AppError,
     ConflictError,
@@ -130,19 +130,6 @@ class StagedFile:
     def discard(self) -> None:
         with contextlib.suppress(FileNotFoundError):
             self.path.unlink()
-
-
-class StoredFile(Protocol):
-    """What the store keeps of an evidence file, whoever it belongs to (a request, a control)."""
-
-    @property
-    def storage_key(self) -> str: ...
-    @property
-    def sha256(self) -> str: ...
-    @property
-    def content_type(self) -> str: ...
-    @property
-    def filename(self) -> str: ...
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -45,18 +45,13 @@ from app.suppliers.schemas import (
     SupplierUpdate,
 )
 from app.systems.models import AISystem
+from app.views import attributes
 
 # --- suppliers ------------------------------------------------------------------------------
 
 
 def _snapshot(supplier: Supplier) -> dict[str, Any]:
-    return {
-        "name": supplier.name,
-        "website": supplier.website,
-        "country": supplier.country,
-        "description": supplier.description,
-        "revision": supplier.revision,
-    }
+    return attributes(supplier, "name", "website", "country", "description", "revision")
 
 
 def _check_systems(
@@ -163,10 +158,7 @@ def create_supplier(session: Session, *, caller: Caller, data: SupplierCreate) -
         )
     supplier = Supplier(
         organization_id=caller.organization_id,
-        name=data.name,
-        website=data.website,
-        country=data.country,
-        description=data.description,
+        **attributes(data, "name", "website", "country", "description"),
         created_by_key_id=caller.actor.key_id,
         created_by_user_id=caller.actor.user_id,
     )
@@ -466,24 +458,21 @@ def remove_product(
     return supplier
 
 
+Part = TypeVar("Part", SupplierContact, SupplierProduct)
+
+
+def _parts(session: Session, kind: type[Part], supplier: Supplier) -> list[Part]:
+    """The supplier's contacts or products, in the order they were added."""
+    statement = select(kind).where(kind.supplier_id == supplier.id)
+    return list(session.exec(statement.order_by(col(kind.created_at), col(kind.id))).all())
+
+
 def contacts(session: Session, supplier: Supplier) -> list[SupplierContact]:
-    return list(
-        session.exec(
-            select(SupplierContact)
-            .where(SupplierContact.supplier_id == supplier.id)
-            .order_by(col(SupplierContact.created_at), col(SupplierContact.id))
-        ).all()
-    )
+    return _parts(session, SupplierContact, supplier)
 
 
 def products(session: Session, supplier: Supplier) -> list[tuple[SupplierProduct, list[uuid.UUID]]]:
-    found = list(
-        session.exec(
-            select(SupplierProduct)
-            .where(SupplierProduct.supplier_id == supplier.id)
-            .order_by(col(SupplierProduct.created_at), col(SupplierProduct.id))
-        ).all()
-    )
+    found = _parts(session, SupplierProduct, supplier)
     links = session.exec(
         select(SupplierProductSystem).where(
             col(SupplierProductSystem.product_id).in_([p.id for p in found])

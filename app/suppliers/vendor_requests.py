@@ -55,6 +55,7 @@ from app.suppliers.schemas import (
     Resend,
 )
 from app.suppliers.service import get_supplier
+from app.views import attributes
 from app.webhooks import service as webhooks
 
 TOKEN_PREFIX = "inv_"  # noqa: S105 - never `aas_`: an invitation must not look like an API key
@@ -292,11 +293,9 @@ def create_request(
         organization_id=caller.organization_id,
         supplier_id=supplier.id,
         contact_id=contact.id,
-        product_id=data.product_id,
         assessment_id=assessment.id,
         recipient_email=contact.email,
-        message=data.message,
-        due_date=data.due_date,
+        **attributes(data, "product_id", "message", "due_date"),
         prefilled_from_assessment_id=source.id if source else None,
         created_by_key_id=caller.key_id,
         created_by_user_id=caller.user_id,
@@ -370,13 +369,7 @@ def list_requests(
     )
     if supplier_id is not None:
         statement = statement.where(VendorRequest.supplier_id == supplier_id)
-    statement = keyset_page(
-        statement,
-        created_col=VendorRequest.created_at,
-        id_col=VendorRequest.id,
-        cursor=cursor,
-        limit=limit,
-    )
+    statement = keyset_page(statement, VendorRequest, cursor=cursor, limit=limit)
     rows = [(r, a, name) for r, a, name in session.exec(statement).all()]
     kept, next_cursor = finish_page([r for r, _, _ in rows], limit)
     return rows[: len(kept)], next_cursor

@@ -4,6 +4,8 @@ organisation's routes and the supplier portal alike."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -33,30 +35,15 @@ from app.suppliers.schemas import (
     VendorRequestPublic,
     VendorRequestSummary,
 )
+from app.views import attributes, view
 
 
 def supplier_public(supplier: Supplier, tier: str | None) -> SupplierPublic:
-    return SupplierPublic(
-        id=supplier.id,
-        name=supplier.name,
-        website=supplier.website,
-        country=supplier.country,
-        description=supplier.description,
-        revision=supplier.revision,
-        tier=tier,
-        created_at=supplier.created_at,
-        updated_at=supplier.updated_at,
-    )
+    return view(SupplierPublic, supplier, tier=tier)
 
 
 def product_public(product: SupplierProduct, system_ids: list[uuid.UUID]) -> ProductPublic:
-    return ProductPublic(
-        id=product.id,
-        name=product.name,
-        description=product.description,
-        system_ids=system_ids,
-        created_at=product.created_at,
-    )
+    return view(ProductPublic, product, system_ids=system_ids)
 
 
 def evidence_public(found: Evidence) -> EvidencePublic:
@@ -69,7 +56,6 @@ def _standing(session: Session, catalog: Catalog, supplier: Supplier) -> Standin
         return None
     version = assessments.pinned_version(catalog, current.assessment)
     labels = {t.id: t.label.get("en") for t in version.model.scoring.tiers}
-    lists = result_lists(current.accepted.result)
     return Standing(
         tier=current.accepted.tier,
         tier_label=labels.get(current.accepted.tier),
@@ -78,9 +64,7 @@ def _standing(session: Session, catalog: Catalog, supplier: Supplier) -> Standin
         questionnaire=QuestionnairePin.of(current.assessment),
         accepted_at=current.assessment.decided_at,
         review_due_at=current.assessment.due_at,
-        controls=lists["controls"],
-        obligations=lists["obligations"],
-        flags=lists["flags"],
+        **result_lists(current.accepted.result),
     )
 
 
@@ -88,15 +72,15 @@ def supplier_profile(session: Session, catalog: Catalog, supplier: Supplier) -> 
     """A supplier with its contacts, products, standing (the accepted answers) and history."""
     standing = _standing(session, catalog, supplier)
     history = [
-        HistoryEntry(
+        view(
+            HistoryEntry,
+            assessment,
             request_id=request.id,
             questionnaire=QuestionnairePin.of(assessment),
             status=vendor_requests.request_status(assessment),
             sent_at=request.created_at,
             due_date=request.due_date,
-            submitted_at=assessment.submitted_at,
-            decided_at=assessment.decided_at if vendor_requests.is_decided(assessment) else None,
-            tier=assessment.tier,
+            decided_at=_decided_at(assessment),
         )
         for request, assessment in service.history(session, supplier.id)
     ]
@@ -115,51 +99,51 @@ def supplier_profile(session: Session, catalog: Catalog, supplier: Supplier) -> 
 def _invitation(invitation: Invitation | None) -> InvitationPublic | None:
     if invitation is None:
         return None
-    return InvitationPublic(
-        id=invitation.id,
-        recipient_email=invitation.recipient_email,
+    return view(
+        InvitationPublic,
+        invitation,
         state=vendor_requests.invitation_state(invitation),
         delivery=Delivery(invitation.delivery),
-        created_at=invitation.created_at,
-        expires_at=invitation.expires_at,
-        revoked_at=invitation.revoked_at,
-        first_opened_at=invitation.first_opened_at,
     )
+
+
+def _decided_at(assessment: Assessment) -> datetime | None:
+    """When procurement approved or rejected the answers; None otherwise (after a request for
+    changes too)."""
+    return assessment.decided_at if vendor_requests.is_decided(assessment) else None
+
+
+def _answers(
+    session: Session, catalog: Catalog, request: VendorRequest, assessment: Assessment
+) -> dict[str, Any]:
+    """What procurement and the supplier alike see of the answers: the questionnaire, the round
+    and its answers with their progress, the comments to answer and the evidence."""
+    version = assessments.pinned_version(catalog, assessment)
+    return {
+        "questionnaire": QuestionnairePin.of(assessment),
+        **attributes(assessment, "round", "revision", "answers", "submitted_at"),
+        "progress": assessments.progress(version, assessment.answers),
+        "review_comments": assessment_queries.review_comments(session, assessment),
+        "evidence": [evidence_public(e) for e in vendor_requests.evidence_of(session, request)],
+    }
 
 
 def request_public(
     session: Session, catalog: Catalog, request: VendorRequest, assessment: Assessment
 ) -> VendorRequestPublic:
     """A vendor request as procurement reads it: answers, result, comments, evidence, link."""
-    version = assessments.pinned_version(catalog, assessment)
     latest = vendor_requests.latest_round(session, assessment)
-    lists = result_lists(latest.result if latest else None)
-    return VendorRequestPublic(
-        id=request.id,
-        supplier_id=request.supplier_id,
-        contact_id=request.contact_id,
-        product_id=request.product_id,
+    return view(
+        VendorRequestPublic,
+        request,
         assessment_id=assessment.id,
-        recipient_email=request.recipient_email,
-        message=request.message,
-        due_date=request.due_date,
         overdue=vendor_requests.is_overdue(request, assessment),
         status=vendor_requests.request_status(assessment),
-        questionnaire=QuestionnairePin.of(assessment),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        progress=assessments.progress(version, assessment.answers),
         tier=assessment.tier,
-        controls=lists["controls"],
-        obligations=lists["obligations"],
-        flags=lists["flags"],
-        review_comments=assessment_queries.review_comments(session, assessment),
-        evidence=[evidence_public(e) for e in vendor_requests.evidence_of(session, request)],
+        **_answers(session, catalog, request, assessment),
+        **result_lists(latest.result if latest else None),
         invitation=_invitation(vendor_requests.current_invitation(session, request)),
-        created_at=request.created_at,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at if vendor_requests.is_decided(assessment) else None,
+        decided_at=_decided_at(assessment),
     )
 
 
@@ -191,18 +175,14 @@ def request_created(
 def request_summary(
     request: VendorRequest, assessment: Assessment, supplier_name: str
 ) -> VendorRequestSummary:
-    return VendorRequestSummary(
-        id=request.id,
-        supplier_id=request.supplier_id,
+    return view(
+        VendorRequestSummary,
+        request,
         supplier_name=supplier_name,
-        product_id=request.product_id,
-        recipient_email=request.recipient_email,
-        due_date=request.due_date,
         overdue=vendor_requests.is_overdue(request, assessment),
         status=vendor_requests.request_status(assessment),
         questionnaire=QuestionnairePin.of(assessment),
         tier=assessment.tier,
-        created_at=request.created_at,
     )
 
 
@@ -211,24 +191,15 @@ def portal_request(
 ) -> PortalRequest:
     """The request as the supplier sees it behind the invitation link."""
     request = access.request
-    version = assessments.pinned_version(catalog, assessment)
     supplier = session.get(Supplier, request.supplier_id)
     org = organizations.get_organization(session, organization_id=request.organization_id)
-    return PortalRequest(
+    return view(
+        PortalRequest,
+        request,
         organization=org.name,
         supplier=supplier.name if supplier else "",
-        recipient_email=request.recipient_email,
-        message=request.message,
-        due_date=request.due_date,
         status=portal_service.portal_status(assessment),
         outcome=portal_service.portal_outcome(assessment),
         read_only=assessment.status != AssessmentStatus.DRAFT,
-        questionnaire=QuestionnairePin.of(assessment),
-        round=assessment.round,
-        revision=assessment.revision,
-        answers=assessment.answers,
-        progress=assessments.progress(version, assessment.answers),
-        review_comments=assessment_queries.review_comments(session, assessment),
-        evidence=[evidence_public(e) for e in vendor_requests.evidence_of(session, request)],
-        submitted_at=assessment.submitted_at,
+        **_answers(session, catalog, request, assessment),
     )

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from app.delivery.crypto import WEBHOOK_SECRETS, SecretUnreadable, unseal
 from app.delivery.models import OutboxMessage
 from app.settings import Settings
+from app.views import attributes
 from app.webhooks.models import WebhookAttempt, WebhookSubscription
 from app.webhooks.sender import Outcome, WebhookCall
 from app.webhooks.service import signing_secrets_of
@@ -49,10 +50,8 @@ def record_attempt(
             organization_id=message.organization_id,
             message_id=message.id,
             attempt=attempt,
-            started_at=outcome.started_at,
-            duration_ms=outcome.duration_ms,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            response_prefix=outcome.response_prefix,
+            **attributes(
+                outcome, "started_at", "duration_ms", "status_code", "error", "response_prefix"
+            ),
         )
     )

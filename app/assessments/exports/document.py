@@ -21,6 +21,7 @@ from app.questionnaires.schemas import EvaluationResult
 from app.rules import ENGINE_VERSION
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemBase
+from app.views import view
 
 EXPORT_FORMAT: Final = "ai-assessment-export"
 EXPORT_FORMAT_VERSION: Final = 1
@@ -148,20 +149,7 @@ class ImportedAssessment(BaseModel):
 def _snapshot(system: AISystem | None) -> ExportedSystem | None:
     if system is None:
         return None
-    return ExportedSystem.model_validate(
-        {
-            "id": system.id,
-            "name": system.name,
-            "purpose": system.purpose,
-            "owner": system.owner,
-            "business_unit": system.business_unit,
-            "lifecycle_stage": system.lifecycle_stage,
-            "deployment_regions": system.deployment_regions,
-            "sourcing": system.sourcing,
-            "tags": system.tags,
-            "status": system.status,
-        }
-    )
+    return ExportedSystem.model_validate(system, from_attributes=True)
 
 
 # -- JSON export --------------------------------------------------------------------------------
@@ -174,42 +162,23 @@ def export_assessment(
     assessment = service.get_assessment(session, caller=caller, assessment_id=assessment_id)
     version = service.pinned_version(catalog, assessment)
     system = system_of(session, assessment)
-    return AssessmentExport(
+    return view(
+        AssessmentExport,
+        assessment,
         exported_at=utcnow(),
         engine_version=ENGINE_VERSION,
         assessment_id=assessment.id,
         system=_snapshot(system),
-        supplier_id=assessment.supplier_id,
-        questionnaire=ExportedQuestionnaire(
-            key=version.key,
-            version=version.version,
-            content_hash=version.content_hash,
-            logic_hash=version.logic_hash,
-        ),
-        status=AssessmentStatus(assessment.status),
-        round=assessment.round,
-        tier=assessment.tier,
+        questionnaire=ExportedQuestionnaire.model_validate(version, from_attributes=True),
         answers=dict(assessment.answers),
-        is_current=assessment.is_current,
-        due_at=assessment.due_at,
-        created_at=assessment.created_at,
-        updated_at=assessment.updated_at,
-        submitted_at=assessment.submitted_at,
-        decided_at=assessment.decided_at,
         rounds=[
-            ExportedRound(
-                round=r.round,
+            view(
+                ExportedRound,
+                r,
                 answers=dict(r.answers),
                 result=EvaluationResult.model_validate(r.result),
-                tier=r.tier,
-                engine_version=r.engine_version,
-                submitted_at=r.submitted_at,
-                submitted_by=r.submitted_by,
                 decision=Decision(r.decision) if r.decision else None,
-                comment=r.comment,
                 item_comments=dict(r.item_comments),
-                decided_at=r.decided_at,
-                decided_by=r.decided_by,
             )
             for r in service.rounds(session, assessment)
         ],

@@ -6,12 +6,17 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from sqlmodel import Session
 
 from app.assessments import service
-from app.assessments.exports.document import AssessmentExport, ImportedAssessment, Reproduction
+from app.assessments.exports.document import (
+    AssessmentExport,
+    ExportedQuestionnaire,
+    ImportedAssessment,
+    Reproduction,
+)
 from app.assessments.models import (
     Assessment,
     AssessmentRound,
@@ -32,27 +37,20 @@ from app.errors import (
     parameter_problem,
 )
 from app.questionnaires.catalog import Catalog, QuestionnaireNotFoundError, QuestionnaireVersion
+from app.questionnaires.schemas import QuestionnaireRef
 from app.rules import InvalidAnswerError
 from app.systems import service as systems_service
 from app.systems.models import AISystem, SystemStatus
 from app.systems.schemas import AISystemCreate
+from app.views import attributes
 
 
 def _problem(pointer: str, detail: str, code: str) -> dict[str, str]:
     return {"pointer": pointer, "detail": detail, "code": code}
 
 
-class _Pin(Protocol):
-    """A questionnaire version as an export names it (the assessment's, or a round's)."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def version(self) -> str: ...
-    @property
-    def content_hash(self) -> str: ...
-    @property
-    def logic_hash(self) -> str: ...
+# A questionnaire version as an export names it (the assessment's, or a round's result's).
+_Pin = ExportedQuestionnaire | QuestionnaireRef
 
 
 def _resolve(
@@ -343,18 +341,12 @@ def _add_assessment(
             AssessmentRound(
                 organization_id=caller.organization_id,
                 assessment_id=assessment.id,
-                round=found.round,
                 answers=_answered(found.answers),
                 result=found.result.model_dump(mode="json"),
-                tier=found.tier,
-                engine_version=found.engine_version,
-                submitted_at=found.submitted_at,
-                submitted_by=found.submitted_by,
                 decision=found.decision.value if found.decision else None,
-                comment=found.comment,
                 item_comments=dict(found.item_comments),
-                decided_at=found.decided_at,
-                decided_by=found.decided_by,
+                **attributes(found, "round", "tier", "engine_version", "comment"),
+                **attributes(found, "submitted_at", "submitted_by", "decided_at", "decided_by"),
             )
         )
     session.flush()
