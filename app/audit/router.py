@@ -17,8 +17,6 @@ router = problem_router(AUTHENTICATED, prefix="/v1/audit-events", tags=["audit"]
 
 @router.get(
     "",
-    operation_id="listAuditEvents",
-    response_model=Page[AuditEventPublic],
     responses=problem_responses(400),
     summary="The audit log, newest first",
     description="Newest first (highest sequence number first); `cursor` continues with the "
@@ -49,8 +47,6 @@ def list_audit_events(
 
 @router.get(
     "/checkpoints",
-    operation_id="listAuditCheckpoints",
-    response_model=Page[AuditCheckpointPublic],
     responses=problem_responses(400),
     summary="The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere",
     description="Oldest first (by the sequence number each checkpoint seals), unlike the other "
@@ -70,8 +66,6 @@ def list_audit_checkpoints(
 
 @router.get(
     "/verify",
-    operation_id="verifyAuditLog",
-    response_model=AuditVerification,
     summary="Check the hash chain from the latest checkpoint (or all of it) to the recorded head",
 )
 def verify_audit_log(

@@ -14,8 +14,6 @@ router = problem_router(AUTHENTICATED, prefix="/v1/outbox/messages", tags=["deli
 
 @router.get(
     "/{message_id}",
-    operation_id="getOutboxMessage",
-    response_model=OutboxMessagePublic,
     responses=problem_responses(404),
     summary="Get the delivery state of a queued e-mail (attempts, last error, sent or dead)",
 )

@@ -40,7 +40,6 @@ def _public(session: SessionDep, incident: Incident, response: Response) -> Inci
 
 @router.post(
     "/v1/incidents",
-    operation_id="createIncident",
     status_code=status.HTTP_201_CREATED,
     response_model=IncidentPublic,
     responses={**problem_responses(404), **etag_response(201, location=True)},
@@ -62,8 +61,6 @@ def create_incident(
 
 @router.get(
     "/v1/incidents",
-    operation_id="listIncidents",
-    response_model=Page[IncidentPublic],
     responses=problem_responses(400),
     summary="List incidents, newest first",
     description="Newest first (by recording time, then id); the filters combine with AND.",
@@ -94,8 +91,6 @@ def list_incidents(
 
 @router.get(
     "/v1/overdue-incidents",
-    operation_id="listOverdueIncidents",
-    response_model=Page[IncidentPublic],
     responses=problem_responses(400),
     summary="Incidents with a reporting deadline passed and unmet, organisation-wide",
     description=OVERDUE_ORDER,
@@ -116,8 +111,6 @@ def list_overdue_incidents(
 
 @router.get(
     "/v1/ai-systems/{system_id}/overdue-incidents",
-    operation_id="listSystemOverdueIncidents",
-    response_model=Page[IncidentPublic],
     responses=problem_responses(400, 404),
     summary="Incidents of one AI system with a reporting deadline passed and unmet",
     description=OVERDUE_ORDER,
@@ -139,8 +132,6 @@ def list_system_overdue_incidents(
 
 @router.get(
     "/v1/incidents/{incident_id}",
-    operation_id="getIncident",
-    response_model=IncidentPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="Get one incident with its deadlines (and its ETag)",
 )
@@ -153,8 +144,6 @@ def get_incident(
 
 @router.patch(
     "/v1/incidents/{incident_id}",
-    operation_id="updateIncident",
-    response_model=IncidentPublic,
     responses={**problem_responses(404, 412, 428), **etag_response(200)},
     summary="Change an incident: triage, status, actions, reports sent (needs If-Match)",
 )
@@ -178,7 +167,6 @@ def update_incident(
 
 @router.post(
     "/v1/incidents/{incident_id}/triage",
-    operation_id="startIncidentTriage",
     status_code=status.HTTP_201_CREATED,
     response_model=TriageAssessmentLink,
     responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},

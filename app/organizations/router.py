@@ -22,9 +22,7 @@ router = problem_router(AUTHENTICATED, tags=["api keys"])
 
 @router.post(
     "/v1/api-keys",
-    operation_id="createApiKey",
     status_code=status.HTTP_201_CREATED,
-    response_model=ApiKeyCreated,
     summary="Create an API key (its secret is returned this once)",
 )
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
@@ -47,8 +45,6 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
 
 @router.get(
     "/v1/api-keys",
-    operation_id="listApiKeys",
-    response_model=Page[ApiKeyPublic],
     responses=problem_responses(400),
     summary="List the organisation's API keys",
     description="Newest first (by creation time, then id).",
@@ -70,8 +66,6 @@ def list_api_keys(
 
 @router.get(
     "/v1/api-keys/{key_id}",
-    operation_id="getApiKey",
-    response_model=ApiKeyPublic,
     responses=problem_responses(404),
     summary="Get one API key",
 )
@@ -81,8 +75,6 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
 
 @router.post(
     "/v1/api-keys/{key_id}/revoke",
-    operation_id="revokeApiKey",
-    response_model=ApiKeyPublic,
     responses=problem_responses(404, 409),
     summary="Revoke an API key; it stops working at once",
 )

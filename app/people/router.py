@@ -179,8 +179,6 @@ SignInFlowDep = Annotated[SignInFlow, Depends(_sign_in_flow)]
 
 @router.get(
     "/v1/auth/methods",
-    operation_id="getSignInMethods",
-    response_model=SignInMethods,
     summary="How people can sign in here",
 )
 def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
@@ -192,8 +190,6 @@ def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
 
 @router.post(
     "/v1/auth/sign-in",
-    operation_id="signIn",
-    response_model=Me,
     responses={**problem_responses(401, 403, 422, 429), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
     openapi_extra=OPTIONAL_SESSION,
@@ -215,7 +211,6 @@ def sign_in(body: SignIn, flow: SignInFlowDep, limiter: LimiterDep) -> Me:
 
 @router.post(
     "/v1/auth/sign-out",
-    operation_id="signOut",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         **problem_responses(403),
@@ -237,8 +232,6 @@ def sign_out(
 
 @router.get(
     "/v1/me",
-    operation_id="getMe",
-    response_model=Me,
     responses=problem_responses(401),
     summary="Who is calling: a person or an API key, organisation, role, scopes",
 )
@@ -248,8 +241,6 @@ def get_me(session: SessionDep, principal: PrincipalDep) -> Me:
 
 @router.put(
     "/v1/auth/session/organization",
-    operation_id="switchOrganization",
-    response_model=Me,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Make another of your organisations the active one of this session",
 )
@@ -264,8 +255,6 @@ def switch_organization(
 
 @router.get(
     "/v1/auth/sessions",
-    operation_id="listMySessions",
-    response_model=Page[SessionPublic],
     responses=problem_responses(400, 401, 422),
     summary="Your open sign-in sessions",
     description="Newest first (by sign-in time, then id).",
@@ -282,7 +271,6 @@ def list_my_sessions(
 
 @router.delete(
     "/v1/auth/sessions/{session_id}",
-    operation_id="endMySession",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 422),
     summary="End one of your sessions (sign out there)",
@@ -294,7 +282,6 @@ def end_my_session(session_id: uuid.UUID, session: SessionDep, principal: Princi
 
 @router.post(
     "/v1/auth/password",
-    operation_id="changePassword",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 422, 429),
     summary="Change your password; your other sessions end",
@@ -326,9 +313,7 @@ RESET_ACCEPTED = (
 
 @router.post(
     "/v1/auth/password-reset",
-    operation_id="requestPasswordReset",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     responses=problem_responses(403, 422),
     dependencies=[PublicWrite],
     summary="Ask for a password-reset link by e-mail (the same answer for any address)",
@@ -359,8 +344,6 @@ def request_password_reset(
 
 @router.post(
     "/v1/auth/password-reset/complete",
-    operation_id="completePasswordReset",
-    response_model=Me,
     responses={**problem_responses(403, 404, 422), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
     openapi_extra=OPTIONAL_SESSION,
@@ -386,8 +369,6 @@ def accept_takes_only_post() -> None:
 
 @router.get(
     "/v1/auth/invitations/{token}",
-    operation_id="getInvitation",
-    response_model=InvitationView,
     responses=problem_responses(404, 422),
     summary="What an invitation link invites to",
 )
@@ -404,8 +385,6 @@ def get_invitation(token: str, session: SessionDep) -> InvitationView:
 
 @router.post(
     "/v1/auth/invitations/accept",
-    operation_id="acceptInvitation",
-    response_model=Me,
     responses={**problem_responses(401, 403, 404, 422), 200: {"headers": SET_COOKIE}},
     dependencies=[PublicWrite],
     openapi_extra=OPTIONAL_SESSION,
@@ -426,8 +405,6 @@ def accept_invitation(body: InvitationAccept, flow: SignInFlowDep) -> Me:
 
 @router.get(
     "/v1/users",
-    operation_id="listUsers",
-    response_model=Page[UserPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="The organisation's people",
     description="Newest members first (by the time they joined, then id).",
@@ -443,9 +420,7 @@ def list_users(
 
 @router.post(
     "/v1/users/invitations",
-    operation_id="inviteUser",
     status_code=status.HTTP_201_CREATED,
-    response_model=InvitationCreated,
     responses=problem_responses(401, 403, 409, 422),
     summary="Invite a colleague by e-mail (the link is returned once when e-mail is off)",
 )
@@ -499,8 +474,6 @@ def invitations_take_only_post() -> None:
 
 @router.patch(
     "/v1/users/{user_id}",
-    operation_id="updateUser",
-    response_model=UserPublic,
     responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Change a person's role (needs If-Match)",
 )
@@ -520,8 +493,6 @@ def update_user(
 
 @router.post(
     "/v1/users/{user_id}/deactivate",
-    operation_id="deactivateUser",
-    response_model=UserPublic,
     responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
     summary="Deactivate a person: their sessions and personal keys stop working at once",
 )
@@ -544,7 +515,6 @@ def _sign_in_error(slug: str) -> RedirectResponse:
 
 @router.get(
     "/v1/auth/oidc/start",
-    operation_id="startOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
     responses=_redirect("To the identity provider (or to /sign-in?error=...)"),
@@ -571,7 +541,6 @@ OidcParam = Annotated[str | None, Query(max_length=2048)]
 
 @router.get(
     "/v1/auth/oidc/callback",
-    operation_id="finishOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
     responses=_redirect("To / when signed in, else to /sign-in?error=<slug>"),

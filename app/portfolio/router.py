@@ -130,12 +130,10 @@ StandingDep = Annotated[StandingQuery, Depends(_standing_query)]
 
 @router.get(
     "/v1/ai-systems/{system_id}/plan",
-    operation_id="getAiSystemPlan",
-    response_model=SystemPlan,
     responses=problem_responses(404),
     summary="The questionnaires the AI system needs (as their files declare) and their state",
 )
-def get_plan(
+def get_ai_system_plan(
     system_id: uuid.UUID,
     session: SessionDep,
     catalog: CatalogDep,
@@ -166,8 +164,6 @@ def _read_queue_cursor(cursor: str) -> list[str]:
 
 @router.get(
     "/v1/work-queue",
-    operation_id="listWorkQueue",
-    response_model=Page[WorkItem],
     responses=problem_responses(400),
     summary="Assessments the organisation's active AI systems need: missing, in progress, due "
     "soon or overdue",
@@ -221,13 +217,13 @@ def list_work_queue(
 
 @router.get(
     "/v1/ai-systems/{system_id}/standing",
-    operation_id="getSystemStanding",
-    response_model=SystemStanding,
     responses=problem_responses(404),
     summary="One standing per AI system: overall tier, merged obligations and controls, "
     "suppliers' tiers, the plan and the next due date",
 )
-def get_standing(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> SystemStanding:
+def get_system_standing(
+    session: SessionDep, catalog: CatalogDep, standing: StandingDep
+) -> SystemStanding:
     return service.system_standing(session, catalog, **standing)
 
 
@@ -238,19 +234,18 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/v1/ai-systems/{system_id}/dossier",
-    operation_id="getAiSystemDossier",
     response_class=HTMLResponse,
     responses={**HTML_RESPONSE, **problem_responses(404)},
     summary="Printable dossier of an AI system (HTML with print CSS)",
 )
-def get_dossier(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> HTMLResponse:
+def get_ai_system_dossier(
+    session: SessionDep, catalog: CatalogDep, standing: StandingDep
+) -> HTMLResponse:
     return HTMLResponse(service.dossier(session, catalog, **standing))
 
 
 @router.get(
     "/v1/control-records",
-    operation_id="listControlRecords",
-    response_model=Page[ControlRecordPublic],
     responses=problem_responses(400),
     summary="The organisation's control implementation records",
     description="Ordered by control id, first to last (string order).",
@@ -298,8 +293,6 @@ def list_control_records(
 
 @router.get(
     "/v1/control-records/{control_id}",
-    operation_id="getControlRecord",
-    response_model=ControlRecordPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="One control's implementation record (with its ETag)",
 )
@@ -318,7 +311,6 @@ def get_control_record(
 
 @router.post(
     "/v1/control-records",
-    operation_id="createControlRecord",
     status_code=status.HTTP_201_CREATED,
     response_model=ControlRecordPublic,
     responses={**problem_responses(409), **etag_response(201, location=True)},
@@ -342,8 +334,6 @@ def create_control_record(
 
 @router.patch(
     "/v1/control-records/{control_id}",
-    operation_id="updateControlRecord",
-    response_model=ControlRecordPublic,
     responses={**problem_responses(404, 412, 428), **etag_response(200)},
     summary="Change a control's implementation record (needs If-Match)",
 )
@@ -374,9 +364,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 @router.post(
     "/v1/control-records/{control_id}/evidence",
-    operation_id="uploadControlEvidence",
     status_code=status.HTTP_201_CREATED,
-    response_model=ControlEvidencePublic,
     responses=problem_responses(404, 413, 415),
     summary="Attach an evidence file to a control's record: the raw bytes as the body, its type "
     "as Content-Type (kept with its SHA-256)",
@@ -435,7 +423,6 @@ async def upload_control_evidence(
 
 @router.get(
     "/v1/control-records/{control_id}/evidence/{evidence_id}/content",
-    operation_id="downloadControlEvidence",
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
@@ -463,7 +450,6 @@ def download_control_evidence(
 
 @router.get(
     "/v1/statement-of-applicability/v2",
-    operation_id="getStatementOfApplicabilityV2",
     response_model=soa.StatementOfApplicabilityV2,
     responses={
         200: {
@@ -474,7 +460,7 @@ def download_control_evidence(
     summary="Statement of Applicability (ISO/IEC 42001 6.1.3 d): applicability, justification, "
     "implementation status, owner and evidence of every Annex A control",
 )
-def get_soa_v2(
+def get_statement_of_applicability_v2(
     session: SessionDep,
     catalog: CatalogDep,
     principal: ReadDep,

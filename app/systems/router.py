@@ -30,7 +30,6 @@ def _public(system: AISystem, response: Response) -> AISystemPublic:
 
 @router.post(
     "",
-    operation_id="createAiSystem",
     status_code=status.HTTP_201_CREATED,
     response_model=AISystemPublic,
     responses={**etag_response(201, location=True)},
@@ -52,8 +51,6 @@ def create_ai_system(
 
 @router.get(
     "",
-    operation_id="listAiSystems",
-    response_model=Page[AISystemPublic],
     responses=problem_responses(400),
     summary="List AI systems, newest first",
     description="Newest first (by registration time, then id); the filters combine with AND.",
@@ -101,8 +98,6 @@ def list_ai_systems(
 
 @router.get(
     "/{system_id}",
-    operation_id="getAiSystem",
-    response_model=AISystemPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="Get one AI system (with its ETag)",
 )
@@ -115,8 +110,6 @@ def get_ai_system(
 
 @router.patch(
     "/{system_id}",
-    operation_id="updateAiSystem",
-    response_model=AISystemPublic,
     responses={**problem_responses(404, 409, 412, 428), **etag_response(200)},
     summary="Change an AI system (needs If-Match)",
 )
@@ -140,8 +133,6 @@ def update_ai_system(
 
 @router.post(
     "/{system_id}/retire",
-    operation_id="retireAiSystem",
-    response_model=AISystemPublic,
     responses={**problem_responses(404, 409, 412, 428), **etag_response(200)},
     summary="Retire an AI system (needs If-Match); it is kept, never deleted",
 )

@@ -68,9 +68,7 @@ def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
 
 @router.post(
     "",
-    operation_id="createWebhook",
     status_code=status.HTTP_201_CREATED,
-    response_model=WebhookSubscriptionCreated,
     responses={**problem_responses(401, 403, 422), **etag_response(201, location=True)},
     summary="Subscribe a URL to events (the signing secret is returned this once)",
     description=(
@@ -97,8 +95,6 @@ def create_webhook(
 
 @router.get(
     "",
-    operation_id="listWebhooks",
-    response_model=Page[WebhookSubscriptionPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="List the organisation's webhook subscriptions",
     description="Newest first (by creation time, then id).",
@@ -117,8 +113,6 @@ def list_webhooks(
 
 @router.get(
     "/{webhook_id}",
-    operation_id="getWebhook",
-    response_model=WebhookSubscriptionPublic,
     responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
     summary="Get one webhook subscription (with its ETag; never its secret)",
 )
@@ -131,8 +125,6 @@ def get_webhook(
 
 @router.patch(
     "/{webhook_id}",
-    operation_id="updateWebhook",
-    response_model=WebhookSubscriptionPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a webhook subscription: URL, events, description, enabled (needs If-Match)",
 )
@@ -158,7 +150,6 @@ def update_webhook(
 
 @router.delete(
     "/{webhook_id}",
-    operation_id="deleteWebhook",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=WRITE_ERRORS,
     summary="Delete a webhook subscription with its delivery log (needs If-Match)",
@@ -177,8 +168,6 @@ def delete_webhook(
 
 @router.post(
     "/{webhook_id}/rotate-secret",
-    operation_id="rotateWebhookSecret",
-    response_model=WebhookSubscriptionCreated,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Make a new signing secret (returned this once); the old one signs too for a while",
     description=(
@@ -210,7 +199,6 @@ def rotate_webhook_secret(
 
 @router.post(
     "/{webhook_id}/ping",
-    operation_id="pingWebhook",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
     responses={**problem_responses(401, 403, 404, 422), **ACCEPTED},
@@ -228,8 +216,6 @@ def ping_webhook(
 
 @router.get(
     "/{webhook_id}/deliveries",
-    operation_id="listWebhookDeliveries",
-    response_model=Page[WebhookDeliveryPublic],
     responses=problem_responses(400, 401, 403, 404, 422),
     summary="List a subscription's deliveries (the delivery log)",
     description="Newest first (by creation time, then id).",
@@ -251,8 +237,6 @@ def list_webhook_deliveries(
 
 @router.get(
     "/{webhook_id}/deliveries/{delivery_id}",
-    operation_id="getWebhookDelivery",
-    response_model=WebhookDeliveryDetail,
     responses=problem_responses(401, 403, 404, 422),
     summary="Get one delivery with its payload and every attempt (status code, duration)",
 )
@@ -276,7 +260,6 @@ def get_webhook_delivery(
 
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/redeliver",
-    operation_id="redeliverWebhook",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
     responses={**problem_responses(401, 403, 404, 409, 422), **ACCEPTED},
