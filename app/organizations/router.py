@@ -14,7 +14,8 @@ from app.organizations.schemas import (
     ApiKeyCreated,
     ApiKeyPublic,
 )
-from app.pagination import Page, PageDep
+from app.pagination import Page
+from app.route_helpers import AdminAccess, AdminListing, page_of
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, tags=["api keys"])
@@ -50,27 +51,16 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
     description="Newest first (by creation time, then id).",
 )
 def list_api_keys(
-    session: SessionDep,
-    principal: AdminDep,
-    page: PageDep,
+    listing: AdminListing,
     include_revoked: Annotated[bool, Query(description="Also list revoked keys.")] = False,
 ) -> Page[ApiKeyPublic]:
-    keys, next_cursor = service.list_keys(
-        session,
-        caller=principal,
-        include_revoked=include_revoked,
-        **page,
-    )
-    return Page(items=[views.api_key_public(k) for k in keys], next_cursor=next_cursor)
+    found = service.list_keys(**listing, include_revoked=include_revoked)
+    return page_of(found, views.api_key_public)
 
 
-@router.get(
-    "/v1/api-keys/{key_id}",
-    responses=problem_responses(404),
-    summary="Get one API key",
-)
-def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(service.get_key(session, caller=principal, key_id=key_id))
+@router.get("/v1/api-keys/{key_id}", responses=problem_responses(404), summary="Get one API key")
+def get_api_key(key_id: uuid.UUID, access: AdminAccess) -> ApiKeyPublic:
+    return views.api_key_public(service.get_key(**access, key_id=key_id))
 
 
 @router.post(
@@ -78,5 +68,5 @@ def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> 
     responses=problem_responses(404, 409),
     summary="Revoke an API key; it stops working at once",
 )
-def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(service.revoke_key(session, caller=principal, key_id=key_id))
+def revoke_api_key(key_id: uuid.UUID, access: AdminAccess) -> ApiKeyPublic:
+    return views.api_key_public(service.revoke_key(**access, key_id=key_id))
