@@ -8,15 +8,14 @@ from typing import Any
 from fastapi import Response, status
 from fastapi.responses import JSONResponse
 
-from app.auth import AdminDep
-from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag_response, with_etag
-from app.db import SessionDep
+from app.concurrency import LOCATION_HEADER, etag_response, with_etag
 from app.delivery.models import OutboxMessage
 from app.delivery.views import progress
 from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep
-from app.pagination import Page, PageDep
+from app.pagination import Page
+from app.route_helpers import AdminAccess, AdminChange, AdminListing, from_row, page_of
 from app.routing import problem_router
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
@@ -43,12 +42,11 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 }
 
 
+_view = from_row(WebhookSubscriptionPublic)
+
+
 def _public(subscription: WebhookSubscription, response: Response) -> WebhookSubscriptionPublic:
-    return with_etag(
-        response,
-        subscription.revision,
-        WebhookSubscriptionPublic.model_validate(subscription, from_attributes=True),
-    )
+    return with_etag(response, subscription.revision, _view(subscription))
 
 
 def _delivery(message: OutboxMessage, subscription_id: uuid.UUID) -> WebhookDeliveryPublic:
@@ -79,15 +77,9 @@ def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
     ),
 )
 def create_webhook(
-    body: WebhookSubscriptionCreate,
-    response: Response,
-    session: SessionDep,
-    principal: AdminDep,
-    settings: SettingsDep,
+    body: WebhookSubscriptionCreate, response: Response, access: AdminAccess, settings: SettingsDep
 ) -> WebhookSubscriptionCreated:
-    subscription, secret = service.create_subscription(
-        session, settings, caller=principal, data=body
-    )
+    subscription, secret = service.create_subscription(**access, settings=settings, data=body)
     public = _public(subscription, response)
     response.headers["Location"] = f"/v1/webhooks/{subscription.id}"
     return WebhookSubscriptionCreated(**public.model_dump(), secret=secret)
@@ -99,16 +91,8 @@ def create_webhook(
     summary="List the organisation's webhook subscriptions",
     description="Newest first (by creation time, then id).",
 )
-def list_webhooks(
-    session: SessionDep,
-    principal: AdminDep,
-    page: PageDep,
-) -> Page[WebhookSubscriptionPublic]:
-    found, next_cursor = service.list_subscriptions(session, caller=principal, **page)
-    return Page(
-        items=[WebhookSubscriptionPublic.model_validate(s, from_attributes=True) for s in found],
-        next_cursor=next_cursor,
-    )
+def list_webhooks(listing: AdminListing) -> Page[WebhookSubscriptionPublic]:
+    return page_of(service.list_subscriptions(**listing), _view)
 
 
 @router.get(
@@ -117,9 +101,9 @@ def list_webhooks(
     summary="Get one webhook subscription (with its ETag; never its secret)",
 )
 def get_webhook(
-    webhook_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminDep
+    webhook_id: uuid.UUID, response: Response, access: AdminAccess
 ) -> WebhookSubscriptionPublic:
-    subscription = service.get_subscription(session, caller=principal, subscription_id=webhook_id)
+    subscription = service.get_subscription(**access, subscription_id=webhook_id)
     return _public(subscription, response)
 
 
@@ -132,18 +116,11 @@ def update_webhook(
     webhook_id: uuid.UUID,
     body: WebhookSubscriptionUpdate,
     response: Response,
-    session: SessionDep,
-    principal: AdminDep,
+    change: AdminChange,
     settings: SettingsDep,
-    if_match: IfMatchHeader = None,
 ) -> WebhookSubscriptionPublic:
     subscription = service.update_subscription(
-        session,
-        settings,
-        caller=principal,
-        subscription_id=webhook_id,
-        data=body,
-        if_match=if_match,
+        **change, settings=settings, subscription_id=webhook_id, data=body
     )
     return _public(subscription, response)
 
@@ -154,15 +131,8 @@ def update_webhook(
     responses=WRITE_ERRORS,
     summary="Delete a webhook subscription with its delivery log (needs If-Match)",
 )
-def delete_webhook(
-    webhook_id: uuid.UUID,
-    session: SessionDep,
-    principal: AdminDep,
-    if_match: IfMatchHeader = None,
-) -> Response:
-    service.delete_subscription(
-        session, caller=principal, subscription_id=webhook_id, if_match=if_match
-    )
+def delete_webhook(webhook_id: uuid.UUID, change: AdminChange) -> Response:
+    service.delete_subscription(**change, subscription_id=webhook_id)
     return Response(status_code=204)
 
 
@@ -180,18 +150,12 @@ def rotate_webhook_secret(
     webhook_id: uuid.UUID,
     body: WebhookSecretRotation,
     response: Response,
-    session: SessionDep,
-    principal: AdminDep,
+    change: AdminChange,
     settings: SettingsDep,
-    if_match: IfMatchHeader = None,
 ) -> WebhookSubscriptionCreated:
+    overlap = timedelta(seconds=body.overlap_seconds)
     subscription, secret = service.rotate_secret(
-        session,
-        settings,
-        caller=principal,
-        subscription_id=webhook_id,
-        overlap=timedelta(seconds=body.overlap_seconds),
-        if_match=if_match,
+        **change, settings=settings, subscription_id=webhook_id, overlap=overlap
     )
     public = _public(subscription, response)
     return WebhookSubscriptionCreated(**public.model_dump(), secret=secret)
@@ -205,13 +169,12 @@ def rotate_webhook_secret(
     summary="Queue a signed `webhook.ping` to the subscription's URL; follow its delivery",
 )
 def ping_webhook(
-    webhook_id: uuid.UUID, session: SessionDep, principal: AdminDep, idempotency: IdempotencyDep
+    webhook_id: uuid.UUID, access: AdminAccess, idempotency: IdempotencyDep
 ) -> JSONResponse:
     def create() -> Created:
-        message = service.ping(session, caller=principal, subscription_id=webhook_id)
-        return _accepted(message, webhook_id)
+        return _accepted(service.ping(**access, subscription_id=webhook_id), webhook_id)
 
-    return idempotency.run(session, caller=principal, body=None, create=create)
+    return idempotency.run(**access, body=None, create=create)
 
 
 @router.get(
@@ -221,18 +184,10 @@ def ping_webhook(
     description="Newest first (by creation time, then id).",
 )
 def list_webhook_deliveries(
-    webhook_id: uuid.UUID,
-    session: SessionDep,
-    principal: AdminDep,
-    page: PageDep,
+    webhook_id: uuid.UUID, listing: AdminListing
 ) -> Page[WebhookDeliveryPublic]:
-    found, next_cursor = service.list_deliveries(
-        session,
-        caller=principal,
-        subscription_id=webhook_id,
-        **page,
-    )
-    return Page(items=[_delivery(m, webhook_id) for m in found], next_cursor=next_cursor)
+    found = service.list_deliveries(**listing, subscription_id=webhook_id)
+    return page_of(found, lambda message: _delivery(message, webhook_id))
 
 
 @router.get(
@@ -241,13 +196,10 @@ def list_webhook_deliveries(
     summary="Get one delivery with its payload and every attempt (status code, duration)",
 )
 def get_webhook_delivery(
-    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, principal: AdminDep
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, access: AdminAccess
 ) -> WebhookDeliveryDetail:
     message, attempts = service.get_delivery(
-        session,
-        caller=principal,
-        subscription_id=webhook_id,
-        delivery_id=delivery_id,
+        **access, subscription_id=webhook_id, delivery_id=delivery_id
     )
     return WebhookDeliveryDetail(
         **_delivery(message, webhook_id).model_dump(),
@@ -266,16 +218,10 @@ def get_webhook_delivery(
     summary="Send a sent or dead delivery again, as a new delivery with the same `webhook-id`",
 )
 def redeliver_webhook(
-    webhook_id: uuid.UUID,
-    delivery_id: uuid.UUID,
-    session: SessionDep,
-    principal: AdminDep,
-    idempotency: IdempotencyDep,
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, access: AdminAccess, idempotency: IdempotencyDep
 ) -> JSONResponse:
     def create() -> Created:
-        message = service.redeliver(
-            session, caller=principal, subscription_id=webhook_id, delivery_id=delivery_id
-        )
+        message = service.redeliver(**access, subscription_id=webhook_id, delivery_id=delivery_id)
         return _accepted(message, webhook_id)
 
-    return idempotency.run(session, caller=principal, body=None, create=create)
+    return idempotency.run(**access, body=None, create=create)
