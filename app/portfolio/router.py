@@ -6,13 +6,15 @@ from __future__ import annotations
 import binascii
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
+from sqlmodel import Session
 
 from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
 from app.auth import (
@@ -22,9 +24,8 @@ from app.auth import (
     Scope,
     authenticate,
     check_scope,
-    require_scope,
 )
-from app.concurrency import IfMatchHeader, etag_response, with_etag
+from app.concurrency import etag_response, with_etag
 from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
@@ -36,6 +37,7 @@ from app.portfolio import reports, service, soa, views
 from app.portfolio.models import (
     Applicability,
     ControlEvidence,
+    ControlRecord,
     ImplementationStatus,
 )
 from app.portfolio.schemas import (
@@ -47,7 +49,9 @@ from app.portfolio.schemas import (
     SystemStanding,
     WorkItem,
 )
+from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
+from app.route_helpers import ReadAccess, SystemsWriteAccess, SystemsWriteChange
 from app.routing import AUTHENTICATED, problem_router
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
@@ -55,10 +59,10 @@ from app.suppliers.evidence import (
     Upload,
     receive,
 )
+from app.systems.models import AISystem
 
 router = problem_router(AUTHENTICATED, tags=["portfolio"])
 
-WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 ControlId = Annotated[
     str, Path(max_length=100, description="A control catalog id, e.g. `iso-42001:A.5.4`.")
 ]
@@ -128,6 +132,15 @@ def _standing_query(
 StandingDep = Annotated[StandingQuery, Depends(_standing_query)]
 
 
+def _record(
+    session: Session, catalog: Catalog, record: ControlRecord, response: Response
+) -> ControlRecordPublic:
+    """A control record's view, with its ETag."""
+    return with_etag(
+        response, record.revision, views.control_records(session, catalog, [record])[0]
+    )
+
+
 @router.get(
     "/v1/ai-systems/{system_id}/plan",
     responses=problem_responses(404),
@@ -145,21 +158,41 @@ def get_ai_system_plan(
     )
 
 
-def _queue_cursor(key: list[str]) -> str:
-    return _encode({"after": key})
+# The work queue and the control records are built whole and cut into pages here: their cursor
+# is `{"after": <the sort key of the last item of the page>}`.
+Row = TypeVar("Row")
 
 
-def _read_queue_cursor(cursor: str) -> list[str]:
+def _read_after(cursor: str | None, valid: Callable[[Any], bool]) -> Any:
+    """The sort key a cursor continues after (None without one); 400 for a cursor not ours."""
+    if cursor is None:
+        return None
     try:
         value = _decode(cursor)
         after = value.get("after") if isinstance(value, dict) else None
-        if not (
-            isinstance(after, list) and len(after) == 4 and all(isinstance(v, str) for v in after)
-        ):
-            raise ValueError("not a work-queue cursor")
-        return after
     except (ValueError, TypeError, binascii.Error) as exc:
         raise _invalid_cursor() from exc
+    if not valid(after):
+        raise _invalid_cursor()
+    return after
+
+
+def _page_after(
+    rows: list[Row], after: Any, limit: int, key: Callable[[Row], Any]
+) -> tuple[list[Row], str | None]:
+    """The rows after `after` in the order of `key`, at most `limit`, and the next cursor."""
+    if after is not None:
+        rows = [r for r in rows if key(r) > after]
+    page = rows[:limit]
+    return page, _encode({"after": key(page[-1])}) if len(rows) > limit else None
+
+
+def _is_queue_key(after: Any) -> bool:
+    return isinstance(after, list) and len(after) == 4 and all(isinstance(v, str) for v in after)
+
+
+def _queue_key(row: tuple[AISystem, plans.Entry]) -> list[Any]:
+    return plans.queue_sort_key(*row)
 
 
 @router.get(
@@ -182,8 +215,7 @@ def list_work_queue(
     system_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(max_length=200, description="The system owner.")] = None,
 ) -> Page[WorkItem]:
-    cursor, limit = window["cursor"], window["limit"]
-    after = _read_queue_cursor(cursor) if cursor is not None else None
+    after = _read_after(window["cursor"], _is_queue_key)
     rows = plans.work_queue(
         session,
         catalog,
@@ -198,9 +230,7 @@ def list_work_queue(
         grace_days=settings.grace_days,
         due_soon_days=settings.due_soon_days,
     )
-    if after is not None:
-        rows = [r for r in rows if plans.queue_sort_key(*r) > after]
-    page, more = rows[:limit], len(rows) > limit
+    page, next_cursor = _page_after(rows, after, window["limit"], _queue_key)
     return Page(
         items=[
             WorkItem(
@@ -211,7 +241,7 @@ def list_work_queue(
             )
             for system, entry in page
         ],
-        next_cursor=_queue_cursor(plans.queue_sort_key(*page[-1])) if more else None,
+        next_cursor=next_cursor,
     )
 
 
@@ -262,16 +292,7 @@ def list_control_records(
     ] = None,
     applicability: Applicability | None = None,
 ) -> Page[ControlRecordPublic]:
-    cursor, limit = window["cursor"], window["limit"]
-    after = None
-    if cursor is not None:
-        try:
-            value = _decode(cursor)
-            after = value.get("after") if isinstance(value, dict) else None
-            if not isinstance(after, str):
-                raise ValueError("not a control-record cursor")
-        except (ValueError, TypeError, binascii.Error) as exc:
-            raise _invalid_cursor() from exc
+    after = _read_after(window["cursor"], lambda after: isinstance(after, str))
     records = service.list_records(
         session,
         caller=principal,
@@ -282,13 +303,8 @@ def list_control_records(
             applicability=applicability,
         ),
     )
-    if after is not None:
-        records = [r for r in records if r.control_id > after]
-    page, more = records[:limit], len(records) > limit
-    return Page(
-        items=views.control_records(session, catalog, page),
-        next_cursor=_encode({"after": page[-1].control_id}) if more else None,
-    )
+    page, next_cursor = _page_after(records, after, window["limit"], lambda r: r.control_id)
+    return Page(items=views.control_records(session, catalog, page), next_cursor=next_cursor)
 
 
 @router.get(
@@ -297,16 +313,10 @@ def list_control_records(
     summary="One control's implementation record (with its ETag)",
 )
 def get_control_record(
-    control_id: ControlId,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
+    control_id: ControlId, response: Response, catalog: CatalogDep, access: ReadAccess
 ) -> ControlRecordPublic:
-    record = service.get_record(session, catalog.controls, caller=principal, control_id=control_id)
-    return with_etag(
-        response, record.revision, views.control_records(session, catalog, [record])[0]
-    )
+    record = service.get_record(**access, controls=catalog.controls, control_id=control_id)
+    return _record(access["session"], catalog, record, response)
 
 
 @router.post(
@@ -318,18 +328,17 @@ def get_control_record(
 )
 def create_control_record(
     body: ControlRecordCreate,
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: WriteDep,
+    access: SystemsWriteAccess,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> Created:
-        record = service.create_record(session, catalog.controls, caller=principal, data=body)
-        view = views.control_records(session, catalog, [record])[0]
+        record = service.create_record(**access, controls=catalog.controls, data=body)
+        view = views.control_records(access["session"], catalog, [record])[0]
         location = f"/v1/control-records/{record.control_id}"
         return created(view, location=location, revision=record.revision)
 
-    return idempotency.run(session, caller=principal, body=body, create=create)
+    return idempotency.run(**access, body=body, create=create)
 
 
 @router.patch(
@@ -341,22 +350,13 @@ def update_control_record(
     control_id: ControlId,
     body: ControlRecordWrite,
     response: Response,
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
+    change: SystemsWriteChange,
 ) -> ControlRecordPublic:
     record = service.update_record(
-        session,
-        catalog.controls,
-        caller=principal,
-        control_id=control_id,
-        data=body,
-        if_match=if_match,
+        **change, controls=catalog.controls, control_id=control_id, data=body
     )
-    return with_etag(
-        response, record.revision, views.control_records(session, catalog, [record])[0]
-    )
+    return _record(change["session"], catalog, record, response)
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
