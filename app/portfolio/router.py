@@ -147,15 +147,9 @@ def _record(
     summary="The questionnaires the AI system needs (as their files declare) and their state",
 )
 def get_ai_system_plan(
-    system_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    settings: PlanSettingsDep,
+    system_id: uuid.UUID, catalog: CatalogDep, access: ReadAccess, settings: PlanSettingsDep
 ) -> SystemPlan:
-    return service.system_plan(
-        session, catalog, caller=principal, system_id=system_id, settings=settings
-    )
+    return service.system_plan(**access, catalog=catalog, system_id=system_id, settings=settings)
 
 
 # The work queue and the control records are built whole and cut into pages here: their cursor
@@ -204,9 +198,8 @@ def _queue_key(row: tuple[AISystem, plans.Entry]) -> list[Any]:
     "system id, questionnaire key and supplier id.",
 )
 def list_work_queue(
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
     settings: PlanSettingsDep,
     window: PageDep,
     urgency: plans.Urgency | None = None,
@@ -217,9 +210,8 @@ def list_work_queue(
 ) -> Page[WorkItem]:
     after = _read_after(window["cursor"], _is_queue_key)
     rows = plans.work_queue(
-        session,
-        catalog,
-        caller=principal,
+        **access,
+        catalog=catalog,
         filters=plans.QueueFilters(
             urgency=urgency,
             state=state,
@@ -281,9 +273,8 @@ def get_ai_system_dossier(
     description="Ordered by control id, first to last (string order).",
 )
 def list_control_records(
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
     window: PageDep,
     status_: Annotated[ImplementationStatus | None, Query(alias="status")] = None,
     owner_user_id: uuid.UUID | None = None,
@@ -294,8 +285,7 @@ def list_control_records(
 ) -> Page[ControlRecordPublic]:
     after = _read_after(window["cursor"], lambda after: isinstance(after, str))
     records = service.list_records(
-        session,
-        caller=principal,
+        **access,
         filters=service.RecordFilters(
             status=status_,
             owner_user_id=owner_user_id,
@@ -304,7 +294,8 @@ def list_control_records(
         ),
     )
     page, next_cursor = _page_after(records, after, window["limit"], lambda r: r.control_id)
-    return Page(items=views.control_records(session, catalog, page), next_cursor=next_cursor)
+    items = views.control_records(access["session"], catalog, page)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
@@ -433,17 +424,12 @@ async def upload_control_evidence(
 def download_control_evidence(
     control_id: ControlId,
     evidence_id: uuid.UUID,
-    session: SessionDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
 ) -> FileResponse:
     evidence = service.get_evidence(
-        session,
-        catalog.controls,
-        caller=principal,
-        control_id=control_id,
-        evidence_id=evidence_id,
+        **access, controls=catalog.controls, control_id=control_id, evidence_id=evidence_id
     )
     return EvidenceStore(settings.evidence_dir).download(evidence)
 
@@ -461,19 +447,14 @@ def download_control_evidence(
     "implementation status, owner and evidence of every Annex A control",
 )
 def get_statement_of_applicability_v2(
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
     format_: Annotated[Literal["json", "csv", "html"], Query(alias="format")] = "json",
     as_of: AsOfQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
     statement = soa.build(
-        session,
-        catalog.controls,
-        caller=principal,
-        as_of=as_of,
-        accept_language=accept_language,
+        **access, controls=catalog.controls, as_of=as_of, accept_language=accept_language
     )
     vary = {"Vary": VARY_LANGUAGE}
     if format_ == "csv":
