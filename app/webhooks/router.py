@@ -16,7 +16,7 @@ from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep
 from app.pagination import Page
 from app.route_helpers import AdminAccess, AdminChange, AdminListing, from_row, page_of
-from app.routing import problem_router
+from app.routing import AUTHENTICATED, problem_router
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
 from app.webhooks.schemas import (
@@ -30,10 +30,10 @@ from app.webhooks.schemas import (
     WebhookSubscriptionUpdate,
 )
 
-router = problem_router(prefix="/v1/webhooks", tags=["webhooks"])
+router = problem_router(AUTHENTICATED, prefix="/v1/webhooks", tags=["webhooks"])
 
 
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {
         "description": "Queued: follow the delivery at Location.",
@@ -67,7 +67,7 @@ def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    responses={**problem_responses(401, 403, 422), **etag_response(201, location=True)},
+    responses=etag_response(201, location=True),
     summary="Subscribe a URL to events (the signing secret is returned this once)",
     description=(
         "The URL must be https (http only where `APP_WEBHOOK_ALLOW_HTTP` is set) and may not be "
@@ -87,7 +87,7 @@ def create_webhook(
 
 @router.get(
     "",
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List the organisation's webhook subscriptions",
     description="Newest first (by creation time, then id).",
 )
@@ -97,7 +97,7 @@ def list_webhooks(listing: AdminListing) -> Page[WebhookSubscriptionPublic]:
 
 @router.get(
     "/{webhook_id}",
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="Get one webhook subscription (with its ETag; never its secret)",
 )
 def get_webhook(
@@ -165,7 +165,7 @@ def rotate_webhook_secret(
     "/{webhook_id}/ping",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
-    responses={**problem_responses(401, 403, 404, 422), **ACCEPTED},
+    responses={**problem_responses(404), **ACCEPTED},
     summary="Queue a signed `webhook.ping` to the subscription's URL; follow its delivery",
 )
 def ping_webhook(
@@ -179,7 +179,7 @@ def ping_webhook(
 
 @router.get(
     "/{webhook_id}/deliveries",
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 404),
     summary="List a subscription's deliveries (the delivery log)",
     description="Newest first (by creation time, then id).",
 )
@@ -192,7 +192,7 @@ def list_webhook_deliveries(
 
 @router.get(
     "/{webhook_id}/deliveries/{delivery_id}",
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Get one delivery with its payload and every attempt (status code, duration)",
 )
 def get_webhook_delivery(
@@ -214,7 +214,7 @@ def get_webhook_delivery(
     "/{webhook_id}/deliveries/{delivery_id}/redeliver",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
-    responses={**problem_responses(401, 403, 404, 409, 422), **ACCEPTED},
+    responses={**problem_responses(404, 409), **ACCEPTED},
     summary="Send a sent or dead delivery again, as a new delivery with the same `webhook-id`",
 )
 def redeliver_webhook(
