@@ -15,8 +15,9 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from app.auth import Principal, Scope, get_principal, require_scope
-from app.concurrency import IfMatchHeader
+from app.concurrency import IfMatchHeader, etag_response
 from app.db import SessionDep
+from app.errors import problem_responses
 from app.pagination import Page, PageDep
 
 Row = TypeVar("Row")
@@ -107,3 +108,13 @@ def page_of(found: tuple[Sequence[Row], str | None], view: Callable[[Row], View]
 def from_row(model: type[Model]) -> Callable[[Any], Model]:
     """`model` read from a table row's attributes: the view of a row that needs nothing else."""
     return partial(model.model_validate, from_attributes=True)
+
+
+def creation(view: type[BaseModel], *problems: int) -> dict[str, Any]:
+    """What a route that creates a resource declares: 201 with `view`, the new resource's
+    Location and ETag (as `app.idempotency.created` answers them), and its own `problems`."""
+    return {
+        "status_code": 201,
+        "response_model": view,
+        "responses": {**problem_responses(*problems), **etag_response(201, location=True)},
+    }

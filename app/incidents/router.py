@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Query, Response
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -27,6 +27,7 @@ from app.route_helpers import (
     ReadListing,
     SystemsWriteAccess,
     SystemsWriteChange,
+    creation,
 )
 from app.routing import AUTHENTICATED, problem_router
 
@@ -49,10 +50,8 @@ def _page(session: Session, found: tuple[list[Incident], str | None]) -> Page[In
 
 @router.post(
     "/v1/incidents",
-    status_code=status.HTTP_201_CREATED,
-    response_model=IncidentPublic,
-    responses={**problem_responses(404), **etag_response(201, location=True)},
     summary="Record an incident on an AI system; its reporting deadlines come back computed",
+    **creation(IncidentPublic, 404),
 )
 def create_incident(
     body: IncidentCreate, access: SystemsWriteAccess, idempotency: IdempotencyDep
@@ -134,15 +133,13 @@ def update_incident(
 
 @router.post(
     "/v1/incidents/{incident_id}/triage",
-    status_code=status.HTTP_201_CREATED,
-    response_model=TriageAssessmentLink,
-    responses={**problem_responses(401, 403, 404, 409, 422), **etag_response(201, location=True)},
     summary="Start the incident's triage assessment (ai-incident-triage), answered through "
     "/v1/assessments/{id}",
     description="The new draft starts from the incident's current triage facts. 409 while "
     "another triage of the incident is a draft or waits for review. Once started, the triage "
     "facts change only through the triage's submissions. The Location and ETag are the "
     "assessment's.",
+    **creation(TriageAssessmentLink, 404, 409),
 )
 def start_incident_triage(
     incident_id: uuid.UUID,

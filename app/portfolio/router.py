@@ -51,7 +51,7 @@ from app.portfolio.schemas import (
 )
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
-from app.route_helpers import ReadAccess, SystemsWriteAccess, SystemsWriteChange
+from app.route_helpers import ReadAccess, SystemsWriteAccess, SystemsWriteChange, creation
 from app.routing import AUTHENTICATED, problem_router
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
@@ -312,10 +312,8 @@ def get_control_record(
 
 @router.post(
     "/v1/control-records",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ControlRecordPublic,
-    responses={**problem_responses(409), **etag_response(201, location=True)},
     summary="Record how the organisation applies and implements a catalog control",
+    **creation(ControlRecordPublic, 409),
 )
 def create_control_record(
     body: ControlRecordCreate,

@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response, status
+from fastapi import Query, Response
 from fastapi.responses import JSONResponse
 
 from app.concurrency import etag_response, with_etag
@@ -15,6 +15,7 @@ from app.route_helpers import (
     ReadListing,
     SystemsWriteAccess,
     SystemsWriteChange,
+    creation,
     from_row,
     page_of,
 )
@@ -33,13 +34,7 @@ def _public(system: AISystem, response: Response) -> AISystemPublic:
     return with_etag(response, system.revision, _view(system))
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AISystemPublic,
-    responses=etag_response(201, location=True),
-    summary="Register an AI system in the inventory",
-)
+@router.post("", summary="Register an AI system in the inventory", **creation(AISystemPublic))
 def create_ai_system(
     body: AISystemCreate, access: SystemsWriteAccess, idempotency: IdempotencyDep
 ) -> JSONResponse:

@@ -15,7 +15,14 @@ from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep
 from app.pagination import Page
-from app.route_helpers import AdminAccess, AdminChange, AdminListing, from_row, page_of
+from app.route_helpers import (
+    AdminAccess,
+    AdminChange,
+    AdminListing,
+    creation,
+    from_row,
+    page_of,
+)
 from app.routing import AUTHENTICATED, problem_router
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
@@ -66,8 +73,6 @@ def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
 
 @router.post(
     "",
-    status_code=status.HTTP_201_CREATED,
-    responses=etag_response(201, location=True),
     summary="Subscribe a URL to events (the signing secret is returned this once)",
     description=(
         "The URL must be https (http only where `APP_WEBHOOK_ALLOW_HTTP` is set) and may not be "
@@ -75,6 +80,7 @@ def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
         "`/problems/webhook-url-refused`); names are resolved and checked again at each "
         "delivery. No Idempotency-Key: a replay would have to keep the secret in clear."
     ),
+    **creation(WebhookSubscriptionCreated),
 )
 def create_webhook(
     body: WebhookSubscriptionCreate, response: Response, access: AdminAccess, settings: SettingsDep
