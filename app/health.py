@@ -26,19 +26,18 @@ class Readiness(BaseModel):
     migrations: Literal["at head"]
 
 
-@router.get("/healthz", operation_id="getHealth", response_model=Health, summary="Process alive")
-def healthz() -> Health:
+@router.get("/healthz", summary="Process alive")
+def get_health() -> Health:
     return Health(status="ok")
 
 
 @router.get(
     "/readyz",
-    operation_id="getReadiness",
     response_model=Readiness,
     responses=problem_responses(503),
     summary="Database reachable and migrations at head",
 )
-def readyz(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
+def get_readiness(request: Request, engine: EngineDep) -> Readiness | JSONResponse:
     heads: set[str] = request.app.state.migration_heads
     try:
         with engine.connect() as connection:

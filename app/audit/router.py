@@ -6,10 +6,9 @@ from fastapi import Query
 
 from app.audit import service
 from app.audit.schemas import AuditCheckpointPublic, AuditEventPublic, AuditVerification
-from app.auth import ReadDep
-from app.db import SessionDep
 from app.errors import problem_responses
-from app.pagination import Page, PageDep
+from app.pagination import Page
+from app.route_helpers import ReadAccess, ReadListing, from_row, page_of
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, prefix="/v1/audit-events", tags=["audit"])
@@ -17,8 +16,6 @@ router = problem_router(AUTHENTICATED, prefix="/v1/audit-events", tags=["audit"]
 
 @router.get(
     "",
-    operation_id="listAuditEvents",
-    response_model=Page[AuditEventPublic],
     responses=problem_responses(400),
     summary="The audit log, newest first",
     description="Newest first (highest sequence number first); `cursor` continues with the "
@@ -26,60 +23,37 @@ router = problem_router(AUTHENTICATED, prefix="/v1/audit-events", tags=["audit"]
     "oldest first: see `verifyAuditLog`.",
 )
 def list_audit_events(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
+    listing: ReadListing,
     entity_type: Annotated[str | None, Query(max_length=40)] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     action: Annotated[str | None, Query(max_length=64)] = None,
 ) -> Page[AuditEventPublic]:
-    events, next_cursor = service.list_events(
-        session,
-        caller=principal,
-        entity_type=entity_type,
-        entity_id=entity_id,
-        action=action,
-        **page,
+    found = service.list_events(
+        **listing, entity_type=entity_type, entity_id=entity_id, action=action
     )
-    return Page(
-        items=[AuditEventPublic.model_validate(e, from_attributes=True) for e in events],
-        next_cursor=next_cursor,
-    )
+    return page_of(found, from_row(AuditEventPublic))
 
 
 @router.get(
     "/checkpoints",
-    operation_id="listAuditCheckpoints",
-    response_model=Page[AuditCheckpointPublic],
     responses=problem_responses(400),
     summary="The signed checkpoints of the audit log, oldest first, to keep a copy elsewhere",
     description="Oldest first (by the sequence number each checkpoint seals), unlike the other "
     "lists: a copy kept elsewhere grows page by page at its end.",
 )
-def list_audit_checkpoints(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
-) -> Page[AuditCheckpointPublic]:
-    checkpoints, next_cursor = service.list_checkpoints(session, caller=principal, **page)
-    return Page(
-        items=[AuditCheckpointPublic.model_validate(c, from_attributes=True) for c in checkpoints],
-        next_cursor=next_cursor,
-    )
+def list_audit_checkpoints(listing: ReadListing) -> Page[AuditCheckpointPublic]:
+    return page_of(service.list_checkpoints(**listing), from_row(AuditCheckpointPublic))
 
 
 @router.get(
     "/verify",
-    operation_id="verifyAuditLog",
-    response_model=AuditVerification,
     summary="Check the hash chain from the latest checkpoint (or all of it) to the recorded head",
 )
 def verify_audit_log(
-    session: SessionDep,
-    principal: ReadDep,
+    access: ReadAccess,
     full: Annotated[
         bool, Query(description="Check every event, not only those since the latest checkpoint.")
     ] = False,
 ) -> AuditVerification:
-    result = service.verify(session, caller=principal, full=full)
+    result = service.verify(**access, full=full)
     return AuditVerification.model_validate(result, from_attributes=True)

@@ -2,11 +2,10 @@
 
 import uuid
 
-from app.auth import PrincipalDep
-from app.db import SessionDep
 from app.delivery import service, views
 from app.delivery.schemas import OutboxMessagePublic
 from app.errors import problem_responses
+from app.route_helpers import CallerAccess
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, prefix="/v1/outbox/messages", tags=["delivery"])
@@ -14,15 +13,11 @@ router = problem_router(AUTHENTICATED, prefix="/v1/outbox/messages", tags=["deli
 
 @router.get(
     "/{message_id}",
-    operation_id="getOutboxMessage",
-    response_model=OutboxMessagePublic,
     responses=problem_responses(404),
     summary="Get the delivery state of a queued e-mail (attempts, last error, sent or dead)",
 )
-def get_outbox_message(
-    message_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
-) -> OutboxMessagePublic:
-    message = service.get_message(session, caller=principal, message_id=message_id)
+def get_outbox_message(message_id: uuid.UUID, access: CallerAccess) -> OutboxMessagePublic:
+    message = service.get_message(**access, message_id=message_id)
     return OutboxMessagePublic(
         id=message.id,
         kind=message.kind,

@@ -14,7 +14,8 @@ from app.organizations.schemas import (
     ApiKeyCreated,
     ApiKeyPublic,
 )
-from app.pagination import Page, PageDep
+from app.pagination import Page
+from app.route_helpers import AdminAccess, AdminListing, page_of
 from app.routing import AUTHENTICATED, problem_router
 
 router = problem_router(AUTHENTICATED, tags=["api keys"])
@@ -22,9 +23,7 @@ router = problem_router(AUTHENTICATED, tags=["api keys"])
 
 @router.post(
     "/v1/api-keys",
-    operation_id="createApiKey",
     status_code=status.HTTP_201_CREATED,
-    response_model=ApiKeyCreated,
     summary="Create an API key (its secret is returned this once)",
 )
 def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep) -> ApiKeyCreated:
@@ -47,44 +46,27 @@ def create_api_key(body: ApiKeyCreate, session: SessionDep, principal: AdminDep)
 
 @router.get(
     "/v1/api-keys",
-    operation_id="listApiKeys",
-    response_model=Page[ApiKeyPublic],
     responses=problem_responses(400),
     summary="List the organisation's API keys",
     description="Newest first (by creation time, then id).",
 )
 def list_api_keys(
-    session: SessionDep,
-    principal: AdminDep,
-    page: PageDep,
+    listing: AdminListing,
     include_revoked: Annotated[bool, Query(description="Also list revoked keys.")] = False,
 ) -> Page[ApiKeyPublic]:
-    keys, next_cursor = service.list_keys(
-        session,
-        caller=principal,
-        include_revoked=include_revoked,
-        **page,
-    )
-    return Page(items=[views.api_key_public(k) for k in keys], next_cursor=next_cursor)
+    found = service.list_keys(**listing, include_revoked=include_revoked)
+    return page_of(found, views.api_key_public)
 
 
-@router.get(
-    "/v1/api-keys/{key_id}",
-    operation_id="getApiKey",
-    response_model=ApiKeyPublic,
-    responses=problem_responses(404),
-    summary="Get one API key",
-)
-def get_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(service.get_key(session, caller=principal, key_id=key_id))
+@router.get("/v1/api-keys/{key_id}", responses=problem_responses(404), summary="Get one API key")
+def get_api_key(key_id: uuid.UUID, access: AdminAccess) -> ApiKeyPublic:
+    return views.api_key_public(service.get_key(**access, key_id=key_id))
 
 
 @router.post(
     "/v1/api-keys/{key_id}/revoke",
-    operation_id="revokeApiKey",
-    response_model=ApiKeyPublic,
     responses=problem_responses(404, 409),
     summary="Revoke an API key; it stops working at once",
 )
-def revoke_api_key(key_id: uuid.UUID, session: SessionDep, principal: AdminDep) -> ApiKeyPublic:
-    return views.api_key_public(service.revoke_key(session, caller=principal, key_id=key_id))
+def revoke_api_key(key_id: uuid.UUID, access: AdminAccess) -> ApiKeyPublic:
+    return views.api_key_public(service.revoke_key(**access, key_id=key_id))

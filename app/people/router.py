@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple, TypedDict
 
 from fastapi import Depends, Query, Request, Response, status
 from fastapi.responses import RedirectResponse
+from fastapi.types import DecoratedCallable as Endpoint
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -18,17 +21,16 @@ from app.auth import (
     AdminDep,
     CookieDep,
     PrincipalDep,
-    ReadDep,
     Role,
     check_origin,
 )
-from app.concurrency import IfMatchHeader, etag_response, with_etag
+from app.concurrency import etag_response, with_etag
 from app.db import SessionDep, after_transaction
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
-from app.pagination import Page, PageDep
+from app.pagination import Page
 from app.people import credentials, oidc, service, views
 from app.people.limiter import SignInLimiter
 from app.people.models import UserSession
@@ -53,6 +55,7 @@ from app.people.schemas import (
     UserPublic,
     UserUpdate,
 )
+from app.route_helpers import AdminChange, CallerAccess, CallerListing, ReadListing, page_of
 from app.routing import problem_router
 from app.settings import Settings
 
@@ -143,6 +146,16 @@ def _signed_in(
     return service.me(session, service.principal_of(session, user_session))
 
 
+class SignInServices(TypedDict):
+    """What every service that opens a session takes: the session, the settings, the password
+    hasher and the browser whose session it replaces."""
+
+    session: Session
+    settings: Settings
+    passwords: Passwords
+    browser: service.Browser
+
+
 @dataclass(frozen=True)
 class SignInFlow:
     """A person signing in from a browser: the session it opens replaces the one its cookie
@@ -158,6 +171,15 @@ class SignInFlow:
     @property
     def browser(self) -> service.Browser:
         return service.Browser(self.request.headers.get("user-agent"), self.replaces)
+
+    @property
+    def services(self) -> SignInServices:
+        return SignInServices(
+            session=self.session,
+            settings=self.settings,
+            passwords=self.passwords,
+            browser=self.browser,
+        )
 
     def signed_in(self, opened: tuple[UserSession, str]) -> Me:
         return _signed_in(self.session, self.response, self.settings, opened)
@@ -177,10 +199,22 @@ def _sign_in_flow(
 SignInFlowDep = Annotated[SignInFlow, Depends(_sign_in_flow)]
 
 
+def _signing_in(
+    path: str, problems: tuple[int, ...], summary: str
+) -> Callable[[Endpoint], Endpoint]:
+    """A public write from a browser that signs in: it sets the session cookie and, sent with
+    one, replaces the session that cookie names."""
+    return router.post(
+        path,
+        responses={**problem_responses(*problems), 200: {"headers": SET_COOKIE}},
+        dependencies=[PublicWrite],
+        openapi_extra=OPTIONAL_SESSION,
+        summary=summary,
+    )
+
+
 @router.get(
     "/v1/auth/methods",
-    operation_id="getSignInMethods",
-    response_model=SignInMethods,
     summary="How people can sign in here",
 )
 def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
@@ -190,32 +224,24 @@ def get_sign_in_methods(settings: SettingsDep) -> SignInMethods:
     return SignInMethods(password=True, oidc=oidc)
 
 
-@router.post(
+@_signing_in(
     "/v1/auth/sign-in",
-    operation_id="signIn",
-    response_model=Me,
-    responses={**problem_responses(401, 403, 422, 429), 200: {"headers": SET_COOKIE}},
-    dependencies=[PublicWrite],
-    openapi_extra=OPTIONAL_SESSION,
+    (401, 403, 422, 429),
     summary="Sign in with e-mail and password; sets the session cookie",
 )
 def sign_in(body: SignIn, flow: SignInFlowDep, limiter: LimiterDep) -> Me:
     opened = service.sign_in(
-        flow.session,
-        flow.settings,
-        flow.passwords,
-        limiter,
+        **flow.services,
+        limiter=limiter,
         email=body.email,
         password=body.password,
         client=_client(flow.request),
-        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
 
 @router.post(
     "/v1/auth/sign-out",
-    operation_id="signOut",
     status_code=status.HTTP_204_NO_CONTENT,
     responses={
         **problem_responses(403),
@@ -237,8 +263,6 @@ def sign_out(
 
 @router.get(
     "/v1/me",
-    operation_id="getMe",
-    response_model=Me,
     responses=problem_responses(401),
     summary="Who is calling: a person or an API key, organisation, role, scopes",
 )
@@ -248,53 +272,39 @@ def get_me(session: SessionDep, principal: PrincipalDep) -> Me:
 
 @router.put(
     "/v1/auth/session/organization",
-    operation_id="switchOrganization",
-    response_model=Me,
     responses=problem_responses(401, 403, 404, 409, 422),
     summary="Make another of your organisations the active one of this session",
 )
-def switch_organization(
-    body: OrganizationSwitch, session: SessionDep, principal: PrincipalDep
-) -> Me:
-    switched = service.switch_organization(
-        session, caller=principal, organization_id=body.organization_id
-    )
-    return service.me(session, switched)
+def switch_organization(body: OrganizationSwitch, access: CallerAccess) -> Me:
+    switched = service.switch_organization(**access, organization_id=body.organization_id)
+    return service.me(access["session"], switched)
 
 
 @router.get(
     "/v1/auth/sessions",
-    operation_id="listMySessions",
-    response_model=Page[SessionPublic],
     responses=problem_responses(400, 401, 422),
     summary="Your open sign-in sessions",
     description="Newest first (by sign-in time, then id).",
 )
-def list_my_sessions(
-    session: SessionDep,
-    principal: PrincipalDep,
-    page: PageDep,
-) -> Page[SessionPublic]:
-    rows, next_cursor = service.list_sessions(session, caller=principal, **page)
-    items = [views.session_public(s, current=s.id == principal.session_id) for s in rows]
-    return Page(items=items, next_cursor=next_cursor)
+def list_my_sessions(listing: CallerListing) -> Page[SessionPublic]:
+    current = listing["caller"].session_id
+    found = service.list_sessions(**listing)
+    return page_of(found, lambda s: views.session_public(s, current=s.id == current))
 
 
 @router.delete(
     "/v1/auth/sessions/{session_id}",
-    operation_id="endMySession",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 422),
     summary="End one of your sessions (sign out there)",
 )
-def end_my_session(session_id: uuid.UUID, session: SessionDep, principal: PrincipalDep) -> Response:
-    service.end_own_session(session, caller=principal, session_id=session_id)
+def end_my_session(session_id: uuid.UUID, access: CallerAccess) -> Response:
+    service.end_own_session(**access, session_id=session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post(
     "/v1/auth/password",
-    operation_id="changePassword",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=problem_responses(401, 403, 404, 422, 429),
     summary="Change your password; your other sessions end",
@@ -326,9 +336,7 @@ RESET_ACCEPTED = (
 
 @router.post(
     "/v1/auth/password-reset",
-    operation_id="requestPasswordReset",
     status_code=status.HTTP_202_ACCEPTED,
-    response_model=Accepted,
     responses=problem_responses(403, 422),
     dependencies=[PublicWrite],
     summary="Ask for a password-reset link by e-mail (the same answer for any address)",
@@ -357,23 +365,14 @@ def request_password_reset(
     return Accepted(detail=RESET_ACCEPTED)
 
 
-@router.post(
+@_signing_in(
     "/v1/auth/password-reset/complete",
-    operation_id="completePasswordReset",
-    response_model=Me,
-    responses={**problem_responses(403, 404, 422), 200: {"headers": SET_COOKIE}},
-    dependencies=[PublicWrite],
-    openapi_extra=OPTIONAL_SESSION,
+    (403, 404, 422),
     summary="Set a new password with a reset link; signs in",
 )
 def complete_password_reset(body: PasswordResetComplete, flow: SignInFlowDep) -> Me:
     opened = credentials.complete_reset(
-        flow.session,
-        flow.settings,
-        flow.passwords,
-        secret=body.token,
-        new_password=body.new_password,
-        browser=flow.browser,
+        **flow.services, secret=body.token, new_password=body.new_password
     )
     return flow.signed_in(opened)
 
@@ -386,8 +385,6 @@ def accept_takes_only_post() -> None:
 
 @router.get(
     "/v1/auth/invitations/{token}",
-    operation_id="getInvitation",
-    response_model=InvitationView,
     responses=problem_responses(404, 422),
     summary="What an invitation link invites to",
 )
@@ -402,50 +399,34 @@ def get_invitation(token: str, session: SessionDep) -> InvitationView:
     )
 
 
-@router.post(
+@_signing_in(
     "/v1/auth/invitations/accept",
-    operation_id="acceptInvitation",
-    response_model=Me,
-    responses={**problem_responses(401, 403, 404, 422), 200: {"headers": SET_COOKIE}},
-    dependencies=[PublicWrite],
-    openapi_extra=OPTIONAL_SESSION,
+    (401, 403, 404, 422),
     summary="Accept an invitation (a new person sets a password); signs in",
 )
 def accept_invitation(body: InvitationAccept, flow: SignInFlowDep) -> Me:
     opened = credentials.accept_invitation(
-        flow.session,
-        flow.settings,
-        flow.passwords,
+        **flow.services,
         secret=body.token,
         display_name=body.display_name,
         password=body.password,
-        browser=flow.browser,
     )
     return flow.signed_in(opened)
 
 
 @router.get(
     "/v1/users",
-    operation_id="listUsers",
-    response_model=Page[UserPublic],
     responses=problem_responses(400, 401, 403, 422),
     summary="The organisation's people",
     description="Newest members first (by the time they joined, then id).",
 )
-def list_users(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
-) -> Page[UserPublic]:
-    members, next_cursor = service.list_members(session, caller=principal, **page)
-    return Page(items=[m.public() for m in members], next_cursor=next_cursor)
+def list_users(listing: ReadListing) -> Page[UserPublic]:
+    return page_of(service.list_members(**listing), service.Member.public)
 
 
 @router.post(
     "/v1/users/invitations",
-    operation_id="inviteUser",
     status_code=status.HTTP_201_CREATED,
-    response_model=InvitationCreated,
     responses=problem_responses(401, 403, 409, 422),
     summary="Invite a colleague by e-mail (the link is returned once when e-mail is off)",
 )
@@ -478,14 +459,7 @@ def invite_user(
         )
         returned = None
     return InvitationCreated(
-        invitation=UserInvitationPublic(
-            id=token.id,
-            email=token.email,
-            role=body.role,
-            display_name=token.display_name,
-            created_at=token.created_at,
-            expires_at=token.expires_at,
-        ),
+        invitation=UserInvitationPublic.model_validate(token, from_attributes=True),
         link=returned,
     )
 
@@ -497,43 +471,50 @@ def invitations_take_only_post() -> None:
     raise StarletteHTTPException(status_code=405)
 
 
+MEMBER_CHANGED = {**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)}
+
+
+def _member(member: service.Member, response: Response) -> UserPublic:
+    return with_etag(response, member.membership.revision, member.public())
+
+
 @router.patch(
     "/v1/users/{user_id}",
-    operation_id="updateUser",
-    response_model=UserPublic,
-    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
+    responses=MEMBER_CHANGED,
     summary="Change a person's role (needs If-Match)",
 )
 def update_user(
-    user_id: uuid.UUID,
-    body: UserUpdate,
-    response: Response,
-    session: SessionDep,
-    principal: AdminDep,
-    if_match: IfMatchHeader = None,
+    user_id: uuid.UUID, body: UserUpdate, response: Response, change: AdminChange
 ) -> UserPublic:
-    member = service.change_role(
-        session, caller=principal, user_id=user_id, role=body.role, if_match=if_match
-    )
-    return with_etag(response, member.membership.revision, member.public())
+    return _member(service.change_role(**change, user_id=user_id, role=body.role), response)
 
 
 @router.post(
     "/v1/users/{user_id}/deactivate",
-    operation_id="deactivateUser",
-    response_model=UserPublic,
-    responses={**problem_responses(401, 403, 404, 409, 412, 422, 428), **etag_response(200)},
+    responses=MEMBER_CHANGED,
     summary="Deactivate a person: their sessions and personal keys stop working at once",
 )
-def deactivate_user(
-    user_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    principal: AdminDep,
-    if_match: IfMatchHeader = None,
-) -> UserPublic:
-    member = service.deactivate(session, caller=principal, user_id=user_id, if_match=if_match)
-    return with_etag(response, member.membership.revision, member.public())
+def deactivate_user(user_id: uuid.UUID, response: Response, change: AdminChange) -> UserPublic:
+    return _member(service.deactivate(**change, user_id=user_id), response)
+
+
+class SingleSignOn(NamedTuple):
+    """The identity provider and what its sign-in flow works with."""
+
+    engine: Engine
+    settings: Settings
+    provider: oidc.OidcProvider
+
+
+def _single_sign_on(
+    request: Request, settings: SettingsDep, engine: EngineDep
+) -> SingleSignOn | None:
+    """None when single sign-on is off."""
+    provider: oidc.OidcProvider | None = request.app.state.oidc
+    return None if provider is None else SingleSignOn(engine, settings, provider)
+
+
+SingleSignOnDep = Annotated[SingleSignOn | None, Depends(_single_sign_on)]
 
 
 def _sign_in_error(slug: str) -> RedirectResponse:
@@ -544,20 +525,16 @@ def _sign_in_error(slug: str) -> RedirectResponse:
 
 @router.get(
     "/v1/auth/oidc/start",
-    operation_id="startOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
     responses=_redirect("To the identity provider (or to /sign-in?error=...)"),
     summary="Start single sign-on: redirects to the identity provider",
 )
-def start_oidc_sign_in(
-    request: Request, settings: SettingsDep, engine: EngineDep
-) -> RedirectResponse:
-    provider: oidc.OidcProvider | None = request.app.state.oidc
-    if provider is None:
+def start_oidc_sign_in(sso: SingleSignOnDep) -> RedirectResponse:
+    if sso is None:
         return _sign_in_error("oidc-disabled")
     try:
-        url, state = oidc.start(engine, settings, provider)
+        url, state = oidc.start(*sso)
     except oidc.OidcError as exc:
         logger.warning("single sign-on not started: %s", exc.detail)
         return _sign_in_error(exc.slug)
@@ -571,7 +548,6 @@ OidcParam = Annotated[str | None, Query(max_length=2048)]
 
 @router.get(
     "/v1/auth/oidc/callback",
-    operation_id="finishOidcSignIn",
     status_code=status.HTTP_302_FOUND,
     response_class=RedirectResponse,
     responses=_redirect("To / when signed in, else to /sign-in?error=<slug>"),
@@ -580,24 +556,20 @@ OidcParam = Annotated[str | None, Query(max_length=2048)]
 )
 def finish_oidc_sign_in(
     request: Request,
-    settings: SettingsDep,
-    engine: EngineDep,
+    sso: SingleSignOnDep,
     cookie: CookieDep,
     code: OidcParam = None,
     state: OidcParam = None,
     error: OidcParam = None,
 ) -> RedirectResponse:
-    provider: oidc.OidcProvider | None = request.app.state.oidc
-    if provider is None:
+    if sso is None:
         return _sign_in_error("oidc-disabled")
     if error is not None or not code or not state:
         logger.warning("single sign-on refused by the provider: %s", (error or "no code")[:100])
         return _sign_in_error("oidc-provider-error")
     try:
         opened = oidc.finish(
-            engine,
-            settings,
-            provider,
+            *sso,
             code=code,
             state=state,
             bound_state=request.cookies.get(oidc.STATE_COOKIE),
@@ -608,5 +580,5 @@ def finish_oidc_sign_in(
         return _sign_in_error(exc.slug)
     response = RedirectResponse("/", status_code=status.HTTP_302_FOUND)
     response.delete_cookie(oidc.STATE_COOKIE, path="/", secure=True, httponly=True)
-    _set_session_cookie(response, settings, opened[1])
+    _set_session_cookie(response, sso.settings, opened[1])
     return response

@@ -6,13 +6,15 @@ from __future__ import annotations
 import binascii
 import re
 import uuid
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 from fastapi import Depends, Header, Path, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
+from sqlmodel import Session
 
 from app.assessments.export_router import VARY_LANGUAGE, AcceptLanguage
 from app.auth import (
@@ -22,9 +24,8 @@ from app.auth import (
     Scope,
     authenticate,
     check_scope,
-    require_scope,
 )
-from app.concurrency import IfMatchHeader, etag_response, with_etag
+from app.concurrency import etag_response, with_etag
 from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
@@ -36,6 +37,7 @@ from app.portfolio import reports, service, soa, views
 from app.portfolio.models import (
     Applicability,
     ControlEvidence,
+    ControlRecord,
     ImplementationStatus,
 )
 from app.portfolio.schemas import (
@@ -47,7 +49,9 @@ from app.portfolio.schemas import (
     SystemStanding,
     WorkItem,
 )
+from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
+from app.route_helpers import ReadAccess, SystemsWriteAccess, SystemsWriteChange, creation
 from app.routing import AUTHENTICATED, problem_router
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
@@ -55,10 +59,10 @@ from app.suppliers.evidence import (
     Upload,
     receive,
 )
+from app.systems.models import AISystem
 
 router = problem_router(AUTHENTICATED, tags=["portfolio"])
 
-WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
 ControlId = Annotated[
     str, Path(max_length=100, description="A control catalog id, e.g. `iso-42001:A.5.4`.")
 ]
@@ -128,46 +132,65 @@ def _standing_query(
 StandingDep = Annotated[StandingQuery, Depends(_standing_query)]
 
 
-@router.get(
-    "/v1/ai-systems/{system_id}/plan",
-    operation_id="getAiSystemPlan",
-    response_model=SystemPlan,
-    responses=problem_responses(404),
-    summary="The questionnaires the AI system needs (as their files declare) and their state",
-)
-def get_plan(
-    system_id: uuid.UUID,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
-    settings: PlanSettingsDep,
-) -> SystemPlan:
-    return service.system_plan(
-        session, catalog, caller=principal, system_id=system_id, settings=settings
+def _record(
+    session: Session, catalog: Catalog, record: ControlRecord, response: Response
+) -> ControlRecordPublic:
+    """A control record's view, with its ETag."""
+    return with_etag(
+        response, record.revision, views.control_records(session, catalog, [record])[0]
     )
 
 
-def _queue_cursor(key: list[str]) -> str:
-    return _encode({"after": key})
+@router.get(
+    "/v1/ai-systems/{system_id}/plan",
+    responses=problem_responses(404),
+    summary="The questionnaires the AI system needs (as their files declare) and their state",
+)
+def get_ai_system_plan(
+    system_id: uuid.UUID, catalog: CatalogDep, access: ReadAccess, settings: PlanSettingsDep
+) -> SystemPlan:
+    return service.system_plan(**access, catalog=catalog, system_id=system_id, settings=settings)
 
 
-def _read_queue_cursor(cursor: str) -> list[str]:
+# The work queue and the control records are built whole and cut into pages here: their cursor
+# is `{"after": <the sort key of the last item of the page>}`.
+Row = TypeVar("Row")
+
+
+def _read_after(cursor: str | None, valid: Callable[[Any], bool]) -> Any:
+    """The sort key a cursor continues after (None without one); 400 for a cursor not ours."""
+    if cursor is None:
+        return None
     try:
         value = _decode(cursor)
         after = value.get("after") if isinstance(value, dict) else None
-        if not (
-            isinstance(after, list) and len(after) == 4 and all(isinstance(v, str) for v in after)
-        ):
-            raise ValueError("not a work-queue cursor")
-        return after
     except (ValueError, TypeError, binascii.Error) as exc:
         raise _invalid_cursor() from exc
+    if not valid(after):
+        raise _invalid_cursor()
+    return after
+
+
+def _page_after(
+    rows: list[Row], after: Any, limit: int, key: Callable[[Row], Any]
+) -> tuple[list[Row], str | None]:
+    """The rows after `after` in the order of `key`, at most `limit`, and the next cursor."""
+    if after is not None:
+        rows = [r for r in rows if key(r) > after]
+    page = rows[:limit]
+    return page, _encode({"after": key(page[-1])}) if len(rows) > limit else None
+
+
+def _is_queue_key(after: Any) -> bool:
+    return isinstance(after, list) and len(after) == 4 and all(isinstance(v, str) for v in after)
+
+
+def _queue_key(row: tuple[AISystem, plans.Entry]) -> list[Any]:
+    return plans.queue_sort_key(*row)
 
 
 @router.get(
     "/v1/work-queue",
-    operation_id="listWorkQueue",
-    response_model=Page[WorkItem],
     responses=problem_responses(400),
     summary="Assessments the organisation's active AI systems need: missing, in progress, due "
     "soon or overdue",
@@ -175,9 +198,8 @@ def _read_queue_cursor(cursor: str) -> list[str]:
     "system id, questionnaire key and supplier id.",
 )
 def list_work_queue(
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
     settings: PlanSettingsDep,
     window: PageDep,
     urgency: plans.Urgency | None = None,
@@ -186,12 +208,10 @@ def list_work_queue(
     system_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(max_length=200, description="The system owner.")] = None,
 ) -> Page[WorkItem]:
-    cursor, limit = window["cursor"], window["limit"]
-    after = _read_queue_cursor(cursor) if cursor is not None else None
+    after = _read_after(window["cursor"], _is_queue_key)
     rows = plans.work_queue(
-        session,
-        catalog,
-        caller=principal,
+        **access,
+        catalog=catalog,
         filters=plans.QueueFilters(
             urgency=urgency,
             state=state,
@@ -202,9 +222,7 @@ def list_work_queue(
         grace_days=settings.grace_days,
         due_soon_days=settings.due_soon_days,
     )
-    if after is not None:
-        rows = [r for r in rows if plans.queue_sort_key(*r) > after]
-    page, more = rows[:limit], len(rows) > limit
+    page, next_cursor = _page_after(rows, after, window["limit"], _queue_key)
     return Page(
         items=[
             WorkItem(
@@ -215,19 +233,19 @@ def list_work_queue(
             )
             for system, entry in page
         ],
-        next_cursor=_queue_cursor(plans.queue_sort_key(*page[-1])) if more else None,
+        next_cursor=next_cursor,
     )
 
 
 @router.get(
     "/v1/ai-systems/{system_id}/standing",
-    operation_id="getSystemStanding",
-    response_model=SystemStanding,
     responses=problem_responses(404),
     summary="One standing per AI system: overall tier, merged obligations and controls, "
     "suppliers' tiers, the plan and the next due date",
 )
-def get_standing(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> SystemStanding:
+def get_system_standing(
+    session: SessionDep, catalog: CatalogDep, standing: StandingDep
+) -> SystemStanding:
     return service.system_standing(session, catalog, **standing)
 
 
@@ -238,27 +256,25 @@ HTML_RESPONSE: dict[int | str, dict[str, Any]] = {
 
 @router.get(
     "/v1/ai-systems/{system_id}/dossier",
-    operation_id="getAiSystemDossier",
     response_class=HTMLResponse,
     responses={**HTML_RESPONSE, **problem_responses(404)},
     summary="Printable dossier of an AI system (HTML with print CSS)",
 )
-def get_dossier(session: SessionDep, catalog: CatalogDep, standing: StandingDep) -> HTMLResponse:
+def get_ai_system_dossier(
+    session: SessionDep, catalog: CatalogDep, standing: StandingDep
+) -> HTMLResponse:
     return HTMLResponse(service.dossier(session, catalog, **standing))
 
 
 @router.get(
     "/v1/control-records",
-    operation_id="listControlRecords",
-    response_model=Page[ControlRecordPublic],
     responses=problem_responses(400),
     summary="The organisation's control implementation records",
     description="Ordered by control id, first to last (string order).",
 )
 def list_control_records(
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
     window: PageDep,
     status_: Annotated[ImplementationStatus | None, Query(alias="status")] = None,
     owner_user_id: uuid.UUID | None = None,
@@ -267,19 +283,9 @@ def list_control_records(
     ] = None,
     applicability: Applicability | None = None,
 ) -> Page[ControlRecordPublic]:
-    cursor, limit = window["cursor"], window["limit"]
-    after = None
-    if cursor is not None:
-        try:
-            value = _decode(cursor)
-            after = value.get("after") if isinstance(value, dict) else None
-            if not isinstance(after, str):
-                raise ValueError("not a control-record cursor")
-        except (ValueError, TypeError, binascii.Error) as exc:
-            raise _invalid_cursor() from exc
+    after = _read_after(window["cursor"], lambda after: isinstance(after, str))
     records = service.list_records(
-        session,
-        caller=principal,
+        **access,
         filters=service.RecordFilters(
             status=status_,
             owner_user_id=owner_user_id,
@@ -287,63 +293,45 @@ def list_control_records(
             applicability=applicability,
         ),
     )
-    if after is not None:
-        records = [r for r in records if r.control_id > after]
-    page, more = records[:limit], len(records) > limit
-    return Page(
-        items=views.control_records(session, catalog, page),
-        next_cursor=_encode({"after": page[-1].control_id}) if more else None,
-    )
+    page, next_cursor = _page_after(records, after, window["limit"], lambda r: r.control_id)
+    items = views.control_records(access["session"], catalog, page)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 @router.get(
     "/v1/control-records/{control_id}",
-    operation_id="getControlRecord",
-    response_model=ControlRecordPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="One control's implementation record (with its ETag)",
 )
 def get_control_record(
-    control_id: ControlId,
-    response: Response,
-    session: SessionDep,
-    catalog: CatalogDep,
-    principal: ReadDep,
+    control_id: ControlId, response: Response, catalog: CatalogDep, access: ReadAccess
 ) -> ControlRecordPublic:
-    record = service.get_record(session, catalog.controls, caller=principal, control_id=control_id)
-    return with_etag(
-        response, record.revision, views.control_records(session, catalog, [record])[0]
-    )
+    record = service.get_record(**access, controls=catalog.controls, control_id=control_id)
+    return _record(access["session"], catalog, record, response)
 
 
 @router.post(
     "/v1/control-records",
-    operation_id="createControlRecord",
-    status_code=status.HTTP_201_CREATED,
-    response_model=ControlRecordPublic,
-    responses={**problem_responses(409), **etag_response(201, location=True)},
     summary="Record how the organisation applies and implements a catalog control",
+    **creation(ControlRecordPublic, 409),
 )
 def create_control_record(
     body: ControlRecordCreate,
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: WriteDep,
+    access: SystemsWriteAccess,
     idempotency: IdempotencyDep,
 ) -> JSONResponse:
     def create() -> Created:
-        record = service.create_record(session, catalog.controls, caller=principal, data=body)
-        view = views.control_records(session, catalog, [record])[0]
+        record = service.create_record(**access, controls=catalog.controls, data=body)
+        view = views.control_records(access["session"], catalog, [record])[0]
         location = f"/v1/control-records/{record.control_id}"
         return created(view, location=location, revision=record.revision)
 
-    return idempotency.run(session, caller=principal, body=body, create=create)
+    return idempotency.run(**access, body=body, create=create)
 
 
 @router.patch(
     "/v1/control-records/{control_id}",
-    operation_id="updateControlRecord",
-    response_model=ControlRecordPublic,
     responses={**problem_responses(404, 412, 428), **etag_response(200)},
     summary="Change a control's implementation record (needs If-Match)",
 )
@@ -351,22 +339,13 @@ def update_control_record(
     control_id: ControlId,
     body: ControlRecordWrite,
     response: Response,
-    session: SessionDep,
     catalog: CatalogDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
+    change: SystemsWriteChange,
 ) -> ControlRecordPublic:
     record = service.update_record(
-        session,
-        catalog.controls,
-        caller=principal,
-        control_id=control_id,
-        data=body,
-        if_match=if_match,
+        **change, controls=catalog.controls, control_id=control_id, data=body
     )
-    return with_etag(
-        response, record.revision, views.control_records(session, catalog, [record])[0]
-    )
+    return _record(change["session"], catalog, record, response)
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
@@ -374,9 +353,7 @@ _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 @router.post(
     "/v1/control-records/{control_id}/evidence",
-    operation_id="uploadControlEvidence",
     status_code=status.HTTP_201_CREATED,
-    response_model=ControlEvidencePublic,
     responses=problem_responses(404, 413, 415),
     summary="Attach an evidence file to a control's record: the raw bytes as the body, its type "
     "as Content-Type (kept with its SHA-256)",
@@ -435,7 +412,6 @@ async def upload_control_evidence(
 
 @router.get(
     "/v1/control-records/{control_id}/evidence/{evidence_id}/content",
-    operation_id="downloadControlEvidence",
     response_class=FileResponse,
     responses={
         200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
@@ -446,24 +422,18 @@ async def upload_control_evidence(
 def download_control_evidence(
     control_id: ControlId,
     evidence_id: uuid.UUID,
-    session: SessionDep,
     settings: SettingsDep,
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
 ) -> FileResponse:
     evidence = service.get_evidence(
-        session,
-        catalog.controls,
-        caller=principal,
-        control_id=control_id,
-        evidence_id=evidence_id,
+        **access, controls=catalog.controls, control_id=control_id, evidence_id=evidence_id
     )
     return EvidenceStore(settings.evidence_dir).download(evidence)
 
 
 @router.get(
     "/v1/statement-of-applicability/v2",
-    operation_id="getStatementOfApplicabilityV2",
     response_model=soa.StatementOfApplicabilityV2,
     responses={
         200: {
@@ -474,20 +444,15 @@ def download_control_evidence(
     summary="Statement of Applicability (ISO/IEC 42001 6.1.3 d): applicability, justification, "
     "implementation status, owner and evidence of every Annex A control",
 )
-def get_soa_v2(
-    session: SessionDep,
+def get_statement_of_applicability_v2(
     catalog: CatalogDep,
-    principal: ReadDep,
+    access: ReadAccess,
     format_: Annotated[Literal["json", "csv", "html"], Query(alias="format")] = "json",
     as_of: AsOfQuery = None,
     accept_language: AcceptLanguage = None,
 ) -> Response:
     statement = soa.build(
-        session,
-        catalog.controls,
-        caller=principal,
-        as_of=as_of,
-        accept_language=accept_language,
+        **access, controls=catalog.controls, as_of=as_of, accept_language=accept_language
     )
     vary = {"Vary": VARY_LANGUAGE}
     if format_ == "csv":

@@ -3,15 +3,22 @@
 import uuid
 from typing import Annotated
 
-from fastapi import Depends, Query, Response, status
+from fastapi import Query, Response
 from fastapi.responses import JSONResponse
 
-from app.auth import Principal, ReadDep, Scope, require_scope
-from app.concurrency import IfMatchHeader, etag_response, with_etag
-from app.db import SessionDep
+from app.concurrency import etag_response, with_etag
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
-from app.pagination import Page, PageDep
+from app.pagination import Page
+from app.route_helpers import (
+    ReadAccess,
+    ReadListing,
+    SystemsWriteAccess,
+    SystemsWriteChange,
+    creation,
+    from_row,
+    page_of,
+)
 from app.routing import AUTHENTICATED, problem_router
 from app.systems import service
 from app.systems.models import AISystem, LifecycleStage, Sourcing, SystemStatus
@@ -19,49 +26,34 @@ from app.systems.schemas import AISystemCreate, AISystemPublic, AISystemUpdate
 
 router = problem_router(AUTHENTICATED, prefix="/v1/ai-systems", tags=["ai systems"])
 
-WriteDep = Annotated[Principal, Depends(require_scope(Scope.SYSTEMS_WRITE))]
+CHANGED = {**problem_responses(404, 409, 412, 428), **etag_response(200)}
+_view = from_row(AISystemPublic)
 
 
 def _public(system: AISystem, response: Response) -> AISystemPublic:
-    return with_etag(
-        response, system.revision, AISystemPublic.model_validate(system, from_attributes=True)
-    )
+    return with_etag(response, system.revision, _view(system))
 
 
-@router.post(
-    "",
-    operation_id="createAiSystem",
-    status_code=status.HTTP_201_CREATED,
-    response_model=AISystemPublic,
-    responses={**etag_response(201, location=True)},
-    summary="Register an AI system in the inventory",
-)
+@router.post("", summary="Register an AI system in the inventory", **creation(AISystemPublic))
 def create_ai_system(
-    body: AISystemCreate,
-    session: SessionDep,
-    principal: WriteDep,
-    idempotency: IdempotencyDep,
+    body: AISystemCreate, access: SystemsWriteAccess, idempotency: IdempotencyDep
 ) -> JSONResponse:
     def create() -> Created:
-        system = service.create_system(session, caller=principal, data=body)
-        view = AISystemPublic.model_validate(system, from_attributes=True)
-        return created(view, location=f"/v1/ai-systems/{system.id}", revision=system.revision)
+        system = service.create_system(**access, data=body)
+        location = f"/v1/ai-systems/{system.id}"
+        return created(_view(system), location=location, revision=system.revision)
 
-    return idempotency.run(session, caller=principal, body=body, create=create)
+    return idempotency.run(**access, body=body, create=create)
 
 
 @router.get(
     "",
-    operation_id="listAiSystems",
-    response_model=Page[AISystemPublic],
     responses=problem_responses(400),
     summary="List AI systems, newest first",
     description="Newest first (by registration time, then id); the filters combine with AND.",
 )
 def list_ai_systems(
-    session: SessionDep,
-    principal: ReadDep,
-    page: PageDep,
+    listing: ReadListing,
     status_: Annotated[
         SystemStatus | None,
         Query(alias="status", description="active (default) or retired."),
@@ -87,75 +79,31 @@ def list_ai_systems(
         region=region,
         q=q,
     )
-    systems, next_cursor = service.list_systems(
-        session,
-        caller=principal,
-        filters=filters,
-        **page,
-    )
-    return Page(
-        items=[AISystemPublic.model_validate(s, from_attributes=True) for s in systems],
-        next_cursor=next_cursor,
-    )
+    return page_of(service.list_systems(**listing, filters=filters), _view)
 
 
 @router.get(
     "/{system_id}",
-    operation_id="getAiSystem",
-    response_model=AISystemPublic,
     responses={**problem_responses(404), **etag_response(200)},
     summary="Get one AI system (with its ETag)",
 )
-def get_ai_system(
-    system_id: uuid.UUID, response: Response, session: SessionDep, principal: ReadDep
-) -> AISystemPublic:
-    system = service.get_system(session, caller=principal, system_id=system_id)
-    return _public(system, response)
+def get_ai_system(system_id: uuid.UUID, response: Response, access: ReadAccess) -> AISystemPublic:
+    return _public(service.get_system(**access, system_id=system_id), response)
 
 
-@router.patch(
-    "/{system_id}",
-    operation_id="updateAiSystem",
-    response_model=AISystemPublic,
-    responses={**problem_responses(404, 409, 412, 428), **etag_response(200)},
-    summary="Change an AI system (needs If-Match)",
-)
+@router.patch("/{system_id}", responses=CHANGED, summary="Change an AI system (needs If-Match)")
 def update_ai_system(
-    system_id: uuid.UUID,
-    body: AISystemUpdate,
-    response: Response,
-    session: SessionDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
+    system_id: uuid.UUID, body: AISystemUpdate, response: Response, change: SystemsWriteChange
 ) -> AISystemPublic:
-    system = service.update_system(
-        session,
-        caller=principal,
-        system_id=system_id,
-        data=body,
-        if_match=if_match,
-    )
-    return _public(system, response)
+    return _public(service.update_system(**change, system_id=system_id, data=body), response)
 
 
 @router.post(
     "/{system_id}/retire",
-    operation_id="retireAiSystem",
-    response_model=AISystemPublic,
-    responses={**problem_responses(404, 409, 412, 428), **etag_response(200)},
+    responses=CHANGED,
     summary="Retire an AI system (needs If-Match); it is kept, never deleted",
 )
 def retire_ai_system(
-    system_id: uuid.UUID,
-    response: Response,
-    session: SessionDep,
-    principal: WriteDep,
-    if_match: IfMatchHeader = None,
+    system_id: uuid.UUID, response: Response, change: SystemsWriteChange
 ) -> AISystemPublic:
-    system = service.retire_system(
-        session,
-        caller=principal,
-        system_id=system_id,
-        if_match=if_match,
-    )
-    return _public(system, response)
+    return _public(service.retire_system(**change, system_id=system_id), response)

@@ -8,16 +8,22 @@ from typing import Any
 from fastapi import Response, status
 from fastapi.responses import JSONResponse
 
-from app.auth import AdminDep
-from app.concurrency import LOCATION_HEADER, IfMatchHeader, etag_response, with_etag
-from app.db import SessionDep
+from app.concurrency import LOCATION_HEADER, etag_response, with_etag
 from app.delivery.models import OutboxMessage
 from app.delivery.views import progress
 from app.deps import SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep
-from app.pagination import Page, PageDep
-from app.routing import problem_router
+from app.pagination import Page
+from app.route_helpers import (
+    AdminAccess,
+    AdminChange,
+    AdminListing,
+    creation,
+    from_row,
+    page_of,
+)
+from app.routing import AUTHENTICATED, problem_router
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
 from app.webhooks.schemas import (
@@ -31,10 +37,10 @@ from app.webhooks.schemas import (
     WebhookSubscriptionUpdate,
 )
 
-router = problem_router(prefix="/v1/webhooks", tags=["webhooks"])
+router = problem_router(AUTHENTICATED, prefix="/v1/webhooks", tags=["webhooks"])
 
 
-WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412, 422, 428)
+WRITE_ERRORS = problem_responses(404, 409, 412, 428)
 ACCEPTED: dict[int | str, dict[str, Any]] = {
     202: {
         "description": "Queued: follow the delivery at Location.",
@@ -43,12 +49,11 @@ ACCEPTED: dict[int | str, dict[str, Any]] = {
 }
 
 
+_view = from_row(WebhookSubscriptionPublic)
+
+
 def _public(subscription: WebhookSubscription, response: Response) -> WebhookSubscriptionPublic:
-    return with_etag(
-        response,
-        subscription.revision,
-        WebhookSubscriptionPublic.model_validate(subscription, from_attributes=True),
-    )
+    return with_etag(response, subscription.revision, _view(subscription))
 
 
 def _delivery(message: OutboxMessage, subscription_id: uuid.UUID) -> WebhookDeliveryPublic:
@@ -68,10 +73,6 @@ def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
 
 @router.post(
     "",
-    operation_id="createWebhook",
-    status_code=status.HTTP_201_CREATED,
-    response_model=WebhookSubscriptionCreated,
-    responses={**problem_responses(401, 403, 422), **etag_response(201, location=True)},
     summary="Subscribe a URL to events (the signing secret is returned this once)",
     description=(
         "The URL must be https (http only where `APP_WEBHOOK_ALLOW_HTTP` is set) and may not be "
@@ -79,17 +80,12 @@ def _accepted(message: OutboxMessage, subscription_id: uuid.UUID) -> Created:
         "`/problems/webhook-url-refused`); names are resolved and checked again at each "
         "delivery. No Idempotency-Key: a replay would have to keep the secret in clear."
     ),
+    **creation(WebhookSubscriptionCreated),
 )
 def create_webhook(
-    body: WebhookSubscriptionCreate,
-    response: Response,
-    session: SessionDep,
-    principal: AdminDep,
-    settings: SettingsDep,
+    body: WebhookSubscriptionCreate, response: Response, access: AdminAccess, settings: SettingsDep
 ) -> WebhookSubscriptionCreated:
-    subscription, secret = service.create_subscription(
-        session, settings, caller=principal, data=body
-    )
+    subscription, secret = service.create_subscription(**access, settings=settings, data=body)
     public = _public(subscription, response)
     response.headers["Location"] = f"/v1/webhooks/{subscription.id}"
     return WebhookSubscriptionCreated(**public.model_dump(), secret=secret)
@@ -97,42 +93,28 @@ def create_webhook(
 
 @router.get(
     "",
-    operation_id="listWebhooks",
-    response_model=Page[WebhookSubscriptionPublic],
-    responses=problem_responses(400, 401, 403, 422),
+    responses=problem_responses(400),
     summary="List the organisation's webhook subscriptions",
     description="Newest first (by creation time, then id).",
 )
-def list_webhooks(
-    session: SessionDep,
-    principal: AdminDep,
-    page: PageDep,
-) -> Page[WebhookSubscriptionPublic]:
-    found, next_cursor = service.list_subscriptions(session, caller=principal, **page)
-    return Page(
-        items=[WebhookSubscriptionPublic.model_validate(s, from_attributes=True) for s in found],
-        next_cursor=next_cursor,
-    )
+def list_webhooks(listing: AdminListing) -> Page[WebhookSubscriptionPublic]:
+    return page_of(service.list_subscriptions(**listing), _view)
 
 
 @router.get(
     "/{webhook_id}",
-    operation_id="getWebhook",
-    response_model=WebhookSubscriptionPublic,
-    responses={**problem_responses(401, 403, 404, 422), **etag_response(200)},
+    responses={**problem_responses(404), **etag_response(200)},
     summary="Get one webhook subscription (with its ETag; never its secret)",
 )
 def get_webhook(
-    webhook_id: uuid.UUID, response: Response, session: SessionDep, principal: AdminDep
+    webhook_id: uuid.UUID, response: Response, access: AdminAccess
 ) -> WebhookSubscriptionPublic:
-    subscription = service.get_subscription(session, caller=principal, subscription_id=webhook_id)
+    subscription = service.get_subscription(**access, subscription_id=webhook_id)
     return _public(subscription, response)
 
 
 @router.patch(
     "/{webhook_id}",
-    operation_id="updateWebhook",
-    response_model=WebhookSubscriptionPublic,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Change a webhook subscription: URL, events, description, enabled (needs If-Match)",
 )
@@ -140,45 +122,28 @@ def update_webhook(
     webhook_id: uuid.UUID,
     body: WebhookSubscriptionUpdate,
     response: Response,
-    session: SessionDep,
-    principal: AdminDep,
+    change: AdminChange,
     settings: SettingsDep,
-    if_match: IfMatchHeader = None,
 ) -> WebhookSubscriptionPublic:
     subscription = service.update_subscription(
-        session,
-        settings,
-        caller=principal,
-        subscription_id=webhook_id,
-        data=body,
-        if_match=if_match,
+        **change, settings=settings, subscription_id=webhook_id, data=body
     )
     return _public(subscription, response)
 
 
 @router.delete(
     "/{webhook_id}",
-    operation_id="deleteWebhook",
     status_code=status.HTTP_204_NO_CONTENT,
     responses=WRITE_ERRORS,
     summary="Delete a webhook subscription with its delivery log (needs If-Match)",
 )
-def delete_webhook(
-    webhook_id: uuid.UUID,
-    session: SessionDep,
-    principal: AdminDep,
-    if_match: IfMatchHeader = None,
-) -> Response:
-    service.delete_subscription(
-        session, caller=principal, subscription_id=webhook_id, if_match=if_match
-    )
+def delete_webhook(webhook_id: uuid.UUID, change: AdminChange) -> Response:
+    service.delete_subscription(**change, subscription_id=webhook_id)
     return Response(status_code=204)
 
 
 @router.post(
     "/{webhook_id}/rotate-secret",
-    operation_id="rotateWebhookSecret",
-    response_model=WebhookSubscriptionCreated,
     responses={**WRITE_ERRORS, **etag_response(200)},
     summary="Make a new signing secret (returned this once); the old one signs too for a while",
     description=(
@@ -191,18 +156,12 @@ def rotate_webhook_secret(
     webhook_id: uuid.UUID,
     body: WebhookSecretRotation,
     response: Response,
-    session: SessionDep,
-    principal: AdminDep,
+    change: AdminChange,
     settings: SettingsDep,
-    if_match: IfMatchHeader = None,
 ) -> WebhookSubscriptionCreated:
+    overlap = timedelta(seconds=body.overlap_seconds)
     subscription, secret = service.rotate_secret(
-        session,
-        settings,
-        caller=principal,
-        subscription_id=webhook_id,
-        overlap=timedelta(seconds=body.overlap_seconds),
-        if_match=if_match,
+        **change, settings=settings, subscription_id=webhook_id, overlap=overlap
     )
     public = _public(subscription, response)
     return WebhookSubscriptionCreated(**public.model_dump(), secret=secret)
@@ -210,60 +169,43 @@ def rotate_webhook_secret(
 
 @router.post(
     "/{webhook_id}/ping",
-    operation_id="pingWebhook",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
-    responses={**problem_responses(401, 403, 404, 422), **ACCEPTED},
+    responses={**problem_responses(404), **ACCEPTED},
     summary="Queue a signed `webhook.ping` to the subscription's URL; follow its delivery",
 )
 def ping_webhook(
-    webhook_id: uuid.UUID, session: SessionDep, principal: AdminDep, idempotency: IdempotencyDep
+    webhook_id: uuid.UUID, access: AdminAccess, idempotency: IdempotencyDep
 ) -> JSONResponse:
     def create() -> Created:
-        message = service.ping(session, caller=principal, subscription_id=webhook_id)
-        return _accepted(message, webhook_id)
+        return _accepted(service.ping(**access, subscription_id=webhook_id), webhook_id)
 
-    return idempotency.run(session, caller=principal, body=None, create=create)
+    return idempotency.run(**access, body=None, create=create)
 
 
 @router.get(
     "/{webhook_id}/deliveries",
-    operation_id="listWebhookDeliveries",
-    response_model=Page[WebhookDeliveryPublic],
-    responses=problem_responses(400, 401, 403, 404, 422),
+    responses=problem_responses(400, 404),
     summary="List a subscription's deliveries (the delivery log)",
     description="Newest first (by creation time, then id).",
 )
 def list_webhook_deliveries(
-    webhook_id: uuid.UUID,
-    session: SessionDep,
-    principal: AdminDep,
-    page: PageDep,
+    webhook_id: uuid.UUID, listing: AdminListing
 ) -> Page[WebhookDeliveryPublic]:
-    found, next_cursor = service.list_deliveries(
-        session,
-        caller=principal,
-        subscription_id=webhook_id,
-        **page,
-    )
-    return Page(items=[_delivery(m, webhook_id) for m in found], next_cursor=next_cursor)
+    found = service.list_deliveries(**listing, subscription_id=webhook_id)
+    return page_of(found, lambda message: _delivery(message, webhook_id))
 
 
 @router.get(
     "/{webhook_id}/deliveries/{delivery_id}",
-    operation_id="getWebhookDelivery",
-    response_model=WebhookDeliveryDetail,
-    responses=problem_responses(401, 403, 404, 422),
+    responses=problem_responses(404),
     summary="Get one delivery with its payload and every attempt (status code, duration)",
 )
 def get_webhook_delivery(
-    webhook_id: uuid.UUID, delivery_id: uuid.UUID, session: SessionDep, principal: AdminDep
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, access: AdminAccess
 ) -> WebhookDeliveryDetail:
     message, attempts = service.get_delivery(
-        session,
-        caller=principal,
-        subscription_id=webhook_id,
-        delivery_id=delivery_id,
+        **access, subscription_id=webhook_id, delivery_id=delivery_id
     )
     return WebhookDeliveryDetail(
         **_delivery(message, webhook_id).model_dump(),
@@ -276,23 +218,16 @@ def get_webhook_delivery(
 
 @router.post(
     "/{webhook_id}/deliveries/{delivery_id}/redeliver",
-    operation_id="redeliverWebhook",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=WebhookDeliveryPublic,
-    responses={**problem_responses(401, 403, 404, 409, 422), **ACCEPTED},
+    responses={**problem_responses(404, 409), **ACCEPTED},
     summary="Send a sent or dead delivery again, as a new delivery with the same `webhook-id`",
 )
 def redeliver_webhook(
-    webhook_id: uuid.UUID,
-    delivery_id: uuid.UUID,
-    session: SessionDep,
-    principal: AdminDep,
-    idempotency: IdempotencyDep,
+    webhook_id: uuid.UUID, delivery_id: uuid.UUID, access: AdminAccess, idempotency: IdempotencyDep
 ) -> JSONResponse:
     def create() -> Created:
-        message = service.redeliver(
-            session, caller=principal, subscription_id=webhook_id, delivery_id=delivery_id
-        )
+        message = service.redeliver(**access, subscription_id=webhook_id, delivery_id=delivery_id)
         return _accepted(message, webhook_id)
 
-    return idempotency.run(session, caller=principal, body=None, create=create)
+    return idempotency.run(**access, body=None, create=create)
