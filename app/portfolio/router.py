@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
-from fastapi import Depends, Header, Path, Query, Request, Response, status
+from fastapi import Depends, Path, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BeforeValidator
@@ -52,11 +52,12 @@ from app.portfolio.schemas import (
 from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.route_helpers import ReadAccess, SystemsWriteAccess, SystemsWriteChange, creation
-from app.routing import AUTHENTICATED, problem_router
+from app.routing import AUTHENTICATED, problem_router, raw_body
 from app.suppliers.evidence import (
     ALLOWED_TYPES,
+    DOWNLOAD_RESPONSES,
     EvidenceStore,
-    Upload,
+    UploadDep,
     receive,
 )
 from app.systems.models import AISystem
@@ -348,22 +349,17 @@ def update_control_record(
     return _record(change["session"], catalog, record, response)
 
 
-_BINARY = {"schema": {"type": "string", "format": "binary"}}
-
-
 @router.post(
     "/v1/control-records/{control_id}/evidence",
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(404, 413, 415),
     summary="Attach an evidence file to a control's record: the raw bytes as the body, its type "
     "as Content-Type (kept with its SHA-256)",
-    openapi_extra={
-        "requestBody": {"required": True, "content": {t: _BINARY for t in ALLOWED_TYPES}}
-    },
+    openapi_extra=raw_body(ALLOWED_TYPES),
 )
 async def upload_control_evidence(
     control_id: ControlId,
-    request: Request,
+    upload: UploadDep,
     settings: SettingsDep,
     engine: EngineDep,
     catalog: CatalogDep,
@@ -371,8 +367,6 @@ async def upload_control_evidence(
     filename: Annotated[
         str, Query(min_length=1, max_length=255, description="The file's name, for display.")
     ],
-    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
-    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
 ) -> ControlEvidencePublic:
     def check() -> Principal:
         with transaction(engine, write=False) as session:
@@ -387,7 +381,6 @@ async def upload_control_evidence(
     store = EvidenceStore(settings.evidence_dir)
     # Bodies larger than APP_MAX_REQUEST_BYTES are refused before any route runs.
     limit = min(settings.evidence_max_bytes, settings.max_request_bytes)
-    upload = Upload(content_type, content_length, request.stream())
     staged, media_type = await receive(store, upload, limit=limit)
     try:
 
@@ -413,10 +406,7 @@ async def upload_control_evidence(
 @router.get(
     "/v1/control-records/{control_id}/evidence/{evidence_id}/content",
     response_class=FileResponse,
-    responses={
-        200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
-        **problem_responses(404, 409),
-    },
+    responses=DOWNLOAD_RESPONSES,
     summary="Download a control's evidence file (its SHA-256 is in the Repr-Digest header)",
 )
 def download_control_evidence(

@@ -20,7 +20,9 @@ import zipfile
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any
 
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
@@ -32,6 +34,7 @@ from app.errors import (
     PayloadTooLargeError,
     ProblemType,
     UnsupportedMediaTypeError,
+    problem_responses,
 )
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -204,6 +207,26 @@ class Upload:
     content_type: str | None
     content_length: int | None
     chunks: AsyncIterator[bytes]
+
+
+async def _upload(
+    request: Request,
+    # Transport headers, not parameters: OpenAPI ignores a Content-Type parameter, and a client
+    # never sets Content-Length itself (the body's media types say what is accepted).
+    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
+    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
+) -> Upload:
+    return Upload(content_type, content_length, request.stream())
+
+
+# The request's body as a file upload, with the type and length its headers declare.
+UploadDep = Annotated[Upload, Depends(_upload)]
+
+# What a route that answers with `EvidenceStore.download` can answer.
+DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
+    **problem_responses(404, 409),
+}
 
 
 async def receive(store: EvidenceStore, upload: Upload, *, limit: int) -> tuple[StagedFile, str]:

@@ -33,11 +33,7 @@ from app.questionnaires.dependencies import CatalogDep
 from app.routing import INVITATION, problem_router, raw_body
 from app.settings import Settings
 from app.suppliers import portal_service, views
-from app.suppliers.evidence import (
-    ALLOWED_TYPES,
-    EvidenceStore,
-    Upload,
-)
+from app.suppliers.evidence import ALLOWED_TYPES, EvidenceStore, UploadDep
 from app.suppliers.ratelimit import PortalLimiter
 from app.suppliers.schemas import EvidencePublic, PortalQuestionnaire, PortalRequest
 
@@ -177,20 +173,6 @@ def submit_portal_answers(edit: AnswersEditDep) -> PortalRequest:
         edit.session, edit.catalog, access=edit.access, if_match=edit.if_match
     )
     return edit.answer(assessment)
-
-
-async def _upload(
-    request: Request,
-    # Transport headers, not parameters: OpenAPI ignores a Content-Type parameter, and a client
-    # never sets Content-Length itself (the body's media types say what is accepted).
-    content_type: Annotated[str | None, Header(include_in_schema=False)] = None,
-    content_length: Annotated[int | None, Header(ge=0, include_in_schema=False)] = None,
-) -> Upload:
-    return Upload(content_type, content_length, request.stream())
-
-
-# The request's body as a file upload, with the type and length its headers declare.
-UploadDep = Annotated[Upload, Depends(_upload)]
 
 
 @router.post(

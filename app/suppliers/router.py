@@ -26,7 +26,7 @@ from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import AUTHENTICATED, problem_router
 from app.suppliers import service, vendor_requests, views
-from app.suppliers.evidence import EvidenceStore
+from app.suppliers.evidence import DOWNLOAD_RESPONSES, EvidenceStore
 from app.suppliers.models import Supplier
 from app.suppliers.schemas import (
     ContactCreate,
@@ -400,10 +400,7 @@ def review_supplier_request(
 @router.get(
     "/v1/supplier-requests/{request_id}/evidence/{evidence_id}/content",
     response_class=FileResponse,
-    responses={
-        200: {"description": "The file as uploaded", "content": {"application/octet-stream": {}}},
-        **problem_responses(404, 409),
-    },
+    responses=DOWNLOAD_RESPONSES,
     summary="Download an evidence file (its SHA-256 is in the Repr-Digest header)",
 )
 def download_supplier_evidence(
