@@ -217,14 +217,20 @@ def _emit_reported(session: Session, incident: Incident) -> None:
     webhooks.emit(session, org, "incident.reported", {**data, "title": incident.title})
 
 
+def _triage(session: Session, incident: Incident, *statuses: AssessmentStatus) -> Assessment | None:
+    """A triage assessment of the incident (one in one of `statuses`, when any are named)."""
+    statement = select(Assessment).where(Assessment.incident_id == incident.id)
+    if statuses:
+        statement = statement.where(col(Assessment.status).in_(statuses))
+    return session.exec(statement.limit(1)).first()
+
+
 def _check_triage_writable(session: Session, incident: Incident) -> None:
     """Once a triage assessment is started, only its submissions write the triage facts."""
-    started = session.exec(
-        select(Assessment.id).where(Assessment.incident_id == incident.id).limit(1)
-    ).first()
+    started = _triage(session, incident)
     if started is not None:
         raise ConflictError(
-            f"The triage facts come from the triage assessment {started}: change its "
+            f"The triage facts come from the triage assessment {started.id}: change its "
             "answers and submit it (or start a new triage) instead.",
             type=ProblemType.TRIAGE_FROM_ASSESSMENT,
             errors=[field_problem("/triage", "written by the triage assessment")],
@@ -242,12 +248,7 @@ def start_triage(
     """A new triage assessment on the incident, starting from its current facts; 409 while
     another one is still a draft or waiting for review."""
     incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
-    open_triage = session.exec(
-        select(Assessment).where(
-            Assessment.incident_id == incident.id,
-            col(Assessment.status).in_([AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED]),
-        )
-    ).first()
+    open_triage = _triage(session, incident, AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED)
     if open_triage is not None:
         raise ConflictError(
             f"The triage assessment {open_triage.id} is still {open_triage.status}: answer and "
