@@ -16,7 +16,7 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.db import get_for_change, get_owned, utcnow
+from app.db import get_for_change, get_owned, matching, utcnow
 from app.errors import (
     AppError,
     ConflictError,
@@ -302,11 +302,10 @@ def list_incidents(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Incident], str | None]:
-    statement = select(Incident).where(Incident.organization_id == caller.organization_id)
-    if filters.status is not None:
-        statement = statement.where(Incident.status == filters.status.value)
-    if filters.system_id is not None:
-        statement = statement.where(Incident.system_id == filters.system_id)
+    statement = select(Incident).where(
+        Incident.organization_id == caller.organization_id,
+        *matching(Incident, filters, "status", "system_id"),
+    )
     if filters.overdue is not None:
         overdue = sa.and_(
             col(Incident.next_due_at).is_not(None), col(Incident.next_due_at) < utcnow()
