@@ -299,8 +299,7 @@ def _new_draft(
         content_hash=version.content_hash,
         answers=answers,
         prefilled=prefilled,
-        created_by_key_id=caller.key_id,
-        created_by_user_id=caller.user_id,
+        **caller.actor.created_by(),
     )
     session.add(assessment)
     session.flush()

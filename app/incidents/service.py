@@ -122,8 +122,7 @@ def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -
     values = data.model_dump(mode="json")
     incident = Incident(
         organization_id=caller.organization_id,
-        created_by_key_id=caller.actor.key_id,
-        created_by_user_id=caller.actor.user_id,
+        **caller.actor.created_by(),
         reports=[],
         **{
             **values,

@@ -47,8 +47,7 @@ def _audit(
 def create_system(session: Session, *, caller: Caller, data: AISystemCreate) -> AISystem:
     system = AISystem(
         organization_id=caller.organization_id,
-        created_by_key_id=caller.key_id,
-        created_by_user_id=caller.user_id,
+        **caller.actor.created_by(),
         **data.model_dump(mode="json"),
     )
     session.add(system)
