@@ -4,6 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TypedDict
+
+
+class CreatedBy(TypedDict):
+    """Who created a row, in the columns the tables that record it share."""
+
+    created_by_key_id: uuid.UUID | None
+    created_by_user_id: uuid.UUID | None
 
 
 @dataclass(frozen=True)
@@ -13,3 +21,7 @@ class Actor:
     key_id: uuid.UUID | None
     name: str
     user_id: uuid.UUID | None = None
+
+    def created_by(self) -> CreatedBy:
+        """The columns that name this actor as the creator of a row."""
+        return CreatedBy(created_by_key_id=self.key_id, created_by_user_id=self.user_id)

@@ -9,6 +9,7 @@ import weakref
 from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -295,6 +296,16 @@ def contains_text(column: Any, text: str) -> sa.ColumnElement[bool]:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     condition: sa.ColumnElement[bool] = column.ilike(f"%{escaped}%", escape="\\")
     return condition
+
+
+def matching(model: type[SQLModel], filters: object, *fields: str) -> list[sa.ColumnElement[bool]]:
+    """A condition for each of `fields` that `filters` sets (not None): the model's column of
+    that name equals it (an enum by its value). For list filters: `select(...).where(*...)`."""
+    return [
+        getattr(model, field) == (value.value if isinstance(value, Enum) else value)
+        for field in fields
+        if (value := getattr(filters, field)) is not None
+    ]
 
 
 def utcnow() -> datetime:

@@ -9,14 +9,17 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Header, Query, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlmodel import Session
 
-from app.assessments import exports, soa
+from app.assessments import exports, service, soa
 from app.assessments.exports import AssessmentExport, AssessmentImport, ImportedAssessment
+from app.assessments.models import Assessment
 from app.assessments.soa import StatementOfApplicability
 from app.auth import Principal, ReadDep, Scope, require_scope
 from app.db import SessionDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
+from app.questionnaires.catalog import Catalog
 from app.questionnaires.dependencies import CatalogDep
 from app.routing import problem_router
 
@@ -29,8 +32,9 @@ AcceptLanguage = Annotated[
 READ_ERRORS = problem_responses(401, 403, 404, 409, 422)
 # Content negotiation: the same resource in another language or media type is cached apart.
 VARY_LANGUAGE = "Accept-Language"
-# An export in the caller's language: the rendered text and the language it is in.
-Localised = Callable[..., tuple[str, str]]
+# An export of an assessment in the caller's language (session, catalog, assessment, the
+# Accept-Language header): the rendered text and the language it is in.
+Localised = Callable[[Session, Catalog, Assessment, str | None], tuple[str, str]]
 
 
 def _attachment(name: str) -> str:
@@ -50,13 +54,10 @@ class Reading:
     ) -> tuple[str, dict[str, str]]:
         """An assessment rendered by `render` in the caller's language, with the headers that
         name that language."""
-        text, language = render(
-            self.session,
-            self.catalog,
-            caller=self.principal,
-            assessment_id=assessment_id,
-            accept_language=accept_language,
+        assessment = service.get_assessment(
+            self.session, caller=self.principal, assessment_id=assessment_id
         )
+        text, language = render(self.session, self.catalog, assessment, accept_language)
         return text, {"Content-Language": language, "Vary": VARY_LANGUAGE}
 
 

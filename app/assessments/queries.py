@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus, SubjectKind
 from app.auth import Caller
-from app.db import utcnow
+from app.db import matching, utcnow
 from app.pagination import (
     decode_cursor,
     decode_seq_cursor,
@@ -195,18 +195,11 @@ def list_assessments(
     limit: int,
 ) -> tuple[list[Listed], str | None]:
     statement: Any = sa.select(*_listed_columns()).where(
-        col(Assessment.organization_id) == caller.organization_id
+        col(Assessment.organization_id) == caller.organization_id,
+        *matching(
+            Assessment, filters, "subject", "system_id", "questionnaire_key", "status", "tier"
+        ),
     )
-    if filters.subject is not None:
-        statement = statement.where(Assessment.subject == filters.subject)
-    if filters.system_id is not None:
-        statement = statement.where(Assessment.system_id == filters.system_id)
-    if filters.questionnaire_key is not None:
-        statement = statement.where(Assessment.questionnaire_key == filters.questionnaire_key)
-    if filters.status is not None:
-        statement = statement.where(Assessment.status == filters.status.value)
-    if filters.tier is not None:
-        statement = statement.where(Assessment.tier == filters.tier)
     if filters.current is not None:
         statement = statement.where(col(Assessment.is_current).is_(filters.current))
     if filters.overdue is not None:

@@ -57,12 +57,18 @@ def _invalid_answers(version: QuestionnaireVersion, problems: list[dict[str, Any
     )
 
 
-def _not_draft(
-    assessment: Assessment, only: str = "answers can change only while it is a draft"
-) -> ConflictError:
-    return ConflictError(
-        f"The assessment is {assessment.status}; {only}.", type=ProblemType.ASSESSMENT_NOT_DRAFT
-    )
+def _check_draft(
+    assessment: Assessment,
+    if_match: str | None,
+    only: str = "answers can change only while it is a draft",
+) -> None:
+    """412 unless the client holds the current revision, then 409 unless it is a draft."""
+    check_if_match(if_match, assessment.revision)
+    if assessment.status != AssessmentStatus.DRAFT:
+        raise ConflictError(
+            f"The assessment is {assessment.status}; {only}.",
+            type=ProblemType.ASSESSMENT_NOT_DRAFT,
+        )
 
 
 def resolve_version(catalog: Catalog, key: str, version: str | None) -> QuestionnaireVersion:
@@ -293,8 +299,7 @@ def _new_draft(
         content_hash=version.content_hash,
         answers=answers,
         prefilled=prefilled,
-        created_by_key_id=caller.key_id,
-        created_by_user_id=caller.user_id,
+        **caller.actor.created_by(),
     )
     session.add(assessment)
     session.flush()
@@ -419,9 +424,7 @@ def apply_answers(
 ) -> audit.Entry | None:
     """Merge changed answers into a draft loaded for change; every check runs before anything
     changes. Returns the audit entry of the change, or None when no answer changed."""
-    check_if_match(if_match, assessment.revision)
-    if assessment.status != AssessmentStatus.DRAFT:
-        raise _not_draft(assessment)
+    _check_draft(assessment, if_match)
     version = pinned_version(catalog, assessment)
     merged = dict(assessment.answers)
     for item_id, value in changes.items():
@@ -474,9 +477,7 @@ def submit(
     assessment = get_for_change(
         session, caller=caller, assessment_id=assessment_id, subject=subject
     )
-    check_if_match(if_match, assessment.revision)
-    if assessment.status != AssessmentStatus.DRAFT:
-        raise _not_draft(assessment, "only a draft can be submitted")
+    _check_draft(assessment, if_match, "only a draft can be submitted")
     version = pinned_version(catalog, assessment)
     problems = [dict(p) for p in version.validate(assessment.answers)]
     if problems:
@@ -725,9 +726,7 @@ def migrate_draft(
         session, caller=caller, assessment_id=assessment_id, subject=subject
     )
     # A dry run needs it too: its report is about the revision the client holds.
-    check_if_match(if_match, assessment.revision)
-    if assessment.status != AssessmentStatus.DRAFT:
-        raise _not_draft(assessment)
+    _check_draft(assessment, if_match)
     source = pinned_version(catalog, assessment)
     target = resolve_version(catalog, assessment.questionnaire_key, to_version)
     if semver(target.version) <= semver(source.version):

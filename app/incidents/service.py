@@ -16,7 +16,7 @@ from app.assessments.models import Assessment, AssessmentStatus
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.db import get_for_change, get_owned, utcnow
+from app.db import get_for_change, get_owned, matching, utcnow
 from app.errors import (
     AppError,
     ConflictError,
@@ -122,8 +122,7 @@ def create_incident(session: Session, *, caller: Caller, data: IncidentCreate) -
     values = data.model_dump(mode="json")
     incident = Incident(
         organization_id=caller.organization_id,
-        created_by_key_id=caller.actor.key_id,
-        created_by_user_id=caller.actor.user_id,
+        **caller.actor.created_by(),
         reports=[],
         **{
             **values,
@@ -217,14 +216,20 @@ def _emit_reported(session: Session, incident: Incident) -> None:
     webhooks.emit(session, org, "incident.reported", {**data, "title": incident.title})
 
 
+def _triage(session: Session, incident: Incident, *statuses: AssessmentStatus) -> Assessment | None:
+    """A triage assessment of the incident (one in one of `statuses`, when any are named)."""
+    statement = select(Assessment).where(Assessment.incident_id == incident.id)
+    if statuses:
+        statement = statement.where(col(Assessment.status).in_(statuses))
+    return session.exec(statement.limit(1)).first()
+
+
 def _check_triage_writable(session: Session, incident: Incident) -> None:
     """Once a triage assessment is started, only its submissions write the triage facts."""
-    started = session.exec(
-        select(Assessment.id).where(Assessment.incident_id == incident.id).limit(1)
-    ).first()
+    started = _triage(session, incident)
     if started is not None:
         raise ConflictError(
-            f"The triage facts come from the triage assessment {started}: change its "
+            f"The triage facts come from the triage assessment {started.id}: change its "
             "answers and submit it (or start a new triage) instead.",
             type=ProblemType.TRIAGE_FROM_ASSESSMENT,
             errors=[field_problem("/triage", "written by the triage assessment")],
@@ -242,12 +247,7 @@ def start_triage(
     """A new triage assessment on the incident, starting from its current facts; 409 while
     another one is still a draft or waiting for review."""
     incident = get_incident(session, caller=caller, incident_id=incident_id, for_update=True)
-    open_triage = session.exec(
-        select(Assessment).where(
-            Assessment.incident_id == incident.id,
-            col(Assessment.status).in_([AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED]),
-        )
-    ).first()
+    open_triage = _triage(session, incident, AssessmentStatus.DRAFT, AssessmentStatus.SUBMITTED)
     if open_triage is not None:
         raise ConflictError(
             f"The triage assessment {open_triage.id} is still {open_triage.status}: answer and "
@@ -301,11 +301,10 @@ def list_incidents(
     cursor: str | None,
     limit: int,
 ) -> tuple[list[Incident], str | None]:
-    statement = select(Incident).where(Incident.organization_id == caller.organization_id)
-    if filters.status is not None:
-        statement = statement.where(Incident.status == filters.status.value)
-    if filters.system_id is not None:
-        statement = statement.where(Incident.system_id == filters.system_id)
+    statement = select(Incident).where(
+        Incident.organization_id == caller.organization_id,
+        *matching(Incident, filters, "status", "system_id"),
+    )
     if filters.overdue is not None:
         overdue = sa.and_(
             col(Incident.next_due_at).is_not(None), col(Incident.next_due_at) < utcnow()

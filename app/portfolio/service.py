@@ -19,7 +19,7 @@ from app.audit import service as audit
 from app.auth import Caller
 from app.concurrency import check_if_match
 from app.controls.catalog import ControlCatalog
-from app.db import utcnow
+from app.db import matching, utcnow
 from app.errors import (
     AppError,
     ConflictError,
@@ -488,13 +488,10 @@ def list_records(
     session: Session, *, caller: Caller, filters: RecordFilters
 ) -> list[ControlRecord]:
     """The organisation's records, by control id."""
-    statement = select(ControlRecord).where(ControlRecord.organization_id == caller.organization_id)
-    if filters.status is not None:
-        statement = statement.where(ControlRecord.status == filters.status.value)
-    if filters.owner_user_id is not None:
-        statement = statement.where(ControlRecord.owner_user_id == filters.owner_user_id)
-    if filters.applicability is not None:
-        statement = statement.where(ControlRecord.applicability == filters.applicability.value)
+    statement = select(ControlRecord).where(
+        ControlRecord.organization_id == caller.organization_id,
+        *matching(ControlRecord, filters, "status", "owner_user_id", "applicability"),
+    )
     rows = list(session.exec(statement.order_by(col(ControlRecord.control_id))).all())
     if filters.overdue is not None:
         today = utcnow().date()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
 import sqlalchemy as sa
 from fastapi.concurrency import run_in_threadpool
@@ -118,6 +118,24 @@ def _ensure_open(access: PortalAccess) -> None:
         )
 
 
+class _SupplierWrite(TypedDict):
+    """The keywords that name the supplier's own assessment to the assessments service."""
+
+    caller: Operator
+    assessment_id: uuid.UUID
+    subject: assessments.Subject
+
+
+def _open_assessment(access: PortalAccess) -> _SupplierWrite:
+    """Whose write to which assessment, through the supplier's API; 409 once it is decided."""
+    _ensure_open(access)
+    return _SupplierWrite(
+        caller=access.caller,
+        assessment_id=access.assessment.id,
+        subject=assessments.Subject.SUPPLIER,
+    )
+
+
 def ensure_writable(session: Session, access: PortalAccess) -> None:
     """Answers and evidence change only while the request is an open draft.
 
@@ -147,30 +165,16 @@ def portal_save(
     changes: dict[str, Any],
     if_match: str | None,
 ) -> Assessment:
-    _ensure_open(access)
     return assessments.save_answers(
-        session,
-        catalog,
-        caller=access.caller,
-        assessment_id=access.assessment.id,
-        subject=assessments.Subject.SUPPLIER,
-        changes=changes,
-        if_match=if_match,
+        session, catalog, **_open_assessment(access), changes=changes, if_match=if_match
     )
 
 
 def portal_submit(
     session: Session, catalog: Catalog, *, access: PortalAccess, if_match: str | None
 ) -> Assessment:
-    _ensure_open(access)
     assessment = assessments.submit(
-        session,
-        catalog,
-        caller=access.caller,
-        assessment_id=access.assessment.id,
-        subject=assessments.Subject.SUPPLIER,
-        as_of=None,
-        if_match=if_match,
+        session, catalog, **_open_assessment(access), as_of=None, if_match=if_match
     )
     audit.record_change(
         session,

@@ -159,8 +159,7 @@ def create_supplier(session: Session, *, caller: Caller, data: SupplierCreate) -
     supplier = Supplier(
         organization_id=caller.organization_id,
         **attributes(data, "name", "website", "country", "description"),
-        created_by_key_id=caller.actor.key_id,
-        created_by_user_id=caller.actor.user_id,
+        **caller.actor.created_by(),
     )
     session.add(supplier)
     session.flush()

@@ -23,7 +23,7 @@ from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller, hash_key
 from app.controls.i18n import text_in
-from app.db import utcnow
+from app.db import get_owned, utcnow
 from app.delivery import service as outbox
 from app.delivery.mail import Mailer
 from app.errors import (
@@ -151,7 +151,6 @@ def _issue_invitation(
     settings: Settings,
     mailer: Mailer,
     request: VendorRequest,
-    supplier: Supplier,
     version: QuestionnaireVersion,
     actor: Actor,
 ) -> Issued:
@@ -165,6 +164,9 @@ def _issue_invitation(
     message_id: uuid.UUID | None = None
     if mailer.enabled:
         org = organizations.get_organization(session, organization_id=request.organization_id)
+        supplier = get_owned(
+            session, Supplier, request.supplier_id, request.organization_id, "supplier"
+        )
         subject, body = invitation_email(
             organization=org.name,
             supplier=supplier.name,
@@ -194,8 +196,7 @@ def _issue_invitation(
         recipient_email=request.recipient_email,
         expires_at=expires_at,
         delivery=delivery.value,
-        created_by_key_id=actor.key_id,
-        created_by_user_id=actor.user_id,
+        **actor.created_by(),
     )
     session.add(invitation)
     session.flush()
@@ -297,8 +298,7 @@ def create_request(
         recipient_email=contact.email,
         **attributes(data, "product_id", "message", "due_date"),
         prefilled_from_assessment_id=source.id if source else None,
-        created_by_key_id=caller.key_id,
-        created_by_user_id=caller.user_id,
+        **caller.actor.created_by(),
     )
     session.add(request)
     session.flush()
@@ -324,7 +324,6 @@ def create_request(
         settings=settings,
         mailer=mailer,
         request=request,
-        supplier=supplier,
         version=version,
         actor=caller.actor,
     )
@@ -409,13 +408,11 @@ def resend_invitation(
     request.updated_at = utcnow()
     session.add(request)
     session.flush()
-    supplier = get_supplier(session, caller=caller, supplier_id=request.supplier_id)
     issued = _issue_invitation(
         session,
         settings=settings,
         mailer=mailer,
         request=request,
-        supplier=supplier,
         version=assessments.pinned_version(catalog, assessment),
         actor=caller.actor,
     )

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.audit import service as audit
 from app.audit.service import Actor
 from app.auth import Caller
-from app.db import contains_text, get_for_change, get_owned
+from app.db import contains_text, get_for_change, get_owned, matching
 from app.errors import ConflictError, ProblemType
 from app.pagination import fetch_page
 from app.systems.models import AISystem, SystemStatus
@@ -47,8 +47,7 @@ def _audit(
 def create_system(session: Session, *, caller: Caller, data: AISystemCreate) -> AISystem:
     system = AISystem(
         organization_id=caller.organization_id,
-        created_by_key_id=caller.key_id,
-        created_by_user_id=caller.user_id,
+        **caller.actor.created_by(),
         **data.model_dump(mode="json"),
     )
     session.add(system)
@@ -143,13 +142,12 @@ def list_systems(
     limit: int,
 ) -> tuple[list[AISystem], str | None]:
     dialect = session.get_bind().dialect.name
-    statement = select(AISystem).where(AISystem.organization_id == caller.organization_id)
-    if filters.status is not None:
-        statement = statement.where(AISystem.status == filters.status.value)
-    for field in ("lifecycle_stage", "sourcing", "business_unit", "owner"):
-        value = getattr(filters, field)
-        if value is not None:
-            statement = statement.where(getattr(AISystem, field) == value)
+    statement = select(AISystem).where(
+        AISystem.organization_id == caller.organization_id,
+        *matching(
+            AISystem, filters, "status", "lifecycle_stage", "sourcing", "business_unit", "owner"
+        ),
+    )
     if filters.tag is not None:
         statement = statement.where(_json_list_contains(col(AISystem.tags), filters.tag, dialect))
     if filters.region is not None:

@@ -170,8 +170,7 @@ def create_subscription(
         description=data.description,
         enabled=data.enabled,
         secret_ciphertext=seal(settings, secret, WEBHOOK_SECRETS),
-        created_by_key_id=caller.key_id,
-        created_by_user_id=caller.user_id,
+        **caller.actor.created_by(),
     )
     session.add(subscription)
     session.flush()

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -21,7 +20,6 @@ from app.assessments.exports.common import (
     version_or_none,
 )
 from app.assessments.models import Assessment, AssessmentStatus
-from app.auth import Caller
 from app.controls.i18n import pick_language, text_in
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
 
@@ -104,15 +102,9 @@ def _answer_sets(session: Session, catalog: Catalog, assessment: Assessment) -> 
 
 
 def export_csv(
-    session: Session,
-    catalog: Catalog,
-    *,
-    caller: Caller,
-    assessment_id: uuid.UUID,
-    accept_language: str | None,
+    session: Session, catalog: Catalog, assessment: Assessment, accept_language: str | None
 ) -> tuple[str, str]:
     """One row per answer of every round (and of the draft in progress); (text, language)."""
-    assessment = service.get_assessment(session, caller=caller, assessment_id=assessment_id)
     pinned = service.pinned_version(catalog, assessment)
     language = pick_language(accept_language, pinned.languages)
     rows: list[list[object]] = []

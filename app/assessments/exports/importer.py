@@ -326,8 +326,7 @@ def _add_assessment(
         due_at=doc.due_at if doc.status == AssessmentStatus.APPROVED else None,
         created_at=now,
         updated_at=now,
-        created_by_key_id=caller.key_id,
-        created_by_user_id=caller.user_id,
+        **caller.actor.created_by(),
         submitted_at=doc.submitted_at,
         # The importer stands in for the submitter, so it cannot also approve (four eyes).
         submitted_by_key_id=caller.key_id if doc.submitted_at else None,

@@ -3,7 +3,6 @@ answers and trace, rendered from the `report.html` template (Jinja2, autoescape 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +22,6 @@ from app.assessments.exports.common import (
 )
 from app.assessments.holding import binding, held_by
 from app.assessments.models import Assessment, AssessmentRound, AssessmentStatus
-from app.auth import Caller
 from app.controls.i18n import pick_language, text_in
 from app.db import utcnow
 from app.questionnaires.catalog import Catalog, QuestionnaireVersion
@@ -120,15 +118,9 @@ def _answer_rows(shown: _Shown, language: str) -> list[_AnswerRow]:
 
 
 def report_html(
-    session: Session,
-    catalog: Catalog,
-    *,
-    caller: Caller,
-    assessment_id: uuid.UUID,
-    accept_language: str | None,
+    session: Session, catalog: Catalog, assessment: Assessment, accept_language: str | None
 ) -> tuple[str, str]:
     """A self-contained printable report (inline CSS, no script); (html, language)."""
-    assessment = service.get_assessment(session, caller=caller, assessment_id=assessment_id)
     rounds = service.rounds(session, assessment)
     shown = _shown(catalog, assessment, rounds)
     system = system_of(session, assessment)
