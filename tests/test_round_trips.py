@@ -1,0 +1,120 @@
+"""How many times a read request waits for PostgreSQL, counted on the wire by a proxy.
+
+On PostgreSQL every round trip is a wait of the request's thread, so a read's floor is set by
+how many it makes: the key lookup, the route's own queries, and what the pool and transaction
+add around them. These tests pin the counts of the benchmark's read rows (a warm pool, a key
+used recently), and check that dropping the per-checkout ping loses no request when the server
+ends the pool's connections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+import sqlalchemy as sa
+from pydantic import SecretStr
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.auth import Operator, Scope
+from app.db import create_db_engine
+from app.main import create_app
+from app.migrate import upgrade
+from app.organizations import service as org_service
+from app.settings import Settings
+from tests.databases import fresh_database
+from tests.factories import KEY, scenario_answers, start, submit
+from tests.wire import WireCounter
+
+
+@dataclass
+class Wired:
+    counter: WireCounter
+    engine: Engine
+    client: httpx.AsyncClient
+    assessment_id: str
+
+
+@pytest.fixture(scope="module")
+def wired_url(
+    database_server: str | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, WireCounter]]:
+    if database_server is None:
+        pytest.skip("counts PostgreSQL's round trips (set TEST_DATABASE_URL)")
+    with fresh_database(database_server, tmp_path_factory.mktemp("wire"), "wire") as url:
+        upgrade(url)
+        target = sa.make_url(url)
+        counter = WireCounter((target.host or "127.0.0.1", target.port or 5432))
+        try:
+            yield counter.url(url), counter
+        finally:
+            counter.close()
+
+
+@pytest_asyncio.fixture
+async def wired(wired_url: tuple[str, WireCounter], tmp_path: Path) -> AsyncIterator[Wired]:
+    url, counter = wired_url
+    engine = create_db_engine(url)
+    settings = Settings(
+        database_url=url,
+        # The key was used a moment ago: no request of these tests records its use.
+        key_last_used_resolution_seconds=3600,
+        outbox_key=SecretStr("round-trips"),
+        evidence_dir=tmp_path / "evidence",
+    )
+    with Session(engine) as session:
+        org = org_service.create_organization(session, slug="wire", name="Wire")
+        created = org_service.create_key(
+            session, caller=Operator(org.id, "test fixture"), name="admin", scopes=[Scope.ADMIN]
+        )
+        session.commit()
+    app = create_app(settings, engine=engine)
+    headers = {"Authorization": f"Bearer {created.secret}"}
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://test", headers=headers
+    ) as client:
+        assessment = await start(client, client, scenario_answers(KEY, "1.0.0"))
+        assert (await submit(client, assessment)).status_code == 200
+        yield Wired(counter, engine, client, assessment["id"])
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM organizations WHERE slug = 'wire'"))
+    engine.dispose()
+
+
+async def _trips(wired: Wired, path: str) -> list[list[str]]:
+    """The round trips of one GET of `path`, after a first one has warmed what it uses."""
+    assert (await wired.client.get(path)).status_code == 200
+    with wired.counter.counting() as trips:
+        response = await wired.client.get(path)
+    assert response.status_code == 200, response.text
+    return trips
+
+
+# The round trips of each read, and what they are: the pool's ping, BEGIN, the key lookup, the
+# route's one query, COMMIT.
+ROUND_TRIPS = {
+    "questionnaire": 4,
+    "assessment": 5,
+    "list": 5,
+}
+
+
+def _path(row: str, wired: Wired) -> str:
+    return {
+        "questionnaire": f"/v1/questionnaires/{KEY}",
+        "assessment": f"/v1/assessments/{wired.assessment_id}",
+        "list": "/v1/assessments?limit=100",
+    }[row]
+
+
+@pytest.mark.parametrize("row", sorted(ROUND_TRIPS))
+async def test_a_read_makes_its_round_trips_and_no_more(wired: Wired, row: str) -> None:
+    trips = await _trips(wired, _path(row, wired))
+    described = "\n".join(f"{number}. {trip}" for number, trip in enumerate(trips, 1))
+    assert len(trips) == ROUND_TRIPS[row], described
