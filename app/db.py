@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import select
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterator
@@ -16,7 +18,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
@@ -124,10 +126,63 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
         return engine
     # As many connections at most as before (twice `pool_size`), all kept once opened: a
     # PostgreSQL connection takes milliseconds to open, and overflow connections were opened and
-    # closed again for every burst of requests.
-    return sa.create_engine(
-        sa_url, echo=echo, pool_size=pool_size * 2, max_overflow=0, pool_pre_ping=True
-    )
+    # closed again for every burst of requests. No ping on every checkout: see `_liveness_check`.
+    engine = sa.create_engine(sa_url, echo=echo, pool_size=pool_size * 2, max_overflow=0)
+    sa.event.listen(engine, "checkin", _note_checkin)
+    sa.event.listen(engine, "checkout", _liveness_check(engine.dialect))
+    return engine
+
+
+# A connection back in the pool for longer than this is pinged before it is handed out again.
+PING_AFTER_IDLE_SECONDS = 30.0
+_CHECKED_IN_AT = "app_checked_in_at"
+
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    if dbapi_connection is not None:  # None: the connection was invalidated
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _liveness_check(dialect: sa.Dialect) -> Callable[[Any, Any, Any], None]:
+    """The pool's checkout check: hand out only a live connection, without a round trip for one
+    just used.
+
+    A ping on every checkout (`pool_pre_ping`) was a round trip of every request. A server that
+    ends a connection (a restart, `pg_terminate_backend`, `idle_session_timeout`) tells the
+    client and closes the socket, so an idle connection whose socket has something to read is
+    dead: that check is a system call. Only a connection idle for long, which a network could
+    have dropped silently, is pinged. Raising `DisconnectionError` makes the pool replace the
+    connection and try again (SQLAlchemy's "pessimistic" disconnect handling).
+    """
+
+    def check_alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None:  # opened for this checkout
+            return
+        if _server_has_spoken(dialect, dbapi_connection):
+            raise DisconnectionError("the server closed the connection while it was in the pool")
+        if time.monotonic() - checked_in_at > PING_AFTER_IDLE_SECONDS:
+            try:
+                dialect.do_ping(dbapi_connection)
+            except dialect.loaded_dbapi.Error as exc:
+                raise DisconnectionError("the ping of an idle connection failed") from exc
+
+    return check_alive
+
+
+def _server_has_spoken(dialect: sa.Dialect, dbapi_connection: Any) -> bool:
+    """Whether the server sent anything (or closed) on a connection that is idle: it sends
+    nothing unasked but its last words before it ends the connection."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False  # not psycopg: the ping after a long idle time is all there is
+    try:
+        socket = pgconn.socket
+    except dialect.loaded_dbapi.Error:  # closed already
+        return True
+    poller = select.poll()
+    poller.register(socket, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 @contextmanager

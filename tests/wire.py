@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 
-@dataclass
+@dataclass(eq=False)
 class _Link:
     client: socket.socket
     server: socket.socket
@@ -84,7 +84,7 @@ class WireCounter:
                     links.append(self._accept())
                     continue
                 link, from_client = key.data
-                if not self._forward(link, from_client):
+                if link in links and not self._forward(link, from_client):
                     self._drop(link)
                     links.remove(link)
         for link in links:
