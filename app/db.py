@@ -259,6 +259,27 @@ def _begin_before_executemany(cursor: Any, statement: str, _parameters: Any, con
 
 
 @contextmanager
+def ahead_of_the_transaction(session: Session) -> Iterator[None]:
+    """Run the block's statements each on its own (autocommit) if the session's transaction has
+    not begun on the server yet (PostgreSQL; elsewhere, and once it has begun, in it as usual).
+
+    For a read request's key or session lookup: when it is the request's only statement (the
+    questionnaire routes) the request then sends neither BEGIN nor COMMIT; a later statement
+    begins the transaction as before. It reads what a first statement of the transaction would:
+    under READ COMMITTED every statement reads its own snapshot, inside a transaction or not.
+    """
+    connection = session.connection()
+    if not _take_pending_begin(connection):
+        yield
+        return
+    try:
+        yield
+    finally:
+        if connection.in_transaction():
+            _BEGIN_PENDING.add(connection)
+
+
+@contextmanager
 def command_engine(url: str) -> Iterator[Engine]:
     """The engine of one command-line command: its connections close when the command ends."""
     import app.tables  # noqa: F401  (every table known: foreign keys cross packages)
