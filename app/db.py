@@ -372,14 +372,27 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
 
 
 def _ends_on_loop(session: Session, engine: Engine, *, write: bool) -> bool:
-    """Whether a request's transaction can end without leaving the event loop: a SQLite read
-    that wrote nothing and has no steps to run after it."""
+    """Whether a request's transaction can end without leaving the event loop: a read that wrote
+    nothing and has no steps to run after it, on SQLite, or on PostgreSQL when no transaction
+    is open on the server (its only statement was the key lookup): ending it sends nothing."""
     return (
         not write
-        and engine.dialect.name == "sqlite"
         and not session.info.get(_WROTE)
         and not session.info.get(AFTER_TRANSACTION)
+        and (engine.dialect.name == "sqlite" or not _open_on_server(session))
     )
+
+
+def _open_on_server(session: Session) -> bool:
+    """Whether ending the session's transaction needs the server: changes to flush, or a
+    transaction BEGIN opened there (a connection that is not psycopg's counts as open)."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    driver: Any = session.connection().connection.driver_connection
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return status is None or status.name != "IDLE"
 
 
 _WROTE = "app_wrote"
