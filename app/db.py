@@ -130,7 +130,6 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
     engine = sa.create_engine(sa_url, echo=echo, pool_size=pool_size * 2, max_overflow=0)
     sa.event.listen(engine, "checkin", _note_checkin)
     sa.event.listen(engine, "checkout", _liveness_check(engine.dialect))
-    _begin_with_the_first_statement(engine)
     return engine
 
 
@@ -186,78 +185,6 @@ def _server_has_spoken(dialect: sa.Dialect, dbapi_connection: Any) -> bool:
     return bool(poller.poll(0))
 
 
-# -- PostgreSQL: BEGIN travels with the transaction's first statement ----------------------------
-#
-# psycopg sends BEGIN on its own before a transaction's first statement and waits for its answer:
-# a round trip of every transaction (it does so in pipeline mode too). The driver connection is
-# put in autocommit mode instead, and BEGIN is sent here, in one pipeline with the first
-# statement: one round trip for both. For the server nothing changes: the same BEGIN precedes
-# the same statements, COMMIT and ROLLBACK end it (psycopg sends them whenever a transaction is
-# open, autocommit or not, and skips them when none is). A connection SQLAlchemy switched to
-# another isolation level (or to AUTOCOMMIT) is left alone: psycopg begins its transactions again.
-
-# The connections whose transaction SQLAlchemy began and whose BEGIN is not sent yet.
-_BEGIN_PENDING: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
-
-
-def _begin_with_the_first_statement(engine: Engine) -> None:
-    sa.event.listen(engine, "connect", _driver_autocommit)
-    sa.event.listen(engine, "begin", _note_begin)
-    sa.event.listen(engine, "commit", _note_end)
-    sa.event.listen(engine, "rollback", _note_end)
-    sa.event.listen(engine, "do_execute", _execute_after_begin)
-    sa.event.listen(engine, "do_execute_no_params", _execute_after_begin_no_params)
-    sa.event.listen(engine, "do_executemany", _begin_before_executemany)
-
-
-def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.autocommit = True
-
-
-def _note_begin(connection: sa.Connection) -> None:
-    # SQLAlchemy's AUTOCOMMIT isolation level, or psycopg beginning transactions by itself.
-    autocommit = connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    driver: Any = connection.connection.driver_connection
-    if not autocommit and driver.autocommit:
-        _BEGIN_PENDING.add(connection)
-
-
-def _note_end(connection: sa.Connection) -> None:
-    _BEGIN_PENDING.discard(connection)
-
-
-def _take_pending_begin(connection: sa.Connection) -> bool:
-    """Whether the statement about to run opens the transaction (and from now on none does)."""
-    if connection not in _BEGIN_PENDING:
-        return False
-    _BEGIN_PENDING.discard(connection)
-    return True
-
-
-def _execute_after_begin(cursor: Any, statement: str, parameters: Any, context: Any) -> bool:
-    if not _take_pending_begin(context.root_connection):
-        return False
-    driver = cursor.connection
-    if not driver.autocommit:  # psycopg begins by itself
-        return False
-    if getattr(cursor, "name", None) is not None:  # a server-side cursor: no pipeline
-        driver.execute("BEGIN").close()
-        return False
-    with driver.pipeline():
-        driver.execute("BEGIN").close()
-        cursor.execute(statement, parameters)
-    return True
-
-
-def _execute_after_begin_no_params(cursor: Any, statement: str, context: Any) -> bool:
-    return _execute_after_begin(cursor, statement, None, context)
-
-
-def _begin_before_executemany(cursor: Any, statement: str, _parameters: Any, context: Any) -> None:
-    if _take_pending_begin(context.root_connection) and cursor.connection.autocommit:
-        cursor.connection.execute("BEGIN").close()
-
-
 @contextmanager
 def ahead_of_the_transaction(session: Session) -> Iterator[None]:
     """Run the block's statements each on its own (autocommit) if the session's transaction has
@@ -265,18 +192,20 @@ def ahead_of_the_transaction(session: Session) -> Iterator[None]:
 
     For a read request's key or session lookup: when it is the request's only statement (the
     questionnaire routes) the request then sends neither BEGIN nor COMMIT; a later statement
-    begins the transaction as before. It reads what a first statement of the transaction would:
-    under READ COMMITTED every statement reads its own snapshot, inside a transaction or not.
+    begins the transaction as before (psycopg sends BEGIN before the first statement of a
+    connection that is not in autocommit mode). It reads what a first statement of the
+    transaction would: under READ COMMITTED every statement reads its own snapshot.
     """
-    connection = session.connection()
-    if not _take_pending_begin(connection):
+    driver: Any = session.connection().connection.driver_connection
+    if not _idle_on_server(driver) or driver.autocommit:
         yield
         return
+    driver.autocommit = True  # no round trip: psycopg only changes how it starts statements
     try:
         yield
     finally:
-        if connection.in_transaction():
-            _BEGIN_PENDING.add(connection)
+        if not driver.closed:
+            driver.autocommit = False
 
 
 @contextmanager
@@ -390,9 +319,14 @@ def _open_on_server(session: Session) -> bool:
         return True
     if not session.in_transaction():
         return False
-    driver: Any = session.connection().connection.driver_connection
+    return not _idle_on_server(session.connection().connection.driver_connection)
+
+
+def _idle_on_server(driver: Any) -> bool:
+    """Whether a psycopg connection has no transaction open on the server (False for another
+    driver: SQLite's, which is not asked)."""
     status = getattr(getattr(driver, "info", None), "transaction_status", None)
-    return status is None or status.name != "IDLE"
+    return status is not None and status.name == "IDLE"
 
 
 _WROTE = "app_wrote"
