@@ -172,7 +172,8 @@ def _liveness_check(dialect: sa.Dialect) -> Callable[[Any, Any, Any], None]:
 
 def _server_has_spoken(dialect: sa.Dialect, dbapi_connection: Any) -> bool:
     """Whether the server sent anything (or closed) on a connection that is idle: it sends
-    nothing unasked but its last words before it ends the connection."""
+    nothing unasked (the service LISTENs to no channel) but its last words before it ends the
+    connection."""
     pgconn = getattr(dbapi_connection, "pgconn", None)
     if pgconn is None:
         return False  # not psycopg: the ping after a long idle time is all there is
@@ -196,7 +197,8 @@ def ahead_of_the_transaction(session: Session) -> Iterator[None]:
     connection that is not in autocommit mode). It reads what a first statement of the
     transaction would: under READ COMMITTED every statement reads its own snapshot.
     """
-    driver: Any = session.connection().connection.driver_connection
+    connection = session.connection()
+    driver: Any = connection.connection.driver_connection
     if not _idle_on_server(driver) or driver.autocommit:
         yield
         return
@@ -204,8 +206,11 @@ def ahead_of_the_transaction(session: Session) -> Iterator[None]:
     try:
         yield
     finally:
-        if not driver.closed:
+        if _idle_on_server(driver):
             driver.autocommit = False
+        elif not driver.closed:
+            # A statement cut short: never let what follows run outside a transaction.
+            connection.invalidate()
 
 
 @contextmanager
@@ -314,7 +319,7 @@ def _ends_on_loop(session: Session, engine: Engine, *, write: bool) -> bool:
 
 def _open_on_server(session: Session) -> bool:
     """Whether ending the session's transaction needs the server: changes to flush, or a
-    transaction BEGIN opened there (a connection that is not psycopg's counts as open)."""
+    transaction open there (a connection that is not psycopg's counts as open)."""
     if session.new or session.dirty or session.deleted:
         return True
     if not session.in_transaction():
