@@ -12,6 +12,7 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -22,7 +23,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 from sqlmodel import Session
 
 from app.actor import Actor
-from app.db import READ_METHODS, SessionDep, is_read_request, utcnow
+from app.db import READ_METHODS, SessionDep, ahead_of_the_transaction, is_read_request, utcnow
 from app.deps import SettingsDep
 from app.errors import AppError, ForbiddenError, ProblemType, UnauthenticatedError
 from app.settings import Settings
@@ -268,6 +269,12 @@ def check_origin(settings: Settings, origin: str | None, *, required: bool) -> N
         raise csrf_rejected()
 
 
+def _lookup(session: Session, *, read_only: bool) -> AbstractContextManager[None]:
+    """A read request's key or session lookup runs before its transaction, not in it: when it
+    is the request's only statement, there is no BEGIN or COMMIT to wait for (PostgreSQL)."""
+    return ahead_of_the_transaction(session) if read_only else nullcontext()
+
+
 def authenticate(
     session: Session, settings: Settings, credential: Credential | str, *, read_only: bool = False
 ) -> Principal:
@@ -278,7 +285,8 @@ def authenticate(
     now = utcnow()
     threshold = now - timedelta(seconds=settings.key_last_used_resolution_seconds)
     if credential.kind == "key":
-        key = store.key(session, hash_key(credential.secret))
+        with _lookup(session, read_only=read_only):
+            key = store.key(session, hash_key(credential.secret))
         if key is None or key.revoked or (key.user_id is not None and key.owner_role is None):
             raise unauthenticated("The API key is unknown or revoked.")
         if key.last_used_at is None or key.last_used_at <= threshold:
@@ -296,7 +304,8 @@ def authenticate(
         )
     if credential.method not in READ_METHODS:
         check_origin(settings, credential.origin, required=True)
-    record = store.session(session, hash_key(credential.secret))
+    with _lookup(session, read_only=read_only):
+        record = store.session(session, hash_key(credential.secret))
     idle = timedelta(minutes=settings.session_idle_minutes)
     if (
         record is None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import select
 import threading
+import time
 import uuid
 import weakref
 from collections.abc import AsyncGenerator, Callable, Iterator
@@ -17,7 +19,7 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DisconnectionError, SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
@@ -125,10 +127,91 @@ def create_db_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> En
         return engine
     # As many connections at most as before (twice `pool_size`), all kept once opened: a
     # PostgreSQL connection takes milliseconds to open, and overflow connections were opened and
-    # closed again for every burst of requests.
-    return sa.create_engine(
-        sa_url, echo=echo, pool_size=pool_size * 2, max_overflow=0, pool_pre_ping=True
-    )
+    # closed again for every burst of requests. No ping on every checkout: see `_liveness_check`.
+    engine = sa.create_engine(sa_url, echo=echo, pool_size=pool_size * 2, max_overflow=0)
+    sa.event.listen(engine, "checkin", _note_checkin)
+    sa.event.listen(engine, "checkout", _liveness_check(engine.dialect))
+    return engine
+
+
+# A connection back in the pool for longer than this is pinged before it is handed out again.
+PING_AFTER_IDLE_SECONDS = 30.0
+_CHECKED_IN_AT = "app_checked_in_at"
+
+
+def _note_checkin(dbapi_connection: Any, record: Any) -> None:
+    if dbapi_connection is not None:  # None: the connection was invalidated
+        record.info[_CHECKED_IN_AT] = time.monotonic()
+
+
+def _liveness_check(dialect: sa.Dialect) -> Callable[[Any, Any, Any], None]:
+    """The pool's checkout check: hand out only a live connection, without a round trip for one
+    just used.
+
+    A ping on every checkout (`pool_pre_ping`) was a round trip of every request. A server that
+    ends a connection (a restart, `pg_terminate_backend`, `idle_session_timeout`) tells the
+    client and closes the socket, so an idle connection whose socket has something to read is
+    dead: that check is a system call. Only a connection idle for long, which a network could
+    have dropped silently, is pinged. Raising `DisconnectionError` makes the pool replace the
+    connection and try again (SQLAlchemy's "pessimistic" disconnect handling).
+    """
+
+    def check_alive(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        checked_in_at = record.info.get(_CHECKED_IN_AT)
+        if checked_in_at is None:  # opened for this checkout
+            return
+        if _server_has_spoken(dialect, dbapi_connection):
+            raise DisconnectionError("the server closed the connection while it was in the pool")
+        if time.monotonic() - checked_in_at > PING_AFTER_IDLE_SECONDS:
+            try:
+                dialect.do_ping(dbapi_connection)
+            except dialect.loaded_dbapi.Error as exc:
+                raise DisconnectionError("the ping of an idle connection failed") from exc
+
+    return check_alive
+
+
+def _server_has_spoken(dialect: sa.Dialect, dbapi_connection: Any) -> bool:
+    """Whether the server sent anything (or closed) on a connection that is idle: it sends
+    nothing unasked (the service LISTENs to no channel) but its last words before it ends the
+    connection."""
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:
+        return False  # not psycopg: the ping after a long idle time is all there is
+    try:
+        socket = pgconn.socket
+    except dialect.loaded_dbapi.Error:  # closed already
+        return True
+    poller = select.poll()
+    poller.register(socket, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+@contextmanager
+def ahead_of_the_transaction(session: Session) -> Iterator[None]:
+    """Run the block's statements each on its own (autocommit) if the session's transaction has
+    not begun on the server yet (PostgreSQL; elsewhere, and once it has begun, in it as usual).
+
+    For a read request's key or session lookup: when it is the request's only statement (the
+    questionnaire routes) the request then sends neither BEGIN nor COMMIT; a later statement
+    begins the transaction as before (psycopg sends BEGIN before the first statement of a
+    connection that is not in autocommit mode). It reads what a first statement of the
+    transaction would: under READ COMMITTED every statement reads its own snapshot.
+    """
+    connection = session.connection()
+    driver: Any = connection.connection.driver_connection
+    if not _idle_on_server(driver) or driver.autocommit:
+        yield
+        return
+    driver.autocommit = True  # no round trip: psycopg only changes how it starts statements
+    try:
+        yield
+    finally:
+        if _idle_on_server(driver):
+            driver.autocommit = False
+        elif not driver.closed:
+            # A statement cut short: never let what follows run outside a transaction.
+            connection.invalidate()
 
 
 @contextmanager
@@ -224,14 +307,32 @@ async def get_session(request: Request) -> AsyncGenerator[Session, None]:
 
 
 def _ends_on_loop(session: Session, engine: Engine, *, write: bool) -> bool:
-    """Whether a request's transaction can end without leaving the event loop: a SQLite read
-    that wrote nothing and has no steps to run after it."""
+    """Whether a request's transaction can end without leaving the event loop: a read that wrote
+    nothing and has no steps to run after it, on SQLite, or on PostgreSQL when no transaction
+    is open on the server (its only statement was the key lookup): ending it sends nothing."""
     return (
         not write
-        and engine.dialect.name == "sqlite"
         and not session.info.get(_WROTE)
         and not session.info.get(AFTER_TRANSACTION)
+        and (engine.dialect.name == "sqlite" or not _open_on_server(session))
     )
+
+
+def _open_on_server(session: Session) -> bool:
+    """Whether ending the session's transaction needs the server: changes to flush, or a
+    transaction open there (a connection that is not psycopg's counts as open)."""
+    if session.new or session.dirty or session.deleted:
+        return True
+    if not session.in_transaction():
+        return False
+    return not _idle_on_server(session.connection().connection.driver_connection)
+
+
+def _idle_on_server(driver: Any) -> bool:
+    """Whether a psycopg connection has no transaction open on the server (False for another
+    driver: SQLite's, which is not asked)."""
+    status = getattr(getattr(driver, "info", None), "transaction_status", None)
+    return status is not None and status.name == "IDLE"
 
 
 _WROTE = "app_wrote"
