@@ -9,10 +9,11 @@ reads a few versions; only the lint reads every scenario).
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import ValidationError
 
@@ -51,6 +52,11 @@ def _ignore(pointer: str, message: str) -> None:
     """Problems of a version built again: it passed every check when the catalog loaded."""
 
 
+# Versions whose typed model a catalog keeps parsed at most: parsing one again takes a few
+# milliseconds, and the checks across versions read every model in turn.
+PARSED_KEPT: Final = 8
+
+
 @dataclass(frozen=True)
 class Builder:
     """Builds the parts of the versions of one catalog (its control catalog and holders)."""
@@ -59,11 +65,21 @@ class Builder:
     controls: ControlCatalog
     holders: holders_module.Holders
     controls_ok: bool = True
+    # The versions parsed last, the most recent last (see `PARSED_KEPT`).
+    _parsed: OrderedDict[int, QuestionnaireVersion] = field(
+        default_factory=OrderedDict, repr=False, compare=False
+    )
 
     def parse(self, version: QuestionnaireVersion) -> Parsed:
-        """The typed model of the version's source, its items and their options."""
+        """The typed model of the version's source, its items and their options; the version
+        parsed longest ago lets go of its model when more than `PARSED_KEPT` are."""
         model = Questionnaire.model_validate(json.loads(version.source))
         items, options = items_and_options(model, _ignore)
+        self._parsed[id(version)] = version
+        self._parsed.move_to_end(id(version))
+        while len(self._parsed) > PARSED_KEPT:
+            _, oldest = self._parsed.popitem(last=False)
+            oldest.forget_parsed()
         return Parsed(model, items, options)
 
     def compile(self, version: QuestionnaireVersion) -> Program:

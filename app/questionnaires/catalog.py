@@ -11,6 +11,7 @@ keeps each version's source; its model and program are built again when first re
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
 from collections import OrderedDict
@@ -153,25 +154,31 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
 def _cross_version_problems(
     catalog: Catalog, holders: holders_module.Holders | None
 ) -> list[FileProblem]:
-    """The checks across versions. The versions let go of what a check built after each check
-    (after each questionnaire for the SemVer check, which compiles and runs the scenarios), so
-    the process never holds every version's model and program at once."""
-    checks: list[Callable[[Catalog], list[FileProblem]]] = [
-        migration_problems,
-        plan_problems,
-        prefill_problems,
-    ]
+    """The checks across versions. The versions let go of what a check built after each check,
+    and after each questionnaire for the checks within one (migrations, and SemVer, which
+    compiles and runs the scenarios), so the process never holds every version built at once."""
+    out: list[FileProblem] = []
+    for key, versions in catalog.by_key.items():
+        one = Catalog(catalog.root, catalog.controls, {key: versions})
+        out.extend(migration_problems(one))
+        one.forget()
+    checks: list[Callable[[Catalog], list[FileProblem]]] = [plan_problems, prefill_problems]
     if holders is not None:
         checks.append(lambda whole: holders_module.holder_problems(whole, holders))
     checks.append(lock_module.lock_mismatches)
-    out: list[FileProblem] = []
     for check in checks:
         out.extend(check(catalog))
         catalog.forget()
     for key, versions in catalog.by_key.items():
-        one = Catalog(catalog.root, catalog.controls, {key: versions})
-        out.extend(scenario_module.semver_problems(one))
-        one.forget()
+        released = [v for v in versions if v.released]
+        for pair in itertools.pairwise(released):
+            out.extend(
+                scenario_module.semver_problems(
+                    Catalog(catalog.root, catalog.controls, {key: pair})
+                )
+            )
+            pair[0].forget()
+        catalog.forget()
     return out
 
 

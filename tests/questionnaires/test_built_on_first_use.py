@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from app.questionnaires.catalog import DEFAULT_ROOT, CatalogError, load_catalog
+from app.questionnaires.build import PARSED_KEPT
+from app.questionnaires.catalog import DEFAULT_ROOT, Catalog, CatalogError, load_catalog
 from tests.factories import scenario
 
 KEY = "ai-use-triage"
@@ -42,6 +43,15 @@ def test_a_version_is_built_when_read_and_only_that_version(root: Path) -> None:
     latest.forget()
     assert latest.built == frozenset()
     assert latest.evaluate(golden["answers"], as_of=date(2026, 11, 27)).tier == result.tier
+
+
+def test_a_catalog_keeps_a_bounded_number_of_versions_parsed(catalog: Catalog) -> None:
+    titles = [version.model.title for version in catalog]
+    assert len(titles) > PARSED_KEPT
+    assert sum("parsed" in version.built for version in catalog) <= PARSED_KEPT
+    first = next(iter(catalog))
+    assert "parsed" not in first.built
+    assert first.model.title == titles[0]
 
 
 def test_the_scenarios_are_read_only_when_asked_for(root: Path) -> None:
