@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from app.main import create_app
 from app.questionnaires.build import PARSED_KEPT
 from app.questionnaires.catalog import DEFAULT_ROOT, Catalog, CatalogError, load_catalog
+from app.settings import Settings
 from tests.factories import scenario
 
 KEY = "ai-use-triage"
@@ -20,9 +22,10 @@ KEY = "ai-use-triage"
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
     """The control catalog and every version of one questionnaire, as shipped."""
-    shutil.copytree(DEFAULT_ROOT / "controls", tmp_path / "controls")
-    shutil.copytree(DEFAULT_ROOT / KEY, tmp_path / KEY)
-    return tmp_path
+    root = tmp_path / "questionnaires"
+    shutil.copytree(DEFAULT_ROOT / "controls", root / "controls")
+    shutil.copytree(DEFAULT_ROOT / KEY, root / KEY)
+    return root
 
 
 def test_a_loaded_catalog_holds_no_version_built(root: Path) -> None:
@@ -30,6 +33,12 @@ def test_a_loaded_catalog_holds_no_version_built(root: Path) -> None:
     assert len(list(catalog)) == 3
     assert all(version.built == frozenset() for version in catalog)
     assert [s.title for s in catalog.summaries()] == [catalog.get(KEY).model.title]
+
+
+def test_building_the_app_builds_no_version(root: Path, tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/empty.db", questionnaires_dir=root)
+    app = create_app(settings)
+    assert [v.built for v in app.state.catalog] == [frozenset()] * 3
 
 
 def test_a_version_is_built_when_read_and_only_that_version(root: Path) -> None:
