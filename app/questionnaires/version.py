@@ -206,15 +206,6 @@ class Catalog:
         for versions in self.by_key.values():
             yield from versions
 
-    @property
-    def built(self) -> frozenset[str]:
-        """The parts built from the source so far (none once the catalog has loaded)."""
-        return frozenset(_BUILT_PARTS) & self.__dict__.keys()
-
-    def forget_parsed(self) -> None:
-        """Let go of the typed model, items and options (parsed again when next read)."""
-        self.__dict__.pop("parsed", None)
-
     def forget(self) -> None:
         """Let every version go of the parts it built (see `QuestionnaireVersion.forget`)."""
         for version in self:
