@@ -14,6 +14,7 @@ import hashlib
 import itertools
 import json
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -445,7 +446,7 @@ def _load_version(
         version=model.version,
         status=model.status,
         file=name,
-        source=encode_source(raw),
+        packed_source=zlib.compress(encode_source(raw)),
         content_hash=content_hash,
         logic_hash=logic_hash,
         title=model.title,

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,16 +68,21 @@ class QuestionnaireVersion:
     version: str
     status: str
     file: str
-    # The file's JSON, encoded: parsed again where it is read (the model at first use,
-    # languages, each served body once), so the process does not hold every version's
-    # document tree for life.
-    source: bytes
+    # The file's JSON, encoded and compressed (`source`): parsed again where it is read (the
+    # model at first use, languages, each served body once), so the process does not hold
+    # every version's document tree for life.
+    packed_source: bytes
     content_hash: str
     logic_hash: str
     title: Mapping[str, str]
     subject: str
     builder: PartsBuilder = field(repr=False)
     scenarios_file: str | None = None
+
+    @property
+    def source(self) -> bytes:
+        """The file's JSON as compact bytes (that decode to an object equal to the file's)."""
+        return zlib.decompress(self.packed_source)
 
     @cached_property
     def parsed(self) -> Parsed:
