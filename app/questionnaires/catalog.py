@@ -2,15 +2,19 @@
 
 `load_catalog(root)` reads ``<root>/<key>/<version>.json`` (and its ``.scenarios.json``) and the
 control catalog in ``<root>/controls``, checks the shape (typed models) and every cross
-reference, compiles the logic once, and returns an immutable `Catalog`. Anything wrong raises
-`CatalogError` listing every problem as ``file:pointer: message``.
+reference, compiles the logic once to check it, and returns an immutable `Catalog`. Anything
+wrong raises `CatalogError` listing every problem as ``file:pointer: message``. The catalog
+keeps each version's source; its model and program are built again when first read
+(`app.questionnaires.build`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import re
+import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -19,27 +23,29 @@ from typing import Any, Final
 from pydantic import ValidationError
 
 from app.controls import ControlCatalog, ControlCatalogError, FileProblem, load_controls
-from app.controls.catalog import pointer_of, read_json, validation_problems
+from app.controls.catalog import pointer_of, read_json
 from app.questionnaires import hashing
 from app.questionnaires import holders as holders_module
 from app.questionnaires import lock as lock_module
 from app.questionnaires import scenarios as scenario_module
+from app.questionnaires.build import (
+    Builder,
+    ProblemAt,
+    items_and_options,
+    program_spec,
+    read_scenarios,
+    rule_references,
+)
 from app.questionnaires.models import (
     ITEM_ID_PATTERN,
     KEY_PATTERN,
     SEMVER_PATTERN,
     DisplayItem,
     Item,
-    MultiChoiceItem,
-    Option,
     Questionnaire,
-    Scenario,
-    ScenarioFile,
-    SingleChoiceItem,
     semver,
 )
 from app.questionnaires.version import (
-    RELEASED,
     Catalog,
     CatalogError,
     QuestionnaireNotFoundError,
@@ -47,21 +53,7 @@ from app.questionnaires.version import (
     QuestionnaireVersion,
     VersionSummary,
 )
-from app.rules import (
-    ITEM_TYPES,
-    BandSpec,
-    CompileError,
-    DerivedSpec,
-    ItemSpec,
-    ObligationSpec,
-    Program,
-    QuestionnaireSpec,
-    RuleSpec,
-    ScoreSpec,
-    ScoreTermSpec,
-    SectionSpec,
-    compile_questionnaire,
-)
+from app.rules import ITEM_TYPES, CompileError, compile_questionnaire
 
 DEFAULT_ROOT: Final = Path(__file__).resolve().parents[2] / "questionnaires"
 RESERVED_DIRS: Final = frozenset({"controls", "schema"})
@@ -127,6 +119,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
         controls_ok = False
 
     holders = holders_module.load_holders(root, display(root / holders_module.FILE_NAME), problems)
+    builder = Builder(root, controls, holders, controls_ok)
     by_key: dict[str, list[QuestionnaireVersion]] = {}
     for directory in sorted(p for p in root.iterdir() if p.is_dir()):
         if directory.name in RESERVED_DIRS or directory.name.startswith("."):
@@ -147,7 +140,7 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
                         FileProblem(display(path), "", "scenarios without a questionnaire version")
                     )
                 continue
-            loaded = _load_version(path, display(path), (controls, holders), controls_ok, problems)
+            loaded = _load_version(path, display(path), builder, problems)
             if loaded is not None:
                 by_key.setdefault(loaded.key, []).append(loaded)
     ordered = {
@@ -155,14 +148,39 @@ def load_catalog_with_problems(root: Path) -> tuple[Catalog, list[FileProblem]]:
         for key, versions in sorted(by_key.items())
     }
     catalog = Catalog(root, controls, ordered)
-    problems.extend(migration_problems(catalog))
-    problems.extend(plan_problems(catalog))
-    problems.extend(prefill_problems(catalog))
-    if controls_ok:
-        problems.extend(holders_module.holder_problems(catalog, holders))
-    problems.extend(lock_module.lock_mismatches(catalog))
-    problems.extend(scenario_module.semver_problems(catalog))
+    problems.extend(_cross_version_problems(catalog, holders if controls_ok else None))
     return catalog, problems
+
+
+def _cross_version_problems(
+    catalog: Catalog, holders: holders_module.Holders | None
+) -> list[FileProblem]:
+    """The checks across versions. The versions let go of what a check built after each check,
+    and after each questionnaire for the checks within one (migrations, and SemVer, which
+    compiles and runs the scenarios), so the process never holds every version built at once."""
+    out: list[FileProblem] = []
+    for key, versions in catalog.by_key.items():
+        one = Catalog(catalog.root, catalog.controls, {key: versions})
+        out.extend(migration_problems(one))
+        one.forget()
+    checks: list[Callable[[Catalog], list[FileProblem]]] = [plan_problems, prefill_problems]
+    if holders is not None:
+        checks.append(lambda whole: holders_module.holder_problems(whole, holders))
+    checks.append(lock_module.lock_mismatches)
+    for check in checks:
+        out.extend(check(catalog))
+        catalog.forget()
+    for key, versions in catalog.by_key.items():
+        released = [v for v in versions if v.released]
+        for pair in itertools.pairwise(released):
+            out.extend(
+                scenario_module.semver_problems(
+                    Catalog(catalog.root, catalog.controls, {key: pair})
+                )
+            )
+            pair[0].forget()
+        catalog.forget()
+    return out
 
 
 def migration_problems(catalog: Catalog) -> list[FileProblem]:
@@ -386,17 +404,11 @@ def _answerable(version: QuestionnaireVersion, item_id: str) -> bool:
     return item is not None and not isinstance(item, DisplayItem)
 
 
-ProblemAt = Callable[[str, str], None]
-
-
 def _load_version(
-    path: Path,
-    name: str,
-    catalogs: tuple[ControlCatalog, holders_module.Holders],
-    controls_ok: bool,
-    problems: list[FileProblem],
+    path: Path, name: str, builder: Builder, problems: list[FileProblem]
 ) -> QuestionnaireVersion | None:
-    controls = catalogs[0]
+    """Read and check one version and compile its logic once; the version keeps its source
+    and builds its parts again when they are first read."""
     loaded = _read_model(path, name, problems)
     if loaded is None:
         return None
@@ -410,43 +422,42 @@ def _load_version(
         problem("/key", f"key '{model.key}' differs from the folder name '{path.parent.name}'")
     if not re.match(SEMVER_PATTERN, path.stem) or model.version != path.stem:
         problem("/version", f"version '{model.version}' differs from the file name '{path.name}'")
-    items, options = _items_and_options(model, problem)
+    items, options = items_and_options(model, problem)
     _check_derived_and_tiers(model, items, problem)
-    obligation_specs = _check_rule_references(model, controls, controls_ok, problem)
+    obligation_specs = rule_references(model, builder.controls, builder.controls_ok, problem)
 
     content_hash = hashing.content_hash(raw)
     logic_hash = hashing.logic_hash(model)
+    catalogs = (builder.controls, builder.holders)
     try:
-        program: Program | None = compile_questionnaire(
-            _spec(model, options, obligation_specs, catalogs, (content_hash, logic_hash))
+        compile_questionnaire(
+            program_spec(model, options, obligation_specs, catalogs, (content_hash, logic_hash))
         )
     except CompileError as exc:
         for p in exc.problems:
             problem(p.pointer, p.message)
-        program = None
-    scenarios, scenario_name = _read_scenarios(path, name, model, found, problem)
+    scenarios, scenario_name = read_scenarios(path, name, model, found, problem)
 
     problems.extend(found)
-    if found or program is None:
+    if found:
         return None
     version = QuestionnaireVersion(
         key=model.key,
         version=model.version,
         status=model.status,
         file=name,
-        model=model,
-        source=encode_source(raw),
+        packed_source=zlib.compress(encode_source(raw)),
         content_hash=content_hash,
         logic_hash=logic_hash,
-        program=program,
-        items=items,
-        options=options,
-        scenarios=scenarios,
+        title=model.title,
+        subject=model.subject,
+        builder=builder,
         scenarios_file=scenario_name if scenarios else None,
     )
     scenario_problems = scenario_module.scenario_reference_problems(
-        version, controls if controls_ok else None
+        version, builder.controls if builder.controls_ok else None
     )
+    version.forget()
     if scenario_problems:
         problems.extend(scenario_problems)
         return None
@@ -477,24 +488,6 @@ def _read_model(
     return raw, model
 
 
-def _items_and_options(
-    model: Questionnaire, problem: ProblemAt
-) -> tuple[dict[str, Item], dict[str, tuple[Option, ...]]]:
-    """Every item by id, and the options of every choice item (its own or a shared set)."""
-    items: dict[str, Item] = {}
-    options: dict[str, tuple[Option, ...]] = {}
-    for s, section in enumerate(model.sections):
-        for i, item in enumerate(section.items):
-            items.setdefault(item.id, item)
-            if isinstance(item, SingleChoiceItem | MultiChoiceItem):
-                options[item.id] = _resolve_options(
-                    model, item, f"/sections/{s}/items/{i}", problem
-                )
-    for set_name, option_list in model.option_sets.items():
-        _check_codes(option_list, f"/option_sets/{set_name}", problem)
-    return items, options
-
-
 def _check_derived_and_tiers(
     model: Questionnaire, items: Mapping[str, Item], problem: ProblemAt
 ) -> None:
@@ -510,64 +503,6 @@ def _check_derived_and_tiers(
             problem(f"/reassessment_months/{tier}", f"unknown tier '{tier}'")
 
 
-def _check_rule_references(
-    model: Questionnaire, controls: ControlCatalog, controls_ok: bool, problem: ProblemAt
-) -> dict[str, ObligationSpec]:
-    """The obligations and controls rules name are in the control catalog; the obligations'
-    application dates, by id."""
-    obligation_specs: dict[str, ObligationSpec] = {}
-    for r, rule in enumerate(model.scoring.rules):
-        here = f"/scoring/rules/{r}/then"
-        for o, oid in enumerate(rule.then.obligations):
-            control = controls.get(oid)
-            if control is None:
-                if controls_ok:
-                    problem(f"{here}/obligations/{o}", f"unknown obligation '{oid}'")
-            elif control.framework != "eu-ai-act":
-                problem(
-                    f"{here}/obligations/{o}",
-                    f"'{oid}' is not an EU AI Act obligation; list it under controls",
-                )
-            elif control.applies_from is not None:
-                obligation_specs[oid] = ObligationSpec(oid, control.applies_from.as_mapping())
-        for c, cid in enumerate(rule.then.controls):
-            if cid not in controls and controls_ok:
-                problem(f"{here}/controls/{c}", f"unknown control '{cid}'")
-    required = {oid for rule in model.scoring.rules for oid in rule.then.obligations}
-    for r, rule in enumerate(model.scoring.rules):
-        for d, deferral in enumerate(rule.then.defer):
-            for o, oid in enumerate(deferral.obligations):
-                if oid not in required:
-                    problem(
-                        f"/scoring/rules/{r}/then/defer/{d}/obligations/{o}",
-                        f"'{oid}' is required by no rule of this questionnaire: nothing to defer",
-                    )
-    return obligation_specs
-
-
-def _read_scenarios(
-    path: Path,
-    name: str,
-    model: Questionnaire,
-    found: list[FileProblem],
-    problem: ProblemAt,
-) -> tuple[tuple[Scenario, ...], str]:
-    """The golden scenarios beside the file (a released version must have them)."""
-    scenario_file = path.with_name(f"{path.stem}.scenarios.json")
-    scenario_name = str(Path(name).with_name(scenario_file.name))
-    scenarios: tuple[Scenario, ...] = ()
-    if scenario_file.exists():
-        raw_scenarios = read_json(scenario_file, found, scenario_name)
-        if raw_scenarios is not None:
-            try:
-                scenarios = tuple(ScenarioFile.model_validate(raw_scenarios).scenarios)
-            except ValidationError as exc:
-                found.extend(validation_problems(scenario_name, exc))
-    elif model.status in RELEASED:
-        problem("", f"a {model.status} version needs golden scenarios in {scenario_file.name}")
-    return scenarios, scenario_name
-
-
 def _model_pointer(loc: Sequence[int | str]) -> str:
     """JSON pointer from a pydantic location, without the union tags pydantic inserts."""
     parts: list[int | str] = []
@@ -581,155 +516,6 @@ def _model_pointer(loc: Sequence[int | str]) -> str:
             continue
         parts.append(part)
     return pointer_of(parts)
-
-
-def _resolve_options(
-    model: Questionnaire,
-    item: SingleChoiceItem | MultiChoiceItem,
-    pointer: str,
-    problem: Any,
-) -> tuple[Option, ...]:
-    if item.options is not None:
-        _check_codes(item.options, f"{pointer}/options", problem)
-        resolved = tuple(item.options)
-    else:
-        name = item.option_set or ""
-        if name not in model.option_sets:
-            problem(f"{pointer}/option_set", f"unknown option set '{name}'")
-            return ()
-        resolved = tuple(model.option_sets[name])
-    unknown = [i for i, o in enumerate(resolved) if o.unknown]
-    if unknown and isinstance(item, MultiChoiceItem):
-        problem(
-            f"{pointer}/options/{unknown[0]}/unknown", "an unknown option is for single choices"
-        )
-    elif len(unknown) > 1:
-        problem(f"{pointer}/options/{unknown[1]}/unknown", "a second unknown option")
-    if isinstance(item, MultiChoiceItem):
-        for bound in ("min_selected", "max_selected"):
-            value = getattr(item, bound)
-            if value is not None and value > len(resolved):
-                problem(
-                    f"{pointer}/{bound}", f"{bound} {value} exceeds the {len(resolved)} options"
-                )
-    return resolved
-
-
-def _check_codes(option_list: Sequence[Option], pointer: str, problem: Any) -> None:
-    seen: set[str] = set()
-    for i, option in enumerate(option_list):
-        if option.code in seen:
-            problem(f"{pointer}/{i}/code", f"duplicate option code '{option.code}'")
-        seen.add(option.code)
-
-
-def _spec(
-    model: Questionnaire,
-    options: Mapping[str, tuple[Option, ...]],
-    obligations: Mapping[str, ObligationSpec],
-    catalogs: tuple[ControlCatalog, holders_module.Holders],
-    hashes: tuple[str, str],
-) -> QuestionnaireSpec:
-    """Translate the typed model into the engine's spec."""
-    controls, holders = catalogs
-    sections = tuple(
-        SectionSpec(section.id, f"/sections/{s}", section.enable_when)
-        for s, section in enumerate(model.sections)
-    )
-    return QuestionnaireSpec(
-        key=model.key,
-        version=model.version,
-        content_hash=hashes[0],
-        logic_hash=hashes[1],
-        sections=sections,
-        items=_item_specs(model, options),
-        tiers=tuple(t.id for t in model.scoring.tiers),
-        default_tier=model.scoring.default_tier,
-        rules=_rule_specs(model),
-        scores=_score_specs(model),
-        obligations=obligations,
-        citations=holders_module.citations(model, holders.of(model.key), controls),
-        calendars=controls.calendars,
-        conditions=model.conditions,
-        derived=tuple(DerivedSpec(f.id, f.from_, f.days) for f in model.derived),
-    )
-
-
-def _item_specs(
-    model: Questionnaire, options: Mapping[str, tuple[Option, ...]]
-) -> tuple[ItemSpec, ...]:
-    """Every item, then every derived fact (a boolean item enabled once its date is answered)."""
-    item_specs = []
-    for s, section in enumerate(model.sections):
-        for i, item in enumerate(section.items):
-            opts = options.get(item.id, ())
-            item_specs.append(
-                ItemSpec(
-                    id=item.id,
-                    type=item.type,
-                    section=section.id,
-                    pointer=f"/sections/{s}/items/{i}",
-                    options=tuple(o.code for o in opts),
-                    exclusive=frozenset(o.code for o in opts if o.exclusive),
-                    unknown=frozenset(o.code for o in opts if o.unknown),
-                    required=False if isinstance(item, DisplayItem) else item.required,
-                    enable_when=item.enable_when,
-                )
-            )
-    for d, fact in enumerate(model.derived):
-        source = next(i for i in item_specs if i.id == fact.from_)
-        item_specs.append(
-            ItemSpec(
-                id=fact.id,
-                type="boolean",
-                section=source.section,
-                pointer=f"/derived/{d}",
-                enable_when={"answered": fact.from_},
-            )
-        )
-    return tuple(item_specs)
-
-
-def _score_specs(model: Questionnaire) -> tuple[ScoreSpec, ...]:
-    return tuple(
-        ScoreSpec(
-            id=score.id,
-            pointer=f"/scoring/scores/{k}",
-            terms=tuple(
-                ScoreTermSpec(
-                    t.when,
-                    t.points,
-                    f"/scoring/scores/{k}/terms/{j}",
-                    t.id,
-                    t.section,
-                    t.label or {},
-                )
-                for j, t in enumerate(score.terms)
-            ),
-            bands=tuple(BandSpec(b.id, b.max, b.label) for b in score.bands),
-            label=score.label,
-        )
-        for k, score in enumerate(model.scoring.scores)
-    )
-
-
-def _rule_specs(model: Questionnaire) -> tuple[RuleSpec, ...]:
-    return tuple(
-        RuleSpec(
-            id=rule.id,
-            pointer=f"/scoring/rules/{r}",
-            when=rule.when,
-            tier=rule.then.tier,
-            obligations=tuple(rule.then.obligations),
-            controls=tuple(rule.then.controls),
-            flags=tuple(rule.then.flags),
-            deferrals=tuple((tuple(d.obligations), d.until) for d in rule.then.defer),
-            rationale=rule.rationale,
-            caveat=rule.caveat,
-            refs=tuple(rule.refs),
-        )
-        for r, rule in enumerate(model.scoring.rules)
-    )
 
 
 __all__ = [

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from app.controls import ControlCatalog, FileProblem
 from app.controls.i18n import languages_in, localize
@@ -33,25 +34,96 @@ class QuestionnaireNotFoundError(LookupError):
     """No such questionnaire key, version, or no published version of it."""
 
 
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A version's typed model, its items by id and the options of its choice items."""
+
+    model: Questionnaire
+    items: Mapping[str, Item]
+    options: Mapping[str, tuple[Option, ...]]
+
+
+class PartsBuilder(Protocol):
+    """Builds a version's parts from its source (`app.questionnaires.build.Builder`)."""
+
+    def parse(self, version: QuestionnaireVersion) -> Parsed: ...
+    def compile(self, version: QuestionnaireVersion) -> Program: ...
+    def scenarios(self, version: QuestionnaireVersion) -> tuple[Scenario, ...]: ...
+
+
+# The parts of a version built on first use, and let go by `forget`.
+_BUILT_PARTS: Final = ("parsed", "program", "scenarios", "answer_schema", "languages")
+
+
 @dataclass(frozen=True, eq=False)
 class QuestionnaireVersion:
-    """One loaded, checked and compiled questionnaire version."""
+    """One loaded and checked questionnaire version.
+
+    It holds its source and identity; the typed model, the compiled program and the golden
+    scenarios are built from the source when first read (every version passed every check when
+    the catalog loaded), so a process holds only the versions it uses.
+    """
 
     key: str
     version: str
     status: str
     file: str
-    model: Questionnaire
-    # The file's JSON, encoded: parsed again where it is read (languages at first use, each
-    # served body once), so the process does not hold every version's document tree for life.
-    source: bytes
+    # The file's JSON, encoded and compressed (`source`): parsed again where it is read (the
+    # model at first use, languages, each served body once), so the process does not hold
+    # every version's document tree for life.
+    packed_source: bytes
     content_hash: str
     logic_hash: str
-    program: Program
-    items: Mapping[str, Item]
-    options: Mapping[str, tuple[Option, ...]]
-    scenarios: tuple[Scenario, ...] = ()
+    title: Mapping[str, str]
+    subject: str
+    builder: PartsBuilder = field(repr=False)
     scenarios_file: str | None = None
+
+    @property
+    def source(self) -> bytes:
+        """The file's JSON as compact bytes (that decode to an object equal to the file's)."""
+        return zlib.decompress(self.packed_source)
+
+    @cached_property
+    def parsed(self) -> Parsed:
+        """The typed model, items and options, parsed from the source at first use."""
+        return self.builder.parse(self)
+
+    @property
+    def model(self) -> Questionnaire:
+        return self.parsed.model
+
+    @property
+    def items(self) -> Mapping[str, Item]:
+        return self.parsed.items
+
+    @property
+    def options(self) -> Mapping[str, tuple[Option, ...]]:
+        return self.parsed.options
+
+    @cached_property
+    def program(self) -> Program:
+        """The compiled logic, compiled at first use."""
+        return self.builder.compile(self)
+
+    @cached_property
+    def scenarios(self) -> tuple[Scenario, ...]:
+        """The golden scenarios (read by the checks and the lint, never by serving)."""
+        return self.builder.scenarios(self) if self.scenarios_file else ()
+
+    @property
+    def built(self) -> frozenset[str]:
+        """The parts built from the source so far (none once the catalog has loaded)."""
+        return frozenset(_BUILT_PARTS) & self.__dict__.keys()
+
+    def forget_parsed(self) -> None:
+        """Let go of the typed model, items and options (parsed again when next read)."""
+        self.__dict__.pop("parsed", None)
+
+    def forget(self) -> None:
+        """Let go of the parts built so far; they are built again when next read."""
+        for name in _BUILT_PARTS:
+            self.__dict__.pop(name, None)
 
     @property
     def ref(self) -> str:
@@ -140,6 +212,11 @@ class Catalog:
         for versions in self.by_key.values():
             yield from versions
 
+    def forget(self) -> None:
+        """Let every version go of the parts it built (see `QuestionnaireVersion.forget`)."""
+        for version in self:
+            version.forget()
+
     def questionnaire_keys(self) -> list[str]:
         """Questionnaire keys, sorted."""
         return sorted(self.by_key)
@@ -173,14 +250,14 @@ class Catalog:
         for key in self.questionnaire_keys():
             versions = self.by_key[key]
             latest = self.latest(key)
-            title = (latest or versions[-1]).model.title
+            shown = latest or versions[-1]
             out.append(
                 QuestionnaireSummary(
                     key,
-                    title,
+                    shown.title,
                     latest.version if latest else None,
                     tuple(VersionSummary(v.version, v.status, v.content_hash) for v in versions),
-                    (latest or versions[-1]).model.subject,
+                    shown.subject,
                 )
             )
         return out

@@ -182,12 +182,28 @@ def generate(cond: Condition) -> CondFn:
     return cond.fn if generated is None else generated
 
 
-def generate_all(conditions: Iterable[Condition]) -> Callable[[Env], list[Kleene]]:
-    """One function giving the values of many conditions, in order, as a list.
+# Generated source per function at most (a single condition may be longer): CPython's compiler
+# holds about a hundred bytes per character of source while it compiles, so the rules of the
+# largest questionnaire in one function (66 kB) took 8 MB for a moment.
+_CHUNK_CHARS: Final = 8192
 
-    Falls back to calling each condition's own function when the whole is too deep.
-    """
-    parts = [_code(c) for c in conditions]
+
+def _chunks(parts: list[Code]) -> list[list[Code]]:
+    """Consecutive runs of `parts` of at most `_CHUNK_CHARS` of source each."""
+    chunks: list[list[Code]] = []
+    size = _CHUNK_CHARS
+    for part in parts:
+        if size + len(part[0]) > _CHUNK_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(part)
+        size += len(part[0]) + 2
+    return chunks
+
+
+def _generate_chunk(
+    conditions: list[Condition], parts: list[Code]
+) -> Callable[[Env], list[Kleene]]:
     consts: dict[str, object] = {}
     for _, bound in parts:
         consts.update(bound)
@@ -200,3 +216,31 @@ def generate_all(conditions: Iterable[Condition]) -> Callable[[Env], list[Kleene
         return [fn(env) for fn in fns]
 
     return each
+
+
+def generate_all(conditions: Iterable[Condition]) -> Callable[[Env], list[Kleene]]:
+    """One function giving the values of many conditions, in order, as a list.
+
+    The generated code is split into functions of a bounded size, called in turn; a part that
+    nests too deeply falls back to calling each condition's own function.
+    """
+    listed = list(conditions)
+    parts = [_code(c) for c in listed]
+    pieces = []
+    start = 0
+    for chunk in _chunks(parts):
+        pieces.append(_generate_chunk(listed[start : start + len(chunk)], chunk))
+        start += len(chunk)
+    if len(pieces) == 1:
+        return pieces[0]
+    if not pieces:
+        return lambda env: []
+    first, rest = pieces[0], tuple(pieces[1:])
+
+    def joined(env: Env) -> list[Kleene]:
+        values = first(env)
+        for piece in rest:
+            values += piece(env)
+        return values
+
+    return joined
