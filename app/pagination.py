@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypedDict, TypeVar
 
@@ -112,6 +113,35 @@ def invalid_cursor() -> AppError:
         "The cursor is not one this service issued; start again without it.",
         errors=[parameter_problem("cursor", "unreadable cursor")],
     )
+
+
+# Lists built whole in memory (the portfolio's work queue and control records) are cut into pages
+# by their own sort key: the cursor is `{"after": <the sort key of the last item of the page>}`.
+Row = TypeVar("Row")
+
+
+def read_after_cursor(cursor: str | None, valid: Callable[[Any], bool]) -> Any:
+    """The sort key a cursor continues after (None without one); 400 for a cursor not ours."""
+    if cursor is None:
+        return None
+    try:
+        value = _decode(cursor)
+        after = value.get("after") if isinstance(value, dict) else None
+    except (ValueError, TypeError, binascii.Error) as exc:
+        raise invalid_cursor() from exc
+    if not valid(after):
+        raise invalid_cursor()
+    return after
+
+
+def page_after(
+    rows: list[Row], after: Any, limit: int, key: Callable[[Row], Any]
+) -> tuple[list[Row], str | None]:
+    """The rows after `after` in the order of `key`, at most `limit`, and the next cursor."""
+    if after is not None:
+        rows = [r for r in rows if key(r) > after]
+    page = rows[:limit]
+    return page, _encode({"after": key(page[-1])}) if len(rows) > limit else None
 
 
 def keyset_page(statement: Any, model: type[Any], *, cursor: str | None, limit: int) -> Any:

@@ -3,12 +3,10 @@ implementation records and the Statement of Applicability v2."""
 
 from __future__ import annotations
 
-import binascii
 import re
 import uuid
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Any, Literal, TypedDict, TypeVar
+from typing import Annotated, Any, Literal, TypedDict
 
 from fastapi import Depends, Path, Query, Response, status
 from fastapi.concurrency import run_in_threadpool
@@ -30,8 +28,7 @@ from app.db import SessionDep, transaction, utcnow
 from app.deps import EngineDep, SettingsDep
 from app.errors import problem_responses
 from app.idempotency import Created, IdempotencyDep, created
-from app.pagination import Page, PageDep, _decode, _encode
-from app.pagination import invalid_cursor as _invalid_cursor
+from app.pagination import Page, PageDep, page_after, read_after_cursor
 from app.portfolio import plan as plans
 from app.portfolio import reports, service, soa, views
 from app.portfolio.models import (
@@ -153,33 +150,8 @@ def get_ai_system_plan(
     return service.system_plan(**access, catalog=catalog, system_id=system_id, settings=settings)
 
 
-# The work queue and the control records are built whole and cut into pages here: their cursor
-# is `{"after": <the sort key of the last item of the page>}`.
-Row = TypeVar("Row")
-
-
-def _read_after(cursor: str | None, valid: Callable[[Any], bool]) -> Any:
-    """The sort key a cursor continues after (None without one); 400 for a cursor not ours."""
-    if cursor is None:
-        return None
-    try:
-        value = _decode(cursor)
-        after = value.get("after") if isinstance(value, dict) else None
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise _invalid_cursor() from exc
-    if not valid(after):
-        raise _invalid_cursor()
-    return after
-
-
-def _page_after(
-    rows: list[Row], after: Any, limit: int, key: Callable[[Row], Any]
-) -> tuple[list[Row], str | None]:
-    """The rows after `after` in the order of `key`, at most `limit`, and the next cursor."""
-    if after is not None:
-        rows = [r for r in rows if key(r) > after]
-    page = rows[:limit]
-    return page, _encode({"after": key(page[-1])}) if len(rows) > limit else None
+# The work queue and the control records are built whole and cut into pages here (see
+# `pagination.page_after`).
 
 
 def _is_queue_key(after: Any) -> bool:
@@ -209,7 +181,7 @@ def list_work_queue(
     system_id: uuid.UUID | None = None,
     owner: Annotated[str | None, Query(max_length=200, description="The system owner.")] = None,
 ) -> Page[WorkItem]:
-    after = _read_after(window["cursor"], _is_queue_key)
+    after = read_after_cursor(window["cursor"], _is_queue_key)
     rows = plans.work_queue(
         **access,
         catalog=catalog,
@@ -223,7 +195,7 @@ def list_work_queue(
         grace_days=settings.grace_days,
         due_soon_days=settings.due_soon_days,
     )
-    page, next_cursor = _page_after(rows, after, window["limit"], _queue_key)
+    page, next_cursor = page_after(rows, after, window["limit"], _queue_key)
     return Page(
         items=[
             WorkItem(
@@ -284,7 +256,7 @@ def list_control_records(
     ] = None,
     applicability: Applicability | None = None,
 ) -> Page[ControlRecordPublic]:
-    after = _read_after(window["cursor"], lambda after: isinstance(after, str))
+    after = read_after_cursor(window["cursor"], lambda after: isinstance(after, str))
     records = service.list_records(
         **access,
         filters=service.RecordFilters(
@@ -294,7 +266,7 @@ def list_control_records(
             applicability=applicability,
         ),
     )
-    page, next_cursor = _page_after(records, after, window["limit"], lambda r: r.control_id)
+    page, next_cursor = page_after(records, after, window["limit"], lambda r: r.control_id)
     items = views.control_records(access["session"], catalog, page)
     return Page(items=items, next_cursor=next_cursor)
 
